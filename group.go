@@ -1,0 +1,34 @@
+package lectern
+
+import (
+	"context"
+	"strings"
+)
+
+// Group is a set of users; recorders may restrict their videos to groups.
+type Group struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Validate checks the group's name.
+func (g *Group) Validate() error {
+	f := FieldErrors{}
+	g.Name = strings.TrimSpace(g.Name)
+	if g.Name == "" {
+		f.Add("name", "This field is required.")
+	} else if len(g.Name) > 150 {
+		f.Add("name", "Ensure this value has at most 150 characters.")
+	}
+	return f.Err("validate group")
+}
+
+// GroupService stores groups.
+type GroupService interface {
+	// FindGroups returns every group ordered by name.
+	FindGroups(ctx context.Context) ([]*Group, error)
+	// CreateGroup inserts g, setting g.ID; ECONFLICT when the name is taken.
+	CreateGroup(ctx context.Context, g *Group) error
+	// DeleteGroup removes the group; ENOTFOUND.
+	DeleteGroup(ctx context.Context, id int64) error
+}

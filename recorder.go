@@ -1,0 +1,218 @@
+package lectern
+
+import (
+	"context"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Recording types: what a recorder sends. RECORDER_TYPE in the configuration
+// may offer a subset of these, with its own labels.
+const (
+	RecordingTypeVideo          = "video"
+	RecordingTypeAudioVideoCast = "audiovideocast"
+)
+
+// RecordingTypes lists every recording type Lectern can process.
+var RecordingTypes = []string{RecordingTypeVideo, RecordingTypeAudioVideoCast}
+
+// Licences are Pod's LICENCE_CHOICES codes (Creative Commons).
+var Licences = []string{"by", "by-nd", "by-nc-nd", "by-nc", "by-nc-sa", "by-sa"}
+
+// CursusCodes are Pod's CURSUS_CODES: none/all, bachelor, master, doctorate,
+// other.
+var CursusCodes = []string{"0", "L", "M", "D", "1"}
+
+// Recorder is a capture device in a room. Its files arrive in
+// DEFAULT_RECORDER_PATH/<Directory>/; its IP and Salt authenticate the
+// notify endpoint; its FTP credentials let it log in to the embedded server.
+// The remaining fields are the defaults given to the videos it publishes.
+type Recorder struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	AddressIP   string `json:"address_ip"`
+	Salt        string `json:"salt"`
+
+	// FTP credentials: both set or both empty; the password is only ever
+	// stored as a hash.
+	CredentialsLogin        string `json:"credentials_login"`
+	CredentialsPasswordHash string `json:"-"`
+
+	RecordingType   string  `json:"recording_type"`
+	UserID          *int64  `json:"user"` // manager; nil: manual claim
+	AdditionalUsers []int64 `json:"additional_users"`
+	Directory       string  `json:"directory"`
+	PublicationAuto bool    `json:"publication_auto"`
+
+	// Defaults for the videos this recorder publishes.
+	TypeID                 int64   `json:"type"`
+	IsDraft                bool    `json:"is_draft"`
+	IsRestricted           bool    `json:"is_restricted"`
+	RestrictAccessToGroups []int64 `json:"restrict_access_to_groups"`
+	PasswordHash           string  `json:"-"` // video password, hashed
+	Cursus                 string  `json:"cursus"`
+	MainLang               string  `json:"main_lang"`
+	Transcript             string  `json:"transcript"`
+	Tags                   string  `json:"tags"`
+	Licence                string  `json:"licence"`
+	AllowDownloading       bool    `json:"allow_downloading"`
+	Is360                  bool    `json:"is_360"`
+	DisableComment         bool    `json:"disable_comment"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// NewRecorder returns a recorder with Pod's defaults: video recordings,
+// drafts, cursus "0".
+func NewRecorder() *Recorder {
+	return &Recorder{RecordingType: RecordingTypeVideo, IsDraft: true, Cursus: "0"}
+}
+
+// IPUnder is the IP with dots replaced by underscores, as recorders send it
+// in recordingPlace (Pod's Recorder.ipunder).
+func (r *Recorder) IPUnder() string { return strings.ReplaceAll(r.AddressIP, ".", "_") }
+
+// HasFTP reports whether the recorder may log in to the embedded FTP server.
+func (r *Recorder) HasFTP() bool {
+	return r.CredentialsLogin != "" && r.CredentialsPasswordHash != ""
+}
+
+var langRE = regexp.MustCompile(`^[a-z]{2}$`)
+
+// ValidDirectory reports whether dir may name a recorder's directory: one
+// path segment, no separator, no "..", no leading dot, no control
+// character, at most 50 bytes.
+func ValidDirectory(dir string) bool {
+	if dir == "" || len(dir) > 50 || strings.HasPrefix(dir, ".") {
+		return false
+	}
+	if strings.ContainsAny(dir, `/\:`) {
+		return false
+	}
+	for _, c := range dir {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return strings.TrimSpace(dir) == dir
+}
+
+// Validate normalises and checks the recorder's own fields. Uniqueness and
+// references to other rows are checked by the store.
+func (r *Recorder) Validate() error {
+	f := FieldErrors{}
+	r.Name = strings.TrimSpace(r.Name)
+	r.AddressIP = strings.TrimSpace(r.AddressIP)
+	r.Directory = strings.TrimSpace(r.Directory)
+	r.CredentialsLogin = strings.TrimSpace(r.CredentialsLogin)
+	r.MainLang = strings.ToLower(strings.TrimSpace(r.MainLang))
+
+	if r.Name == "" {
+		f.Add("name", "This field is required.")
+	} else if len(r.Name) > 200 {
+		f.Add("name", "Ensure this value has at most 200 characters.")
+	}
+	if r.AddressIP == "" {
+		f.Add("address_ip", "This field is required.")
+	} else if a, err := netip.ParseAddr(r.AddressIP); err != nil || a.Zone() != "" {
+		f.Add("address_ip", "Enter a valid IPv4 or IPv6 address.")
+	} else {
+		r.AddressIP = a.Unmap().String()
+	}
+	if len(r.Salt) > 50 {
+		f.Add("salt", "Ensure this value has at most 50 characters.")
+	}
+	if r.Directory == "" {
+		f.Add("directory", "This field is required.")
+	} else if !ValidDirectory(r.Directory) {
+		f.Add("directory", "Enter a single folder name: no slash, no \"..\", not starting with a dot, at most 50 characters.")
+	}
+	if (r.CredentialsLogin == "") != (r.CredentialsPasswordHash == "") {
+		f.Add("credentials_login", "Login and password must be set together.")
+		f.Add("credentials_password", "Login and password must be set together.")
+	} else if len(r.CredentialsLogin) > 255 || strings.ContainsAny(r.CredentialsLogin, " \t\r\n") {
+		f.Add("credentials_login", "Enter a login without spaces, at most 255 characters.")
+	}
+	if !contains(RecordingTypes, r.RecordingType) {
+		f.Add("recording_type", "Select a valid recording type.")
+	}
+	if r.TypeID <= 0 {
+		f.Add("type", "This field is required.")
+	}
+	if r.UserID != nil && *r.UserID <= 0 {
+		r.UserID = nil
+	}
+	if r.Cursus == "" {
+		r.Cursus = "0"
+	}
+	if !contains(CursusCodes, r.Cursus) {
+		f.Add("cursus", "Select a valid university course.")
+	}
+	if r.MainLang != "" && !langRE.MatchString(r.MainLang) {
+		f.Add("main_lang", "Enter a two-letter language code.")
+	}
+	if r.Licence != "" && !contains(Licences, r.Licence) {
+		f.Add("licence", "Select a valid licence.")
+	}
+	if len(r.Tags) > 255 {
+		f.Add("tags", "Ensure this value has at most 255 characters.")
+	}
+	return f.Err("validate recorder")
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// RecorderFilter selects recorders; zero fields match everything.
+type RecorderFilter struct {
+	ID               *int64
+	Name             *string
+	AddressIP        *string
+	Directory        *string
+	CredentialsLogin *string
+	Search           string // name, IP, directory or description
+	Page             Page
+}
+
+// RecorderService stores recorders. Every call reads the database: there is
+// no cache, so a recorder changed by the command line is seen at once by a
+// running server.
+type RecorderService interface {
+	// FindRecorderByID returns ENOTFOUND when no recorder has that id.
+	FindRecorderByID(ctx context.Context, id int64) (*Recorder, error)
+	// FindRecorders returns one page of matching recorders ordered by name,
+	// and the number of all matching recorders.
+	FindRecorders(ctx context.Context, filter RecorderFilter) ([]*Recorder, int, error)
+	// CreateRecorder validates r and inserts it, setting r.ID. ECONFLICT
+	// (with Fields) for a used name, IP, directory or login; EINVALID for an
+	// unknown type, manager, user or group.
+	CreateRecorder(ctx context.Context, r *Recorder) error
+	// UpdateRecorder validates r and saves it; same errors, and ENOTFOUND.
+	UpdateRecorder(ctx context.Context, r *Recorder) error
+	// DeleteRecorder removes the recorder (its directory and files stay on
+	// disk); ENOTFOUND.
+	DeleteRecorder(ctx context.Context, id int64) error
+}
+
+// FindRecorder returns the one recorder matching filter, ENOTFOUND if none.
+func FindRecorder(ctx context.Context, s RecorderService, filter RecorderFilter) (*Recorder, error) {
+	filter.Page = Page{Number: 1, Size: 1}
+	rs, _, err := s.FindRecorders(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, Errorf(ENOTFOUND, "Recorder not found.")
+	}
+	return rs[0], nil
+}

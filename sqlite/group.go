@@ -1,0 +1,67 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"lectern"
+)
+
+// GroupService implements lectern.GroupService.
+type GroupService struct{ db *DB }
+
+// NewGroupService returns the groups of db.
+func NewGroupService(db *DB) *GroupService { return &GroupService{db: db} }
+
+var _ lectern.GroupService = (*GroupService)(nil)
+
+// FindGroups implements lectern.GroupService.
+func (s *GroupService) FindGroups(ctx context.Context) ([]*lectern.Group, error) {
+	rows, err := s.db.db.QueryContext(ctx, "SELECT id, name FROM groups ORDER BY name")
+	if err != nil {
+		return nil, fmt.Errorf("find groups: %w", err)
+	}
+	defer rows.Close()
+	groups := []*lectern.Group{}
+	for rows.Next() {
+		var g lectern.Group
+		if err := rows.Scan(&g.ID, &g.Name); err != nil {
+			return nil, fmt.Errorf("scan group: %w", err)
+		}
+		groups = append(groups, &g)
+	}
+	return groups, rows.Err()
+}
+
+// CreateGroup implements lectern.GroupService.
+func (s *GroupService) CreateGroup(ctx context.Context, g *lectern.Group) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "INSERT INTO groups (name) VALUES (?)", g.Name)
+		if isUnique(err) {
+			return &lectern.Error{Op: "create group", Code: lectern.ECONFLICT, Message: "A group with that name already exists.",
+				Fields: map[string]string{"name": "A group with that name already exists."}}
+		} else if err != nil {
+			return fmt.Errorf("create group %q: %w", g.Name, err)
+		}
+		g.ID, err = res.LastInsertId()
+		return err
+	})
+}
+
+// DeleteGroup implements lectern.GroupService.
+func (s *GroupService) DeleteGroup(ctx context.Context, id int64) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM groups WHERE id = ?", id)
+		if err != nil {
+			return fmt.Errorf("delete group %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return lectern.Errorf(lectern.ENOTFOUND, "Group not found.")
+		}
+		return nil
+	})
+}

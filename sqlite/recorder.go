@@ -1,0 +1,197 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"lectern"
+)
+
+// RecorderService implements lectern.RecorderService.
+type RecorderService struct{ db *DB }
+
+// NewRecorderService returns the recorders of db.
+func NewRecorderService(db *DB) *RecorderService { return &RecorderService{db: db} }
+
+var _ lectern.RecorderService = (*RecorderService)(nil)
+
+const recorderColumns = `id, name, description, address_ip, salt, credentials_login, credentials_password_hash,
+	recording_type, user_id, directory, publication_auto, type_id, is_draft, is_restricted, password_hash,
+	cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at`
+
+func scanRecorder(row interface{ Scan(...any) error }) (*lectern.Recorder, error) {
+	var r lectern.Recorder
+	var user sql.NullInt64
+	err := row.Scan(&r.ID, &r.Name, &r.Description, &r.AddressIP, &r.Salt, &r.CredentialsLogin, &r.CredentialsPasswordHash,
+		&r.RecordingType, &user, &r.Directory, &r.PublicationAuto, &r.TypeID, &r.IsDraft, &r.IsRestricted, &r.PasswordHash,
+		&r.Cursus, &r.MainLang, &r.Transcript, &r.Tags, &r.Licence, &r.AllowDownloading, &r.Is360, &r.DisableComment, &r.CreatedAt, &r.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if user.Valid {
+		r.UserID = &user.Int64
+	}
+	return &r, nil
+}
+
+// FindRecorderByID implements lectern.RecorderService.
+func (s *RecorderService) FindRecorderByID(ctx context.Context, id int64) (*lectern.Recorder, error) {
+	return lectern.FindRecorder(ctx, s, lectern.RecorderFilter{ID: &id})
+}
+
+// FindRecorders implements lectern.RecorderService.
+func (s *RecorderService) FindRecorders(ctx context.Context, f lectern.RecorderFilter) ([]*lectern.Recorder, int, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	for col, v := range map[string]*string{"name": f.Name, "address_ip": f.AddressIP, "directory": f.Directory, "credentials_login": f.CredentialsLogin} {
+		if v != nil {
+			where, args = append(where, col+" = ?"), append(args, *v)
+		}
+	}
+	if f.ID != nil {
+		where, args = append(where, "id = ?"), append(args, *f.ID)
+	}
+	if q := strings.TrimSpace(f.Search); q != "" {
+		where = append(where, `(name LIKE ? ESCAPE '\' OR address_ip LIKE ? ESCAPE '\' OR directory LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`)
+		p := like(q)
+		args = append(args, p, p, p, p)
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := s.db.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM recorders WHERE "+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count recorders: %w", err)
+	}
+	page := f.Page.Normalize()
+	rows, err := s.db.db.QueryContext(ctx, "SELECT "+recorderColumns+" FROM recorders WHERE "+cond+" ORDER BY name LIMIT ? OFFSET ?",
+		append(args, page.Size, page.Offset())...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find recorders: %w", err)
+	}
+	defer rows.Close()
+	recorders := []*lectern.Recorder{}
+	for rows.Next() {
+		r, err := scanRecorder(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("scan recorder: %w", err)
+		}
+		recorders = append(recorders, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	for _, r := range recorders {
+		if r.AdditionalUsers, err = recorderAdditionalUser.get(ctx, s.db.db, r.ID); err != nil {
+			return nil, 0, err
+		}
+		if r.RestrictAccessToGroups, err = recorderGroups.get(ctx, s.db.db, r.ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return recorders, total, nil
+}
+
+// CreateRecorder implements lectern.RecorderService.
+func (s *RecorderService) CreateRecorder(ctx context.Context, r *lectern.Recorder) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	now := s.db.Now()
+	r.CreatedAt, r.UpdatedAt = now, now
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO recorders (name, description, address_ip, salt, credentials_login, credentials_password_hash,
+			recording_type, user_id, directory, publication_auto, type_id, is_draft, is_restricted, password_hash,
+			cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.Name, r.Description, r.AddressIP, r.Salt, r.CredentialsLogin, r.CredentialsPasswordHash,
+			r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
+			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, now, now)
+		if err != nil {
+			return recorderError(ctx, tx, "create recorder", r, err)
+		}
+		if r.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return s.setLinks(ctx, tx, "create recorder", r)
+	})
+}
+
+// UpdateRecorder implements lectern.RecorderService.
+func (s *RecorderService) UpdateRecorder(ctx context.Context, r *lectern.Recorder) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	r.UpdatedAt = s.db.Now()
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE recorders SET name = ?, description = ?, address_ip = ?, salt = ?, credentials_login = ?,
+			credentials_password_hash = ?, recording_type = ?, user_id = ?, directory = ?, publication_auto = ?, type_id = ?,
+			is_draft = ?, is_restricted = ?, password_hash = ?, cursus = ?, main_lang = ?, transcript = ?, tags = ?, licence = ?,
+			allow_downloading = ?, is_360 = ?, disable_comment = ?, updated_at = ? WHERE id = ?`,
+			r.Name, r.Description, r.AddressIP, r.Salt, r.CredentialsLogin, r.CredentialsPasswordHash,
+			r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
+			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, r.UpdatedAt, r.ID)
+		if err != nil {
+			return recorderError(ctx, tx, "update recorder", r, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return lectern.Errorf(lectern.ENOTFOUND, "Recorder not found.")
+		}
+		return s.setLinks(ctx, tx, "update recorder", r)
+	})
+}
+
+func (s *RecorderService) setLinks(ctx context.Context, tx *sql.Tx, op string, r *lectern.Recorder) error {
+	if err := recorderAdditionalUser.set(ctx, tx, r.ID, r.AdditionalUsers); err != nil {
+		if isForeignKey(err) {
+			return fieldError(op, lectern.EINVALID, "additional_users", "Select valid users.")
+		}
+		return err
+	}
+	if err := recorderGroups.set(ctx, tx, r.ID, r.RestrictAccessToGroups); err != nil {
+		if isForeignKey(err) {
+			return fieldError(op, lectern.EINVALID, "restrict_access_to_groups", "Select valid groups.")
+		}
+		return err
+	}
+	return nil
+}
+
+// DeleteRecorder implements lectern.RecorderService.
+func (s *RecorderService) DeleteRecorder(ctx context.Context, id int64) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM recorders WHERE id = ?", id)
+		if err != nil {
+			return fmt.Errorf("delete recorder %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return lectern.Errorf(lectern.ENOTFOUND, "Recorder not found.")
+		}
+		return nil
+	})
+}
+
+func fieldError(op, code, field, msg string) error {
+	return &lectern.Error{Op: op, Code: code, Message: msg, Fields: map[string]string{field: msg}}
+}
+
+// recorderError turns constraint failures into field errors a form can show.
+func recorderError(ctx context.Context, tx *sql.Tx, op string, r *lectern.Recorder, err error) error {
+	switch {
+	case isUnique(err, "recorders.name"):
+		return fieldError(op, lectern.ECONFLICT, "name", "A recorder with this name already exists.")
+	case isUnique(err, "recorders.address_ip"):
+		return fieldError(op, lectern.ECONFLICT, "address_ip", "A recorder with this IP address already exists.")
+	case isUnique(err, "recorders.directory"):
+		return fieldError(op, lectern.ECONFLICT, "directory", "A recorder with this directory already exists.")
+	case isUnique(err, "recorders.credentials_login"):
+		return fieldError(op, lectern.ECONFLICT, "credentials_login", "A recorder with this login already exists.")
+	case isForeignKey(err):
+		// Say which reference is wrong.
+		var n int
+		if tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM video_types WHERE id = ?", r.TypeID).Scan(&n) == nil && n == 0 {
+			return fieldError(op, lectern.EINVALID, "type", "Select a valid video type.")
+		}
+		return fieldError(op, lectern.EINVALID, "user", "Select a valid user.")
+	}
+	return fmt.Errorf("%s %q: %w", op, r.Name, err)
+}

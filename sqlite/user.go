@@ -1,0 +1,198 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"lectern"
+)
+
+// UserService implements lectern.UserService.
+type UserService struct{ db *DB }
+
+// NewUserService returns the users of db.
+func NewUserService(db *DB) *UserService { return &UserService{db: db} }
+
+var _ lectern.UserService = (*UserService)(nil)
+
+const userColumns = `id, username, email, first_name, last_name, is_staff, is_superuser, is_active, password_hash, date_joined, last_login`
+
+func scanUser(row interface{ Scan(...any) error }) (*lectern.User, error) {
+	var u lectern.User
+	var last sql.NullTime
+	if err := row.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsStaff, &u.IsSuperuser, &u.IsActive, &u.PasswordHash, &u.DateJoined, &last); err != nil {
+		return nil, err
+	}
+	u.LastLogin = last.Time
+	return &u, nil
+}
+
+// FindUserByID implements lectern.UserService.
+func (s *UserService) FindUserByID(ctx context.Context, id int64) (*lectern.User, error) {
+	return s.findOne(ctx, "id = ?", id)
+}
+
+// FindUserByUsername implements lectern.UserService.
+func (s *UserService) FindUserByUsername(ctx context.Context, username string) (*lectern.User, error) {
+	return s.findOne(ctx, "username = ?", username)
+}
+
+func (s *UserService) findOne(ctx context.Context, where string, arg any) (*lectern.User, error) {
+	u, err := scanUser(s.db.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE "+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "User not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find user %v: %w", arg, err)
+	}
+	if u.Groups, err = userGroups.get(ctx, s.db.db, u.ID); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// FindUsers implements lectern.UserService.
+func (s *UserService) FindUsers(ctx context.Context, f lectern.UserFilter) ([]*lectern.User, int, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if f.ID != nil {
+		where, args = append(where, "id = ?"), append(args, *f.ID)
+	}
+	if f.Username != nil {
+		where, args = append(where, "username = ?"), append(args, *f.Username)
+	}
+	if f.IsStaff != nil {
+		where, args = append(where, "is_staff = ?"), append(args, *f.IsStaff)
+	}
+	if s := strings.TrimSpace(f.Search); s != "" {
+		where = append(where, `(username LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\')`)
+		p := like(s)
+		args = append(args, p, p, p, p)
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := s.db.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE "+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count users: %w", err)
+	}
+	page := f.Page.Normalize()
+	rows, err := s.db.db.QueryContext(ctx, "SELECT "+userColumns+" FROM users WHERE "+cond+" ORDER BY username LIMIT ? OFFSET ?",
+		append(args, page.Size, page.Offset())...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find users: %w", err)
+	}
+	defer rows.Close()
+	users := []*lectern.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("scan user: %w", err)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	for _, u := range users {
+		if u.Groups, err = userGroups.get(ctx, s.db.db, u.ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return users, total, nil
+}
+
+// CreateUser implements lectern.UserService.
+func (s *UserService) CreateUser(ctx context.Context, u *lectern.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if u.DateJoined.IsZero() {
+		u.DateJoined = s.db.Now()
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, email, first_name, last_name, is_staff, is_superuser, is_active, password_hash, date_joined, last_login)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.Username, u.Email, u.FirstName, u.LastName, u.IsStaff, u.IsSuperuser, u.IsActive, u.PasswordHash, u.DateJoined.UTC(), nullTime(u.LastLogin))
+		if err != nil {
+			return userError("create user", u.Username, err)
+		}
+		if u.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return userError("create user", u.Username, userGroups.set(ctx, tx, u.ID, u.Groups))
+	})
+}
+
+// UpdateUser implements lectern.UserService.
+func (s *UserService) UpdateUser(ctx context.Context, u *lectern.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, email = ?, first_name = ?, last_name = ?, is_staff = ?, is_superuser = ?, is_active = ? WHERE id = ?`,
+			u.Username, u.Email, u.FirstName, u.LastName, u.IsStaff, u.IsSuperuser, u.IsActive, u.ID)
+		if err != nil {
+			return userError("update user", u.Username, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return lectern.Errorf(lectern.ENOTFOUND, "User not found.")
+		}
+		return userError("update user", u.Username, userGroups.set(ctx, tx, u.ID, u.Groups))
+	})
+}
+
+func userError(op, username string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case isUnique(err, "users.username"):
+		return &lectern.Error{Op: op, Code: lectern.ECONFLICT, Message: "A user with that username already exists.",
+			Fields: map[string]string{"username": "A user with that username already exists."}}
+	case isForeignKey(err):
+		return &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "Select valid groups.",
+			Fields: map[string]string{"groups": "Select valid groups."}}
+	}
+	return fmt.Errorf("%s %q: %w", op, username, err)
+}
+
+// SetUserPassword implements lectern.UserService.
+func (s *UserService) SetUserPassword(ctx context.Context, id int64, hash string) error {
+	return s.exec(ctx, "set password", "UPDATE users SET password_hash = ? WHERE id = ?", hash, id)
+}
+
+// TouchUserLogin implements lectern.UserService.
+func (s *UserService) TouchUserLogin(ctx context.Context, id int64) error {
+	return s.exec(ctx, "record login", "UPDATE users SET last_login = ? WHERE id = ?", s.db.Now(), id)
+}
+
+// DeleteUser implements lectern.UserService.
+func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
+	err := s.exec(ctx, "delete user", "DELETE FROM users WHERE id = ?", id)
+	if isForeignKey(err) {
+		return &lectern.Error{Op: "delete user", Code: lectern.ECONFLICT,
+			Message: "This user manages a recorder or owns content: give it to someone else first."}
+	}
+	return err
+}
+
+func (s *UserService) exec(ctx context.Context, op, query string, args ...any) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("%s %v: %w", op, args[len(args)-1], err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return lectern.Errorf(lectern.ENOTFOUND, "User not found.")
+		}
+		return nil
+	})
+}
+
+// CountUsers implements lectern.UserService.
+func (s *UserService) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM users").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
