@@ -1,0 +1,208 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"lectern"
+)
+
+// recorderView is what `recorder list/show` print: the recorder with its
+// manager's username and deposit path, never a password hash.
+type recorderView struct {
+	*lectern.Recorder
+	Manager string `json:"manager"`
+	Path    string `json:"path"`
+	HasFTP  bool   `json:"has_ftp"`
+}
+
+func (a *app) recorderView(cmd *cobra.Command, s *services, r *lectern.Recorder) recorderView {
+	v := recorderView{Recorder: r, HasFTP: r.HasFTP(), Path: s.recorders.(*lectern.RecorderDirectories).Path(r.Directory)}
+	if r.UserID != nil {
+		if u, err := s.users.FindUserByID(cmd.Context(), *r.UserID); err == nil {
+			v.Manager = u.Username
+		}
+	}
+	return v
+}
+
+func (a *app) findRecorderByName(cmd *cobra.Command, s *services, name string) (*lectern.Recorder, error) {
+	return lectern.FindRecorder(cmd.Context(), s.recorders, lectern.RecorderFilter{Name: &name})
+}
+
+func (a *app) recorderCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "recorder", Short: "Manage recorders"}
+
+	r := lectern.NewRecorder()
+	var manager string
+	var pwStdin bool
+	add := &cobra.Command{
+		Use:   "add",
+		Short: "Create a recorder and its deposit directory",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (r.CredentialsLogin != "") != pwStdin {
+				return usageError{fmt.Errorf("recorder add: --login and --password-stdin go together")}
+			}
+			if pwStdin {
+				hash, err := a.hashStdinPassword()
+				if err != nil {
+					return err
+				}
+				r.CredentialsPasswordHash = hash
+			}
+			s, err := a.services(cmd)
+			if err != nil {
+				return err
+			}
+			defer s.db.Close()
+			if manager != "" {
+				u, err := s.users.FindUserByUsername(cmd.Context(), manager)
+				if err != nil {
+					return &lectern.Error{Code: lectern.EINVALID, Message: fmt.Sprintf("manager %q: no such user", manager)}
+				}
+				r.UserID = &u.ID
+			}
+			if r.TypeID == 0 {
+				r.TypeID = a.cfg.DefaultRecorderTypeID
+			}
+			if err := s.recorders.CreateRecorder(cmd.Context(), r); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "created recorder %s (id %d), deposit directory %s\n", r.Name, r.ID,
+				s.recorders.(*lectern.RecorderDirectories).Path(r.Directory))
+			return nil
+		},
+	}
+	f := add.Flags()
+	f.StringVar(&r.Name, "name", "", "name (required)")
+	f.StringVar(&r.Description, "description", "", "description")
+	f.StringVar(&r.AddressIP, "ip", "", "the recorder's IP address (required)")
+	f.StringVar(&r.Directory, "directory", "", "deposit directory under DEFAULT_RECORDER_PATH (required)")
+	f.Int64Var(&r.TypeID, "type-id", 0, "video type id of its videos (default DEFAULT_RECORDER_TYPE_ID)")
+	f.StringVar(&r.Salt, "salt", "", "salt of the notify key (may be empty)")
+	f.StringVar(&manager, "manager", "", "username of the manager, who is mailed and owns the videos")
+	f.StringVar(&r.RecordingType, "recording-type", lectern.RecordingTypeVideo, "video or audiovideocast")
+	f.BoolVar(&r.PublicationAuto, "auto", false, "publish deposits automatically for the manager")
+	f.StringVar(&r.CredentialsLogin, "login", "", "FTP login (with --password-stdin)")
+	f.BoolVar(&pwStdin, "password-stdin", false, "read the FTP password from standard input")
+	for _, name := range []string{"name", "ip", "directory"} {
+		_ = add.MarkFlagRequired(name)
+	}
+
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List recorders",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.services(cmd)
+			if err != nil {
+				return err
+			}
+			defer s.db.Close()
+			var views []recorderView
+			for page := 1; ; page++ {
+				rs, total, err := s.recorders.FindRecorders(cmd.Context(), lectern.RecorderFilter{Page: lectern.Page{Number: page, Size: lectern.MaxPageSize}})
+				if err != nil {
+					return err
+				}
+				for _, r := range rs {
+					views = append(views, a.recorderView(cmd, s, r))
+				}
+				if len(views) >= total || len(rs) == 0 {
+					break
+				}
+			}
+			if asJSON {
+				if views == nil {
+					views = []recorderView{}
+				}
+				return a.printJSON(views)
+			}
+			w := a.table()
+			fmt.Fprintln(w, "ID\tNAME\tIP\tDIRECTORY\tTYPE\tMANAGER\tAUTO\tFTP")
+			for _, v := range views {
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%t\t%s\n", v.ID, v.Name, v.AddressIP, v.Directory, v.RecordingType,
+					dash(v.Manager), v.PublicationAuto, dash(v.CredentialsLogin))
+			}
+			return w.Flush()
+		},
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+
+	var showJSON bool
+	show := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show one recorder",
+		Args:  exactlyOneArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.services(cmd)
+			if err != nil {
+				return err
+			}
+			defer s.db.Close()
+			r, err := a.findRecorderByName(cmd, s, args[0])
+			if err != nil {
+				return err
+			}
+			v := a.recorderView(cmd, s, r)
+			if showJSON {
+				return a.printJSON(v)
+			}
+			w := a.table()
+			for _, row := range [][2]string{
+				{"ID", fmt.Sprint(v.ID)}, {"Name", v.Name}, {"Description", v.Description}, {"IP address", v.AddressIP},
+				{"Recording type", v.RecordingType}, {"Manager", dash(v.Manager)}, {"Publication auto", fmt.Sprint(v.PublicationAuto)},
+				{"Directory", v.Directory}, {"Deposit path", v.Path}, {"FTP login", dash(v.CredentialsLogin)},
+				{"Video type id", fmt.Sprint(v.TypeID)}, {"Draft", fmt.Sprint(v.IsDraft)}, {"Restricted", fmt.Sprint(v.IsRestricted)},
+				{"Tags", v.Tags}, {"Language", v.MainLang}, {"Licence", v.Licence},
+				{"Allow downloading", fmt.Sprint(v.AllowDownloading)}, {"Disable comment", fmt.Sprint(v.DisableComment)},
+			} {
+				fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
+			}
+			return w.Flush()
+		},
+	}
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+
+	remove := &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Delete a recorder (its directory and files stay on disk)",
+		Args:  exactlyOneArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.services(cmd)
+			if err != nil {
+				return err
+			}
+			defer s.db.Close()
+			r, err := a.findRecorderByName(cmd, s, args[0])
+			if err != nil {
+				return err
+			}
+			if err := s.recorders.DeleteRecorder(cmd.Context(), r.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "removed recorder %s\n", r.Name)
+			return nil
+		},
+	}
+	cmd.AddCommand(add, list, show, remove)
+	return cmd
+}
+
+func exactlyOneArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usageError{fmt.Errorf("%s takes exactly one argument", cmd.CommandPath())}
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}

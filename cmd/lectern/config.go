@@ -1,0 +1,360 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"lectern"
+)
+
+// Config is Lectern's whole configuration. Keys are Pod's setting names
+// where Pod has one, so a settings_local.py translates line by line; every
+// key may be overridden by the environment variable LECTERN_<KEY>.
+type Config struct {
+	// Pod's recorder settings (seed document), same meaning.
+	AllowManualRecordingClaiming       bool              `toml:"ALLOW_MANUAL_RECORDING_CLAIMING"`
+	AllowRecorderManagerChoiceVidOwner bool              `toml:"ALLOW_RECORDER_MANAGER_CHOICE_VID_OWNER"`
+	DefaultRecorderID                  int64             `toml:"DEFAULT_RECORDER_ID"`
+	DefaultRecorderPath                string            `toml:"DEFAULT_RECORDER_PATH"`
+	DefaultRecorderTypeID              int64             `toml:"DEFAULT_RECORDER_TYPE_ID"`
+	DefaultRecorderUserID              int64             `toml:"DEFAULT_RECORDER_USER_ID"`
+	RecorderSkipFirstImage             bool              `toml:"RECORDER_SKIP_FIRST_IMAGE"`
+	RecorderType                       [][]string        `toml:"RECORDER_TYPE"`
+	UseRecordPreview                   bool              `toml:"USE_RECORD_PREVIEW"`
+	PublicRecordDir                    string            `toml:"PUBLIC_RECORD_DIR"`
+	SelfRequestsProxies                map[string]string `toml:"SELF_REQUESTS_PROXIES"`
+	AllowInsecureRequests              bool              `toml:"ALLOW_INSECURE_REQUESTS"`
+	BaseURL                            string            `toml:"BASE_URL"`
+	UseCAS                             bool              `toml:"USE_CAS"`
+	VideoAllowedExtensions             []string          `toml:"VIDEO_ALLOWED_EXTENSIONS"`
+
+	// Lectern's own.
+	DataDir          string `toml:"DATA_DIR"`
+	HTTPAddr         string `toml:"HTTP_ADDR"`
+	SiteTitle        string `toml:"SITE_TITLE"`
+	DatabaseURL      string `toml:"DATABASE_URL"`
+	MediaRoot        string `toml:"MEDIA_ROOT"`
+	SMTPURL          string `toml:"SMTP_URL" secret:"url"`
+	DefaultFromEmail string `toml:"DEFAULT_FROM_EMAIL"`
+	LanguageCode     string `toml:"LANGUAGE_CODE"`
+	LogLevel         string `toml:"LOG_LEVEL"`
+}
+
+// envPrefix starts every environment override.
+const envPrefix = "LECTERN_"
+
+// DefaultConfig returns the embedded defaults: everything under
+// ./lectern-data, SQLite, no SMTP (mail stays in the outbox).
+func DefaultConfig() Config {
+	return Config{
+		AllowRecorderManagerChoiceVidOwner: true,
+		RecorderType:                       [][]string{{"video", "Video"}, {"audiovideocast", "Audiovideocast"}},
+		PublicRecordDir:                    "records",
+		SelfRequestsProxies:                map[string]string{"http": "", "https": ""},
+		VideoAllowedExtensions: []string{"3gp", "avi", "divx", "flv", "m2p", "m4v", "mkv", "mov", "mp4",
+			"mpeg", "mpg", "mts", "wmv", "mp3", "ogg", "wav", "wma", "webm", "ts"},
+		DataDir:          "./lectern-data",
+		HTTPAddr:         "127.0.0.1:8080",
+		SiteTitle:        "Lectern",
+		DefaultFromEmail: "lectern@localhost",
+		LanguageCode:     "fr",
+		LogLevel:         "info",
+	}
+}
+
+// LoadConfig reads the defaults, then the TOML file at path (if not
+// empty), then LECTERN_* variables from environ, fills the settings that
+// derive from others, and validates the result.
+func LoadConfig(path string, environ []string) (*Config, error) {
+	c := DefaultConfig()
+	if path != "" {
+		md, err := toml.DecodeFile(path, &c)
+		if err != nil {
+			return nil, fmt.Errorf("config file %s: %w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			keys := make([]string, len(und))
+			for i, k := range und {
+				keys[i] = k.String()
+			}
+			return nil, fmt.Errorf("config file %s: unknown key %s", path, strings.Join(keys, ", "))
+		}
+	}
+	if err := c.applyEnv(environ); err != nil {
+		return nil, err
+	}
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// fields maps each TOML key to its struct field.
+func (c *Config) fields() map[string]reflect.Value {
+	v := reflect.ValueOf(c).Elem()
+	m := map[string]reflect.Value{}
+	for i := 0; i < v.NumField(); i++ {
+		m[v.Type().Field(i).Tag.Get("toml")] = v.Field(i)
+	}
+	return m
+}
+
+// applyEnv overrides keys from LECTERN_<KEY> variables. Strings are taken
+// as they are; other values are TOML (true, 3, ["a", "b"]); lists also
+// accept comma-separated words.
+func (c *Config) applyEnv(environ []string) error {
+	fields := c.fields()
+	for _, kv := range environ {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(name, envPrefix) || name == "LECTERN_CONFIG" {
+			continue
+		}
+		key := strings.TrimPrefix(name, envPrefix)
+		f, ok := fields[key]
+		if !ok {
+			return fmt.Errorf("environment variable %s: unknown key %s", name, key)
+		}
+		if err := setFromEnv(key, f, value); err != nil {
+			return fmt.Errorf("environment variable %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func setFromEnv(key string, f reflect.Value, value string) error {
+	if f.Kind() == reflect.String {
+		f.SetString(value)
+		return nil
+	}
+	holder := reflect.New(reflect.StructOf([]reflect.StructField{{
+		Name: "V", Type: f.Type(), Tag: reflect.StructTag(`toml:"v"`),
+	}}))
+	if _, err := toml.Decode("v = "+value, holder.Interface()); err == nil {
+		f.Set(holder.Elem().Field(0))
+		return nil
+	} else if f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String {
+		var list []string
+		for _, s := range strings.Split(value, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				list = append(list, s)
+			}
+		}
+		f.Set(reflect.ValueOf(list))
+		return nil
+	} else if f.Kind() == reflect.Bool {
+		b, berr := strconv.ParseBool(value)
+		if berr != nil {
+			return fmt.Errorf("%s wants true or false, not %q", key, value)
+		}
+		f.SetBool(b)
+		return nil
+	} else {
+		return fmt.Errorf("%s: cannot read %q: %v", key, value, err)
+	}
+}
+
+// finish derives the settings that default from others and validates.
+func (c *Config) finish() error {
+	var errs []string
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, key+": "+fmt.Sprintf(format, args...))
+	}
+	if c.DataDir == "" {
+		bad("DATA_DIR", "must not be empty")
+	} else if abs, err := filepath.Abs(c.DataDir); err != nil {
+		bad("DATA_DIR", "%v", err)
+	} else {
+		c.DataDir = abs
+	}
+	for _, p := range []struct {
+		key string
+		v   *string
+		def string
+	}{
+		{"DEFAULT_RECORDER_PATH", &c.DefaultRecorderPath, "recorders"},
+		{"MEDIA_ROOT", &c.MediaRoot, "media"},
+	} {
+		if *p.v == "" {
+			*p.v = filepath.Join(c.DataDir, p.def)
+		} else if !filepath.IsAbs(*p.v) {
+			bad(p.key, "must be an absolute path, not %q", *p.v)
+		} else {
+			*p.v = filepath.Clean(*p.v)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("HTTP_ADDR", "want host:port, not %q", c.HTTPAddr)
+	}
+	if c.BaseURL == "" {
+		host, port, _ := net.SplitHostPort(c.HTTPAddr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port) + "/"
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("BASE_URL", "want an http:// or https:// URL, not %q", c.BaseURL)
+	} else if !strings.HasSuffix(c.BaseURL, "/") {
+		c.BaseURL += "/"
+	}
+	if strings.TrimSpace(c.SiteTitle) == "" {
+		bad("SITE_TITLE", "must not be empty")
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite://" + filepath.Join(c.DataDir, "lectern.db")
+	}
+	if _, err := c.SQLitePath(); err != nil {
+		bad("DATABASE_URL", "%v", err)
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			bad("SMTP_URL", "want smtp://[user:password@]host[:port] or smtps://..., not %q", maskURL(c.SMTPURL))
+		}
+	}
+	if a, err := mail.ParseAddress(c.DefaultFromEmail); err != nil || a.Address == "" {
+		bad("DEFAULT_FROM_EMAIL", "not a valid email address: %q", c.DefaultFromEmail)
+	}
+	if c.LanguageCode != "fr" && c.LanguageCode != "en" {
+		bad("LANGUAGE_CODE", "want fr or en, not %q", c.LanguageCode)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", "want debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if len(c.RecorderType) == 0 {
+		bad("RECORDER_TYPE", "must offer at least one recording type")
+	}
+	for _, rt := range c.RecorderType {
+		if len(rt) != 2 || !slices.Contains(lectern.RecordingTypes, rt[0]) {
+			bad("RECORDER_TYPE", "each entry is [\"type\", \"label\"] with type among %s, not %q", strings.Join(lectern.RecordingTypes, ", "), rt)
+			break
+		}
+	}
+	for i, ext := range c.VideoAllowedExtensions {
+		ext = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(ext), "."))
+		if ext == "" || strings.ContainsAny(ext, `/\ .`) {
+			bad("VIDEO_ALLOWED_EXTENSIONS", "invalid extension %q", c.VideoAllowedExtensions[i])
+		}
+		c.VideoAllowedExtensions[i] = ext
+	}
+	for _, id := range []struct {
+		key string
+		v   int64
+	}{{"DEFAULT_RECORDER_ID", c.DefaultRecorderID}, {"DEFAULT_RECORDER_TYPE_ID", c.DefaultRecorderTypeID}, {"DEFAULT_RECORDER_USER_ID", c.DefaultRecorderUserID}} {
+		if id.v < 0 {
+			bad(id.key, "must be an id (0 for none), not %d", id.v)
+		}
+	}
+	if c.PublicRecordDir == "" || strings.ContainsAny(c.PublicRecordDir, `/\`) || strings.HasPrefix(c.PublicRecordDir, ".") {
+		bad("PUBLIC_RECORD_DIR", "must be a single URL path segment, not %q", c.PublicRecordDir)
+	}
+	if len(errs) > 0 {
+		return errors.New("invalid configuration:\n  " + strings.Join(errs, "\n  "))
+	}
+	return nil
+}
+
+// CheckWritable makes sure DATA_DIR exists (creating it) and can be written.
+func (c *Config) CheckWritable() error {
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return fmt.Errorf("invalid configuration:\n  DATA_DIR: cannot create %s: %v", c.DataDir, err)
+	}
+	f, err := os.CreateTemp(c.DataDir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n  DATA_DIR: %s is not writable: %v", c.DataDir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// SQLitePath returns the database file named by DATABASE_URL: sqlite://PATH,
+// sqlite:PATH, file:PATH or a bare path.
+func (c *Config) SQLitePath() (string, error) {
+	u := c.DatabaseURL
+	switch {
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return "", errors.New("PostgreSQL is not supported yet: use a SQLite path")
+	case strings.HasPrefix(u, "sqlite://"):
+		u = strings.TrimPrefix(u, "sqlite://")
+	case strings.HasPrefix(u, "sqlite:"):
+		u = strings.TrimPrefix(u, "sqlite:")
+	case strings.HasPrefix(u, "file:"):
+		u = strings.TrimPrefix(u, "file:")
+	case strings.Contains(u, "://"):
+		return "", fmt.Errorf("unsupported database %q", maskURL(u))
+	}
+	if u == "" {
+		return "", errors.New("empty database path")
+	}
+	if !filepath.IsAbs(u) {
+		u = filepath.Join(c.DataDir, u)
+	}
+	return u, nil
+}
+
+// RecordingTypeLabels maps each offered recording type to its label.
+func (c *Config) RecordingTypeLabels() map[string]string {
+	m := map[string]string{}
+	for _, rt := range c.RecorderType {
+		if len(rt) == 2 {
+			m[rt[0]] = rt[1]
+		}
+	}
+	return m
+}
+
+// Masked returns the configuration as TOML with passwords hidden.
+func (c *Config) Masked() string {
+	cp := *c
+	cp.SMTPURL = maskURL(cp.SMTPURL)
+	cp.DatabaseURL = maskURL(cp.DatabaseURL)
+	var b bytes.Buffer
+	enc := toml.NewEncoder(&b)
+	enc.Indent = ""
+	if err := enc.Encode(cp); err != nil {
+		return err.Error()
+	}
+	// Sort top-level lines for a stable, scannable listing.
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	var top, rest []string
+	inTable := false
+	for _, l := range lines {
+		if strings.HasPrefix(l, "[") {
+			inTable = true
+		}
+		if inTable {
+			rest = append(rest, l)
+		} else if l != "" {
+			top = append(top, l)
+		}
+	}
+	sort.Strings(top)
+	return strings.Join(append(top, append([]string{""}, rest...)...), "\n") + "\n"
+}
+
+// maskURL replaces the password of a URL with ****.
+func maskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "****")
+	}
+	return u.String()
+}

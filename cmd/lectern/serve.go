@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/spf13/cobra"
+
+	"lectern"
+	"lectern/api"
+	"lectern/password"
+	"lectern/sqlite"
+	"lectern/web"
+)
+
+// services are the store's implementations of the core interfaces, wired
+// once for every command.
+type services struct {
+	db        *sqlite.DB
+	users     lectern.UserService
+	groups    lectern.GroupService
+	types     lectern.VideoTypeService
+	recorders lectern.RecorderService
+	tokens    lectern.TokenService
+}
+
+func newServices(db *sqlite.DB, cfg *Config) *services {
+	return &services{
+		db:        db,
+		users:     sqlite.NewUserService(db),
+		groups:    sqlite.NewGroupService(db),
+		types:     sqlite.NewVideoTypeService(db),
+		recorders: &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
+		tokens:    sqlite.NewTokenService(db),
+	}
+}
+
+// initialAdminFile is where the first-run admin password is written.
+const initialAdminFile = "initial-admin-password"
+
+func (a *app) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run Lectern: web UI, API and (later) FTP server, watcher and workers",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd.Context(), nil)
+		},
+	}
+}
+
+// serve runs until ctx ends. When ready is not nil it receives the HTTP
+// address once the server listens (tests start on port 0).
+func (a *app) serve(ctx context.Context, ready chan<- string) error {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cfg, logger := a.cfg, a.logger
+	svc := newServices(db, cfg)
+
+	if err := ensureInitialAdmin(ctx, svc.users, cfg.DataDir, logger); err != nil {
+		return err
+	}
+	for _, dir := range []string{cfg.DefaultRecorderPath, cfg.MediaRoot} {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+
+	sessions := sqlite3store.NewWithCleanupInterval(db.SQL(), 10*time.Minute)
+	defer sessions.StopCleanup()
+	pages, err := web.New(web.Config{
+		SiteTitle:           cfg.SiteTitle,
+		BaseURL:             cfg.BaseURL,
+		LanguageCode:        cfg.LanguageCode,
+		RecordingTypes:      cfg.RecorderType,
+		DefaultRecorderPath: cfg.DefaultRecorderPath,
+	}, web.Deps{
+		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
+		Sessions: sessions, Logger: logger.With("edge", "web"),
+	})
+	if err != nil {
+		return err
+	}
+	restAPI := api.New(api.Deps{
+		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
+		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
+	})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			logger.Error("readiness check", "err", err)
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("/api/", restAPI)
+	mux.Handle("/", pages.Handler())
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	logger.Info("lectern listening", "http_addr", ln.Addr().String(), "base_url", cfg.BaseURL,
+		"data_dir", cfg.DataDir, "recorder_path", cfg.DefaultRecorderPath)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+// ensureInitialAdmin creates the superuser "admin" with a random password
+// when the database has no user at all, logs the password once and writes
+// it to DATA_DIR/initial-admin-password (mode 0600).
+func ensureInitialAdmin(ctx context.Context, users lectern.UserService, dataDir string, logger *slog.Logger) error {
+	n, err := users.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := rand.Text()
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return err
+	}
+	u := &lectern.User{Username: "admin", IsStaff: true, IsSuperuser: true, IsActive: true, PasswordHash: hash}
+	if err := users.CreateUser(ctx, u); err != nil {
+		if lectern.ErrorCode(err) == lectern.ECONFLICT {
+			return nil // another process made it first
+		}
+		return fmt.Errorf("create initial admin: %w", err)
+	}
+	path := filepath.Join(dataDir, initialAdminFile)
+	if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	logger.Warn("created the first superuser: log in as admin and change this password",
+		"username", "admin", "password", pw, "password_file", path)
+	return nil
+}
