@@ -6,221 +6,41 @@ import (
 
 	"lectern"
 	"lectern/sqlite"
+	"lectern/storetest"
 )
 
-func TestUserService(t *testing.T) {
+func TestStore(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db := MustOpenDB(t)
-	users := sqlite.NewUserService(db)
-	groups := sqlite.NewGroupService(db)
-
-	g := &lectern.Group{Name: "teachers"}
-	if err := groups.CreateGroup(ctx, g); err != nil {
-		t.Fatal(err)
-	}
-	u := &lectern.User{Username: "alice", Email: "alice@example.org", IsStaff: true, IsActive: true, PasswordHash: "h", Groups: []int64{g.ID}}
-	if err := users.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	got, err := users.FindUserByUsername(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != u.ID || !got.IsStaff || got.PasswordHash != "h" || len(got.Groups) != 1 || got.DateJoined.IsZero() {
-		t.Fatalf("got %+v", got)
-	}
-	if err := users.CreateUser(ctx, &lectern.User{Username: "alice"}); lectern.ErrorCode(err) != lectern.ECONFLICT {
-		t.Fatalf("duplicate username: %v", err)
-	}
-	if err := users.CreateUser(ctx, &lectern.User{Username: "bad name!"}); lectern.ErrorCode(err) != lectern.EINVALID {
-		t.Fatalf("bad username: %v", err)
-	}
-	got.FirstName = "Alice"
-	if err := users.UpdateUser(ctx, got); err != nil {
-		t.Fatal(err)
-	}
-	if err := users.SetUserPassword(ctx, got.ID, "h2"); err != nil {
-		t.Fatal(err)
-	}
-	if err := users.TouchUserLogin(ctx, got.ID); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = users.FindUserByID(ctx, u.ID)
-	if got.FirstName != "Alice" || got.PasswordHash != "h2" || got.LastLogin.IsZero() {
-		t.Fatalf("after update: %+v", got)
-	}
-	list, total, err := users.FindUsers(ctx, lectern.UserFilter{Search: "ALI"})
-	if err != nil || total != 1 || len(list) != 1 {
-		t.Fatalf("search: %d %d %v", total, len(list), err)
-	}
-	if _, err := users.FindUserByID(ctx, 999); lectern.ErrorCode(err) != lectern.ENOTFOUND {
-		t.Fatalf("missing user: %v", err)
-	}
-	if err := users.DeleteUser(ctx, u.ID); err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := users.CountUsers(ctx); n != 0 {
-		t.Fatalf("count after delete = %d", n)
-	}
+	storetest.Run(t, func(tb testing.TB) storetest.Stores {
+		db := MustOpenDB(tb)
+		return storetest.Stores{
+			Users:     sqlite.NewUserService(db),
+			Groups:    sqlite.NewGroupService(db),
+			Types:     sqlite.NewVideoTypeService(db),
+			Recorders: sqlite.NewRecorderService(db),
+			Tokens:    sqlite.NewTokenService(db),
+		}
+	})
 }
 
-func TestTokenService(t *testing.T) {
+// TestTokenNotInClear checks that only the token's hash reaches the disk.
+func TestTokenNotInClear(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := MustOpenDB(t)
-	users := sqlite.NewUserService(db)
-	tokens := sqlite.NewTokenService(db)
-	u := &lectern.User{Username: "bob", IsActive: true}
-	if err := users.CreateUser(ctx, u); err != nil {
+	u := &lectern.User{Username: "carol", IsActive: true}
+	if err := sqlite.NewUserService(db).CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := tokens.CreateToken(ctx, u.ID)
-	if err != nil || len(tok) != 40 {
-		t.Fatalf("token %q, %v", tok, err)
-	}
-	got, err := tokens.FindUserByToken(ctx, tok)
-	if err != nil || got.ID != u.ID {
-		t.Fatalf("find by token: %v %v", got, err)
-	}
-	if _, err := tokens.FindUserByToken(ctx, "nope"); lectern.ErrorCode(err) != lectern.EUNAUTHORIZED {
-		t.Fatalf("bad token: %v", err)
+	tok, err := sqlite.NewTokenService(db).CreateToken(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var stored string
-	db.SQL().QueryRow("SELECT hash FROM api_tokens").Scan(&stored)
-	if stored == tok {
-		t.Fatal("token stored in clear")
-	}
-	u.IsActive = false
-	users.UpdateUser(ctx, u)
-	if _, err := tokens.FindUserByToken(ctx, tok); lectern.ErrorCode(err) != lectern.EUNAUTHORIZED {
-		t.Fatalf("inactive user's token: %v", err)
-	}
-	if _, err := tokens.CreateToken(ctx, 999); lectern.ErrorCode(err) != lectern.ENOTFOUND {
-		t.Fatalf("token for missing user: %v", err)
-	}
-}
-
-func TestVideoTypeService(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := MustOpenDB(t)
-	types := sqlite.NewVideoTypeService(db)
-	vt := &lectern.VideoType{Title: "Course"}
-	if err := types.CreateVideoType(ctx, vt); err != nil {
+	if err := db.SQL().QueryRowContext(ctx, "SELECT hash FROM api_tokens").Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	if err := types.CreateVideoType(ctx, &lectern.VideoType{Title: "Course"}); lectern.ErrorCode(err) != lectern.ECONFLICT {
-		t.Fatalf("duplicate: %v", err)
-	}
-	vt.Title = "Lecture"
-	if err := types.UpdateVideoType(ctx, vt); err != nil {
-		t.Fatal(err)
-	}
-	list, total, err := types.FindVideoTypes(ctx, lectern.Page{})
-	if err != nil || total != 1 || list[0].Title != "Lecture" {
-		t.Fatalf("list: %v %d %v", list, total, err)
-	}
-	// A type used by a recorder cannot go.
-	recs := sqlite.NewRecorderService(db)
-	r := lectern.NewRecorder()
-	r.Name, r.AddressIP, r.Directory, r.TypeID = "r", "10.0.0.1", "r", vt.ID
-	if err := recs.CreateRecorder(ctx, r); err != nil {
-		t.Fatal(err)
-	}
-	if err := types.DeleteVideoType(ctx, vt.ID); lectern.ErrorCode(err) != lectern.ECONFLICT {
-		t.Fatalf("delete used type: %v", err)
-	}
-	recs.DeleteRecorder(ctx, r.ID)
-	if err := types.DeleteVideoType(ctx, vt.ID); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestRecorderService(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := MustOpenDB(t)
-	users := sqlite.NewUserService(db)
-	types := sqlite.NewVideoTypeService(db)
-	groups := sqlite.NewGroupService(db)
-	recs := sqlite.NewRecorderService(db)
-
-	vt := &lectern.VideoType{Title: "Course"}
-	types.CreateVideoType(ctx, vt)
-	mgr := &lectern.User{Username: "mgr", IsActive: true}
-	other := &lectern.User{Username: "other", IsActive: true}
-	users.CreateUser(ctx, mgr)
-	users.CreateUser(ctx, other)
-	g := &lectern.Group{Name: "g"}
-	groups.CreateGroup(ctx, g)
-
-	r := lectern.NewRecorder()
-	r.Name, r.AddressIP, r.Directory, r.TypeID = "Amphi A", "192.168.1.1", "amphia", vt.ID
-	r.UserID = &mgr.ID
-	r.AdditionalUsers = []int64{other.ID}
-	r.RestrictAccessToGroups = []int64{g.ID}
-	r.CredentialsLogin, r.CredentialsPasswordHash = "amphia", "hash"
-	r.Tags, r.Licence, r.MainLang = "math course", "by-sa", "fr"
-	if err := recs.CreateRecorder(ctx, r); err != nil {
-		t.Fatal(err)
-	}
-	got, err := recs.FindRecorderByID(ctx, r.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Name != "Amphi A" || got.UserID == nil || *got.UserID != mgr.ID || len(got.AdditionalUsers) != 1 ||
-		len(got.RestrictAccessToGroups) != 1 || !got.IsDraft || got.Licence != "by-sa" || got.IPUnder() != "192_168_1_1" || !got.HasFTP() {
-		t.Fatalf("got %+v", got)
-	}
-	login := "amphia"
-	if _, err := lectern.FindRecorder(ctx, recs, lectern.RecorderFilter{CredentialsLogin: &login}); err != nil {
-		t.Fatalf("by login: %v", err)
-	}
-
-	conflicts := map[string]func(*lectern.Recorder){
-		"name":              func(x *lectern.Recorder) { x.Name = "Amphi A" },
-		"address_ip":        func(x *lectern.Recorder) { x.AddressIP = "192.168.1.1" },
-		"directory":         func(x *lectern.Recorder) { x.Directory = "amphia" },
-		"credentials_login": func(x *lectern.Recorder) { x.CredentialsLogin, x.CredentialsPasswordHash = "amphia", "h" },
-	}
-	for field, mutate := range conflicts {
-		x := lectern.NewRecorder()
-		x.Name, x.AddressIP, x.Directory, x.TypeID = "B", "10.0.0.2", "b", vt.ID
-		mutate(x)
-		err := recs.CreateRecorder(ctx, x)
-		if lectern.ErrorCode(err) != lectern.ECONFLICT || lectern.ErrorFields(err)[field] == "" {
-			t.Errorf("%s conflict: %v", field, err)
-		}
-	}
-	x := lectern.NewRecorder()
-	x.Name, x.AddressIP, x.Directory, x.TypeID = "B", "10.0.0.2", "b", 999
-	if err := recs.CreateRecorder(ctx, x); lectern.ErrorFields(err)["type"] == "" {
-		t.Errorf("unknown type: %v", err)
-	}
-	bad := int64(999)
-	x.TypeID, x.UserID = vt.ID, &bad
-	if err := recs.CreateRecorder(ctx, x); lectern.ErrorFields(err)["user"] == "" {
-		t.Errorf("unknown manager: %v", err)
-	}
-
-	got.Name = "Amphi B"
-	got.AdditionalUsers = nil
-	if err := recs.UpdateRecorder(ctx, got); err != nil {
-		t.Fatal(err)
-	}
-	list, total, err := recs.FindRecorders(ctx, lectern.RecorderFilter{Search: "amphi b"})
-	if err != nil || total != 1 || len(list[0].AdditionalUsers) != 0 {
-		t.Fatalf("search after update: %v %d %v", list, total, err)
-	}
-	// The manager cannot be deleted while managing.
-	if err := users.DeleteUser(ctx, mgr.ID); lectern.ErrorCode(err) != lectern.ECONFLICT {
-		t.Fatalf("delete manager: %v", err)
-	}
-	if err := recs.DeleteRecorder(ctx, r.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := recs.DeleteRecorder(ctx, r.ID); lectern.ErrorCode(err) != lectern.ENOTFOUND {
-		t.Fatalf("second delete: %v", err)
+	if stored == tok || stored != lectern.HashToken(tok) {
+		t.Fatalf("stored %q for token %q", stored, tok)
 	}
 }
