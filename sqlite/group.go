@@ -54,14 +54,6 @@ func (s *GroupService) CreateGroup(ctx context.Context, g *lectern.Group) error 
 
 // DeleteGroup implements lectern.GroupService.
 func (s *GroupService) DeleteGroup(ctx context.Context, id int64) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM groups WHERE id = ?", id)
-		if err != nil {
-			return fmt.Errorf("delete group %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return lectern.Errorf(lectern.ENOTFOUND, "Group not found.")
-		}
-		return nil
-	})
+	return s.db.execOne(ctx, "delete group", lectern.Errorf(lectern.ENOTFOUND, "Group not found."), nil,
+		"DELETE FROM groups WHERE id = ?", id)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"lectern"
 )
@@ -21,7 +20,7 @@ const recorderColumns = `id, name, description, address_ip, salt, credentials_lo
 	recording_type, user_id, directory, publication_auto, type_id, is_draft, is_restricted, password_hash,
 	cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at`
 
-func scanRecorder(row interface{ Scan(...any) error }) (*lectern.Recorder, error) {
+func scanRecorder(row rowScanner) (*lectern.Recorder, error) {
 	var r lectern.Recorder
 	var user sql.NullInt64
 	err := row.Scan(&r.ID, &r.Name, &r.Description, &r.AddressIP, &r.Salt, &r.CredentialsLogin, &r.CredentialsPasswordHash,
@@ -43,41 +42,21 @@ func (s *RecorderService) FindRecorderByID(ctx context.Context, id int64) (*lect
 
 // FindRecorders implements lectern.RecorderService.
 func (s *RecorderService) FindRecorders(ctx context.Context, f lectern.RecorderFilter) ([]*lectern.Recorder, int, error) {
-	where, args := []string{"1 = 1"}, []any{}
-	for col, v := range map[string]*string{"name": f.Name, "address_ip": f.AddressIP, "directory": f.Directory, "credentials_login": f.CredentialsLogin} {
-		if v != nil {
-			where, args = append(where, col+" = ?"), append(args, *v)
+	w := &where{}
+	for _, c := range []struct {
+		col string
+		v   *string
+	}{{"name", f.Name}, {"address_ip", f.AddressIP}, {"directory", f.Directory}, {"credentials_login", f.CredentialsLogin}} {
+		if c.v != nil {
+			w.add(c.col+" = ?", *c.v)
 		}
 	}
 	if f.ID != nil {
-		where, args = append(where, "id = ?"), append(args, *f.ID)
+		w.add("id = ?", *f.ID)
 	}
-	if q := strings.TrimSpace(f.Search); q != "" {
-		where = append(where, `(name LIKE ? ESCAPE '\' OR address_ip LIKE ? ESCAPE '\' OR directory LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`)
-		p := like(q)
-		args = append(args, p, p, p, p)
-	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := s.db.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM recorders WHERE "+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count recorders: %w", err)
-	}
-	page := f.Page.Normalize()
-	rows, err := s.db.db.QueryContext(ctx, "SELECT "+recorderColumns+" FROM recorders WHERE "+cond+" ORDER BY name LIMIT ? OFFSET ?",
-		append(args, page.Size, page.Offset())...)
+	w.search(f.Search, "name", "address_ip", "directory", "description")
+	recorders, total, err := findPage(ctx, s.db.db, "recorders", recorderColumns, w, "name", f.Page, scanRecorder)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find recorders: %w", err)
-	}
-	defer rows.Close()
-	recorders := []*lectern.Recorder{}
-	for rows.Next() {
-		r, err := scanRecorder(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("scan recorder: %w", err)
-		}
-		recorders = append(recorders, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
 	for _, r := range recorders {
@@ -158,16 +137,8 @@ func (s *RecorderService) setLinks(ctx context.Context, tx *sql.Tx, op string, r
 
 // DeleteRecorder implements lectern.RecorderService.
 func (s *RecorderService) DeleteRecorder(ctx context.Context, id int64) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM recorders WHERE id = ?", id)
-		if err != nil {
-			return fmt.Errorf("delete recorder %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return lectern.Errorf(lectern.ENOTFOUND, "Recorder not found.")
-		}
-		return nil
-	})
+	return s.db.execOne(ctx, "delete recorder", lectern.Errorf(lectern.ENOTFOUND, "Recorder not found."), nil,
+		"DELETE FROM recorders WHERE id = ?", id)
 }
 
 func fieldError(op, code, field, msg string) error {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"lectern"
 )
@@ -20,7 +19,7 @@ var _ lectern.UserService = (*UserService)(nil)
 
 const userColumns = `id, username, email, first_name, last_name, is_staff, is_superuser, is_active, password_hash, date_joined, last_login`
 
-func scanUser(row interface{ Scan(...any) error }) (*lectern.User, error) {
+func scanUser(row rowScanner) (*lectern.User, error) {
 	var u lectern.User
 	var last sql.NullTime
 	if err := row.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsStaff, &u.IsSuperuser, &u.IsActive, &u.PasswordHash, &u.DateJoined, &last); err != nil {
@@ -55,42 +54,19 @@ func (s *UserService) findOne(ctx context.Context, where string, arg any) (*lect
 
 // FindUsers implements lectern.UserService.
 func (s *UserService) FindUsers(ctx context.Context, f lectern.UserFilter) ([]*lectern.User, int, error) {
-	where, args := []string{"1 = 1"}, []any{}
+	w := &where{}
 	if f.ID != nil {
-		where, args = append(where, "id = ?"), append(args, *f.ID)
+		w.add("id = ?", *f.ID)
 	}
 	if f.Username != nil {
-		where, args = append(where, "username = ?"), append(args, *f.Username)
+		w.add("username = ?", *f.Username)
 	}
 	if f.IsStaff != nil {
-		where, args = append(where, "is_staff = ?"), append(args, *f.IsStaff)
+		w.add("is_staff = ?", *f.IsStaff)
 	}
-	if s := strings.TrimSpace(f.Search); s != "" {
-		where = append(where, `(username LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\')`)
-		p := like(s)
-		args = append(args, p, p, p, p)
-	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := s.db.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE "+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count users: %w", err)
-	}
-	page := f.Page.Normalize()
-	rows, err := s.db.db.QueryContext(ctx, "SELECT "+userColumns+" FROM users WHERE "+cond+" ORDER BY username LIMIT ? OFFSET ?",
-		append(args, page.Size, page.Offset())...)
+	w.search(f.Search, "username", "email", "first_name", "last_name")
+	users, total, err := findPage(ctx, s.db.db, "users", userColumns, w, "username", f.Page, scanUser)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find users: %w", err)
-	}
-	defer rows.Close()
-	users := []*lectern.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("scan user: %w", err)
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
 	for _, u := range users {
@@ -167,25 +143,14 @@ func (s *UserService) TouchUserLogin(ctx context.Context, id int64) error {
 
 // DeleteUser implements lectern.UserService.
 func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
-	err := s.exec(ctx, "delete user", "DELETE FROM users WHERE id = ?", id)
-	if isForeignKey(err) {
-		return &lectern.Error{Op: "delete user", Code: lectern.ECONFLICT,
-			Message: "This user manages a recorder or owns content: give it to someone else first."}
-	}
-	return err
+	return s.db.execOne(ctx, "delete user", lectern.Errorf(lectern.ENOTFOUND, "User not found."),
+		&lectern.Error{Op: "delete user", Code: lectern.ECONFLICT,
+			Message: "This user manages a recorder or owns content: give it to someone else first."},
+		"DELETE FROM users WHERE id = ?", id)
 }
 
 func (s *UserService) exec(ctx context.Context, op, query string, args ...any) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, query, args...)
-		if err != nil {
-			return fmt.Errorf("%s %v: %w", op, args[len(args)-1], err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return lectern.Errorf(lectern.ENOTFOUND, "User not found.")
-		}
-		return nil
-	})
+	return s.db.execOne(ctx, op, lectern.Errorf(lectern.ENOTFOUND, "User not found."), nil, query, args...)
 }
 
 // CountUsers implements lectern.UserService.

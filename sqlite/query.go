@@ -1,0 +1,89 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"lectern"
+)
+
+// rowScanner is what *sql.Row and *sql.Rows share.
+type rowScanner interface{ Scan(...any) error }
+
+// where collects the conditions and arguments of a WHERE clause.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// add appends a condition with its arguments.
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// search adds a case-insensitive substring match of q on any of cols.
+func (w *where) search(q string, cols ...string) {
+	if q = strings.TrimSpace(q); q == "" {
+		return
+	}
+	ors := make([]string, len(cols))
+	for i, c := range cols {
+		ors[i] = c + ` LIKE ? ESCAPE '\'`
+		w.args = append(w.args, like(q))
+	}
+	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return "1 = 1"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+// findPage counts the rows of table matching w and returns one page of
+// them in order, each read by scan.
+func findPage[T any](ctx context.Context, q queryer, table, columns string, w *where, order string, page lectern.Page,
+	scan func(rowScanner) (T, error)) ([]T, int, error) {
+	var total int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table+" WHERE "+w.String(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	page = page.Normalize()
+	rows, err := q.QueryContext(ctx, "SELECT "+columns+" FROM "+table+" WHERE "+w.String()+" ORDER BY "+order+" LIMIT ? OFFSET ?",
+		append(append([]any{}, w.args...), page.Size, page.Offset())...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find %s: %w", table, err)
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("scan %s: %w", table, err)
+		}
+		list = append(list, v)
+	}
+	return list, total, rows.Err()
+}
+
+// execOne runs one statement in its own transaction and returns notFound
+// when it touched no row. A foreign key failure is returned as inUse when
+// inUse is not nil.
+func (db *DB) execOne(ctx context.Context, op string, notFound, inUse error, query string, args ...any) error {
+	return db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if inUse != nil && isForeignKey(err) {
+			return inUse
+		} else if err != nil {
+			return fmt.Errorf("%s %v: %w", op, args[len(args)-1], err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound
+		}
+		return nil
+	})
+}
