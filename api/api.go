@@ -1,12 +1,33 @@
 // Package api serves Lectern's JSON REST API under /api/v1/.
+//
+// Clients authenticate with an API token (lectern token create) sent as
+// "Authorization: Token <t>" (Django REST framework's form, as in Pod) or
+// "Authorization: Bearer <t>". The API reads no cookie, so it needs no CSRF
+// protection and a browser session never reaches it.
+//
+// Answers are JSON with Pod's snake_case field names. Lists paginate like
+// Django REST framework ({"count", "next", "previous", "results"}); errors
+// are {"detail": "...", "fields": {"field": "message"}} with the status of
+// their lectern error code (see error.go).
 package api
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"lectern"
 )
+
+// MaxBodySize bounds a request body; larger ones get 413.
+const MaxBodySize = 1 << 20
 
 // Deps are the services the API uses.
 type Deps struct {
@@ -21,13 +42,185 @@ type Deps struct {
 
 // Handler serves every /api/v1/ route (full paths, not stripped).
 type Handler struct {
-	deps Deps
+	deps   Deps
+	logger *slog.Logger
+	mux    *http.ServeMux
 }
 
 // New returns the API handler.
-func New(deps Deps) *Handler { return &Handler{deps: deps} }
+func New(deps Deps) *Handler {
+	h := &Handler{deps: deps, logger: deps.Logger, mux: http.NewServeMux()}
+	if h.logger == nil {
+		h.logger = slog.New(slog.DiscardHandler)
+	}
+	h.handle("GET /api/v1/recorders", staff, h.handleRecorderList)
+	h.handle("POST /api/v1/recorders", superuser, h.handleRecorderCreate)
+	h.handle("GET /api/v1/recorders/{id}", staff, h.handleRecorderGet)
+	h.handle("PATCH /api/v1/recorders/{id}", superuser, h.handleRecorderUpdate)
+	h.handle("DELETE /api/v1/recorders/{id}", superuser, h.handleRecorderDelete)
+	h.handle("GET /api/v1/types", anyUser, h.handleVideoTypeList)
+	h.handle("GET /api/v1/users", superuser, h.handleUserList)
+	return h
+}
 
-// ServeHTTP implements http.Handler.
+// handlerFunc serves one route for an authenticated, allowed user; a
+// returned error becomes the JSON error answer.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, u *lectern.User) error
+
+// handle registers fn behind authentication and the access check.
+func (h *Handler) handle(pattern string, need access, fn handlerFunc) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		u, err := h.authenticate(r)
+		if err == nil {
+			err = allow(u, need)
+		}
+		if err == nil {
+			err = fn(w, r, u)
+		}
+		if err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+// ServeHTTP implements http.Handler. The mux's own plain-text 404 and 405
+// answers are replaced by JSON ones (405 keeps its Allow header).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	http.NotFound(w, r)
+	handler, pattern := h.mux.Handler(r)
+	if pattern != "" {
+		h.mux.ServeHTTP(w, r) // sets the path values
+		return
+	}
+	probe := &probeWriter{header: http.Header{}}
+	handler.ServeHTTP(probe, r)
+	switch probe.status {
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		h.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed,
+			detail: fmt.Sprintf("Method %q not allowed.", r.Method)})
+	case http.StatusNotFound:
+		h.writeError(w, r, lectern.Errorf(lectern.ENOTFOUND, "Not found."))
+	default: // a redirect to the cleaned path
+		h.mux.ServeHTTP(w, r)
+	}
+}
+
+// probeWriter records what the mux would answer, discarding the body.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header         { return p.header }
+func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (p *probeWriter) WriteHeader(status int)      { p.status = status }
+
+// pathID returns the {id} path value; one that is not a positive integer
+// names nothing (404).
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, lectern.Errorf(lectern.ENOTFOUND, "Not found.")
+	}
+	return id, nil
+}
+
+// writeJSON encodes v first, then writes it with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // only for a programming error: v is always plain data
+		status = http.StatusInternalServerError
+		b = []byte(`{"detail":"Internal error."}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// decodeJSON reads one JSON object from the body (at most MaxBodySize
+// bytes) into v, refusing unknown fields and trailing data.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodySize)
+	d := json.NewDecoder(r.Body)
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if err := d.Decode(&json.RawMessage{}); err != io.EOF {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return jsonError(err)
+		}
+		return invalid("The request body must hold a single JSON object.", nil)
+	}
+	return nil
+}
+
+// jsonError explains a decoding error to the client.
+func jsonError(err error) error {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		maxErr    *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &maxErr):
+		return &httpError{status: http.StatusRequestEntityTooLarge,
+			detail: fmt.Sprintf("The request body is larger than %d bytes.", maxErr.Limit)}
+	case errors.Is(err, io.EOF):
+		return invalid("The request body is empty: send a JSON object.", nil)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("Malformed JSON: the body ends too early.", nil)
+	case errors.As(err, &syntaxErr):
+		return invalid(fmt.Sprintf("Malformed JSON at byte %d: %s.", syntaxErr.Offset,
+			strings.TrimPrefix(syntaxErr.Error(), "json: ")), nil)
+	case errors.As(err, &typeErr):
+		field := jsonField(typeErr.Field)
+		if field == "" {
+			return invalid("The request body must be a JSON object.", nil)
+		}
+		msg := fmt.Sprintf("Expected %s, not a JSON %s.", describeType(typeErr.Type), typeErr.Value)
+		return invalid(fmt.Sprintf("Invalid value for %q.", field), map[string]string{field: msg})
+	}
+	// encoding/json has no error type for an unknown field.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		field, uerr := strconv.Unquote(name)
+		if uerr != nil {
+			field = name
+		}
+		return invalid(fmt.Sprintf("Unknown field %q.", field), map[string]string{field: "Unknown field."})
+	}
+	return invalid("Malformed JSON: "+strings.TrimPrefix(err.Error(), "json: ")+".", nil)
+}
+
+// jsonField drops the Go names of embedded structs ("Recorder.type") from
+// a decoding error's field path: JSON names here are lower case.
+func jsonField(path string) string {
+	parts := strings.Split(path, ".")
+	for len(parts) > 0 && parts[0] != "" && unicode.IsUpper(rune(parts[0][0])) {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, ".")
+}
+
+// describeType names a Go type the way a JSON client thinks of it.
+func describeType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return describeType(t.Elem())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(describeType(t.Elem()), "a "), "an ") + "s"
+	}
+	return "an object"
 }
