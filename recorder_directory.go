@@ -70,7 +70,8 @@ func (d *RecorderDirectories) UpdateRecorder(ctx context.Context, r *Recorder) e
 			Message: "The directory cannot be renamed while files are waiting in it.",
 			Fields:  map[string]string{"directory": "The directory cannot be renamed while files are waiting in it."}}
 	}
-	if _, err := os.Stat(d.Path(r.Directory)); err == nil {
+	// Lstat, not Stat: a dangling symlink is in the way too.
+	if _, err := os.Lstat(d.Path(r.Directory)); err == nil {
 		return &Error{Op: "update recorder", Code: ECONFLICT,
 			Message: "A folder with this name already exists.",
 			Fields:  map[string]string{"directory": "A folder with this name already exists."}}
