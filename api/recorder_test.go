@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"lectern"
 	"lectern/password"
 )
 
@@ -309,4 +310,28 @@ func TestRecorderListPagination(t *testing.T) {
 	if len(m["results"].([]any)) != 1 || m["next"] != nil || m["previous"] != b.srv.URL+"/api/v1/recorders?page_size=2&search=amphi" {
 		t.Fatalf("page 2: %s", r.body)
 	}
+}
+
+// TestNoPasswordHashInAnswers reads everything that holds a hash (users,
+// a recorder with both passwords); do fails on any bcrypt hash in an
+// answer.
+func TestNoPasswordHashInAnswers(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.do(t, "POST", "/api/v1/recorders", as(b.super), map[string]any{
+		"name": "Amphi A", "address_ip": "10.0.0.1", "directory": "amphia", "type": b.typeID,
+		"credentials_login": "amphia", "credentials_password": "ftp-secret", "password": "video-secret",
+	})
+	want(t, r, http.StatusCreated)
+	path := fmt.Sprintf("/api/v1/recorders/%v", r.object(t)["id"])
+	stored, _, err := b.recorders.FindRecorders(b.ctx, lectern.RecorderFilter{})
+	if err != nil || len(stored) != 1 || !strings.HasPrefix(stored[0].CredentialsPasswordHash, "$2") || !strings.HasPrefix(stored[0].PasswordHash, "$2") {
+		t.Fatalf("stored %+v %v", stored, err)
+	}
+	for _, token := range []string{b.super, b.staff} {
+		for _, p := range []string{path, "/api/v1/recorders", "/api/v1/users", "/api/v1/types"} {
+			b.do(t, "GET", p, as(token), nil)
+		}
+	}
+	b.do(t, "PATCH", path, as(b.super), map[string]any{"tags": "x"})
 }
