@@ -347,14 +347,26 @@ func (c *Config) Masked() string {
 	return strings.Join(append(top, append([]string{""}, rest...)...), "\n") + "\n"
 }
 
-// maskURL replaces the password of a URL with ****.
+// maskURL replaces the password of a URL with xxxxx. A URL that does not
+// parse may still hold one (an unescaped space or %): everything before its
+// last "@" is hidden then, for it is shown in the error that names it.
 func maskURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
+		scheme, rest, ok := strings.Cut(s, "://")
+		if !ok {
+			scheme, rest = "", s
+		}
+		if i := strings.LastIndex(rest, "@"); i >= 0 {
+			if scheme != "" {
+				scheme += "://"
+			}
+			return scheme + "xxxxx" + rest[i:]
+		}
 		return s
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "****")
+	if _, ok := u.User.Password(); !ok {
+		return s // as written: String() would re-escape a path
 	}
-	return u.String()
+	return u.Redacted()
 }
