@@ -33,7 +33,7 @@ func (a *app) findRecorderByName(cmd *cobra.Command, s *services, name string) (
 }
 
 func (a *app) recorderCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "recorder", Short: "Manage recorders"}
+	cmd := groupCommand("recorder", "Manage recorders")
 
 	r := lectern.NewRecorder()
 	var manager string

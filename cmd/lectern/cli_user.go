@@ -51,7 +51,7 @@ func (a *app) table() *tabwriter.Writer {
 }
 
 func (a *app) userCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Manage user accounts"}
+	cmd := groupCommand("user", "Manage user accounts")
 
 	var u lectern.User
 	var pwStdin bool
@@ -104,7 +104,7 @@ func (a *app) userCommand() *cobra.Command {
 				return err
 			}
 			defer s.db.Close()
-			var all []*lectern.User
+			all := []*lectern.User{} // JSON [] rather than null when empty
 			for page := 1; ; page++ {
 				users, total, err := s.users.FindUsers(cmd.Context(), lectern.UserFilter{Page: lectern.Page{Number: page, Size: lectern.MaxPageSize}})
 				if err != nil {
@@ -167,7 +167,7 @@ func (a *app) userCommand() *cobra.Command {
 }
 
 func (a *app) typeCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "type", Short: "Manage video types (DEFAULT_RECORDER_TYPE_ID names one)"}
+	cmd := groupCommand("type", "Manage video types (DEFAULT_RECORDER_TYPE_ID names one)")
 	var t lectern.VideoType
 	add := &cobra.Command{
 		Use:   "add",
@@ -222,7 +222,7 @@ func (a *app) typeCommand() *cobra.Command {
 }
 
 func (a *app) tokenCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	cmd := groupCommand("token", "Manage API tokens")
 	var username string
 	create := &cobra.Command{
 		Use:   "create",

@@ -57,6 +57,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	var u usageError
+	if err != nil && !app.started && !errors.As(err, &u) {
+		err = usageError{err}
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "lectern:", err)
 	}
@@ -70,6 +74,10 @@ type app struct {
 	stdout, stderr io.Writer
 	environ        []string
 	configPath     string
+	// started is set when a command's own code begins: an error before
+	// it comes from cobra itself (unknown command, missing required
+	// flag) and is a usage error.
+	started bool
 
 	cfg    *Config
 	logger *slog.Logger
@@ -86,7 +94,40 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.configCommand(),
 		a.userCommand(), a.typeCommand(), a.recorderCommand(), a.tokenCommand())
+	a.markStart(root)
 	return root
+}
+
+// markStart wraps the RunE of c and of every command below it so that it
+// sets a.started first.
+func (a *app) markStart(c *cobra.Command) {
+	if runE := c.RunE; runE != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			a.started = true
+			return runE(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		a.markStart(sub)
+	}
+}
+
+// groupCommand returns a command that only holds subcommands. Alone it
+// prints its help; followed by a word that names none of them it fails as
+// an unknown command does at the root (cobra alone would print the help
+// and succeed).
+func groupCommand(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
 }
 
 // loadConfig reads the configuration once.
@@ -161,7 +202,7 @@ func (a *app) migrateCommand() *cobra.Command {
 }
 
 func (a *app) configCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "config", Short: "Inspect the configuration"}
+	cmd := groupCommand("config", "Inspect the configuration")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check",
 		Short: "Print the effective configuration (secrets masked); fail on an invalid one",
