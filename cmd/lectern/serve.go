@@ -170,10 +170,28 @@ func ensureInitialAdmin(ctx context.Context, users lectern.UserService, dataDir 
 		return fmt.Errorf("create initial admin: %w", err)
 	}
 	path := filepath.Join(dataDir, initialAdminFile)
-	if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+	if err := writeNewFile(path, []byte(pw+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	logger.Warn("created the first superuser: log in as admin and change this password",
 		"username", "admin", "password", pw, "password_file", path)
 	return nil
+}
+
+// writeNewFile replaces whatever is at path (a file left by an earlier
+// database, a symlink) with a new file of mode perm: os.WriteFile would
+// keep an existing file's mode and follow a symlink.
+func writeNewFile(path string, data []byte, perm os.FileMode) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
