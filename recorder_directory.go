@@ -61,6 +61,13 @@ func (d *RecorderDirectories) UpdateRecorder(ctx context.Context, r *Recorder) e
 		}
 		return d.RecorderService.UpdateRecorder(ctx, r)
 	}
+	if fi, err := os.Lstat(d.Path(old.Directory)); err == nil && !fi.IsDir() {
+		// A symlink planted in place of the directory: nothing to count
+		// inside it, and nothing to move.
+		return &Error{Op: "update recorder", Code: ECONFLICT,
+			Message: "A file that is not a folder already has this name.",
+			Fields:  map[string]string{"directory": "A file that is not a folder already has this name."}}
+	}
 	n, err := d.PendingFiles(old.Directory)
 	if err != nil {
 		return err
@@ -81,6 +88,10 @@ func (d *RecorderDirectories) UpdateRecorder(ctx context.Context, r *Recorder) e
 	}
 	if err := os.Rename(d.Path(old.Directory), d.Path(r.Directory)); err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
+			// Put the row back so that row and disk still agree.
+			if rerr := d.RecorderService.UpdateRecorder(ctx, old); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("restore recorder row: %w", rerr))
+			}
 			return fmt.Errorf("rename recorder directory %q to %q: %w", old.Directory, r.Directory, err)
 		}
 		if _, err := d.mkdir(r.Directory); err != nil {
@@ -135,8 +146,15 @@ func (d *RecorderDirectories) mkdir(dir string) (bool, error) {
 	if err := os.MkdirAll(d.Root, 0o750); err != nil {
 		return false, fmt.Errorf("create DEFAULT_RECORDER_PATH %q: %w", d.Root, err)
 	}
-	if err := os.Mkdir(p, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := os.Mkdir(p, 0o750); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
 		return false, fmt.Errorf("create recorder directory %q: %w", strings.TrimPrefix(p, d.Root), err)
+	}
+	// Mkdir's mode is filtered by the umask; the directory's is not.
+	if err := os.Chmod(p, 0o750); err != nil {
+		return true, fmt.Errorf("set mode of recorder directory %q: %w", dir, err)
 	}
 	return true, nil
 }

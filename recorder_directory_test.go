@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -491,4 +492,49 @@ func lstatMode(tb testing.TB, path string) fs.FileMode {
 		tb.Fatal(err)
 	}
 	return fi.Mode()
+}
+
+func TestRecorderDirectoriesModeIgnoresUmask(t *testing.T) {
+	// Not parallel: the umask is process-wide.
+	old := syscall.Umask(0o077)
+	defer syscall.Umask(old)
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "l.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	vt := &lectern.VideoType{Title: "Course"}
+	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+		t.Fatal(err)
+	}
+	d := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: t.TempDir()}
+	r := lectern.NewRecorder()
+	r.Name, r.AddressIP, r.Directory, r.TypeID = "A", "10.1.1.1", "amphi", vt.ID
+	if err := d.CreateRecorder(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(d.Path("amphi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o750 {
+		t.Fatalf("mode %v under umask 077, want 0750", fi.Mode().Perm())
+	}
+
+	// A symlink planted in place of the directory blocks a rename.
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "secret.mp4"), []byte("x"), 0o600)
+	os.Remove(d.Path("amphi"))
+	if err := os.Symlink(outside, d.Path("amphi")); err != nil {
+		t.Fatal(err)
+	}
+	r.Directory = "amphi2"
+	if err := d.UpdateRecorder(ctx, r); lectern.ErrorCode(err) != lectern.ECONFLICT {
+		t.Fatalf("rename of a symlinked directory: %v, want conflict", err)
+	}
+	got, _ := d.FindRecorderByID(ctx, r.ID)
+	if got.Directory != "amphi" {
+		t.Fatalf("row changed to %q", got.Directory)
+	}
 }

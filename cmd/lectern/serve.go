@@ -169,12 +169,13 @@ func ensureInitialAdmin(ctx context.Context, users lectern.UserService, dataDir 
 		}
 		return fmt.Errorf("create initial admin: %w", err)
 	}
+	// Log first: if the file cannot be written, the password is still seen.
 	path := filepath.Join(dataDir, initialAdminFile)
+	logger.Warn("created the first superuser: log in as admin and change this password",
+		"username", "admin", "password", pw, "password_file", path)
 	if err := writeNewFile(path, []byte(pw+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	logger.Warn("created the first superuser: log in as admin and change this password",
-		"username", "admin", "password", pw, "password_file", path)
 	return nil
 }
 
