@@ -42,7 +42,7 @@ func (a *app) recorderCommand() *cobra.Command {
 		Use:   "add",
 		Short: "Create a recorder and its deposit directory",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, _ []string) error {
 			if (r.CredentialsLogin != "") != pwStdin {
 				return usageError{fmt.Errorf("recorder add: --login and --password-stdin go together")}
 			}
@@ -53,11 +53,6 @@ func (a *app) recorderCommand() *cobra.Command {
 				}
 				r.CredentialsPasswordHash = hash
 			}
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
 			if manager != "" {
 				u, err := s.users.FindUserByUsername(cmd.Context(), manager)
 				if err != nil {
@@ -74,7 +69,7 @@ func (a *app) recorderCommand() *cobra.Command {
 			fmt.Fprintf(a.stdout, "created recorder %s (id %d), deposit directory %s\n", r.Name, r.ID,
 				s.recorders.(*lectern.RecorderDirectories).Path(r.Directory))
 			return nil
-		},
+		}),
 	}
 	f := add.Flags()
 	f.StringVar(&r.Name, "name", "", "name (required)")
@@ -97,12 +92,7 @@ func (a *app) recorderCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List recorders",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, _ []string) error {
 			var views []recorderView
 			for page := 1; ; page++ {
 				rs, total, err := s.recorders.FindRecorders(cmd.Context(), lectern.RecorderFilter{Page: lectern.Page{Number: page, Size: lectern.MaxPageSize}})
@@ -129,7 +119,7 @@ func (a *app) recorderCommand() *cobra.Command {
 					dash(v.Manager), v.PublicationAuto, dash(v.CredentialsLogin))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
@@ -138,12 +128,7 @@ func (a *app) recorderCommand() *cobra.Command {
 		Use:   "show NAME",
 		Short: "Show one recorder",
 		Args:  exactlyOneArg,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, args []string) error {
 			r, err := a.findRecorderByName(cmd, s, args[0])
 			if err != nil {
 				return err
@@ -164,7 +149,7 @@ func (a *app) recorderCommand() *cobra.Command {
 				fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
 
@@ -172,12 +157,7 @@ func (a *app) recorderCommand() *cobra.Command {
 		Use:   "remove NAME",
 		Short: "Delete a recorder (its directory and files stay on disk)",
 		Args:  exactlyOneArg,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, args []string) error {
 			r, err := a.findRecorderByName(cmd, s, args[0])
 			if err != nil {
 				return err
@@ -187,7 +167,7 @@ func (a *app) recorderCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "removed recorder %s\n", r.Name)
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(add, list, show, remove)
 	return cmd

@@ -59,7 +59,7 @@ func (a *app) userCommand() *cobra.Command {
 		Use:   "add",
 		Short: "Create a user (password read from standard input)",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, _ []string) error {
 			if !pwStdin {
 				return usageError{fmt.Errorf("user add: --password-stdin is required")}
 			}
@@ -67,11 +67,6 @@ func (a *app) userCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
 			u.PasswordHash, u.IsActive = hash, true
 			if u.IsSuperuser {
 				u.IsStaff = true
@@ -81,7 +76,7 @@ func (a *app) userCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "created user %s (id %d)\n", u.Username, u.ID)
 			return nil
-		},
+		}),
 	}
 	add.Flags().StringVar(&u.Username, "username", "", "login name (required)")
 	add.Flags().StringVar(&u.Email, "email", "", "email address (required)")
@@ -98,12 +93,7 @@ func (a *app) userCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List users",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, _ []string) error {
 			all := []*lectern.User{} // JSON [] rather than null when empty
 			for page := 1; ; page++ {
 				users, total, err := s.users.FindUsers(cmd.Context(), lectern.UserFilter{Page: lectern.Page{Number: page, Size: lectern.MaxPageSize}})
@@ -124,7 +114,7 @@ func (a *app) userCommand() *cobra.Command {
 				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%t\t%t\t%t\n", u.ID, u.Username, u.Email, u.FullName(), u.IsStaff, u.IsSuperuser, u.IsActive)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
@@ -134,7 +124,7 @@ func (a *app) userCommand() *cobra.Command {
 		Use:   "passwd",
 		Short: "Set a user's password (read from standard input)",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, _ []string) error {
 			if !pwStdin2 {
 				return usageError{fmt.Errorf("user passwd: --password-stdin is required")}
 			}
@@ -142,11 +132,6 @@ func (a *app) userCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
 			user, err := s.users.FindUserByUsername(cmd.Context(), username)
 			if err != nil {
 				return err
@@ -156,7 +141,7 @@ func (a *app) userCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "password changed for %s\n", user.Username)
 			return nil
-		},
+		}),
 	}
 	passwd.Flags().StringVar(&username, "username", "", "login name (required)")
 	passwd.Flags().BoolVar(&pwStdin2, "password-stdin", false, "read the password from standard input")
@@ -173,18 +158,13 @@ func (a *app) typeCommand() *cobra.Command {
 		Use:   "add",
 		Short: "Create a video type",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, _ []string) error {
 			if err := s.types.CreateVideoType(cmd.Context(), &t); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "created video type %q (id %d)\n", t.Title, t.ID)
 			return nil
-		},
+		}),
 	}
 	add.Flags().StringVar(&t.Title, "title", "", "title (required)")
 	add.Flags().StringVar(&t.Description, "description", "", "description")
@@ -195,12 +175,7 @@ func (a *app) typeCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List video types",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, _ []string) error {
 			types, _, err := s.types.FindVideoTypes(cmd.Context(), lectern.Page{Size: lectern.MaxPageSize})
 			if err != nil {
 				return err
@@ -214,7 +189,7 @@ func (a *app) typeCommand() *cobra.Command {
 				fmt.Fprintf(w, "%d\t%s\n", t.ID, t.Title)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(add, list)
@@ -228,12 +203,7 @@ func (a *app) tokenCommand() *cobra.Command {
 		Use:   "create",
 		Short: "Create an API token for a user and print it (only now)",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.services(cmd)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
+		RunE: a.withServices(func(cmd *cobra.Command, s *services, _ []string) error {
 			u, err := s.users.FindUserByUsername(cmd.Context(), username)
 			if err != nil {
 				return err
@@ -244,7 +214,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			}
 			fmt.Fprintln(a.stdout, tok)
 			return nil
-		},
+		}),
 	}
 	create.Flags().StringVar(&username, "username", "", "the token's user (required)")
 	_ = create.MarkFlagRequired("username")
@@ -260,4 +230,17 @@ func (a *app) services(cmd *cobra.Command) (*services, error) {
 		return nil, err
 	}
 	return newServices(db, a.cfg), nil
+}
+
+// withServices adapts a command body that needs the database: it opens
+// the database for the run and closes it after.
+func (a *app) withServices(run func(cmd *cobra.Command, s *services, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		s, err := a.services(cmd)
+		if err != nil {
+			return err
+		}
+		defer s.db.Close()
+		return run(cmd, s, args)
+	}
 }
