@@ -1,13 +1,31 @@
-// Package web serves Lectern's HTML pages: login, administration of
-// recorders, video types and users, and (later) the add form, the claim
-// list and the video pages.
+// Package web serves Lectern's HTML pages: login, the staff's recorder list,
+// administration of recorders, video types, users and groups, and (later)
+// the add form, the claim list and the video pages.
+//
+// Pages are Go html/template files embedded from templates/: layout.html,
+// partials/*.html and one pages/<entity>_<verb>.html per page, parsed once by
+// New. Each page gets one typed struct embedding layout; every visible
+// string is a locale key translated with t, plural and terr, bound per
+// request on a clone of the page's template set.
+//
+// To add a page: write pages/<entity>_<verb>.html (it defines "content"),
+// a handler file <entity>_<verb>.go with a page struct embedding layout and
+// calling s.render, its keys in locale/en.json and fr.json, and one line in
+// routes.go. Routes outside this package can be mounted with Server.Handle;
+// endpoints called by machines (Pod's notify URLs) are exempted from the
+// CSRF check with Server.ExemptCSRF or Config.CSRFExemptPaths.
 package web
 
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/justinas/nosurf"
 
 	"lectern"
 )
@@ -19,6 +37,16 @@ type Config struct {
 	LanguageCode        string     // "fr" or "en": used when the browser asks for neither
 	RecordingTypes      [][]string // RECORDER_TYPE: [value, label] pairs offered in forms
 	DefaultRecorderPath string     // shown on recorder pages
+
+	// FTPHost and FTPPort are what recorders type in their FTP export
+	// screen; the host defaults to BaseURL's host name, the port to 2121.
+	FTPHost string
+	FTPPort int
+	// CSRFExemptPaths are exact paths served without a CSRF check (see
+	// Server.ExemptCSRF).
+	CSRFExemptPaths []string
+	// SessionLifetime bounds a login; two weeks when zero.
+	SessionLifetime time.Duration
 }
 
 // Deps are the services the pages use.
@@ -31,19 +59,153 @@ type Deps struct {
 	Logger    *slog.Logger
 }
 
+// DefaultFTPPort is the embedded FTP server's port unless configured.
+const DefaultFTPPort = 2121
+
 // Server renders the pages.
 type Server struct {
-	cfg  Config
-	deps Deps
+	cfg       Config
+	deps      Deps
+	logger    *slog.Logger
+	templates *engine
+	sessions  *scs.SessionManager
+	mux       *http.ServeMux
+	csrf      *nosurf.CSRFHandler
+	handler   http.Handler
+
+	exemptMu sync.RWMutex
+	exempt   map[string]bool
 }
 
 // New returns a Server; it parses every template at once and fails on a
 // broken one.
 func New(cfg Config, deps Deps) (*Server, error) {
-	return &Server{cfg: cfg, deps: deps}, nil
+	if cfg.SiteTitle == "" {
+		cfg.SiteTitle = "Lectern"
+	}
+	if cfg.LanguageCode != "fr" {
+		cfg.LanguageCode = "en"
+	}
+	if cfg.FTPPort == 0 {
+		cfg.FTPPort = DefaultFTPPort
+	}
+	if cfg.FTPHost == "" {
+		if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+			cfg.FTPHost = u.Hostname()
+		} else {
+			cfg.FTPHost = "localhost"
+		}
+	}
+	if cfg.SessionLifetime == 0 {
+		cfg.SessionLifetime = 14 * 24 * time.Hour
+	}
+	if len(cfg.RecordingTypes) == 0 {
+		for _, t := range lectern.RecordingTypes {
+			cfg.RecordingTypes = append(cfg.RecordingTypes, []string{t, ""})
+		}
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	tpl, err := newEngine()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, deps: deps, logger: logger, templates: tpl, mux: http.NewServeMux(), exempt: map[string]bool{}}
+	for _, p := range cfg.CSRFExemptPaths {
+		s.exempt[p] = true
+	}
+
+	s.sessions = scs.New()
+	if deps.Sessions != nil {
+		s.sessions.Store = deps.Sessions
+	}
+	s.sessions.Lifetime = cfg.SessionLifetime
+	s.sessions.Cookie.Name = "lectern_session"
+	s.sessions.Cookie.HttpOnly = true
+	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	s.sessions.Cookie.Secure = s.secure()
+	s.sessions.Cookie.Path = "/"
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.serverError(w, r, err)
+	}
+
+	s.csrf = nosurf.New(s.mux)
+	s.csrf.SetBaseCookie(http.Cookie{
+		Path: "/", HttpOnly: true, Secure: s.secure(), SameSite: http.SameSiteLaxMode, MaxAge: nosurf.MaxAge,
+	})
+	s.csrf.SetIsTLSFunc(func(r *http.Request) bool { return r.TLS != nil || s.secure() })
+	if origin, err := nosurf.StaticOrigins(strings.TrimSuffix(cfg.BaseURL, "/")); err == nil && cfg.BaseURL != "" {
+		s.csrf.SetIsAllowedOriginFunc(origin)
+	}
+	s.csrf.ExemptFunc(s.isExempt)
+	s.csrf.SetFailureHandler(http.HandlerFunc(s.csrfFailure))
+
+	s.routes()
+	outer := http.NewServeMux()
+	outer.Handle("GET /static/", staticHandler())
+	outer.Handle("/", s.sessions.LoadAndSave(s.withContext(s.loadUser(s.csrf))))
+	s.handler = s.recoverPanic(securityHeaders(outer))
+	return s, nil
 }
 
 // Handler returns the routes of every page.
-func (s *Server) Handler() http.Handler {
-	return http.NotFoundHandler()
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Handle mounts h at pattern (http.ServeMux syntax, e.g.
+// "GET /record/claim_record/{$}") behind the session, language, user and
+// CSRF layers, so h may use them like the package's own pages. It is safe
+// to call while serving.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// ExemptCSRF serves requests for the exact path (e.g.
+// "/record/recorder_notify/") without a CSRF check, whatever their method:
+// for endpoints called by machines, with no login and no form token. It is
+// safe to call while serving.
+func (s *Server) ExemptCSRF(path string) {
+	s.exemptMu.Lock()
+	defer s.exemptMu.Unlock()
+	s.exempt[path] = true
+}
+
+func (s *Server) isExempt(r *http.Request) bool {
+	s.exemptMu.RLock()
+	defer s.exemptMu.RUnlock()
+	return s.exempt[r.URL.Path]
+}
+
+// secure reports whether the site is served over https, so cookies must
+// only travel encrypted.
+func (s *Server) secure() bool {
+	return strings.HasPrefix(strings.ToLower(s.cfg.BaseURL), "https://")
+}
+
+// securityHeaders forbids framing and content sniffing, and keeps pages to
+// their own scripts and styles.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanic turns a panic in a handler into a logged 500 page.
+func (s *Server) recoverPanic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logger.Error("panic in web handler", "method", r.Method, "path", r.URL.Path, "panic", v)
+				http.Error(w, "Internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
 }

@@ -1,0 +1,82 @@
+package web
+
+import (
+	"net/http"
+
+	"lectern"
+	"lectern/password"
+)
+
+type loginPage struct {
+	layout
+	Username string
+	NextURL  string
+	Error    string
+}
+
+func (s *Server) loginPage(r *http.Request, username, next, errMsg string) loginPage {
+	return loginPage{layout: s.page(r, "login.title", "login"), Username: username, NextURL: next, Error: errMsg}
+}
+
+// handleLoginForm shows the login form; a logged-in user goes straight on.
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"), "/")
+	if currentUser(r) != nil {
+		http.Redirect(w, r, next, http.StatusFound)
+		return
+	}
+	s.render(w, r, http.StatusOK, "account_login", s.loginPage(r, "", next, ""))
+}
+
+// handleLogin checks a local account's password. Unknown users cost the
+// same time as wrong passwords, and every failure gives the same message,
+// so that the form does not tell which usernames exist.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	username, pw := r.PostFormValue("username"), r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"), "/")
+
+	u, err := s.deps.Users.FindUserByUsername(ctx, username)
+	ok := false
+	switch {
+	case err == nil:
+		ok = password.Check(u.PasswordHash, pw) && u.IsActive
+	case lectern.ErrorCode(err) == lectern.ENOTFOUND:
+		password.CheckNone(pw)
+	default:
+		s.serverError(w, r, err)
+		return
+	}
+	if !ok {
+		s.logger.Info("login failed", "username", username, "remote_addr", r.RemoteAddr)
+		page := s.loginPage(r, username, next, s.printer(r).T("login.error.invalid"))
+		s.render(w, r, http.StatusOK, "account_login", page)
+		return
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessionUserID, u.ID)
+	s.sessions.Put(ctx, sessionAuthHash, authHash(u))
+	if err := s.deps.Users.TouchUserLogin(ctx, u.ID); err != nil {
+		s.logger.Error("record login time", "err", err, "user_id", u.ID)
+	}
+	s.logger.Info("login", "user_id", u.ID, "username", u.Username)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// handleLogout ends the session and goes back to the login page.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := s.sessions.Clear(ctx); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, "success", s.printer(r).T("logout.done"))
+	http.Redirect(w, r, "/accounts/login/", http.StatusSeeOther)
+}

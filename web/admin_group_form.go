@@ -1,0 +1,38 @@
+package web
+
+import (
+	"net/http"
+
+	"lectern"
+)
+
+type adminGroupFormPage struct {
+	layout
+	Group *lectern.Group
+	formErrors
+}
+
+// handleAdminGroupAdd shows and saves a new group.
+func (s *Server) handleAdminGroupAdd(w http.ResponseWriter, r *http.Request) {
+	g := &lectern.Group{}
+	status, fields := http.StatusOK, map[string]string(nil)
+	if r.Method == http.MethodPost {
+		g.Name = r.PostFormValue("name")
+		err := s.deps.Groups.CreateGroup(r.Context(), g)
+		if err == nil {
+			s.flash(r, "success", s.printer(r).T("admin.group.added", g.Name))
+			http.Redirect(w, r, "/admin/groups/", http.StatusSeeOther)
+			return
+		}
+		if fields = lectern.ErrorFields(err); fields == nil {
+			s.serviceError(w, r, err)
+			return
+		}
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "admin_group_form", adminGroupFormPage{
+		layout:     s.page(r, "admin.group.add.title", "admin"),
+		Group:      g,
+		formErrors: newFormErrors(s.printer(r), fields, []string{"name"}),
+	})
+}

@@ -1,0 +1,217 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"lectern"
+	"lectern/locale"
+)
+
+// recorderFields are the form's fields, named as Pod names them; errors on
+// any other field are shown above the form.
+var recorderFields = []string{"name", "description", "address_ip", "salt", "credentials_login", "credentials_password",
+	"recording_type", "user", "additional_users", "directory", "publication_auto", "type", "is_draft", "is_restricted",
+	"restrict_access_to_groups", "password", "cursus", "main_lang", "transcript", "tags", "licence",
+	"allow_downloading", "is_360", "disable_comment"}
+
+// languageCodes are the languages a recorder's videos may be in.
+var languageCodes = []string{"fr", "en", "de", "es", "it", "pt", "nl", "ca", "eu", "br", "oc", "ar", "zh", "ja", "ru", "pl"}
+
+type adminRecorderFormPage struct {
+	layout
+	IsNew    bool
+	Recorder *lectern.Recorder // the values shown
+	Deposit  *deposit          // change page: where the stored recorder deposits
+
+	HasFTPPassword   bool // a hash is stored: an empty field keeps it
+	HasPassword      bool
+	ClearCredentials bool
+	ClearPassword    bool
+
+	formErrors
+
+	RecordingTypes  []option
+	Managers        []option
+	AdditionalUsers []option
+	Types           []option
+	Groups          []option
+	Cursus          []option
+	MainLanguages   []option
+	Transcripts     []option
+	Licences        []option
+}
+
+// formErrors are a form's validation messages, translated.
+type formErrors struct {
+	Errors       map[string]string // field -> message
+	ErrorSummary string
+	OtherErrors  []string // messages about fields the form does not show
+}
+
+// newFormErrors translates field messages; those for fields not in known
+// go to OtherErrors.
+func newFormErrors(p *locale.Printer, fields map[string]string, known []string) formErrors {
+	fe := formErrors{Errors: map[string]string{}}
+	if len(fields) == 0 {
+		return fe
+	}
+	fe.ErrorSummary = p.Error("Please correct the errors below.")
+	for k, v := range fields {
+		if slices.Contains(known, k) {
+			fe.Errors[k] = p.Error(v)
+		} else {
+			fe.OtherErrors = append(fe.OtherErrors, p.Error(v))
+		}
+	}
+	slices.Sort(fe.OtherErrors)
+	return fe
+}
+
+// handleAdminRecorderAdd shows an empty recorder form with Pod's defaults.
+func (s *Server) handleAdminRecorderAdd(w http.ResponseWriter, r *http.Request) {
+	rec := lectern.NewRecorder()
+	rec.MainLang = s.cfg.LanguageCode
+	if len(s.cfg.RecordingTypes) > 0 && len(s.cfg.RecordingTypes[0]) > 0 {
+		rec.RecordingType = s.cfg.RecordingTypes[0][0]
+	}
+	s.renderRecorderForm(w, r, http.StatusOK, rec, nil, false, false, nil)
+}
+
+// handleAdminRecorderChange shows a stored recorder.
+func (s *Server) handleAdminRecorderChange(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.pathRecorder(w, r)
+	if !ok {
+		return
+	}
+	s.renderRecorderForm(w, r, http.StatusOK, rec, rec, false, false, nil)
+}
+
+// pathRecorder finds the recorder named by the {id} of the path, or
+// answers 404.
+func (s *Server) pathRecorder(w http.ResponseWriter, r *http.Request) (*lectern.Recorder, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.renderError(w, r, http.StatusNotFound, "")
+		return nil, false
+	}
+	rec, err := s.deps.Recorders.FindRecorderByID(r.Context(), id)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return nil, false
+	}
+	return rec, true
+}
+
+// renderRecorderForm shows rec's values; stored is the saved recorder (nil
+// on the add page).
+func (s *Server) renderRecorderForm(w http.ResponseWriter, r *http.Request, status int, rec, stored *lectern.Recorder,
+	clearCred, clearPw bool, fields map[string]string) {
+	p := s.printer(r)
+	title := "admin.recorder.add.title"
+	if stored != nil {
+		title = "admin.recorder.change.title"
+	}
+	data := adminRecorderFormPage{
+		layout:           s.page(r, title, "admin"),
+		IsNew:            stored == nil,
+		Recorder:         rec,
+		ClearCredentials: clearCred,
+		ClearPassword:    clearPw,
+		formErrors:       newFormErrors(p, fields, recorderFields),
+	}
+	if stored != nil {
+		d := s.deposit(stored)
+		data.Deposit = &d
+		data.HasFTPPassword = stored.CredentialsPasswordHash != ""
+		data.HasPassword = stored.PasswordHash != ""
+	}
+	if err := s.recorderChoices(r.Context(), p, &data); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, status, "admin_recorder_form", data)
+}
+
+// recorderChoices fills the form's selects, marking the recorder's values.
+func (s *Server) recorderChoices(ctx context.Context, p *locale.Printer, data *adminRecorderFormPage) error {
+	rec := data.Recorder
+	offered := false
+	for _, rt := range s.cfg.RecordingTypes {
+		if len(rt) == 0 {
+			continue
+		}
+		offered = offered || rt[0] == rec.RecordingType
+		data.RecordingTypes = append(data.RecordingTypes, option{rt[0], s.recordingTypeLabel(p, rt[0]), rt[0] == rec.RecordingType})
+	}
+	if !offered && rec.RecordingType != "" {
+		data.RecordingTypes = append(data.RecordingTypes, option{rec.RecordingType, s.recordingTypeLabel(p, rec.RecordingType), true})
+	}
+
+	users, err := s.allUsers(ctx)
+	if err != nil {
+		return err
+	}
+	data.Managers = []option{{"", p.T("form.none"), rec.UserID == nil}}
+	for _, u := range users {
+		data.Managers = append(data.Managers, option{id64(u.ID), userLabel(u), rec.UserID != nil && *rec.UserID == u.ID})
+		data.AdditionalUsers = append(data.AdditionalUsers, option{id64(u.ID), userLabel(u), containsID(rec.AdditionalUsers, u.ID)})
+	}
+
+	types, err := s.allTypes(ctx)
+	if err != nil {
+		return err
+	}
+	data.Types = []option{{"", p.T("form.choose"), rec.TypeID == 0}}
+	for _, t := range types {
+		data.Types = append(data.Types, option{id64(t.ID), t.Title, t.ID == rec.TypeID})
+	}
+
+	groups, err := s.deps.Groups.FindGroups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		data.Groups = append(data.Groups, option{id64(g.ID), g.Name, containsID(rec.RestrictAccessToGroups, g.ID)})
+	}
+
+	for _, c := range lectern.CursusCodes {
+		data.Cursus = append(data.Cursus, option{c, p.T("cursus." + c), c == rec.Cursus})
+	}
+	data.MainLanguages = languageOptions(p, rec.MainLang, "")
+	data.Transcripts = languageOptions(p, rec.Transcript, p.T("admin.recorder.transcript.none"))
+	data.Licences = []option{{"", p.T("form.none"), rec.Licence == ""}}
+	for _, l := range lectern.Licences {
+		data.Licences = append(data.Licences, option{l, p.T("licence." + l), l == rec.Licence})
+	}
+	return nil
+}
+
+// languageOptions lists languageCodes (and the current value when it is
+// another code); empty, when not "", labels a first "no language" choice.
+func languageOptions(p *locale.Printer, current, empty string) []option {
+	var opts []option
+	if empty != "" {
+		opts = append(opts, option{"", empty, current == ""})
+	}
+	for _, c := range languageCodes {
+		opts = append(opts, option{c, p.T("lang." + c), c == current})
+	}
+	if current != "" && !slices.Contains(languageCodes, current) {
+		opts = append(opts, option{current, current, true})
+	}
+	return opts
+}
+
+// fieldError is one field's message, for the field_error partial.
+type fieldError struct {
+	Name    string
+	Message string
+}
+
+// Field returns the message of field name ("" when it is valid).
+func (f formErrors) Field(name string) fieldError {
+	return fieldError{Name: name, Message: f.Errors[name]}
+}

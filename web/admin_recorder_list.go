@@ -1,0 +1,60 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"lectern"
+)
+
+type adminRecorderListPage struct {
+	layout
+	Query      string
+	Recorders  []adminRecorderRow
+	Pagination pagination
+}
+
+type adminRecorderRow struct {
+	Recorder      *lectern.Recorder
+	RecordingType string
+	Manager       string // username, empty when none
+}
+
+// handleAdminRecorderList lists recorders, 20 a page, searched by name, IP,
+// directory or description.
+func (s *Server) handleAdminRecorderList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	page := requestPage(r)
+	recorders, total, err := s.deps.Recorders.FindRecorders(ctx, lectern.RecorderFilter{Search: q, Page: page})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	data := adminRecorderListPage{
+		layout:     s.page(r, "admin.recorder.list.title", "admin"),
+		Query:      q,
+		Pagination: newPagination(r, page, total),
+	}
+	p := s.printer(r)
+	managers := map[int64]string{}
+	for _, rec := range recorders {
+		row := adminRecorderRow{Recorder: rec, RecordingType: s.recordingTypeLabel(p, rec.RecordingType)}
+		if rec.UserID != nil {
+			name, ok := managers[*rec.UserID]
+			if !ok {
+				u, err := s.deps.Users.FindUserByID(ctx, *rec.UserID)
+				if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
+					s.serverError(w, r, err)
+					return
+				} else if err == nil {
+					name = u.Username
+				}
+				managers[*rec.UserID] = name
+			}
+			row.Manager = name
+		}
+		data.Recorders = append(data.Recorders, row)
+	}
+	s.render(w, r, http.StatusOK, "admin_recorder_list", data)
+}

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"lectern"
+	"lectern/password"
+)
+
+// handleAdminRecorderSave creates (no {id}) or updates a recorder from the
+// form, then goes back to the list; invalid input shows the form again with
+// a message next to each wrong field.
+func (s *Server) handleAdminRecorderSave(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var stored *lectern.Recorder
+	rec := lectern.NewRecorder()
+	if r.PathValue("id") != "" {
+		var ok bool
+		if stored, ok = s.pathRecorder(w, r); !ok {
+			return
+		}
+		cp := *stored
+		rec = &cp
+	}
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "")
+		return
+	}
+	clearCred, clearPw := r.PostForm.Has("credentials_clear"), r.PostForm.Has("password_clear")
+	fields, err := s.readRecorderForm(r, rec, stored, clearCred, clearPw)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for k, v := range lectern.ErrorFields(rec.Validate()) {
+		fields.Add(k, v)
+	}
+	if len(fields) > 0 {
+		s.renderRecorderForm(w, r, http.StatusBadRequest, rec, stored, clearCred, clearPw, fields)
+		return
+	}
+
+	if stored == nil {
+		err = s.deps.Recorders.CreateRecorder(ctx, rec)
+	} else {
+		err = s.deps.Recorders.UpdateRecorder(ctx, rec)
+	}
+	if f := lectern.ErrorFields(err); len(f) > 0 {
+		s.renderRecorderForm(w, r, http.StatusBadRequest, rec, stored, clearCred, clearPw, f)
+		return
+	} else if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	p := s.printer(r)
+	if stored == nil {
+		s.logger.Info("recorder created", "recorder_id", rec.ID, "user_id", currentUser(r).ID)
+		s.flash(r, "success", p.T("admin.recorder.added", rec.Name))
+	} else {
+		s.logger.Info("recorder changed", "recorder_id", rec.ID, "user_id", currentUser(r).ID)
+		s.flash(r, "success", p.T("admin.recorder.changed", rec.Name))
+	}
+	http.Redirect(w, r, "/admin/recorders/", http.StatusSeeOther)
+}
+
+// readRecorderForm copies the posted fields into rec. Password fields are
+// write-only: empty keeps the stored hash, the clear boxes remove it.
+func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder, clearCred, clearPw bool) (lectern.FieldErrors, error) {
+	f := lectern.FieldErrors{}
+	form := r.PostForm
+	rec.Name = form.Get("name")
+	rec.Description = strings.TrimSpace(form.Get("description"))
+	rec.AddressIP = form.Get("address_ip")
+	rec.Salt = form.Get("salt")
+	rec.CredentialsLogin = form.Get("credentials_login")
+	rec.RecordingType = form.Get("recording_type")
+	rec.Directory = form.Get("directory")
+	rec.Cursus = form.Get("cursus")
+	rec.MainLang = form.Get("main_lang")
+	rec.Transcript = form.Get("transcript")
+	rec.Tags = strings.TrimSpace(form.Get("tags"))
+	rec.Licence = form.Get("licence")
+	rec.PublicationAuto = form.Has("publication_auto")
+	rec.IsDraft = form.Has("is_draft")
+	rec.IsRestricted = form.Has("is_restricted")
+	rec.AllowDownloading = form.Has("allow_downloading")
+	rec.Is360 = form.Has("is_360")
+	rec.DisableComment = form.Has("disable_comment")
+
+	if !s.recordingTypeOffered(rec.RecordingType) && (stored == nil || stored.RecordingType != rec.RecordingType) {
+		f.Add("recording_type", "Select a valid recording type.")
+	}
+	rec.UserID = nil
+	if v := form.Get("user"); v != "" {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			rec.UserID = &id
+		} else {
+			f.Add("user", "Select a valid user.")
+		}
+	}
+	rec.TypeID = 0
+	if v := form.Get("type"); v != "" {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			rec.TypeID = id
+		} else {
+			f.Add("type", "Select a valid video type.")
+		}
+	}
+	var ok bool
+	if rec.AdditionalUsers, ok = formIDs(form["additional_users"]); !ok {
+		f.Add("additional_users", "Select valid users.")
+	}
+	if rec.RestrictAccessToGroups, ok = formIDs(form["restrict_access_to_groups"]); !ok {
+		f.Add("restrict_access_to_groups", "Select valid groups.")
+	}
+
+	if clearCred {
+		rec.CredentialsLogin, rec.CredentialsPasswordHash = "", ""
+	} else if err := s.formPassword(r, f, "credentials_password", &rec.CredentialsPasswordHash); err != nil {
+		return nil, err
+	}
+	if clearPw {
+		rec.PasswordHash = ""
+	} else if err := s.formPassword(r, f, "password", &rec.PasswordHash); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// formPassword hashes the password typed in field into hash; an empty
+// field leaves hash as it is, a too long one adds a field error.
+func (s *Server) formPassword(r *http.Request, f lectern.FieldErrors, field string, hash *string) error {
+	pw := r.PostForm.Get(field)
+	if pw == "" {
+		return nil
+	}
+	if len(pw) > password.MaxLength {
+		f.Add(field, s.printer(r).T("form.password.too_long"))
+		return nil
+	}
+	h, err := password.Hash(pw)
+	if err != nil {
+		return err
+	}
+	*hash = h
+	return nil
+}
+
+func (s *Server) recordingTypeOffered(v string) bool {
+	for _, rt := range s.cfg.RecordingTypes {
+		if len(rt) > 0 && rt[0] == v {
+			return true
+		}
+	}
+	return false
+}
+
+// formIDs parses the ids of a multiple select; false when one is not an id.
+func formIDs(values []string) ([]int64, bool) {
+	ids := []int64{}
+	for _, v := range values {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return ids, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
+}

@@ -1,0 +1,28 @@
+package web
+
+import (
+	"net/http"
+
+	"lectern"
+)
+
+type adminTypeListPage struct {
+	layout
+	Types      []*lectern.VideoType
+	Pagination pagination
+}
+
+// handleAdminTypeList lists video types, 20 a page.
+func (s *Server) handleAdminTypeList(w http.ResponseWriter, r *http.Request) {
+	page := requestPage(r)
+	types, total, err := s.deps.Types.FindVideoTypes(r.Context(), page)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin_type_list", adminTypeListPage{
+		layout:     s.page(r, "admin.type.list.title", "admin"),
+		Types:      types,
+		Pagination: newPagination(r, page, total),
+	})
+}

@@ -1,0 +1,33 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"lectern"
+)
+
+type adminUserListPage struct {
+	layout
+	Query      string
+	Users      []*lectern.User
+	Pagination pagination
+}
+
+// handleAdminUserList lists users, 20 a page, searched by username, names
+// and email.
+func (s *Server) handleAdminUserList(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	page := requestPage(r)
+	users, total, err := s.deps.Users.FindUsers(r.Context(), lectern.UserFilter{Search: q, Page: page})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin_user_list", adminUserListPage{
+		layout:     s.page(r, "admin.user.list.title", "admin"),
+		Query:      q,
+		Users:      users,
+		Pagination: newPagination(r, page, total),
+	})
+}

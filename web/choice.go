@@ -1,0 +1,111 @@
+package web
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+
+	"lectern"
+	"lectern/locale"
+)
+
+var (
+	onePage             = lectern.Page{Number: 1, Size: 1}
+	recorderCountFilter = lectern.RecorderFilter{Page: onePage}
+)
+
+// option is one choice of a select or a list of checkboxes.
+type option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// collect reads every page of a list; the services bound pages to
+// lectern.MaxPageSize.
+func collect[T any](find func(lectern.Page) ([]T, int, error)) ([]T, error) {
+	var all []T
+	for n := 1; ; n++ {
+		rows, total, err := find(lectern.Page{Number: n, Size: lectern.MaxPageSize})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rows...)
+		if len(rows) == 0 || len(all) >= total {
+			return all, nil
+		}
+	}
+}
+
+func (s *Server) allUsers(ctx context.Context) ([]*lectern.User, error) {
+	return collect(func(p lectern.Page) ([]*lectern.User, int, error) {
+		return s.deps.Users.FindUsers(ctx, lectern.UserFilter{Page: p})
+	})
+}
+
+func (s *Server) allTypes(ctx context.Context) ([]*lectern.VideoType, error) {
+	return collect(func(p lectern.Page) ([]*lectern.VideoType, int, error) {
+		return s.deps.Types.FindVideoTypes(ctx, p)
+	})
+}
+
+func (s *Server) allRecorders(ctx context.Context) ([]*lectern.Recorder, error) {
+	return collect(func(p lectern.Page) ([]*lectern.Recorder, int, error) {
+		return s.deps.Recorders.FindRecorders(ctx, lectern.RecorderFilter{Page: p})
+	})
+}
+
+func userLabel(u *lectern.User) string {
+	if n := u.FullName(); n != u.Username {
+		return n + " (" + u.Username + ")"
+	}
+	return u.Username
+}
+
+func id64(id int64) string { return strconv.FormatInt(id, 10) }
+
+func containsID(ids []int64, id int64) bool {
+	for _, v := range ids {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
+// recordingTypeLabel is the label RECORDER_TYPE gives a recording type,
+// translated when it is Lectern's default English label.
+func (s *Server) recordingTypeLabel(p *locale.Printer, value string) string {
+	key := "recording_type." + value
+	for _, rt := range s.cfg.RecordingTypes {
+		if len(rt) == 2 && rt[0] == value && rt[1] != "" && rt[1] != locale.NewPrinter(locale.Default).T(key) {
+			return rt[1]
+		}
+	}
+	if locale.Has(locale.Default, key) {
+		return p.T(key)
+	}
+	return value
+}
+
+// deposit is what a recorder's operator types in its FTP export screen,
+// and where its files land.
+type deposit struct {
+	Path      string // absolute directory on the server
+	Host      string
+	Port      int
+	Login     string // empty: no FTP access
+	Directory string // the remote directory: the FTP root is the recorder's own
+}
+
+func (s *Server) deposit(r *lectern.Recorder) deposit {
+	root := s.cfg.DefaultRecorderPath
+	if d, ok := s.deps.Recorders.(*lectern.RecorderDirectories); ok && d.Root != "" {
+		root = d.Root
+	}
+	d := deposit{Path: filepath.Join(root, r.Directory), Host: s.cfg.FTPHost, Port: s.cfg.FTPPort, Directory: "/"}
+	if r.HasFTP() {
+		d.Login = r.CredentialsLogin
+	}
+	return d
+}

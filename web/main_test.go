@@ -1,0 +1,244 @@
+package web
+
+import (
+	"context"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/alexedwards/scs/sqlite3store"
+	"golang.org/x/crypto/bcrypt"
+
+	"lectern"
+	"lectern/password"
+	"lectern/sqlite"
+)
+
+func TestMain(m *testing.M) {
+	password.Cost = bcrypt.MinCost
+	os.Exit(m.Run())
+}
+
+// testBundle is one server on a fresh database, with its services for
+// arranging and checking rows directly.
+type testBundle struct {
+	tb        testing.TB
+	server    *Server
+	http      *httptest.Server
+	root      string // DEFAULT_RECORDER_PATH
+	users     lectern.UserService
+	groups    lectern.GroupService
+	types     lectern.VideoTypeService
+	recorders *lectern.RecorderDirectories
+}
+
+// setup starts a server; change, when given, edits its Config.
+func setup(tb testing.TB, change ...func(*Config)) *testBundle {
+	tb.Helper()
+	dir := tb.TempDir()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "lectern.db"), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	b := &testBundle{
+		tb:        tb,
+		root:      filepath.Join(dir, "recorders"),
+		users:     sqlite.NewUserService(db),
+		groups:    sqlite.NewGroupService(db),
+		types:     sqlite.NewVideoTypeService(db),
+		recorders: &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(dir, "recorders")},
+	}
+	cfg := Config{
+		SiteTitle:           "Lectern Test",
+		BaseURL:             "http://lectern.example/",
+		LanguageCode:        "en",
+		RecordingTypes:      [][]string{{"video", "Video"}, {"audiovideocast", "Audiovideocast"}},
+		DefaultRecorderPath: b.root,
+	}
+	for _, f := range change {
+		f(&cfg)
+	}
+	b.server, err = New(cfg, Deps{
+		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders,
+		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
+		Logger:   slog.New(slog.NewTextHandler(tb.Output(), nil)),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b.http = httptest.NewServer(b.server.Handler())
+	tb.Cleanup(b.http.Close)
+	return b
+}
+
+// user creates an active user with password "secret-<username>".
+func (b *testBundle) user(username string, staff, superuser bool) *lectern.User {
+	b.tb.Helper()
+	hash, err := password.Hash("secret-" + username)
+	if err != nil {
+		b.tb.Fatal(err)
+	}
+	u := &lectern.User{Username: username, IsStaff: staff, IsSuperuser: superuser, IsActive: true, PasswordHash: hash}
+	if err := b.users.CreateUser(context.Background(), u); err != nil {
+		b.tb.Fatal(err)
+	}
+	return u
+}
+
+// videoType creates a video type.
+func (b *testBundle) videoType(title string) *lectern.VideoType {
+	b.tb.Helper()
+	t := &lectern.VideoType{Title: title}
+	if err := b.types.CreateVideoType(context.Background(), t); err != nil {
+		b.tb.Fatal(err)
+	}
+	return t
+}
+
+// recorder creates a recorder through the directory wrapper.
+func (b *testBundle) recorder(name, ip, dir string, typeID int64, edit ...func(*lectern.Recorder)) *lectern.Recorder {
+	b.tb.Helper()
+	r := lectern.NewRecorder()
+	r.Name, r.AddressIP, r.Directory, r.TypeID = name, ip, dir, typeID
+	for _, f := range edit {
+		f(r)
+	}
+	if err := b.recorders.CreateRecorder(context.Background(), r); err != nil {
+		b.tb.Fatal(err)
+	}
+	return r
+}
+
+// client is a browser: a cookie jar, no automatic redirects, and the
+// Origin header browsers send with forms.
+type client struct {
+	tb       testing.TB
+	b        *testBundle
+	hc       *http.Client
+	language string // Accept-Language
+}
+
+func (b *testBundle) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{tb: b.tb, b: b, hc: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// response is a read answer.
+type response struct {
+	status   int
+	location string
+	body     string
+	header   http.Header
+}
+
+func (c *client) do(req *http.Request) response {
+	c.tb.Helper()
+	if c.language != "" {
+		req.Header.Set("Accept-Language", c.language)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	return response{status: res.StatusCode, location: res.Header.Get("Location"), body: string(body), header: res.Header}
+}
+
+func (c *client) get(path string) response {
+	c.tb.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.b.http.URL+path, nil)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	return c.do(req)
+}
+
+// postRaw posts form as it is, with the Origin a browser would send.
+func (c *client) postRaw(path string, form url.Values) response {
+	c.tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.b.http.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.b.http.URL)
+	return c.do(req)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// token reads the CSRF token from the form of the page at path.
+func (c *client) token(path string) string {
+	c.tb.Helper()
+	res := c.get(path)
+	m := csrfRE.FindStringSubmatch(res.body)
+	if m == nil {
+		c.tb.Fatalf("GET %s (%d): no csrf_token in the page", path, res.status)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// post submits form to path with the CSRF token of the page at path, or
+// of any page (every page's language switch holds one) when path has no
+// page.
+func (c *client) post(path string, form url.Values) response {
+	c.tb.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	m := csrfRE.FindStringSubmatch(c.get(path).body)
+	if m == nil {
+		m = csrfRE.FindStringSubmatch(c.get("/no-such-page/").body)
+	}
+	if m == nil {
+		c.tb.Fatalf("no csrf_token for POST %s", path)
+	}
+	form.Set("csrf_token", html.UnescapeString(m[1]))
+	return c.postRaw(path, form)
+}
+
+// login logs in as username with the password user() gave it.
+func (c *client) login(username string) {
+	c.tb.Helper()
+	res := c.post("/accounts/login/", url.Values{"username": {username}, "password": {"secret-" + username}})
+	if res.status != http.StatusSeeOther {
+		c.tb.Fatalf("login %s: status %d, want 303\n%s", username, res.status, res.body)
+	}
+}
+
+// want fails unless res has status.
+func want(tb testing.TB, res response, status int) {
+	tb.Helper()
+	if res.status != status {
+		tb.Fatalf("status = %d, want %d; location %q\n%s", res.status, status, res.location, res.body)
+	}
+}
+
+// wantBody fails unless the body holds every string.
+func wantBody(tb testing.TB, res response, subs ...string) {
+	tb.Helper()
+	for _, s := range subs {
+		if !strings.Contains(res.body, s) {
+			tb.Errorf("body lacks %q\n%s", s, res.body)
+		}
+	}
+}
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

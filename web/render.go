@@ -1,0 +1,161 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/justinas/nosurf"
+
+	"lectern"
+	"lectern/locale"
+)
+
+// layout is what every page shows around its content; page structs embed
+// it.
+type layout struct {
+	Title     string // translated
+	SiteTitle string
+	Lang      string
+	Section   string // active navigation entry: home, recorders, admin
+	User      *lectern.User
+	CSRFToken string
+	Next      string // this page, where the language switch comes back to
+	Flashes   []flash
+	Languages []languageChoice
+}
+
+type flash struct {
+	Kind    string // success, error, info
+	Message string
+}
+
+type languageChoice struct {
+	Code    string
+	Label   string
+	Current bool
+}
+
+// page fills the layout of a page titled by the catalog key title, and
+// takes the pending flash messages out of the session.
+func (s *Server) page(r *http.Request, title, section string) layout {
+	p := s.printer(r)
+	l := layout{
+		Title:     p.T(title),
+		SiteTitle: s.cfg.SiteTitle,
+		Lang:      p.Lang(),
+		Section:   section,
+		User:      currentUser(r),
+		CSRFToken: nosurf.Token(r),
+		Next:      r.URL.RequestURI(),
+		Flashes:   s.popFlashes(r),
+	}
+	if r.Method != http.MethodGet {
+		l.Next = r.URL.Path
+	}
+	for _, code := range locale.Languages {
+		l.Languages = append(l.Languages, languageChoice{Code: code, Label: p.T("language." + code), Current: code == l.Lang})
+	}
+	return l
+}
+
+// render writes page name with status. The page is rendered into a buffer
+// first so that a template error becomes a clean 500 page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	b, err := s.templates.render(name, s.printer(r), data)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", s.printer(r).Lang())
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// flash keeps a message for the next page the user sees.
+func (s *Server) flash(r *http.Request, kind, message string) {
+	ctx := r.Context()
+	list, _ := s.sessions.Get(ctx, sessionFlashes).([]string)
+	s.sessions.Put(ctx, sessionFlashes, append(list, kind+":"+message))
+}
+
+func (s *Server) popFlashes(r *http.Request) []flash {
+	ctx := r.Context()
+	if !s.sessions.Exists(ctx, sessionFlashes) {
+		return nil
+	}
+	list, _ := s.sessions.Pop(ctx, sessionFlashes).([]string)
+	var out []flash
+	for _, v := range list {
+		kind, msg, _ := strings.Cut(v, ":")
+		out = append(out, flash{Kind: kind, Message: msg})
+	}
+	return out
+}
+
+// errorPage shows 400, 403, 404, 409 and 500 errors.
+type errorPage struct {
+	layout
+	Status  int
+	Message string
+}
+
+// renderError renders the error page for status; message (translated) may
+// replace the status's usual explanation.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, message string) {
+	p := s.printer(r)
+	key := "error." + strconv.Itoa(status)
+	if !locale.Has(locale.Default, key+".title") {
+		key = "error.400"
+	}
+	data := errorPage{layout: s.page(r, key+".title", ""), Status: status, Message: message}
+	if data.Message == "" {
+		data.Message = p.T(key + ".message")
+	}
+	b, err := s.templates.render("error_show", p, data)
+	if err != nil {
+		s.logger.Error("render error page", "err", err, "status", status)
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// serverError logs err once and shows "Internal error".
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.logger.Error("web request failed", "err", err, "method", r.Method, "path", r.URL.Path)
+	s.renderError(w, r, http.StatusInternalServerError, "")
+}
+
+// serviceError maps a service error to its page: coded errors show their
+// translated message, anything else is an internal error.
+func (s *Server) serviceError(w http.ResponseWriter, r *http.Request, err error) {
+	msg := s.printer(r).Error(lectern.ErrorMessage(err))
+	switch lectern.ErrorCode(err) {
+	case lectern.ENOTFOUND:
+		s.renderError(w, r, http.StatusNotFound, msg)
+	case lectern.EFORBIDDEN:
+		s.renderError(w, r, http.StatusForbidden, msg)
+	case lectern.EUNAUTHORIZED:
+		s.redirectToLogin(w, r)
+	case lectern.ECONFLICT:
+		s.renderError(w, r, http.StatusConflict, msg)
+	case lectern.EINVALID:
+		s.renderError(w, r, http.StatusBadRequest, msg)
+	default:
+		s.serverError(w, r, err)
+	}
+}
+
+// csrfFailure answers a POST without a valid CSRF token.
+func (s *Server) csrfFailure(w http.ResponseWriter, r *http.Request) {
+	s.logger.Warn("csrf check failed", "method", r.Method, "path", r.URL.Path, "reason", nosurf.Reason(r))
+	s.renderError(w, r, http.StatusForbidden, s.printer(r).T("error.csrf.message"))
+}

@@ -1,0 +1,60 @@
+package web
+
+import "net/http"
+
+// routes registers every page. Access levels wrap the handlers: login
+// (any active user), staff, superuser.
+func (s *Server) routes() {
+	m := s.mux
+	m.Handle("GET /{$}", s.login(s.handleDashboard))
+
+	m.HandleFunc("GET /accounts/login/{$}", s.handleLoginForm)
+	m.HandleFunc("POST /accounts/login/{$}", s.handleLogin)
+	m.HandleFunc("POST /accounts/logout/{$}", s.handleLogout)
+	m.HandleFunc("GET /accounts/logout/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	m.HandleFunc("POST /i18n/setlang/{$}", s.handleSetLanguage)
+
+	m.Handle("GET /recorders/{$}", s.staff(s.handleRecorderList))
+
+	m.Handle("GET /admin/{$}", s.superuser(s.handleAdminIndex))
+
+	m.Handle("GET /admin/recorders/{$}", s.superuser(s.handleAdminRecorderList))
+	m.Handle("GET /admin/recorders/add/{$}", s.superuser(s.handleAdminRecorderAdd))
+	m.Handle("POST /admin/recorders/add/{$}", s.superuser(s.handleAdminRecorderSave))
+	m.Handle("GET /admin/recorders/{id}/change/{$}", s.superuser(s.handleAdminRecorderChange))
+	m.Handle("POST /admin/recorders/{id}/change/{$}", s.superuser(s.handleAdminRecorderSave))
+	m.Handle("GET /admin/recorders/{id}/delete/{$}", s.superuser(s.handleAdminRecorderDelete))
+	m.Handle("POST /admin/recorders/{id}/delete/{$}", s.superuser(s.handleAdminRecorderDelete))
+
+	m.Handle("GET /admin/types/{$}", s.superuser(s.handleAdminTypeList))
+	m.Handle("GET /admin/types/add/{$}", s.superuser(s.handleAdminTypeForm))
+	m.Handle("POST /admin/types/add/{$}", s.superuser(s.handleAdminTypeForm))
+	m.Handle("GET /admin/types/{id}/change/{$}", s.superuser(s.handleAdminTypeForm))
+	m.Handle("POST /admin/types/{id}/change/{$}", s.superuser(s.handleAdminTypeForm))
+	m.Handle("GET /admin/types/{id}/delete/{$}", s.superuser(s.handleAdminTypeDelete))
+	m.Handle("POST /admin/types/{id}/delete/{$}", s.superuser(s.handleAdminTypeDelete))
+
+	m.Handle("GET /admin/users/{$}", s.superuser(s.handleAdminUserList))
+	m.Handle("GET /admin/users/add/{$}", s.superuser(s.handleAdminUserForm))
+	m.Handle("POST /admin/users/add/{$}", s.superuser(s.handleAdminUserForm))
+	m.Handle("GET /admin/users/{id}/change/{$}", s.superuser(s.handleAdminUserForm))
+	m.Handle("POST /admin/users/{id}/change/{$}", s.superuser(s.handleAdminUserForm))
+	m.Handle("GET /admin/users/{id}/delete/{$}", s.superuser(s.handleAdminUserDelete))
+	m.Handle("POST /admin/users/{id}/delete/{$}", s.superuser(s.handleAdminUserDelete))
+
+	m.Handle("GET /admin/groups/{$}", s.superuser(s.handleAdminGroupList))
+	m.Handle("GET /admin/groups/add/{$}", s.superuser(s.handleAdminGroupAdd))
+	m.Handle("POST /admin/groups/add/{$}", s.superuser(s.handleAdminGroupAdd))
+	m.Handle("GET /admin/groups/{id}/delete/{$}", s.superuser(s.handleAdminGroupDelete))
+	m.Handle("POST /admin/groups/{id}/delete/{$}", s.superuser(s.handleAdminGroupDelete))
+
+	m.HandleFunc("/", s.handleNotFound)
+}
+
+// handleNotFound answers unknown paths with the 404 page. (The mux itself
+// redirects a path missing its trailing slash to the page that has one.)
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, http.StatusNotFound, "")
+}
