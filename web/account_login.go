@@ -77,6 +77,6 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r, "success", s.printer(r).T("logout.done"))
+	s.flash(r, "success", "logout.done")
 	http.Redirect(w, r, "/accounts/login/", http.StatusSeeOther)
 }

@@ -36,7 +36,7 @@ func (s *Server) handleAdminGroupDelete(w http.ResponseWriter, r *http.Request) 
 			s.serviceError(w, r, err)
 			return
 		}
-		s.flash(r, "success", s.printer(r).T("admin.group.deleted", g.Name))
+		s.flash(r, "success", "admin.group.deleted", g.Name)
 		http.Redirect(w, r, "/admin/groups/", http.StatusSeeOther)
 		return
 	}

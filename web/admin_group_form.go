@@ -20,7 +20,7 @@ func (s *Server) handleAdminGroupAdd(w http.ResponseWriter, r *http.Request) {
 		g.Name = r.PostFormValue("name")
 		err := s.deps.Groups.CreateGroup(r.Context(), g)
 		if err == nil {
-			s.flash(r, "success", s.printer(r).T("admin.group.added", g.Name))
+			s.flash(r, "success", "admin.group.added", g.Name)
 			http.Redirect(w, r, "/admin/groups/", http.StatusSeeOther)
 			return
 		}

@@ -25,7 +25,7 @@ func (s *Server) handleAdminRecorderDelete(w http.ResponseWriter, r *http.Reques
 		err := s.deps.Recorders.DeleteRecorder(r.Context(), rec.ID)
 		if err == nil {
 			s.logger.Info("recorder deleted", "recorder_id", rec.ID, "user_id", currentUser(r).ID)
-			s.flash(r, "success", s.printer(r).T("admin.recorder.deleted", rec.Name))
+			s.flash(r, "success", "admin.recorder.deleted", rec.Name)
 			http.Redirect(w, r, "/admin/recorders/", http.StatusSeeOther)
 			return
 		}

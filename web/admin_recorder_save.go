@@ -54,13 +54,12 @@ func (s *Server) handleAdminRecorderSave(w http.ResponseWriter, r *http.Request)
 		s.serviceError(w, r, err)
 		return
 	}
-	p := s.printer(r)
 	if stored == nil {
 		s.logger.Info("recorder created", "recorder_id", rec.ID, "user_id", currentUser(r).ID)
-		s.flash(r, "success", p.T("admin.recorder.added", rec.Name))
+		s.flash(r, "success", "admin.recorder.added", rec.Name)
 	} else {
 		s.logger.Info("recorder changed", "recorder_id", rec.ID, "user_id", currentUser(r).ID)
-		s.flash(r, "success", p.T("admin.recorder.changed", rec.Name))
+		s.flash(r, "success", "admin.recorder.changed", rec.Name)
 	}
 	http.Redirect(w, r, "/admin/recorders/", http.StatusSeeOther)
 }

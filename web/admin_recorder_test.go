@@ -229,7 +229,7 @@ func TestRecorderEdit(t *testing.T) {
 			t.Errorf("FTP access and video password not removed: %+v", got)
 		}
 		res := c.get(path)
-		wantBody(t, res, "No FTP access")
+		wantBody(t, res, "this recorder has no FTP login yet")
 	})
 	t.Run("RenameEmptyDirectory", func(t *testing.T) {
 		f := recorderForm("Amphi B2", "192.168.1.21", "amphi-b-new", course.ID)

@@ -23,7 +23,7 @@ func (s *Server) handleAdminTypeDelete(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		err := s.deps.Types.DeleteVideoType(r.Context(), t.ID)
 		if err == nil {
-			s.flash(r, "success", s.printer(r).T("admin.type.deleted", t.Title))
+			s.flash(r, "success", "admin.type.deleted", t.Title)
 			http.Redirect(w, r, "/admin/types/", http.StatusSeeOther)
 			return
 		}

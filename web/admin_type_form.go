@@ -47,7 +47,7 @@ func (s *Server) handleAdminTypeForm(w http.ResponseWriter, r *http.Request) {
 			if isNew {
 				key = "admin.type.added"
 			}
-			s.flash(r, "success", s.printer(r).T(key, t.Title))
+			s.flash(r, "success", key, t.Title)
 			http.Redirect(w, r, "/admin/types/", http.StatusSeeOther)
 			return
 		}

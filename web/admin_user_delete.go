@@ -32,7 +32,7 @@ func (s *Server) handleAdminUserDelete(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusForbidden
 		} else if err := s.deps.Users.DeleteUser(r.Context(), u.ID); err == nil {
 			s.logger.Info("user deleted", "target_user_id", u.ID, "user_id", currentUser(r).ID)
-			s.flash(r, "success", p.T("admin.user.deleted", u.Username))
+			s.flash(r, "success", "admin.user.deleted", u.Username)
 			http.Redirect(w, r, "/admin/users/", http.StatusSeeOther)
 			return
 		} else if lectern.ErrorCode(err) == lectern.ECONFLICT {

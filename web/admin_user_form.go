@@ -47,7 +47,7 @@ func (s *Server) handleAdminUserForm(w http.ResponseWriter, r *http.Request) {
 			if isNew {
 				key = "admin.user.added"
 			}
-			s.flash(r, "success", s.printer(r).T(key, u.Username))
+			s.flash(r, "success", key, u.Username)
 			http.Redirect(w, r, "/admin/users/", http.StatusSeeOther)
 			return
 		}

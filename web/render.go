@@ -75,11 +75,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	_, _ = w.Write(b)
 }
 
-// flash keeps a message for the next page the user sees.
-func (s *Server) flash(r *http.Request, kind, message string) {
+// flash keeps a message for the next page the user sees: the catalog key
+// and its arguments, translated when shown, in the reader's language then.
+func (s *Server) flash(r *http.Request, kind, key string, args ...string) {
 	ctx := r.Context()
 	list, _ := s.sessions.Get(ctx, sessionFlashes).([]string)
-	s.sessions.Put(ctx, sessionFlashes, append(list, kind+":"+message))
+	s.sessions.Put(ctx, sessionFlashes, append(list, strings.Join(append([]string{kind, key}, args...), "\x1f")))
 }
 
 func (s *Server) popFlashes(r *http.Request) []flash {
@@ -88,10 +89,18 @@ func (s *Server) popFlashes(r *http.Request) []flash {
 		return nil
 	}
 	list, _ := s.sessions.Pop(ctx, sessionFlashes).([]string)
+	p := s.printer(r)
 	var out []flash
 	for _, v := range list {
-		kind, msg, _ := strings.Cut(v, ":")
-		out = append(out, flash{Kind: kind, Message: msg})
+		parts := strings.Split(v, "\x1f")
+		if len(parts) < 2 {
+			continue
+		}
+		args := make([]any, len(parts)-2)
+		for i, a := range parts[2:] {
+			args[i] = a
+		}
+		out = append(out, flash{Kind: parts[0], Message: p.T(parts[1], args...)})
 	}
 	return out
 }
