@@ -48,7 +48,11 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 		User:      currentUser(r),
 		CSRFToken: nosurf.Token(r),
 		Next:      r.URL.RequestURI(),
-		Flashes:   s.popFlashes(r),
+	}
+	// Without the printer the request never reached the session layer
+	// (the session store failed): there are no flashes to read.
+	if _, ok := r.Context().Value(printerKey).(*locale.Printer); ok {
+		l.Flashes = s.popFlashes(r)
 	}
 	if r.Method != http.MethodGet {
 		l.Next = r.URL.Path
