@@ -58,8 +58,12 @@ func (s *Server) handleAdminUserForm(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	title := "admin.user.change.title"
+	if isNew {
+		title = "admin.user.add.title"
+	}
 	data := adminUserFormPage{
-		layout:     s.page(r, map[bool]string{true: "admin.user.add.title", false: "admin.user.change.title"}[isNew], "admin"),
+		layout:     s.page(r, title, "admin"),
 		IsNew:      isNew,
 		IsSelf:     isSelf,
 		Form:       u,
