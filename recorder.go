@@ -180,6 +180,7 @@ type RecorderFilter struct {
 	AddressIP        *string
 	Directory        *string
 	CredentialsLogin *string
+	Member           *int64 // the user manages it or is one of its additional users
 	Search           string // name, IP, directory or description
 	Page             Page
 }

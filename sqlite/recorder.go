@@ -54,6 +54,9 @@ func (s *RecorderService) FindRecorders(ctx context.Context, f lectern.RecorderF
 	if f.ID != nil {
 		w.add("id = ?", *f.ID)
 	}
+	if f.Member != nil {
+		w.add("(user_id = ? OR id IN (SELECT recorder_id FROM recorder_additional_users WHERE user_id = ?))", *f.Member, *f.Member)
+	}
 	w.search(f.Search, "name", "address_ip", "directory", "description")
 	recorders, total, err := findPage(ctx, s.db.db, "recorders", recorderColumns, w, "name", f.Page, scanRecorder)
 	if err != nil {

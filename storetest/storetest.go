@@ -217,6 +217,16 @@ func testRecorders(t *testing.T, open Open) {
 		t.Errorf("unknown manager: %v", err)
 	}
 
+	for _, c := range []struct {
+		user int64
+		want int
+	}{{mgr.ID, 1}, {other.ID, 1}, {999, 0}} {
+		_, n, err := recs.FindRecorders(ctx, lectern.RecorderFilter{Member: &c.user})
+		if err != nil || n != c.want {
+			t.Errorf("Member %d: %d recorders, %v; want %d", c.user, n, err, c.want)
+		}
+	}
+
 	got.Name = "Amphi B"
 	got.AdditionalUsers = nil
 	if err := recs.UpdateRecorder(ctx, got); err != nil {

@@ -49,12 +49,6 @@ func (s *Server) allTypes(ctx context.Context) ([]*lectern.VideoType, error) {
 	})
 }
 
-func (s *Server) allRecorders(ctx context.Context) ([]*lectern.Recorder, error) {
-	return collect(func(p lectern.Page) ([]*lectern.Recorder, int, error) {
-		return s.deps.Recorders.FindRecorders(ctx, lectern.RecorderFilter{Page: p})
-	})
-}
-
 func userLabel(u *lectern.User) string {
 	if n := u.FullName(); n != u.Username {
 		return n + " (" + u.Username + ")"

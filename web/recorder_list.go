@@ -24,26 +24,23 @@ type recorderRow struct {
 // and what to type in each recorder's FTP export screen.
 func (s *Server) handleRecorderList(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r)
-	all, err := s.allRecorders(r.Context())
+	page := requestPage(r)
+	filter := lectern.RecorderFilter{Page: page}
+	if !u.IsSuperuser {
+		filter.Member = &u.ID
+	}
+	mine, total, err := s.deps.Recorders.FindRecorders(r.Context(), filter)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	var mine []*lectern.Recorder
-	for _, rec := range all {
-		if u.IsSuperuser || (rec.UserID != nil && *rec.UserID == u.ID) || containsID(rec.AdditionalUsers, u.ID) {
-			mine = append(mine, rec)
-		}
-	}
-	page := requestPage(r)
 	data := recorderListPage{
 		layout:     s.page(r, "recorder.list.title", "recorders"),
-		Pagination: newPagination(r, page, len(mine)),
+		Pagination: newPagination(r, page, total),
 		AllShown:   u.IsSuperuser,
 	}
 	p := s.printer(r)
-	for i := page.Offset(); i < len(mine) && i < page.Offset()+page.Size; i++ {
-		rec := mine[i]
+	for _, rec := range mine {
 		data.Recorders = append(data.Recorders, recorderRow{
 			Recorder:      rec,
 			RecordingType: s.recordingTypeLabel(p, rec.RecordingType),
