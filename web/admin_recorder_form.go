@@ -77,6 +77,12 @@ func (s *Server) handleAdminRecorderAdd(w http.ResponseWriter, r *http.Request) 
 	if len(s.cfg.RecordingTypes) > 0 && len(s.cfg.RecordingTypes[0]) > 0 {
 		rec.RecordingType = s.cfg.RecordingTypes[0][0]
 	}
+	rec.TypeID = s.cfg.DefaultTypeID
+	if rec.TypeID == 0 {
+		if types, total, err := s.deps.Types.FindVideoTypes(r.Context(), lectern.Page{Size: 1}); err == nil && total == 1 {
+			rec.TypeID = types[0].ID
+		}
+	}
 	s.renderRecorderForm(w, r, http.StatusOK, rec, nil, false, false, nil)
 }
 

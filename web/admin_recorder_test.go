@@ -360,3 +360,32 @@ func TestStaffRecorderList(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestRecorderAddPreselectsType checks the new recorder form preselects
+// DEFAULT_RECORDER_TYPE_ID, or the only video type there is.
+func TestRecorderAddPreselectsType(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.user("root", true, true)
+	course := b.videoType("Course")
+	c := b.client()
+	c.login("root")
+	want := fmt.Sprintf(`<option value="%d" selected>Course</option>`, course.ID)
+	if body := c.get("/admin/recorders/add/").body; !strings.Contains(body, want) {
+		t.Errorf("the only type is not preselected: no %q", want)
+	}
+	b.videoType("Conference")
+	if body := c.get("/admin/recorders/add/").body; strings.Contains(body, " selected>Course<") || strings.Contains(body, " selected>Conference<") {
+		t.Error("with two types and no default, one is preselected")
+	}
+
+	b2 := setup(t, func(cfg *Config) { cfg.DefaultTypeID = 2 })
+	b2.user("root", true, true)
+	b2.videoType("Course")
+	b2.videoType("Conference")
+	c2 := b2.client()
+	c2.login("root")
+	if body := c2.get("/admin/recorders/add/").body; !strings.Contains(body, `<option value="2" selected>Conference</option>`) {
+		t.Error("DEFAULT_RECORDER_TYPE_ID is not preselected")
+	}
+}

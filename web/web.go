@@ -37,6 +37,9 @@ type Config struct {
 	LanguageCode        string     // "fr" or "en": used when the browser asks for neither
 	RecordingTypes      [][]string // RECORDER_TYPE: [value, label] pairs offered in forms
 	DefaultRecorderPath string     // shown on recorder pages
+	// DefaultTypeID (DEFAULT_RECORDER_TYPE_ID) is preselected in a new
+	// recorder's form; when zero and there is one video type, that one is.
+	DefaultTypeID int64
 
 	// FTPHost and FTPPort are what recorders type in their FTP export
 	// screen; the host defaults to BaseURL's host name, the port to 2121.

@@ -86,6 +86,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		LanguageCode:        cfg.LanguageCode,
 		RecordingTypes:      cfg.RecorderType,
 		DefaultRecorderPath: cfg.DefaultRecorderPath,
+		DefaultTypeID:       cfg.DefaultRecorderTypeID,
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Sessions: sessions, Logger: logger.With("edge", "web"),
