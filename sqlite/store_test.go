@@ -14,11 +14,13 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(tb testing.TB) storetest.Stores {
 		db := MustOpenDB(tb)
 		return storetest.Stores{
-			Users:     sqlite.NewUserService(db),
-			Groups:    sqlite.NewGroupService(db),
-			Types:     sqlite.NewVideoTypeService(db),
-			Recorders: sqlite.NewRecorderService(db),
-			Tokens:    sqlite.NewTokenService(db),
+			Users:      sqlite.NewUserService(db),
+			Groups:     sqlite.NewGroupService(db),
+			Types:      sqlite.NewVideoTypeService(db),
+			Recorders:  sqlite.NewRecorderService(db),
+			Tokens:     sqlite.NewTokenService(db),
+			Treatments: sqlite.NewTreatmentService(db),
+			Sightings:  sqlite.NewSightingService(db),
 		}
 	})
 }

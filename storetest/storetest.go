@@ -12,11 +12,13 @@ import (
 
 // Stores are the services of one freshly opened, empty database.
 type Stores struct {
-	Users     lectern.UserService
-	Groups    lectern.GroupService
-	Types     lectern.VideoTypeService
-	Recorders lectern.RecorderService
-	Tokens    lectern.TokenService
+	Users      lectern.UserService
+	Groups     lectern.GroupService
+	Types      lectern.VideoTypeService
+	Recorders  lectern.RecorderService
+	Tokens     lectern.TokenService
+	Treatments lectern.TreatmentService
+	Sightings  lectern.SightingService
 }
 
 // Open returns the services of a new empty database that lives until the
@@ -27,6 +29,7 @@ type Open func(tb testing.TB) Stores
 func Run(t *testing.T, open Open) {
 	for name, test := range map[string]func(*testing.T, Open){
 		"Users": testUsers, "Tokens": testTokens, "VideoTypes": testVideoTypes, "Recorders": testRecorders,
+		"Treatments": testTreatments, "Sightings": testSightings,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,146 @@
+package lectern
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Detection paths: how a deposit was found complete.
+const (
+	SourceFTP    = "ftp"    // the embedded FTP server saw the upload end cleanly
+	SourceWatch  = "watch"  // the directory watcher saw the file quiet
+	SourceRescan = "rescan" // the watcher's periodic full scan
+	SourceCron   = "cron"   // `lectern recorder checkDirectory` (Pod's cron line)
+	SourceNotify = "notify" // the recorder called the notify URL itself
+	SourceHTTP   = "http"   // an HTTP upload (multipart or tus) finished
+)
+
+// Sources lists every detection path.
+var Sources = []string{SourceFTP, SourceWatch, SourceRescan, SourceCron, SourceNotify, SourceHTTP}
+
+// Deposit is a file that a detection path believes complete.
+type Deposit struct {
+	Path      string    // absolute path under DEFAULT_RECORDER_PATH
+	Size      int64     // size when found complete
+	Source    string    // one of the Source* constants
+	FirstSeen time.Time // when the file was first noticed; zero: now
+}
+
+// NameClass is what Lectern makes of a file name.
+type NameClass int
+
+const (
+	NameAccepted       NameClass = iota // an accepted extension: a deposit
+	NameTemporary                       // hidden or temporary: ignored silently
+	NameTreated                         // "<file>_treated": already processed
+	NameNoExtension                     // ignored (logged once)
+	NameWrongExtension                  // ignored (logged once)
+)
+
+// temporarySuffixes mark files that uploaders are still writing.
+var temporarySuffixes = []string{".part", ".tmp", ".filepart", ".crdownload", ".partial", "~"}
+
+// ClassifyName tells whether a base name is a deposit given the accepted
+// extensions (VIDEO_ALLOWED_EXTENSIONS; "zip" is always accepted). The
+// comparison ignores case, unlike Pod, which skips ".MP4".
+func ClassifyName(name string, extensions []string) NameClass {
+	lower := strings.ToLower(name)
+	if name == "" || strings.HasPrefix(name, ".") {
+		return NameTemporary
+	}
+	for _, s := range temporarySuffixes {
+		if strings.HasSuffix(lower, s) {
+			return NameTemporary
+		}
+	}
+	if strings.HasSuffix(lower, "_treated") {
+		return NameTreated
+	}
+	ext := strings.TrimPrefix(filepath.Ext(lower), ".")
+	if ext == "" {
+		return NameNoExtension
+	}
+	if ext == "zip" {
+		return NameAccepted
+	}
+	for _, e := range extensions {
+		if strings.EqualFold(strings.TrimPrefix(e, "."), ext) {
+			return NameAccepted
+		}
+	}
+	return NameWrongExtension
+}
+
+// ResolveDeposit checks that path names a regular file inside root, also
+// once symbolic links are resolved, and returns its cleaned absolute path
+// (symlinks resolved), the recorder directory it belongs to (its first
+// segment under root; "" for a file directly in root) and its size. Any
+// path that escapes root is refused with EINVALID.
+func ResolveDeposit(root, path string) (abs, dir string, size int64, err error) {
+	if !filepath.IsAbs(path) {
+		return "", "", 0, Errorf(EINVALID, "Path %q is not absolute.", path)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("resolve DEFAULT_RECORDER_PATH %s: %w", root, err)
+	}
+	real, err := filepath.EvalSymlinks(filepath.Clean(path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", "", 0, Errorf(ENOTFOUND, "File %q does not exist.", filepath.Base(path))
+	} else if err != nil {
+		return "", "", 0, fmt.Errorf("resolve deposit %s: %w", path, err)
+	}
+	rel, err := filepath.Rel(realRoot, real)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", "", 0, Errorf(EINVALID, "File %q is outside the recorders' directory.", filepath.Base(path))
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("stat deposit %s: %w", real, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", "", 0, Errorf(EINVALID, "%q is not a regular file.", filepath.Base(path))
+	}
+	if first, _, found := strings.Cut(rel, string(filepath.Separator)); found {
+		dir = first
+	}
+	// Report the path under root as given, not under its resolved form, so
+	// that every detection path names a file the same way.
+	return filepath.Join(filepath.Clean(root), rel), dir, fi.Size(), nil
+}
+
+// Sighting is what a scan remembers of a file that is not yet a
+// treatment, so that completeness can be judged across passes (the cron
+// command runs as a new process each time) and restarts.
+type Sighting struct {
+	Path      string
+	Size      int64
+	ModTime   time.Time
+	FirstSeen time.Time
+	LastSeen  time.Time
+	// Held is set while Lectern's own FTP server receives the file, and
+	// stays set when that upload breaks off: scans never complete a held
+	// file; the FTP server completes it when a resumed upload finishes.
+	Held bool
+}
+
+// SightingService stores sightings.
+type SightingService interface {
+	// ObserveFile records s (Path, Size, ModTime, LastSeen) and returns
+	// the previous sighting of the same path, if any (ok false the first
+	// time). FirstSeen and Held are kept from the previous sighting.
+	ObserveFile(ctx context.Context, s Sighting) (prev Sighting, ok bool, err error)
+	// HoldFile sets or clears the hold of path, creating its sighting
+	// when needed.
+	HoldFile(ctx context.Context, path string, held bool, now time.Time) error
+	// FindSighting returns the sighting of path; ENOTFOUND.
+	FindSighting(ctx context.Context, path string) (Sighting, error)
+	// ForgetFile deletes the sighting of path (none is fine).
+	ForgetFile(ctx context.Context, path string) error
+}

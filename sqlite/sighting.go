@@ -1,0 +1,93 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"lectern"
+)
+
+// SightingService implements lectern.SightingService.
+type SightingService struct{ db *DB }
+
+// NewSightingService returns the sightings of db.
+func NewSightingService(db *DB) *SightingService { return &SightingService{db: db} }
+
+var _ lectern.SightingService = (*SightingService)(nil)
+
+func scanSighting(row rowScanner) (lectern.Sighting, error) {
+	var s lectern.Sighting
+	var mod sql.NullTime
+	err := row.Scan(&s.Path, &s.Size, &mod, &s.FirstSeen, &s.LastSeen, &s.Held)
+	s.ModTime = mod.Time
+	return s, err
+}
+
+const sightingColumns = "path, size, mod_time, first_seen, last_seen, held"
+
+// ObserveFile implements lectern.SightingService.
+func (s *SightingService) ObserveFile(ctx context.Context, obs lectern.Sighting) (lectern.Sighting, bool, error) {
+	var prev lectern.Sighting
+	found := false
+	if obs.LastSeen.IsZero() {
+		obs.LastSeen = s.db.Now()
+	}
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		p, err := scanSighting(tx.QueryRowContext(ctx, "SELECT "+sightingColumns+" FROM sightings WHERE path = ?", obs.Path))
+		switch {
+		case err == nil:
+			prev, found = p, true
+			_, err = tx.ExecContext(ctx, "UPDATE sightings SET size = ?, mod_time = ?, last_seen = ? WHERE path = ?",
+				obs.Size, nullTime(obs.ModTime), obs.LastSeen.UTC(), obs.Path)
+		case errors.Is(err, sql.ErrNoRows):
+			first := obs.FirstSeen
+			if first.IsZero() {
+				first = obs.LastSeen
+			}
+			_, err = tx.ExecContext(ctx, "INSERT INTO sightings (path, size, mod_time, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)",
+				obs.Path, obs.Size, nullTime(obs.ModTime), first.UTC(), obs.LastSeen.UTC())
+		}
+		if err != nil {
+			return fmt.Errorf("observe %s: %w", obs.Path, err)
+		}
+		return nil
+	})
+	return prev, found, err
+}
+
+// HoldFile implements lectern.SightingService.
+func (s *SightingService) HoldFile(ctx context.Context, path string, held bool, now time.Time) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sightings (path, first_seen, last_seen, held) VALUES (?, ?, ?, ?)
+			ON CONFLICT (path) DO UPDATE SET held = excluded.held, last_seen = excluded.last_seen`,
+			path, now.UTC(), now.UTC(), held)
+		if err != nil {
+			return fmt.Errorf("hold %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// FindSighting implements lectern.SightingService.
+func (s *SightingService) FindSighting(ctx context.Context, path string) (lectern.Sighting, error) {
+	sg, err := scanSighting(s.db.db.QueryRowContext(ctx, "SELECT "+sightingColumns+" FROM sightings WHERE path = ?", path))
+	if errors.Is(err, sql.ErrNoRows) {
+		return sg, lectern.Errorf(lectern.ENOTFOUND, "No sighting of this file.")
+	} else if err != nil {
+		return sg, fmt.Errorf("find sighting %s: %w", path, err)
+	}
+	return sg, nil
+}
+
+// ForgetFile implements lectern.SightingService.
+func (s *SightingService) ForgetFile(ctx context.Context, path string) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sightings WHERE path = ?", path); err != nil {
+			return fmt.Errorf("forget %s: %w", path, err)
+		}
+		return nil
+	})
+}

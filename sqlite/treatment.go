@@ -1,0 +1,129 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"lectern"
+)
+
+// TreatmentService implements lectern.TreatmentService.
+type TreatmentService struct{ db *DB }
+
+// NewTreatmentService returns the treatments of db.
+func NewTreatmentService(db *DB) *TreatmentService { return &TreatmentService{db: db} }
+
+var _ lectern.TreatmentService = (*TreatmentService)(nil)
+
+const treatmentColumns = `id, file, file_size, recorder_id, type, require_manual_claim, email_sent, date_email_sent,
+	state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at`
+
+func scanTreatment(row rowScanner) (*lectern.Treatment, error) {
+	var t lectern.Treatment
+	var rec sql.NullInt64
+	var sent, first, completed, routed sql.NullTime
+	if err := row.Scan(&t.ID, &t.File, &t.FileSize, &rec, &t.Type, &t.RequireManualClaim, &t.EmailSent, &sent,
+		&t.State, &t.Reason, &t.DetectedBy, &t.DateAdded, &first, &completed, &routed); err != nil {
+		return nil, err
+	}
+	if rec.Valid {
+		t.RecorderID = &rec.Int64
+	}
+	t.DateEmailSent, t.FirstSeenAt, t.CompletedAt, t.RoutedAt = sent.Time, first.Time, completed.Time, routed.Time
+	return &t, nil
+}
+
+// CreateTreatment implements lectern.TreatmentService. The UNIQUE file
+// column makes it exactly once: a second caller's insert does nothing and
+// it reads the first caller's row.
+func (s *TreatmentService) CreateTreatment(ctx context.Context, t *lectern.Treatment) (bool, error) {
+	if t.DateAdded.IsZero() {
+		t.DateAdded = s.db.Now()
+	}
+	created := false
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO treatments (file, file_size, recorder_id, type, require_manual_claim,
+			email_sent, date_email_sent, state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file) DO NOTHING`,
+			t.File, t.FileSize, t.RecorderID, t.Type, t.RequireManualClaim, t.EmailSent, nullTime(t.DateEmailSent),
+			t.State, t.Reason, t.DetectedBy, t.DateAdded.UTC(), nullTime(t.FirstSeenAt), nullTime(t.CompletedAt), nullTime(t.RoutedAt))
+		if isForeignKey(err) {
+			return fieldError("create treatment", lectern.EINVALID, "recorder", "Select a valid recorder.")
+		} else if err != nil {
+			return fmt.Errorf("create treatment %s: %w", t.File, err)
+		}
+		n, _ := res.RowsAffected()
+		created = n == 1
+		stored, err := scanTreatment(tx.QueryRowContext(ctx, "SELECT "+treatmentColumns+" FROM treatments WHERE file = ?", t.File))
+		if err != nil {
+			return fmt.Errorf("read treatment %s: %w", t.File, err)
+		}
+		*t = *stored
+		return nil
+	})
+	return created, err
+}
+
+// FindTreatmentByID implements lectern.TreatmentService.
+func (s *TreatmentService) FindTreatmentByID(ctx context.Context, id int64) (*lectern.Treatment, error) {
+	t, err := scanTreatment(s.db.db.QueryRowContext(ctx, "SELECT "+treatmentColumns+" FROM treatments WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "Treatment not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find treatment %d: %w", id, err)
+	}
+	return t, nil
+}
+
+// FindTreatments implements lectern.TreatmentService.
+func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.TreatmentFilter) ([]*lectern.Treatment, int, error) {
+	w := &where{}
+	if f.ID != nil {
+		w.add("id = ?", *f.ID)
+	}
+	if f.File != nil {
+		w.add("file = ?", *f.File)
+	}
+	if f.RecorderID != nil {
+		w.add("recorder_id = ?", *f.RecorderID)
+	}
+	if f.State != nil {
+		w.add("state = ?", *f.State)
+	}
+	w.search(f.Search, "file")
+	return findPage(ctx, s.db.db, "treatments", treatmentColumns, w, "date_added DESC, id DESC", f.Page, scanTreatment)
+}
+
+// UpdateTreatment implements lectern.TreatmentService.
+func (s *TreatmentService) UpdateTreatment(ctx context.Context, t *lectern.Treatment) error {
+	return s.db.execOne(ctx, "update treatment", lectern.Errorf(lectern.ENOTFOUND, "Treatment not found."), nil,
+		`UPDATE treatments SET file_size = ?, state = ?, reason = ?, require_manual_claim = ?, email_sent = ?,
+		date_email_sent = ?, routed_at = ? WHERE id = ?`,
+		t.FileSize, t.State, t.Reason, t.RequireManualClaim, t.EmailSent, nullTime(t.DateEmailSent), nullTime(t.RoutedAt), t.ID)
+}
+
+// DeleteTreatment implements lectern.TreatmentService.
+func (s *TreatmentService) DeleteTreatment(ctx context.Context, id int64) error {
+	return s.db.execOne(ctx, "delete treatment", lectern.Errorf(lectern.ENOTFOUND, "Treatment not found."), nil,
+		"DELETE FROM treatments WHERE id = ?", id)
+}
+
+// TreatedFiles implements lectern.TreatmentService.
+func (s *TreatmentService) TreatedFiles(ctx context.Context) (map[string]struct{}, error) {
+	rows, err := s.db.db.QueryContext(ctx, "SELECT file FROM treatments")
+	if err != nil {
+		return nil, fmt.Errorf("list treated files: %w", err)
+	}
+	defer rows.Close()
+	files := map[string]struct{}{}
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			return nil, err
+		}
+		files[f] = struct{}{}
+	}
+	return files, rows.Err()
+}

@@ -1,0 +1,119 @@
+package lectern
+
+import (
+	"context"
+	"time"
+)
+
+// Treatment states. A treatment is created exactly once per deposited file,
+// already routed (Route); later stages move it on.
+const (
+	// TreatmentToNotify: the recorder has a manager, who is to be mailed a
+	// link to the add form.
+	TreatmentToNotify = "to_notify"
+	// TreatmentNotified: the manager was mailed.
+	TreatmentNotified = "notified"
+	// TreatmentToPublish: the recorder publishes automatically; the
+	// recording is to be created for the manager.
+	TreatmentToPublish = "to_publish"
+	// TreatmentToClaim: no manager, claiming is on; the deposit waits in
+	// the claim list (require_manual_claim).
+	TreatmentToClaim = "to_claim"
+	// TreatmentToReport: no recorder, or no manager and claiming off; the
+	// admins are to be told, once.
+	TreatmentToReport = "to_report"
+	// TreatmentReported: the admins were told.
+	TreatmentReported = "reported"
+	// TreatmentIgnored: not a deposit (wrong or no extension), kept so
+	// that it is reported once, not on every scan.
+	TreatmentIgnored = "ignored"
+	// TreatmentMissing: the file vanished or changed before it was
+	// published.
+	TreatmentMissing = "missing"
+	// TreatmentPublished: a recording was made from it.
+	TreatmentPublished = "published"
+)
+
+// TreatmentStates lists every state, in the order a deposit goes through
+// them.
+var TreatmentStates = []string{TreatmentToNotify, TreatmentNotified, TreatmentToPublish, TreatmentToClaim,
+	TreatmentToReport, TreatmentReported, TreatmentIgnored, TreatmentMissing, TreatmentPublished}
+
+// Treatment is Pod's RecordingFileTreatment: one row per deposited file,
+// with the times that show each deposit's detection latency.
+type Treatment struct {
+	ID                 int64     `json:"id"`
+	File               string    `json:"file"` // absolute path
+	FileSize           int64     `json:"file_size"`
+	RecorderID         *int64    `json:"recorder"` // nil: no recorder found
+	Type               string    `json:"type"`     // the recorder's recording type
+	RequireManualClaim bool      `json:"require_manual_claim"`
+	EmailSent          bool      `json:"email_sent"`
+	DateEmailSent      time.Time `json:"date_email_sent"`
+	State              string    `json:"state"`
+	Reason             string    `json:"reason"`      // why ignored, missing or reported
+	DetectedBy         string    `json:"detected_by"` // a Source* constant
+	DateAdded          time.Time `json:"date_added"`
+	FirstSeenAt        time.Time `json:"first_seen_at"`
+	CompletedAt        time.Time `json:"completed_at"`
+	RoutedAt           time.Time `json:"routed_at"`
+}
+
+// Latency is the time from the file's first sighting to its detection as
+// complete; for an upload through Lectern's own servers it is the time from
+// the upload's start.
+func (t *Treatment) Latency() time.Duration {
+	if t.FirstSeenAt.IsZero() || t.CompletedAt.IsZero() {
+		return 0
+	}
+	return t.CompletedAt.Sub(t.FirstSeenAt)
+}
+
+// Route decides where a new deposit goes, by its recorder (nil when none
+// was found) and ALLOW_MANUAL_RECORDING_CLAIMING: Pod's rule.
+func Route(rec *Recorder, allowClaiming bool) (state string, requireManualClaim bool) {
+	switch {
+	case rec == nil:
+		return TreatmentToReport, false
+	case rec.UserID != nil && rec.PublicationAuto:
+		return TreatmentToPublish, false
+	case rec.UserID != nil:
+		return TreatmentToNotify, false
+	case allowClaiming:
+		return TreatmentToClaim, true
+	}
+	return TreatmentToReport, false
+}
+
+// TreatmentFilter selects treatments; zero fields match everything.
+type TreatmentFilter struct {
+	ID         *int64
+	File       *string
+	RecorderID *int64
+	State      *string
+	Search     string // file name, case-insensitive
+	Page       Page
+}
+
+// TreatmentService stores treatments.
+type TreatmentService interface {
+	// CreateTreatment inserts t unless a treatment for t.File exists: it
+	// reports whether it inserted, and fills t with the stored row either
+	// way. Safe to call from every detection path at once: exactly one
+	// caller gets created == true.
+	CreateTreatment(ctx context.Context, t *Treatment) (created bool, err error)
+	// FindTreatmentByID returns ENOTFOUND when no treatment has that id.
+	FindTreatmentByID(ctx context.Context, id int64) (*Treatment, error)
+	// FindTreatments returns one page of matching treatments, newest
+	// first, and the number of all matching treatments.
+	FindTreatments(ctx context.Context, filter TreatmentFilter) ([]*Treatment, int, error)
+	// UpdateTreatment saves the mutable fields (file size, state, reason,
+	// require_manual_claim, email_sent, date_email_sent, routed_at);
+	// ENOTFOUND.
+	UpdateTreatment(ctx context.Context, t *Treatment) error
+	// DeleteTreatment removes the row (not the file); ENOTFOUND.
+	DeleteTreatment(ctx context.Context, id int64) error
+	// TreatedFiles returns the set of every file that has a treatment, for
+	// scans that must skip known files quickly.
+	TreatedFiles(ctx context.Context) (map[string]struct{}, error)
+}
