@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -51,7 +53,38 @@ type Config struct {
 	DefaultFromEmail string `toml:"DEFAULT_FROM_EMAIL"`
 	LanguageCode     string `toml:"LANGUAGE_CODE"`
 	LogLevel         string `toml:"LOG_LEVEL"`
+
+	// Deposits: the embedded FTP server, the watcher, HTTP uploads.
+	FTPEnabled           bool     `toml:"FTP_ENABLED"`
+	FTPAddr              string   `toml:"FTP_ADDR"`
+	FTPPassivePorts      string   `toml:"FTP_PASSIVE_PORTS"`
+	FTPPublicHost        string   `toml:"FTP_PUBLIC_HOST"`
+	FTPTLSCert           string   `toml:"FTP_TLS_CERT"`
+	FTPTLSKey            string   `toml:"FTP_TLS_KEY"`
+	FTPRequireTLS        bool     `toml:"FTP_REQUIRE_TLS"`
+	FTPCheckRecorderIP   bool     `toml:"FTP_CHECK_RECORDER_IP"`
+	RecorderWatch        bool     `toml:"RECORDER_WATCH"`
+	RecorderScanInterval Duration `toml:"RECORDER_SCAN_INTERVAL"`
+	RecorderQuiescence   Duration `toml:"RECORDER_QUIESCENCE"`
+	RecordingFileMaxSize int64    `toml:"RECORDING_FILE_MAX_SIZE"`
 }
+
+// Duration is a time.Duration written as text in TOML and the
+// environment: "60s", "1m30s", "500ms".
+type Duration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("want a duration such as 10s or 2m, not %q", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
 
 // envPrefix starts every environment override.
 const envPrefix = "LECTERN_"
@@ -72,6 +105,14 @@ func DefaultConfig() Config {
 		DefaultFromEmail: "lectern@localhost",
 		LanguageCode:     "fr",
 		LogLevel:         "info",
+
+		FTPEnabled:           true,
+		FTPAddr:              "127.0.0.1:2121",
+		FTPPassivePorts:      "30000-30100",
+		RecorderWatch:        true,
+		RecorderScanInterval: Duration(60 * time.Second),
+		RecorderQuiescence:   Duration(10 * time.Second),
+		RecordingFileMaxSize: 20 << 30,
 	}
 }
 
@@ -137,6 +178,12 @@ func (c *Config) applyEnv(environ []string) error {
 func setFromEnv(key string, f reflect.Value, value string) error {
 	if f.Kind() == reflect.String {
 		f.SetString(value)
+		return nil
+	}
+	if u, ok := f.Addr().Interface().(encoding.TextUnmarshaler); ok {
+		if err := u.UnmarshalText([]byte(value)); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
 		return nil
 	}
 	holder := reflect.New(reflect.StructOf([]reflect.StructField{{
@@ -235,6 +282,7 @@ func (c *Config) finish() error {
 	default:
 		bad("LOG_LEVEL", "want debug, info, warn or error, not %q", c.LogLevel)
 	}
+	c.checkDeposits(bad)
 	if len(c.RecorderType) == 0 {
 		bad("RECORDER_TYPE", "must offer at least one recording type")
 	}
@@ -369,4 +417,48 @@ func maskURL(s string) string {
 		return s // as written: String() would re-escape a path
 	}
 	return u.Redacted()
+}
+
+// checkDeposits validates the FTP, watcher and upload settings.
+func (c *Config) checkDeposits(bad func(key, format string, args ...any)) {
+	if _, _, err := net.SplitHostPort(c.FTPAddr); err != nil {
+		bad("FTP_ADDR", "want host:port, not %q", c.FTPAddr)
+	}
+	if _, _, err := c.PassivePortRange(); err != nil {
+		bad("FTP_PASSIVE_PORTS", "%v", err)
+	}
+	if (c.FTPTLSCert == "") != (c.FTPTLSKey == "") {
+		bad("FTP_TLS_CERT", "FTP_TLS_CERT and FTP_TLS_KEY go together")
+	}
+	for _, f := range []struct{ key, path string }{{"FTP_TLS_CERT", c.FTPTLSCert}, {"FTP_TLS_KEY", c.FTPTLSKey}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			bad(f.key, "cannot read %s: %v", f.path, err)
+		}
+	}
+	if c.RecorderScanInterval <= 0 {
+		bad("RECORDER_SCAN_INTERVAL", "must be positive, not %s", time.Duration(c.RecorderScanInterval))
+	}
+	if c.RecorderQuiescence <= 0 {
+		bad("RECORDER_QUIESCENCE", "must be positive, not %s", time.Duration(c.RecorderQuiescence))
+	}
+	if c.RecordingFileMaxSize <= 0 {
+		bad("RECORDING_FILE_MAX_SIZE", "must be a positive number of bytes, not %d", c.RecordingFileMaxSize)
+	}
+}
+
+// PassivePortRange parses FTP_PASSIVE_PORTS ("30000-30100").
+func (c *Config) PassivePortRange() (lo, hi int, err error) {
+	a, b, ok := strings.Cut(c.FTPPassivePorts, "-")
+	if !ok {
+		b = a
+	}
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("want a port range such as 30000-30100, not %q", c.FTPPassivePorts)
+	}
+	return lo, hi, nil
 }

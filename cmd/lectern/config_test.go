@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -455,5 +456,38 @@ func wantSQLitePath(tb testing.TB, c *Config, want string) {
 	got, err := c.SQLitePath()
 	if err != nil || got != want {
 		tb.Errorf("SQLitePath() = %q, %v; want %q", got, err, want)
+	}
+}
+
+func TestLoadConfigDeposits(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, "LECTERN_RECORDER_QUIESCENCE=1500ms",
+		"LECTERN_FTP_PASSIVE_PORTS=40000-40010", "LECTERN_FTP_ENABLED=false", "LECTERN_RECORDING_FILE_MAX_SIZE=1024"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(cfg.RecorderQuiescence) != 1500*time.Millisecond || cfg.FTPEnabled || cfg.RecordingFileMaxSize != 1024 ||
+		time.Duration(cfg.RecorderScanInterval) != time.Minute {
+		t.Fatalf("got %+v", cfg)
+	}
+	if lo, hi, err := cfg.PassivePortRange(); lo != 40000 || hi != 40010 || err != nil {
+		t.Fatalf("passive ports %d-%d %v", lo, hi, err)
+	}
+	if !strings.Contains(cfg.Masked(), `RECORDER_QUIESCENCE = "1.5s"`) {
+		t.Errorf("Masked shows no duration:\n%s", cfg.Masked())
+	}
+	for env, key := range map[string]string{
+		"LECTERN_RECORDER_QUIESCENCE=soon":   "RECORDER_QUIESCENCE",
+		"LECTERN_RECORDER_SCAN_INTERVAL=-1s": "RECORDER_SCAN_INTERVAL",
+		"LECTERN_FTP_PASSIVE_PORTS=9-2":      "FTP_PASSIVE_PORTS",
+		"LECTERN_FTP_PASSIVE_PORTS=a-b":      "FTP_PASSIVE_PORTS",
+		"LECTERN_FTP_ADDR=nowhere":           "FTP_ADDR",
+		"LECTERN_FTP_TLS_CERT=/no/such.pem":  "FTP_TLS_CERT",
+		"LECTERN_RECORDING_FILE_MAX_SIZE=0":  "RECORDING_FILE_MAX_SIZE",
+	} {
+		if _, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, env}); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: %v, want an error naming %s", env, err, key)
+		}
 	}
 }
