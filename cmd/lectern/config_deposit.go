@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// checkDeposits validates the FTP, watcher and upload settings.
+func (c *Config) checkDeposits(bad func(key, format string, args ...any)) {
+	if _, _, err := net.SplitHostPort(c.FTPAddr); err != nil {
+		bad("FTP_ADDR", "want host:port, not %q", c.FTPAddr)
+	}
+	if _, _, err := c.PassivePortRange(); err != nil {
+		bad("FTP_PASSIVE_PORTS", "%v", err)
+	}
+	if (c.FTPTLSCert == "") != (c.FTPTLSKey == "") {
+		bad("FTP_TLS_CERT", "FTP_TLS_CERT and FTP_TLS_KEY go together")
+	}
+	for _, f := range []struct{ key, path string }{{"FTP_TLS_CERT", c.FTPTLSCert}, {"FTP_TLS_KEY", c.FTPTLSKey}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			bad(f.key, "cannot read %s: %v", f.path, err)
+		}
+	}
+	if c.RecorderScanInterval <= 0 {
+		bad("RECORDER_SCAN_INTERVAL", "must be positive, not %s", time.Duration(c.RecorderScanInterval))
+	}
+	if c.RecorderQuiescence <= 0 {
+		bad("RECORDER_QUIESCENCE", "must be positive, not %s", time.Duration(c.RecorderQuiescence))
+	}
+	if c.RecordingFileMaxSize <= 0 {
+		bad("RECORDING_FILE_MAX_SIZE", "must be a positive number of bytes, not %d", c.RecordingFileMaxSize)
+	}
+}
+
+// PassivePortRange parses FTP_PASSIVE_PORTS ("30000-30100").
+func (c *Config) PassivePortRange() (lo, hi int, err error) {
+	a, b, ok := strings.Cut(c.FTPPassivePorts, "-")
+	if !ok {
+		b = a
+	}
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("want a port range such as 30000-30100, not %q", c.FTPPassivePorts)
+	}
+	return lo, hi, nil
+}
