@@ -19,6 +19,8 @@ type Stores struct {
 	Tokens     lectern.TokenService
 	Treatments lectern.TreatmentService
 	Sightings  lectern.SightingService
+	// RecordingFiles are the HTTP uploads.
+	RecordingFiles lectern.RecordingFileService
 }
 
 // Open returns the services of a new empty database that lives until the
@@ -29,7 +31,7 @@ type Open func(tb testing.TB) Stores
 func Run(t *testing.T, open Open) {
 	for name, test := range map[string]func(*testing.T, Open){
 		"Users": testUsers, "Tokens": testTokens, "VideoTypes": testVideoTypes, "Recorders": testRecorders,
-		"Treatments": testTreatments, "Sightings": testSightings,
+		"Treatments": testTreatments, "Sightings": testSightings, "RecordingFiles": testRecordingFiles,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
