@@ -18,14 +18,8 @@ func (s *Server) handleAdminGroupAdd(w http.ResponseWriter, r *http.Request) {
 	status, fields := http.StatusOK, map[string]string(nil)
 	if r.Method == http.MethodPost {
 		g.Name = r.PostFormValue("name")
-		err := s.deps.Groups.CreateGroup(r.Context(), g)
-		if err == nil {
-			s.flash(r, "success", "admin.group.added", g.Name)
-			http.Redirect(w, r, "/admin/groups/", http.StatusSeeOther)
-			return
-		}
-		if fields = lectern.ErrorFields(err); fields == nil {
-			s.serviceError(w, r, err)
+		var answered bool
+		if fields, answered = s.saved(w, r, s.deps.Groups.CreateGroup(r.Context(), g), "/admin/groups/", "admin.group.added", g.Name); answered {
 			return
 		}
 		status = http.StatusBadRequest

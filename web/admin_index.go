@@ -4,23 +4,34 @@ import "net/http"
 
 type adminIndexPage struct {
 	layout
-	Recorders, Types, Users, Groups int
+	Tiles []adminTile
+}
+
+// adminTile is one section of the administration, translated.
+type adminTile struct {
+	URL      string
+	Title    string
+	Text     string // the section's size
+	AddURL   string // "" for no add button
+	AddLabel string
 }
 
 // handleAdminIndex lists the administration sections with their sizes.
 func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	data := adminIndexPage{layout: s.page(r, "admin.index.title", "admin")}
-	var err error
-	if _, data.Recorders, err = s.deps.Recorders.FindRecorders(ctx, recorderCountFilter); err != nil {
+	p := s.printer(r)
+	_, recorders, err := s.deps.Recorders.FindRecorders(ctx, recorderCountFilter)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if _, data.Types, err = s.deps.Types.FindVideoTypes(ctx, onePage); err != nil {
+	_, types, err := s.deps.Types.FindVideoTypes(ctx, onePage)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if data.Users, err = s.deps.Users.CountUsers(ctx); err != nil {
+	users, err := s.deps.Users.CountUsers(ctx)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -29,6 +40,17 @@ func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	data.Groups = len(groups)
-	s.render(w, r, http.StatusOK, "admin_index", data)
+	s.render(w, r, http.StatusOK, "admin_index", adminIndexPage{
+		layout: s.page(r, "admin.index.title", "admin"),
+		Tiles: []adminTile{
+			{"/admin/recorders/", p.T("admin.recorder.list.title"), p.Plural("admin.index.recorders", recorders),
+				"/admin/recorders/add/", p.T("admin.recorder.add.button")},
+			{"/admin/types/", p.T("admin.type.list.title"), p.Plural("admin.index.types", types),
+				"/admin/types/add/", p.T("admin.type.add.button")},
+			{"/admin/users/", p.T("admin.user.list.title"), p.Plural("admin.index.users", users),
+				"/admin/users/add/", p.T("admin.user.add.button")},
+			{"/admin/groups/", p.T("admin.group.list.title"), p.Plural("admin.index.groups", len(groups)),
+				"/admin/groups/add/", p.T("admin.group.add.button")},
+		},
+	})
 }

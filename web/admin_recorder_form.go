@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"lectern"
 	"lectern/locale"
@@ -44,32 +43,6 @@ type adminRecorderFormPage struct {
 	Licences        []option
 }
 
-// formErrors are a form's validation messages, translated.
-type formErrors struct {
-	Errors       map[string]string // field -> message
-	ErrorSummary string
-	OtherErrors  []string // messages about fields the form does not show
-}
-
-// newFormErrors translates field messages; those for fields not in known
-// go to OtherErrors.
-func newFormErrors(p *locale.Printer, fields map[string]string, known []string) formErrors {
-	fe := formErrors{Errors: map[string]string{}}
-	if len(fields) == 0 {
-		return fe
-	}
-	fe.ErrorSummary = p.Error("Please correct the errors below.")
-	for k, v := range fields {
-		if slices.Contains(known, k) {
-			fe.Errors[k] = p.Error(v)
-		} else {
-			fe.OtherErrors = append(fe.OtherErrors, p.Error(v))
-		}
-	}
-	slices.Sort(fe.OtherErrors)
-	return fe
-}
-
 // handleAdminRecorderAdd shows an empty recorder form with Pod's defaults.
 func (s *Server) handleAdminRecorderAdd(w http.ResponseWriter, r *http.Request) {
 	rec := lectern.NewRecorder()
@@ -88,27 +61,11 @@ func (s *Server) handleAdminRecorderAdd(w http.ResponseWriter, r *http.Request) 
 
 // handleAdminRecorderChange shows a stored recorder.
 func (s *Server) handleAdminRecorderChange(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.pathRecorder(w, r)
+	rec, ok := pathObject(s, w, r, s.deps.Recorders.FindRecorderByID)
 	if !ok {
 		return
 	}
 	s.renderRecorderForm(w, r, http.StatusOK, rec, rec, false, false, nil)
-}
-
-// pathRecorder finds the recorder named by the {id} of the path, or
-// answers 404.
-func (s *Server) pathRecorder(w http.ResponseWriter, r *http.Request) (*lectern.Recorder, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.renderError(w, r, http.StatusNotFound, "")
-		return nil, false
-	}
-	rec, err := s.deps.Recorders.FindRecorderByID(r.Context(), id)
-	if err != nil {
-		s.serviceError(w, r, err)
-		return nil, false
-	}
-	return rec, true
 }
 
 // renderRecorderForm shows rec's values; stored is the saved recorder (nil
@@ -209,15 +166,4 @@ func languageOptions(p *locale.Printer, current, empty string) []option {
 		opts = append(opts, option{current, current, true})
 	}
 	return opts
-}
-
-// fieldError is one field's message, for the field_error partial.
-type fieldError struct {
-	Name    string
-	Message string
-}
-
-// Field returns the message of field name ("" when it is valid).
-func (f formErrors) Field(name string) fieldError {
-	return fieldError{Name: name, Message: f.Errors[name]}
 }

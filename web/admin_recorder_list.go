@@ -9,7 +9,7 @@ import (
 
 type adminRecorderListPage struct {
 	layout
-	Query      string
+	Head       listHead
 	Recorders  []adminRecorderRow
 	Pagination pagination
 }
@@ -31,12 +31,16 @@ func (s *Server) handleAdminRecorderList(w http.ResponseWriter, r *http.Request)
 		s.serverError(w, r, err)
 		return
 	}
+	p := s.printer(r)
 	data := adminRecorderListPage{
-		layout:     s.page(r, "admin.recorder.list.title", "admin"),
-		Query:      q,
+		layout: s.page(r, "admin.recorder.list.title", "admin"),
+		Head: listHead{
+			Path: "/admin/recorders/", AddURL: "/admin/recorders/add/", AddLabel: p.T("admin.recorder.add.button"),
+			SearchLabel: p.T("admin.recorder.list.search"), Query: q,
+			Count: p.Plural("recorder.list.count", total), Empty: p.T("admin.recorder.list.empty"),
+		},
 		Pagination: newPagination(r, page, total),
 	}
-	p := s.printer(r)
 	managers := map[int64]string{}
 	for _, rec := range recorders {
 		row := adminRecorderRow{Recorder: rec, RecordingType: s.recordingTypeLabel(p, rec.RecordingType)}

@@ -18,7 +18,7 @@ func (s *Server) handleAdminRecorderSave(w http.ResponseWriter, r *http.Request)
 	rec := lectern.NewRecorder()
 	if r.PathValue("id") != "" {
 		var ok bool
-		if stored, ok = s.pathRecorder(w, r); !ok {
+		if stored, ok = pathObject(s, w, r, s.deps.Recorders.FindRecorderByID); !ok {
 			return
 		}
 		cp := *stored
@@ -37,31 +37,23 @@ func (s *Server) handleAdminRecorderSave(w http.ResponseWriter, r *http.Request)
 	for k, v := range lectern.ErrorFields(rec.Validate()) {
 		fields.Add(k, v)
 	}
-	if len(fields) > 0 {
-		s.renderRecorderForm(w, r, http.StatusBadRequest, rec, stored, clearCred, clearPw, fields)
-		return
+	if len(fields) == 0 {
+		logged, done := "recorder changed", "admin.recorder.changed"
+		if stored == nil {
+			logged, done = "recorder created", "admin.recorder.added"
+			err = s.deps.Recorders.CreateRecorder(ctx, rec)
+		} else {
+			err = s.deps.Recorders.UpdateRecorder(ctx, rec)
+		}
+		if err == nil {
+			s.logger.Info(logged, "recorder_id", rec.ID, "user_id", currentUser(r).ID)
+		}
+		var answered bool
+		if fields, answered = s.saved(w, r, err, "/admin/recorders/", done, rec.Name); answered {
+			return
+		}
 	}
-
-	if stored == nil {
-		err = s.deps.Recorders.CreateRecorder(ctx, rec)
-	} else {
-		err = s.deps.Recorders.UpdateRecorder(ctx, rec)
-	}
-	if f := lectern.ErrorFields(err); len(f) > 0 {
-		s.renderRecorderForm(w, r, http.StatusBadRequest, rec, stored, clearCred, clearPw, f)
-		return
-	} else if err != nil {
-		s.serviceError(w, r, err)
-		return
-	}
-	if stored == nil {
-		s.logger.Info("recorder created", "recorder_id", rec.ID, "user_id", currentUser(r).ID)
-		s.flash(r, "success", "admin.recorder.added", rec.Name)
-	} else {
-		s.logger.Info("recorder changed", "recorder_id", rec.ID, "user_id", currentUser(r).ID)
-		s.flash(r, "success", "admin.recorder.changed", rec.Name)
-	}
-	http.Redirect(w, r, "/admin/recorders/", http.StatusSeeOther)
+	s.renderRecorderForm(w, r, http.StatusBadRequest, rec, stored, clearCred, clearPw, fields)
 }
 
 // readRecorderForm copies the posted fields into rec. Password fields are

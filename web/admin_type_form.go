@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"lectern"
@@ -25,7 +24,7 @@ func (s *Server) handleAdminTypeForm(w http.ResponseWriter, r *http.Request) {
 	isNew := r.PathValue("id") == ""
 	if !isNew {
 		var ok bool
-		if t, ok = s.pathType(w, r); !ok {
+		if t, ok = pathObject(s, w, r, s.deps.Types.FindVideoTypeByID); !ok {
 			return
 		}
 	}
@@ -33,22 +32,14 @@ func (s *Server) handleAdminTypeForm(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		t.Title = r.PostFormValue("title")
 		t.Description = strings.TrimSpace(r.PostFormValue("description"))
-		var err error
+		err, done := error(nil), "admin.type.changed"
 		if isNew {
-			err = s.deps.Types.CreateVideoType(ctx, t)
+			err, done = s.deps.Types.CreateVideoType(ctx, t), "admin.type.added"
 		} else {
 			err = s.deps.Types.UpdateVideoType(ctx, t)
 		}
-		if fields = lectern.ErrorFields(err); fields == nil && err != nil {
-			s.serviceError(w, r, err)
-			return
-		} else if err == nil {
-			key := "admin.type.changed"
-			if isNew {
-				key = "admin.type.added"
-			}
-			s.flash(r, "success", key, t.Title)
-			http.Redirect(w, r, "/admin/types/", http.StatusSeeOther)
+		var answered bool
+		if fields, answered = s.saved(w, r, err, "/admin/types/", done, t.Title); answered {
 			return
 		}
 		status = http.StatusBadRequest
@@ -63,20 +54,4 @@ func (s *Server) handleAdminTypeForm(w http.ResponseWriter, r *http.Request) {
 		Type:       t,
 		formErrors: newFormErrors(s.printer(r), fields, typeFields),
 	})
-}
-
-// pathType finds the video type named by the {id} of the path, or answers
-// 404.
-func (s *Server) pathType(w http.ResponseWriter, r *http.Request) (*lectern.VideoType, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.renderError(w, r, http.StatusNotFound, "")
-		return nil, false
-	}
-	t, err := s.deps.Types.FindVideoTypeByID(r.Context(), id)
-	if err != nil {
-		s.serviceError(w, r, err)
-		return nil, false
-	}
-	return t, true
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"lectern"
 	"lectern/password"
@@ -29,29 +28,24 @@ func (s *Server) handleAdminUserForm(w http.ResponseWriter, r *http.Request) {
 	isNew := r.PathValue("id") == ""
 	if !isNew {
 		var ok bool
-		if u, ok = s.pathUser(w, r); !ok {
+		if u, ok = pathObject(s, w, r, s.deps.Users.FindUserByID); !ok {
 			return
 		}
 	}
 	me := currentUser(r)
 	isSelf := !isNew && u.ID == me.ID
-	status, fields := http.StatusOK, lectern.FieldErrors{}
+	status, fields := http.StatusOK, map[string]string(nil)
 	if r.Method == http.MethodPost {
-		f, err := s.saveUser(r, u, isNew, isSelf)
-		if err != nil {
-			s.serviceError(w, r, err)
+		done := "admin.user.changed"
+		if isNew {
+			done = "admin.user.added"
+		}
+		err := s.saveUser(r, u, isNew, isSelf) // reads u.Username from the form
+		var answered bool
+		if fields, answered = s.saved(w, r, err, "/admin/users/", done, u.Username); answered {
 			return
 		}
-		if len(f) == 0 {
-			key := "admin.user.changed"
-			if isNew {
-				key = "admin.user.added"
-			}
-			s.flash(r, "success", key, u.Username)
-			http.Redirect(w, r, "/admin/users/", http.StatusSeeOther)
-			return
-		}
-		status, fields = http.StatusBadRequest, f
+		status = http.StatusBadRequest
 	}
 	groups, err := s.deps.Groups.FindGroups(ctx)
 	if err != nil {
@@ -75,13 +69,13 @@ func (s *Server) handleAdminUserForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, "admin_user_form", data)
 }
 
-// saveUser reads the form into u and saves it. It returns field errors for
-// bad input, and an error only for failures the form cannot fix.
-func (s *Server) saveUser(r *http.Request, u *lectern.User, isNew, isSelf bool) (lectern.FieldErrors, error) {
+// saveUser reads the form into u and saves it. Bad input is an EINVALID
+// error with field messages.
+func (s *Server) saveUser(r *http.Request, u *lectern.User, isNew, isSelf bool) error {
 	ctx := r.Context()
 	p := s.printer(r)
 	if err := r.ParseForm(); err != nil {
-		return nil, lectern.Errorf(lectern.EINVALID, "Please correct the errors below.")
+		return lectern.Errorf(lectern.EINVALID, "Please correct the errors below.")
 	}
 	form := r.PostForm
 	u.Username = form.Get("username")
@@ -116,14 +110,14 @@ func (s *Server) saveUser(r *http.Request, u *lectern.User, isNew, isSelf bool) 
 		f.Add("password_confirm", p.T("form.password.mismatch"))
 	}
 	if len(f) > 0 {
-		return f, nil
+		return f.Err("save user")
 	}
 
 	var hash string
 	if pw != "" {
 		var err error
 		if hash, err = password.Hash(pw); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	var err error
@@ -137,26 +131,9 @@ func (s *Server) saveUser(r *http.Request, u *lectern.User, isNew, isSelf bool) 
 			s.sessions.Put(ctx, sessionAuthHash, authHash(u))
 		}
 	}
-	if fe := lectern.ErrorFields(err); len(fe) > 0 {
-		return fe, nil
-	} else if err != nil {
-		return nil, err
+	if err != nil {
+		return err
 	}
 	s.logger.Info("user saved", "target_user_id", u.ID, "user_id", currentUser(r).ID, "created", isNew, "password_changed", hash != "")
-	return nil, nil
-}
-
-// pathUser finds the user named by the {id} of the path, or answers 404.
-func (s *Server) pathUser(w http.ResponseWriter, r *http.Request) (*lectern.User, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.renderError(w, r, http.StatusNotFound, "")
-		return nil, false
-	}
-	u, err := s.deps.Users.FindUserByID(r.Context(), id)
-	if err != nil {
-		s.serviceError(w, r, err)
-		return nil, false
-	}
-	return u, true
+	return nil
 }

@@ -9,7 +9,7 @@ import (
 
 type adminUserListPage struct {
 	layout
-	Query      string
+	Head       listHead
 	Users      []*lectern.User
 	Pagination pagination
 }
@@ -24,9 +24,13 @@ func (s *Server) handleAdminUserList(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	p := s.printer(r)
 	s.render(w, r, http.StatusOK, "admin_user_list", adminUserListPage{
-		layout:     s.page(r, "admin.user.list.title", "admin"),
-		Query:      q,
+		layout: s.page(r, "admin.user.list.title", "admin"),
+		Head: listHead{
+			Path: "/admin/users/", AddURL: "/admin/users/add/", AddLabel: p.T("admin.user.add.button"),
+			SearchLabel: p.T("admin.user.list.search"), Query: q, Count: p.Plural("admin.user.list.count", total),
+		},
 		Users:      users,
 		Pagination: newPagination(r, page, total),
 	})

@@ -31,16 +31,13 @@ var pageTemplates = []string{
 	"admin_index",
 	"admin_recorder_list",
 	"admin_recorder_form",
-	"admin_recorder_delete",
+	"admin_delete",
 	"admin_type_list",
 	"admin_type_form",
-	"admin_type_delete",
 	"admin_user_list",
 	"admin_user_form",
-	"admin_user_delete",
 	"admin_group_list",
 	"admin_group_form",
-	"admin_group_delete",
 }
 
 // engine holds one template set per page: the layout, the partials and the

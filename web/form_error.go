@@ -1,0 +1,64 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+
+	"lectern"
+	"lectern/locale"
+)
+
+// formErrors are a form's validation messages, translated.
+type formErrors struct {
+	Errors       map[string]string // field -> message
+	ErrorSummary string
+	OtherErrors  []string // messages about fields the form does not show
+}
+
+// newFormErrors translates field messages; those for fields not in known
+// go to OtherErrors.
+func newFormErrors(p *locale.Printer, fields map[string]string, known []string) formErrors {
+	fe := formErrors{Errors: map[string]string{}}
+	if len(fields) == 0 {
+		return fe
+	}
+	fe.ErrorSummary = p.Error("Please correct the errors below.")
+	for k, v := range fields {
+		if slices.Contains(known, k) {
+			fe.Errors[k] = p.Error(v)
+		} else {
+			fe.OtherErrors = append(fe.OtherErrors, p.Error(v))
+		}
+	}
+	slices.Sort(fe.OtherErrors)
+	return fe
+}
+
+// fieldError is one field's message, for the field_error partial.
+type fieldError struct {
+	Name    string
+	Message string
+}
+
+// Field returns the message of field name ("" when it is valid).
+func (f formErrors) Field(name string) fieldError {
+	return fieldError{Name: name, Message: f.Errors[name]}
+}
+
+// saved answers the outcome of a form's save: nil flashes the success key
+// done (formatted with name) and goes to next; an error with field
+// messages returns them, for the form to be shown again with a 400; any
+// other error gets its error page. answered tells whether the response
+// is written.
+func (s *Server) saved(w http.ResponseWriter, r *http.Request, err error, next, done, name string) (fields map[string]string, answered bool) {
+	if err == nil {
+		s.flash(r, "success", done, name)
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil, true
+	}
+	if fields = lectern.ErrorFields(err); len(fields) > 0 {
+		return fields, false
+	}
+	s.serviceError(w, r, err)
+	return nil, true
+}
