@@ -38,6 +38,9 @@ type Deps struct {
 	Tokens    lectern.TokenService
 	BaseURL   string // ends with "/"; used for next/previous links
 	Logger    *slog.Logger
+
+	Treatments     lectern.TreatmentService     // GET /api/v1/treatments
+	RecordingFiles lectern.RecordingFileService // GET /api/v1/recording-files
 }
 
 // Handler serves every /api/v1/ route (full paths, not stripped).
@@ -60,6 +63,10 @@ func New(deps Deps) *Handler {
 	h.handle("DELETE /api/v1/recorders/{id}", superuser, h.handleRecorderDelete)
 	h.handle("GET /api/v1/types", anyUser, h.handleVideoTypeList)
 	h.handle("GET /api/v1/users", superuser, h.handleUserList)
+	h.handle("GET /api/v1/treatments", staff, h.handleTreatmentList)
+	h.handle("GET /api/v1/treatments/{id}", staff, h.handleTreatmentGet)
+	h.handle("GET /api/v1/recording-files", staff, h.handleRecordingFileList)
+	h.handle("GET /api/v1/recording-files/{id}", staff, h.handleRecordingFileGet)
 	return h
 }
 

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"lectern"
+)
+
+// treatmentBody is a treatment as the API shows it: the lectern.Treatment
+// fields, times that are not known yet as null rather than year 1, and the
+// detection latency (first seen to found complete) in seconds.
+type treatmentBody struct {
+	*lectern.Treatment
+	DateEmailSent  *time.Time `json:"date_email_sent"`
+	FirstSeenAt    *time.Time `json:"first_seen_at"`
+	CompletedAt    *time.Time `json:"completed_at"`
+	RoutedAt       *time.Time `json:"routed_at"`
+	LatencySeconds float64    `json:"latency_seconds"`
+}
+
+func newTreatmentBody(t *lectern.Treatment) *treatmentBody {
+	return &treatmentBody{
+		Treatment:      t,
+		DateEmailSent:  optionalTime(t.DateEmailSent),
+		FirstSeenAt:    optionalTime(t.FirstSeenAt),
+		CompletedAt:    optionalTime(t.CompletedAt),
+		RoutedAt:       optionalTime(t.RoutedAt),
+		LatencySeconds: t.Latency().Seconds(),
+	}
+}
+
+// optionalTime is nil for the zero time.
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// recorderFromQuery reads ?recorder=: nil when absent, a field error
+// unless it is the id of an existing recorder.
+func (h *Handler) recorderFromQuery(r *http.Request) (*int64, error) {
+	s := r.URL.Query().Get("recorder")
+	if s == "" {
+		return nil, nil
+	}
+	bad := invalid("Invalid filter.", map[string]string{"recorder": "Select a valid recorder."})
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, bad
+	}
+	if _, err := h.deps.Recorders.FindRecorderByID(r.Context(), id); lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		return nil, bad
+	} else if err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// handleTreatmentList serves GET /api/v1/treatments?recorder=&state=&search=&page=&page_size=
+// (staff), newest first.
+func (h *Handler) handleTreatmentList(w http.ResponseWriter, r *http.Request, _ *lectern.User) error {
+	page, err := pageFromQuery(r)
+	if err != nil {
+		return err
+	}
+	f := lectern.TreatmentFilter{Search: r.URL.Query().Get("search"), Page: page}
+	if f.RecorderID, err = h.recorderFromQuery(r); err != nil {
+		return err
+	}
+	if s := r.URL.Query().Get("state"); s != "" {
+		if !slices.Contains(lectern.TreatmentStates, s) {
+			return invalid("Invalid filter.", map[string]string{"state": "Select a valid state."})
+		}
+		f.State = &s
+	}
+	list, total, err := h.deps.Treatments.FindTreatments(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	results := make([]*treatmentBody, len(list))
+	for i, t := range list {
+		results[i] = newTreatmentBody(t)
+	}
+	return h.writePage(w, r, page, total, results)
+}
+
+// handleTreatmentGet serves GET /api/v1/treatments/{id} (staff).
+func (h *Handler) handleTreatmentGet(w http.ResponseWriter, r *http.Request, _ *lectern.User) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	t, err := h.deps.Treatments.FindTreatmentByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newTreatmentBody(t))
+	return nil
+}
