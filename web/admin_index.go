@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"lectern"
+)
 
 type adminIndexPage struct {
 	layout
@@ -40,7 +44,7 @@ func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "admin_index", adminIndexPage{
+	data := adminIndexPage{
 		layout: s.page(r, "admin.index.title", "admin"),
 		Tiles: []adminTile{
 			{"/admin/recorders/", p.T("admin.recorder.list.title"), p.Plural("admin.index.recorders", recorders),
@@ -52,5 +56,24 @@ func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 			{"/admin/groups/", p.T("admin.group.list.title"), p.Plural("admin.index.groups", len(groups)),
 				"/admin/groups/add/", p.T("admin.group.add.button")},
 		},
-	})
+	}
+	if s.deps.Treatments != nil {
+		_, n, err := s.deps.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{Page: onePage})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/treatments/", Title: p.T("admin.treatment.list.title"),
+			Text: p.Plural("admin.index.treatments", n)})
+	}
+	if s.deps.RecordingFiles != nil {
+		_, n, err := s.deps.RecordingFiles.FindRecordingFiles(ctx, lectern.RecordingFileFilter{Page: onePage})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/recording-files/", Title: p.T("admin.recording_file.list.title"),
+			Text: p.Plural("admin.index.recording_files", n)})
+	}
+	s.render(w, r, http.StatusOK, "admin_index", data)
 }

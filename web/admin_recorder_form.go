@@ -24,6 +24,11 @@ type adminRecorderFormPage struct {
 	IsNew    bool
 	Recorder *lectern.Recorder // the values shown
 	Deposit  *deposit          // change page: where the stored recorder deposits
+	// LastDeposits are the stored recorder's latest treatments, when the
+	// treatments pages exist (ShowDeposits); AllDeposits links to them all.
+	ShowDeposits bool
+	LastDeposits []treatmentRow
+	AllDeposits  string
 
 	HasFTPPassword   bool // a hash is stored: an empty field keeps it
 	HasPassword      bool
@@ -90,12 +95,37 @@ func (s *Server) renderRecorderForm(w http.ResponseWriter, r *http.Request, stat
 		data.Deposit = &d
 		data.HasFTPPassword = stored.CredentialsPasswordHash != ""
 		data.HasPassword = stored.PasswordHash != ""
+		if err := s.lastDeposits(r.Context(), p, stored, &data); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
 	if err := s.recorderChoices(r.Context(), p, &data); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	s.render(w, r, status, "admin_recorder_form", data)
+}
+
+// lastDepositCount is how many deposits a recorder's page shows.
+const lastDepositCount = 10
+
+// lastDeposits fills the recorder's latest treatments.
+func (s *Server) lastDeposits(ctx context.Context, p *locale.Printer, rec *lectern.Recorder, data *adminRecorderFormPage) error {
+	if s.deps.Treatments == nil {
+		return nil
+	}
+	list, total, err := s.deps.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{
+		RecorderID: &rec.ID, Page: lectern.Page{Number: 1, Size: lastDepositCount}})
+	if err != nil {
+		return err
+	}
+	if data.LastDeposits, err = s.treatmentRows(ctx, p, s.recorderNames([]*lectern.Recorder{rec}), list); err != nil {
+		return err
+	}
+	data.ShowDeposits = true
+	data.AllDeposits = p.Plural("admin.recorder.deposits.all", total)
+	return nil
 }
 
 // recorderChoices fills the form's selects, marking the recorder's values.

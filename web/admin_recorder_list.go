@@ -41,22 +41,14 @@ func (s *Server) handleAdminRecorderList(w http.ResponseWriter, r *http.Request)
 		},
 		Pagination: newPagination(r, page, total),
 	}
-	managers := map[int64]string{}
+	managers := s.usernames()
 	for _, rec := range recorders {
 		row := adminRecorderRow{Recorder: rec, RecordingType: s.recordingTypeLabel(p, rec.RecordingType)}
 		if rec.UserID != nil {
-			name, ok := managers[*rec.UserID]
-			if !ok {
-				u, err := s.deps.Users.FindUserByID(ctx, *rec.UserID)
-				if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
-					s.serverError(w, r, err)
-					return
-				} else if err == nil {
-					name = u.Username
-				}
-				managers[*rec.UserID] = name
+			if row.Manager, err = managers.name(ctx, *rec.UserID); err != nil {
+				s.serverError(w, r, err)
+				return
 			}
-			row.Manager = name
 		}
 		data.Recorders = append(data.Recorders, row)
 	}

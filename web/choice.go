@@ -49,6 +49,12 @@ func (s *Server) allTypes(ctx context.Context) ([]*lectern.VideoType, error) {
 	})
 }
 
+func (s *Server) allRecorders(ctx context.Context) ([]*lectern.Recorder, error) {
+	return collect(func(p lectern.Page) ([]*lectern.Recorder, int, error) {
+		return s.deps.Recorders.FindRecorders(ctx, lectern.RecorderFilter{Page: p})
+	})
+}
+
 func userLabel(u *lectern.User) string {
 	if n := u.FullName(); n != u.Username {
 		return n + " (" + u.Username + ")"
@@ -82,6 +88,15 @@ func (s *Server) recordingTypeLabel(p *locale.Printer, value string) string {
 	return value
 }
 
+// recorderRoot is DEFAULT_RECORDER_PATH, as the recorder service knows it
+// when it keeps the directories.
+func (s *Server) recorderRoot() string {
+	if d, ok := s.deps.Recorders.(*lectern.RecorderDirectories); ok && d.Root != "" {
+		return d.Root
+	}
+	return s.cfg.DefaultRecorderPath
+}
+
 // deposit is what a recorder's operator types in its FTP export screen,
 // and where its files land.
 type deposit struct {
@@ -93,11 +108,7 @@ type deposit struct {
 }
 
 func (s *Server) deposit(r *lectern.Recorder) deposit {
-	root := s.cfg.DefaultRecorderPath
-	if d, ok := s.deps.Recorders.(*lectern.RecorderDirectories); ok && d.Root != "" {
-		root = d.Root
-	}
-	d := deposit{Path: filepath.Join(root, r.Directory), Host: s.cfg.FTPHost, Port: s.cfg.FTPPort, Directory: "/"}
+	d := deposit{Path: filepath.Join(s.recorderRoot(), r.Directory), Host: s.cfg.FTPHost, Port: s.cfg.FTPPort, Directory: "/"}
 	if r.HasFTP() {
 		d.Login = r.CredentialsLogin
 	}

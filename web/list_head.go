@@ -6,6 +6,7 @@ package web
 // Every text is translated.
 type listHead struct {
 	Path        string // the list's URL: where the search goes
+	Intro       string // "" for none
 	AddURL      string // "" for no add button
 	AddLabel    string
 	SearchLabel string // "" for no search box

@@ -31,14 +31,16 @@ func TestMain(m *testing.M) {
 // testBundle is one server on a fresh database, with its services for
 // arranging and checking rows directly.
 type testBundle struct {
-	tb        testing.TB
-	server    *Server
-	http      *httptest.Server
-	root      string // DEFAULT_RECORDER_PATH
-	users     lectern.UserService
-	groups    lectern.GroupService
-	types     lectern.VideoTypeService
-	recorders *lectern.RecorderDirectories
+	tb         testing.TB
+	server     *Server
+	http       *httptest.Server
+	root       string // DEFAULT_RECORDER_PATH
+	users      lectern.UserService
+	groups     lectern.GroupService
+	types      lectern.VideoTypeService
+	recorders  *lectern.RecorderDirectories
+	treatments lectern.TreatmentService
+	files      lectern.RecordingFileService
 }
 
 // setup starts a server; change, when given, edits its Config.
@@ -51,12 +53,14 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 	}
 	tb.Cleanup(func() { db.Close() })
 	b := &testBundle{
-		tb:        tb,
-		root:      filepath.Join(dir, "recorders"),
-		users:     sqlite.NewUserService(db),
-		groups:    sqlite.NewGroupService(db),
-		types:     sqlite.NewVideoTypeService(db),
-		recorders: &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(dir, "recorders")},
+		tb:         tb,
+		root:       filepath.Join(dir, "recorders"),
+		users:      sqlite.NewUserService(db),
+		groups:     sqlite.NewGroupService(db),
+		types:      sqlite.NewVideoTypeService(db),
+		recorders:  &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(dir, "recorders")},
+		treatments: sqlite.NewTreatmentService(db),
+		files:      sqlite.NewRecordingFileService(db),
 	}
 	cfg := Config{
 		SiteTitle:           "Lectern Test",
@@ -70,6 +74,7 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 	}
 	b.server, err = New(cfg, Deps{
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders,
+		Treatments: b.treatments, RecordingFiles: b.files,
 		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
 		Logger:   slog.New(slog.NewTextHandler(tb.Output(), nil)),
 	})

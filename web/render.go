@@ -17,12 +17,16 @@ type layout struct {
 	Title     string // translated
 	SiteTitle string
 	Lang      string
-	Section   string // active navigation entry: home, recorders, admin
+	Section   string // active navigation entry: home, recorders, admin, treatments, recording_files
 	User      *lectern.User
 	CSRFToken string
 	Next      string // this page, where the language switch comes back to
 	Flashes   []flash
 	Languages []languageChoice
+	// Treatments and RecordingFiles tell whether those pages exist, for
+	// the navigation.
+	Treatments     bool
+	RecordingFiles bool
 }
 
 type flash struct {
@@ -48,6 +52,9 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 		User:      currentUser(r),
 		CSRFToken: nosurf.Token(r),
 		Next:      r.URL.RequestURI(),
+
+		Treatments:     s.deps.Treatments != nil,
+		RecordingFiles: s.deps.RecordingFiles != nil,
 	}
 	// Without the printer the request never reached the session layer
 	// (the session store failed): there are no flashes to read.
@@ -81,6 +88,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // flash keeps a message for the next page the user sees: the catalog key
 // and its arguments, translated when shown, in the reader's language then.
+// For a plural key the first argument is the count.
 func (s *Server) flash(r *http.Request, kind, key string, args ...string) {
 	ctx := r.Context()
 	list, _ := s.sessions.Get(ctx, sessionFlashes).([]string)
@@ -100,13 +108,27 @@ func (s *Server) popFlashes(r *http.Request) []flash {
 		if len(parts) < 2 {
 			continue
 		}
-		args := make([]any, len(parts)-2)
-		for i, a := range parts[2:] {
-			args[i] = a
-		}
-		out = append(out, flash{Kind: parts[0], Message: p.T(parts[1], args...)})
+		out = append(out, flash{Kind: parts[0], Message: flashMessage(p, parts[1], parts[2:])})
 	}
 	return out
+}
+
+// flashMessage translates a flash: a plural key takes its count from the
+// first argument.
+func flashMessage(p *locale.Printer, key string, parts []string) string {
+	args := make([]any, len(parts))
+	for i, a := range parts {
+		args[i] = a
+	}
+	if len(parts) > 0 {
+		if n, err := strconv.Atoi(parts[0]); err == nil {
+			plural := append([]any{n}, args[1:]...)
+			if m := p.Plural(key, n, plural...); m != key {
+				return m
+			}
+		}
+	}
+	return p.T(key, args...)
 }
 
 // errorPage shows 400, 403, 404, 409 and 500 errors.

@@ -50,6 +50,17 @@ func (s *Server) routes() {
 	m.Handle("GET /admin/groups/{id}/delete/{$}", s.superuser(s.handleAdminGroupDelete))
 	m.Handle("POST /admin/groups/{id}/delete/{$}", s.superuser(s.handleAdminGroupDelete))
 
+	// The deposit pages exist once their services are given.
+	if s.deps.Treatments != nil {
+		m.Handle("GET /admin/treatments/{$}", s.superuser(s.handleAdminTreatmentList))
+		m.Handle("GET /admin/treatments/{id}/{$}", s.superuser(s.handleAdminTreatmentShow))
+		m.Handle("GET /admin/treatments/delete/{$}", s.superuser(s.handleAdminTreatmentDelete))
+		m.Handle("POST /admin/treatments/delete/{$}", s.superuser(s.handleAdminTreatmentDelete))
+	}
+	if s.deps.RecordingFiles != nil {
+		m.Handle("GET /admin/recording-files/{$}", s.superuser(s.handleAdminRecordingFileList))
+	}
+
 	m.HandleFunc("/", s.handleNotFound)
 }
 

@@ -38,6 +38,10 @@ var pageTemplates = []string{
 	"admin_user_form",
 	"admin_group_list",
 	"admin_group_form",
+	"admin_treatment_list",
+	"admin_treatment_show",
+	"admin_treatment_delete",
+	"admin_recording_file_list",
 }
 
 // engine holds one template set per page: the layout, the partials and the

@@ -56,7 +56,7 @@ func usedKeys(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|form|layout|login|logout|nav|pagination|recorder|user|type|group)\.[a-z0-9_.]+[a-z0-9_])"`)
+	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|form|format|layout|login|logout|nav|pagination|recorder|recording_file|treatment|user|type|group)\.[a-z0-9_.]+[a-z0-9_])"`)
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -81,6 +81,12 @@ func usedKeys(t *testing.T) []string {
 	}
 	for _, c := range lectern.RecordingTypes {
 		keys["recording_type."+c] = true
+	}
+	for _, c := range lectern.TreatmentStates {
+		keys["treatment.state."+c] = true
+	}
+	for _, c := range lectern.Sources {
+		keys["treatment.source."+c] = true
 	}
 	for _, c := range languageCodes {
 		keys["lang."+c] = true

@@ -58,8 +58,12 @@ type Deps struct {
 	Groups    lectern.GroupService
 	Types     lectern.VideoTypeService
 	Recorders lectern.RecorderService // wrapped in lectern.RecorderDirectories
-	Sessions  scs.Store
-	Logger    *slog.Logger
+	// Treatments and RecordingFiles back the deposit pages; while one is
+	// nil its pages answer 404 and no link leads to them.
+	Treatments     lectern.TreatmentService
+	RecordingFiles lectern.RecordingFileService
+	Sessions       scs.Store
+	Logger         *slog.Logger
 }
 
 // DefaultFTPPort is the embedded FTP server's port unless configured.
