@@ -169,7 +169,7 @@ func (a *app) recorderCommand() *cobra.Command {
 			return nil
 		}),
 	}
-	cmd.AddCommand(add, list, show, remove)
+	cmd.AddCommand(add, list, show, remove, a.checkDirectoryCommand())
 	return cmd
 }
 
