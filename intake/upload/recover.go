@@ -1,0 +1,126 @@
+package upload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tushandler "github.com/tus/tusd/v2/pkg/handler"
+)
+
+// PartialKeep is how long an unfinished tus upload may stay idle before
+// Recover removes it; multipart temporary files get MultipartKeep.
+const (
+	PartialKeep   = 7 * 24 * time.Hour
+	MultipartKeep = 24 * time.Hour
+)
+
+// Recover tidies TempDir: it finishes the tus uploads whose last byte
+// arrived but which were not deposited (the server stopped in between),
+// removes tus uploads idle for PartialKeep, tombstones older than
+// DoneKeep and multipart temporary files idle for MultipartKeep (a
+// multipart upload cannot resume). Run it at start, before serving;
+// running it again while serving (daily, say) is safe: it takes each
+// upload's lock and touches only idle files. It returns the first error
+// and goes on after it.
+func (h *Handler) Recover(ctx context.Context) error {
+	var first error
+	fail := func(err error) {
+		if err != nil {
+			h.logger.Warn("recover uploads", "err", err)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	now := h.now()
+	idle := func(path string, keep time.Duration) bool {
+		fi, err := os.Stat(path)
+		return err == nil && now.Sub(fi.ModTime()) > keep
+	}
+	multipart, err := filepath.Glob(filepath.Join(h.cfg.TempDir, multipartPattern))
+	fail(err)
+	for _, p := range multipart {
+		if idle(p, MultipartKeep) {
+			fail(os.Remove(p))
+		}
+	}
+
+	s := h.tus
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		fail(fmt.Errorf("read %s: %w", s.dir, err))
+		return first
+	}
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		name := e.Name()
+		switch {
+		case strings.HasSuffix(name, ".info") && uploadID.MatchString(strings.TrimSuffix(name, ".info")):
+			fail(s.recoverUpload(ctx, strings.TrimSuffix(name, ".info"), now))
+		case strings.HasSuffix(name, ".done"):
+			if d, err := s.readDone(strings.TrimSuffix(name, ".done")); err == nil && now.Sub(d.Finished) > DoneKeep {
+				fail(os.Remove(filepath.Join(s.dir, name)))
+			} else if err != nil && idle(filepath.Join(s.dir, name), DoneKeep) {
+				fail(os.Remove(filepath.Join(s.dir, name)))
+			}
+		case strings.HasSuffix(name, ".tmp"):
+			if idle(filepath.Join(s.dir, name), time.Hour) {
+				fail(os.Remove(filepath.Join(s.dir, name)))
+			}
+		}
+	}
+	return first
+}
+
+// recoverUpload finishes, removes or leaves one tus upload.
+func (s *tusServer) recoverUpload(ctx context.Context, id string, now time.Time) error {
+	if _, err := s.readDone(id); err == nil { // deposited; only the removal was missed
+		s.remove(id)
+		return nil
+	}
+	info, err := s.info(ctx, id)
+	if errors.Is(err, tushandler.ErrNotFound) { // .info without data
+		if fi, err := os.Stat(filepath.Join(s.dir, id+".info")); err == nil && now.Sub(fi.ModTime()) > PartialKeep {
+			s.remove(id)
+		}
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("recover upload %s: %w", id, err)
+	}
+	if complete(info) {
+		if _, err := s.finishLocked(ctx, id); err != nil {
+			return fmt.Errorf("recover upload %s: %w", id, err)
+		}
+		s.h.logger.Info("upload finished on recovery", "upload_id", id)
+		return nil
+	}
+	fi, err := os.Stat(filepath.Join(s.dir, id))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	if now.Sub(fi.ModTime()) <= PartialKeep {
+		return nil
+	}
+	lock, err := s.locker.NewLock(id)
+	if err != nil {
+		return err
+	}
+	if err := lock.Lock(ctx, func() {}); err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	s.remove(id)
+	s.h.logger.Info("idle upload removed", "upload_id", id, "offset", info.Offset, "size", info.Size)
+	return nil
+}

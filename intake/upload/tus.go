@@ -1,0 +1,374 @@
+package upload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tus/tusd/v2/pkg/filestore"
+	tushandler "github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/memorylocker"
+	xslog "golang.org/x/exp/slog"
+
+	"lectern"
+)
+
+// Metadata keys of a tus upload. Clients send "filename" and "recorder";
+// the server replaces the metadata at creation with the cleaned name, the
+// recorder's id, who created the upload and when.
+const (
+	metaFilename = "filename"
+	metaRecorder = "recorder"
+	metaUser     = "lectern_user"
+	metaStarted  = "lectern_started"
+)
+
+// uploadID is the form of the ids tusd's filestore gives uploads; any
+// other id names nothing, and never reaches the store (whose paths are
+// made from ids).
+var uploadID = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// tusServer is the tus protocol side: tusd's handler over a filestore in
+// TempDir/tus with in-memory locks (one Lectern process serves uploads).
+type tusServer struct {
+	h      *Handler
+	dir    string
+	store  filestore.FileStore
+	locker *memorylocker.MemoryLocker
+	tusd   http.Handler
+}
+
+func newTusServer(h *Handler) (*tusServer, error) {
+	s := &tusServer{h: h, dir: filepath.Join(h.cfg.TempDir, "tus"), locker: memorylocker.New()}
+	if err := os.MkdirAll(s.dir, dirPerm); err != nil {
+		return nil, fmt.Errorf("upload: create tus directory: %w", err)
+	}
+	s.store = filestore.New(s.dir)
+	s.store.DirModePerm, s.store.FileModePerm = dirPerm, filePerm
+	composer := tushandler.NewStoreComposer()
+	composer.UseCore(s.store)
+	composer.UseTerminater(s.store)
+	composer.UseLengthDeferrer(s.store)
+	composer.UseLocker(s.locker)
+	base := strings.TrimSuffix(h.cfg.BaseURL, "/") + tusPath
+	th, err := tushandler.NewHandler(tushandler.Config{
+		StoreComposer:             composer,
+		MaxSize:                   h.cfg.MaxSize,
+		BasePath:                  base,
+		DisableDownload:           true, // files are read where they land, not here
+		DisableConcatenation:      true,
+		Cors:                      &tushandler.CorsConfig{Disable: true}, // same origin, like the API
+		PreUploadCreateCallback:   s.preCreate,
+		PreFinishResponseCallback: s.preFinish,
+		Logger: xslog.New(xslog.NewTextHandler(logWriter{h.logger}, &xslog.HandlerOptions{
+			Level: xslog.LevelError,
+			ReplaceAttr: func(groups []string, a xslog.Attr) xslog.Attr {
+				if len(groups) == 0 && (a.Key == xslog.TimeKey || a.Key == xslog.LevelKey) {
+					return xslog.Attr{} // the outer logger has its own
+				}
+				return a
+			},
+		})),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upload: tus handler: %w", err)
+	}
+	s.tusd = http.StripPrefix(strings.TrimSuffix(tusPath, "/"), th)
+	return s, nil
+}
+
+// logWriter passes the errors tusd logs, one text line each, to Lectern's
+// logger; tusd's request logs (info level) are not written at all. They
+// are warnings: most are a client's broken connection, and the failures
+// of Lectern's own hooks are logged where they happen.
+type logWriter struct{ logger *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.logger.Warn("tus request failed", "detail", strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// serve checks that the upload a request names exists and belongs to u
+// (or u is a superuser), finishes a complete upload that was not finished
+// (its last answer lost, or the server stopped in between), and hands the
+// rest to tusd.
+func (s *tusServer) serve(w http.ResponseWriter, r *http.Request, u *lectern.User) {
+	id := strings.Trim(strings.TrimPrefix(r.URL.Path, tusPath), "/")
+	if id == "" {
+		s.tusd.ServeHTTP(w, r)
+		return
+	}
+	if !uploadID.MatchString(id) {
+		s.h.writeError(w, r, lectern.Errorf(lectern.ENOTFOUND, "Upload not found."))
+		return
+	}
+	if d, err := s.readDone(id); err == nil {
+		if !owns(u, d.User) {
+			s.h.writeError(w, r, lectern.Errorf(lectern.ENOTFOUND, "Upload not found."))
+			return
+		}
+		s.answerDone(w, r, d)
+		return
+	}
+	info, err := s.info(r.Context(), id)
+	if errors.Is(err, tushandler.ErrNotFound) {
+		s.h.writeError(w, r, lectern.Errorf(lectern.ENOTFOUND, "Upload not found."))
+		return
+	} else if err != nil {
+		s.h.writeError(w, r, err)
+		return
+	}
+	if !owns(u, info.MetaData[metaUser]) {
+		s.h.writeError(w, r, lectern.Errorf(lectern.ENOTFOUND, "Upload not found."))
+		return
+	}
+	method := r.Method
+	if m := r.Header.Get("X-HTTP-Method-Override"); method == http.MethodPost && m != "" {
+		method = m // as tusd reads it
+	}
+	if complete(info) && (method == http.MethodHead || method == http.MethodPatch) {
+		d, err := s.finishLocked(r.Context(), id)
+		if err != nil {
+			s.h.writeError(w, r, err)
+			return
+		}
+		s.answerDone(w, r, d)
+		return
+	}
+	s.tusd.ServeHTTP(w, r)
+}
+
+// owns reports whether u may touch an upload created by the user whose id
+// is creator.
+func owns(u *lectern.User, creator string) bool {
+	return u.IsSuperuser || creator == strconv.FormatInt(u.ID, 10)
+}
+
+func complete(info tushandler.FileInfo) bool {
+	return !info.SizeIsDeferred && info.Offset == info.Size
+}
+
+// info reads an upload's state from the store.
+func (s *tusServer) info(ctx context.Context, id string) (tushandler.FileInfo, error) {
+	up, err := s.store.GetUpload(ctx, id)
+	if err != nil {
+		return tushandler.FileInfo{}, err
+	}
+	return up.GetInfo(ctx)
+}
+
+// preCreate validates a new upload: an existing recorder, an accepted file
+// name, not empty. tusd has checked the size against MaxSize already.
+func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPResponse, tushandler.FileInfoChanges, error) {
+	var none tushandler.FileInfoChanges
+	u := userFrom(hook.Context)
+	if u == nil { // ServeHTTP authenticates every request first
+		return tushandler.HTTPResponse{}, none, s.h.tusError(hook, errors.New("tus upload without a user"))
+	}
+	meta := hook.Upload.MetaData
+	f := lectern.FieldErrors{}
+	rec, err := s.h.findRecorder(hook.Context, meta[metaRecorder])
+	if err != nil {
+		if lectern.ErrorCode(err) != lectern.EINVALID {
+			return tushandler.HTTPResponse{}, none, s.h.tusError(hook, err)
+		}
+		f.Add("recorder", lectern.ErrorFields(err)["recorder"])
+	}
+	name, err := s.h.checkName(meta[metaFilename])
+	if err != nil {
+		f.Add("filename", lectern.ErrorFields(err)["file"])
+	}
+	if !hook.Upload.SizeIsDeferred && hook.Upload.Size == 0 {
+		f.Add("filename", "The submitted file is empty.")
+	}
+	if err := f.Err("create upload"); err != nil {
+		return tushandler.HTTPResponse{}, none, s.h.tusError(hook, err)
+	}
+	return tushandler.HTTPResponse{}, tushandler.FileInfoChanges{MetaData: tushandler.MetaData{
+		metaFilename: name,
+		metaRecorder: strconv.FormatInt(rec.ID, 10),
+		metaUser:     strconv.FormatInt(u.ID, 10),
+		metaStarted:  s.h.now().Format(time.RFC3339Nano),
+	}}, nil
+}
+
+// preFinish runs when the last byte of an upload has arrived, inside the
+// request that sent it and under the upload's lock: the file is deposited
+// before the client hears that its upload is complete. The answer names
+// the recording file and treatment in headers (tus answers PATCH with 204
+// No Content).
+func (s *tusServer) preFinish(hook tushandler.HookEvent) (tushandler.HTTPResponse, error) {
+	d, err := s.finish(hook.Context, hook.Upload.ID)
+	if err != nil {
+		return tushandler.HTTPResponse{}, s.h.tusError(hook, err)
+	}
+	return tushandler.HTTPResponse{Header: d.headers()}, nil
+}
+
+// finishLocked takes the upload's lock, as tusd does for each request, and
+// finishes it. A request still writing to the upload is asked to stop.
+func (s *tusServer) finishLocked(ctx context.Context, id string) (*done, error) {
+	lock, err := s.locker.NewLock(id)
+	if err != nil {
+		return nil, err
+	}
+	lctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := lock.Lock(lctx, func() {}); err != nil {
+		return nil, &httpError{status: http.StatusLocked, detail: "The upload is busy: try again."}
+	}
+	defer lock.Unlock()
+	if d, err := s.readDone(id); err == nil { // finished while we waited
+		return d, nil
+	}
+	return s.finish(ctx, id)
+}
+
+// finish deposits a complete upload, writes its tombstone (so that a client
+// whose last answer was lost still learns that it is complete), then
+// removes the upload's files. The caller holds the upload's lock. Each step
+// can be run again after a crash.
+func (s *tusServer) finish(ctx context.Context, id string) (*done, error) {
+	info, err := s.info(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("finish upload %s: %w", id, err)
+	}
+	meta := info.MetaData
+	userID, err1 := strconv.ParseInt(meta[metaUser], 10, 64)
+	started, err2 := time.Parse(time.RFC3339Nano, meta[metaStarted])
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("finish upload %s: bad metadata: %w", id, err)
+	}
+	src := filepath.Join(s.dir, id)
+	rec, err := s.h.findRecorder(ctx, meta[metaRecorder])
+	if err != nil {
+		if lectern.ErrorCode(err) == lectern.EINVALID { // deleted during the upload
+			s.remove(id)
+			return nil, &lectern.Error{Op: "finish upload", Code: lectern.ECONFLICT,
+				Message: "The recorder was deleted during the upload: the file was not kept."}
+		}
+		return nil, err
+	}
+	if err := syncFile(src); err != nil {
+		return nil, err
+	}
+	rf, t, err := s.h.deposit(ctx, src, rec, meta[metaFilename], userID, started)
+	if err != nil {
+		return nil, err
+	}
+	d := &done{ID: id, Size: info.Size, User: meta[metaUser], RecordingFile: rf.ID, Treatment: t.ID, Finished: s.h.now()}
+	if err := s.writeDone(d); err != nil {
+		return nil, err
+	}
+	s.remove(id)
+	return d, nil
+}
+
+// remove deletes an upload's data and .info files.
+func (s *tusServer) remove(id string) {
+	for _, p := range []string{filepath.Join(s.dir, id), filepath.Join(s.dir, id+".info")} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.h.logger.Warn("remove tus upload file", "path", p, "err", err)
+		}
+	}
+}
+
+// done is the tombstone of a finished upload, kept in TempDir/tus as
+// <id>.done for DoneKeep.
+type done struct {
+	ID            string    `json:"id"`
+	Size          int64     `json:"size"`
+	User          string    `json:"user"`
+	RecordingFile int64     `json:"recording_file"`
+	Treatment     int64     `json:"treatment"`
+	Finished      time.Time `json:"finished"`
+}
+
+// DoneKeep is how long a finished tus upload still answers HEAD (with its
+// full length) instead of 404: a client whose last answer was lost learns
+// that its upload is complete rather than sending it again.
+const DoneKeep = 7 * 24 * time.Hour
+
+func (d *done) headers() tushandler.HTTPHeader {
+	return tushandler.HTTPHeader{
+		"Lectern-Recording-File": strconv.FormatInt(d.RecordingFile, 10),
+		"Lectern-Treatment":      strconv.FormatInt(d.Treatment, 10),
+	}
+}
+
+func (s *tusServer) donePath(id string) string { return filepath.Join(s.dir, id+".done") }
+
+func (s *tusServer) readDone(id string) (*done, error) {
+	b, err := os.ReadFile(s.donePath(id))
+	if err != nil {
+		return nil, err
+	}
+	var d done
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("read tombstone of upload %s: %w", id, err)
+	}
+	return &d, nil
+}
+
+// writeDone writes the tombstone atomically: a temporary file, synced,
+// renamed.
+func (s *tusServer) writeDone(d *done) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(s.dir, d.ID+".done-*.tmp")
+	if err != nil {
+		return fmt.Errorf("write tombstone of upload %s: %w", d.ID, err)
+	}
+	defer os.Remove(tmp.Name()) // fails once renamed
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write tombstone of upload %s: %w", d.ID, err)
+	}
+	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
+		return fmt.Errorf("write tombstone of upload %s: %w", d.ID, err)
+	}
+	if err := os.Rename(tmp.Name(), s.donePath(d.ID)); err != nil {
+		return fmt.Errorf("write tombstone of upload %s: %w", d.ID, err)
+	}
+	return syncDir(s.dir)
+}
+
+// answerDone answers HEAD and PATCH for a finished upload as tusd answers
+// for a complete one; other methods get 404, the upload being gone.
+func (s *tusServer) answerDone(w http.ResponseWriter, r *http.Request, d *done) {
+	for k, v := range d.headers() {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Tus-Resumable", "1.0.0")
+	w.Header().Set("Cache-Control", "no-store")
+	size := strconv.FormatInt(d.Size, 10)
+	method := r.Method
+	if m := r.Header.Get("X-HTTP-Method-Override"); method == http.MethodPost && m != "" {
+		method = m
+	}
+	switch method {
+	case http.MethodHead:
+		w.Header().Set("Upload-Offset", size)
+		w.Header().Set("Upload-Length", size)
+		w.WriteHeader(http.StatusOK)
+	case http.MethodPatch:
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<16))
+		w.Header().Set("Upload-Offset", size)
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		s.h.writeError(w, r, lectern.Errorf(lectern.ENOTFOUND, "Upload not found."))
+	}
+}
