@@ -1,9 +1,6 @@
 package main
 
-import (
-	"lectern"
-	"lectern/sqlite"
-)
+import "lectern"
 
 // intake returns the Intake that every detection path (FTP server,
 // watcher, checkDirectory, notify, HTTP upload) hands complete deposits
@@ -15,8 +12,8 @@ func (a *app) intake(s *services) *lectern.Intake {
 		DefaultRecorderID: a.cfg.DefaultRecorderID,
 		AllowClaiming:     a.cfg.AllowManualRecordingClaiming,
 		Recorders:         s.recorders,
-		Treatments:        sqlite.NewTreatmentService(s.db),
-		Sightings:         sqlite.NewSightingService(s.db),
+		Treatments:        s.treatments,
+		Sightings:         s.sightings,
 		Logger:            a.logger,
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"lectern"
 	"lectern/api"
+	"lectern/intake/watch"
 	"lectern/password"
 	"lectern/sqlite"
 	"lectern/web"
@@ -31,6 +32,10 @@ type services struct {
 	types     lectern.VideoTypeService
 	recorders lectern.RecorderService
 	tokens    lectern.TokenService
+
+	treatments     lectern.TreatmentService
+	sightings      lectern.SightingService
+	recordingFiles lectern.RecordingFileService
 }
 
 func newServices(db *sqlite.DB, cfg *Config) *services {
@@ -41,6 +46,10 @@ func newServices(db *sqlite.DB, cfg *Config) *services {
 		types:     sqlite.NewVideoTypeService(db),
 		recorders: &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
 		tokens:    sqlite.NewTokenService(db),
+
+		treatments:     sqlite.NewTreatmentService(db),
+		sightings:      sqlite.NewSightingService(db),
+		recordingFiles: sqlite.NewRecordingFileService(db),
 	}
 }
 
@@ -78,6 +87,19 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		}
 	}
 
+	in := a.intake(svc)
+	if cfg.RecorderWatch {
+		w := watch.New(watch.Config{
+			Root:         cfg.DefaultRecorderPath,
+			ScanInterval: time.Duration(cfg.RecorderScanInterval),
+			Quiescence:   time.Duration(cfg.RecorderQuiescence),
+		}, watch.Deps{Intake: in, Treatments: svc.treatments, Sightings: svc.sightings, Logger: logger.With("edge", "watch")})
+		if err := w.Start(ctx); err != nil {
+			return fmt.Errorf("start watcher: %w", err)
+		}
+		defer w.Stop()
+	}
+
 	sessions := sqlite3store.NewWithCleanupInterval(db.SQL(), 10*time.Minute)
 	defer sessions.StopCleanup()
 	pages, err := web.New(web.Config{
@@ -96,6 +118,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 	restAPI := api.New(api.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
+		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
 		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
 	})
 

@@ -54,7 +54,7 @@ func startServe(tb testing.TB, c *cli) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.log,
-		environ: append(append([]string{}, c.environ...), "LECTERN_HTTP_ADDR=127.0.0.1:0")}
+		environ: append(append([]string{}, c.environ...), "LECTERN_HTTP_ADDR=127.0.0.1:0", "LECTERN_FTP_ADDR=127.0.0.1:0")}
 	ready := make(chan string, 1)
 	go func() { s.done <- a.serve(ctx, ready) }()
 	select {

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"lectern"
+)
+
+// waitTreatments polls the API until it lists want treatments, and
+// returns them.
+func waitTreatments(tb testing.TB, s *server, token, query string, want int) []lectern.Treatment {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		status, body := s.get(tb, "/api/v1/treatments"+query, token)
+		if status != http.StatusOK {
+			tb.Fatalf("GET /api/v1/treatments = %d %s", status, body)
+		}
+		var page struct {
+			Count   int                 `json:"count"`
+			Results []lectern.Treatment `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(body), &page); err != nil {
+			tb.Fatal(err)
+		}
+		if page.Count >= want {
+			if page.Count > want {
+				tb.Fatalf("%d treatments, want %d: %s", page.Count, want, body)
+			}
+			return page.Results
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d treatments after 20s, want %d\nlog:\n%s", page.Count, want, s.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServeWatchesDeposits runs the real program: a recorder made from the
+// command line while serve runs, a file copied into its directory by
+// something else than Lectern, one treatment routed to its manager.
+func TestServeWatchesDeposits(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t, "LECTERN_RECORDER_QUIESCENCE=200ms")
+	s := startServe(t, c)
+	typeID := c.addType(t, "Course")
+	c.addUser(t, "boss", "--superuser")
+	token := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "boss").stdout)
+	c.mustRun(t, "", "recorder", "add", "--name", "Amphi A", "--ip", "10.1.2.3", "--directory", "amphi-a",
+		"--type-id", fmt.Sprint(typeID), "--manager", "boss")
+
+	dir := filepath.Join(c.dataDir, "recorders", "amphi-a")
+	if err := os.WriteFile(filepath.Join(dir, "lecture.mp4.part"), []byte("partial"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "lecture.mp4"), make([]byte, 4096), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	got := waitTreatments(t, s, token, "", 1)
+	tr := got[0]
+	if filepath.Base(tr.File) != "lecture.mp4" || tr.FileSize != 4096 || tr.State != lectern.TreatmentToNotify ||
+		tr.DetectedBy != lectern.SourceWatch || tr.RecorderID == nil {
+		t.Fatalf("treatment %+v", tr)
+	}
+}
