@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"lectern"
 )
@@ -123,9 +124,19 @@ func TestTusResumedUpload(t *testing.T) {
 		t.Fatalf("partial upload visible in the recorder's directory: %v", entries)
 	}
 
-	// Resume where the server says, in one go.
+	// The server handles the broken request on its own time: wait until
+	// it has kept the 2 MiB that arrived (the upload's data file in
+	// TempDir), then resume where it says, in one go.
+	data := filepath.Join(b.temp, "tus", filepath.Base(url))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if fi, err := os.Stat(data); err == nil && fi.Size() == 2<<20 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the server kept %v bytes of the broken request (%v)", fi, err)
+		}
+	}
 	off := b.offset(t, url, b.staff)
-	if off <= 0 || off > 2<<20 {
+	if off != 2<<20 {
 		t.Fatalf("offset after the break = %d", off)
 	}
 	r := b.patch(t, url, b.staff, off, content[off:])

@@ -25,7 +25,6 @@ package upload
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,8 +35,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	tushandler "github.com/tus/tusd/v2/pkg/handler"
 
 	"lectern"
 )
@@ -199,152 +196,4 @@ func (h *Handler) checkName(name string) (string, error) {
 		return "", field(fmt.Sprintf("File extension not accepted: send one of %s.", strings.Join(exts, ", ")))
 	}
 	return clean, nil
-}
-
-// deposit moves the complete, synced file src into rec's directory under
-// name, hands it to Intake.Complete and records the recording file. src
-// is left for the caller to remove. When the treatment cannot be made the
-// placed file is taken back, so a retry starts from the same state.
-func (h *Handler) deposit(ctx context.Context, src string, rec *lectern.Recorder, name string, userID int64, started time.Time) (*lectern.RecordingFile, *lectern.Treatment, error) {
-	dir, err := recorderDir(h.cfg.Root, rec)
-	if err != nil {
-		return nil, nil, err
-	}
-	dst, err := place(src, dir, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	fi, err := os.Stat(dst)
-	if err != nil {
-		return nil, nil, err
-	}
-	t, _, err := h.deps.Intake.Complete(ctx, lectern.Deposit{Path: dst, Size: fi.Size(), Source: lectern.SourceHTTP, FirstSeen: started})
-	if err == nil && t == nil {
-		err = &lectern.Error{Op: "upload", Code: lectern.EINVALID, Message: "The file is empty or its name is ignored."}
-	}
-	if err != nil {
-		if rerr := os.Remove(dst); rerr != nil {
-			h.logger.Warn("take back upload", "file", dst, "err", rerr)
-		}
-		return nil, nil, err
-	}
-	rf := &lectern.RecordingFile{File: t.File, FileSize: t.FileSize, RecorderID: rec.ID, UploadedBy: &userID,
-		TreatmentID: &t.ID, DateAdded: h.now()}
-	err = h.deps.RecordingFiles.CreateRecordingFile(ctx, rf)
-	if lectern.ErrorFields(err)["uploaded_by"] != "" { // the user was deleted meanwhile
-		rf.UploadedBy = nil
-		err = h.deps.RecordingFiles.CreateRecordingFile(ctx, rf)
-	}
-	if err != nil {
-		return nil, t, fmt.Errorf("record upload %s: %w", t.File, err)
-	}
-	h.logger.Info("upload deposited", "recording_file_id", rf.ID, "treatment_id", t.ID, "file", t.File,
-		"size", t.FileSize, "recorder_id", rec.ID, "user_id", userID, "state", t.State)
-	return rf, t, nil
-}
-
-// recordingFileBody is a recording file as the API shows it (package api's
-// shape): its treatment in full in place of the treatment's id.
-type recordingFileBody struct {
-	*lectern.RecordingFile
-	Treatment *treatmentBody `json:"treatment"`
-}
-
-// treatmentBody is a treatment as the API shows it: unknown times null,
-// and the detection latency in seconds.
-type treatmentBody struct {
-	*lectern.Treatment
-	DateEmailSent  *time.Time `json:"date_email_sent"`
-	FirstSeenAt    *time.Time `json:"first_seen_at"`
-	CompletedAt    *time.Time `json:"completed_at"`
-	RoutedAt       *time.Time `json:"routed_at"`
-	LatencySeconds float64    `json:"latency_seconds"`
-}
-
-func newRecordingFileBody(rf *lectern.RecordingFile, t *lectern.Treatment) recordingFileBody {
-	opt := func(t time.Time) *time.Time {
-		if t.IsZero() {
-			return nil
-		}
-		return &t
-	}
-	return recordingFileBody{RecordingFile: rf, Treatment: &treatmentBody{Treatment: t,
-		DateEmailSent: opt(t.DateEmailSent), FirstSeenAt: opt(t.FirstSeenAt), CompletedAt: opt(t.CompletedAt),
-		RoutedAt: opt(t.RoutedAt), LatencySeconds: t.Latency().Seconds()}}
-}
-
-// errorBody is every error answer, as in the API.
-type errorBody struct {
-	Detail string            `json:"detail"`
-	Fields map[string]string `json:"fields,omitempty"`
-}
-
-// httpError is a failure of the exchange itself, with no lectern code.
-type httpError struct {
-	status int
-	detail string
-}
-
-func (e *httpError) Error() string { return e.detail }
-
-// statuses maps lectern error codes to HTTP statuses, as the API does.
-var statuses = map[string]int{
-	lectern.EINVALID:      http.StatusBadRequest,
-	lectern.ECONFLICT:     http.StatusConflict,
-	lectern.ENOTFOUND:     http.StatusNotFound,
-	lectern.EUNAUTHORIZED: http.StatusUnauthorized,
-	lectern.EFORBIDDEN:    http.StatusForbidden,
-}
-
-// errorResponse returns the status and body of err; anything that is not
-// an expected lectern error is logged here, once.
-func (h *Handler) errorResponse(method, path string, err error) (int, errorBody) {
-	var he *httpError
-	if errors.As(err, &he) {
-		return he.status, errorBody{Detail: he.detail}
-	}
-	code := lectern.ErrorCode(err)
-	status, ok := statuses[code]
-	if !ok {
-		h.logger.Error("upload failed", "method", method, "path", path, "err", err)
-		return http.StatusInternalServerError, errorBody{Detail: "Internal error."}
-	}
-	body := errorBody{Detail: lectern.ErrorMessage(err)}
-	if code == lectern.EINVALID || code == lectern.ECONFLICT {
-		body.Fields = lectern.ErrorFields(err)
-	}
-	return status, body
-}
-
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := h.errorResponse(r.Method, r.URL.Path, err)
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", "Token")
-	}
-	writeJSON(w, status, body)
-}
-
-// writeJSON encodes v first, then writes it with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil { // only for a programming error: v is always plain data
-		status = http.StatusInternalServerError
-		b = []byte(`{"detail":"Internal error."}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
-
-// tusError turns err into the error a tusd hook returns, answered as JSON
-// like every other error.
-func (h *Handler) tusError(hook tushandler.HookEvent, err error) tushandler.Error {
-	status, body := h.errorResponse(hook.HTTPRequest.Method, hook.HTTPRequest.URI, err)
-	b, _ := json.Marshal(body)
-	return tushandler.Error{ErrorCode: "ERR_LECTERN", Message: body.Detail, HTTPResponse: tushandler.HTTPResponse{
-		StatusCode: status, Body: string(b) + "\n",
-		Header: tushandler.HTTPHeader{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"},
-	}}
 }
