@@ -1,0 +1,218 @@
+package ftp
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"goftp.io/server/v2"
+)
+
+// conn is a control connection and the state Lectern keeps for its
+// session. The library reads and writes through it, which is how the
+// server learns that the client went away.
+type conn struct {
+	net.Conn
+	s   *Server
+	key string     // remote address, the key in Server.conns
+	ip  netip.Addr // client address
+
+	closeOnce sync.Once
+
+	mu       sync.Mutex
+	tls      bool
+	dead     bool
+	sess     *session
+	pending  *upload   // ended cleanly, waiting for the client's next move
+	carried  *upload   // taken from pending by RNTO or DELE of the same file
+	approved string    // login PASS accepted, for auth.CheckPasswd
+	xfer     io.Closer // data connection of the upload under way
+
+	// Owned by the session's goroutine.
+	user       string // from USER
+	rest       int64  // REST offset, -1: none
+	xferOffset int64  // REST offset of the transfer under way, -1: none
+	renameFrom string // RNFR path
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	return &conn{Conn: nc, s: s, key: nc.RemoteAddr().String(), ip: remoteIP(nc.RemoteAddr()), rest: -1, xferOffset: -1}
+}
+
+// Read arms the idle timeout and notices the end of the connection.
+func (c *conn) Read(p []byte) (int, error) {
+	_ = c.Conn.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.gone()
+	}
+	return n, err
+}
+
+// Close closes the connection once, leaving any pending upload held.
+func (c *conn) Close() error {
+	var err error
+	c.closeOnce.Do(func() {
+		c.gone()
+		err = c.Conn.Close()
+		c.s.untrack(c)
+		c.mu.Lock()
+		sess, xfer := c.sess, c.xfer
+		c.mu.Unlock()
+		if sess != nil {
+			sess.root.Close()
+		}
+		if xfer != nil {
+			// The library's data socket holds a lock while it reads, so
+			// this returns only after the next read: not worth waiting.
+			go xfer.Close()
+		}
+	})
+	return err
+}
+
+// gone records that the client went away: a pending upload was not
+// confirmed, so it stays held.
+func (c *conn) gone() {
+	c.mu.Lock()
+	u := c.pending
+	c.pending = nil
+	c.dead = true
+	c.mu.Unlock()
+	if u != nil {
+		u.timer.Stop()
+		c.s.keepHeld(u, "the control connection closed before the next command")
+	}
+}
+
+func (c *conn) setTLS() {
+	c.mu.Lock()
+	c.tls = true
+	c.mu.Unlock()
+}
+
+func (c *conn) isTLS() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tls
+}
+
+func (c *conn) session() *session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sess
+}
+
+// setPending makes u wait for the client's next move, or for ConfirmAfter.
+func (c *conn) setPending(u *upload) {
+	c.mu.Lock()
+	if c.dead {
+		c.mu.Unlock()
+		c.s.keepHeld(u, "the control connection closed during the transfer")
+		return
+	}
+	prev := c.pending
+	c.pending = u
+	u.timer = time.AfterFunc(c.s.cfg.ConfirmAfter, func() { c.expire(u) })
+	c.mu.Unlock()
+	if prev != nil { // not expected: the STOR command decided it
+		prev.timer.Stop()
+		c.s.confirm(prev, "a new upload")
+	}
+}
+
+// expire confirms u if the client stayed connected and silent.
+func (c *conn) expire(u *upload) {
+	c.mu.Lock()
+	if c.pending != u || c.dead {
+		c.mu.Unlock()
+		return
+	}
+	c.pending = nil
+	c.mu.Unlock()
+	c.s.confirm(u, "control connection still open")
+}
+
+// Commands that do not decide a pending upload: they prepare a transfer or
+// only look.
+var neutral = map[string]bool{
+	"NOOP": true, "TYPE": true, "PASV": true, "EPSV": true, "PORT": true, "EPRT": true, "REST": true,
+	"SIZE": true, "MDTM": true, "PWD": true, "FEAT": true, "SYST": true, "OPTS": true, "PBSZ": true,
+	"PROT": true, "MLST": true, "STAT": true, "MODE": true, "STRU": true, "ALLO": true, "CLNT": true,
+}
+
+// decide applies the client's next command to a pending upload (see the
+// package documentation). It runs before the command itself.
+func (c *conn) decide(name string, sess *server.Session, param string) {
+	c.mu.Lock()
+	u := c.pending
+	if u == nil || neutral[name] {
+		c.mu.Unlock()
+		return
+	}
+	same := func() bool { return param != "" && sess.BuildPath(param) == u.vpath }
+	verdict := "confirm"
+	switch name {
+	case "ABOR":
+		verdict = "the client sent ABOR"
+	case "STOR", "APPE":
+		if same() {
+			verdict = "the client restarted the upload"
+		}
+	case "RNFR":
+		if same() {
+			// Wait for RNTO, which carries the upload to its new name.
+			u.timer.Reset(c.s.cfg.ConfirmAfter)
+			c.mu.Unlock()
+			return
+		}
+	case "RNTO":
+		if c.renameFrom == u.vpath {
+			verdict = "carry"
+		}
+	case "DELE":
+		if same() {
+			verdict = "carry"
+		}
+	}
+	c.pending = nil
+	u.timer.Stop()
+	if verdict == "carry" {
+		c.carried = u
+	}
+	c.mu.Unlock()
+	switch verdict {
+	case "carry":
+	case "confirm":
+		c.s.confirm(u, "next command "+name)
+	default:
+		c.s.keepHeld(u, verdict)
+	}
+}
+
+// setXfer records the data connection of the upload under way (nil when
+// it ends), so that closing the session breaks the upload off.
+func (c *conn) setXfer(x io.Closer) {
+	c.mu.Lock()
+	c.xfer = x
+	c.mu.Unlock()
+}
+
+// settleCarried confirms an upload that RNTO or DELE carried but did not
+// use (the command was refused before reaching the driver).
+func (c *conn) settleCarried() {
+	if u := c.takeCarried(); u != nil {
+		c.s.confirm(u, "next command")
+	}
+}
+
+// takeCarried returns the upload RNTO or DELE took over, if any.
+func (c *conn) takeCarried() *upload {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u := c.carried
+	c.carried = nil
+	return u
+}

@@ -1,0 +1,96 @@
+// Package ftp is Lectern's embedded FTP(S) server for recorders: the first
+// deposit path. It is a driver and a set of command wrappers for
+// goftp.io/server/v2; the library speaks the protocol, this package decides
+// who may log in, what a recorder may touch and when an upload is complete.
+//
+// # Logging in
+//
+// A recorder logs in with its CredentialsLogin and the password whose hash
+// is CredentialsPasswordHash. The recorder is read from the store at every
+// login (no cache), so a recorder created or changed from the command line
+// a moment ago can log in at once. An unknown login costs the same bcrypt
+// time as a wrong password (password.CheckNone). With CheckRecorderIP the
+// client address must also be the recorder's AddressIP.
+//
+// Failed logins are counted per client address: after MaxLoginFailures
+// failures within LoginWindow the address is refused (421, connection
+// closed) for LoginBlock, and every failure is answered only after
+// LoginFailureDelay.
+//
+// Explicit FTPS (AUTH TLS, RFC 4217) is always offered, with TLSCert and
+// TLSKey or a self-signed ECDSA certificate generated once into CertDir.
+// With RequireTLS, USER and PASS are refused (530) until AUTH TLS has
+// succeeded. Active mode (PORT, EPRT) connects only to the client's own
+// address and is refused on a TLS session, because the library would open
+// that data connection in clear.
+//
+// # What a recorder sees
+//
+// The recorder's directory, Root/<Directory>/, created (0750) at login when
+// missing, is "/": an absolute path names a file in it, never on the host.
+// It may upload (STOR, APPE, REST then STOR), list (LIST, NLST, MLSD, MLST,
+// SIZE, MDTM, STAT), download its own files (RETR), make and remove
+// sub-directories, rename and delete files. An argument with a ".."
+// segment is refused (550), except that CWD and CDUP may climb back up as
+// long as they stay inside "/". Every file operation goes through an
+// os.Root opened on the recorder's directory, so a symbolic link planted
+// there that points outside is never followed, whatever the command, and
+// listings leave such links out.
+//
+// # When an upload is complete
+//
+// The library reports an upload as done when its data connection reaches
+// end of file. That is not proof: when a client process is killed, its
+// kernel closes the data connection cleanly too, so a half-sent file ends
+// with the same EOF as a whole one. What differs is the control
+// connection: a killed client's is closed at the same instant, while a
+// client that finished keeps talking or at least stays connected. So:
+//
+//   - The hold comes first: once the first bytes arrive and before the file
+//     is written, the file is held (SightingService.HoldFile), so the
+//     directory watcher and the cron command never complete it.
+//   - A transfer that fails (read error, reset, disk error, offset beyond
+//     the file) is broken off: the file stays held.
+//   - A transfer that reads to EOF gets its 226 reply and becomes pending.
+//     A pending upload is complete (Intake.Complete with SourceFTP) at the
+//     first of: the client's next command (QUIT included), or ConfirmAfter
+//     (1 s by default) with the control connection still open and silent.
+//   - It stays held if first the control connection closes or fails, the
+//     client sends ABOR, or the next command is a new STOR or APPE of the
+//     same file (a restarted upload). Commands that prepare a transfer or
+//     only look (NOOP, TYPE, PASV, EPSV, PORT, EPRT, REST, SIZE, MDTM, PWD,
+//     FEAT, SYST, OPTS, PBSZ, PROT, MLST, STAT, MODE, STRU, ALLO, CLNT) do
+//     not decide: they leave the wait running.
+//   - A held file is completed later only by the FTP server: when the
+//     recorder resumes it (REST n then STOR, or APPE) or uploads it again
+//     and that transfer ends as above; then it is completed once, with the
+//     size of the whole file and FirstSeen from its first hold. Deleting a
+//     file releases its hold.
+//   - RNFR/RNTO right after an upload carries the pending upload to the new
+//     name (the "upload as x.tmp, rename to x.mp4" pattern): the new name
+//     is completed, the old hold released. Renaming any other file that is
+//     not held completes the new name; renaming a held file moves the hold.
+//   - A clean upload that Intake ignores (temporary name, empty file) or
+//     fails to record is released (no longer held), so that the watcher's
+//     rescan is the safety net.
+//
+// The cost of this rule is that a client which closes the control
+// connection right after the 226 reply, without QUIT, leaves its file held
+// until it uploads it again; the hold is visible in the sightings table.
+// Detection is otherwise immediate: a client that sends QUIT after STOR
+// has its treatment before the 221 reply.
+//
+// # Limits of goftp.io/server/v2 (v2.0.3)
+//
+// The library has no timeout on data connections and no way to close one
+// from outside while a transfer blocks; a silent peer is dropped only by
+// TCP keepalive (enabled by Go's defaults). It accepts the first
+// connection to a passive port from any address (no check that the data
+// connection comes from the control connection's client). Its Serve does
+// not load the TLS configuration (only ListenAndServe does), so Start calls
+// ListenAndServe once with an invalid port to load it, then Serve on the
+// listener Start opened. It has no ABOR command and resets REST when any
+// command comes between REST and STOR; both are handled here. Its session
+// identifier is shared by every session, so logs carry the client address
+// instead.
+package ftp

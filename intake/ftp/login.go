@@ -1,0 +1,199 @@
+package ftp
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"goftp.io/server/v2"
+
+	"lectern"
+	"lectern/password"
+)
+
+// session is a logged-in recorder.
+type session struct {
+	rec   *lectern.Recorder
+	login string
+	dir   string   // Root/<Directory>, on the host
+	root  *os.Root // dir; every file operation goes through it
+	log   *slog.Logger
+}
+
+// Why a login was refused, for the log; the client is told less.
+const (
+	refusedUnknown  = "unknown login"
+	refusedNoFTP    = "the recorder has no FTP password"
+	refusedPassword = "wrong password"
+	refusedAddress  = "address is not the recorder's"
+)
+
+func (s *Server) user(c *conn, sess *server.Session, login string, lib server.Command) {
+	if s.refuseBlocked(c, sess) || s.refuseClear(c, sess) {
+		return
+	}
+	if c.session() != nil {
+		sess.WriteMessage(503, "Already logged in.")
+		return
+	}
+	c.user = login
+	lib.Execute(sess, login)
+}
+
+// pass checks the password itself, then lets the library's PASS log the
+// session in through auth.CheckPasswd.
+func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Command) {
+	if s.refuseBlocked(c, sess) || s.refuseClear(c, sess) {
+		return
+	}
+	if c.session() != nil {
+		sess.WriteMessage(503, "Already logged in.")
+		return
+	}
+	login := c.user
+	c.user = ""
+	if login == "" {
+		sess.WriteMessage(503, "Send USER first.")
+		return
+	}
+	log := s.log.With("login", login, "remote_addr", c.key)
+	rec, refused, err := s.authenticate(login, pw, c.ip)
+	if err != nil {
+		log.Error("ftp login: find recorder", "err", err)
+		sess.WriteMessage(421, "Service not available, try again later.")
+		sess.Close()
+		return
+	}
+	if rec == nil {
+		blocked := s.throttle.fail(c.ip, time.Now())
+		log.Warn("ftp login refused", "reason", refused, "blocked", blocked)
+		time.Sleep(s.cfg.LoginFailureDelay)
+		if refused == refusedAddress {
+			sess.WriteMessage(530, "Login not allowed from this address.")
+		} else {
+			sess.WriteMessage(530, "Login incorrect.")
+		}
+		return
+	}
+	log = log.With("recorder", rec.Name)
+	sn, err := s.openSession(rec, login, log)
+	if err != nil {
+		log.Error("ftp login: open recorder directory", "err", err)
+		sess.WriteMessage(550, "Your directory is not available; ask the administrator.")
+		return
+	}
+	c.mu.Lock()
+	if c.dead {
+		c.mu.Unlock()
+		sn.root.Close()
+		return
+	}
+	c.approved = login
+	c.sess = sn
+	c.mu.Unlock()
+	lib.Execute(sess, pw) // calls auth.CheckPasswd, answers 230
+	s.throttle.succeed(c.ip)
+	log.Info("ftp login", "recorder_id", rec.ID, "directory", rec.Directory, "tls", c.isTLS())
+}
+
+// authenticate finds the recorder of login and checks pw and the client
+// address; nil and the reason when refused. Every refusal costs one bcrypt
+// comparison, so that timing does not tell which logins exist.
+func (s *Server) authenticate(login, pw string, ip netip.Addr) (*lectern.Recorder, string, error) {
+	rec, err := lectern.FindRecorder(s.ctx, s.deps.Recorders, lectern.RecorderFilter{CredentialsLogin: &login})
+	if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		password.CheckNone(pw)
+		return nil, refusedUnknown, nil
+	} else if err != nil {
+		return nil, "", err
+	}
+	if !rec.HasFTP() || rec.CredentialsLogin != login {
+		password.CheckNone(pw)
+		return nil, refusedNoFTP, nil
+	}
+	if !password.Check(rec.CredentialsPasswordHash, pw) {
+		return nil, refusedPassword, nil
+	}
+	if s.cfg.CheckRecorderIP {
+		if want, err := netip.ParseAddr(rec.AddressIP); err != nil || want.Unmap() != ip {
+			return nil, refusedAddress, nil
+		}
+	}
+	return rec, "", nil
+}
+
+func (s *Server) refuseBlocked(c *conn, sess *server.Session) bool {
+	wait, blocked := s.throttle.blocked(c.ip, time.Now())
+	if !blocked {
+		return false
+	}
+	s.log.Warn("ftp login refused: too many failures from this address", "remote_addr", c.key,
+		"retry_in", wait.Round(time.Second))
+	minutes := int((wait + time.Minute - 1) / time.Minute)
+	sess.WriteMessage(421, fmt.Sprintf("Too many failed logins from your address; try again in %d minute(s).", minutes))
+	sess.Close()
+	return true
+}
+
+func (s *Server) refuseClear(c *conn, sess *server.Session) bool {
+	if !s.cfg.RequireTLS || c.isTLS() {
+		return false
+	}
+	sess.WriteMessage(530, "This server requires TLS: send AUTH TLS before logging in.")
+	return true
+}
+
+// openSession creates the recorder's directory when missing (0750) and
+// opens it as the session's root.
+func (s *Server) openSession(rec *lectern.Recorder, login string, log *slog.Logger) (*session, error) {
+	if !lectern.ValidDirectory(rec.Directory) {
+		return nil, fmt.Errorf("recorder %d: invalid directory %q", rec.ID, rec.Directory)
+	}
+	dir := filepath.Join(s.cfg.Root, rec.Directory)
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(s.cfg.Root, 0o750); err != nil {
+			return nil, fmt.Errorf("create recorder root: %w", err)
+		}
+		if err := os.Mkdir(dir, 0o750); err == nil {
+			// Mkdir's mode is filtered by the umask.
+			if err := os.Chmod(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("set mode of %s: %w", dir, err)
+			}
+		} else if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("create recorder directory: %w", err)
+		}
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("recorder directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("recorder directory %s is not a directory (a symbolic link?)", dir)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open recorder directory: %w", err)
+	}
+	return &session{rec: rec, login: login, dir: dir, root: root, log: log}, nil
+}
+
+// auth lets the library's PASS log in the login that pass approved; it
+// does no check of its own.
+type auth struct{ s *Server }
+
+func (a auth) CheckPasswd(ctx *server.Context, name, _ string) (bool, error) {
+	c := a.s.connOf(ctx.Sess)
+	if c == nil {
+		return false, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ok := c.approved != "" && c.approved == name
+	c.approved = ""
+	return ok, nil
+}

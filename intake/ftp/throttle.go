@@ -1,0 +1,87 @@
+package ftp
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// throttle counts failed logins per client address and refuses an address
+// that failed max times within window, for block.
+type throttle struct {
+	max           int
+	window, block time.Duration
+
+	mu    sync.Mutex
+	addrs map[netip.Addr]*failures
+}
+
+type failures struct {
+	times []time.Time // failures within the window, oldest first
+	until time.Time   // refused until then
+}
+
+// maxTracked bounds the memory an address scan can take: beyond it, stale
+// entries are swept.
+const maxTracked = 10000
+
+func newThrottle(max int, window, block time.Duration) *throttle {
+	return &throttle{max: max, window: window, block: block, addrs: map[netip.Addr]*failures{}}
+}
+
+// blocked reports whether ip is refused at now, and for how long still.
+func (t *throttle) blocked(ip netip.Addr, now time.Time) (time.Duration, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.addrs[ip]
+	if f == nil || !now.Before(f.until) {
+		return 0, false
+	}
+	return f.until.Sub(now), true
+}
+
+// fail counts a failure and reports whether ip is now refused.
+func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.addrs[ip]
+	if f == nil {
+		if len(t.addrs) >= maxTracked {
+			t.sweep(now)
+		}
+		f = &failures{}
+		t.addrs[ip] = f
+	}
+	f.times = recent(f.times, now.Add(-t.window))
+	f.times = append(f.times, now)
+	if len(f.times) >= t.max {
+		f.until = now.Add(t.block)
+		f.times = nil
+		return true
+	}
+	return false
+}
+
+// succeed forgets the failures of ip.
+func (t *throttle) succeed(ip netip.Addr) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.addrs, ip)
+}
+
+func (t *throttle) sweep(now time.Time) {
+	for ip, f := range t.addrs {
+		if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && !now.Before(f.until) {
+			delete(t.addrs, ip)
+		}
+	}
+}
+
+// recent drops the times before since.
+func recent(times []time.Time, since time.Time) []time.Time {
+	i := 0
+	for i < len(times) && times[i].Before(since) {
+		i++
+	}
+	return times[i:]
+}

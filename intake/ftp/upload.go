@@ -1,0 +1,211 @@
+package ftp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"goftp.io/server/v2"
+
+	"lectern"
+)
+
+// upload is one transfer into a file, from its first bytes to its verdict.
+type upload struct {
+	sess      *session
+	vpath     string // as the client names it
+	path      string // canonical host path, as Intake names it
+	size      int64  // of the whole file once written
+	received  int64  // by this transfer
+	firstSeen time.Time
+	start     time.Time
+	end       time.Time
+	timer     *time.Timer // ConfirmAfter, while pending
+}
+
+// bufSize is the copy buffer: large reads and writes, no fsync.
+const bufSize = 1 << 20
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
+// writerOnly and readerOnly hide ReadFrom and WriteTo so that
+// io.CopyBuffer uses the large buffer.
+type writerOnly struct{ io.Writer }
+type readerOnly struct{ io.Reader }
+
+// PutFile receives STOR and APPE (REST n then STOR resumes at n). The
+// file is held before it is written; a transfer that ends cleanly becomes
+// the connection's pending upload (see the package documentation).
+func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64) (int64, error) {
+	c, sn, err := d.session(ctx)
+	if err != nil {
+		return 0, err
+	}
+	offset := c.xferOffset
+	c.xferOffset = -1
+	appending := ctx.Cmd == "APPE" && offset < 0
+	if cl, ok := data.(io.Closer); ok {
+		c.setXfer(cl)
+		defer func() {
+			// The library leaves the data connection open after an upload.
+			c.setXfer(nil)
+			cl.Close()
+		}()
+	}
+	rel := relPath(p)
+	if rel == "." {
+		return 0, errNotFile
+	}
+	if offset > 0 {
+		fi, err := sn.root.Stat(rel)
+		if err != nil {
+			return 0, sn.public("resume", p, err)
+		}
+		if offset > fi.Size() {
+			return 0, errors.New("restart offset beyond the end of the file")
+		}
+	}
+	u := &upload{sess: sn, vpath: p, start: time.Now()}
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+
+	// Wait for the first bytes (or EOF) before touching the file: a data
+	// connection that fails must not truncate what is there.
+	n0, rerr := readSome(data, buf)
+	if rerr != nil && rerr != io.EOF {
+		sn.log.Warn("ftp upload broken off", "path", p, "size", 0, "reason", "data connection failed before any data", "err", rerr)
+		return 0, errors.New("data connection failed")
+	}
+	flags := os.O_WRONLY | os.O_CREATE
+	if appending {
+		flags |= os.O_APPEND
+	}
+	f, err := sn.root.OpenFile(rel, flags, 0o640)
+	if err != nil {
+		return 0, sn.public("upload", p, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return 0, errNotFile
+	}
+	u.path = d.s.canonical(sn, rel)
+	if err := d.s.hold(u); err != nil {
+		sn.log.Error("ftp upload: hold file", "path", u.path, "err", err)
+		return 0, errLocal
+	}
+	switch {
+	case appending:
+	case offset >= 0:
+		err = f.Truncate(offset)
+		if err == nil {
+			_, err = f.Seek(offset, io.SeekStart)
+		}
+	default:
+		err = f.Truncate(0)
+	}
+	if err == nil && n0 > 0 {
+		var m int
+		m, err = f.Write(buf[:n0])
+		u.received += int64(m)
+	}
+	if err == nil && rerr == nil {
+		var m int64
+		m, err = io.CopyBuffer(writerOnly{f}, readerOnly{data}, buf)
+		u.received += m
+	}
+	if fi, serr := f.Stat(); serr == nil {
+		u.size = fi.Size()
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	u.end = time.Now()
+	if err != nil {
+		sn.log.Warn("ftp upload broken off", "path", u.path, "size", u.size, "received", u.received,
+			"duration", u.end.Sub(u.start).Round(time.Millisecond), "reason", "transfer failed", "err", err)
+		return u.received, errors.New("transfer broken off; resume it with REST or APPE")
+	}
+	c.setPending(u)
+	return u.received, nil
+}
+
+// readSome reads until it gets bytes or an error.
+func readSome(r io.Reader, buf []byte) (int, error) {
+	for range 100 {
+		if n, err := r.Read(buf); n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, io.ErrNoProgress
+}
+
+// hold marks u's file as being received by the FTP server, and finds when
+// it was first seen: at the first transfer of a file whose earlier upload
+// broke off, at this one's start otherwise.
+func (s *Server) hold(u *upload) error {
+	u.firstSeen = u.start
+	prev, err := s.deps.Sightings.FindSighting(s.ctx, u.path)
+	if err == nil && prev.Held && !prev.FirstSeen.IsZero() {
+		u.firstSeen = prev.FirstSeen
+	} else if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		return err
+	}
+	return s.deps.Sightings.HoldFile(s.ctx, u.path, true, u.start)
+}
+
+// confirm hands a cleanly ended upload to Intake.
+func (s *Server) confirm(u *upload, why string) {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		s.keepHeld(u, "the server is stopping")
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	log := u.sess.log.With("path", u.path, "size", u.size, "received", u.received,
+		"duration", u.end.Sub(u.start).Round(time.Millisecond), "confirmed_by", why)
+	tr, created, err := s.deps.Intake.Complete(s.ctx, lectern.Deposit{
+		Path: u.path, Size: u.size, Source: lectern.SourceFTP, FirstSeen: u.firstSeen})
+	switch {
+	case err != nil:
+		// Released, so that the watcher's rescan can take it.
+		log.Error("ftp upload complete but not recorded", "err", err)
+		s.release(u.path, false)
+	case tr == nil:
+		// Temporary name or empty file: released, but remembered, so that
+		// a rename keeps its first sighting.
+		log.Info("ftp upload complete, not a deposit (temporary name or empty)")
+		s.release(u.path, true)
+	default:
+		log.Info("ftp upload complete", "treatment_id", tr.ID, "created", created, "state", tr.State)
+	}
+}
+
+// keepHeld logs an upload that did not end cleanly; its file stays held.
+func (s *Server) keepHeld(u *upload, why string) {
+	u.sess.log.Warn("ftp upload broken off", "path", u.path, "size", u.size, "received", u.received,
+		"duration", u.end.Sub(u.start).Round(time.Millisecond), "reason", why)
+}
+
+// release ends the FTP server's claim on a file: its sighting is kept
+// unheld (keep) or forgotten.
+func (s *Server) release(path string, keep bool) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
+	defer cancel()
+	var err error
+	if keep {
+		err = s.deps.Sightings.HoldFile(ctx, path, false, time.Now())
+	} else {
+		err = s.deps.Sightings.ForgetFile(ctx, path)
+	}
+	if err != nil {
+		s.log.Error("ftp: release hold", "path", path, "err", err)
+	}
+}
