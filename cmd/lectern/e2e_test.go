@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -68,5 +70,45 @@ func TestServeWatchesDeposits(t *testing.T) {
 	if filepath.Base(tr.File) != "lecture.mp4" || tr.FileSize != 4096 || tr.State != lectern.TreatmentToNotify ||
 		tr.DetectedBy != lectern.SourceWatch || tr.RecorderID == nil {
 		t.Fatalf("treatment %+v", tr)
+	}
+}
+
+// TestServeHTTPUpload posts a file to the running program, as Pod's
+// "Recording Files" API does.
+func TestServeHTTPUpload(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	s := startServe(t, c)
+	typeID := c.addType(t, "Course")
+	c.addUser(t, "boss", "--superuser")
+	token := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "boss").stdout)
+	c.mustRun(t, "", "recorder", "add", "--name", "Amphi B", "--ip", "10.1.2.4", "--directory", "amphi-b",
+		"--type-id", fmt.Sprint(typeID))
+	var recs []recorderView
+	c.mustJSON(t, &recs, "recorder", "list", "--json")
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("recorder", fmt.Sprint(recs[0].ID))
+	fw, _ := mw.CreateFormFile("file", "cours.mp4")
+	fw.Write(make([]byte, 10000))
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/api/v1/recording-files", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Token "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /api/v1/recording-files = %d", resp.StatusCode)
+	}
+	tr := waitTreatments(t, s, token, "", 1)[0]
+	if tr.DetectedBy != lectern.SourceHTTP || tr.FileSize != 10000 || tr.State != lectern.TreatmentToReport {
+		t.Fatalf("treatment %+v", tr)
+	}
+	if _, err := os.Stat(filepath.Join(c.dataDir, "recorders", "amphi-b", "cours.mp4")); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"lectern"
 	"lectern/api"
+	"lectern/intake/upload"
 	"lectern/intake/watch"
 	"lectern/password"
 	"lectern/sqlite"
@@ -122,6 +123,19 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
 	})
 
+	uploads, err := upload.New(upload.Config{
+		Root: cfg.DefaultRecorderPath, TempDir: filepath.Join(cfg.DataDir, "uploads"),
+		MaxSize: cfg.RecordingFileMaxSize, BaseURL: cfg.BaseURL,
+	}, upload.Deps{Recorders: svc.recorders, RecordingFiles: svc.recordingFiles, Tokens: svc.tokens, Intake: in,
+		Logger: logger.With("edge", "upload")})
+	if err != nil {
+		return err
+	}
+	// Finish resumable uploads whose last byte arrived before a stop.
+	if err := uploads.Recover(ctx); err != nil {
+		logger.Error("recover uploads", "err", err)
+	}
+
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -139,6 +153,8 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("/api/", restAPI)
+	mux.Handle("POST /api/v1/recording-files", uploads)
+	mux.Handle("/api/v1/uploads/", uploads)
 	mux.Handle("/", pages.Handler())
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
