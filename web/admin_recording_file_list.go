@@ -67,8 +67,10 @@ func (s *Server) handleAdminRecordingFileList(w http.ResponseWriter, r *http.Req
 		rows = append(rows, row)
 	}
 
+	l := s.page(r, "admin.recording_file.list.title", "recording_files")
+	l.Wide = true
 	s.render(w, r, http.StatusOK, "admin_recording_file_list", adminRecordingFileListPage{
-		layout: s.page(r, "admin.recording_file.list.title", "recording_files"),
+		layout: l,
 		Head: listHead{
 			Path: "/admin/recording-files/", Intro: p.T("admin.recording_file.list.intro"), Filters: []listFilter{recorderFilter(p, recorders, filter.RecorderID)},
 			Count: p.Plural("admin.recording_file.list.count", total), Empty: p.T("admin.recording_file.list.empty"),

@@ -49,8 +49,10 @@ func (s *Server) handleAdminTreatmentList(w http.ResponseWriter, r *http.Request
 	for _, st := range lectern.TreatmentStates {
 		stateFilter.Options = append(stateFilter.Options, option{st, stateLabel(p, st), filter.State != nil && *filter.State == st})
 	}
+	l := s.page(r, "admin.treatment.list.title", "treatments")
+	l.Wide = true
 	s.render(w, r, http.StatusOK, "admin_treatment_list", adminTreatmentListPage{
-		layout: s.page(r, "admin.treatment.list.title", "treatments"),
+		layout: l,
 		Head: listHead{
 			Path: "/admin/treatments/", Intro: p.T("admin.treatment.list.intro"), SearchLabel: p.T("admin.treatment.list.search"), Query: filter.Search,
 			Filters: []listFilter{recorderFilter(p, recorders, filter.RecorderID), stateFilter},

@@ -80,24 +80,31 @@ func humanDuration(p *locale.Printer, d time.Duration) string {
 	return p.T("format.duration.days_hours", sec/86400, sec%86400/3600)
 }
 
-// when is a moment for the time partial: machine and human forms.
+// when is a moment for the time partials: machine and human forms.
 type when struct {
-	ISO  string // RFC 3339, UTC; "" for no time
-	Text string
+	ISO   string // RFC 3339, UTC; "" for no time
+	Text  string // in full, to the second
+	Short string // for tables: no year when it is this year's, no seconds
 }
 
-// moment writes t in UTC the reader's way: "Nov 25, 2026, 14:05 UTC",
-// "25 nov. 2026, 14:05 UTC". The zero time gives the zero when.
+// moment writes t in UTC the reader's way: "Nov 25, 2026, 14:05:09 UTC",
+// "25 nov. 2026, 14:05:09 UTC"; in short "Nov 25, 14:05" this year, else
+// "Nov 25, 2025". The zero time gives the zero when.
 func moment(p *locale.Printer, t time.Time) when {
 	if t.IsZero() {
 		return when{}
 	}
 	t = t.UTC()
 	month := p.T(monthKeys[t.Month()-1])
-	return when{
-		ISO:  t.Format(time.RFC3339),
-		Text: p.T("format.datetime", t.Day(), month, t.Year(), t.Format("15:04")),
+	w := when{
+		ISO:   t.Format(time.RFC3339),
+		Text:  p.T("format.datetime", t.Day(), month, t.Year(), t.Format("15:04:05")),
+		Short: p.T("format.date_short", t.Day(), month, t.Format("15:04")),
 	}
+	if t.Year() != time.Now().UTC().Year() {
+		w.Short = p.T("format.date_year", t.Day(), month, t.Year())
+	}
+	return w
 }
 
 // monthKeys name the months' short forms in the catalog.

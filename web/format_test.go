@@ -60,11 +60,24 @@ func TestFormat(t *testing.T) {
 	}
 
 	at := time.Date(2026, 2, 3, 14, 5, 0, 0, time.FixedZone("CET", 3600))
-	if got := moment(en, at); got.Text != "Feb 3, 2026, 13:05 UTC" || got.ISO != "2026-02-03T13:05:00Z" {
+	if got := moment(en, at); got.Text != "Feb 3, 2026, 13:05:00 UTC" || got.ISO != "2026-02-03T13:05:00Z" {
 		t.Errorf("en moment = %+v", got)
 	}
-	if got := moment(fr, at); got.Text != "3 févr. 2026, 13:05 UTC" {
+	if got := moment(fr, at); got.Text != "3 févr. 2026, 13:05:00 UTC" {
 		t.Errorf("fr moment = %+v", got)
+	}
+	if got := moment(en, at.AddDate(-1, 0, 0)); got.Short != "Feb 3, 2025" {
+		t.Errorf("en short moment of another year = %q", got.Short)
+	}
+	if got := moment(fr, at.AddDate(-1, 0, 0)); got.Short != "3 févr. 2025" {
+		t.Errorf("fr short moment of another year = %q", got.Short)
+	}
+	now := time.Date(time.Now().Year(), 7, 14, 8, 3, 9, 0, time.UTC)
+	if got := moment(en, now); got.Short != "Jul 14, 08:03" {
+		t.Errorf("en short moment of this year = %q", got.Short)
+	}
+	if got := moment(fr, now); got.Short != "14 juil., 08:03" {
+		t.Errorf("fr short moment of this year = %q", got.Short)
 	}
 	if got := moment(en, time.Time{}); got != (when{}) {
 		t.Errorf("zero moment = %+v", got)

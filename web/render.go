@@ -27,6 +27,9 @@ type layout struct {
 	// the navigation.
 	Treatments     bool
 	RecordingFiles bool
+	// Wide pages (lists with many columns) use the whole width of large
+	// screens.
+	Wide bool
 }
 
 type flash struct {
