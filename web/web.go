@@ -1,5 +1,6 @@
 // Package web serves Lectern's HTML pages: login, the staff's recorder list,
-// administration of recorders, video types, users and groups, and (later)
+// administration of recorders, video types, users and groups, the deposits
+// (treatments, with their bulk delete, and recording files), and (later)
 // the add form, the claim list and the video pages.
 //
 // Pages are Go html/template files embedded from templates/: layout.html,
