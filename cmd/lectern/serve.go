@@ -112,6 +112,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		DefaultTypeID:       cfg.DefaultRecorderTypeID,
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
+		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
 		Sessions: sessions, Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
