@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	ftpclient "github.com/jlaffaye/ftp"
+
 	"lectern"
 )
 
@@ -110,5 +112,38 @@ func TestServeHTTPUpload(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(c.dataDir, "recorders", "amphi-b", "cours.mp4")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServeFTPDeposit uploads by FTP to the running program, with a
+// recorder whose FTP login was made from the command line a moment before.
+func TestServeFTPDeposit(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	s := startServe(t, c)
+	typeID := c.addType(t, "Course")
+	c.addUser(t, "boss", "--superuser")
+	token := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "boss").stdout)
+	c.mustRun(t, "ftp-secret\n", "recorder", "add", "--name", "Amphi C", "--ip", "10.1.2.5", "--directory", "amphi-c",
+		"--type-id", fmt.Sprint(typeID), "--manager", "boss", "--auto", "--login", "amphic", "--password-stdin")
+
+	conn, err := ftpclient.Dial(s.app.ftpAddr, ftpclient.DialWithTimeout(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Quit()
+	if err := conn.Login("amphic", "ftp-secret"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Stor("lecture.MP4", bytes.NewReader(make([]byte, 1<<20))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.CurrentDir(); err != nil { // the next command confirms the upload
+		t.Fatal(err)
+	}
+	tr := waitTreatments(t, s, token, "", 1)[0]
+	if tr.DetectedBy != lectern.SourceFTP || tr.FileSize != 1<<20 || tr.State != lectern.TreatmentToPublish ||
+		filepath.Base(tr.File) != "lecture.MP4" {
+		t.Fatalf("treatment %+v", tr)
 	}
 }

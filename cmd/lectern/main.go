@@ -81,6 +81,8 @@ type app struct {
 
 	cfg    *Config
 	logger *slog.Logger
+	// ftpAddr is the FTP server's bound address once serve started it.
+	ftpAddr string
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -17,6 +17,7 @@ import (
 
 	"lectern"
 	"lectern/api"
+	"lectern/intake/ftp"
 	"lectern/intake/upload"
 	"lectern/intake/watch"
 	"lectern/password"
@@ -99,6 +100,23 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 			return fmt.Errorf("start watcher: %w", err)
 		}
 		defer w.Stop()
+	}
+
+	if cfg.FTPEnabled {
+		lo, hi, _ := cfg.PassivePortRange() // validated with the configuration
+		ftpd, err := ftp.New(ftp.Config{
+			Addr: cfg.FTPAddr, PassivePortLow: lo, PassivePortHigh: hi, PublicHost: cfg.FTPPublicHost,
+			TLSCert: cfg.FTPTLSCert, TLSKey: cfg.FTPTLSKey, CertDir: cfg.DataDir,
+			RequireTLS: cfg.FTPRequireTLS, CheckRecorderIP: cfg.FTPCheckRecorderIP, Root: cfg.DefaultRecorderPath,
+		}, ftp.Deps{Recorders: svc.recorders, Intake: in, Sightings: svc.sightings, Logger: logger.With("edge", "ftp")})
+		if err != nil {
+			return fmt.Errorf("FTP server: %w", err)
+		}
+		if err := ftpd.Start(ctx); err != nil {
+			return fmt.Errorf("start FTP server on FTP_ADDR %s: %w", cfg.FTPAddr, err)
+		}
+		defer ftpd.Stop()
+		a.ftpAddr = ftpd.Addr()
 	}
 
 	sessions := sqlite3store.NewWithCleanupInterval(db.SQL(), 10*time.Minute)

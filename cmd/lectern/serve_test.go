@@ -40,6 +40,7 @@ func (s *syncBuffer) String() string {
 // server is a running `lectern serve`.
 type server struct {
 	url    string // http://127.0.0.1:port
+	app    *app
 	log    *syncBuffer
 	cancel context.CancelFunc
 	done   chan error
@@ -56,6 +57,7 @@ func startServe(tb testing.TB, c *cli) *server {
 	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.log,
 		environ: append(append([]string{}, c.environ...), "LECTERN_HTTP_ADDR=127.0.0.1:0", "LECTERN_FTP_ADDR=127.0.0.1:0")}
 	ready := make(chan string, 1)
+	s.app = a
 	go func() { s.done <- a.serve(ctx, ready) }()
 	select {
 	case addr := <-ready:
