@@ -26,8 +26,9 @@ type upload struct {
 	timer     *time.Timer // ConfirmAfter, while pending
 }
 
-// bufSize is the copy buffer: large reads and writes, no fsync.
-const bufSize = 1 << 20
+// bufSize is the copy buffer: large reads and writes (256 KiB measured
+// best on loopback, against 64 KiB and 1 MiB), and no fsync.
+const bufSize = 256 << 10
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
@@ -89,7 +90,8 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 		return 0, sn.public("upload", p, err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
 		return 0, errNotFile
 	}
 	u.path = d.s.canonical(sn, rel)
@@ -97,14 +99,19 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 		sn.log.Error("ftp upload: hold file", "path", u.path, "err", err)
 		return 0, errLocal
 	}
+	// Truncate only what is to be overwritten: on ext4 a truncation
+	// (even of an empty file to 0) makes close start the write-back of
+	// the whole file (auto_da_alloc), which halves the throughput.
 	switch {
 	case appending:
 	case offset >= 0:
-		err = f.Truncate(offset)
+		if fi.Size() > offset {
+			err = f.Truncate(offset)
+		}
 		if err == nil {
 			_, err = f.Seek(offset, io.SeekStart)
 		}
-	default:
+	case fi.Size() > 0:
 		err = f.Truncate(0)
 	}
 	if err == nil && n0 > 0 {
@@ -174,6 +181,9 @@ func (s *Server) confirm(u *upload, why string) {
 	tr, created, err := s.deps.Intake.Complete(s.ctx, lectern.Deposit{
 		Path: u.path, Size: u.size, Source: lectern.SourceFTP, FirstSeen: u.firstSeen})
 	switch {
+	case lectern.ErrorCode(err) == lectern.ENOTFOUND:
+		log.Warn("ftp upload complete but the file is gone", "err", err)
+		s.release(u.path, false)
 	case err != nil:
 		// Released, so that the watcher's rescan can take it.
 		log.Error("ftp upload complete but not recorded", "err", err)

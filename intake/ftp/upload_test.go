@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -440,5 +441,38 @@ func TestStopDuringUpload(t *testing.T) {
 	b.noTreatment(t)
 	if !b.held(t, "room/stopped.mp4") {
 		t.Error("not held")
+	}
+}
+
+// STOR replaces a file; REST n then STOR cuts it at n first.
+func TestOverwrite(t *testing.T) {
+	t.Parallel()
+	b := newServer(t, nil)
+	b.recorder(t, "room", "rec", "pw", nil)
+	c := b.login(t, "rec", "pw")
+	long, short := content(100_000), []byte("short")
+	for _, step := range []struct {
+		data   []byte
+		offset uint64
+		want   []byte
+	}{
+		{long, 0, long},
+		{short, 0, short},
+		{long, 0, long},
+		{short, 1000, append(slices.Clone(long[:1000]), short...)},
+		{short, 1005, append(slices.Clone(long[:1000]), append(short, short...)...)},
+	} {
+		if err := c.StorFrom("over.mov", bytes.NewReader(step.data), step.offset); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(b.path("room/over.mov")); !bytes.Equal(got, step.want) {
+			t.Fatalf("after %d bytes at %d: %d bytes, want %d", len(step.data), step.offset, len(got), len(step.want))
+		}
+	}
+	if err := c.StorFrom("over.mov", bytes.NewReader(short), 1_000_000); err == nil {
+		t.Error("REST beyond the end accepted")
+	}
+	if got, _ := os.ReadFile(b.path("room/over.mov")); len(got) != 1010 {
+		t.Errorf("a refused REST changed the file: %d bytes", len(got))
 	}
 }
