@@ -277,6 +277,9 @@ func (d *driver) GetFile(ctx *server.Context, p string, _ int64) (int64, io.Read
 	}
 	offset := max(c.xferOffset, 0)
 	c.xferOffset = -1
+	if fi, err := sn.root.Stat(relPath(p)); err == nil && !fi.Mode().IsRegular() {
+		return 0, nil, errNotFile // a FIFO would block the open
+	}
 	f, err := sn.root.Open(relPath(p))
 	if err != nil {
 		return 0, nil, sn.public("retrieve", p, err)

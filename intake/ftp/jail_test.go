@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -42,7 +43,21 @@ func TestJail(t *testing.T) {
 	if err := os.WriteFile(b.path("room/mine.mp4"), []byte("mine"), 0o640); err != nil {
 		t.Fatal(err)
 	}
+	// A FIFO planted there must not block a session.
+	if err := syscall.Mkfifo(b.path("room/pipe.mp4"), 0o640); err != nil {
+		t.Fatal(err)
+	}
 	c := b.login(t, "rec", "pw")
+	if err := c.Stor("pipe.mp4", strings.NewReader("x")); err == nil {
+		t.Error("STOR to a FIFO accepted")
+	}
+	if r, err := c.Retr("pipe.mp4"); err == nil {
+		r.Close()
+		t.Error("RETR of a FIFO accepted")
+	}
+	if err := os.Remove(b.path("room/pipe.mp4")); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, dir := range []string{"..", "/..", "../other", "/../other", "out", "up", "/other", outside} {
 		if err := c.ChangeDir(dir); err == nil {

@@ -60,14 +60,14 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	if rel == "." {
 		return 0, errNotFile
 	}
-	if offset > 0 {
-		fi, err := sn.root.Stat(rel)
-		if err != nil {
-			return 0, sn.public("resume", p, err)
-		}
-		if offset > fi.Size() {
-			return 0, errors.New("restart offset beyond the end of the file")
-		}
+	// Opening a FIFO or a device planted in the directory could block or
+	// worse: only regular files are written.
+	if fi, err := sn.root.Stat(rel); err == nil && !fi.Mode().IsRegular() {
+		return 0, errNotFile
+	} else if err != nil && offset > 0 {
+		return 0, sn.public("resume", p, err)
+	} else if err == nil && offset > fi.Size() {
+		return 0, errors.New("restart offset beyond the end of the file")
 	}
 	u := &upload{sess: sn, vpath: p, start: time.Now()}
 	bp := bufPool.Get().(*[]byte)
