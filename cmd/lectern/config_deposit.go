@@ -52,3 +52,11 @@ func (c *Config) PassivePortRange() (lo, hi int, err error) {
 	}
 	return lo, hi, nil
 }
+
+// FTPPort is the port of FTP_ADDR, what recorders type in their FTP
+// export screen.
+func (c *Config) FTPPort() int {
+	_, port, _ := net.SplitHostPort(c.FTPAddr)
+	p, _ := strconv.Atoi(port)
+	return p
+}

@@ -491,3 +491,14 @@ func TestLoadConfigDeposits(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigFTPPort(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + t.TempDir(), "LECTERN_FTP_ADDR=0.0.0.0:21"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.FTPPort() != 21 {
+		t.Fatalf("FTPPort() = %d, want 21", cfg.FTPPort())
+	}
+}

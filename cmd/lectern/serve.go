@@ -128,6 +128,8 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		RecordingTypes:      cfg.RecorderType,
 		DefaultRecorderPath: cfg.DefaultRecorderPath,
 		DefaultTypeID:       cfg.DefaultRecorderTypeID,
+		FTPHost:             cfg.FTPPublicHost,
+		FTPPort:             cfg.FTPPort(),
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
