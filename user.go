@@ -63,11 +63,12 @@ func (u *User) Validate() error {
 
 // UserFilter selects users; zero fields match everything.
 type UserFilter struct {
-	ID       *int64
-	Username *string
-	Search   string // matches username, names and email, case-insensitively
-	IsStaff  *bool
-	Page     Page
+	ID          *int64
+	Username    *string
+	Search      string // matches username, names and email, case-insensitively
+	IsStaff     *bool
+	IsSuperuser *bool
+	Page        Page
 }
 
 // UserService stores users.

@@ -21,6 +21,8 @@ func TestStore(t *testing.T) {
 			Tokens:     sqlite.NewTokenService(db),
 			Treatments: sqlite.NewTreatmentService(db),
 			Sightings:  sqlite.NewSightingService(db),
+			Recordings: sqlite.NewRecordingService(db),
+			Messages:   sqlite.NewMessageService(db),
 
 			RecordingFiles: sqlite.NewRecordingFileService(db),
 		}

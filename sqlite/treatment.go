@@ -127,3 +127,31 @@ func (s *TreatmentService) TreatedFiles(ctx context.Context) (map[string]struct{
 	}
 	return files, rows.Err()
 }
+
+// TransitionTreatment implements lectern.TreatmentService.
+func (s *TreatmentService) TransitionTreatment(ctx context.Context, id int64, from, to string, msg *lectern.Message) (bool, error) {
+	moved := false
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+		now := s.db.Now()
+		q := "UPDATE treatments SET state = ? WHERE id = ? AND state = ?"
+		args := []any{to, id, from}
+		if msg != nil {
+			q = "UPDATE treatments SET state = ?, email_sent = 1, date_email_sent = ? WHERE id = ? AND state = ?"
+			args = []any{to, now, id, from}
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("move treatment %d from %s to %s: %w", id, from, to, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		moved = true
+		if msg != nil {
+			msg.TreatmentID = &id
+			return insertMessage(ctx, tx, msg, now)
+		}
+		return nil
+	})
+	return moved, err
+}

@@ -64,6 +64,9 @@ func (s *UserService) FindUsers(ctx context.Context, f lectern.UserFilter) ([]*l
 	if f.IsStaff != nil {
 		w.add("is_staff = ?", *f.IsStaff)
 	}
+	if f.IsSuperuser != nil {
+		w.add("is_superuser = ?", *f.IsSuperuser)
+	}
 	w.search(f.Search, "username", "email", "first_name", "last_name")
 	users, total, err := findPage(ctx, s.db.db, "users", userColumns, w, "username", f.Page, scanUser)
 	if err != nil {

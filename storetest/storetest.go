@@ -19,6 +19,8 @@ type Stores struct {
 	Tokens     lectern.TokenService
 	Treatments lectern.TreatmentService
 	Sightings  lectern.SightingService
+	Recordings lectern.RecordingService
+	Messages   lectern.MessageService
 	// RecordingFiles are the HTTP uploads.
 	RecordingFiles lectern.RecordingFileService
 }
@@ -31,7 +33,8 @@ type Open func(tb testing.TB) Stores
 func Run(t *testing.T, open Open) {
 	for name, test := range map[string]func(*testing.T, Open){
 		"Users": testUsers, "Tokens": testTokens, "VideoTypes": testVideoTypes, "Recorders": testRecorders,
-		"Treatments": testTreatments, "Sightings": testSightings, "RecordingFiles": testRecordingFiles,
+		"Treatments": testTreatments, "Sightings": testSightings,
+		"Recordings": testRecordings, "Messages": testMessages, "RecordingFiles": testRecordingFiles,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

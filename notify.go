@@ -1,0 +1,103 @@
+package lectern
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/subtle"
+	"encoding/hex"
+	"log/slog"
+	"path/filepath"
+	"strings"
+)
+
+// Pod's notify answers, byte for byte: recorders and scripts compare them.
+const (
+	NotifyOK            = "ok"
+	NotifyAuto          = "auto"
+	NotifyMissing       = "nok: recordingPlace or mediapath or key are missing"
+	NotifyNoRecorder    = "nok: address_ip not valid or recorder not found in this site"
+	NotifyBadKey        = "nok: key is not valid"
+	NotifyBadMediapath  = "nok: mediapath is not valid or names no file of this recorder"
+	NotifyNotReady      = "nok: the file is not complete yet"
+	NotifyInternalError = "nok: internal error"
+)
+
+// NotifyKey is Pod's notify key: the hex MD5 of recordingPlace exactly as
+// sent (the IP with underscores) followed by the recorder's salt.
+func NotifyKey(recordingPlace, salt string) string {
+	sum := md5.Sum([]byte(recordingPlace + salt))
+	return hex.EncodeToString(sum[:])
+}
+
+// Notifier answers the notify URL (/record/recorder_notify/ and
+// /mediacourses_notify/) that recorders and Pod's cron command call.
+type Notifier struct {
+	Root       string // DEFAULT_RECORDER_PATH
+	Recorders  RecorderService
+	Treatments TreatmentService
+	Intake     *Intake
+	Router     *Router
+	Logger     *slog.Logger
+}
+
+// Notify checks the request and moves the deposit on; it returns the
+// answer to send as text/plain. A file that exists in the recorder's
+// directory and is not yet a treatment is taken as complete: the
+// recorder says so.
+func (n *Notifier) Notify(ctx context.Context, recordingPlace, mediapath, key, courseTitle string) string {
+	if recordingPlace == "" || mediapath == "" || key == "" {
+		return NotifyMissing
+	}
+	ip := strings.ReplaceAll(recordingPlace, "_", ".")
+	rec, err := FindRecorder(ctx, n.Recorders, RecorderFilter{AddressIP: &ip})
+	if err != nil {
+		if ErrorCode(err) != ENOTFOUND {
+			n.logger().Error("notify: find recorder", "ip", ip, "err", err)
+			return NotifyInternalError
+		}
+		return NotifyNoRecorder
+	}
+	want := NotifyKey(recordingPlace, rec.Salt)
+	if subtle.ConstantTimeCompare([]byte(strings.ToLower(key)), []byte(want)) != 1 {
+		return NotifyBadKey
+	}
+	log := n.logger().With("recorder", rec.Name, "mediapath", mediapath)
+	p := mediapath
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(n.Root, rec.Directory, p)
+	}
+	path, dir, _, err := ResolveDeposit(n.Root, p)
+	if err != nil || dir != rec.Directory {
+		log.Warn("notify: mediapath refused", "err", err, "dir", dir)
+		return NotifyBadMediapath
+	}
+	var t *Treatment
+	if ts, _, err := n.Treatments.FindTreatments(ctx, TreatmentFilter{File: &path}); err != nil {
+		log.Error("notify: find treatment", "err", err)
+		return NotifyInternalError
+	} else if len(ts) == 1 {
+		t = ts[0]
+	} else {
+		t, _, err = n.Intake.Complete(ctx, Deposit{Path: path, Source: SourceNotify})
+		if err != nil {
+			log.Warn("notify: deposit refused", "err", err)
+			return NotifyBadMediapath
+		}
+		if t == nil { // temporary name, empty file, or an upload still held
+			return NotifyNotReady
+		}
+	}
+	answer, err := n.Router.Route(ctx, t, courseTitle)
+	if err != nil {
+		log.Error("notify: route", "treatment_id", t.ID, "err", err)
+		return NotifyInternalError
+	}
+	return answer
+}
+
+func (n *Notifier) logger() *slog.Logger {
+	if n.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return n.Logger
+}

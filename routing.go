@@ -1,0 +1,169 @@
+package lectern
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// NewRecordingMail is what the manager's email says: a deposit from a
+// recorder, and the link to the add form.
+type NewRecordingMail struct {
+	Recorder    *Recorder
+	Treatment   *Treatment
+	CourseTitle string
+	To          []string
+}
+
+// AdminReportMail tells the admins of a deposit that nobody gets: no
+// recorder for its directory, or no manager and claiming off.
+type AdminReportMail struct {
+	Recorder  *Recorder // nil when no recorder was found
+	Treatment *Treatment
+	To        []string
+}
+
+// MailRenderer renders Lectern's emails in LANGUAGE_CODE (package mail).
+type MailRenderer interface {
+	NewRecording(m NewRecordingMail) (*Message, error)
+	AdminReport(m AdminReportMail) (*Message, error)
+}
+
+// MailQueue starts the delivery of a stored message (package jobs).
+// Delivery of every queued message also resumes at start, so a failure to
+// enqueue loses nothing.
+type MailQueue interface {
+	EnqueueMessage(ctx context.Context, id int64) error
+}
+
+// Router moves a new treatment on to a person: it mails the manager, or
+// publishes for the manager, or reports to the admins; a claimable
+// deposit waits for a claim. Each transition happens once, in the same
+// transaction as the email it queues, so a crash never mails twice nor
+// loses a mail.
+type Router struct {
+	Recorders  RecorderService
+	Users      UserService
+	Treatments TreatmentService
+	Recordings RecordingService
+	Mail       MailRenderer
+	Queue      MailQueue // nil: mail stays in the outbox (no SMTP_URL)
+	Logger     *slog.Logger
+}
+
+// Route handles t according to its state and returns Pod's notify answer
+// for it: "auto" when the deposit was (or had been) published
+// automatically, "ok" otherwise.
+func (rt *Router) Route(ctx context.Context, t *Treatment, courseTitle string) (string, error) {
+	var rec *Recorder
+	if t.RecorderID != nil {
+		r, err := rt.Recorders.FindRecorderByID(ctx, *t.RecorderID)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return "", err
+		}
+		rec = r
+	}
+	auto := rec != nil && rec.PublicationAuto && rec.UserID != nil
+	switch t.State {
+	case TreatmentToPublish:
+		if rec == nil || rec.UserID == nil {
+			return "", Errorf(ECONFLICT, "The recorder of this deposit has no manager to publish for.")
+		}
+		r := &Recording{RecorderID: rec.ID, UserID: *rec.UserID, TreatmentID: &t.ID, Title: DefaultTitle(courseTitle, t.File),
+			Type: t.Type, SourceFile: t.File}
+		if err := rt.Recordings.CreateRecording(ctx, r); err != nil && ErrorCode(err) != ECONFLICT {
+			return "", fmt.Errorf("publish treatment %d: %w", t.ID, err)
+		} else if err == nil {
+			rt.logger().Info("deposit published automatically", "treatment_id", t.ID, "recording_id", r.ID, "user_id", r.UserID)
+		}
+		return "auto", nil
+	case TreatmentToNotify:
+		to, err := rt.recipients(ctx, rec)
+		if err != nil {
+			return "", err
+		}
+		msg, err := rt.Mail.NewRecording(NewRecordingMail{Recorder: rec, Treatment: t, CourseTitle: courseTitle, To: to})
+		if err != nil {
+			return "", fmt.Errorf("render mail for treatment %d: %w", t.ID, err)
+		}
+		if err := rt.transition(ctx, t, TreatmentToNotify, TreatmentNotified, msg); err != nil {
+			return "", err
+		}
+	case TreatmentToReport:
+		to, err := rt.recipients(ctx, nil)
+		if err != nil {
+			return "", err
+		}
+		msg, err := rt.Mail.AdminReport(AdminReportMail{Recorder: rec, Treatment: t, To: to})
+		if err != nil {
+			return "", fmt.Errorf("render report for treatment %d: %w", t.ID, err)
+		}
+		if err := rt.transition(ctx, t, TreatmentToReport, TreatmentReported, msg); err != nil {
+			return "", err
+		}
+	}
+	if auto {
+		return "auto", nil
+	}
+	return "ok", nil
+}
+
+// transition moves t from one state to the next with its message, once.
+func (rt *Router) transition(ctx context.Context, t *Treatment, from, to string, msg *Message) error {
+	moved, err := rt.Treatments.TransitionTreatment(ctx, t.ID, from, to, msg)
+	if err != nil {
+		return fmt.Errorf("move treatment %d to %s: %w", t.ID, to, err)
+	}
+	if !moved {
+		return nil // another caller did it, with its own message
+	}
+	t.State = to
+	rt.logger().Info("mail queued", "treatment_id", t.ID, "message_id", msg.ID, "kind", msg.Kind, "to", msg.To)
+	if rt.Queue != nil {
+		if err := rt.Queue.EnqueueMessage(ctx, msg.ID); err != nil {
+			rt.logger().Warn("enqueue mail; delivery resumes at next start", "message_id", msg.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// recipients are the recorder's manager, or every active superuser when
+// it has none (Pod's rule).
+func (rt *Router) recipients(ctx context.Context, rec *Recorder) ([]string, error) {
+	if rec != nil && rec.UserID != nil {
+		u, err := rt.Users.FindUserByID(ctx, *rec.UserID)
+		if err == nil && u.Email != "" {
+			return []string{u.Email}, nil
+		} else if err != nil && ErrorCode(err) != ENOTFOUND {
+			return nil, err
+		}
+	}
+	yes := true
+	var to []string
+	for page := 1; ; page++ {
+		users, total, err := rt.Users.FindUsers(ctx, UserFilter{IsSuperuser: &yes, Page: Page{Number: page, Size: MaxPageSize}})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if u.IsActive && u.Email != "" {
+				to = append(to, u.Email)
+			}
+		}
+		if page*MaxPageSize >= total {
+			break
+		}
+	}
+	if len(to) == 0 {
+		return nil, errors.New("no recipient: the recorder has no manager with an email and no superuser has one")
+	}
+	return to, nil
+}
+
+func (rt *Router) logger() *slog.Logger {
+	if rt.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return rt.Logger
+}
