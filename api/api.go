@@ -8,7 +8,7 @@
 // Answers are JSON with Pod's snake_case field names. Lists paginate like
 // Django REST framework ({"count", "next", "previous", "results"}); errors
 // are {"detail": "...", "fields": {"field": "message"}} with the status of
-// their lectern error code (see error.go).
+// their lectern error code (see httpjson.Response).
 package api
 
 import (
@@ -24,6 +24,7 @@ import (
 	"unicode"
 
 	"lectern"
+	"lectern/httpjson"
 )
 
 // MaxBodySize bounds a request body; larger ones get 413.
@@ -56,17 +57,17 @@ func New(deps Deps) *Handler {
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
 	}
-	h.handle("GET /api/v1/recorders", staff, h.handleRecorderList)
-	h.handle("POST /api/v1/recorders", superuser, h.handleRecorderCreate)
-	h.handle("GET /api/v1/recorders/{id}", staff, h.handleRecorderGet)
-	h.handle("PATCH /api/v1/recorders/{id}", superuser, h.handleRecorderUpdate)
-	h.handle("DELETE /api/v1/recorders/{id}", superuser, h.handleRecorderDelete)
-	h.handle("GET /api/v1/types", anyUser, h.handleVideoTypeList)
-	h.handle("GET /api/v1/users", superuser, h.handleUserList)
-	h.handle("GET /api/v1/treatments", staff, h.handleTreatmentList)
-	h.handle("GET /api/v1/treatments/{id}", staff, h.handleTreatmentGet)
-	h.handle("GET /api/v1/recording-files", staff, h.handleRecordingFileList)
-	h.handle("GET /api/v1/recording-files/{id}", staff, h.handleRecordingFileGet)
+	h.handle("GET /api/v1/recorders", httpjson.Staff, h.handleRecorderList)
+	h.handle("POST /api/v1/recorders", httpjson.Superuser, h.handleRecorderCreate)
+	h.handle("GET /api/v1/recorders/{id}", httpjson.Staff, h.handleRecorderGet)
+	h.handle("PATCH /api/v1/recorders/{id}", httpjson.Superuser, h.handleRecorderUpdate)
+	h.handle("DELETE /api/v1/recorders/{id}", httpjson.Superuser, h.handleRecorderDelete)
+	h.handle("GET /api/v1/types", httpjson.AnyUser, h.handleVideoTypeList)
+	h.handle("GET /api/v1/users", httpjson.Superuser, h.handleUserList)
+	h.handle("GET /api/v1/treatments", httpjson.Staff, h.handleTreatmentList)
+	h.handle("GET /api/v1/treatments/{id}", httpjson.Staff, h.handleTreatmentGet)
+	h.handle("GET /api/v1/recording-files", httpjson.Staff, h.handleRecordingFileList)
+	h.handle("GET /api/v1/recording-files/{id}", httpjson.Staff, h.handleRecordingFileGet)
 	return h
 }
 
@@ -75,11 +76,11 @@ func New(deps Deps) *Handler {
 type handlerFunc func(w http.ResponseWriter, r *http.Request, u *lectern.User) error
 
 // handle registers fn behind authentication and the access check.
-func (h *Handler) handle(pattern string, need access, fn handlerFunc) {
+func (h *Handler) handle(pattern string, need httpjson.Access, fn handlerFunc) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		u, err := h.authenticate(r)
+		u, err := httpjson.Authenticate(r, h.deps.Tokens)
 		if err == nil {
-			err = allow(u, need)
+			err = httpjson.Allow(u, need)
 		}
 		if err == nil {
 			err = fn(w, r, u)
@@ -103,8 +104,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch probe.status {
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", probe.header.Get("Allow"))
-		h.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed,
-			detail: fmt.Sprintf("Method %q not allowed.", r.Method)})
+		h.writeError(w, r, &httpjson.Error{Status: http.StatusMethodNotAllowed,
+			Detail: fmt.Sprintf("Method %q not allowed.", r.Method)})
 	case http.StatusNotFound:
 		h.writeError(w, r, lectern.Errorf(lectern.ENOTFOUND, "Not found."))
 	default: // a redirect to the cleaned path
@@ -130,20 +131,6 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, lectern.Errorf(lectern.ENOTFOUND, "Not found.")
 	}
 	return id, nil
-}
-
-// writeJSON encodes v first, then writes it with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil { // only for a programming error: v is always plain data
-		status = http.StatusInternalServerError
-		b = []byte(`{"detail":"Internal error."}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
 }
 
 // decodeJSON reads one JSON object from the body (at most MaxBodySize
@@ -174,8 +161,8 @@ func jsonError(err error) error {
 	)
 	switch {
 	case errors.As(err, &maxErr):
-		return &httpError{status: http.StatusRequestEntityTooLarge,
-			detail: fmt.Sprintf("The request body is larger than %d bytes.", maxErr.Limit)}
+		return &httpjson.Error{Status: http.StatusRequestEntityTooLarge,
+			Detail: fmt.Sprintf("The request body is larger than %d bytes.", maxErr.Limit)}
 	case errors.Is(err, io.EOF):
 		return invalid("The request body is empty: send a JSON object.", nil)
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"lectern"
+	"lectern/httpjson"
 )
 
 // pageBody is one page of a list, shaped like Django REST framework's
@@ -52,7 +53,7 @@ func (h *Handler) writePage(w http.ResponseWriter, r *http.Request, page lectern
 	if page.Number > 1 {
 		body.Previous = h.pageURL(r, page.Number-1)
 	}
-	writeJSON(w, http.StatusOK, body)
+	httpjson.Write(w, http.StatusOK, body)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"lectern"
+	"lectern/httpjson"
 	"lectern/password"
 )
 
@@ -130,7 +131,7 @@ func (h *Handler) handleRecorderGet(w http.ResponseWriter, r *http.Request, u *l
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newRecorderBody(rec, u))
+	httpjson.Write(w, http.StatusOK, newRecorderBody(rec, u))
 	return nil
 }
 
@@ -145,7 +146,7 @@ func (h *Handler) handleRecorderCreate(w http.ResponseWriter, r *http.Request, u
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("%sapi/v1/recorders/%d", h.deps.BaseURL, rec.ID))
-	writeJSON(w, http.StatusCreated, newRecorderBody(rec, u))
+	httpjson.Write(w, http.StatusCreated, newRecorderBody(rec, u))
 	return nil
 }
 
@@ -166,7 +167,7 @@ func (h *Handler) handleRecorderUpdate(w http.ResponseWriter, r *http.Request, u
 	if err := h.deps.Recorders.UpdateRecorder(r.Context(), rec); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newRecorderBody(rec, u))
+	httpjson.Write(w, http.StatusOK, newRecorderBody(rec, u))
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"lectern"
+	"lectern/httpjson"
 )
 
 // recordingFileBody is a recording file as the API shows it: the
@@ -70,6 +71,6 @@ func (h *Handler) handleRecordingFileGet(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, body)
+	httpjson.Write(w, http.StatusOK, body)
 	return nil
 }

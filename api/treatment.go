@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lectern"
+	"lectern/httpjson"
 )
 
 // treatmentBody is a treatment as the API shows it: the lectern.Treatment
@@ -98,6 +99,6 @@ func (h *Handler) handleTreatmentGet(w http.ResponseWriter, r *http.Request, _ *
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newTreatmentBody(t))
+	httpjson.Write(w, http.StatusOK, newTreatmentBody(t))
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lectern"
+	"lectern/httpjson"
 )
 
 // formOverhead is what a multipart body may hold beside the file: the
@@ -110,7 +111,7 @@ func (h *Handler) handleMultipart(w http.ResponseWriter, r *http.Request, u *lec
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("%s/api/v1/recording-files/%d", strings.TrimSuffix(h.cfg.BaseURL, "/"), rf.ID))
-	writeJSON(w, http.StatusCreated, newRecordingFileBody(rf, t))
+	httpjson.Write(w, http.StatusCreated, newRecordingFileBody(rf, t))
 	return nil
 }
 
@@ -161,7 +162,7 @@ func (g stallGuard) Read(p []byte) (int, error) {
 func bodyError(err error) error {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
-		return &httpError{status: http.StatusRequestEntityTooLarge, detail: "The request body is too large."}
+		return &httpjson.Error{Status: http.StatusRequestEntityTooLarge, Detail: "The request body is too large."}
 	}
 	if strings.Contains(err.Error(), "multipart") {
 		return &lectern.Error{Op: "upload", Code: lectern.EINVALID, Message: "Malformed multipart body.", Err: err}
@@ -170,8 +171,8 @@ func bodyError(err error) error {
 }
 
 func tooLarge(max int64) error {
-	return &httpError{status: http.StatusRequestEntityTooLarge,
-		detail: fmt.Sprintf("The file is larger than the limit of %d bytes (RECORDING_FILE_MAX_SIZE).", max)}
+	return &httpjson.Error{Status: http.StatusRequestEntityTooLarge,
+		Detail: fmt.Sprintf("The file is larger than the limit of %d bytes (RECORDING_FILE_MAX_SIZE).", max)}
 }
 
 func fileError(msg string) error {

@@ -20,6 +20,7 @@ import (
 	xslog "golang.org/x/exp/slog"
 
 	"lectern"
+	"lectern/httpjson"
 )
 
 // Metadata keys of a tus upload. Clients send "filename" and "recorder";
@@ -224,7 +225,7 @@ func (s *tusServer) finishLocked(ctx context.Context, id string) (*done, error) 
 	lctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if err := lock.Lock(lctx, func() {}); err != nil {
-		return nil, &httpError{status: http.StatusLocked, detail: "The upload is busy: try again."}
+		return nil, &httpjson.Error{Status: http.StatusLocked, Detail: "The upload is busy: try again."}
 	}
 	defer lock.Unlock()
 	if d, err := s.readDone(id); err == nil { // finished while we waited

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"lectern"
+	"lectern/httpjson"
 )
 
 // Config holds the settings of the upload paths.
@@ -121,7 +122,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.tus.serve(w, r, u)
 	case r.URL.Path == multipartPath:
 		w.Header().Set("Allow", http.MethodPost)
-		h.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed, detail: fmt.Sprintf("Method %q not allowed.", r.Method)})
+		h.writeError(w, r, &httpjson.Error{Status: http.StatusMethodNotAllowed, Detail: fmt.Sprintf("Method %q not allowed.", r.Method)})
 	default:
 		h.writeError(w, r, lectern.Errorf(lectern.ENOTFOUND, "Not found."))
 	}
@@ -137,24 +138,16 @@ func userFrom(ctx context.Context) *lectern.User {
 }
 
 // authenticate returns the staff user owning the request's API token, sent
-// as "Authorization: Token <t>" or "Bearer <t>" like the API's (package api
-// is another edge, so its parser is copied here): EUNAUTHORIZED without a
-// usable token, EFORBIDDEN for a user who is neither staff nor superuser.
+// as "Authorization: Token <t>" or "Bearer <t>" like the API's (see
+// httpjson.Authenticate): EUNAUTHORIZED without a usable token, EFORBIDDEN
+// for a user who is neither staff nor superuser.
 func (h *Handler) authenticate(r *http.Request) (*lectern.User, error) {
-	scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	if !strings.EqualFold(scheme, "Token") && !strings.EqualFold(scheme, "Bearer") {
-		return nil, lectern.Errorf(lectern.EUNAUTHORIZED, "Authentication credentials were not provided.")
-	}
-	token = strings.TrimSpace(token)
-	if token == "" || strings.ContainsAny(token, " \t") {
-		return nil, lectern.Errorf(lectern.EUNAUTHORIZED, "Invalid token header: send \"Authorization: Token <token>\".")
-	}
-	u, err := h.deps.Tokens.FindUserByToken(r.Context(), token)
+	u, err := httpjson.Authenticate(r, h.deps.Tokens)
 	if err != nil {
 		return nil, err
 	}
-	if !u.IsStaff && !u.IsSuperuser {
-		return nil, lectern.Errorf(lectern.EFORBIDDEN, "You do not have permission to perform this action.")
+	if err := httpjson.Allow(u, httpjson.Staff); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
