@@ -1,0 +1,129 @@
+// Package ffmpeg runs the ffmpeg and ffprobe programs: it probes a media
+// file (duration, picture size, which streams it has) and takes a
+// thumbnail from it. Every run is an exec.CommandContext bounded by a
+// timeout; a failure reports the end of the program's stderr, which is
+// where ffmpeg says what went wrong.
+//
+// ffmpeg and ffprobe are Lectern's one system dependency (Debian package
+// ffmpeg). Limits: a probe reads at most the first few megabytes of a file
+// (ffprobe's own default) and a run is killed after Runner.Timeout.
+package ffmpeg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultTimeout bounds one run of ffmpeg or ffprobe when Runner.Timeout
+// is zero.
+const DefaultTimeout = 2 * time.Minute
+
+// stderrTail is how much of a program's stderr an error keeps.
+const stderrTail = 2048
+
+// Runner runs ffmpeg and ffprobe. The zero value runs "ffmpeg" and
+// "ffprobe" from PATH.
+type Runner struct {
+	FFmpeg  string // path of ffmpeg; "ffmpeg" when empty
+	FFprobe string // path of ffprobe; "ffprobe" when empty
+	Logger  *slog.Logger
+	// Timeout bounds each run; DefaultTimeout when zero.
+	Timeout time.Duration
+}
+
+// Errors a caller may test with errors.Is.
+var (
+	// ErrNotMedia: ffprobe could not read the file as audio or video.
+	ErrNotMedia = errors.New("not a media file")
+	// ErrNoVideo: the file has no picture to take a thumbnail from (audio
+	// only, or only a cover image).
+	ErrNoVideo = errors.New("no video stream")
+)
+
+func (r *Runner) ffmpeg() string {
+	if r == nil || r.FFmpeg == "" {
+		return "ffmpeg"
+	}
+	return r.FFmpeg
+}
+
+func (r *Runner) ffprobe() string {
+	if r == nil || r.FFprobe == "" {
+		return "ffprobe"
+	}
+	return r.FFprobe
+}
+
+func (r *Runner) timeout() time.Duration {
+	if r == nil || r.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return r.Timeout
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r == nil || r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+// run executes name with args under the runner's timeout and returns its
+// stdout. A failure wraps the exit error with the tail of stderr.
+func (r *Runner) run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	var stdout bytes.Buffer
+	stderr := &tailBuffer{max: stderrTail}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	err := cmd.Run()
+	r.logger().Debug("ffmpeg run", "program", name, "args", args, "duration", time.Since(start).Round(time.Millisecond), "err", err)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			err = fmt.Errorf("%w after %s", ctx.Err(), r.timeout())
+		}
+		if tail := stderr.tail(); tail != "" {
+			return stdout.Bytes(), fmt.Errorf("%s: %w: %s", name, err, tail)
+		}
+		return stdout.Bytes(), fmt.Errorf("%s: %w", name, err)
+	}
+	return stdout.Bytes(), nil
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if len(b.buf) > b.max {
+		b.buf = append(b.buf[:0], b.buf[len(b.buf)-b.max:]...)
+	}
+	return len(p), nil
+}
+
+// tail is the kept text on one line, trimmed.
+func (b *tailBuffer) tail() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Join(strings.Fields(string(b.buf)), " ")
+}
+
+// fileInput names path for ffmpeg as a plain file, so that a name such as
+// "concat:a|b" or "http://…" is never read as another protocol.
+func fileInput(path string) string { return "file:" + path }

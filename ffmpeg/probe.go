@@ -1,0 +1,100 @@
+package ffmpeg
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+)
+
+// Info is what a probe tells of a media file.
+type Info struct {
+	Duration float64 // seconds; 0 when unknown
+	Width    int     // of the first video stream, as displayed (rotation applied)
+	Height   int
+	HasVideo bool // a moving picture; a cover image does not count
+	HasAudio bool
+}
+
+// probeOutput is the part of ffprobe's JSON Lectern reads.
+type probeOutput struct {
+	Streams []struct {
+		CodecType   string            `json:"codec_type"`
+		Width       int               `json:"width"`
+		Height      int               `json:"height"`
+		Duration    string            `json:"duration"`
+		Tags        map[string]string `json:"tags"`
+		Disposition struct {
+			AttachedPic int `json:"attached_pic"`
+		} `json:"disposition"`
+		SideDataList []struct {
+			Rotation float64 `json:"rotation"`
+		} `json:"side_data_list"`
+	} `json:"streams"`
+	Format struct {
+		Duration string `json:"duration"`
+	} `json:"format"`
+}
+
+// Probe runs ffprobe on path. A file ffprobe cannot read as media, or in
+// which it finds neither audio nor video, is ErrNotMedia.
+func (r *Runner) Probe(ctx context.Context, path string) (Info, error) {
+	out, err := r.run(ctx, r.ffprobe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", fileInput(path))
+	if err != nil {
+		return Info{}, fmt.Errorf("probe %s: %w: %w", filepath.Base(path), ErrNotMedia, err)
+	}
+	var p probeOutput
+	if err := json.Unmarshal(out, &p); err != nil {
+		return Info{}, fmt.Errorf("probe %s: read ffprobe output: %w", filepath.Base(path), err)
+	}
+	var info Info
+	info.Duration = seconds(p.Format.Duration)
+	for _, s := range p.Streams {
+		switch s.CodecType {
+		case "audio":
+			info.HasAudio = true
+		case "video":
+			if s.Disposition.AttachedPic != 0 || info.HasVideo {
+				continue
+			}
+			info.HasVideo = true
+			info.Width, info.Height = s.Width, s.Height
+			if quarterTurn(s.Tags["rotate"], s.SideDataList) {
+				info.Width, info.Height = info.Height, info.Width
+			}
+			if info.Duration == 0 {
+				info.Duration = seconds(s.Duration)
+			}
+		}
+	}
+	if !info.HasVideo && !info.HasAudio {
+		return Info{}, fmt.Errorf("probe %s: %w: no audio or video stream", filepath.Base(path), ErrNotMedia)
+	}
+	return info, nil
+}
+
+// seconds reads one of ffprobe's durations ("12.345000", "N/A").
+func seconds(s string) float64 {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
+// quarterTurn reports whether a phone's rotation (the old "rotate" tag or
+// the display matrix) turns the picture by 90 or 270 degrees.
+func quarterTurn(tag string, side []struct {
+	Rotation float64 `json:"rotation"`
+}) bool {
+	deg, _ := strconv.ParseFloat(tag, 64)
+	for _, d := range side {
+		if d.Rotation != 0 {
+			deg = d.Rotation
+		}
+	}
+	turn := int(math.Round(math.Abs(deg))) % 180
+	return turn == 90
+}
