@@ -119,9 +119,10 @@ func TestLocaleKeysExist(t *testing.T) {
 			}
 		}
 	}
-	// Keys nobody uses are dead weight.
+	// Keys nobody uses are dead weight. The mail.* keys are package
+	// mail's, which checks them itself.
 	for _, k := range locale.Keys(locale.Default) {
-		if !slices.Contains(used, k) {
+		if !slices.Contains(used, k) && !strings.HasPrefix(k, "mail.") {
 			t.Errorf("key %q of en.json is never used", k)
 		}
 	}
