@@ -1,0 +1,178 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+
+	"lectern"
+	"lectern/locale"
+)
+
+//go:embed templates/*.txt templates/*.html
+var templateFS embed.FS
+
+// Template names: templates/<name>.txt and templates/<name>.html.
+const (
+	templateNewRecording = "new_recording"
+	templateAdminReport  = "admin_report"
+)
+
+// RendererConfig is what the emails need from the configuration.
+type RendererConfig struct {
+	SiteTitle string // SITE_TITLE, in subjects and bodies
+	BaseURL   string // BASE_URL, the root of every link
+	UseCAS    bool   // USE_CAS: links go through the CAS login
+	From      string // DEFAULT_FROM_EMAIL
+	Language  string // LANGUAGE_CODE; an unknown one renders English
+}
+
+// Renderer renders Lectern's emails in one language. It implements
+// lectern.MailRenderer and is safe for concurrent use.
+type Renderer struct {
+	cfg  RendererConfig
+	p    *locale.Printer
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+var _ lectern.MailRenderer = (*Renderer)(nil)
+
+// NewRenderer parses the embedded templates for cfg.Language. The
+// templates are part of the binary, so a parse error is a bug: it panics
+// (a test parses them).
+func NewRenderer(cfg RendererConfig) *Renderer {
+	p := locale.NewPrinter(cfg.Language)
+	funcs := map[string]any{"t": p.T}
+	text := texttemplate.Must(texttemplate.New("mail").Funcs(funcs).ParseFS(templateFS, "templates/*.txt"))
+	html := htmltemplate.Must(htmltemplate.New("mail").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+	return &Renderer{cfg: cfg, p: p, text: text, html: html}
+}
+
+// LinkFor returns the link to the add form for a deposit, as the manager's
+// email carries it and as Pod's recorders expect it:
+//
+//	BASE_URL/mediacourses_add/?mediapath=…&course_title=…&recorder=<id>
+//
+// with each parameter query-encoded (spaces as "+"), in that order. With
+// useCAS it goes through the CAS login first:
+//
+//	BASE_URL/sso-cas/login/?next=<the link, query-encoded>
+//
+// mediapath is the deposit's file, absolute (as Pod's own links send it)
+// or relative to the recorder's directory; the add form accepts both.
+// baseURL may end with a slash or not.
+func LinkFor(baseURL string, useCAS bool, mediapath, courseTitle string, recorderID int64) string {
+	base := strings.TrimRight(baseURL, "/")
+	link := base + "/mediacourses_add/?mediapath=" + url.QueryEscape(mediapath) +
+		"&course_title=" + url.QueryEscape(courseTitle) + "&recorder=" + strconv.FormatInt(recorderID, 10)
+	if useCAS {
+		return base + "/sso-cas/login/?next=" + url.QueryEscape(link)
+	}
+	return link
+}
+
+// AdminTreatmentURL is the admin page of treatment id.
+func AdminTreatmentURL(baseURL string, id int64) string {
+	return strings.TrimRight(baseURL, "/") + "/admin/treatments/" + strconv.FormatInt(id, 10) + "/"
+}
+
+// newRecordingData is what templates/new_recording.* show.
+type newRecordingData struct {
+	Lang, Subject string
+	Site          string
+	Recorder      string
+	Title         string // the course title the recorder sent; may be empty
+	File          string // the file's name
+	Link          string
+}
+
+// NewRecording implements lectern.MailRenderer: the manager's email with
+// the link to the add form.
+func (r *Renderer) NewRecording(m lectern.NewRecordingMail) (*lectern.Message, error) {
+	if m.Recorder == nil || m.Treatment == nil {
+		return nil, fmt.Errorf("render %s: no recorder or no treatment", templateNewRecording)
+	}
+	site := oneLine(r.cfg.SiteTitle)
+	d := newRecordingData{
+		Lang:     r.p.Lang(),
+		Subject:  r.p.T("mail.new_recording.subject", site),
+		Site:     site,
+		Recorder: oneLine(m.Recorder.Name),
+		Title:    oneLine(m.CourseTitle),
+		File:     oneLine(filepath.Base(m.Treatment.File)),
+		Link:     LinkFor(r.cfg.BaseURL, r.cfg.UseCAS, m.Treatment.File, m.CourseTitle, m.Recorder.ID),
+	}
+	return r.message(lectern.MessageNewRecording, templateNewRecording, d.Subject, d, m.Treatment, m.To)
+}
+
+// adminReportData is what templates/admin_report.* show.
+type adminReportData struct {
+	Lang, Subject string
+	Site          string
+	Recorder      string // empty: no recorder
+	Directory     string // the file's directory, shown when no recorder
+	File          string // the file's path
+	Reason        string // translated
+	Link          string
+}
+
+// AdminReport implements lectern.MailRenderer: the admins' report of a
+// deposit that nobody receives.
+func (r *Renderer) AdminReport(m lectern.AdminReportMail) (*lectern.Message, error) {
+	if m.Treatment == nil {
+		return nil, fmt.Errorf("render %s: no treatment", templateAdminReport)
+	}
+	site := oneLine(r.cfg.SiteTitle)
+	d := adminReportData{
+		Lang:      r.p.Lang(),
+		Subject:   r.p.T("mail.admin_report.subject", site),
+		Site:      site,
+		Directory: oneLine(filepath.Dir(m.Treatment.File)),
+		File:      oneLine(m.Treatment.File),
+		Reason:    oneLine(r.p.Error(m.Treatment.Reason)),
+		Link:      AdminTreatmentURL(r.cfg.BaseURL, m.Treatment.ID),
+	}
+	if m.Recorder != nil {
+		d.Recorder = oneLine(m.Recorder.Name)
+	}
+	return r.message(lectern.MessageAdminReport, templateAdminReport, d.Subject, d, m.Treatment, m.To)
+}
+
+// message renders both parts of template name with data.
+func (r *Renderer) message(kind, name, subject string, data any, t *lectern.Treatment, to []string) (*lectern.Message, error) {
+	var text, html bytes.Buffer
+	if err := r.text.ExecuteTemplate(&text, name+".txt", data); err != nil {
+		return nil, fmt.Errorf("render %s text: %w", name, err)
+	}
+	if err := r.html.ExecuteTemplate(&html, name+".html", data); err != nil {
+		return nil, fmt.Errorf("render %s html: %w", name, err)
+	}
+	id := t.ID
+	return &lectern.Message{
+		Kind:        kind,
+		TreatmentID: &id,
+		From:        r.cfg.From,
+		To:          append([]string(nil), to...),
+		Subject:     subject,
+		Text:        text.String(),
+		HTML:        html.String(),
+	}, nil
+}
+
+// oneLine replaces control characters (a file name may hold a newline)
+// with spaces, so that a name cannot add lines to a message or a header.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
