@@ -75,5 +75,23 @@ func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/recording-files/", Title: p.T("admin.recording_file.list.title"),
 			Text: p.Plural("admin.index.recording_files", n)})
 	}
+	if s.deps.Messages != nil {
+		failed := lectern.MessageFailed
+		_, n, err := s.deps.Messages.FindMessages(ctx, lectern.MessageFilter{Page: onePage})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		_, nFailed, err := s.deps.Messages.FindMessages(ctx, lectern.MessageFilter{State: &failed, Page: onePage})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		text := p.Plural("admin.index.messages", n)
+		if nFailed > 0 {
+			text += " · " + p.Plural("admin.index.messages_failed", nFailed)
+		}
+		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/outbox/", Title: p.T("outbox.list.title"), Text: text})
+	}
 	s.render(w, r, http.StatusOK, "admin_index", data)
 }

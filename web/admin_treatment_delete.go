@@ -105,7 +105,8 @@ func (s *Server) deleteTreatment(ctx context.Context, t *lectern.Treatment) erro
 		return err
 	}
 	err := s.deps.Treatments.DeleteTreatment(ctx, t.ID)
-	if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+	if err == nil || lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		s.media.forget(t.ID)
 		return nil
 	}
 	return err

@@ -17,7 +17,7 @@ type layout struct {
 	Title     string // translated
 	SiteTitle string
 	Lang      string
-	Section   string // active navigation entry: home, recorders, admin, treatments, recording_files
+	Section   string // active navigation entry: home, recorders, claim, admin, treatments, recording_files, outbox
 	User      *lectern.User
 	CSRFToken string
 	Next      string // this page, where the language switch comes back to
@@ -27,6 +27,10 @@ type layout struct {
 	// the navigation.
 	Treatments     bool
 	RecordingFiles bool
+	// ClaimList and Outbox tell whether the claim list
+	// (ALLOW_MANUAL_RECORDING_CLAIMING) and the outbox pages exist.
+	ClaimList bool
+	Outbox    bool
 	// Wide pages (lists with many columns) use the whole width of large
 	// screens.
 	Wide bool
@@ -58,6 +62,8 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 
 		Treatments:     s.deps.Treatments != nil,
 		RecordingFiles: s.deps.RecordingFiles != nil,
+		ClaimList:      s.claimListOn(),
+		Outbox:         s.deps.Messages != nil,
 	}
 	// Without the printer the request never reached the session layer
 	// (the session store failed): there are no flashes to read.

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
 
 // routes registers every page. Access levels wrap the handlers: login
 // (any active user), staff, superuser.
@@ -59,6 +63,51 @@ func (s *Server) routes() {
 	}
 	if s.deps.RecordingFiles != nil {
 		m.Handle("GET /admin/recording-files/{$}", s.superuser(s.handleAdminRecordingFileList))
+	}
+
+	// Pod's recorder pages: the notify URL recorders call, the add form
+	// the manager's email links to, the claim list.
+	if s.deps.Notifier != nil {
+		for _, path := range notifyPaths {
+			pattern := path
+			if strings.HasSuffix(path, "/") {
+				pattern += "{$}" // that path only, not the folder below
+			}
+			m.HandleFunc(pattern, s.handleNotify)
+			s.ExemptCSRF(path)
+		}
+	}
+	if s.deps.Treatments != nil && s.deps.Recordings != nil {
+		for _, path := range []string{"/record/add_recording/{$}", "/mediacourses_add/{$}"} {
+			m.Handle("GET "+path, s.staff(s.handleRecordAdd))
+			m.Handle("POST "+path, s.staff(s.handleRecordAdd))
+		}
+		m.Handle("GET /record/delete_record/{id}/{$}", s.superuser(s.handleRecordDelete))
+		m.Handle("POST /record/delete_record/{id}/{$}", s.superuser(s.handleRecordDelete))
+		m.Handle("GET /record/thumbnail/{name}", s.staff(s.handleRecordThumbnail))
+		if s.claimListOn() {
+			m.Handle("GET /record/claim_record/{$}", s.staff(s.handleRecordClaimList))
+		}
+		if s.cfg.UseRecordPreview {
+			m.Handle("GET /"+s.cfg.PublicRecordDir+"/{path...}", s.staff(s.handleRecordPreview))
+		}
+	}
+	if s.cfg.UseCAS {
+		// The links Pod mailed go through the CAS login; until Lectern
+		// speaks CAS, the local login takes them, keeping next.
+		m.HandleFunc("GET /sso-cas/login/{$}", func(w http.ResponseWriter, r *http.Request) {
+			target := "/accounts/login/"
+			if next := safeNext(r.URL.Query().Get("next"), ""); next != "" {
+				target += "?next=" + url.QueryEscape(next)
+			}
+			http.Redirect(w, r, target, http.StatusFound)
+		})
+	}
+	if s.deps.Messages != nil {
+		m.Handle("GET /admin/outbox/{$}", s.superuser(s.handleAdminOutboxList))
+		m.Handle("GET /admin/outbox/{id}/{$}", s.superuser(s.handleAdminOutboxShow))
+		m.Handle("GET /admin/outbox/{id}/html/{$}", s.superuser(s.handleAdminOutboxHTML))
+		m.Handle("POST /admin/outbox/{id}/requeue/{$}", s.superuser(s.handleAdminOutboxRequeue))
 	}
 
 	m.HandleFunc("/", s.handleNotFound)

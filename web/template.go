@@ -42,6 +42,11 @@ var pageTemplates = []string{
 	"admin_treatment_show",
 	"admin_treatment_delete",
 	"admin_recording_file_list",
+	"admin_outbox_list",
+	"admin_outbox_show",
+	"record_add",
+	"record_claim_list",
+	"record_delete",
 }
 
 // engine holds one template set per page: the layout, the partials and the

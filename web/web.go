@@ -18,9 +18,11 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +31,7 @@ import (
 	"github.com/justinas/nosurf"
 
 	"lectern"
+	"lectern/ffmpeg"
 )
 
 // Config holds the plain settings the pages need.
@@ -51,6 +54,30 @@ type Config struct {
 	CSRFExemptPaths []string
 	// SessionLifetime bounds a login; two weeks when zero.
 	SessionLifetime time.Duration
+
+	// AllowManualRecordingClaiming (ALLOW_MANUAL_RECORDING_CLAIMING)
+	// opens the claim list to staff.
+	AllowManualRecordingClaiming bool
+	// AllowRecorderManagerChoiceVidOwner
+	// (ALLOW_RECORDER_MANAGER_CHOICE_VID_OWNER) lets a recorder's manager
+	// choose the owner of what they publish in the add form.
+	AllowRecorderManagerChoiceVidOwner bool
+	// UseRecordPreview (USE_RECORD_PREVIEW) adds a preview player to the
+	// claim list; the sources are served under PublicRecordDir.
+	UseRecordPreview bool
+	// PublicRecordDir (PUBLIC_RECORD_DIR) is the URL path the previews are
+	// served under: /<PublicRecordDir>/<directory>/<file>; "records" when
+	// empty.
+	PublicRecordDir string
+	// UseCAS (USE_CAS): the links Pod mails go through
+	// /sso-cas/login/?next=…, which the pages then answer.
+	UseCAS bool
+	// DataDir (DATA_DIR) holds the thumbnail cache, DataDir/thumbnails;
+	// empty: no thumbnails.
+	DataDir string
+	// VideoAllowedExtensions (VIDEO_ALLOWED_EXTENSIONS) are the source
+	// files the add form accepts (zip always is).
+	VideoAllowedExtensions []string
 }
 
 // Deps are the services the pages use.
@@ -63,8 +90,27 @@ type Deps struct {
 	// nil its pages answer 404 and no link leads to them.
 	Treatments     lectern.TreatmentService
 	RecordingFiles lectern.RecordingFileService
-	Sessions       scs.Store
-	Logger         *slog.Logger
+	// Notifier answers Pod's notify URLs; nil: they answer 404.
+	Notifier *lectern.Notifier
+	// Recordings backs the add form, the claim list and the dashboard's
+	// recordings; nil: those pages answer 404.
+	Recordings lectern.RecordingService
+	// Messages backs the outbox pages; nil: they answer 404.
+	Messages lectern.MessageService
+	// MailQueue, when not nil, is told of a message sent again from the
+	// outbox page (delivery resumes at start anyway).
+	MailQueue lectern.MailQueue
+	// Thumbnails probes deposits and takes their thumbnails for the claim
+	// list (an *ffmpeg.Runner); nil: placeholders, no durations.
+	Thumbnails Thumbnailer
+	Sessions   scs.Store
+	Logger     *slog.Logger
+}
+
+// Thumbnailer is what the claim list asks of ffmpeg.
+type Thumbnailer interface {
+	Probe(ctx context.Context, path string) (ffmpeg.Info, error)
+	Thumbnail(ctx context.Context, src, dst string, at float64, width int) error
 }
 
 // DefaultFTPPort is the embedded FTP server's port unless configured.
@@ -80,6 +126,7 @@ type Server struct {
 	mux       *http.ServeMux
 	csrf      *nosurf.CSRFHandler
 	handler   http.Handler
+	media     *mediaCache
 
 	exemptMu sync.RWMutex
 	exempt   map[string]bool
@@ -107,6 +154,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.SessionLifetime == 0 {
 		cfg.SessionLifetime = 14 * 24 * time.Hour
 	}
+	cfg.PublicRecordDir = publicRecordDir(cfg.PublicRecordDir)
 	if len(cfg.RecordingTypes) == 0 {
 		for _, t := range lectern.RecordingTypes {
 			cfg.RecordingTypes = append(cfg.RecordingTypes, []string{t, ""})
@@ -120,7 +168,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, logger: logger, templates: tpl, mux: http.NewServeMux(), exempt: map[string]bool{}}
+	s := &Server{cfg: cfg, deps: deps, logger: logger, templates: tpl, mux: http.NewServeMux(), exempt: map[string]bool{},
+		media: newMediaCache(cfg.DataDir, deps.Thumbnails, logger)}
 	for _, p := range cfg.CSRFExemptPaths {
 		s.exempt[p] = true
 	}
@@ -216,4 +265,19 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// DefaultPublicRecordDir is Pod's PUBLIC_RECORD_DIR.
+const DefaultPublicRecordDir = "records"
+
+var publicDirRE = regexp.MustCompile(`^[A-Za-z0-9_~-][A-Za-z0-9._~-]*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$`)
+
+// publicRecordDir cleans PUBLIC_RECORD_DIR into a URL path without its
+// slashes; anything that is not plain path segments gives the default.
+func publicRecordDir(dir string) string {
+	dir = strings.Trim(dir, "/")
+	if !publicDirRE.MatchString(dir) {
+		return DefaultPublicRecordDir
+	}
+	return dir
 }

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"context"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"lectern"
+)
+
+// Who may do what with a deposit, in one place for the add form, the
+// claim list, the previews and the thumbnails:
+//
+//   - a superuser: anything;
+//   - the recorder's manager and its additional users: publish (or delete)
+//     its deposits;
+//   - any staff member, while ALLOW_MANUAL_RECORDING_CLAIMING is on:
+//     publish for themselves a deposit waiting in the claim list.
+
+// isMember reports whether u manages rec or is one of its additional
+// users.
+func isMember(u *lectern.User, rec *lectern.Recorder) bool {
+	if u == nil || rec == nil {
+		return false
+	}
+	return (rec.UserID != nil && *rec.UserID == u.ID) || containsID(rec.AdditionalUsers, u.ID)
+}
+
+// isManager reports whether u manages rec.
+func isManager(u *lectern.User, rec *lectern.Recorder) bool {
+	return u != nil && rec != nil && rec.UserID != nil && *rec.UserID == u.ID
+}
+
+// claimable reports whether t waits in the claim list as a deposit of
+// recorder rec (nil: of any recorder).
+func (s *Server) claimable(t *lectern.Treatment, rec *lectern.Recorder) bool {
+	if !s.cfg.AllowManualRecordingClaiming || t == nil || !t.RequireManualClaim || t.RecorderID == nil {
+		return false
+	}
+	return rec == nil || *t.RecorderID == rec.ID
+}
+
+// mayPublish reports whether u may publish deposit t (nil: not known yet)
+// of recorder rec.
+func (s *Server) mayPublish(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment) bool {
+	if !isStaff(u) {
+		return false
+	}
+	return u.IsSuperuser || isMember(u, rec) || s.claimable(t, rec)
+}
+
+// mayDelete reports whether u may delete the deposits of rec from the add
+// form: its members and the superusers, not those who only claim.
+func mayDelete(u *lectern.User, rec *lectern.Recorder) bool {
+	return u != nil && (u.IsSuperuser || (isStaff(u) && isMember(u, rec)))
+}
+
+// mayChooseOwner reports whether u chooses whom a recording of rec goes
+// to: a superuser, or the manager when
+// ALLOW_RECORDER_MANAGER_CHOICE_VID_OWNER is on (Pod's rule).
+func (s *Server) mayChooseOwner(u *lectern.User, rec *lectern.Recorder) bool {
+	return u != nil && (u.IsSuperuser || (s.cfg.AllowRecorderManagerChoiceVidOwner && isManager(u, rec)))
+}
+
+// pending reports whether t's file still waits to be published.
+func pending(t *lectern.Treatment) bool {
+	switch t.State {
+	case lectern.TreatmentPublished, lectern.TreatmentIgnored, lectern.TreatmentMissing:
+		return false
+	}
+	return true
+}
+
+// maySee reports whether u may look at pending deposit t (its preview and
+// thumbnail): a superuser, a member of its recorder, or a claimer of a
+// claimable deposit.
+func (s *Server) maySee(ctx context.Context, u *lectern.User, t *lectern.Treatment) (bool, error) {
+	if !isStaff(u) || !pending(t) {
+		return false, nil
+	}
+	if u.IsSuperuser || s.claimable(t, nil) {
+		return true, nil
+	}
+	if t.RecorderID == nil {
+		return false, nil
+	}
+	rec, err := s.deps.Recorders.FindRecorderByID(ctx, *t.RecorderID)
+	if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return isMember(u, rec), nil
+}
+
+// previewURL is where the pages serve t's file:
+// /<PUBLIC_RECORD_DIR>/<directory>/<file>, each segment escaped; "" when
+// the file is not under DEFAULT_RECORDER_PATH.
+func (s *Server) previewURL(t *lectern.Treatment) string {
+	rel, err := filepath.Rel(filepath.Clean(s.recorderRoot()), t.File)
+	if err != nil || !filepath.IsLocal(rel) {
+		return ""
+	}
+	parts := strings.Split(filepath.ToSlash(rel), "/")
+	if len(parts) < 2 {
+		return "" // directly in the root: no recorder directory
+	}
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return "/" + s.cfg.PublicRecordDir + "/" + strings.Join(parts, "/")
+}
+
+// addURL is the add form for t, as Pod's claim links and emails write it.
+func addURL(t *lectern.Treatment, courseTitle string) string {
+	q := url.Values{"mediapath": {t.File}}
+	if courseTitle != "" {
+		q.Set("course_title", courseTitle)
+	}
+	if t.RecorderID != nil {
+		q.Set("recorder", id64(*t.RecorderID))
+	}
+	return "/record/add_recording/?" + q.Encode()
+}

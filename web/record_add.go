@@ -1,0 +1,333 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"lectern"
+	"lectern/locale"
+)
+
+// recordAddForm is what the add form holds.
+type recordAddForm struct {
+	Title      string
+	SourceFile string
+	RecorderID int64
+	OwnerID    int64
+	Delete     bool
+}
+
+type recordAddPage struct {
+	layout
+	formErrors
+	Form     recordAddForm
+	Action   string // this URL, query included: Pod's form posts to it
+	Recorder *lectern.Recorder
+	Claim    bool   // staff claiming a deposit of a recorder they are not in
+	FileName string // the source file's name, "" when unknown
+	Deposit  *treatmentRow
+	Preview  string // URL of the source, "" for none
+	// Pod's field rules.
+	ShowOwner    bool // the owner select
+	ShowRecorder bool // recorder and source selects (superusers)
+	ShowDelete   bool
+	Owners       []option
+	Recorders    []option
+	Sources      []optionGroup
+	Cancel       string
+}
+
+// optionGroup is an <optgroup> of a select.
+type optionGroup struct {
+	Label   string
+	Options []option
+}
+
+// addFormFields are the fields the add form shows errors next to.
+var addFormFields = []string{"title", "source_file", "recorder", "user", "delete"}
+
+// handleRecordAdd is Pod's add form (/record/add_recording/ and the
+// seed's /mediacourses_add/), reached from the manager's email, from the
+// claim list, or by a superuser: ?mediapath=…&course_title=…&recorder=<id>.
+// Saving publishes the deposit: it creates the recording for the chosen
+// owner (or the visitor) and goes to the dashboard; "Delete the record"
+// deletes the file and its treatment instead. Hidden fields are checked
+// again on POST: the visitor must be allowed to publish that file for
+// that recorder.
+func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := s.printer(r)
+	u := currentUser(r)
+	q := r.URL.Query()
+
+	// Pod's checks and messages, on the query, for GET and POST alike.
+	recorderParam := q.Get("recorder")
+	if recorderParam == "" {
+		s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.no_recorder"))
+		return
+	}
+	rec, err := s.findRecorder(ctx, recorderParam)
+	if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.unknown_recorder"))
+		return
+	} else if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	mediapath := q.Get("mediapath")
+	if mediapath == "" && !u.IsSuperuser {
+		s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.no_mediapath"))
+		return
+	}
+
+	form := recordAddForm{RecorderID: rec.ID, OwnerID: u.ID, SourceFile: mediapath,
+		Title: strings.TrimSpace(q.Get("course_title"))}
+	fields := map[string]string{}
+	if r.Method == http.MethodPost {
+		form.Title = r.PostFormValue("title")
+		form.SourceFile = r.PostFormValue("source_file")
+		form.Delete = r.PostFormValue("delete") != ""
+		if u.IsSuperuser && r.PostFormValue("recorder") != "" {
+			chosen, err := s.findRecorder(ctx, r.PostFormValue("recorder"))
+			switch {
+			case err == nil:
+				rec = chosen
+			case lectern.ErrorCode(err) == lectern.ENOTFOUND:
+				fields["recorder"] = p.Error("Select a valid recorder.")
+			default:
+				s.serverError(w, r, err)
+				return
+			}
+			form.RecorderID = rec.ID
+		}
+		if v := r.PostFormValue("user"); v != "" && s.mayChooseOwner(u, rec) {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id <= 0 {
+				fields["user"] = p.Error("Select a valid user.")
+			}
+			form.OwnerID = id
+		}
+	}
+
+	var t *lectern.Treatment
+	if form.SourceFile != "" {
+		var refusal string
+		t, refusal, err = s.resolveSource(ctx, p, rec, form.SourceFile)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if refusal != "" {
+			fields["source_file"] = refusal
+		}
+		if t != nil {
+			form.SourceFile = t.File
+		}
+	} else if r.Method == http.MethodPost {
+		fields["source_file"] = p.Error("Please specify a source file.")
+	}
+	if !s.mayPublish(u, rec, t) {
+		s.logger.Warn("add form refused", "user_id", u.ID, "recorder_id", rec.ID, "source_file", form.SourceFile, "method", r.Method)
+		s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.forbidden"))
+		return
+	}
+	if form.Title == "" && r.Method == http.MethodGet && t != nil {
+		form.Title = lectern.DefaultTitle("", t.File)
+	}
+
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		status = http.StatusBadRequest
+		if len(fields) == 0 {
+			if form.Delete {
+				if !mayDelete(u, rec) {
+					s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.forbidden"))
+					return
+				}
+				err = s.discardDeposit(ctx, t)
+				if err == nil {
+					s.logger.Info("deposit deleted from the add form", "treatment_id", t.ID, "file", t.File, "user_id", u.ID)
+					s.flash(r, "success", "record.add.deleted")
+					http.Redirect(w, r, "/", http.StatusSeeOther)
+					return
+				}
+			} else {
+				err = s.publish(ctx, u, rec, t, form)
+				if err == nil {
+					s.flash(r, "success", "record.add.saved")
+					http.Redirect(w, r, "/", http.StatusSeeOther)
+					return
+				}
+			}
+			switch {
+			case lectern.ErrorCode(err) == lectern.ECONFLICT:
+				status = http.StatusConflict
+				fields["source_file"] = conflictMessage(p, t)
+			case len(lectern.ErrorFields(err)) > 0:
+				for k, v := range lectern.ErrorFields(err) {
+					fields[k] = p.Error(v)
+				}
+			default:
+				s.serviceError(w, r, err)
+				return
+			}
+		}
+	}
+	data, err := s.recordAddPage(r, p, u, rec, t, form, fields)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, status, "record_add", data)
+}
+
+// publish creates the recording of deposit t for the chosen owner, or u.
+func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, form recordAddForm) error {
+	owner := u.ID
+	if s.mayChooseOwner(u, rec) && form.OwnerID > 0 {
+		o, err := s.deps.Users.FindUserByID(ctx, form.OwnerID)
+		if lectern.ErrorCode(err) == lectern.ENOTFOUND || (err == nil && !o.IsActive) {
+			return &lectern.Error{Op: "publish", Code: lectern.EINVALID, Message: "Select a valid user.",
+				Fields: map[string]string{"user": "Select a valid user."}}
+		} else if err != nil {
+			return err
+		}
+		owner = o.ID
+	}
+	recording := &lectern.Recording{RecorderID: rec.ID, UserID: owner, TreatmentID: &t.ID, Title: form.Title,
+		Type: rec.RecordingType, SourceFile: t.File}
+	if err := s.deps.Recordings.CreateRecording(ctx, recording); err != nil {
+		return err
+	}
+	s.logger.Info("deposit published", "treatment_id", t.ID, "recording_id", recording.ID, "recorder_id", rec.ID,
+		"user_id", owner, "by_user_id", u.ID, "claimed", !isMember(u, rec) && !u.IsSuperuser)
+	return nil
+}
+
+// findRecorder finds the recorder of an id given as text; ENOTFOUND for
+// anything that is not one.
+func (s *Server) findRecorder(ctx context.Context, id string) (*lectern.Recorder, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+	if err != nil || n <= 0 {
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "Recorder not found.")
+	}
+	return s.deps.Recorders.FindRecorderByID(ctx, n)
+}
+
+// recordAddPage fills the form's page: the selects Pod's rules show to u.
+func (s *Server) recordAddPage(r *http.Request, p *locale.Printer, u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment,
+	form recordAddForm, fields map[string]string) (recordAddPage, error) {
+	ctx := r.Context()
+	claim := t != nil && !u.IsSuperuser && !isMember(u, rec) && s.claimable(t, rec)
+	title := "record.add.title"
+	if claim {
+		title = "record.claim.form.title"
+	}
+	data := recordAddPage{
+		layout:       s.page(r, title, "claim"),
+		formErrors:   newFormErrors(p, fields, addFormFields),
+		Form:         form,
+		Action:       r.URL.RequestURI(),
+		Recorder:     rec,
+		Claim:        claim,
+		ShowOwner:    s.mayChooseOwner(u, rec),
+		ShowRecorder: u.IsSuperuser,
+		ShowDelete:   mayDelete(u, rec),
+		Cancel:       "/",
+	}
+	if !claim {
+		data.Section = "home"
+	} else {
+		data.Cancel = "/record/claim_record/"
+	}
+	if form.SourceFile != "" {
+		data.FileName = filepath.Base(form.SourceFile)
+	}
+	if t != nil {
+		rows, err := s.treatmentRows(ctx, p, s.recorderNames([]*lectern.Recorder{rec}), []*lectern.Treatment{t})
+		if err != nil {
+			return data, err
+		}
+		data.Deposit = &rows[0]
+		if s.cfg.UseRecordPreview && pending(t) {
+			data.Preview = s.previewURL(t)
+		}
+	}
+	if data.ShowOwner {
+		users, err := s.allUsers(ctx)
+		if err != nil {
+			return data, err
+		}
+		for _, o := range users {
+			if o.IsActive {
+				data.Owners = append(data.Owners, option{id64(o.ID), userLabel(o), o.ID == form.OwnerID})
+			}
+		}
+	}
+	if data.ShowRecorder {
+		recorders, err := s.allRecorders(ctx)
+		if err != nil {
+			return data, err
+		}
+		for _, o := range recorders {
+			data.Recorders = append(data.Recorders, option{id64(o.ID), o.Name, o.ID == rec.ID})
+		}
+		if data.Sources, err = s.pendingSources(ctx, p, recorders, form.SourceFile); err != nil {
+			return data, err
+		}
+	}
+	return data, nil
+}
+
+// pendingStates are the states of deposits a superuser may still publish.
+var pendingStates = []string{lectern.TreatmentToNotify, lectern.TreatmentNotified, lectern.TreatmentToPublish,
+	lectern.TreatmentToClaim, lectern.TreatmentToReport, lectern.TreatmentReported}
+
+// pendingSources lists the files of every pending deposit by recorder, for
+// a superuser's source select; selected stays listed even when it is not
+// one of them, so the form shows what was posted.
+func (s *Server) pendingSources(ctx context.Context, p *locale.Printer, recorders []*lectern.Recorder, selected string) ([]optionGroup, error) {
+	known := map[int64]bool{}
+	for _, rec := range recorders {
+		known[rec.ID] = true
+	}
+	byRecorder := map[int64][]option{}
+	found := false
+	for _, st := range pendingStates {
+		list, err := collect(func(pg lectern.Page) ([]*lectern.Treatment, int, error) {
+			return s.deps.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{State: &st, Page: pg})
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range list {
+			var id int64 // 0: no recorder, or one deleted since
+			if t.RecorderID != nil && known[*t.RecorderID] {
+				id = *t.RecorderID
+			}
+			rel, err := filepath.Rel(s.recorderRoot(), t.File)
+			if err != nil || !filepath.IsLocal(rel) {
+				rel = t.File
+			}
+			byRecorder[id] = append(byRecorder[id], option{t.File, rel, t.File == selected})
+			found = found || t.File == selected
+		}
+	}
+	var groups []optionGroup
+	if selected != "" && !found {
+		groups = append(groups, optionGroup{Label: p.T("record.add.source.current"),
+			Options: []option{{selected, filepath.Base(selected), true}}})
+	}
+	for _, rec := range recorders {
+		if opts := byRecorder[rec.ID]; len(opts) > 0 {
+			groups = append(groups, optionGroup{Label: rec.Name, Options: opts})
+		}
+	}
+	if opts := byRecorder[0]; len(opts) > 0 {
+		groups = append(groups, optionGroup{Label: p.T("record.add.source.no_recorder"), Options: opts})
+	}
+	return groups, nil
+}

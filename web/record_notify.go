@@ -1,0 +1,32 @@
+package web
+
+import (
+	"net/http"
+)
+
+// maxNotifyBody bounds the form body of a POSTed notify.
+const maxNotifyBody = 64 << 10
+
+// notifyPaths are Pod 4's notify URL (its cron command calls it) and the
+// seed's; both also answer without their final slash, which a recorder's
+// script may leave out.
+var notifyPaths = []string{"/record/recorder_notify/", "/mediacourses_notify/", "/record/recorder_notify", "/mediacourses_notify"}
+
+// handleNotify answers Pod's notify URL: any method, no login, no CSRF
+// token; recordingPlace, mediapath, key and course_title come from the
+// query string, or the form body of a POST. The answer is
+// lectern.Notifier's text, byte for byte, with status 200 even for a
+// "nok: …" (Pod's behaviour, which recorders' scripts compare).
+func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxNotifyBody)
+	_ = r.ParseForm() // a bad body leaves the query: the answer says what is missing
+	answer := s.deps.Notifier.Notify(r.Context(), r.Form.Get("recordingPlace"), r.Form.Get("mediapath"),
+		r.Form.Get("key"), r.Form.Get("course_title"))
+	s.logger.Info("notify", "remote_addr", r.RemoteAddr, "method", r.Method,
+		"recording_place", r.Form.Get("recordingPlace"), "mediapath", r.Form.Get("mediapath"), "answer", answer)
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(answer))
+}

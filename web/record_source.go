@@ -1,0 +1,114 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"lectern"
+	"lectern/locale"
+)
+
+// resolveSource finds the pending deposit that file names for recorder
+// rec. file is absolute, or relative to the recorder's directory (the
+// seed's email links) or to DEFAULT_RECORDER_PATH (Pod 4's). It must
+// resolve, symbolic links included, to a regular file inside the
+// recorder's directory, or be a deposit the intake gave this recorder
+// (DEFAULT_RECORDER_ID), with a treatment that is not published. A
+// refusal is a translated message for the source_file field; err is for
+// failures of the store.
+func (s *Server) resolveSource(ctx context.Context, p *locale.Printer, rec *lectern.Recorder, file string) (t *lectern.Treatment, refusal string, err error) {
+	root := filepath.Clean(s.recorderRoot())
+	if file == "" {
+		return nil, p.Error("Please specify a source file."), nil
+	}
+	var candidates []string
+	if filepath.IsAbs(file) {
+		candidates = []string{filepath.Clean(file)}
+	} else {
+		candidates = []string{filepath.Join(root, rec.Directory, file), filepath.Join(root, file)}
+	}
+	abs, dir := "", ""
+	var resolveErr error
+	for _, c := range candidates {
+		// Names outside the root are refused before the disk is asked,
+		// so that the form tells nothing of other files.
+		if rel, err := filepath.Rel(root, c); err != nil || !filepath.IsLocal(rel) {
+			resolveErr = lectern.Errorf(lectern.EINVALID, "outside")
+			continue
+		}
+		abs, dir, _, resolveErr = lectern.ResolveDeposit(root, c)
+		if lectern.ErrorCode(resolveErr) != lectern.ENOTFOUND {
+			break
+		}
+	}
+	switch lectern.ErrorCode(resolveErr) {
+	case "":
+	case lectern.ENOTFOUND:
+		return nil, p.T("record.source.error.missing"), nil
+	case lectern.EINVALID:
+		return nil, p.T("record.source.error.outside"), nil
+	default:
+		return nil, "", resolveErr
+	}
+	list, _, err := s.deps.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{File: &abs, Page: onePage})
+	if err != nil {
+		return nil, "", fmt.Errorf("find treatment of %s: %w", abs, err)
+	}
+	if len(list) == 0 {
+		if dir != rec.Directory {
+			return nil, p.T("record.source.error.outside"), nil
+		}
+		return nil, p.T("record.source.error.no_deposit"), nil
+	}
+	t = list[0]
+	if dir != rec.Directory && (t.RecorderID == nil || *t.RecorderID != rec.ID) {
+		return nil, p.T("record.source.error.outside"), nil
+	}
+	switch t.State {
+	case lectern.TreatmentPublished:
+		return t, conflictMessage(p, t), nil
+	case lectern.TreatmentIgnored, lectern.TreatmentMissing:
+		return t, p.T("record.source.error.gone"), nil
+	}
+	return t, "", nil
+}
+
+// conflictMessage says that t was published by someone else meanwhile.
+func conflictMessage(p *locale.Printer, t *lectern.Treatment) string {
+	if t.RequireManualClaim {
+		return p.T("record.claim.error.taken")
+	}
+	return p.T("record.add.error.published")
+}
+
+// discardDeposit deletes a pending deposit, its file and its treatment,
+// so that nobody publishes it meanwhile: the treatment first leaves its
+// state (a publication of it then fails with a conflict), then the file
+// goes (only inside DEFAULT_RECORDER_PATH, never through a link out of
+// it), then the row. A file that cannot be removed is kept, and so is the
+// treatment, back in its state. ECONFLICT when t was published (or
+// deleted) meanwhile.
+func (s *Server) discardDeposit(ctx context.Context, t *lectern.Treatment) error {
+	if !pending(t) {
+		return lectern.Errorf(lectern.ECONFLICT, "This recording has already been published, or can no longer be.")
+	}
+	moved, err := s.deps.Treatments.TransitionTreatment(ctx, t.ID, t.State, lectern.TreatmentMissing, nil)
+	if err != nil {
+		return err
+	}
+	if !moved {
+		return lectern.Errorf(lectern.ECONFLICT, "This recording has already been published, or can no longer be.")
+	}
+	if err := removeDepositFile(s.recorderRoot(), t.File); err != nil {
+		if _, rerr := s.deps.Treatments.TransitionTreatment(ctx, t.ID, lectern.TreatmentMissing, t.State, nil); rerr != nil {
+			s.logger.Error("restore treatment state", "treatment_id", t.ID, "err", rerr)
+		}
+		return err
+	}
+	if err := s.deps.Treatments.DeleteTreatment(ctx, t.ID); err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		return err
+	}
+	s.media.forget(t.ID)
+	return nil
+}
