@@ -1,0 +1,156 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river/rivertype"
+
+	"lectern"
+	"lectern/jobs"
+	"lectern/mail"
+	"lectern/mail/smtptest"
+	"lectern/sqlite"
+)
+
+// fastRetry retries after 100ms, to see retries within a test.
+type fastRetry struct{}
+
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(100 * time.Millisecond)
+}
+
+// testBundle is one test's database, outbox and SMTP address.
+type testBundle struct {
+	db       *sqlite.DB
+	messages *sqlite.MessageService
+	smtpURL  string
+}
+
+func setup(tb testing.TB, smtpURL string) *testBundle {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "lectern.db"), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return &testBundle{db: db, messages: sqlite.NewMessageService(db), smtpURL: smtpURL}
+}
+
+func logger(tb testing.TB) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test", tb.Name())
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// newClient makes a job client on the bundle's database that sends to
+// its SMTP URL, and stops it when the test ends.
+func (b *testBundle) newClient(tb testing.TB, change func(*jobs.Config)) *jobs.Client {
+	tb.Helper()
+	sender, err := mail.NewSMTPSender(mail.SMTPConfig{URL: b.smtpURL, Timeout: 5 * time.Second}, logger(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := jobs.Config{Path: b.db.Path(), Workers: 2, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
+		StopTimeout: 5 * time.Second}
+	if change != nil {
+		change(&cfg)
+	}
+	c, err := jobs.New(context.Background(), cfg, jobs.Deps{Messages: b.messages, Sender: sender, Logger: logger(tb)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Stop() })
+	return c
+}
+
+func start(tb testing.TB, c *jobs.Client) {
+	tb.Helper()
+	if err := c.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// queue stores a message in the outbox the way the Router does: with the
+// treatment's transition.
+func (b *testBundle) queue(tb testing.TB, n int) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	treatments := sqlite.NewTreatmentService(b.db)
+	t := &lectern.Treatment{File: fmt.Sprintf("/data/unknown/%d.mp4", n), State: lectern.TreatmentToReport,
+		Type: lectern.RecordingTypeVideo, DetectedBy: lectern.SourceWatch}
+	if _, err := treatments.CreateTreatment(ctx, t); err != nil {
+		tb.Fatal(err)
+	}
+	m := &lectern.Message{Kind: lectern.MessageAdminReport, From: "lectern@univ.example", To: []string{"admin@univ.example"},
+		Subject: fmt.Sprintf("report %d", n), Text: fmt.Sprintf("text %d\n", n), HTML: fmt.Sprintf("<p>html %d</p>\n", n)}
+	if ok, err := treatments.TransitionTreatment(ctx, t.ID, lectern.TreatmentToReport, lectern.TreatmentReported, m); err != nil || !ok {
+		tb.Fatalf("transition: %v, %v", ok, err)
+	}
+	return m.ID
+}
+
+func (b *testBundle) message(tb testing.TB, id int64) *lectern.Message {
+	tb.Helper()
+	m, err := b.messages.FindMessageByID(context.Background(), id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// waitFor polls cond until it holds, and fails the test after timeout.
+func waitFor(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("after %s: %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (b *testBundle) waitState(tb testing.TB, id int64, state string) *lectern.Message {
+	tb.Helper()
+	var m *lectern.Message
+	waitFor(tb, 10*time.Second, fmt.Sprintf("message %d is not %s", id, state), func() bool {
+		m = b.message(tb, id)
+		return m.State == state
+	})
+	return m
+}
+
+// subjects counts the received messages by subject.
+func subjects(srv *smtptest.Server) map[string]int {
+	n := map[string]int{}
+	for _, m := range srv.Messages() {
+		n[m.Subject()]++
+	}
+	return n
+}
+
+func (b *testBundle) jobStates(tb testing.TB) map[string]int {
+	tb.Helper()
+	rows, err := b.db.SQL().Query("SELECT state, count(*) FROM river_job GROUP BY state")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	n := map[string]int{}
+	for rows.Next() {
+		var s string
+		var c int
+		if err := rows.Scan(&s, &c); err != nil {
+			tb.Fatal(err)
+		}
+		n[s] = c
+	}
+	return n
+}

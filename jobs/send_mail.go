@@ -1,0 +1,141 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"lectern"
+	"lectern/mail"
+)
+
+// MailMaxAttempts is how many times a message is tried by default: with
+// RetryPolicy, the attempts span about eight hours.
+const MailMaxAttempts = 10
+
+// SendMailArgs is the job that delivers one message of the outbox.
+type SendMailArgs struct {
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind implements river.JobArgs.
+func (SendMailArgs) Kind() string { return "send_mail" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: the mail queue, and
+// one job per message while it is pending, waiting for a retry or running
+// (a finished job does not count, so a message queued again by an admin
+// gets a new one).
+func (SendMailArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue: QueueMail,
+		UniqueOpts: river.UniqueOpts{
+			ByArgs: true,
+			ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+				rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled},
+		},
+	}
+}
+
+// EnqueueMessage implements lectern.MailQueue: it starts the delivery of
+// message id, unless a job for it is already waiting or running.
+func (c *Client) EnqueueMessage(ctx context.Context, id int64) error {
+	res, err := c.river.Insert(ctx, SendMailArgs{MessageID: id}, nil)
+	if err != nil {
+		return fmt.Errorf("enqueue message %d: %w", id, err)
+	}
+	if res.UniqueSkippedAsDuplicate {
+		c.logger.Debug("message already enqueued", "message_id", id, "job_id", res.Job.ID)
+	}
+	return nil
+}
+
+// ResumeQueued enqueues every message still queued in the outbox (those
+// with a job waiting keep it) and returns how many it looked at. Call it
+// at start.
+func (c *Client) ResumeQueued(ctx context.Context) (int, error) {
+	ids, err := c.messages.QueuedMessageIDs(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("resume queued mail: %w", err)
+	}
+	for _, id := range ids {
+		if err := c.EnqueueMessage(ctx, id); err != nil {
+			return 0, fmt.Errorf("resume queued mail: %w", err)
+		}
+	}
+	if len(ids) > 0 {
+		c.logger.Info("queued mail resumed", "messages", len(ids))
+	}
+	return len(ids), nil
+}
+
+// sendMailWorker works SendMailArgs jobs.
+type sendMailWorker struct {
+	river.WorkerDefaults[SendMailArgs]
+	messages lectern.MessageService
+	sender   mail.Sender
+	logger   *slog.Logger
+}
+
+// Timeout leaves the sender its own timeout, and a margin.
+func (w *sendMailWorker) Timeout(*river.Job[SendMailArgs]) time.Duration {
+	return mail.DefaultTimeout + 30*time.Second
+}
+
+// recordTimeout bounds the outbox writes that follow a delivery; they run
+// even when the job's context ends, so that a sent message is never left
+// queued because of a shutdown.
+const recordTimeout = 15 * time.Second
+
+func (w *sendMailWorker) Work(ctx context.Context, job *river.Job[SendMailArgs]) error {
+	id := job.Args.MessageID
+	log := w.logger.With("message_id", id, "job_id", job.ID, "attempt", job.Attempt)
+	m, err := w.messages.FindMessageByID(ctx, id)
+	if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		log.Info("mail not sent: the message was deleted")
+		return river.JobCancel(fmt.Errorf("message %d was deleted", id))
+	} else if err != nil {
+		return fmt.Errorf("load message %d: %w", id, err)
+	}
+	if m.State != lectern.MessageQueued {
+		log.Debug("mail not sent: no longer queued", "state", m.State)
+		return nil
+	}
+
+	sendErr := w.sender.Send(ctx, m)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if sendErr == nil {
+		if err := w.messages.MarkMessageSent(rctx, id, time.Now().UTC()); err != nil {
+			// Not retried: the message went out. It stays queued, and
+			// ResumeQueued sends it again at the next start.
+			log.Error("mail sent but not recorded as sent", "err", err)
+		}
+		return nil
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Shutdown: try again at the next start, without spending an
+		// attempt.
+		log.Info("mail delivery interrupted by shutdown", "err", sendErr)
+		return river.JobSnooze(0)
+	}
+	permanent := mail.IsPermanent(sendErr)
+	last := permanent || job.Attempt >= job.MaxAttempts
+	if err := w.messages.MarkMessageAttempt(rctx, id, sendErr.Error(), last); err != nil {
+		log.Error("record mail attempt", "err", err)
+	}
+	switch {
+	case permanent:
+		log.Error("mail not sendable: marked failed", "err", sendErr)
+		return river.JobCancel(sendErr)
+	case last:
+		log.Error("mail failed on its last attempt: marked failed", "err", sendErr, "attempts", job.Attempt)
+	default:
+		log.Warn("mail attempt failed; will retry", "err", sendErr)
+	}
+	return sendErr
+}
