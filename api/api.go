@@ -42,6 +42,8 @@ type Deps struct {
 
 	Treatments     lectern.TreatmentService     // GET /api/v1/treatments
 	RecordingFiles lectern.RecordingFileService // GET /api/v1/recording-files
+	Recordings     lectern.RecordingService     // GET /api/v1/recordings; nil: no such routes
+	Messages       lectern.MessageService       // GET /api/v1/outbox; nil: no such routes
 }
 
 // Handler serves every /api/v1/ route (full paths, not stripped).
@@ -68,6 +70,14 @@ func New(deps Deps) *Handler {
 	h.handle("GET /api/v1/treatments/{id}", httpjson.Staff, h.handleTreatmentGet)
 	h.handle("GET /api/v1/recording-files", httpjson.Staff, h.handleRecordingFileList)
 	h.handle("GET /api/v1/recording-files/{id}", httpjson.Staff, h.handleRecordingFileGet)
+	if deps.Recordings != nil {
+		h.handle("GET /api/v1/recordings", httpjson.Staff, h.handleRecordingList)
+		h.handle("GET /api/v1/recordings/{id}", httpjson.Staff, h.handleRecordingGet)
+	}
+	if deps.Messages != nil {
+		h.handle("GET /api/v1/outbox", httpjson.Superuser, h.handleOutboxList)
+		h.handle("GET /api/v1/outbox/{id}", httpjson.Superuser, h.handleOutboxGet)
+	}
 	return h
 }
 

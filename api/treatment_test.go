@@ -38,6 +38,7 @@ func setupDeposits(t *testing.T) *depositBundle {
 	mux.Handle("/api/", api.New(api.Deps{
 		Users: b.users, Groups: sqlite.NewGroupService(b.db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
 		Treatments: b.treatments, RecordingFiles: b.recordingFiles,
+		Recordings: sqlite.NewRecordingService(b.db), Messages: sqlite.NewMessageService(b.db),
 		BaseURL: b.srv.URL + "/",
 		Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
 	}))
