@@ -27,9 +27,11 @@
 //
 // NewSender reads SMTP_URL: smtp://[user:password@]host[:port] (port 587,
 // STARTTLS when the server offers it), or smtps://... (port 465, implicit
-// TLS). With a user, PLAIN or LOGIN authentication is picked from what the
+// TLS). A server that offers STARTTLS, or an smtps one, must present a
+// certificate the system trusts (SMTPConfig.TLSConfig may name others).
+// With a user, PLAIN or LOGIN authentication is picked from what the
 // server offers; credentials are only sent over TLS or to a loopback
-// server. Each message goes out as multipart/alternative (text, then HTML)
+// server. Each delivery is bounded by a timeout and by its context. Each message goes out as multipart/alternative (text, then HTML)
 // with From, To, Date, a Message-ID stable across retries, and
 // Auto-Submitted: auto-generated. LogSender only logs messages, for
 // development.
