@@ -303,3 +303,19 @@ func TestShutdownInterruptsDelivery(t *testing.T) {
 		t.Errorf("attempts = %d, want 1", m.Attempts)
 	}
 }
+
+// Cancelling Start's context stops the client; Stop afterwards is quiet.
+func TestStopAfterStartContextEnds(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t, smtptest.Config{})
+	b := setup(t, srv.URL())
+	c := b.newClient(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := c.Stop(); err != nil {
+		t.Errorf("Stop after the start context ended: %v", err)
+	}
+}
