@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 
 	"lectern"
 	"lectern/password"
@@ -79,4 +81,21 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "success", "logout.done")
 	http.Redirect(w, r, "/accounts/login/", http.StatusSeeOther)
+}
+
+// handleCASLogin answers Pod's CAS login URL, which the links Pod mails
+// go through when USE_CAS is on (/sso-cas/login/?next=<link>): until
+// Lectern speaks CAS, the local login takes the visitor, and then goes to
+// next. A next on this site's BASE_URL is taken as its path; any other
+// site is dropped.
+func (s *Server) handleCASLogin(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.Query().Get("next")
+	if base := strings.TrimSuffix(s.cfg.BaseURL, "/"); base != "" && strings.HasPrefix(next, base+"/") {
+		next = strings.TrimPrefix(next, base)
+	}
+	target := "/accounts/login/"
+	if next = safeNext(next, ""); next != "" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	http.Redirect(w, r, target, http.StatusFound)
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"lectern"
 )
 
 func TestCSRF(t *testing.T) {
@@ -59,20 +61,28 @@ func TestCSRF(t *testing.T) {
 
 func TestCSRFExempt(t *testing.T) {
 	t.Parallel()
-	b := setup(t, func(c *Config) { c.CSRFExemptPaths = []string{"/mediacourses_notify/"} })
-	notify := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) })
-	b.server.Handle("/record/recorder_notify/", notify)
-	b.server.Handle("/mediacourses_notify/", notify)
-	b.server.ExemptCSRF("/record/recorder_notify/")
+	b := setup(t, func(c *Config) { c.CSRFExemptPaths = []string{"/hook/"} })
+	hook := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("hooked")) })
+	b.server.Handle("/hook/", hook)
+	b.server.Handle("/hook2/", hook)
+	b.server.ExemptCSRF("/hook2/")
 	c := b.client()
-	for _, path := range []string{"/record/recorder_notify/", "/mediacourses_notify/"} {
+	for _, path := range []string{"/hook/", "/hook2/"} {
+		res := c.postRaw(path, url.Values{"x": {"1"}})
+		want(t, res, http.StatusOK)
+		if res.body != "hooked" {
+			t.Errorf("POST %s = %q", path, res.body)
+		}
+	}
+	// Pod's notify URLs take POSTs without a token.
+	for _, path := range notifyPaths {
 		res := c.postRaw(path, url.Values{"recordingPlace": {"1_2_3_4"}})
 		want(t, res, http.StatusOK)
-		if res.body != "ok" {
+		if res.body != lectern.NotifyMissing {
 			t.Errorf("POST %s = %q", path, res.body)
 		}
 	}
 	// Other paths still need a token.
-	b.server.Handle("/record/other/", notify)
+	b.server.Handle("/record/other/", hook)
 	want(t, c.postRaw("/record/other/", nil), http.StatusForbidden)
 }

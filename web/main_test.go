@@ -13,12 +13,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/alexedwards/scs/sqlite3store"
 	"golang.org/x/crypto/bcrypt"
 
 	"lectern"
+	"lectern/ffmpeg"
 	"lectern/password"
 	"lectern/sqlite"
 )
@@ -41,6 +44,66 @@ type testBundle struct {
 	recorders  *lectern.RecorderDirectories
 	treatments lectern.TreatmentService
 	files      lectern.RecordingFileService
+	recordings lectern.RecordingService
+	messages   lectern.MessageService
+	intake     *lectern.Intake
+	notifier   *lectern.Notifier
+	queue      *testQueue
+	media      *countingThumbnailer
+	dataDir    string
+}
+
+// podExtensions is Pod's VIDEO_ALLOWED_EXTENSIONS.
+var podExtensions = []string{"3gp", "avi", "divx", "flv", "m2p", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "mts", "wmv",
+	"mp3", "ogg", "wav", "wma", "webm", "ts"}
+
+// testMail renders fixed messages; the real renderer is package mail's.
+type testMail struct{}
+
+func (testMail) NewRecording(m lectern.NewRecordingMail) (*lectern.Message, error) {
+	return &lectern.Message{Kind: lectern.MessageNewRecording, From: "lectern@univ.example", To: m.To,
+		Subject: "[Lectern Test] New recording added", Text: "A new recording: " + filepath.Base(m.Treatment.File),
+		HTML: "<p>A new recording: <b>" + html.EscapeString(filepath.Base(m.Treatment.File)) + "</b></p>"}, nil
+}
+
+func (testMail) AdminReport(m lectern.AdminReportMail) (*lectern.Message, error) {
+	return &lectern.Message{Kind: lectern.MessageAdminReport, To: m.To, Subject: "report " + filepath.Base(m.Treatment.File),
+		Text: "nobody gets it"}, nil
+}
+
+// testQueue records the messages it is told of.
+type testQueue struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+func (q *testQueue) EnqueueMessage(_ context.Context, id int64) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.ids = append(q.ids, id)
+	return nil
+}
+
+func (q *testQueue) enqueued() []int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]int64(nil), q.ids...)
+}
+
+// countingThumbnailer is the real ffmpeg runner, counting its runs.
+type countingThumbnailer struct {
+	ffmpeg.Runner
+	probes, thumbnails atomic.Int32
+}
+
+func (c *countingThumbnailer) Probe(ctx context.Context, path string) (ffmpeg.Info, error) {
+	c.probes.Add(1)
+	return c.Runner.Probe(ctx, path)
+}
+
+func (c *countingThumbnailer) Thumbnail(ctx context.Context, src, dst string, at float64, width int) error {
+	c.thumbnails.Add(1)
+	return c.Runner.Thumbnail(ctx, src, dst, at, width)
 }
 
 // setup starts a server; change, when given, edits its Config.
@@ -61,22 +124,40 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 		recorders:  &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(dir, "recorders")},
 		treatments: sqlite.NewTreatmentService(db),
 		files:      sqlite.NewRecordingFileService(db),
+		recordings: sqlite.NewRecordingService(db),
+		messages:   sqlite.NewMessageService(db),
+		queue:      &testQueue{},
+		media:      &countingThumbnailer{},
+		dataDir:    filepath.Join(dir, "data"),
+	}
+	if err := os.MkdirAll(b.root, 0o750); err != nil {
+		tb.Fatal(err)
 	}
 	cfg := Config{
-		SiteTitle:           "Lectern Test",
-		BaseURL:             "http://lectern.example/",
-		LanguageCode:        "en",
-		RecordingTypes:      [][]string{{"video", "Video"}, {"audiovideocast", "Audiovideocast"}},
-		DefaultRecorderPath: b.root,
+		SiteTitle:              "Lectern Test",
+		BaseURL:                "http://lectern.example/",
+		LanguageCode:           "en",
+		RecordingTypes:         [][]string{{"video", "Video"}, {"audiovideocast", "Audiovideocast"}},
+		DefaultRecorderPath:    b.root,
+		DataDir:                b.dataDir,
+		VideoAllowedExtensions: podExtensions,
 	}
 	for _, f := range change {
 		f(&cfg)
 	}
+	logger := slog.New(slog.NewTextHandler(tb.Output(), nil))
+	b.intake = &lectern.Intake{Root: b.root, Extensions: podExtensions, AllowClaiming: cfg.AllowManualRecordingClaiming,
+		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqlite.NewSightingService(db), Logger: logger}
+	router := &lectern.Router{Recorders: b.recorders, Users: b.users, Treatments: b.treatments, Recordings: b.recordings,
+		Mail: testMail{}, Queue: b.queue, Logger: logger}
+	b.notifier = &lectern.Notifier{Root: b.root, Recorders: b.recorders, Treatments: b.treatments, Intake: b.intake,
+		Router: router, Logger: logger}
 	b.server, err = New(cfg, Deps{
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders,
 		Treatments: b.treatments, RecordingFiles: b.files,
+		Notifier: b.notifier, Recordings: b.recordings, Messages: b.messages, MailQueue: b.queue, Thumbnails: b.media,
 		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
-		Logger:   slog.New(slog.NewTextHandler(tb.Output(), nil)),
+		Logger:   logger,
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -95,13 +94,7 @@ func (s *Server) routes() {
 	if s.cfg.UseCAS {
 		// The links Pod mailed go through the CAS login; until Lectern
 		// speaks CAS, the local login takes them, keeping next.
-		m.HandleFunc("GET /sso-cas/login/{$}", func(w http.ResponseWriter, r *http.Request) {
-			target := "/accounts/login/"
-			if next := safeNext(r.URL.Query().Get("next"), ""); next != "" {
-				target += "?next=" + url.QueryEscape(next)
-			}
-			http.Redirect(w, r, target, http.StatusFound)
-		})
+		m.HandleFunc("GET /sso-cas/login/{$}", s.handleCASLogin)
 	}
 	if s.deps.Messages != nil {
 		m.Handle("GET /admin/outbox/{$}", s.superuser(s.handleAdminOutboxList))
