@@ -211,3 +211,31 @@ func TestNotify(t *testing.T) {
 		t.Errorf("%d treatments, want 2", n)
 	}
 }
+
+func TestRoutePending(t *testing.T) {
+	t.Parallel()
+	b := newRouting(t)
+	ctx := context.Background()
+	b.in.RoutedFunc = nil // as if the process died before routing
+	mgr := b.manager.ID
+	b.recorder("managed", "managed", func(r *lectern.Recorder) { r.UserID = &mgr })
+	b.recorder("auto", "auto", func(r *lectern.Recorder) { r.UserID = &mgr; r.PublicationAuto = true })
+	for _, rel := range []string{"managed/a.mp4", "auto/b.mp4", "nobody/c.mp4"} {
+		if _, _, err := b.in.Complete(ctx, lectern.Deposit{Path: b.file(t, rel, 10), Source: lectern.SourceRescan}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := b.router.RoutePending(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("RoutePending = %d, %v", n, err)
+	}
+	if n, _ := b.router.RoutePending(ctx); n != 0 {
+		t.Fatalf("second RoutePending routed %d", n)
+	}
+	if len(b.outbox(t)) != 2 {
+		t.Fatalf("%d messages, want 2", len(b.outbox(t)))
+	}
+	if _, n, _ := b.recs.FindRecordings(ctx, lectern.RecordingFilter{}); n != 1 {
+		t.Fatalf("%d recordings, want 1", n)
+	}
+}

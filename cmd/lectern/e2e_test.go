@@ -69,7 +69,7 @@ func TestServeWatchesDeposits(t *testing.T) {
 	}
 	got := waitTreatments(t, s, token, "", 1)
 	tr := got[0]
-	if filepath.Base(tr.File) != "lecture.mp4" || tr.FileSize != 4096 || tr.State != lectern.TreatmentToNotify ||
+	if filepath.Base(tr.File) != "lecture.mp4" || tr.FileSize != 4096 || tr.State != lectern.TreatmentNotified || !tr.EmailSent ||
 		tr.DetectedBy != lectern.SourceWatch || tr.RecorderID == nil {
 		t.Fatalf("treatment %+v", tr)
 	}
@@ -107,7 +107,7 @@ func TestServeHTTPUpload(t *testing.T) {
 		t.Fatalf("POST /api/v1/recording-files = %d", resp.StatusCode)
 	}
 	tr := waitTreatments(t, s, token, "", 1)[0]
-	if tr.DetectedBy != lectern.SourceHTTP || tr.FileSize != 10000 || tr.State != lectern.TreatmentToReport {
+	if tr.DetectedBy != lectern.SourceHTTP || tr.FileSize != 10000 || tr.State != lectern.TreatmentReported {
 		t.Fatalf("treatment %+v", tr)
 	}
 	if _, err := os.Stat(filepath.Join(c.dataDir, "recorders", "amphi-b", "cours.mp4")); err != nil {
@@ -142,7 +142,7 @@ func TestServeFTPDeposit(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := waitTreatments(t, s, token, "", 1)[0]
-	if tr.DetectedBy != lectern.SourceFTP || tr.FileSize != 1<<20 || tr.State != lectern.TreatmentToPublish ||
+	if tr.DetectedBy != lectern.SourceFTP || tr.FileSize != 1<<20 || tr.State != lectern.TreatmentPublished ||
 		filepath.Base(tr.File) != "lecture.MP4" {
 		t.Fatalf("treatment %+v", tr)
 	}

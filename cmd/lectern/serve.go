@@ -38,6 +38,8 @@ type services struct {
 	treatments     lectern.TreatmentService
 	sightings      lectern.SightingService
 	recordingFiles lectern.RecordingFileService
+	recordings     lectern.RecordingService
+	messages       lectern.MessageService
 }
 
 func newServices(db *sqlite.DB, cfg *Config) *services {
@@ -52,6 +54,8 @@ func newServices(db *sqlite.DB, cfg *Config) *services {
 		treatments:     sqlite.NewTreatmentService(db),
 		sightings:      sqlite.NewSightingService(db),
 		recordingFiles: sqlite.NewRecordingFileService(db),
+		recordings:     sqlite.NewRecordingService(db),
+		messages:       sqlite.NewMessageService(db),
 	}
 }
 
@@ -90,6 +94,11 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 
 	in := a.intake(svc)
+	_, stopRouting, err := a.startRouting(ctx, svc, in)
+	if err != nil {
+		return err
+	}
+	defer stopRouting()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{
 			Root:         cfg.DefaultRecorderPath,
@@ -140,7 +149,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 	restAPI := api.New(api.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
-		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
+		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles, Recordings: svc.recordings, Messages: svc.messages,
 		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
 	})
 

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"lectern"
+	"lectern/jobs"
+	"lectern/mail"
+)
+
+// routing is what moves deposits on to people: the router, the notify
+// endpoint's rules, and mail delivery.
+type routing struct {
+	router   *lectern.Router
+	notifier *lectern.Notifier
+	queue    *jobs.Client // nil without SMTP_URL: mail stays in the outbox
+}
+
+// startRouting wires the router into in (every new treatment is routed at
+// once, with no HTTP request to ourselves), starts mail delivery when
+// SMTP_URL is set, and routes what a previous run left half-way. The
+// returned stop func ends delivery.
+func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intake) (*routing, func(), error) {
+	cfg, logger := a.cfg, a.logger
+	rt := &routing{}
+	rt.router = &lectern.Router{
+		Recorders: svc.recorders, Users: svc.users, Treatments: svc.treatments, Recordings: svc.recordings,
+		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, UseCAS: cfg.UseCAS,
+			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode}),
+		Logger: logger.With("edge", "routing"),
+	}
+	stop := func() {}
+	sender, err := mail.NewSender(cfg.SMTPURL, cfg.DefaultFromEmail, logger.With("edge", "mail"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
+	if sender != nil {
+		q, err := jobs.New(ctx, jobs.Config{Path: svc.db.Path(), Workers: 2},
+			jobs.Deps{Messages: svc.messages, Sender: sender, Logger: logger.With("edge", "jobs")})
+		if err != nil {
+			return nil, nil, fmt.Errorf("job queue: %w", err)
+		}
+		if err := q.Start(ctx); err != nil {
+			return nil, nil, fmt.Errorf("start job queue: %w", err)
+		}
+		stop = func() {
+			if err := q.Stop(); err != nil {
+				logger.Warn("stop job queue", "err", err)
+			}
+		}
+		if n, err := q.ResumeQueued(ctx); err != nil {
+			logger.Error("resume queued mail", "err", err)
+		} else if n > 0 {
+			logger.Info("resumed queued mail", "messages", n)
+		}
+		rt.queue, rt.router.Queue = q, q
+	} else {
+		logger.Info("no SMTP_URL: mail stays in the outbox (Administration → Outbox)")
+	}
+	in.RoutedFunc = func(ctx context.Context, t *lectern.Treatment) {
+		if _, err := rt.router.Route(ctx, t, ""); err != nil {
+			logger.Error("route deposit; it is routed again at next start", "treatment_id", t.ID, "err", err)
+		}
+	}
+	rt.notifier = &lectern.Notifier{Root: cfg.DefaultRecorderPath, Recorders: svc.recorders, Treatments: svc.treatments,
+		Intake: in, Router: rt.router, Logger: logger.With("edge", "notify")}
+	if n, err := rt.router.RoutePending(ctx); err != nil {
+		logger.Error("route pending deposits", "err", err)
+	} else if n > 0 {
+		logger.Info("routed pending deposits", "treatments", n)
+	}
+	return rt, stop, nil
+}
