@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -23,6 +25,7 @@ type messageRow struct {
 	State      string
 	StateClass string
 	Kind       string
+	Deposit    string // the file the message is about; "" when none
 	Created    when
 	Sent       when
 }
@@ -32,6 +35,38 @@ func messageStateLabel(p *locale.Printer, state string) string {
 		return p.T("outbox.state." + state)
 	}
 	return state
+}
+
+// messageRows translates messages, naming the deposit each is about.
+func (s *Server) messageRows(ctx context.Context, p *locale.Printer, list []*lectern.Message) ([]messageRow, error) {
+	files := s.depositNames()
+	rows := make([]messageRow, 0, len(list))
+	for _, m := range list {
+		row := newMessageRow(p, m)
+		if m.TreatmentID != nil {
+			name, err := files.name(ctx, *m.TreatmentID)
+			if err != nil {
+				return nil, err
+			}
+			row.Deposit = name
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// depositNames names treatments by their file's base name.
+func (s *Server) depositNames() *nameCache {
+	return &nameCache{names: map[int64]string{}, find: func(ctx context.Context, id int64) (string, error) {
+		if s.deps.Treatments == nil {
+			return "", nil
+		}
+		t, err := s.deps.Treatments.FindTreatmentByID(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		return filepath.Base(t.File), nil
+	}}
 }
 
 func newMessageRow(p *locale.Printer, m *lectern.Message) messageRow {
@@ -80,8 +115,9 @@ func (s *Server) handleAdminOutboxList(w http.ResponseWriter, r *http.Request) {
 		Pagination: newPagination(r, filter.Page, total),
 	}
 	data.Wide = true
-	for _, m := range list {
-		data.Rows = append(data.Rows, newMessageRow(p, m))
+	if data.Rows, err = s.messageRows(r.Context(), p, list); err != nil {
+		s.serverError(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "admin_outbox_list", data)
 }

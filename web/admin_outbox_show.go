@@ -19,9 +19,14 @@ func (s *Server) handleAdminOutboxShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	rows, err := s.messageRows(r.Context(), s.printer(r), []*lectern.Message{m})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "admin_outbox_show", adminOutboxShowPage{
 		layout:  s.page(r, "outbox.show.title", "outbox"),
-		Row:     newMessageRow(s.printer(r), m),
+		Row:     rows[0],
 		CanSend: m.State == lectern.MessageFailed,
 	})
 }

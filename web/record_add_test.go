@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"os"
@@ -195,7 +196,10 @@ func TestAddFormPublish(t *testing.T) {
 	c := b.client()
 	c.login("mgr")
 	path := addPath("lecture.mp4", "Course 1", b.rec.ID)
-	res := c.get(path)
+	// The dashboard lists the deposit, should the email be lost.
+	res := c.get("/")
+	wantBody(t, res, "Waiting for you", "1 deposit waiting for you", "lecture.mp4", html.EscapeString(addURL(b.t, "")))
+	res = c.get(path)
 	want(t, res, http.StatusOK)
 	wantBody(t, res, "Adding a new record", `value="Course 1"`, "Amphi A")
 
@@ -211,6 +215,9 @@ func TestAddFormPublish(t *testing.T) {
 	}
 	res = c.get("/")
 	wantBody(t, res, "Your publication is saved. Adding it to your videos will be in a few minutes.")
+	if strings.Contains(res.body, "Waiting for you") {
+		t.Error("the published deposit still waits on the dashboard")
+	}
 	recs := b.allRecordings()
 	if len(recs) != 1 {
 		t.Fatalf("%d recordings, want 1", len(recs))

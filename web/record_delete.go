@@ -10,8 +10,9 @@ import (
 type recordDeletePage struct {
 	layout
 	formErrors
-	Row  treatmentRow
-	Back string
+	Row       treatmentRow
+	Back      string
+	BackTitle string
 }
 
 // handleRecordDelete is Pod's /record/delete_record/<id>/: superusers
@@ -26,9 +27,9 @@ func (s *Server) handleRecordDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	p := s.printer(r)
-	back := "/admin/treatments/"
+	back, backTitle := "/admin/treatments/", "admin.treatment.list.title"
 	if s.claimListOn() {
-		back = "/record/claim_record/"
+		back, backTitle = "/record/claim_record/", "record.claim.list.title"
 	}
 	if !pending(t) {
 		s.renderError(w, r, http.StatusConflict, p.T("record.delete.error.published"))
@@ -68,6 +69,7 @@ func (s *Server) handleRecordDelete(w http.ResponseWriter, r *http.Request) {
 		formErrors: newFormErrors(p, fields, []string{"agree"}),
 		Row:        rows[0],
 		Back:       back,
+		BackTitle:  p.T(backTitle),
 	})
 }
 
