@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"context"
 	"net/http"
-	"slices"
 	"path/filepath"
+	"slices"
 
 	"lectern"
 )
