@@ -431,7 +431,7 @@ func TestRecordDelete(t *testing.T) {
 	fr := b.complete("amphi/fr.mp4", "video")
 	c.language = "fr"
 	res = c.get(fmt.Sprintf("/record/delete_record/%d/", fr.ID))
-	wantBody(t, res, "Suppression de l’enregistrement « fr.mp4 »", "J’accepte")
+	wantBody(t, res, "Suppression de l’enregistrement « fr.mp4 »", "J’accepte")
 	wantNoKeys(t, "delete_record", res)
 	want(t, c.post(fmt.Sprintf("/record/delete_record/%d/", fr.ID), url.Values{"agree": {"on"}}), http.StatusSeeOther)
 	wantBody(t, c.get("/record/claim_record/"), "L’enregistrement a été supprimé.")
