@@ -29,6 +29,7 @@ type recordAddPage struct {
 	Claim    bool   // staff claiming a deposit of a recorder they are not in
 	FileName string // the source file's name, "" when unknown
 	Deposit  *treatmentRow
+	Pending  bool   // the deposit still waits: its thumbnail and preview exist
 	Preview  string // URL of the source, "" for none
 	// Pod's field rules.
 	ShowOwner    bool // the owner select
@@ -252,7 +253,8 @@ func (s *Server) recordAddPage(r *http.Request, p *locale.Printer, u *lectern.Us
 			return data, err
 		}
 		data.Deposit = &rows[0]
-		if s.cfg.UseRecordPreview && pending(t) {
+		data.Pending = pending(t)
+		if s.cfg.UseRecordPreview && data.Pending {
 			data.Preview = s.previewURL(t)
 		}
 	}

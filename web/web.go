@@ -1,7 +1,10 @@
 // Package web serves Lectern's HTML pages: login, the staff's recorder list,
 // administration of recorders, video types, users and groups, the deposits
-// (treatments, with their bulk delete, and recording files), and (later)
-// the add form, the claim list and the video pages.
+// (treatments, with their bulk delete, and recording files), the mail
+// outbox, and Pod's recorder pages: the notify URL recorders call, the add
+// form the manager's email links to, the claim list with thumbnails and
+// previews, and the user's recordings on the dashboard. The video pages
+// come later.
 //
 // Pages are Go html/template files embedded from templates/: layout.html,
 // partials/*.html and one pages/<entity>_<verb>.html per page, parsed once by
