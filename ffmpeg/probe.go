@@ -7,16 +7,12 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+
+	"lectern"
 )
 
-// Info is what a probe tells of a media file.
-type Info struct {
-	Duration float64 // seconds; 0 when unknown
-	Width    int     // of the first video stream, as displayed (rotation applied)
-	Height   int
-	HasVideo bool // a moving picture; a cover image does not count
-	HasAudio bool
-}
+// Info is what Probe tells of a file.
+type Info = lectern.MediaInfo
 
 // probeOutput is the part of ffprobe's JSON Lectern reads.
 type probeOutput struct {

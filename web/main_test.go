@@ -96,7 +96,7 @@ type countingThumbnailer struct {
 	probes, thumbnails atomic.Int32
 }
 
-func (c *countingThumbnailer) Probe(ctx context.Context, path string) (ffmpeg.Info, error) {
+func (c *countingThumbnailer) Probe(ctx context.Context, path string) (lectern.MediaInfo, error) {
 	c.probes.Add(1)
 	return c.Runner.Probe(ctx, path)
 }

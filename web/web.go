@@ -21,7 +21,6 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -34,7 +33,6 @@ import (
 	"github.com/justinas/nosurf"
 
 	"lectern"
-	"lectern/ffmpeg"
 )
 
 // Config holds the plain settings the pages need.
@@ -111,10 +109,7 @@ type Deps struct {
 }
 
 // Thumbnailer is what the claim list asks of ffmpeg.
-type Thumbnailer interface {
-	Probe(ctx context.Context, path string) (ffmpeg.Info, error)
-	Thumbnail(ctx context.Context, src, dst string, at float64, width int) error
-}
+type Thumbnailer = lectern.Thumbnailer
 
 // DefaultFTPPort is the embedded FTP server's port unless configured.
 const DefaultFTPPort = 2121
