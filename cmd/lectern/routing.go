@@ -59,6 +59,9 @@ func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intak
 		logger.Info("no SMTP_URL: mail stays in the outbox (Administration → Outbox)")
 	}
 	in.RoutedFunc = func(ctx context.Context, t *lectern.Treatment) {
+		if t.DetectedBy == lectern.SourceNotify {
+			return // the notify request routes it itself, with its course title
+		}
 		if _, err := rt.router.Route(ctx, t, ""); err != nil {
 			logger.Error("route deposit; it is routed again at next start", "treatment_id", t.ID, "err", err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"lectern"
 	"lectern/api"
+	"lectern/ffmpeg"
 	"lectern/intake/ftp"
 	"lectern/intake/upload"
 	"lectern/intake/watch"
@@ -94,7 +95,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 
 	in := a.intake(svc)
-	_, stopRouting, err := a.startRouting(ctx, svc, in)
+	routes, stopRouting, err := a.startRouting(ctx, svc, in)
 	if err != nil {
 		return err
 	}
@@ -130,6 +131,10 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 
 	sessions := sqlite3store.NewWithCleanupInterval(db.SQL(), 10*time.Minute)
 	defer sessions.StopCleanup()
+	var queue lectern.MailQueue // stays nil, not a nil *jobs.Client, without SMTP_URL
+	if routes.queue != nil {
+		queue = routes.queue
+	}
 	pages, err := web.New(web.Config{
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
@@ -139,10 +144,20 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		DefaultTypeID:       cfg.DefaultRecorderTypeID,
 		FTPHost:             cfg.FTPPublicHost,
 		FTPPort:             cfg.FTPPort(),
+
+		AllowManualRecordingClaiming:       cfg.AllowManualRecordingClaiming,
+		AllowRecorderManagerChoiceVidOwner: cfg.AllowRecorderManagerChoiceVidOwner,
+		UseRecordPreview:                   cfg.UseRecordPreview,
+		PublicRecordDir:                    cfg.PublicRecordDir,
+		UseCAS:                             cfg.UseCAS,
+		DataDir:                            cfg.DataDir,
+		VideoAllowedExtensions:             cfg.VideoAllowedExtensions,
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
-		Sessions: sessions, Logger: logger.With("edge", "web"),
+		Notifier: routes.notifier, Recordings: svc.recordings, Messages: svc.messages, MailQueue: queue,
+		Thumbnails: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
+		Sessions:   sessions, Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
 		return err
