@@ -127,14 +127,8 @@ func TestServeFTPDeposit(t *testing.T) {
 	c.mustRun(t, "ftp-secret\n", "recorder", "add", "--name", "Amphi C", "--ip", "10.1.2.5", "--directory", "amphi-c",
 		"--type-id", fmt.Sprint(typeID), "--manager", "boss", "--auto", "--login", "amphic", "--password-stdin")
 
-	conn, err := ftpclient.Dial(s.app.ftpAddr, ftpclient.DialWithTimeout(10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := ftpLogin(t, s.app.ftpAddr, "amphic", "ftp-secret")
 	defer conn.Quit()
-	if err := conn.Login("amphic", "ftp-secret"); err != nil {
-		t.Fatal(err)
-	}
 	if err := conn.Stor("lecture.MP4", bytes.NewReader(make([]byte, 1<<20))); err != nil {
 		t.Fatal(err)
 	}
@@ -146,4 +140,17 @@ func TestServeFTPDeposit(t *testing.T) {
 		filepath.Base(tr.File) != "lecture.MP4" {
 		t.Fatalf("treatment %+v", tr)
 	}
+}
+
+// ftpLogin connects to the embedded FTP server and logs in.
+func ftpLogin(tb testing.TB, addr, login, password string) *ftpclient.ServerConn {
+	tb.Helper()
+	conn, err := ftpclient.Dial(addr, ftpclient.DialWithTimeout(10*time.Second))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := conn.Login(login, password); err != nil {
+		tb.Fatal(err)
+	}
+	return conn
 }
