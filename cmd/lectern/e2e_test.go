@@ -17,8 +17,9 @@ import (
 	"lectern"
 )
 
-// waitTreatments polls the API until it lists want treatments, and
-// returns them.
+// waitTreatments polls the API until it lists want treatments matching
+// query (routing follows detection by a moment: ask for the state
+// expected), and returns them.
 func waitTreatments(tb testing.TB, s *server, token, query string, want int) []lectern.Treatment {
 	tb.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -67,7 +68,7 @@ func TestServeWatchesDeposits(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "lecture.mp4"), make([]byte, 4096), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	got := waitTreatments(t, s, token, "", 1)
+	got := waitTreatments(t, s, token, "?state=notified", 1)
 	tr := got[0]
 	if filepath.Base(tr.File) != "lecture.mp4" || tr.FileSize != 4096 || tr.State != lectern.TreatmentNotified || !tr.EmailSent ||
 		tr.DetectedBy != lectern.SourceWatch || tr.RecorderID == nil {
@@ -106,7 +107,7 @@ func TestServeHTTPUpload(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST /api/v1/recording-files = %d", resp.StatusCode)
 	}
-	tr := waitTreatments(t, s, token, "", 1)[0]
+	tr := waitTreatments(t, s, token, "?state=reported", 1)[0]
 	if tr.DetectedBy != lectern.SourceHTTP || tr.FileSize != 10000 || tr.State != lectern.TreatmentReported {
 		t.Fatalf("treatment %+v", tr)
 	}
@@ -135,7 +136,7 @@ func TestServeFTPDeposit(t *testing.T) {
 	if _, err := conn.CurrentDir(); err != nil { // the next command confirms the upload
 		t.Fatal(err)
 	}
-	tr := waitTreatments(t, s, token, "", 1)[0]
+	tr := waitTreatments(t, s, token, "?state=published", 1)[0]
 	if tr.DetectedBy != lectern.SourceFTP || tr.FileSize != 1<<20 || tr.State != lectern.TreatmentPublished ||
 		filepath.Base(tr.File) != "lecture.MP4" {
 		t.Fatalf("treatment %+v", tr)
