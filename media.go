@@ -21,3 +21,42 @@ type Thumbnailer interface {
 	// pixels wide, to dst.
 	Thumbnail(ctx context.Context, src, dst string, at float64, width int) error
 }
+
+// Rendition kinds.
+const (
+	RenditionMP4 = "mp4" // a progressive MP4 (faststart), for download and fallback playback
+	RenditionHLS = "hls" // an HLS playlist over the same encoded streams
+	RenditionM4A = "m4a" // audio-only sources
+)
+
+// Rendition is one encoded version of a video. Path is relative to the
+// video's directory.
+type Rendition struct {
+	Name         string `json:"name"` // "360p", "720p", "1080p", "audio", "master"
+	Kind         string `json:"kind"` // a Rendition* constant
+	Path         string `json:"path"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	VideoBitrate int    `json:"video_bitrate"` // bits per second, maximum
+	AudioBitrate int    `json:"audio_bitrate"`
+	Size         int64  `json:"size"` // bytes
+}
+
+// EncodeResult is what an encode produced, every path relative to the
+// output directory.
+type EncodeResult struct {
+	Info       MediaInfo
+	Renditions []Rendition
+	Thumbnail  string // a JPEG still; "" for audio-only sources
+}
+
+// Encoder encodes a source for the web (implemented by ffmpeg.Runner).
+type Encoder interface {
+	// Encode probes src, then writes every rendition, the HLS playlists
+	// and a thumbnail into dir (which exists and is empty or holds a
+	// previous, interrupted attempt to overwrite). progress, when not nil,
+	// is called with the percentage done (0 to 100) as encoding goes. A
+	// source that is not media is an EINVALID error; ffmpeg's failures
+	// carry the tail of its standard error.
+	Encode(ctx context.Context, src, dir string, progress func(percent float64)) (*EncodeResult, error)
+}
