@@ -23,6 +23,7 @@ func TestStore(t *testing.T) {
 			Sightings:  sqlite.NewSightingService(db),
 			Recordings: sqlite.NewRecordingService(db),
 			Messages:   sqlite.NewMessageService(db),
+			Videos:     sqlite.NewVideoService(db),
 
 			RecordingFiles: sqlite.NewRecordingFileService(db),
 		}

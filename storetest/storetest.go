@@ -21,6 +21,7 @@ type Stores struct {
 	Sightings  lectern.SightingService
 	Recordings lectern.RecordingService
 	Messages   lectern.MessageService
+	Videos     lectern.VideoService
 	// RecordingFiles are the HTTP uploads.
 	RecordingFiles lectern.RecordingFileService
 }
@@ -34,7 +35,7 @@ func Run(t *testing.T, open Open) {
 	for name, test := range map[string]func(*testing.T, Open){
 		"Users": testUsers, "Tokens": testTokens, "VideoTypes": testVideoTypes, "Recorders": testRecorders,
 		"Treatments": testTreatments, "Sightings": testSightings,
-		"Recordings": testRecordings, "Messages": testMessages, "RecordingFiles": testRecordingFiles,
+		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "RecordingFiles": testRecordingFiles,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

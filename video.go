@@ -1,0 +1,207 @@
+package lectern
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Encoding states of a video.
+const (
+	EncodingPending = "pending" // waiting for a worker
+	EncodingRunning = "running"
+	EncodingDone    = "done"
+	EncodingError   = "error" // see EncodingLog; an admin may retry
+)
+
+// Video is what people watch: made from a recording, owned by a user,
+// with the defaults its recorder carries.
+type Video struct {
+	ID               int64     `json:"id"`
+	Title            string    `json:"title"`
+	Slug             string    `json:"slug"`
+	Description      string    `json:"description"`
+	OwnerID          int64     `json:"owner"`
+	AdditionalOwners []int64   `json:"additional_owners"`
+	TypeID           int64     `json:"type"`
+	RecordingID      *int64    `json:"recording"`
+	IsDraft          bool      `json:"is_draft"`
+	IsRestricted     bool      `json:"is_restricted"`
+	Groups           []int64   `json:"restrict_access_to_groups"`
+	PasswordHash     string    `json:"-"`
+	Cursus           string    `json:"cursus"`
+	MainLang         string    `json:"main_lang"`
+	Transcript       string    `json:"transcript"`
+	Tags             string    `json:"tags"`
+	Licence          string    `json:"licence"`
+	AllowDownloading bool      `json:"allow_downloading"`
+	Is360            bool      `json:"is_360"`
+	DisableComment   bool      `json:"disable_comment"`
+	SourceFile       string    `json:"-"` // under MEDIA_ROOT
+	Duration         float64   `json:"duration"`
+	EncodingState    string    `json:"encoding_state"`
+	EncodingProgress float64   `json:"encoding_progress"` // 0 to 100
+	EncodingLog      string    `json:"-"`
+	Thumbnail        string    `json:"-"`
+	DateAdded        time.Time `json:"date_added"`
+	DateUpdated      time.Time `json:"date_updated"`
+
+	Renditions []Rendition `json:"renditions"`
+}
+
+// NewVideo returns the video a recording becomes: its title and owner,
+// and from its recorder the type and every default (additional owners,
+// draft, restricted, groups, password, cursus, language, transcript,
+// tags, licence, downloading, 360, comments).
+func NewVideo(rec *Recording, r *Recorder) *Video {
+	v := &Video{
+		Title: rec.Title, Slug: Slugify(rec.Title), OwnerID: rec.UserID, RecordingID: &rec.ID,
+		EncodingState: EncodingPending,
+	}
+	if r != nil {
+		v.TypeID = r.TypeID
+		v.AdditionalOwners = append([]int64{}, r.AdditionalUsers...)
+		v.IsDraft, v.IsRestricted = r.IsDraft, r.IsRestricted
+		v.Groups = append([]int64{}, r.RestrictAccessToGroups...)
+		v.PasswordHash, v.Cursus, v.MainLang, v.Transcript = r.PasswordHash, r.Cursus, r.MainLang, r.Transcript
+		v.Tags, v.Licence = r.Tags, r.Licence
+		v.AllowDownloading, v.Is360, v.DisableComment = r.AllowDownloading, r.Is360, r.DisableComment
+	}
+	// The owner is never also an additional owner.
+	owners := v.AdditionalOwners[:0]
+	for _, id := range v.AdditionalOwners {
+		if id != v.OwnerID {
+			owners = append(owners, id)
+		}
+	}
+	v.AdditionalOwners = owners
+	return v
+}
+
+// folds maps accented Latin letters to their plain form for slugs.
+var folds = strings.NewReplacer(
+	"à", "a", "á", "a", "â", "a", "ä", "a", "ã", "a", "å", "a", "æ", "ae", "ç", "c",
+	"è", "e", "é", "e", "ê", "e", "ë", "e", "ì", "i", "í", "i", "î", "i", "ï", "i",
+	"ñ", "n", "ò", "o", "ó", "o", "ô", "o", "ö", "o", "õ", "o", "ø", "o", "œ", "oe",
+	"ù", "u", "ú", "u", "û", "u", "ü", "u", "ý", "y", "ÿ", "y", "ß", "ss",
+)
+
+// Slugify makes a URL segment of a title: lower case ASCII letters and
+// digits joined by single dashes, at most 80 bytes; "video" when nothing
+// is left.
+func Slugify(title string) string {
+	s := folds.Replace(strings.ToLower(title))
+	var b strings.Builder
+	dash := false
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(c)
+		default:
+			dash = true
+		}
+		if b.Len() >= 80 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "video"
+	}
+	return strings.TrimRight(b.String()[:min(b.Len(), 80)], "-")
+}
+
+// Viewer is who asks to watch a video: nil for an anonymous visitor.
+type Viewer struct {
+	User   *User
+	Groups []int64 // the user's groups
+}
+
+// Access is the answer to "may this viewer watch this video?".
+type Access int
+
+const (
+	AccessAllowed      Access = iota
+	AccessLogin               // restricted: log in first
+	AccessForbidden           // a draft, or a group the viewer is not in
+	AccessPasswordForm        // ask for the video's password
+)
+
+// CanView applies Pod's access rules: owners, additional owners and
+// superusers always; a draft to nobody else; a restricted video to
+// logged-in users (of its groups, when set); a password-protected video
+// after the password (passwordOK tells whether the viewer gave it).
+func (v *Video) CanView(who Viewer, passwordOK bool) Access {
+	u := who.User
+	if u != nil && (u.IsSuperuser || u.ID == v.OwnerID || containsID(v.AdditionalOwners, u.ID)) {
+		return AccessAllowed
+	}
+	if v.IsDraft {
+		if u == nil {
+			return AccessLogin
+		}
+		return AccessForbidden
+	}
+	if v.IsRestricted || len(v.Groups) > 0 {
+		if u == nil {
+			return AccessLogin
+		}
+		if len(v.Groups) > 0 && !intersects(v.Groups, who.Groups) {
+			return AccessForbidden
+		}
+	}
+	if v.PasswordHash != "" && !passwordOK {
+		return AccessPasswordForm
+	}
+	return AccessAllowed
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, v := range ids {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
+func intersects(a, b []int64) bool {
+	for _, x := range a {
+		if containsID(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// VideoFilter selects videos; zero fields match everything.
+type VideoFilter struct {
+	ID          *int64
+	OwnerID     *int64 // owner or additional owner
+	RecordingID *int64
+	State       *string
+	Page        Page
+}
+
+// VideoService stores videos.
+type VideoService interface {
+	// CreateVideo inserts v, setting v.ID; ECONFLICT (and v filled with
+	// the stored video) when its recording already has one: one video per
+	// recording, whatever crashes in between.
+	CreateVideo(ctx context.Context, v *Video) error
+	// FindVideoByID returns ENOTFOUND when no video has that id.
+	FindVideoByID(ctx context.Context, id int64) (*Video, error)
+	// FindVideos returns one page of matching videos, newest first, and
+	// the number of all matching videos.
+	FindVideos(ctx context.Context, filter VideoFilter) ([]*Video, int, error)
+	// SetEncoding records the encoding state, progress and log.
+	SetEncoding(ctx context.Context, id int64, state string, progress float64, log string) error
+	// SetEncoded stores an encode's result: duration, renditions and
+	// thumbnail, state done, progress 100.
+	SetEncoded(ctx context.Context, id int64, res *EncodeResult) error
+	// DeleteVideo removes the video and its renditions' rows (not files).
+	DeleteVideo(ctx context.Context, id int64) error
+}
