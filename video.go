@@ -197,6 +197,9 @@ type VideoService interface {
 	// FindVideos returns one page of matching videos, newest first, and
 	// the number of all matching videos.
 	FindVideos(ctx context.Context, filter VideoFilter) ([]*Video, int, error)
+	// SetSource records where the video's source now is (relative to
+	// MEDIA_ROOT).
+	SetSource(ctx context.Context, id int64, path string) error
 	// SetEncoding records the encoding state, progress and log.
 	SetEncoding(ctx context.Context, id int64, state string, progress float64, log string) error
 	// SetEncoded stores an encode's result: duration, renditions and

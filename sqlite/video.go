@@ -146,6 +146,12 @@ func (s *VideoService) FindVideos(ctx context.Context, f lectern.VideoFilter) ([
 
 var errVideoNotFound = lectern.Errorf(lectern.ENOTFOUND, "Video not found.")
 
+// SetSource implements lectern.VideoService.
+func (s *VideoService) SetSource(ctx context.Context, id int64, path string) error {
+	return s.db.execOne(ctx, "set video source", errVideoNotFound, nil,
+		"UPDATE videos SET source_file = ?, date_updated = ? WHERE id = ?", path, s.db.Now(), id)
+}
+
 // SetEncoding implements lectern.VideoService.
 func (s *VideoService) SetEncoding(ctx context.Context, id int64, state string, progress float64, log string) error {
 	return s.db.execOne(ctx, "set encoding", errVideoNotFound, nil,

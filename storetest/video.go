@@ -41,6 +41,12 @@ func testVideos(t *testing.T, open Open) {
 		len(got.Groups) != 1 || !got.IsRestricted || !got.IsDraft || got.Tags != "physics" || got.EncodingState != lectern.EncodingPending {
 		t.Fatalf("video %+v %v", got, err)
 	}
+	if err := s.Videos.SetSource(ctx, v.ID, "videos/1/source.mp4"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Videos.FindVideoByID(ctx, v.ID); got.SourceFile != "videos/1/source.mp4" {
+		t.Fatalf("source %q", got.SourceFile)
+	}
 	if err := s.Videos.SetEncoding(ctx, v.ID, lectern.EncodingRunning, 42, ""); err != nil {
 		t.Fatal(err)
 	}

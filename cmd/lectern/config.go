@@ -67,6 +67,9 @@ type Config struct {
 	RecorderScanInterval Duration `toml:"RECORDER_SCAN_INTERVAL"`
 	RecorderQuiescence   Duration `toml:"RECORDER_QUIESCENCE"`
 	RecordingFileMaxSize int64    `toml:"RECORDING_FILE_MAX_SIZE"`
+
+	// Processing and encoding.
+	EncodeWorkers int `toml:"ENCODE_WORKERS"`
 }
 
 // Duration is a time.Duration written as text in TOML and the
@@ -113,6 +116,7 @@ func DefaultConfig() Config {
 		RecorderScanInterval: Duration(60 * time.Second),
 		RecorderQuiescence:   Duration(10 * time.Second),
 		RecordingFileMaxSize: 20 << 30,
+		EncodeWorkers:        1,
 	}
 }
 

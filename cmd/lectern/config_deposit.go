@@ -34,6 +34,9 @@ func (c *Config) checkDeposits(bad func(key, format string, args ...any)) {
 	if c.RecorderQuiescence <= 0 {
 		bad("RECORDER_QUIESCENCE", "must be positive, not %s", time.Duration(c.RecorderQuiescence))
 	}
+	if c.EncodeWorkers < 1 || c.EncodeWorkers > 64 {
+		bad("ENCODE_WORKERS", "want 1 to 64 encodes at once, not %d", c.EncodeWorkers)
+	}
 	if c.RecordingFileMaxSize <= 0 {
 		bad("RECORDING_FILE_MAX_SIZE", "must be a positive number of bytes, not %d", c.RecordingFileMaxSize)
 	}
