@@ -1,12 +1,15 @@
 // Package ffmpeg runs the ffmpeg and ffprobe programs: it probes a media
-// file (duration, picture size, which streams it has) and takes a
-// thumbnail from it. Every run is an exec.CommandContext bounded by a
-// timeout; a failure reports the end of the program's stderr, which is
-// where ffmpeg says what went wrong.
+// file (duration, picture size, which streams it has), takes a thumbnail
+// from it, and encodes it for the web (Runner.Encode: MP4 renditions, HLS
+// over the same streams, an M4A for sound only). Every run is an
+// exec.CommandContext bounded by a timeout; a failure reports the end of
+// the program's stderr, which is where ffmpeg says what went wrong.
 //
 // ffmpeg and ffprobe are Lectern's one system dependency (Debian package
-// ffmpeg). Limits: a probe reads at most the first few megabytes of a file
-// (ffprobe's own default) and a run is killed after Runner.Timeout.
+// ffmpeg, 5.1 or later: Encode uses -fps_mode). Limits: a probe reads at
+// most the first few megabytes of a file (ffprobe's own default); a probe
+// or a thumbnail is killed after Runner.Timeout, an encode after
+// Runner.EncodeTimeout.
 package ffmpeg
 
 import (
@@ -34,8 +37,28 @@ type Runner struct {
 	FFmpeg  string // path of ffmpeg; "ffmpeg" when empty
 	FFprobe string // path of ffprobe; "ffprobe" when empty
 	Logger  *slog.Logger
-	// Timeout bounds each run; DefaultTimeout when zero.
+	// Timeout bounds each run of ffprobe, and of ffmpeg for a thumbnail;
+	// DefaultTimeout when zero.
 	Timeout time.Duration
+
+	// Encoding settings (Encode); the zero values take the defaults.
+
+	// Ladder lists the renditions a video may get; DefaultLadder() when
+	// empty.
+	Ladder Ladder
+	// Preset is libx264's preset; DefaultPreset when empty.
+	Preset string
+	// CRF is libx264's constant rate factor (1 to 51, lower is better and
+	// larger), bounded by each rung's VideoBitrate; DefaultCRF when zero.
+	CRF int
+	// AudioBitrate is the AAC bitrate of an audio-only source's M4A, in
+	// bits per second; DefaultAudioBitrate when zero. An AAC source is
+	// copied as it is.
+	AudioBitrate int
+	// EncodeTimeout bounds Encode's ffmpeg run. When zero: ten minutes
+	// plus ten times the source's duration, a guard against a stuck run
+	// rather than a budget.
+	EncodeTimeout time.Duration
 }
 
 // Errors a caller may test with errors.Is.

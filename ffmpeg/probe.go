@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"lectern"
 )
@@ -17,7 +18,11 @@ type Info = lectern.MediaInfo
 // probeOutput is the part of ffprobe's JSON Lectern reads.
 type probeOutput struct {
 	Streams []struct {
+		Index       int               `json:"index"`
 		CodecType   string            `json:"codec_type"`
+		CodecName   string            `json:"codec_name"`
+		FieldOrder  string            `json:"field_order"`
+		BitRate     string            `json:"bit_rate"`
 		Width       int               `json:"width"`
 		Height      int               `json:"height"`
 		Duration    string            `json:"duration"`
@@ -30,32 +35,55 @@ type probeOutput struct {
 		} `json:"side_data_list"`
 	} `json:"streams"`
 	Format struct {
-		Duration string `json:"duration"`
+		FormatName string `json:"format_name"`
+		Duration   string `json:"duration"`
 	} `json:"format"`
 }
 
 // Probe runs ffprobe on path. A file ffprobe cannot read as media, or in
 // which it finds neither audio nor video, is ErrNotMedia.
 func (r *Runner) Probe(ctx context.Context, path string) (Info, error) {
+	s, err := r.probe(ctx, path)
+	return s.Info, err
+}
+
+// source is what the encoder needs to know of a file beyond Info.
+type source struct {
+	Info
+	video, audio int    // stream indexes of the picture and the sound used; -1 if none
+	audioCodec   string // "aac", "mp3", ...
+	audioBitrate int    // bits per second; 0 when unknown
+	interlaced   bool   // the picture is stored as fields
+	image        bool   // a still picture file (JPEG, PNG...), not a video
+}
+
+func (r *Runner) probe(ctx context.Context, path string) (source, error) {
+	src := source{video: -1, audio: -1}
 	out, err := r.run(ctx, r.ffprobe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", fileInput(path))
 	if err != nil {
-		return Info{}, fmt.Errorf("probe %s: %w: %w", filepath.Base(path), ErrNotMedia, err)
+		return src, fmt.Errorf("probe %s: %w: %w", filepath.Base(path), ErrNotMedia, err)
 	}
 	var p probeOutput
 	if err := json.Unmarshal(out, &p); err != nil {
-		return Info{}, fmt.Errorf("probe %s: read ffprobe output: %w", filepath.Base(path), err)
+		return src, fmt.Errorf("probe %s: read ffprobe output: %w", filepath.Base(path), err)
 	}
-	var info Info
+	info := &src.Info
 	info.Duration = seconds(p.Format.Duration)
 	for _, s := range p.Streams {
 		switch s.CodecType {
 		case "audio":
+			if info.HasAudio {
+				continue
+			}
 			info.HasAudio = true
+			src.audio, src.audioCodec = s.Index, s.CodecName
+			src.audioBitrate, _ = strconv.Atoi(s.BitRate)
 		case "video":
 			if s.Disposition.AttachedPic != 0 || info.HasVideo {
 				continue
 			}
 			info.HasVideo = true
+			src.video = s.Index
 			info.Width, info.Height = s.Width, s.Height
 			if quarterTurn(s.Tags["rotate"], s.SideDataList) {
 				info.Width, info.Height = info.Height, info.Width
@@ -63,12 +91,17 @@ func (r *Runner) Probe(ctx context.Context, path string) (Info, error) {
 			if info.Duration == 0 {
 				info.Duration = seconds(s.Duration)
 			}
+			switch s.FieldOrder {
+			case "tt", "bb", "tb", "bt":
+				src.interlaced = true
+			}
 		}
 	}
 	if !info.HasVideo && !info.HasAudio {
-		return Info{}, fmt.Errorf("probe %s: %w: no audio or video stream", filepath.Base(path), ErrNotMedia)
+		return src, fmt.Errorf("probe %s: %w: no audio or video stream", filepath.Base(path), ErrNotMedia)
 	}
-	return info, nil
+	src.image = p.Format.FormatName == "image2" || strings.HasSuffix(p.Format.FormatName, "_pipe")
+	return src, nil
 }
 
 // seconds reads one of ffprobe's durations ("12.345000", "N/A").

@@ -1,0 +1,308 @@
+package ffmpeg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"lectern"
+)
+
+// Encoding defaults, chosen by measurement with bench/encode (figures in
+// its README): against Pod's -preset slow -crf 20, a single decode with
+// these gives the same SSIM in a fraction of the time.
+const (
+	DefaultPreset       = "veryfast"
+	DefaultCRF          = 23
+	DefaultAudioBitrate = 128_000 // an audio-only source's M4A
+)
+
+// Fixed choices of the encoder.
+const (
+	// keyframeSeconds is the keyframe interval, the same in every
+	// rendition, so that HLS segments (this long) line up across rungs
+	// and a player can switch between them at any segment.
+	keyframeSeconds = 2
+	// audioRate is the sample rate of every AAC track.
+	audioRate = 48000
+)
+
+var _ lectern.Encoder = (*Runner)(nil)
+
+// Output names, relative to the output directory.
+const (
+	hlsDir        = "hls"
+	masterName    = "master.m3u8"
+	audioName     = "audio.m4a"
+	thumbnailName = "thumbnail.jpg"
+)
+
+// settings are the runner's encoding settings with defaults applied.
+type settings struct {
+	ladder       Ladder
+	preset       string
+	crf          int
+	audioBitrate int
+}
+
+// validate reports the first unusable setting.
+func (s settings) validate() error {
+	if err := s.ladder.Validate(); err != nil {
+		return err
+	}
+	if !slices.Contains(x264Presets, s.preset) {
+		return fmt.Errorf("preset %q: want one of %s", s.preset, strings.Join(x264Presets, ", "))
+	}
+	if s.crf < 1 || s.crf > 51 {
+		return fmt.Errorf("crf %d: want 1 to 51", s.crf)
+	}
+	return nil
+}
+
+// x264Presets are the presets libx264 knows, fastest first.
+var x264Presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"}
+
+func (r *Runner) settings() settings {
+	s := settings{ladder: DefaultLadder(), preset: DefaultPreset, crf: DefaultCRF, audioBitrate: DefaultAudioBitrate}
+	if r == nil {
+		return s
+	}
+	if len(r.Ladder) > 0 {
+		s.ladder = r.Ladder
+	}
+	if r.Preset != "" {
+		s.preset = r.Preset
+	}
+	if r.CRF != 0 {
+		s.crf = r.CRF
+	}
+	if r.AudioBitrate > 0 {
+		s.audioBitrate = r.AudioBitrate
+	}
+	return s
+}
+
+// Encode implements lectern.Encoder. It probes src, then runs one ffmpeg
+// that decodes it once and writes, for each rung of the ladder the source
+// gets (see Ladder), <rung>.mp4 (faststart) and, from the same encoded
+// streams through the tee muxer, hls/<rung>.m3u8 over one fMP4 file of
+// byte ranges; then it writes hls/master.m3u8 and thumbnail.jpg (from the
+// smallest rendition at a tenth of the duration). A video without sound
+// gets video-only renditions. A source with sound only gets audio.m4a.
+//
+// Renditions are listed MP4s first, from the smallest, then the HLS
+// master playlist (Size: every HLS file), then each HLS media playlist
+// (Size: the playlist and its media file). progress is called from one
+// goroutine at a time with growing percentages, last with 100, never
+// after Encode returns.
+//
+// Errors: a source that is not media, or a still picture, is an EINVALID
+// *lectern.Error; the caller's cancellation kills ffmpeg at once and
+// returns ctx.Err() (wrapped); a failure of ffmpeg carries the tail of
+// its stderr. Files of an interrupted attempt in dir are overwritten.
+func (r *Runner) Encode(ctx context.Context, src, dir string, progress func(percent float64)) (*lectern.EncodeResult, error) {
+	name := filepath.Base(src)
+	set := r.settings()
+	if err := set.validate(); err != nil {
+		return nil, fmt.Errorf("encode %s: settings: %w", name, err)
+	}
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err) // not EINVALID: the file may come back
+	}
+	s, err := r.probe(ctx, abs)
+	if errors.Is(err, ErrNotMedia) {
+		return nil, &lectern.Error{Op: "encode", Code: lectern.EINVALID,
+			Message: fmt.Sprintf("%s is not an audio or video file", name), Err: err}
+	} else if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	if s.image {
+		return nil, &lectern.Error{Op: "encode", Code: lectern.EINVALID,
+			Message: fmt.Sprintf("%s is a still picture, not a video", name)}
+	}
+	if progress == nil {
+		progress = func(float64) {}
+	}
+	if !s.HasVideo {
+		return r.encodeAudio(ctx, abs, dir, s, set, progress)
+	}
+	return r.encodeVideo(ctx, abs, dir, s, set, progress)
+}
+
+func (r *Runner) encodeVideo(ctx context.Context, src, dir string, s source, set settings, progress func(float64)) (*lectern.EncodeResult, error) {
+	name := filepath.Base(src)
+	args, outs := videoArgs(src, s, set)
+	// An earlier attempt's playlists and segment files go: the HLS muxer
+	// would otherwise append to nothing, but a changed ladder would leave
+	// strays behind.
+	if err := os.RemoveAll(filepath.Join(dir, hlsDir)); err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, hlsDir), 0o755); err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	pw := newProgressWriter(s.Duration, progress)
+	if err := r.runLong(ctx, dir, args, r.encodeTimeout(s.Duration), pw); err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+
+	res := &lectern.EncodeResult{Info: s.Info}
+	var hls []lectern.Rendition
+	var variants []variant
+	var hlsSize int64
+	for _, o := range outs {
+		mp4 := o.Name + ".mp4"
+		size, err := fileSize(filepath.Join(dir, mp4))
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", name, err)
+		}
+		ab := o.AudioBitrate
+		if !s.HasAudio {
+			ab = 0
+		}
+		rend := lectern.Rendition{Name: o.Name, Kind: lectern.RenditionMP4, Path: mp4,
+			Width: o.W, Height: o.H, VideoBitrate: o.VideoBitrate, AudioBitrate: ab, Size: size}
+		res.Renditions = append(res.Renditions, rend)
+
+		pl, err := readMediaPlaylist(filepath.Join(dir, hlsDir), o.Name+".m3u8")
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", name, err)
+		}
+		rend.Kind, rend.Path, rend.Size = lectern.RenditionHLS, hlsDir+"/"+o.Name+".m3u8", pl.size
+		hls = append(hls, rend)
+		hlsSize += pl.size
+		variants = append(variants, variant{uri: o.Name + ".m3u8", width: o.W, height: o.H, playlist: pl})
+	}
+	master, err := writeMaster(filepath.Join(dir, hlsDir, masterName), variants)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	res.Renditions = append(res.Renditions, lectern.Rendition{Name: "master", Kind: lectern.RenditionHLS,
+		Path: hlsDir + "/" + masterName, Width: outs[len(outs)-1].W, Height: outs[len(outs)-1].H,
+		VideoBitrate: outs[len(outs)-1].VideoBitrate, AudioBitrate: hls[len(hls)-1].AudioBitrate, Size: hlsSize + master})
+	res.Renditions = append(res.Renditions, hls...)
+
+	at := s.Duration / 10
+	if s.Duration >= 2 {
+		at = max(at, 1)
+	}
+	first := outs[0]
+	if err := r.Thumbnail(ctx, filepath.Join(dir, first.Name+".mp4"), filepath.Join(dir, thumbnailName), at, first.W); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("encode %s: %w", name, ctx.Err())
+		}
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	res.Thumbnail = thumbnailName
+	progress(100)
+	return res, nil
+}
+
+func (r *Runner) encodeAudio(ctx context.Context, src, dir string, s source, set settings, progress func(float64)) (*lectern.EncodeResult, error) {
+	name := filepath.Base(src)
+	args, bitrate := audioArgs(src, s, set)
+	pw := newProgressWriter(s.Duration, progress)
+	if err := r.runLong(ctx, dir, args, r.encodeTimeout(s.Duration), pw); err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	size, err := fileSize(filepath.Join(dir, audioName))
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	progress(100)
+	return &lectern.EncodeResult{Info: s.Info, Renditions: []lectern.Rendition{{
+		Name: "audio", Kind: lectern.RenditionM4A, Path: audioName, AudioBitrate: bitrate, Size: size,
+	}}}, nil
+}
+
+// commonArgs start every encode: quiet but for warnings and errors (their
+// tail is the error message), progress on stdout, outputs overwritten.
+// Each output then drops the source's metadata (-map_metadata -1): a
+// phone's location or a recorder's tags have no place in a published
+// file.
+func commonArgs(src string) []string {
+	return []string{"-nostdin", "-hide_banner", "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-y",
+		"-i", fileInput(src)}
+}
+
+// videoArgs is the one ffmpeg command of a video: the picture decoded once
+// (deinterlaced when stored as fields), split and scaled for every rung;
+// each rung encoded once (x264 high profile, CRF under the rung's maxrate,
+// a keyframe every keyframeSeconds in every rung, no scene-cut keyframes
+// that would differ between rungs; AAC 48 kHz stereo) and written twice by
+// the tee muxer: a faststart MP4, and an HLS media playlist over one fMP4
+// file. Paths are relative to the output directory, ffmpeg's working
+// directory. The sound is decoded once and encoded once per rung.
+func videoArgs(src string, s source, set settings) ([]string, []output) {
+	outs := set.ladder.outputs(s.Width, s.Height)
+	args := commonArgs(src)
+
+	var graph strings.Builder
+	fmt.Fprintf(&graph, "[0:%d]", s.video)
+	if s.interlaced {
+		graph.WriteString("bwdif,")
+	}
+	if len(outs) == 1 {
+		graph.WriteString("null[s0]")
+	} else {
+		fmt.Fprintf(&graph, "split=%d", len(outs))
+		for i := range outs {
+			fmt.Fprintf(&graph, "[s%d]", i)
+		}
+	}
+	for i, o := range outs {
+		fmt.Fprintf(&graph, ";[s%d]scale=%d:%d,format=yuv420p[v%d]", i, o.W, o.H, i)
+	}
+	args = append(args, "-filter_complex", graph.String())
+
+	for i, o := range outs {
+		args = append(args, "-map", fmt.Sprintf("[v%d]", i))
+		if s.HasAudio {
+			args = append(args, "-map", fmt.Sprintf("0:%d", s.audio))
+		}
+		args = append(args,
+			"-c:v", "libx264", "-preset", set.preset, "-crf", strconv.Itoa(set.crf), "-profile:v", "high",
+			"-maxrate", formatBitrate(o.VideoBitrate), "-bufsize", formatBitrate(2*o.VideoBitrate),
+			"-sc_threshold", "0", "-force_key_frames", fmt.Sprintf("expr:gte(t,n_forced*%d)", keyframeSeconds),
+			"-fps_mode", "vfr")
+		if s.HasAudio {
+			args = append(args, "-c:a", "aac", "-b:a", formatBitrate(o.AudioBitrate), "-ar", strconv.Itoa(audioRate), "-ac", "2")
+		}
+		args = append(args, "-map_metadata", "-1", "-flags", "+global_header", "-max_muxing_queue_size", "4096", "-f", "tee",
+			fmt.Sprintf("[f=mp4:movflags=+faststart]%s.mp4|[f=hls:hls_time=%d:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=single_file]%s/%s.m3u8",
+				o.Name, keyframeSeconds, hlsDir, o.Name))
+	}
+	return args, outs
+}
+
+// audioArgs is the command of a source with sound only: its first audio
+// track to audio.m4a, copied when it is AAC already, else encoded. It
+// returns the M4A's bitrate.
+func audioArgs(src string, s source, set settings) ([]string, int) {
+	args := append(commonArgs(src), "-map", fmt.Sprintf("0:%d", s.audio), "-vn", "-sn", "-dn")
+	bitrate := set.audioBitrate
+	if s.audioCodec == "aac" {
+		args = append(args, "-c:a", "copy")
+		bitrate = s.audioBitrate
+	} else {
+		args = append(args, "-c:a", "aac", "-b:a", formatBitrate(bitrate), "-ar", strconv.Itoa(audioRate), "-ac", "2")
+	}
+	return append(args, "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", audioName), bitrate
+}
+
+func fileSize(path string) (int64, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
