@@ -60,7 +60,10 @@ type RecordingFilter struct {
 	ID         *int64
 	RecorderID *int64
 	UserID     *int64
-	Page       Page
+	// WithoutVideo keeps the recordings no video was made from (yet):
+	// the processing stage resumes them at start.
+	WithoutVideo bool
+	Page         Page
 }
 
 // RecordingService stores recordings.

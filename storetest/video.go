@@ -28,9 +28,15 @@ func testVideos(t *testing.T, open Open) {
 	if err := s.Recordings.CreateRecording(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
+	if _, n, err := s.Recordings.FindRecordings(ctx, lectern.RecordingFilter{WithoutVideo: true}); err != nil || n != 1 {
+		t.Fatalf("recordings without a video before one is made: %d, %v", n, err)
+	}
 	v := lectern.NewVideo(rec, r)
 	if err := s.Videos.CreateVideo(ctx, v); err != nil {
 		t.Fatal(err)
+	}
+	if _, n, err := s.Recordings.FindRecordings(ctx, lectern.RecordingFilter{WithoutVideo: true}); err != nil || n != 0 {
+		t.Fatalf("recordings without a video once one is made: %d, %v", n, err)
 	}
 	again := lectern.NewVideo(rec, r)
 	if err := s.Videos.CreateVideo(ctx, again); lectern.ErrorCode(err) != lectern.ECONFLICT || again.ID != v.ID {
