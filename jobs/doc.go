@@ -22,11 +22,53 @@
 // message failed, and an admin may queue it again. A message deleted in
 // the meantime cancels its job.
 //
-// # Later
+// Without a Sender (no SMTP_URL) there is no mail worker: EnqueueMessage
+// and ResumeQueued do nothing and mail stays in the outbox.
 //
-// Issue 5 adds the processing stage here: process (a recording becomes a
-// video: source moved into media storage, audiovideocast slides), encode
-// (ffmpeg renditions, progress) and thumbnail workers, each on its own
-// queue, enqueued in the same transaction as the row that asks for them
-// (InsertTx).
+// # Processing
+//
+// A recording becomes a video in two jobs, each on its own queue:
+//
+//   - process_recording (ProcessRecordingArgs, queue "process"): creates
+//     the video with the recorder's defaults (lectern.NewVideo), or finds
+//     the one an earlier attempt created (one video per recording is a
+//     UNIQUE constraint); moves the source to
+//     MEDIA_ROOT/videos/<video id>/source<.ext> (a rename, or across file
+//     systems a copy, fsync, rename and directory fsync before the
+//     original is removed: see moveFile); records it (SetSource); enqueues
+//     the encode. Audiovideocast ZIPs are not processed yet: the job says
+//     so in the recording's log and is cancelled.
+//   - encode_video (EncodeVideoArgs, queue "encode", ENCODE_WORKERS at
+//     once): runs the lectern.Encoder into the video's directory, writing
+//     the progress at most every second, then the renditions. A source
+//     that is not media cancels the job and leaves the video in state
+//     error, its source kept; another failure is retried with backoff
+//     (EncodeMaxAttempts), an admin may retry after; a shutdown puts the
+//     video back to pending and snoozes the job (river.JobSnooze(0)), run
+//     again at the next start without spending an attempt.
+//
+// Each step appends a line to the recording's log, shown to admins.
+//
+// Recordings (a lectern.RecordingService decorator given to every caller
+// that publishes) enqueues process_recording once the recording is
+// stored. Both jobs are unique by args, so enqueueing twice runs once.
+//
+// # Crashes
+//
+// Every step converges when run again, whatever was done before a crash:
+// the video is found rather than created twice; a source gone from the
+// recorder's directory but present in the video's was moved; a source in
+// both places (a crash after a cross-device copy) is copied again, then
+// removed; a source in neither cancels the job and the video shows the
+// error. ResumeRecordings, called at start, enqueues what a crash may
+// have left without a job: recordings without a video whose source is
+// still deposited, videos pending or running (their recording's process
+// job when their source is not stored yet, else their encode).
+//
+// River leaves the job a killed process was working in state running; its
+// rescuer would only take it back an hour later (never an encode, which
+// has no timeout). Start first rescues the jobs that this client's ID
+// (Config.ID, stable across restarts, unique among live processes) left
+// running: they are orphans, made available again at once. See
+// rescueOrphans.
 package jobs

@@ -1,11 +1,13 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -18,11 +20,26 @@ import (
 	"lectern/sqlite"
 )
 
-// QueueMail is the queue of the send_mail jobs.
-const QueueMail = "mail"
+// Queues of Lectern's jobs.
+const (
+	QueueMail    = "mail"    // send_mail
+	QueueProcess = "process" // process_recording
+	QueueEncode  = "encode"  // encode_video
+)
 
 // DefaultMailWorkers is how many messages are sent at once by default.
 const DefaultMailWorkers = 2
+
+// DefaultProcessWorkers is how many recordings are processed at once
+// (moving a source is disk work, not CPU).
+const DefaultProcessWorkers = 2
+
+// DefaultEncodeWorkers is how many videos are encoded at once by default
+// (ENCODE_WORKERS): ffmpeg uses every core by itself.
+const DefaultEncodeWorkers = 1
+
+// DefaultID names the client when Config.ID is empty.
+const DefaultID = "lectern"
 
 // DefaultStopTimeout is how long Stop waits for running jobs before it
 // cancels them.
@@ -32,9 +49,24 @@ const DefaultStopTimeout = 30 * time.Second
 type Config struct {
 	// Path is the SQLite database file (sqlite.DB.Path()).
 	Path string
+	// ID names this process among those that work the queue (River's
+	// client ID, recorded on every job it works). It must stay the same
+	// across restarts and differ between processes running at once: Start
+	// takes the jobs left running under this ID as orphans of a previous
+	// life of this process, killed before they finished, and runs them
+	// again at once. Empty means DefaultID, right for `lectern serve`, the
+	// one process working an SQLite queue.
+	ID string
 	// Workers is how many messages are sent at once; zero means
 	// DefaultMailWorkers.
 	Workers int
+	// EncodeWorkers is how many videos are encoded at once
+	// (ENCODE_WORKERS); zero means DefaultEncodeWorkers.
+	EncodeWorkers int
+	// MediaRoot is where videos are stored (MEDIA_ROOT): each in
+	// videos/<video id>/, its source and the encoder's outputs side by
+	// side. Required with Deps.Videos.
+	MediaRoot string
 	// RetryPolicy schedules the retries of failed jobs; nil means
 	// RetryPolicy{} (seconds at first, then hours). Tests use a fast one.
 	RetryPolicy river.ClientRetryPolicy
@@ -45,24 +77,43 @@ type Config struct {
 	// notification announced (retries due); zero means River's default
 	// (one second); it cannot be under 100ms.
 	FetchPollInterval time.Duration
+	// ProgressInterval is the least time between two writes of an
+	// encode's progress; zero means DefaultProgressInterval.
+	ProgressInterval time.Duration
 	// StopTimeout is how long Stop waits for running jobs before it
 	// cancels them; zero means DefaultStopTimeout.
 	StopTimeout time.Duration
 }
 
-// Deps are the services the workers use.
+// Deps are the services the workers use. Mail is delivered when Sender
+// is set (Messages is then required); recordings are processed and
+// videos encoded when Videos is set (Recordings, Recorders and Encoder
+// are then required, and Config.MediaRoot).
 type Deps struct {
 	Messages lectern.MessageService
-	Sender   mail.Sender
-	Logger   *slog.Logger
+	// Sender delivers the outbox; nil (no SMTP_URL): no mail worker,
+	// EnqueueMessage and ResumeQueued do nothing and mail stays in the
+	// outbox.
+	Sender mail.Sender
+
+	Videos     lectern.VideoService
+	Recordings lectern.RecordingService
+	Recorders  lectern.RecorderService
+	Encoder    lectern.Encoder
+
+	Logger *slog.Logger
 }
 
 // Client enqueues and works Lectern's jobs. It implements
 // lectern.MailQueue.
 type Client struct {
 	river       *river.Client[*sql.Tx]
+	driver      *riversqlite.Driver
 	pool        *sql.DB
+	id          string
 	messages    lectern.MessageService
+	mail        bool // a sender is configured
+	proc        *processing
 	maxAttempts int
 	stopTimeout time.Duration
 	logger      *slog.Logger
@@ -80,28 +131,45 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	if cfg.Path == "" {
 		return nil, errors.New("jobs: no database path")
 	}
-	if deps.Messages == nil || deps.Sender == nil {
-		return nil, errors.New("jobs: Messages and Sender are required")
+	if deps.Sender != nil && deps.Messages == nil {
+		return nil, errors.New("jobs: Messages is required with a Sender")
+	}
+	if deps.Videos != nil && (deps.Recordings == nil || deps.Recorders == nil || deps.Encoder == nil || cfg.MediaRoot == "") {
+		return nil, errors.New("jobs: Recordings, Recorders, Encoder and MediaRoot are required with Videos")
 	}
 	logger := deps.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{messages: deps.Messages, maxAttempts: cfg.MailMaxAttempts, stopTimeout: cfg.StopTimeout,
+	c := &Client{id: cmp.Or(cfg.ID, DefaultID), messages: deps.Messages, mail: deps.Sender != nil,
+		maxAttempts: cmp.Or(cfg.MailMaxAttempts, MailMaxAttempts), stopTimeout: cmp.Or(cfg.StopTimeout, DefaultStopTimeout),
 		logger: logger}
-	if c.maxAttempts <= 0 {
-		c.maxAttempts = MailMaxAttempts
-	}
-	if c.stopTimeout <= 0 {
-		c.stopTimeout = DefaultStopTimeout
-	}
-	workers := cfg.Workers
-	if workers <= 0 {
-		workers = DefaultMailWorkers
-	}
 	policy := cfg.RetryPolicy
 	if policy == nil {
 		policy = RetryPolicy{}
+	}
+
+	w := river.NewWorkers()
+	queues := map[string]river.QueueConfig{}
+	if deps.Sender != nil {
+		river.AddWorker(w, &sendMailWorker{messages: deps.Messages, sender: deps.Sender, logger: logger})
+		queues[QueueMail] = river.QueueConfig{MaxWorkers: cmp.Or(cfg.Workers, DefaultMailWorkers)}
+	}
+	if deps.Videos != nil {
+		root, err := filepath.Abs(cfg.MediaRoot)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: MEDIA_ROOT: %w", err)
+		}
+		c.proc = &processing{client: c, videos: deps.Videos, recordings: deps.Recordings, recorders: deps.Recorders,
+			encoder: deps.Encoder, mediaRoot: root, progressEvery: cmp.Or(cfg.ProgressInterval, DefaultProgressInterval),
+			logger: logger}
+		river.AddWorker(w, &processRecordingWorker{p: c.proc})
+		river.AddWorker(w, &encodeVideoWorker{p: c.proc})
+		queues[QueueProcess] = river.QueueConfig{MaxWorkers: DefaultProcessWorkers}
+		queues[QueueEncode] = river.QueueConfig{MaxWorkers: cmp.Or(max(cfg.EncodeWorkers, 0), DefaultEncodeWorkers)}
+	}
+	if len(queues) == 0 {
+		w, queues = nil, nil // a client that only enqueues
 	}
 
 	pool, err := sqlite.OpenPool(ctx, cfg.Path, 1)
@@ -113,11 +181,10 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		pool.Close()
 		return nil, err
 	}
-	w := river.NewWorkers()
-	river.AddWorker(w, &sendMailWorker{messages: deps.Messages, sender: deps.Sender, logger: logger})
 	rc, err := river.NewClient(driver, &river.Config{
+		ID:                c.id,
 		Logger:            logger.With("component", "river"),
-		Queues:            map[string]river.QueueConfig{QueueMail: {MaxWorkers: workers}},
+		Queues:            queues,
 		Workers:           w,
 		RetryPolicy:       policy,
 		MaxAttempts:       c.maxAttempts,
@@ -127,7 +194,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		pool.Close()
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
-	c.river, c.pool = rc, pool
+	c.river, c.driver, c.pool = rc, driver, pool
 	return c, nil
 }
 
@@ -144,8 +211,10 @@ func migrate(ctx context.Context, driver *riversqlite.Driver, logger *slog.Logge
 	return nil
 }
 
-// Start starts working jobs; it returns at once. Cancelling ctx stops the
-// client as Stop does.
+// Start first runs again the jobs this client's ID left running (see
+// Config.ID and rescueOrphans), then starts working jobs; it returns at
+// once. Cancelling ctx stops the client as Stop does, but cancels running
+// jobs at once.
 func (c *Client) Start(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -154,6 +223,9 @@ func (c *Client) Start(ctx context.Context) error {
 	}
 	if c.startCtx != nil {
 		return errors.New("jobs: already started")
+	}
+	if err := c.rescueOrphans(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
 	}
 	if err := c.river.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)

@@ -42,8 +42,12 @@ func (SendMailArgs) InsertOpts() river.InsertOpts {
 }
 
 // EnqueueMessage implements lectern.MailQueue: it starts the delivery of
-// message id, unless a job for it is already waiting or running.
+// message id, unless a job for it is already waiting or running. Without
+// a Sender it does nothing: the message stays queued in the outbox.
 func (c *Client) EnqueueMessage(ctx context.Context, id int64) error {
+	if !c.mail {
+		return nil
+	}
 	res, err := c.river.Insert(ctx, SendMailArgs{MessageID: id}, nil)
 	if err != nil {
 		return fmt.Errorf("enqueue message %d: %w", id, err)
@@ -55,9 +59,12 @@ func (c *Client) EnqueueMessage(ctx context.Context, id int64) error {
 }
 
 // ResumeQueued enqueues every message still queued in the outbox (those
-// with a job waiting keep it) and returns how many it looked at. Call it
-// at start.
+// with a job waiting keep it) and returns how many it looked at; without
+// a Sender it does nothing. Call it at start.
 func (c *Client) ResumeQueued(ctx context.Context) (int, error) {
+	if !c.mail {
+		return 0, nil
+	}
 	ids, err := c.messages.QueuedMessageIDs(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("resume queued mail: %w", err)

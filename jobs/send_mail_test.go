@@ -8,7 +8,9 @@ import (
 
 	"lectern"
 	"lectern/jobs"
+	"lectern/mail"
 	"lectern/mail/smtptest"
+	"lectern/sqlite"
 )
 
 // settle gives a wrongly duplicated delivery the time to show up.
@@ -220,8 +222,27 @@ func TestNewChecks(t *testing.T) {
 	if _, err := jobs.New(ctx, jobs.Config{}, jobs.Deps{Messages: b.messages}); err == nil {
 		t.Error("no path: no error")
 	}
-	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Messages: b.messages}); err == nil {
-		t.Error("no sender: no error")
+	sender := mail.NewLogSender(logger(t))
+	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Sender: sender}); err == nil {
+		t.Error("a sender without the outbox: no error")
+	}
+	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Videos: sqlite.NewVideoService(b.db)}); err == nil {
+		t.Error("videos without the other processing services: no error")
+	}
+	// No sender (no SMTP_URL): mail stays in the outbox.
+	quiet, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Messages: b.messages})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer quiet.Stop()
+	if err := quiet.EnqueueMessage(ctx, b.queue(t, 1)); err != nil {
+		t.Error(err)
+	}
+	if n, err := quiet.ResumeQueued(ctx); n != 0 || err != nil {
+		t.Errorf("ResumeQueued without a sender = %d, %v", n, err)
+	}
+	if n := b.jobStates(t); len(n) != 0 {
+		t.Errorf("jobs without a sender: %v, want none", n)
 	}
 	// Migrations are idempotent: a second client on the same file.
 	c1, c2 := b.newClient(t, nil), b.newClient(t, nil)

@@ -1,0 +1,178 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/riverqueue/river"
+
+	"lectern"
+)
+
+// EncodeMaxAttempts is how many times an encode is tried before it is
+// left in state error for an admin; with RetryPolicy the retries span
+// about seven minutes (a full disk, a killed ffmpeg).
+const EncodeMaxAttempts = 5
+
+// DefaultProgressInterval is the least time between two writes of an
+// encode's progress.
+const DefaultProgressInterval = time.Second
+
+// encodeLogMax bounds the encoding log kept on a video: the tail of
+// ffmpeg's stderr is what tells the failure.
+const encodeLogMax = 4096
+
+// EncodeVideoArgs is the job that encodes a video's source into its
+// renditions, in the video's directory.
+type EncodeVideoArgs struct {
+	VideoID int64 `json:"video_id"`
+}
+
+// Kind implements river.JobArgs.
+func (EncodeVideoArgs) Kind() string { return "encode_video" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: the encode queue
+// (ENCODE_WORKERS at once), one job per video while it waits or runs (a
+// finished one does not count, so an admin may encode again).
+func (EncodeVideoArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEncode, MaxAttempts: EncodeMaxAttempts,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueWhileActive}}
+}
+
+// encodeVideoWorker works EncodeVideoArgs jobs.
+type encodeVideoWorker struct {
+	river.WorkerDefaults[EncodeVideoArgs]
+	p *processing
+}
+
+// Timeout is none: a long lecture takes what it takes, and the encoder
+// has its own guard against a stuck ffmpeg (ffmpeg.Runner.EncodeTimeout).
+func (w *encodeVideoWorker) Timeout(*river.Job[EncodeVideoArgs]) time.Duration { return -1 }
+
+// Work encodes the video: state running, progress as it goes, then the
+// renditions stored and state done. A source that is not media leaves the
+// video in state error and cancels the job (the source is kept); another
+// failure leaves state error with ffmpeg's words and is retried; a
+// shutdown leaves state pending and snoozes the job, which runs again at
+// the next start without spending an attempt.
+func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideoArgs]) error {
+	p, id := w.p, job.Args.VideoID
+	log := p.logger.With("video_id", id, "job_id", job.ID, "attempt", job.Attempt)
+	v, err := p.videos.FindVideoByID(ctx, id)
+	if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		log.Info("video not encoded: it was deleted")
+		return river.JobCancel(fmt.Errorf("video %d was deleted", id))
+	} else if err != nil {
+		return fmt.Errorf("load video %d: %w", id, err)
+	}
+	if v.EncodingState == lectern.EncodingDone {
+		log.Debug("video already encoded")
+		return nil
+	}
+	if v.SourceFile == "" {
+		// The process job stores the source before it enqueues the
+		// encode, and ResumeRecordings processes such a video first.
+		log.Warn("video not encoded: its source is not stored yet")
+		return river.JobCancel(fmt.Errorf("video %d has no source yet", id))
+	}
+	if err := p.videos.SetEncoding(ctx, id, lectern.EncodingRunning, 0, ""); err != nil {
+		return fmt.Errorf("start encoding video %d: %w", id, err)
+	}
+	log.Info("encoding", "source", v.SourceFile)
+	p.note(ctx, v.RecordingID, fmt.Sprintf("encoding started (attempt %d)", job.Attempt))
+
+	var pct atomic.Uint64 // float64 bits: the last percentage reported
+	var last time.Time
+	progress := func(percent float64) {
+		pct.Store(math.Float64bits(percent))
+		if time.Since(last) < p.progressEvery {
+			return
+		}
+		last = time.Now()
+		if err := p.videos.SetEncoding(ctx, id, lectern.EncodingRunning, percent, ""); err != nil && ctx.Err() == nil {
+			log.Warn("record encoding progress", "err", err)
+		}
+	}
+	start := time.Now()
+	res, err := p.encoder.Encode(ctx, p.abs(v.SourceFile), p.abs(videoDir(id)), progress)
+	done := math.Float64frombits(pct.Load())
+
+	// The outcome is recorded even when ctx has ended.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	switch {
+	case err == nil:
+		if err := p.videos.SetEncoded(rctx, id, res); err != nil {
+			return fmt.Errorf("store encoding of video %d: %w", id, err)
+		}
+		d := time.Duration(res.Info.Duration * float64(time.Second)).Round(10 * time.Millisecond)
+		p.note(ctx, v.RecordingID, fmt.Sprintf("encoded: %d renditions, duration %s", len(res.Renditions), d))
+		log.Info("video encoded", "renditions", len(res.Renditions), "duration", d, "took", time.Since(start).Round(time.Millisecond))
+		return nil
+
+	case errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely):
+		msg := "encoding cancelled by an admin"
+		if serr := p.videos.SetEncoding(rctx, id, lectern.EncodingError, done, msg); serr != nil {
+			log.Error("record cancelled encoding", "err", serr)
+		}
+		p.note(ctx, v.RecordingID, msg)
+		log.Info(msg)
+		return err
+
+	case errors.Is(ctx.Err(), context.Canceled):
+		// A shutdown (River's stop, the server's context): run again at
+		// the next start, from the beginning (ffmpeg cannot resume).
+		if serr := p.videos.SetEncoding(rctx, id, lectern.EncodingPending, done,
+			"interrupted by a shutdown; encoded again at the next start"); serr != nil {
+			log.Error("record interrupted encoding", "err", serr)
+		}
+		p.note(ctx, v.RecordingID, fmt.Sprintf("encoding interrupted by a shutdown at %.0f%%; it starts again at the next start", done))
+		log.Info("encoding interrupted by shutdown: snoozed", "progress", done)
+		return river.JobSnooze(0)
+
+	case lectern.ErrorCode(err) == lectern.EINVALID:
+		msg := lectern.ErrorMessage(err)
+		if serr := p.videos.SetEncoding(rctx, id, lectern.EncodingError, 0, msg); serr != nil {
+			return fmt.Errorf("record failed encoding of video %d: %w", id, serr) // retried: the state must say it
+		}
+		p.note(ctx, v.RecordingID, "encoding failed: "+msg+" (the source is kept)")
+		log.Warn("video not encodable", "err", err)
+		return river.JobCancel(err)
+
+	default:
+		if serr := p.videos.SetEncoding(rctx, id, lectern.EncodingError, done, tail(err.Error(), encodeLogMax)); serr != nil {
+			log.Error("record failed encoding", "err", serr)
+		}
+		next := "retried later"
+		if job.Attempt >= job.MaxAttempts {
+			next = "no more retries: an admin may retry it"
+		}
+		p.note(ctx, v.RecordingID, fmt.Sprintf("encoding failed (attempt %d of %d, %s): %s", job.Attempt, job.MaxAttempts, next,
+			tail(err.Error(), 300)))
+		log.Error("encoding failed", "err", err, "source", filepath.Base(v.SourceFile), "next", next)
+		return fmt.Errorf("encode video %d: %w", id, err)
+	}
+}
+
+// tail returns the last n bytes of s (whole characters), from a line
+// start when one is near.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[len(s)-n:]
+	for len(s) > 0 && !utf8.RuneStart(s[0]) {
+		s = s[1:]
+	}
+	if i := strings.IndexByte(s, '\n'); i >= 0 && i < 200 {
+		s = s[i+1:]
+	}
+	return "…" + s
+}

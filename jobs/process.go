@@ -1,0 +1,233 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"lectern"
+)
+
+// ProcessMaxAttempts is how many times a recording's processing is tried:
+// its failures are the database's or the disk's, worth retrying for
+// hours.
+const ProcessMaxAttempts = 10
+
+// ProcessTimeout bounds one processing attempt: moving a source across
+// file systems copies it, gigabytes for a long lecture.
+const ProcessTimeout = 4 * time.Hour
+
+// ProcessRecordingArgs is the job that makes a recording into a video:
+// the video row with the recorder's defaults, the source moved into media
+// storage, then an encode job.
+type ProcessRecordingArgs struct {
+	RecordingID int64 `json:"recording_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ProcessRecordingArgs) Kind() string { return "process_recording" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: the process queue,
+// one job per recording while it waits, runs or has completed (River's
+// default unique states; completed jobs are kept a day): a recording is
+// processed once. A cancelled or discarded job does not count, so a
+// recording can be processed again once its problem is fixed.
+func (ProcessRecordingArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueProcess, MaxAttempts: ProcessMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// processing is what the process and encode workers share.
+type processing struct {
+	client        *Client
+	videos        lectern.VideoService
+	recordings    lectern.RecordingService
+	recorders     lectern.RecorderService
+	encoder       lectern.Encoder
+	mediaRoot     string // absolute
+	progressEvery time.Duration
+	logger        *slog.Logger
+}
+
+// videoDir is where video id's source and renditions are stored, relative
+// to MEDIA_ROOT, with slashes (as Video.SourceFile is stored).
+func videoDir(id int64) string { return path.Join("videos", strconv.FormatInt(id, 10)) }
+
+// abs turns a path relative to MEDIA_ROOT into a file name.
+func (p *processing) abs(rel string) string {
+	return filepath.Join(p.mediaRoot, filepath.FromSlash(rel))
+}
+
+// note appends a line to recording id's log (its "comment", shown to
+// admins), with the time. A failure is logged, not returned: the log
+// tells about the work, it is not the work.
+func (p *processing) note(ctx context.Context, id *int64, line string) {
+	if id == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	stamped := time.Now().UTC().Format("2006-01-02 15:04:05") + " " + line
+	if err := p.recordings.AppendRecordingLog(ctx, *id, stamped); err != nil {
+		p.logger.Warn("append to recording log", "recording_id", *id, "line", line, "err", err)
+	}
+}
+
+// processable tells whether the process job handles recordings of type t;
+// audiovideocast ZIPs wait for their own worker (a later issue).
+func processable(t string) bool { return t == lectern.RecordingTypeVideo }
+
+// processRecordingWorker works ProcessRecordingArgs jobs.
+type processRecordingWorker struct {
+	river.WorkerDefaults[ProcessRecordingArgs]
+	p *processing
+}
+
+// Timeout is ProcessTimeout: River's default (a minute) would cut a copy
+// short.
+func (w *processRecordingWorker) Timeout(*river.Job[ProcessRecordingArgs]) time.Duration {
+	return ProcessTimeout
+}
+
+// Work makes the recording's video, or finds the one an earlier attempt
+// made; moves the source (or finds it moved); records it; enqueues the
+// encode. Every step converges when run again after a crash anywhere.
+func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[ProcessRecordingArgs]) error {
+	p, id := w.p, job.Args.RecordingID
+	log := p.logger.With("recording_id", id, "job_id", job.ID, "attempt", job.Attempt)
+	rec, err := p.recordings.FindRecordingByID(ctx, id)
+	if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		log.Info("recording not processed: it was deleted")
+		return river.JobCancel(fmt.Errorf("recording %d was deleted", id))
+	} else if err != nil {
+		return fmt.Errorf("load recording %d: %w", id, err)
+	}
+	switch {
+	case rec.Type == lectern.RecordingTypeAudioVideoCast:
+		p.note(ctx, &rec.ID, "audiovideocast ZIPs are not processed yet")
+		log.Warn("recording not processed: audiovideocast ZIPs are not processed yet")
+		return river.JobCancel(fmt.Errorf("recording %d: audiovideocast ZIPs are not processed yet", id))
+	case !processable(rec.Type):
+		p.note(ctx, &rec.ID, fmt.Sprintf("recordings of type %q cannot be processed", rec.Type))
+		return river.JobCancel(fmt.Errorf("recording %d: unknown type %q", id, rec.Type))
+	}
+	recorder, err := p.recorders.FindRecorderByID(ctx, rec.RecorderID)
+	if err != nil {
+		return fmt.Errorf("load recorder %d of recording %d: %w", rec.RecorderID, id, err)
+	}
+
+	v := lectern.NewVideo(rec, recorder)
+	err = p.videos.CreateVideo(ctx, v)
+	switch code := lectern.ErrorCode(err); {
+	case err == nil:
+		p.note(ctx, &rec.ID, fmt.Sprintf("video %d created", v.ID))
+		log.Info("video created", "video_id", v.ID)
+	case code == lectern.ECONFLICT && v.ID != 0:
+		// An earlier attempt made it (and crashed, or this is a duplicate):
+		// v is the stored video.
+		log.Info("video already made: processing resumed", "video_id", v.ID, "encoding_state", v.EncodingState)
+	case code == lectern.EINVALID:
+		msg := "no video made: " + lectern.ErrorMessage(err)
+		p.note(ctx, &rec.ID, msg)
+		log.Error(msg, "err", err)
+		return river.JobCancel(err)
+	default:
+		return fmt.Errorf("create video of recording %d: %w", id, err)
+	}
+	log = log.With("video_id", v.ID)
+
+	rel := path.Join(videoDir(v.ID), "source"+strings.ToLower(filepath.Ext(rec.SourceFile)))
+	how, err := moveFile(ctx, rec.SourceFile, p.abs(rel))
+	switch {
+	case errors.Is(err, errSourceMissing):
+		msg := fmt.Sprintf("source file %s is missing: nothing to encode", rec.SourceFile)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		defer cancel()
+		if serr := p.videos.SetEncoding(rctx, v.ID, lectern.EncodingError, 0, msg); serr != nil {
+			return fmt.Errorf("record missing source of video %d: %w", v.ID, serr)
+		}
+		p.note(ctx, &rec.ID, msg)
+		log.Error("recording not processed: its source is missing", "source", rec.SourceFile)
+		return river.JobCancel(fmt.Errorf("recording %d: %w", id, err))
+	case err != nil:
+		return fmt.Errorf("move source of recording %d: %w", id, err)
+	}
+	switch how.kind {
+	case moveRenamed:
+		p.note(ctx, &rec.ID, "source moved to "+rel)
+	case moveCopied:
+		p.note(ctx, &rec.ID, "source copied to "+rel+" (another file system), then removed from the recorder's directory")
+	case moveCopiedKept:
+		p.note(ctx, &rec.ID, "source copied to "+rel+" (another file system); the original could not be removed: "+how.err.Error())
+		log.Warn("source copied but the original could not be removed", "source", rec.SourceFile, "err", how.err)
+	case moveDone:
+		if v.SourceFile != rel {
+			p.note(ctx, &rec.ID, "source found moved to "+rel)
+		}
+	}
+	log.Info("source in media storage", "source", rel, "how", how.kind)
+	if v.SourceFile != rel {
+		if err := p.videos.SetSource(ctx, v.ID, rel); err != nil {
+			return fmt.Errorf("record source of video %d: %w", v.ID, err)
+		}
+	}
+
+	// A video already encoded, or failed (an admin retries it), is left
+	// as it is.
+	if v.EncodingState != lectern.EncodingPending && v.EncodingState != lectern.EncodingRunning {
+		log.Info("video not encoded again", "encoding_state", v.EncodingState)
+		return nil
+	}
+	dup, err := p.client.enqueue(ctx, EncodeVideoArgs{VideoID: v.ID})
+	if err != nil {
+		return fmt.Errorf("enqueue encoding of video %d: %w", v.ID, err)
+	}
+	if !dup {
+		p.note(ctx, &rec.ID, "encoding queued")
+	}
+	return nil
+}
+
+// EnqueueRecording starts the processing of recording id, unless a job
+// for it is waiting, running or completed.
+func (c *Client) EnqueueRecording(ctx context.Context, id int64) error {
+	if _, err := c.enqueue(ctx, ProcessRecordingArgs{RecordingID: id}); err != nil {
+		return fmt.Errorf("enqueue processing of recording %d: %w", id, err)
+	}
+	return nil
+}
+
+// EnqueueVideo starts the encoding of video id, unless a job for it is
+// waiting or running.
+func (c *Client) EnqueueVideo(ctx context.Context, id int64) error {
+	if _, err := c.enqueue(ctx, EncodeVideoArgs{VideoID: id}); err != nil {
+		return fmt.Errorf("enqueue encoding of video %d: %w", id, err)
+	}
+	return nil
+}
+
+// enqueue inserts a job and tells whether it was a duplicate of one
+// already there (unique by args).
+func (c *Client) enqueue(ctx context.Context, args river.JobArgs) (bool, error) {
+	res, err := c.river.Insert(ctx, args, nil)
+	if err != nil {
+		return false, err
+	}
+	if res.UniqueSkippedAsDuplicate {
+		c.logger.Debug("job already enqueued", "job_kind", args.Kind(), "job_id", res.Job.ID, "job_state", res.Job.State)
+	}
+	return res.UniqueSkippedAsDuplicate, nil
+}
+
+// uniqueWhileActive are the states in which a job blocks another with
+// the same args: waiting or running, not finished.
+var uniqueWhileActive = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}

@@ -1,0 +1,90 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// orphanError is the error recorded on a job rescued at start.
+const orphanError = "orphaned: the process working this job stopped before it finished (crash or kill -9); run again at start"
+
+// rescueOrphans runs again, at once, the jobs that this client's ID left
+// in state running: a job is running under an ID only while a process
+// with that ID works it, and IDs are unique among live processes, so at
+// Start, before this client fetches anything, such a job is an orphan of
+// a previous life of this process, killed before the job finished.
+//
+// River's own rescuer would find them too, but only RescueStuckJobsAfter
+// (an hour) after they started, and never an encode (no timeout: a long
+// lecture may take longer than any fixed limit). Rescuing by ID is right
+// for any number of processes sharing the queue, as a global "running
+// means orphaned" rule would not be.
+//
+// The update is River's own rescue (the driver's JobRescueMany, as its
+// JobRescuer does): the error is appended to the job's errors, its
+// rescue count incremented, and the job made available now rather than
+// retryable (which waits for the leader's scheduler); a job that had
+// used its last attempt is discarded, one an admin asked to cancel is
+// cancelled. The attempt the crash interrupted counts: a job that kills
+// the process every time (ffmpeg exhausting memory) ends discarded
+// instead of crashing the server forever.
+func (c *Client) rescueOrphans(ctx context.Context) error {
+	var orphans []*rivertype.JobRow
+	params := river.NewJobListParams().States(rivertype.JobStateRunning).First(1000)
+	for {
+		res, err := c.river.JobList(ctx, params)
+		if err != nil {
+			return fmt.Errorf("list running jobs: %w", err)
+		}
+		for _, job := range res.Jobs {
+			if n := len(job.AttemptedBy); n > 0 && job.AttemptedBy[n-1] == c.id {
+				orphans = append(orphans, job)
+			}
+		}
+		if len(res.Jobs) < 1000 {
+			break
+		}
+		params = params.After(res.LastCursor)
+	}
+	if len(orphans) == 0 {
+		return nil
+	}
+
+	now := time.Now().UTC()
+	p := &riverdriver.JobRescueManyParams{StuckHorizon: now.Add(time.Second)}
+	for _, job := range orphans {
+		state := rivertype.JobStateAvailable
+		var finalized *time.Time
+		var meta struct {
+			CancelAttemptedAt time.Time `json:"cancel_attempted_at"`
+		}
+		_ = json.Unmarshal(job.Metadata, &meta) // unreadable metadata: not cancelled
+		switch {
+		case !meta.CancelAttemptedAt.IsZero():
+			state, finalized = rivertype.JobStateCancelled, &now
+		case job.Attempt >= job.MaxAttempts:
+			state, finalized = rivertype.JobStateDiscarded, &now
+		}
+		e, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: max(job.Attempt, 0), Error: orphanError})
+		if err != nil {
+			return err
+		}
+		p.ID = append(p.ID, job.ID)
+		p.Error = append(p.Error, e)
+		p.FinalizedAt = append(p.FinalizedAt, finalized)
+		p.ScheduledAt = append(p.ScheduledAt, now)
+		p.State = append(p.State, string(state))
+		c.logger.Warn("job orphaned by a crash: rescued", "job_id", job.ID, "job_kind", job.Kind, "attempt", job.Attempt,
+			"state", state, "args", string(job.EncodedArgs))
+	}
+	if _, err := c.driver.GetExecutor().JobRescueMany(ctx, p); err != nil {
+		return fmt.Errorf("rescue orphaned jobs: %w", err)
+	}
+	return nil
+}
