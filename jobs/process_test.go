@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -250,9 +251,22 @@ func (m *media) checkEncoded(tb testing.TB, rec *lectern.Recording, v *lectern.V
 			tb.Errorf("rendition %s (%s): %v", r.Name, r.Path, err)
 		}
 	}
+	m.checkNoOrphanDirs(tb)
+}
+
+// checkNoOrphanDirs checks that each directory in MEDIA_ROOT/videos is a
+// stored video's.
+func (m *media) checkNoOrphanDirs(tb testing.TB) {
+	tb.Helper()
 	entries, _ := os.ReadDir(filepath.Join(m.root, "videos"))
-	if len(entries) != 1 || entries[0].Name() != fmt.Sprint(v.ID) {
-		tb.Errorf("MEDIA_ROOT/videos holds %v, want only %d", entries, v.ID)
+	for _, e := range entries {
+		id, err := strconv.ParseInt(e.Name(), 10, 64)
+		if err == nil {
+			_, err = m.videos.FindVideoByID(context.Background(), id)
+		}
+		if err != nil {
+			tb.Errorf("MEDIA_ROOT/videos/%s is no video's: %v", e.Name(), err)
+		}
 	}
 }
 
@@ -471,19 +485,30 @@ func (m *media) moveSource(tb testing.TB, rec *lectern.Recording, v *lectern.Vid
 }
 
 // A job left running by a process killed with kill -9 (as River leaves
-// it) is run again at once when a client with the same ID starts; one
-// left by another live process is not touched.
+// it) is run again at once when a client with the same ID starts, or
+// given up when that was its last attempt; one left by another live
+// process is not touched.
 func TestStartRescuesOrphanedJobs(t *testing.T) {
 	t.Parallel()
 	m := setupMedia(t, "")
 	ctx := context.Background()
 	mine := m.deposit(t, m.recordings, "mine.mp4", nil)
 	theirs := m.deposit(t, m.recordings, "theirs.mp4", nil)
+	// An encode that was running on its last attempt each time the
+	// process died.
+	spent := m.deposit(t, m.recordings, "spent.mp4", nil)
+	sv := m.createVideo(t, spent)
+	m.videos.SetSource(ctx, sv.ID, m.moveSource(t, spent, sv))
+	m.videos.SetEncoding(ctx, sv.ID, lectern.EncodingRunning, 12, "")
+
 	c1 := m.newClient(t, nil)
 	for _, rec := range []*lectern.Recording{mine, theirs} {
 		if err := c1.EnqueueRecording(ctx, rec.ID); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := c1.EnqueueVideo(ctx, sv.ID); err != nil {
+		t.Fatal(err)
 	}
 	c1.Stop()
 	for id, owner := range map[int64]string{mine.ID: jobs.DefaultID, theirs.ID: "worker-2"} {
@@ -493,8 +518,15 @@ func TestStartRescuesOrphanedJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, err := m.db.SQL().Exec(`UPDATE river_job SET state = 'running', attempt = max_attempts, attempted_at = datetime('now', 'subsec'),
+		attempted_by = jsonb(json_array(?)) WHERE kind = 'encode_video'`, jobs.DefaultID); err != nil {
+		t.Fatal(err)
+	}
 	c2 := m.newClient(t, nil)
 	start(t, c2)
+	if got := m.waitVideo(t, spent.ID, lectern.EncodingError); !strings.Contains(got.EncodingLog, "encoding given up") {
+		t.Errorf("video of an encode given up: log %q", got.EncodingLog)
+	}
 	v := m.waitVideo(t, mine.ID, lectern.EncodingDone)
 	m.checkEncoded(t, mine, v)
 	var attempt int
@@ -506,8 +538,12 @@ func TestStartRescuesOrphanedJobs(t *testing.T) {
 	if attempt != 2 || !strings.Contains(errs, "orphaned") {
 		t.Errorf("rescued job: attempt %d, errors %s", attempt, errs)
 	}
-	if n := m.jobsByKind(t); n["process_recording running"] != 1 {
+	n := m.jobsByKind(t)
+	if n["process_recording running"] != 1 {
 		t.Errorf("jobs %v: the job of another live worker was touched", n)
+	}
+	if n["encode_video discarded"] != 1 {
+		t.Errorf("jobs %v: the encode on its last attempt is not discarded", n)
 	}
 	if list := m.videosOf(t, theirs.ID); len(list) != 0 {
 		t.Errorf("the job of another live worker ran: %+v", list)

@@ -38,7 +38,9 @@ func (r Recordings) CreateRecording(ctx context.Context, rec *lectern.Recording)
 // jobs lost, or never enqueued) and returns how many jobs it asked for;
 // jobs already waiting or running are not duplicated (unique by args).
 // Call it at start, before Start: the lists it pages through then hold
-// still.
+// still (no worker changes them). Jobs a crash left running are still
+// running then, so these are not duplicated either; Start then rescues
+// them.
 //
 //   - a recording without a video whose source is still where it was
 //     deposited: process it (recordings whose source is gone had their

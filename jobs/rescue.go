@@ -9,6 +9,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
+
+	"lectern"
 )
 
 // orphanError is the error recorded on a job rescued at start.
@@ -85,6 +87,20 @@ func (c *Client) rescueOrphans(ctx context.Context) error {
 	}
 	if _, err := c.driver.GetExecutor().JobRescueMany(ctx, p); err != nil {
 		return fmt.Errorf("rescue orphaned jobs: %w", err)
+	}
+	// An encode given up must not leave its video "running" for ever.
+	for i, job := range orphans {
+		var args EncodeVideoArgs
+		if p.State[i] != string(rivertype.JobStateDiscarded) || job.Kind != args.Kind() || c.proc == nil ||
+			json.Unmarshal(job.EncodedArgs, &args) != nil {
+			continue
+		}
+		msg := fmt.Sprintf("encoding given up: the server stopped during each of its %d attempts; an admin may retry it", job.Attempt)
+		if err := c.proc.videos.SetEncoding(ctx, args.VideoID, lectern.EncodingError, 0, msg); err != nil &&
+			lectern.ErrorCode(err) != lectern.ENOTFOUND {
+			return fmt.Errorf("rescue orphaned jobs: %w", err)
+		}
+		c.logger.Error(msg, "video_id", args.VideoID, "job_id", job.ID)
 	}
 	return nil
 }
