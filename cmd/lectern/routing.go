@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"lectern"
+	"lectern/ffmpeg"
 	"lectern/jobs"
 	"lectern/mail"
 )
@@ -17,12 +18,16 @@ type routing struct {
 	queue    *jobs.Client // nil without SMTP_URL: mail stays in the outbox
 }
 
-// startRouting wires the router into in (every new treatment is routed at
-// once, with no HTTP request to ourselves), starts mail delivery when
-// SMTP_URL is set, and routes what a previous run left half-way. The
-// returned stop func ends delivery.
+// startRouting starts the job queue (startJobs), wires the router into in
+// (every new treatment is routed at once, with no HTTP request to
+// ourselves) and routes what a previous run left half-way. The returned
+// stop func stops the jobs.
 func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intake) (*routing, func(), error) {
 	cfg, logger := a.cfg, a.logger
+	q, mailOn, stop, err := a.startJobs(ctx, svc)
+	if err != nil {
+		return nil, nil, err
+	}
 	rt := &routing{}
 	rt.router = &lectern.Router{
 		Recorders: svc.recorders, Users: svc.users, Treatments: svc.treatments, Recordings: svc.recordings,
@@ -30,30 +35,7 @@ func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intak
 			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode}),
 		Logger: logger.With("edge", "routing"),
 	}
-	stop := func() {}
-	sender, err := mail.NewSender(cfg.SMTPURL, cfg.DefaultFromEmail, logger.With("edge", "mail"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("SMTP_URL: %w", err)
-	}
-	if sender != nil {
-		q, err := jobs.New(ctx, jobs.Config{Path: svc.db.Path(), Workers: 2},
-			jobs.Deps{Messages: svc.messages, Sender: sender, Logger: logger.With("edge", "jobs")})
-		if err != nil {
-			return nil, nil, fmt.Errorf("job queue: %w", err)
-		}
-		if err := q.Start(ctx); err != nil {
-			return nil, nil, fmt.Errorf("start job queue: %w", err)
-		}
-		stop = func() {
-			if err := q.Stop(); err != nil {
-				logger.Warn("stop job queue", "err", err)
-			}
-		}
-		if n, err := q.ResumeQueued(ctx); err != nil {
-			logger.Error("resume queued mail", "err", err)
-		} else if n > 0 {
-			logger.Info("resumed queued mail", "messages", n)
-		}
+	if mailOn {
 		rt.queue, rt.router.Queue = q, q
 	} else {
 		logger.Info("no SMTP_URL: mail stays in the outbox (Administration → Outbox)")
@@ -74,4 +56,46 @@ func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intak
 		logger.Info("routed pending deposits", "treatments", n)
 	}
 	return rt, stop, nil
+}
+
+// startJobs starts the job queue: recordings processed and videos encoded
+// always (ffmpeg with its default settings, ENCODE_WORKERS at once, into
+// MEDIA_ROOT), mail delivered when SMTP_URL is set (mailOn). Work a
+// previous run left undone is enqueued before the workers start, and the
+// jobs it left running (killed) run again at once. From then on
+// svc.recordings enqueues the processing of every recording it stores, so
+// the web and the router publish through it. stop stops the workers.
+func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mailOn bool, stop func(), err error) {
+	cfg, logger := a.cfg, a.logger
+	sender, err := mail.NewSender(cfg.SMTPURL, cfg.DefaultFromEmail, logger.With("edge", "mail"))
+	if err != nil {
+		return nil, false, nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
+	q, err = jobs.New(ctx, jobs.Config{Path: svc.db.Path(), Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot},
+		jobs.Deps{Messages: svc.messages, Sender: sender,
+			Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
+			Encoder: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
+			Logger:  logger.With("edge", "jobs")})
+	if err != nil {
+		return nil, false, nil, fmt.Errorf("job queue: %w", err)
+	}
+	if _, err := q.ResumeRecordings(ctx); err != nil {
+		logger.Error("resume processing; it is tried again at next start", "err", err)
+	}
+	if err := q.Start(ctx); err != nil {
+		q.Stop()
+		return nil, false, nil, fmt.Errorf("start job queue: %w", err)
+	}
+	stop = func() {
+		if err := q.Stop(); err != nil {
+			logger.Warn("stop job queue", "err", err)
+		}
+	}
+	if n, err := q.ResumeQueued(ctx); err != nil {
+		logger.Error("resume queued mail", "err", err)
+	} else if n > 0 {
+		logger.Info("resumed queued mail", "messages", n)
+	}
+	svc.recordings = jobs.Recordings{RecordingService: svc.recordings, Jobs: q}
+	return q, sender != nil, stop, nil
 }

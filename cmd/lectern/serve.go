@@ -39,7 +39,8 @@ type services struct {
 	treatments     lectern.TreatmentService
 	sightings      lectern.SightingService
 	recordingFiles lectern.RecordingFileService
-	recordings     lectern.RecordingService
+	recordings     lectern.RecordingService // serve: enqueues processing (startJobs)
+	videos         lectern.VideoService
 	messages       lectern.MessageService
 }
 
@@ -56,6 +57,7 @@ func newServices(db *sqlite.DB, cfg *Config) *services {
 		sightings:      sqlite.NewSightingService(db),
 		recordingFiles: sqlite.NewRecordingFileService(db),
 		recordings:     sqlite.NewRecordingService(db),
+		videos:         sqlite.NewVideoService(db),
 		messages:       sqlite.NewMessageService(db),
 	}
 }
