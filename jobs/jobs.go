@@ -142,7 +142,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{id: cmp.Or(cfg.ID, DefaultID), messages: deps.Messages, mail: deps.Sender != nil,
-		maxAttempts: cmp.Or(cfg.MailMaxAttempts, MailMaxAttempts), stopTimeout: cmp.Or(cfg.StopTimeout, DefaultStopTimeout),
+		maxAttempts: cmp.Or(max(cfg.MailMaxAttempts, 0), MailMaxAttempts), stopTimeout: cmp.Or(max(cfg.StopTimeout, 0), DefaultStopTimeout),
 		logger: logger}
 	policy := cfg.RetryPolicy
 	if policy == nil {
@@ -153,7 +153,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	queues := map[string]river.QueueConfig{}
 	if deps.Sender != nil {
 		river.AddWorker(w, &sendMailWorker{messages: deps.Messages, sender: deps.Sender, logger: logger})
-		queues[QueueMail] = river.QueueConfig{MaxWorkers: cmp.Or(cfg.Workers, DefaultMailWorkers)}
+		queues[QueueMail] = river.QueueConfig{MaxWorkers: cmp.Or(max(cfg.Workers, 0), DefaultMailWorkers)}
 	}
 	if deps.Videos != nil {
 		root, err := filepath.Abs(cfg.MediaRoot)
@@ -161,7 +161,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 			return nil, fmt.Errorf("jobs: MEDIA_ROOT: %w", err)
 		}
 		c.proc = &processing{client: c, videos: deps.Videos, recordings: deps.Recordings, recorders: deps.Recorders,
-			encoder: deps.Encoder, mediaRoot: root, progressEvery: cmp.Or(cfg.ProgressInterval, DefaultProgressInterval),
+			encoder: deps.Encoder, mediaRoot: root, progressEvery: cmp.Or(max(cfg.ProgressInterval, 0), DefaultProgressInterval),
 			logger: logger}
 		river.AddWorker(w, &processRecordingWorker{p: c.proc})
 		river.AddWorker(w, &encodeVideoWorker{p: c.proc})
