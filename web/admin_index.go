@@ -75,6 +75,36 @@ func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/recording-files/", Title: p.T("admin.recording_file.list.title"),
 			Text: p.Plural("admin.index.recording_files", n)})
 	}
+	if s.deps.Recordings != nil {
+		_, n, err := s.deps.Recordings.FindRecordings(ctx, lectern.RecordingFilter{Page: onePage})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/recordings/", Title: p.T("admin.recording.list.title"),
+			Text: p.Plural("admin.index.recordings", n)})
+	}
+	if s.deps.Videos != nil {
+		_, n, err := s.deps.Videos.FindVideos(ctx, lectern.VideoFilter{Page: onePage})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		text := p.Plural("admin.index.videos", n)
+		for _, st := range []string{lectern.EncodingRunning, lectern.EncodingError} {
+			_, k, err := s.deps.Videos.FindVideos(ctx, lectern.VideoFilter{State: &st, Page: onePage})
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			if k > 0 && st == lectern.EncodingRunning {
+				text += " · " + p.Plural("admin.index.videos_running", k)
+			} else if k > 0 {
+				text += " · " + p.Plural("admin.index.videos_failed", k)
+			}
+		}
+		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/videos/", Title: p.T("admin.video.list.title"), Text: text})
+	}
 	if s.deps.Messages != nil {
 		failed := lectern.MessageFailed
 		_, n, err := s.deps.Messages.FindMessages(ctx, lectern.MessageFilter{Page: onePage})

@@ -8,10 +8,15 @@ import (
 	"slices"
 
 	"lectern"
+	"lectern/locale"
 )
 
 // dashboardPageSize is the number of recordings the dashboard lists.
 const dashboardPageSize = 10
+
+// dashboardVideos is the number of video cards a page of the dashboard
+// shows (?vpage= pages through them).
+const dashboardVideos = 12
 
 type dashboardPage struct {
 	layout
@@ -27,6 +32,12 @@ type dashboardPage struct {
 	// for them; WaitingCount says how many there are in all.
 	Waiting      []waitingDeposit
 	WaitingCount string
+	// Videos are the user's videos (owned or co-owned), newest first,
+	// when the video pages exist (VideosOn).
+	VideosOn         bool
+	Videos           []videoRow
+	VideoCount       string
+	VideosPagination pagination
 }
 
 // waitingDeposit is a deposit the user may publish, with its add form.
@@ -49,6 +60,7 @@ type recordingRow struct {
 	File     string
 	Type     string
 	Added    when
+	Video    *videoRow // the video made from it; nil: none yet
 }
 
 // handleDashboard welcomes a logged-in user with what they may do, and
@@ -61,6 +73,24 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		IsStaff:      isStaff(u),
 		IsSuperuser:  u.IsSuperuser,
 		RecordingsOn: s.deps.Recordings != nil,
+		VideosOn:     s.deps.Videos != nil,
+	}
+	if s.deps.Videos != nil {
+		ctx := r.Context()
+		p := s.printer(r)
+		page := requestPageOf(r, "vpage")
+		page.Size = dashboardVideos
+		list, total, err := s.deps.Videos.FindVideos(ctx, lectern.VideoFilter{OwnerID: &u.ID, Page: page})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if data.Videos, err = s.videoRows(ctx, p, nil, list); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		data.VideoCount = p.Plural("dashboard.videos.count", total)
+		data.VideosPagination = newPaginationOf(r, "vpage", page, total).withFragment("videos")
 	}
 	if s.deps.Recordings != nil {
 		ctx := r.Context()
@@ -79,8 +109,13 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 				s.serverError(w, r, err)
 				return
 			}
-			data.Recordings = append(data.Recordings, recordingRow{R: rc, Recorder: name, File: filepath.Base(rc.SourceFile),
-				Type: s.recordingTypeLabel(p, rc.Type), Added: moment(p, rc.DateAdded)})
+			row := recordingRow{R: rc, Recorder: name, File: filepath.Base(rc.SourceFile),
+				Type: s.recordingTypeLabel(p, rc.Type), Added: moment(p, rc.DateAdded)}
+			if row.Video, err = s.recordingVideo(ctx, p, rc); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			data.Recordings = append(data.Recordings, row)
 		}
 		data.Count = p.Plural("dashboard.recordings.count", total)
 		data.Pagination = newPagination(r, page, total)
@@ -134,4 +169,21 @@ func (s *Server) waitingDeposits(ctx context.Context, u *lectern.User) ([]*lecte
 		return cmp.Compare(b.ID, a.ID)
 	})
 	return all[:min(len(all), dashboardWaiting)], total, nil
+}
+
+// recordingVideo returns the video made from rc, nil when there is none
+// (yet) or no video pages.
+func (s *Server) recordingVideo(ctx context.Context, p *locale.Printer, rc *lectern.Recording) (*videoRow, error) {
+	if s.deps.Videos == nil {
+		return nil, nil
+	}
+	videos, _, err := s.deps.Videos.FindVideos(ctx, lectern.VideoFilter{RecordingID: &rc.ID, Page: onePage})
+	if err != nil || len(videos) == 0 {
+		return nil, err
+	}
+	rows, err := s.videoRows(ctx, p, nil, videos)
+	if err != nil {
+		return nil, err
+	}
+	return &rows[0], nil
 }

@@ -28,7 +28,11 @@ import (
 
 func TestMain(m *testing.M) {
 	password.Cost = bcrypt.MinCost
-	os.Exit(m.Run())
+	code := m.Run()
+	if clipDir != "" {
+		_ = os.RemoveAll(clipDir)
+	}
+	os.Exit(code)
 }
 
 // testBundle is one server on a fresh database, with its services for
@@ -46,11 +50,16 @@ type testBundle struct {
 	files      lectern.RecordingFileService
 	recordings lectern.RecordingService
 	messages   lectern.MessageService
-	intake     *lectern.Intake
-	notifier   *lectern.Notifier
-	queue      *testQueue
-	media      *countingThumbnailer
-	dataDir    string
+	videos     lectern.VideoService
+	mediaRoot  string // MEDIA_ROOT
+	// videoTypeID is the type of the videos video() makes, created with
+	// the first.
+	videoTypeID int64
+	intake      *lectern.Intake
+	notifier    *lectern.Notifier
+	queue       *testQueue
+	media       *countingThumbnailer
+	dataDir     string
 }
 
 // podExtensions is Pod's VIDEO_ALLOWED_EXTENSIONS.
@@ -126,6 +135,8 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 		files:      sqlite.NewRecordingFileService(db),
 		recordings: sqlite.NewRecordingService(db),
 		messages:   sqlite.NewMessageService(db),
+		videos:     sqlite.NewVideoService(db),
+		mediaRoot:  filepath.Join(dir, "media"),
 		queue:      &testQueue{},
 		media:      &countingThumbnailer{},
 		dataDir:    filepath.Join(dir, "data"),
@@ -141,6 +152,7 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 		DefaultRecorderPath:    b.root,
 		DataDir:                b.dataDir,
 		VideoAllowedExtensions: podExtensions,
+		MediaRoot:              b.mediaRoot,
 	}
 	for _, f := range change {
 		f(&cfg)
@@ -156,6 +168,7 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders,
 		Treatments: b.treatments, RecordingFiles: b.files,
 		Notifier: b.notifier, Recordings: b.recordings, Messages: b.messages, MailQueue: b.queue, Thumbnails: b.media,
+		Videos:   b.videos,
 		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
 		Logger:   logger,
 	})

@@ -26,25 +26,35 @@ type pageLink struct {
 }
 
 // requestPage reads ?page= (1 when absent or not a number).
-func requestPage(r *http.Request) lectern.Page {
-	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+func requestPage(r *http.Request) lectern.Page { return requestPageOf(r, "page") }
+
+// requestPageOf reads the page number in query parameter param, for a
+// page with two lists.
+func requestPageOf(r *http.Request, param string) lectern.Page {
+	n, _ := strconv.Atoi(r.URL.Query().Get(param))
 	return lectern.Page{Number: n, Size: pageSize}.Normalize()
 }
 
 // newPagination links the pages of total rows, keeping the request's other
 // query parameters (the search).
 func newPagination(r *http.Request, page lectern.Page, total int) pagination {
+	return newPaginationOf(r, "page", page, total)
+}
+
+// newPaginationOf links the pages of a list whose page number is query
+// parameter param.
+func newPaginationOf(r *http.Request, param string, page lectern.Page, total int) pagination {
 	page = page.Normalize()
 	p := pagination{Number: page.Number, Count: page.PageCount(total), Total: total}
 	link := func(n int) string {
 		q := url.Values{}
 		for k, v := range r.URL.Query() {
-			if k != "page" {
+			if k != param {
 				q[k] = v
 			}
 		}
 		if n > 1 {
-			q.Set("page", strconv.Itoa(n))
+			q.Set(param, strconv.Itoa(n))
 		}
 		if len(q) == 0 {
 			return r.URL.Path
@@ -67,5 +77,26 @@ func newPagination(r *http.Request, page lectern.Page, total int) pagination {
 			gap = true
 		}
 	}
+	return p
+}
+
+// withFragment returns p with #fragment on every link, so that a list
+// lower on the page stays in sight from page to page.
+func (p pagination) withFragment(fragment string) pagination {
+	add := func(u string) string {
+		if u == "" {
+			return ""
+		}
+		return u + "#" + fragment
+	}
+	p.Prev, p.Next = add(p.Prev), add(p.Next)
+	links := make([]pageLink, len(p.Links))
+	for i, l := range p.Links {
+		if !l.Gap {
+			l.URL = add(l.URL)
+		}
+		links[i] = l
+	}
+	p.Links = links
 	return p
 }

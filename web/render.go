@@ -17,7 +17,7 @@ type layout struct {
 	Title     string // translated
 	SiteTitle string
 	Lang      string
-	Section   string // active navigation entry: home, recorders, claim, admin, treatments, recording_files, outbox
+	Section   string // active navigation entry: home, recorders, claim, admin, treatments, recording_files, outbox, recordings, videos
 	User      *lectern.User
 	CSRFToken string
 	Next      string // this page, where the language switch comes back to
@@ -31,6 +31,9 @@ type layout struct {
 	// (ALLOW_MANUAL_RECORDING_CLAIMING) and the outbox pages exist.
 	ClaimList bool
 	Outbox    bool
+	// Recordings and Videos tell whether their admin lists exist.
+	Recordings bool
+	Videos     bool
 	// Wide pages (lists with many columns) use the whole width of large
 	// screens.
 	Wide bool
@@ -64,6 +67,8 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 		RecordingFiles: s.deps.RecordingFiles != nil,
 		ClaimList:      s.claimListOn(),
 		Outbox:         s.deps.Messages != nil,
+		Recordings:     s.deps.Recordings != nil,
+		Videos:         s.deps.Videos != nil,
 	}
 	// Without the printer the request never reached the session layer
 	// (the session store failed): there are no flashes to read.

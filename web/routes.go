@@ -103,6 +103,20 @@ func (s *Server) routes() {
 		m.Handle("POST /admin/outbox/{id}/requeue/{$}", s.superuser(s.handleAdminOutboxRequeue))
 	}
 
+	if s.deps.Videos != nil {
+		// A video's page takes "<id>-<slug>" or "<id>"; the wrong slug
+		// redirects to the right one.
+		m.HandleFunc("GET /video/{ref}/{$}", s.handleVideoShow)
+		m.HandleFunc("POST /video/{ref}/{$}", s.handleVideoUnlock)
+		m.HandleFunc("GET /video/{ref}/status.json", s.handleVideoStatus)
+		m.HandleFunc("GET /media/videos/{ref}/{path...}", s.handleVideoMedia)
+		m.Handle("GET /admin/videos/{$}", s.superuser(s.handleAdminVideoList))
+	}
+	if s.deps.Recordings != nil {
+		m.Handle("GET /admin/recordings/{$}", s.superuser(s.handleAdminRecordingList))
+		m.Handle("GET /admin/recordings/{id}/{$}", s.superuser(s.handleAdminRecordingShow))
+	}
+
 	m.HandleFunc("/", s.handleNotFound)
 }
 

@@ -47,6 +47,11 @@ var pageTemplates = []string{
 	"record_add",
 	"record_claim_list",
 	"record_delete",
+	"video_show",
+	"video_password",
+	"admin_recording_list",
+	"admin_recording_show",
+	"admin_video_list",
 }
 
 // engine holds one template set per page: the layout, the partials and the

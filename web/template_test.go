@@ -56,7 +56,7 @@ func usedKeys(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|form|format|layout|login|logout|nav|outbox|pagination|record|recorder|recording|recording_file|treatment|user|type|group)\.[a-z0-9_.]+[a-z0-9_])"`)
+	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|form|format|layout|login|logout|nav|outbox|pagination|record|recorder|recording|recording_file|treatment|user|type|group|video)\.[a-z0-9_.]+[a-z0-9_])"`)
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -93,6 +93,9 @@ func usedKeys(t *testing.T) []string {
 	}
 	for _, c := range locale.Languages {
 		keys["language."+c] = true
+	}
+	for _, c := range encodingStates {
+		keys["video.state."+c] = true
 	}
 	for _, c := range messageStates {
 		keys["outbox.state."+c] = true

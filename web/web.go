@@ -3,8 +3,10 @@
 // (treatments, with their bulk delete, and recording files), the mail
 // outbox, and Pod's recorder pages: the notify URL recorders call, the add
 // form the manager's email links to, the claim list with thumbnails and
-// previews, and the user's recordings on the dashboard. The video pages
-// come later.
+// previews, and the user's recordings on the dashboard; the video pages
+// (player, password form, progress, media files with Pod's access rules),
+// the user's videos on the dashboard, and the admin lists of recordings
+// and videos.
 //
 // Pages are Go html/template files embedded from templates/: layout.html,
 // partials/*.html and one pages/<entity>_<verb>.html per page, parsed once by
@@ -79,6 +81,10 @@ type Config struct {
 	// VideoAllowedExtensions (VIDEO_ALLOWED_EXTENSIONS) are the source
 	// files the add form accepts (zip always is).
 	VideoAllowedExtensions []string
+	// MediaRoot (MEDIA_ROOT) holds each video's files in
+	// videos/<id>/, served under /media/videos/<id>/ to whoever may watch
+	// the video; empty: no media file is served.
+	MediaRoot string
 }
 
 // Deps are the services the pages use.
@@ -98,6 +104,9 @@ type Deps struct {
 	Recordings lectern.RecordingService
 	// Messages backs the outbox pages; nil: they answer 404.
 	Messages lectern.MessageService
+	// Videos backs the video pages, their media files, the dashboard's
+	// videos and the admin list of videos; nil: those answer 404.
+	Videos lectern.VideoService
 	// MailQueue, when not nil, is told of a message sent again from the
 	// outbox page (delivery resumes at start anyway).
 	MailQueue lectern.MailQueue
@@ -237,14 +246,15 @@ func (s *Server) secure() bool {
 }
 
 // securityHeaders forbids framing and content sniffing, and keeps pages to
-// their own scripts and styles.
+// their own scripts and styles. Media may come from blob: URLs, which is
+// how hls.js hands the player what it fetched (Media Source Extensions).
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		next.ServeHTTP(w, r)
 	})
 }

@@ -1,0 +1,59 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+
+	"lectern"
+)
+
+type adminVideoListPage struct {
+	layout
+	Head       listHead
+	Rows       []videoRow
+	Pagination pagination
+}
+
+// handleAdminVideoList lists every video, newest first, filtered by
+// encoding state and owner, with its live progress while it encodes.
+func (s *Server) handleAdminVideoList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := s.printer(r)
+	filter := lectern.VideoFilter{OwnerID: queryID(r, "owner"), Page: requestPage(r)}
+	if st := r.URL.Query().Get("state"); slices.Contains(encodingStates, st) {
+		filter.State = &st
+	}
+	list, total, err := s.deps.Videos.FindVideos(ctx, filter)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	users, err := s.allUsers(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	rows, err := s.videoRows(ctx, p, s.knownFullNames(users), list)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	stateFilter := listFilter{Name: "state", Label: p.T("video.field.state"),
+		Options: []option{{"", p.T("admin.video.list.all_states"), filter.State == nil}}}
+	for _, st := range encodingStates {
+		stateFilter.Options = append(stateFilter.Options, option{st, encodingLabel(p, st), filter.State != nil && *filter.State == st})
+	}
+	owners := userFilter(p, users, filter.OwnerID)
+	owners.Name, owners.Label, owners.Options[0].Label = "owner", p.T("video.field.owner"), p.T("admin.video.list.all_owners")
+	l := s.page(r, "admin.video.list.title", "videos")
+	l.Wide = true
+	s.render(w, r, http.StatusOK, "admin_video_list", adminVideoListPage{
+		layout: l,
+		Head: listHead{
+			Path: "/admin/videos/", Intro: p.T("admin.video.list.intro"), Filters: []listFilter{stateFilter, owners},
+			Count: p.Plural("admin.video.list.count", total), Empty: p.T("admin.video.list.empty"),
+		},
+		Rows:       rows,
+		Pagination: newPagination(r, filter.Page, total),
+	})
+}

@@ -1,0 +1,64 @@
+// Keeps the progress of encoding videos live: every element with
+// data-status-url polls that URL (the video's status.json) every two
+// seconds and shows the state (data-state), the bar (progress) and the
+// percentage (data-progress-text) it answers, translated by the server.
+// Once the encoding ends, an element marked data-reload reloads the page,
+// where the player now is; the others keep the final state and drop the
+// bar.
+(function () {
+  "use strict";
+  var every = 2000;
+
+  function watch(el) {
+    var url = el.getAttribute("data-status-url");
+    var badge = el.querySelector("[data-state]");
+    var bar = el.querySelector("progress");
+    var text = el.querySelector("[data-progress-text]");
+    var box = el.querySelector("[data-progress]");
+
+    function show(s) {
+      if (badge) {
+        badge.textContent = s.state_label;
+        badge.className = "badge badge-" + s.state_class;
+      }
+      if (bar) {
+        bar.value = s.encoding_progress;
+      }
+      if (text) {
+        text.textContent = s.progress_label;
+      }
+    }
+
+    function tick() {
+      if (document.hidden) {
+        setTimeout(tick, every); // no polling from a tab nobody looks at
+        return;
+      }
+      fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (!r.ok) {
+            throw new Error("status " + r.status);
+          }
+          return r.json();
+        })
+        .then(function (s) {
+          show(s);
+          if (s.encoding_state === "done" || s.encoding_state === "error") {
+            if (el.hasAttribute("data-reload")) {
+              window.location.reload();
+            } else if (box) {
+              box.hidden = true;
+            }
+            return;
+          }
+          setTimeout(tick, every);
+        })
+        .catch(function () {
+          setTimeout(tick, every * 5); // the server restarts: slower
+        });
+    }
+    setTimeout(tick, every);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-status-url]"), watch);
+})();

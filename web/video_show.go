@@ -1,0 +1,247 @@
+package web
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strings"
+
+	"lectern"
+	"lectern/locale"
+	"lectern/password"
+)
+
+type videoShowPage struct {
+	layout
+	V        *lectern.Video
+	URL      string
+	Owner    string
+	Type     string
+	Tags     []string
+	Duration string
+	Added    when
+	videoState
+	// Manager: an owner or a superuser, who sees the encoding error.
+	Manager  bool
+	ErrorLog string
+	Player   *player
+	// Downloads are the MP4 renditions, largest first, when the visitor
+	// may download them.
+	Downloads []download
+}
+
+// player is what the page plays: an <audio> element with the M4A, or a
+// <video> element that player.js feeds with the HLS master playlist
+// (natively or through hls.js) or, failing both, the MP4 renditions.
+type player struct {
+	Audio  string // an audio-only video's M4A
+	HLS    string // the master playlist
+	Poster string
+	// Sources are the MP4 renditions, smallest first; Default plays
+	// without script.
+	Sources []source
+	Default string
+}
+
+type source struct {
+	URL      string
+	Label    string
+	Selected bool
+}
+
+type download struct {
+	URL   string
+	Label string
+	Size  string
+}
+
+// defaultHeight is the MP4 picked when nothing else decides: a lecture's
+// slides stay legible and phones cope.
+const defaultHeight = 720
+
+// handleVideoShow shows a video to whoever CanView lets in, and asks for
+// the password of a protected one; a reference with the wrong slug (or
+// none) redirects to the right one.
+func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.pathVideo(w, r)
+	if !ok {
+		return
+	}
+	switch a := s.videoAccess(r, v); a {
+	case lectern.AccessAllowed:
+	case lectern.AccessPasswordForm:
+		s.renderVideoPassword(w, r, v, http.StatusOK, "")
+		return
+	default:
+		s.refuseVideo(w, r, a)
+		return
+	}
+	if canonical := videoURL(v); r.URL.EscapedPath() != canonical {
+		if r.URL.RawQuery != "" {
+			canonical += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, canonical, http.StatusMovedPermanently)
+		return
+	}
+	ctx := r.Context()
+	p := s.printer(r)
+	u := currentUser(r)
+	l := s.page(r, "video.show.title", "")
+	l.Title = v.Title
+	data := videoShowPage{
+		layout: l, V: v, URL: videoURL(v), Tags: splitTags(v.Tags), Duration: hms(v.Duration),
+		Added: moment(p, v.DateAdded), videoState: newVideoState(p, v), Manager: managesVideo(u, v),
+	}
+	owner, err := s.fullNames().name(ctx, v.OwnerID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	data.Owner = owner
+	if v.TypeID != 0 {
+		t, err := s.deps.Types.FindVideoTypeByID(ctx, v.TypeID)
+		if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
+			s.serverError(w, r, err)
+			return
+		}
+		if t != nil {
+			data.Type = t.Title
+		}
+	}
+	if data.Manager && v.EncodingState == lectern.EncodingError {
+		data.ErrorLog = v.EncodingLog
+	}
+	if v.EncodingState == lectern.EncodingDone {
+		data.Player = newPlayer(v)
+		if mayDownload(u, v) {
+			data.Downloads = downloads(p, v)
+		}
+	}
+	s.render(w, r, http.StatusOK, "video_show", data)
+}
+
+// newPlayer chooses what v's page plays; nil when there is nothing to
+// play.
+func newPlayer(v *lectern.Video) *player {
+	pl := &player{}
+	var mp4s []lectern.Rendition
+	for _, rd := range v.Renditions {
+		switch {
+		case rd.Kind == lectern.RenditionM4A:
+			pl.Audio = mediaURL(v, rd.Path)
+		case rd.Kind == lectern.RenditionHLS && rd.Name == "master":
+			pl.HLS = mediaURL(v, rd.Path)
+		case rd.Kind == lectern.RenditionMP4:
+			mp4s = append(mp4s, rd)
+		}
+	}
+	if len(mp4s) == 0 && pl.HLS == "" {
+		if pl.Audio == "" {
+			return nil
+		}
+		return &player{Audio: pl.Audio}
+	}
+	pl.Audio = ""
+	if v.Thumbnail != "" {
+		pl.Poster = mediaURL(v, v.Thumbnail)
+	}
+	slices.SortFunc(mp4s, func(a, b lectern.Rendition) int { return cmp.Compare(a.Height, b.Height) })
+	pick := -1 // the largest up to defaultHeight, else the smallest
+	for i, rd := range mp4s {
+		if rd.Height <= defaultHeight || pick < 0 {
+			pick = i
+		}
+	}
+	for i, rd := range mp4s {
+		src := source{URL: mediaURL(v, rd.Path), Label: renditionLabel(rd), Selected: i == pick}
+		if src.Selected {
+			pl.Default = src.URL
+		}
+		pl.Sources = append(pl.Sources, src)
+	}
+	return pl
+}
+
+// renditionLabel names a rendition for people: "720p".
+func renditionLabel(rd lectern.Rendition) string {
+	if rd.Name != "" {
+		return rd.Name
+	}
+	return id64(int64(rd.Height)) + "p"
+}
+
+// downloads lists v's MP4 renditions, largest first (an audio-only
+// video's M4A).
+func downloads(p *locale.Printer, v *lectern.Video) []download {
+	var out []download
+	for _, rd := range v.Renditions {
+		if rd.Kind != lectern.RenditionMP4 && rd.Kind != lectern.RenditionM4A {
+			continue
+		}
+		d := download{URL: mediaURL(v, rd.Path) + "?download=1", Label: renditionLabel(rd)}
+		if rd.Size > 0 {
+			d.Size = humanSize(p, rd.Size)
+		}
+		out = append(out, d)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// splitTags reads Pod's tags: words separated by spaces, or by commas
+// when there is one.
+func splitTags(tags string) []string {
+	sep := func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' }
+	if strings.Contains(tags, ",") {
+		sep = func(r rune) bool { return r == ',' }
+	}
+	var out []string
+	for _, t := range strings.FieldsFunc(tags, sep) {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+type videoPasswordPage struct {
+	layout
+	V     *lectern.Video
+	Error string
+}
+
+func (s *Server) renderVideoPassword(w http.ResponseWriter, r *http.Request, v *lectern.Video, status int, errMsg string) {
+	s.render(w, r, status, "video_password", videoPasswordPage{
+		layout: s.page(r, "video.password.title", ""), V: v, Error: errMsg,
+	})
+}
+
+// handleVideoUnlock checks a protected video's password; the right one is
+// remembered in the session, for this video and this password.
+func (s *Server) handleVideoUnlock(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.pathVideo(w, r)
+	if !ok {
+		return
+	}
+	switch a := s.videoAccess(r, v); a {
+	case lectern.AccessAllowed:
+		http.Redirect(w, r, videoURL(v), http.StatusSeeOther)
+		return
+	case lectern.AccessPasswordForm:
+	default:
+		s.refuseVideo(w, r, a)
+		return
+	}
+	if !password.Check(v.PasswordHash, r.PostFormValue("password")) {
+		s.logger.Info("wrong video password", "video_id", v.ID, "remote_addr", r.RemoteAddr)
+		s.renderVideoPassword(w, r, v, http.StatusOK, s.printer(r).T("video.password.wrong"))
+		return
+	}
+	ctx := r.Context()
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessionVideoUnlock+id64(v.ID), unlockToken(v))
+	http.Redirect(w, r, videoURL(v), http.StatusSeeOther)
+}
