@@ -44,6 +44,9 @@ type Deps struct {
 	RecordingFiles lectern.RecordingFileService // GET /api/v1/recording-files
 	Recordings     lectern.RecordingService     // GET /api/v1/recordings; nil: no such routes
 	Messages       lectern.MessageService       // GET /api/v1/outbox; nil: no such routes
+	// Videos backs GET /api/v1/videos; nil: no such routes. Media URLs
+	// are BaseURL + "media/videos/<id>/<path>", served by the web pages.
+	Videos lectern.VideoService
 }
 
 // Handler serves every /api/v1/ route (full paths, not stripped).
@@ -73,6 +76,10 @@ func New(deps Deps) *Handler {
 	if deps.Recordings != nil {
 		h.handle("GET /api/v1/recordings", httpjson.Staff, h.handleRecordingList)
 		h.handle("GET /api/v1/recordings/{id}", httpjson.Staff, h.handleRecordingGet)
+	}
+	if deps.Videos != nil {
+		h.handle("GET /api/v1/videos", httpjson.AnyUser, h.handleVideoList)
+		h.handle("GET /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoGet)
 	}
 	if deps.Messages != nil {
 		h.handle("GET /api/v1/outbox", httpjson.Superuser, h.handleOutboxList)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"lectern"
 	"lectern/httpjson"
@@ -10,23 +9,7 @@ import (
 
 // userFromQuery reads ?user=: nil when absent, a field error unless it is
 // the id of an existing user.
-func (h *Handler) userFromQuery(r *http.Request) (*int64, error) {
-	s := r.URL.Query().Get("user")
-	if s == "" {
-		return nil, nil
-	}
-	bad := invalid("Invalid filter.", map[string]string{"user": "Select a valid user."})
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return nil, bad
-	}
-	if _, err := h.deps.Users.FindUserByID(r.Context(), id); lectern.ErrorCode(err) == lectern.ENOTFOUND {
-		return nil, bad
-	} else if err != nil {
-		return nil, err
-	}
-	return &id, nil
-}
+func (h *Handler) userFromQuery(r *http.Request) (*int64, error) { return h.idFromQuery(r, "user") }
 
 // handleRecordingList serves GET /api/v1/recordings?recorder=&user=&page=&page_size=
 // (staff), newest first: the deposits given to a user, published or on

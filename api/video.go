@@ -1,0 +1,164 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"lectern"
+	"lectern/httpjson"
+)
+
+// encodingStates are the states ?state= accepts.
+var encodingStates = []string{lectern.EncodingPending, lectern.EncodingRunning, lectern.EncodingDone, lectern.EncodingError}
+
+// videoBody is a video as the API shows it: the stored fields (never the
+// password's hash: is_password_protected tells whether there is one), its
+// page, and absolute URLs for its thumbnail and renditions. The media
+// URLs are Lectern's /media/videos/<id>/<path>, which answer to the web
+// session with the page's access rules, not to the API token.
+type videoBody struct {
+	*lectern.Video
+	URL                 string          `json:"url"`
+	Thumbnail           *string         `json:"thumbnail"`
+	IsPasswordProtected bool            `json:"is_password_protected"`
+	Renditions          []renditionBody `json:"renditions"`
+}
+
+type renditionBody struct {
+	lectern.Rendition
+	URL string `json:"url"`
+}
+
+// newVideoBody writes v with the absolute URLs of base (ending with "/").
+func newVideoBody(base string, v *lectern.Video) videoBody {
+	b := videoBody{Video: v, IsPasswordProtected: v.PasswordHash != "", Renditions: []renditionBody{},
+		URL: base + "video/" + strconv.FormatInt(v.ID, 10) + "-" + url.PathEscape(slug(v)) + "/"}
+	if v.AdditionalOwners == nil {
+		v.AdditionalOwners = []int64{}
+	}
+	if v.Groups == nil {
+		v.Groups = []int64{}
+	}
+	v.EncodingProgress = min(max(v.EncodingProgress, 0), 100)
+	if v.Thumbnail != "" {
+		u := mediaURL(base, v, v.Thumbnail)
+		b.Thumbnail = &u
+	}
+	for _, r := range v.Renditions {
+		b.Renditions = append(b.Renditions, renditionBody{Rendition: r, URL: mediaURL(base, v, r.Path)})
+	}
+	return b
+}
+
+func slug(v *lectern.Video) string {
+	if v.Slug != "" {
+		return v.Slug
+	}
+	return lectern.Slugify(v.Title)
+}
+
+// mediaURL is the absolute URL of file rel of v: base +
+// "media/videos/<id>/<rel>", each segment escaped.
+func mediaURL(base string, v *lectern.Video, rel string) string {
+	parts := strings.Split(rel, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return base + "media/videos/" + strconv.FormatInt(v.ID, 10) + "/" + strings.Join(parts, "/")
+}
+
+// handleVideoList serves GET
+// /api/v1/videos?state=&owner=&recording=&page=&page_size=, newest first:
+// every video for staff, the videos a user owns or co-owns for the
+// others (owner= is then theirs whatever they send).
+func (h *Handler) handleVideoList(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
+	page, err := pageFromQuery(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := lectern.VideoFilter{Page: page}
+	if s := q.Get("state"); s != "" {
+		if !slices.Contains(encodingStates, s) {
+			return invalid("Invalid filter.", map[string]string{"state": "Select a valid state."})
+		}
+		f.State = &s
+	}
+	if s := q.Get("recording"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return invalid("Invalid filter.", map[string]string{"recording": "Select a valid recording."})
+		}
+		f.RecordingID = &id
+	}
+	if u.IsStaff || u.IsSuperuser {
+		if f.OwnerID, err = h.idFromQuery(r, "owner"); err != nil {
+			return err
+		}
+	} else {
+		f.OwnerID = &u.ID
+	}
+	list, total, err := h.deps.Videos.FindVideos(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	base := h.base()
+	results := make([]videoBody, 0, len(list))
+	for _, v := range list {
+		results = append(results, newVideoBody(base, v))
+	}
+	return h.writePage(w, r, page, total, results)
+}
+
+// handleVideoGet serves GET /api/v1/videos/{id} to whoever the video's
+// page would show it to (lectern.Video.CanView): its owners and the
+// superusers always; a draft to nobody else; a restricted video to any
+// user (of its groups, when set). A password-protected video needs its
+// password, which the API does not take: only its owners and the
+// superusers get it.
+func (h *Handler) handleVideoGet(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.deps.Videos.FindVideoByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if v.CanView(lectern.Viewer{User: u, Groups: u.Groups}, false) != lectern.AccessAllowed {
+		return lectern.Errorf(lectern.EFORBIDDEN, "You do not have permission to perform this action.")
+	}
+	httpjson.Write(w, http.StatusOK, newVideoBody(h.base(), v))
+	return nil
+}
+
+// idFromQuery reads the user id in query parameter name: nil when absent,
+// a field error unless it is the id of an existing user.
+func (h *Handler) idFromQuery(r *http.Request, name string) (*int64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return nil, nil
+	}
+	bad := invalid("Invalid filter.", map[string]string{name: "Select a valid user."})
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, bad
+	}
+	if _, err := h.deps.Users.FindUserByID(r.Context(), id); lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		return nil, bad
+	} else if err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// base is BaseURL ending with "/".
+func (h *Handler) base() string {
+	if strings.HasSuffix(h.deps.BaseURL, "/") {
+		return h.deps.BaseURL
+	}
+	return h.deps.BaseURL + "/"
+}
