@@ -153,11 +153,12 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		PublicRecordDir:                    cfg.PublicRecordDir,
 		UseCAS:                             cfg.UseCAS,
 		DataDir:                            cfg.DataDir,
+		MediaRoot:                          cfg.MediaRoot,
 		VideoAllowedExtensions:             cfg.VideoAllowedExtensions,
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
-		Notifier: routes.notifier, Recordings: svc.recordings, Messages: svc.messages, MailQueue: queue,
+		Notifier: routes.notifier, Recordings: svc.recordings, Messages: svc.messages, MailQueue: queue, Videos: svc.videos,
 		Thumbnails: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
 		Sessions:   sessions, Logger: logger.With("edge", "web"),
 	})
@@ -167,6 +168,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	restAPI := api.New(api.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles, Recordings: svc.recordings, Messages: svc.messages,
+		Videos:  svc.videos,
 		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
 	})
 
