@@ -533,6 +533,22 @@ func TestEncodeFailure(t *testing.T) {
 		}
 	})
 	t.Run("BadSettings", func(t *testing.T) {
+		if err := (&Runner{}).ValidateEncoding(); err != nil {
+			t.Errorf("defaults: %v", err)
+		}
+		for _, tc := range []struct {
+			r   *Runner
+			err string
+		}{
+			{&Runner{Preset: "warp"}, `preset "warp": want one of ultrafast,`},
+			{&Runner{CRF: 60}, "crf 60: want 1 to 51"},
+			{&Runner{AudioBitrate: -1}, "audio bitrate -1"},
+			{&Runner{Ladder: Ladder{{Name: "tiny", Width: 3, Height: 2, VideoBitrate: 1, AudioBitrate: 1}}}, "ladder rung tiny: size 3x2"},
+		} {
+			if err := tc.r.ValidateEncoding(); err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ValidateEncoding() = %v, want %q", err, tc.err)
+			}
+		}
 		_, err := (&Runner{Preset: "warp"}).Encode(context.Background(), lectureClip(t, "640x360"), t.TempDir(), nil)
 		if err == nil || !strings.Contains(err.Error(), `preset "warp"`) {
 			t.Fatalf("err = %v", err)

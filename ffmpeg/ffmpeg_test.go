@@ -68,6 +68,18 @@ func TestProbe(t *testing.T) {
 			t.Errorf("info = %+v", info)
 		}
 	})
+	t.Run("NonSquarePixels", func(t *testing.T) {
+		// 480x360 stored, pixels 4:3 wide: 640x360 displayed.
+		p := clip(t, dir, "anamorphic.mp4", "-f", "lavfi", "-i", "testsrc2=duration=1:size=480x360:rate=25",
+			"-vf", "setsar=4/3", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
+		info, err := r.Probe(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Width != 640 || info.Height != 360 {
+			t.Errorf("displayed size %dx%d, want 640x360", info.Width, info.Height)
+		}
+	})
 	t.Run("NotMedia", func(t *testing.T) {
 		_, err := r.Probe(ctx, notMedia(t, dir))
 		if !errors.Is(err, ErrNotMedia) {

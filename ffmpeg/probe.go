@@ -22,6 +22,7 @@ type probeOutput struct {
 		CodecType   string            `json:"codec_type"`
 		CodecName   string            `json:"codec_name"`
 		FieldOrder  string            `json:"field_order"`
+		SAR         string            `json:"sample_aspect_ratio"`
 		BitRate     string            `json:"bit_rate"`
 		Width       int               `json:"width"`
 		Height      int               `json:"height"`
@@ -85,6 +86,10 @@ func (r *Runner) probe(ctx context.Context, path string) (source, error) {
 			info.HasVideo = true
 			src.video = s.Index
 			info.Width, info.Height = s.Width, s.Height
+			if n, d, ok := ratio(s.SAR); ok && n != d && info.Width > 0 {
+				// Non-square pixels (HDV, DV): the displayed width.
+				info.Width = max(1, int(math.Round(float64(info.Width)*float64(n)/float64(d))))
+			}
 			if quarterTurn(s.Tags["rotate"], s.SideDataList) {
 				info.Width, info.Height = info.Height, info.Width
 			}
@@ -111,6 +116,17 @@ func seconds(s string) float64 {
 		return 0
 	}
 	return v
+}
+
+// ratio reads ffprobe's "4:3"; "0:1" or "N/A" is not one.
+func ratio(s string) (n, d int, ok bool) {
+	a, b, found := strings.Cut(s, ":")
+	n, err1 := strconv.Atoi(a)
+	d, err2 := strconv.Atoi(b)
+	if !found || err1 != nil || err2 != nil || n <= 0 || d <= 0 {
+		return 0, 0, false
+	}
+	return n, d, true
 }
 
 // quarterTurn reports whether a phone's rotation (the old "rotate" tag or
