@@ -133,7 +133,10 @@ func (r *Runner) Encode(ctx context.Context, src, dir string, progress func(perc
 		return nil, fmt.Errorf("encode %s: %w", name, err) // not EINVALID: the file may come back
 	}
 	s, err := r.probe(ctx, abs)
-	if errors.Is(err, ErrNotMedia) {
+	if err != nil && ctx.Err() != nil {
+		// Not a verdict on the file: ffprobe was stopped.
+		return nil, fmt.Errorf("encode %s: %w", name, ctx.Err())
+	} else if errors.Is(err, ErrNotMedia) {
 		return nil, &lectern.Error{Op: "encode", Code: lectern.EINVALID,
 			Message: fmt.Sprintf("%s is not an audio or video file", name), Err: err}
 	} else if err != nil {

@@ -20,6 +20,9 @@ func (r *Runner) runLong(ctx context.Context, dir string, args []string, timeout
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, r.ffmpeg(), args...)
 	cmd.Dir = dir
+	// Pdeathsig: ffmpeg dies with Lectern (kill -9 included), so a
+	// restarted server never finds a stray ffmpeg still writing into the
+	// video's directory it encodes again.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		// The whole group: ffmpeg itself, and anything a wrapper
