@@ -23,7 +23,7 @@ func (r *Runner) runLong(ctx context.Context, dir string, args []string, timeout
 	// Pdeathsig: ffmpeg dies with Lectern (kill -9 included), so a
 	// restarted server never finds a stray ffmpeg still writing into the
 	// video's directory it encodes again.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error {
 		// The whole group: ffmpeg itself, and anything a wrapper
 		// script in its place started.

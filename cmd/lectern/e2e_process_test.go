@@ -53,7 +53,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 	})
 	first.kill(t)
 	t.Logf("killed at %.1f%% of the encode of video %d", progress, id)
-	killStrayFFmpeg(t, c.dataDir)
+	assertNoStrayFFmpeg(t, c.dataDir)
 	var jobState string
 	if err := db.QueryRow("SELECT state FROM river_job WHERE kind = 'encode_video'").Scan(&jobState); err != nil || jobState != "running" {
 		t.Fatalf("after the kill, the encode job is %q (%v), want running", jobState, err)
@@ -255,13 +255,33 @@ func waitUntil(tb testing.TB, timeout time.Duration, p *process, what string, co
 	}
 }
 
-// killStrayFFmpeg kills, by pid, the ffmpeg processes working on files
-// under dataDir: an encode the killed program started runs on in its own
-// process group (ffmpeg.Runner does not ask the kernel to kill it with
-// its parent), and would write into the video's directory while the
-// restarted program encodes it again.
-func killStrayFFmpeg(tb testing.TB, dataDir string) {
+// assertNoStrayFFmpeg fails when an ffmpeg working on files under dataDir
+// outlives the killed program by more than a moment: ffmpeg.Runner asks
+// the kernel to kill it with its parent, so that a restarted program
+// never finds it still writing into the video's directory. A stray one
+// is killed so that the rest of the test can go on.
+func assertNoStrayFFmpeg(tb testing.TB, dataDir string) {
 	tb.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		pids := ffmpegPIDs(dataDir)
+		if len(pids) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Errorf("ffmpeg (pids %v) outlived the killed program", pids)
+			for _, pid := range pids {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// ffmpegPIDs lists the ffmpeg processes whose command line names dataDir.
+func ffmpegPIDs(dataDir string) []int {
+	var pids []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
@@ -273,12 +293,9 @@ func killStrayFFmpeg(tb testing.TB, dataDir string) {
 			continue
 		}
 		args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-		if filepath.Base(args[0]) != "ffmpeg" {
-			continue
-		}
-		tb.Logf("the killed program left ffmpeg (pid %d) running: killed", pid)
-		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-			tb.Logf("kill %d: %v", pid, err)
+		if filepath.Base(args[0]) == "ffmpeg" {
+			pids = append(pids, pid)
 		}
 	}
+	return pids
 }
