@@ -20,6 +20,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"lectern"
+	"lectern/ffmpeg"
 )
 
 // Config is Lectern's whole configuration. Keys are Pod's setting names
@@ -69,7 +70,10 @@ type Config struct {
 	RecordingFileMaxSize int64    `toml:"RECORDING_FILE_MAX_SIZE"`
 
 	// Processing and encoding.
-	EncodeWorkers int `toml:"ENCODE_WORKERS"`
+	EncodeWorkers int           `toml:"ENCODE_WORKERS"`
+	EncodePreset  string        `toml:"ENCODE_PRESET"`
+	EncodeCRF     int           `toml:"ENCODE_CRF"`
+	EncodeLadder  ffmpeg.Ladder `toml:"ENCODE_LADDER"`
 }
 
 // Duration is a time.Duration written as text in TOML and the
@@ -117,6 +121,9 @@ func DefaultConfig() Config {
 		RecorderQuiescence:   Duration(10 * time.Second),
 		RecordingFileMaxSize: 20 << 30,
 		EncodeWorkers:        1,
+		EncodePreset:         ffmpeg.DefaultPreset,
+		EncodeCRF:            ffmpeg.DefaultCRF,
+		EncodeLadder:         ffmpeg.DefaultLadder(),
 	}
 }
 

@@ -2,11 +2,14 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"lectern/ffmpeg"
 )
 
 // checkDeposits validates the FTP, watcher and upload settings.
@@ -37,6 +40,9 @@ func (c *Config) checkDeposits(bad func(key, format string, args ...any)) {
 	if c.EncodeWorkers < 1 || c.EncodeWorkers > 64 {
 		bad("ENCODE_WORKERS", "want 1 to 64 encodes at once, not %d", c.EncodeWorkers)
 	}
+	if err := c.Encoder(nil).ValidateEncoding(); err != nil {
+		bad("ENCODE_PRESET, ENCODE_CRF or ENCODE_LADDER", "%v", err)
+	}
 	if c.RecordingFileMaxSize <= 0 {
 		bad("RECORDING_FILE_MAX_SIZE", "must be a positive number of bytes, not %d", c.RecordingFileMaxSize)
 	}
@@ -62,4 +68,9 @@ func (c *Config) FTPPort() int {
 	_, port, _ := net.SplitHostPort(c.FTPAddr)
 	p, _ := strconv.Atoi(port)
 	return p
+}
+
+// Encoder returns the ffmpeg runner with the ENCODE_* settings.
+func (c *Config) Encoder(logger *slog.Logger) *ffmpeg.Runner {
+	return &ffmpeg.Runner{Preset: c.EncodePreset, CRF: c.EncodeCRF, Ladder: c.EncodeLadder, Logger: logger}
 }

@@ -502,3 +502,21 @@ func TestConfigFTPPort(t *testing.T) {
 		t.Fatalf("FTPPort() = %d, want 21", cfg.FTPPort())
 	}
 }
+
+func TestLoadConfigEncoding(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, "LECTERN_ENCODE_CRF=21", "LECTERN_ENCODE_PRESET=faster",
+		"LECTERN_ENCODE_LADDER=360p:640x360:1000k:96k,720p:1280x720:3000k:128k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := cfg.Encoder(nil); r.CRF != 21 || r.Preset != "faster" || len(r.Ladder) != 2 {
+		t.Fatalf("encoder %+v", r)
+	}
+	for _, env := range []string{"LECTERN_ENCODE_CRF=99", "LECTERN_ENCODE_PRESET=warp", "LECTERN_ENCODE_LADDER=huge"} {
+		if _, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, env}); err == nil || !strings.Contains(err.Error(), "ENCODE_") {
+			t.Errorf("%s: %v, want an error naming the ENCODE_ setting", env, err)
+		}
+	}
+}

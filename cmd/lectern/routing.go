@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"lectern"
-	"lectern/ffmpeg"
 	"lectern/jobs"
 	"lectern/mail"
 )
@@ -74,7 +73,7 @@ func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mai
 	q, err = jobs.New(ctx, jobs.Config{Path: svc.db.Path(), Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot},
 		jobs.Deps{Messages: svc.messages, Sender: sender,
 			Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
-			Encoder: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
+			Encoder: cfg.Encoder(logger.With("edge", "ffmpeg")),
 			Logger:  logger.With("edge", "jobs")})
 	if err != nil {
 		return nil, false, nil, fmt.Errorf("job queue: %w", err)
