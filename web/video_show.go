@@ -179,6 +179,9 @@ func downloads(p *locale.Printer, v *lectern.Video) []download {
 			continue
 		}
 		d := download{URL: mediaURL(v, rd.Path) + "?download=1", Label: renditionLabel(rd)}
+		if rd.Kind == lectern.RenditionM4A {
+			d.Label = "M4A"
+		}
 		if rd.Size > 0 {
 			d.Size = humanSize(p, rd.Size)
 		}

@@ -166,6 +166,12 @@ func TestVideoPassword(t *testing.T) {
 	// Posting again once unlocked goes to the page.
 	want(t, c.post(page, url.Values{"password": {"anything"}}), http.StatusSeeOther)
 
+	// The owner sees the video is protected; the others do not need to.
+	wantBody(t, b.visitor("owner").get(page), `<span class="badge badge-off">Password</span>`)
+	if strings.Contains(res.body, "badge-off") {
+		t.Error("a visitor sees the access badges")
+	}
+
 	// Another visitor, and another video with the same password, stay
 	// locked.
 	wantVideoAnswer(t, b.client(), v, "password")
@@ -223,7 +229,7 @@ func TestVideoStatusJSON(t *testing.T) {
 	res := c.get(videoURL(v))
 	want(t, res, http.StatusOK)
 	status := "/video/" + id64(v.ID) + "/status.json"
-	wantBody(t, res, "This video is being prepared", `data-status-url="`+status+`"`, "data-reload",
+	wantBody(t, res, "This video is being prepared", `data-status-url="`+status+`"`, "data-reload", ">Draft</span>",
 		`<progress max="100" value="42"`, "42%", "Encoding", "progress.js")
 	if strings.Contains(res.body, "<video") {
 		t.Error("a video that is encoding shows a player")

@@ -1,7 +1,8 @@
 // Keeps the progress of encoding videos live: every element with
 // data-status-url polls that URL (the video's status.json) every two
-// seconds and shows the state (data-state), the bar (progress) and the
-// percentage (data-progress-text) it answers, translated by the server.
+// seconds and shows the state (every data-state inside), the bar
+// (progress) and the percentage (data-progress-text) it answers,
+// translated by the server.
 // Once the encoding ends, an element marked data-reload reloads the page,
 // where the player now is; the others keep the final state and drop the
 // bar.
@@ -11,16 +12,16 @@
 
   function watch(el) {
     var url = el.getAttribute("data-status-url");
-    var badge = el.querySelector("[data-state]");
+    var badges = el.querySelectorAll("[data-state]");
     var bar = el.querySelector("progress");
     var text = el.querySelector("[data-progress-text]");
     var box = el.querySelector("[data-progress]");
 
     function show(s) {
-      if (badge) {
+      Array.prototype.forEach.call(badges, function (badge) {
         badge.textContent = s.state_label;
         badge.className = "badge badge-" + s.state_class;
-      }
+      });
       if (bar) {
         bar.value = s.encoding_progress;
       }
