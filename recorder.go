@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -137,7 +138,7 @@ func (r *Recorder) Validate() error {
 	} else if len(r.CredentialsLogin) > 255 || strings.ContainsAny(r.CredentialsLogin, " \t\r\n") {
 		f.Add("credentials_login", "Enter a login without spaces, at most 255 characters.")
 	}
-	if !contains(RecordingTypes, r.RecordingType) {
+	if !slices.Contains(RecordingTypes, r.RecordingType) {
 		f.Add("recording_type", "Select a valid recording type.")
 	}
 	if r.TypeID <= 0 {
@@ -149,28 +150,19 @@ func (r *Recorder) Validate() error {
 	if r.Cursus == "" {
 		r.Cursus = "0"
 	}
-	if !contains(CursusCodes, r.Cursus) {
+	if !slices.Contains(CursusCodes, r.Cursus) {
 		f.Add("cursus", "Select a valid university course.")
 	}
 	if r.MainLang != "" && !langRE.MatchString(r.MainLang) {
 		f.Add("main_lang", "Enter a two-letter language code.")
 	}
-	if r.Licence != "" && !contains(Licences, r.Licence) {
+	if r.Licence != "" && !slices.Contains(Licences, r.Licence) {
 		f.Add("licence", "Select a valid licence.")
 	}
 	if len(r.Tags) > 255 {
 		f.Add("tags", "Ensure this value has at most 255 characters.")
 	}
 	return f.Err("validate recorder")
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // RecorderFilter selects recorders; zero fields match everything.

@@ -3,6 +3,7 @@ package lectern
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -37,7 +38,7 @@ func (r *Recording) Validate() error {
 	if r.UserID <= 0 {
 		f.Add("user", "Select a valid user.")
 	}
-	if !contains(RecordingTypes, r.Type) {
+	if !slices.Contains(RecordingTypes, r.Type) {
 		f.Add("type", "Select a valid recording type.")
 	}
 	if !filepath.IsAbs(r.SourceFile) {

@@ -2,6 +2,7 @@ package lectern
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -130,13 +131,19 @@ const (
 	AccessPasswordForm        // ask for the video's password
 )
 
+// ManagedBy reports whether u owns v, is one of its additional owners, or
+// is a superuser: they always see it, its errors and its files.
+func (v *Video) ManagedBy(u *User) bool {
+	return u != nil && (u.IsSuperuser || u.ID == v.OwnerID || slices.Contains(v.AdditionalOwners, u.ID))
+}
+
 // CanView applies Pod's access rules: owners, additional owners and
 // superusers always; a draft to nobody else; a restricted video to
 // logged-in users (of its groups, when set); a password-protected video
 // after the password (passwordOK tells whether the viewer gave it).
 func (v *Video) CanView(who Viewer, passwordOK bool) Access {
 	u := who.User
-	if u != nil && (u.IsSuperuser || u.ID == v.OwnerID || containsID(v.AdditionalOwners, u.ID)) {
+	if v.ManagedBy(u) {
 		return AccessAllowed
 	}
 	if v.IsDraft {
@@ -159,18 +166,9 @@ func (v *Video) CanView(who Viewer, passwordOK bool) Access {
 	return AccessAllowed
 }
 
-func containsID(ids []int64, id int64) bool {
-	for _, v := range ids {
-		if v == id {
-			return true
-		}
-	}
-	return false
-}
-
 func intersects(a, b []int64) bool {
 	for _, x := range a {
-		if containsID(b, x) {
+		if slices.Contains(b, x) {
 			return true
 		}
 	}

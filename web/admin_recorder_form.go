@@ -150,7 +150,7 @@ func (s *Server) recorderChoices(ctx context.Context, p *locale.Printer, data *a
 	data.Managers = []option{{"", p.T("form.none"), rec.UserID == nil}}
 	for _, u := range users {
 		data.Managers = append(data.Managers, option{id64(u.ID), userLabel(u), rec.UserID != nil && *rec.UserID == u.ID})
-		data.AdditionalUsers = append(data.AdditionalUsers, option{id64(u.ID), userLabel(u), containsID(rec.AdditionalUsers, u.ID)})
+		data.AdditionalUsers = append(data.AdditionalUsers, option{id64(u.ID), userLabel(u), slices.Contains(rec.AdditionalUsers, u.ID)})
 	}
 
 	types, err := s.allTypes(ctx)
@@ -167,7 +167,7 @@ func (s *Server) recorderChoices(ctx context.Context, p *locale.Printer, data *a
 		return err
 	}
 	for _, g := range groups {
-		data.Groups = append(data.Groups, option{id64(g.ID), g.Name, containsID(rec.RestrictAccessToGroups, g.ID)})
+		data.Groups = append(data.Groups, option{id64(g.ID), g.Name, slices.Contains(rec.RestrictAccessToGroups, g.ID)})
 	}
 
 	for _, c := range lectern.CursusCodes {

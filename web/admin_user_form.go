@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"lectern"
 	"lectern/password"
@@ -64,7 +65,7 @@ func (s *Server) handleAdminUserForm(w http.ResponseWriter, r *http.Request) {
 		formErrors: newFormErrors(s.printer(r), fields, userFields),
 	}
 	for _, g := range groups {
-		data.Groups = append(data.Groups, option{id64(g.ID), g.Name, containsID(u.Groups, g.ID)})
+		data.Groups = append(data.Groups, option{id64(g.ID), g.Name, slices.Contains(u.Groups, g.ID)})
 	}
 	s.render(w, r, status, "admin_user_form", data)
 }

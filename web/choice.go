@@ -64,15 +64,6 @@ func userLabel(u *lectern.User) string {
 
 func id64(id int64) string { return strconv.FormatInt(id, 10) }
 
-func containsID(ids []int64, id int64) bool {
-	for _, v := range ids {
-		if v == id {
-			return true
-		}
-	}
-	return false
-}
-
 // recordingTypeLabel is the label RECORDER_TYPE gives a recording type,
 // translated when it is Lectern's default English label.
 func (s *Server) recordingTypeLabel(p *locale.Printer, value string) string {

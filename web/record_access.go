@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"lectern"
@@ -24,7 +25,7 @@ func isMember(u *lectern.User, rec *lectern.Recorder) bool {
 	if u == nil || rec == nil {
 		return false
 	}
-	return (rec.UserID != nil && *rec.UserID == u.ID) || containsID(rec.AdditionalUsers, u.ID)
+	return (rec.UserID != nil && *rec.UserID == u.ID) || slices.Contains(rec.AdditionalUsers, u.ID)
 }
 
 // isManager reports whether u manages rec.

@@ -45,16 +45,9 @@ func (s *Server) videoAccess(r *http.Request, v *lectern.Video) lectern.Access {
 	return v.CanView(viewer(r), s.unlocked(r, v))
 }
 
-// managesVideo reports whether u owns v (or is one of its additional
-// owners) or is a superuser: they see its encoding errors and may always
-// download it.
-func managesVideo(u *lectern.User, v *lectern.Video) bool {
-	return u != nil && (u.IsSuperuser || u.ID == v.OwnerID || containsID(v.AdditionalOwners, u.ID))
-}
-
 // mayDownload reports whether u gets the download links of v.
 func mayDownload(u *lectern.User, v *lectern.Video) bool {
-	return v.AllowDownloading || managesVideo(u, v)
+	return v.AllowDownloading || v.ManagedBy(u)
 }
 
 // refuseVideo answers a visitor CanView did not let through: anonymous

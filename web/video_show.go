@@ -90,7 +90,7 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 	l.Title = v.Title
 	data := videoShowPage{
 		layout: l, V: v, URL: videoURL(v), Tags: splitTags(v.Tags), Duration: hms(v.Duration),
-		Added: moment(p, v.DateAdded), videoState: newVideoState(p, v), Manager: managesVideo(u, v),
+		Added: moment(p, v.DateAdded), videoState: newVideoState(p, v), Manager: v.ManagedBy(u),
 	}
 	owner, err := s.fullNames().name(ctx, v.OwnerID)
 	if err != nil {
