@@ -1,0 +1,106 @@
+package lectern
+
+import (
+	"context"
+	"time"
+)
+
+// Job kinds: what the background workers do.
+const (
+	JobProcessRecording = "process_recording" // a recording becomes a video
+	JobEncodeVideo      = "encode_video"      // a video's renditions are made
+	JobSendMail         = "send_mail"         // an outbox message is delivered
+)
+
+// Job states (the queue's own).
+const (
+	JobAvailable = "available" // waiting for a worker
+	JobScheduled = "scheduled" // waiting for its time
+	JobRetryable = "retryable" // failed; will run again
+	JobRunning   = "running"
+	JobPending   = "pending"
+	JobCompleted = "completed"
+	JobCancelled = "cancelled" // by an admin, or given up because it cannot succeed
+	JobDiscarded = "discarded" // failed too many times
+)
+
+// JobStates lists every state, in the order admins filter by.
+var JobStates = []string{JobRunning, JobAvailable, JobScheduled, JobRetryable, JobPending,
+	JobCompleted, JobCancelled, JobDiscarded}
+
+// JobKinds lists every kind.
+var JobKinds = []string{JobProcessRecording, JobEncodeVideo, JobSendMail}
+
+// Job is a unit of background work, as admins follow it.
+type Job struct {
+	ID          int64
+	Kind        string
+	Queue       string
+	State       string
+	Attempt     int // attempts made so far
+	MaxAttempts int
+	// The object the job works on, from its arguments: one of them is set.
+	RecordingID *int64
+	VideoID     *int64
+	MessageID   *int64
+	Errors      []JobError // oldest first
+	CreatedAt   time.Time
+	ScheduledAt time.Time
+	AttemptedAt *time.Time
+	FinalizedAt *time.Time
+}
+
+// JobError is one failed attempt.
+type JobError struct {
+	At      time.Time
+	Attempt int
+	Error   string
+}
+
+// Active tells whether the job waits or runs (an admin may cancel it).
+func (j *Job) Active() bool {
+	switch j.State {
+	case JobAvailable, JobScheduled, JobRetryable, JobRunning, JobPending:
+		return true
+	}
+	return false
+}
+
+// Retryable tells whether an admin may run the job again: it has
+// finished, or waits for a later retry.
+func (j *Job) Retryable() bool {
+	switch j.State {
+	case JobCancelled, JobDiscarded, JobCompleted, JobRetryable, JobScheduled:
+		return true
+	}
+	return false
+}
+
+// JobFilter selects jobs; nil fields match every job.
+type JobFilter struct {
+	Kind        *string
+	State       *string
+	RecordingID *int64
+	VideoID     *int64
+	Page        Page
+}
+
+// JobService lets admins follow, cancel and retry the background work.
+type JobService interface {
+	// FindJobs returns one page of matching jobs, newest first, and the
+	// number of all matching jobs.
+	FindJobs(ctx context.Context, filter JobFilter) ([]*Job, int, error)
+	// FindJobByID returns ENOTFOUND when no job has that id.
+	FindJobByID(ctx context.Context, id int64) (*Job, error)
+	// CancelJob stops a waiting job for good, or asks the running one to
+	// stop (its worker records why on the recording or video). A job
+	// that has finished is EINVALID.
+	CancelJob(ctx context.Context, id int64) (*Job, error)
+	// RetryJob runs a finished or waiting job again as soon as a worker
+	// is free, with a fresh count of attempts. A running job is EINVALID.
+	RetryJob(ctx context.Context, id int64) (*Job, error)
+	// EncodeVideo encodes video id again (an admin's retry after a
+	// failure, or after the encoding settings changed), unless an
+	// encoding of it waits or runs; its source must be stored.
+	EncodeVideo(ctx context.Context, id int64) error
+}

@@ -1,0 +1,207 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"lectern"
+)
+
+var _ lectern.JobService = (*Client)(nil)
+
+// jobArgs are the arguments of every kind, decoded to tell what a job
+// works on.
+type jobArgs struct {
+	RecordingID *int64 `json:"recording_id"`
+	VideoID     *int64 `json:"video_id"`
+	MessageID   *int64 `json:"message_id"`
+}
+
+// toJob turns River's row into the core's Job.
+func toJob(row *rivertype.JobRow) *lectern.Job {
+	j := &lectern.Job{ID: row.ID, Kind: row.Kind, Queue: row.Queue, State: string(row.State),
+		Attempt: row.Attempt, MaxAttempts: row.MaxAttempts, CreatedAt: row.CreatedAt.UTC(),
+		ScheduledAt: row.ScheduledAt.UTC(), AttemptedAt: row.AttemptedAt, FinalizedAt: row.FinalizedAt}
+	var args jobArgs
+	if err := json.Unmarshal(row.EncodedArgs, &args); err == nil {
+		j.RecordingID, j.VideoID, j.MessageID = args.RecordingID, args.VideoID, args.MessageID
+	}
+	for _, e := range row.Errors {
+		j.Errors = append(j.Errors, lectern.JobError{At: e.At.UTC(), Attempt: e.Attempt, Error: e.Error})
+	}
+	return j
+}
+
+// FindJobs implements lectern.JobService. The page's ids are chosen by
+// SQL on River's table (its columns id, kind, state and args, which every
+// River driver has), then read through River, which decodes the rows.
+func (c *Client) FindJobs(ctx context.Context, f lectern.JobFilter) ([]*lectern.Job, int, error) {
+	const op = "FindJobs"
+	var where []string
+	var args []any
+	if f.Kind != nil {
+		where, args = append(where, "kind = ?"), append(args, *f.Kind)
+	}
+	if f.State != nil {
+		if !slices.Contains(lectern.JobStates, *f.State) {
+			return nil, 0, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "Unknown job state."}
+		}
+		where, args = append(where, "state = ?"), append(args, *f.State)
+	}
+	if f.RecordingID != nil {
+		where, args = append(where, "json_extract(args, '$.recording_id') = ?"), append(args, *f.RecordingID)
+	}
+	if f.VideoID != nil {
+		where, args = append(where, "json_extract(args, '$.video_id') = ?"), append(args, *f.VideoID)
+	}
+	clause := ""
+	if len(where) > 0 {
+		clause = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := c.pool.QueryRowContext(ctx, "SELECT count(*) FROM river_job"+clause, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count jobs: %w", err)
+	}
+	p := f.Page.Normalize()
+	rows, err := c.pool.QueryContext(ctx, "SELECT id FROM river_job"+clause+" ORDER BY id DESC LIMIT ? OFFSET ?",
+		append(args, p.Size, p.Offset())...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list jobs: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, 0, fmt.Errorf("list jobs: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list jobs: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, total, nil
+	}
+	res, err := c.river.JobList(ctx, river.NewJobListParams().IDs(ids...).First(len(ids)))
+	if err != nil {
+		return nil, 0, fmt.Errorf("list jobs: %w", err)
+	}
+	jobs := make([]*lectern.Job, 0, len(res.Jobs))
+	for _, row := range res.Jobs {
+		jobs = append(jobs, toJob(row))
+	}
+	slices.SortFunc(jobs, func(a, b *lectern.Job) int { return int(b.ID - a.ID) })
+	return jobs, total, nil
+}
+
+// FindJobByID implements lectern.JobService.
+func (c *Client) FindJobByID(ctx context.Context, id int64) (*lectern.Job, error) {
+	row, err := c.river.JobGet(ctx, id)
+	if err != nil {
+		return nil, jobError("FindJobByID", id, err)
+	}
+	return toJob(row), nil
+}
+
+// CancelJob implements lectern.JobService. A running job's context is
+// cancelled by the client working it (within seconds: River polls for
+// cancellations when it has no notifier); its worker records the
+// cancellation on the recording or video.
+func (c *Client) CancelJob(ctx context.Context, id int64) (*lectern.Job, error) {
+	const op = "CancelJob"
+	j, err := c.FindJobByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !j.Active() {
+		return nil, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This job has finished: there is nothing to cancel."}
+	}
+	row, err := c.river.JobCancel(ctx, id)
+	if err != nil {
+		return nil, jobError(op, id, err)
+	}
+	c.logger.Info("job cancelled by an admin", "job_id", id, "job_kind", row.Kind, "job_state", row.State)
+	return toJob(row), nil
+}
+
+// RetryJob implements lectern.JobService.
+func (c *Client) RetryJob(ctx context.Context, id int64) (*lectern.Job, error) {
+	const op = "RetryJob"
+	j, err := c.FindJobByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !j.Retryable() {
+		return nil, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This job is running or about to: it cannot be retried now."}
+	}
+	if j.Kind == lectern.JobEncodeVideo && j.VideoID != nil && c.proc != nil {
+		// The video shows it waits again.
+		if err := c.proc.videos.SetEncoding(ctx, *j.VideoID, lectern.EncodingPending, 0, ""); err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
+			return nil, fmt.Errorf("retry job %d: %w", id, err)
+		}
+	}
+	row, err := c.river.JobRetry(ctx, id)
+	if err != nil {
+		return nil, jobError(op, id, err)
+	}
+	c.logger.Info("job retried by an admin", "job_id", id, "job_kind", row.Kind)
+	return toJob(row), nil
+}
+
+// EncodeVideo implements lectern.JobService.
+func (c *Client) EncodeVideo(ctx context.Context, id int64) error {
+	const op = "EncodeVideo"
+	if c.proc == nil {
+		return &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "Videos are not processed by this server."}
+	}
+	v, err := c.proc.videos.FindVideoByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if v.SourceFile == "" {
+		return &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This video has no stored source yet: its recording is still being processed."}
+	}
+	state := string(rivertype.JobStateRunning)
+	kind := lectern.JobEncodeVideo
+	active, _, err := c.FindJobs(ctx, lectern.JobFilter{Kind: &kind, VideoID: &id, Page: lectern.Page{Size: lectern.MaxPageSize}})
+	if err != nil {
+		return err
+	}
+	for _, j := range active {
+		if j.Active() {
+			msg := "This video's encoding is already waiting for a worker."
+			if j.State == state {
+				msg = "This video is being encoded."
+			}
+			return &lectern.Error{Op: op, Code: lectern.ECONFLICT, Message: msg}
+		}
+	}
+	if err := c.proc.videos.SetEncoding(ctx, id, lectern.EncodingPending, 0, ""); err != nil {
+		return err
+	}
+	if err := c.EnqueueVideo(ctx, id); err != nil {
+		return err
+	}
+	if v.RecordingID != nil {
+		c.proc.note(ctx, v.RecordingID, "encoding queued again by an admin")
+	}
+	c.logger.Info("video encoding queued again by an admin", "video_id", id)
+	return nil
+}
+
+// jobError turns River's not-found into the core's.
+func jobError(op string, id int64, err error) error {
+	if errors.Is(err, rivertype.ErrNotFound) || errors.Is(err, river.ErrNotFound) {
+		return &lectern.Error{Op: op, Code: lectern.ENOTFOUND, Message: "Job not found.", Err: err}
+	}
+	return fmt.Errorf("job %d: %w", id, err)
+}

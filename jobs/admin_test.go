@@ -1,0 +1,91 @@
+package jobs_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"lectern"
+	"lectern/jobs"
+)
+
+// An admin cancels a running encode: the encoder's context ends, the
+// video says so and keeps its source; the admin retries the job and the
+// video is encoded; encoding it again works once it is done, and is
+// refused while an encode waits.
+func TestAdminCancelAndRetry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := setupMedia(t, "")
+	enc := &blockingEncoder{started: make(chan struct{})}
+	c1 := m.newClient(t, func(_ *jobs.Config, deps *jobs.Deps) { deps.Encoder = enc })
+	start(t, c1)
+	rec := m.deposit(t, jobs.Recordings{RecordingService: m.recordings, Jobs: c1}, "lecture.mp4", nil)
+	select {
+	case <-enc.started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the encode did not start")
+	}
+	v := m.waitVideo(t, rec.ID, lectern.EncodingRunning)
+
+	kind := lectern.JobEncodeVideo
+	list, total, err := c1.FindJobs(ctx, lectern.JobFilter{Kind: &kind, VideoID: &v.ID})
+	if err != nil || total != 1 || len(list) != 1 {
+		t.Fatalf("FindJobs(encode of video %d) = %d of %d, %v", v.ID, len(list), total, err)
+	}
+	job := list[0]
+	if job.State != lectern.JobRunning || job.VideoID == nil || *job.VideoID != v.ID || !job.Active() {
+		t.Fatalf("encode job = %+v", job)
+	}
+	if _, err := c1.RetryJob(ctx, job.ID); lectern.ErrorCode(err) != lectern.EINVALID {
+		t.Errorf("RetryJob(running) = %v, want EINVALID", err)
+	}
+	if err := c1.EncodeVideo(ctx, v.ID); lectern.ErrorCode(err) != lectern.ECONFLICT {
+		t.Errorf("EncodeVideo while encoding = %v, want ECONFLICT", err)
+	}
+	if _, err := c1.CancelJob(ctx, job.ID); err != nil {
+		t.Fatalf("CancelJob: %v", err)
+	}
+	v = m.waitVideo(t, rec.ID, lectern.EncodingError)
+	if v.EncodingLog != "encoding cancelled by an admin" || v.SourceFile == "" {
+		t.Errorf("cancelled video: log %q, source %q", v.EncodingLog, v.SourceFile)
+	}
+	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video cancelled": 1})
+	if _, err := c1.CancelJob(ctx, job.ID); lectern.ErrorCode(err) != lectern.EINVALID {
+		t.Errorf("CancelJob(cancelled) = %v, want EINVALID", err)
+	}
+	if _, err := c1.FindJobByID(ctx, 99999); lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		t.Errorf("FindJobByID(99999) = %v, want ENOTFOUND", err)
+	}
+	if err := c1.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A client with the real encoder: the retry encodes the video.
+	c2 := m.newClient(t, nil)
+	start(t, c2)
+	if _, err := c2.RetryJob(ctx, job.ID); err != nil {
+		t.Fatalf("RetryJob: %v", err)
+	}
+	m.checkEncoded(t, rec, m.waitVideo(t, rec.ID, lectern.EncodingDone))
+	m.checkLog(t, rec.ID, "encoding cancelled by an admin", "encoded: ")
+
+	// Encoding a done video again.
+	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 1})
+	if err := c2.EncodeVideo(ctx, v.ID); err != nil {
+		t.Fatalf("EncodeVideo(done): %v", err)
+	}
+	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 2})
+	m.checkEncoded(t, rec, m.waitVideo(t, rec.ID, lectern.EncodingDone))
+	m.checkLog(t, rec.ID, "encoding queued again by an admin", "encoded: ")
+
+	state := lectern.JobCompleted
+	if list, total, err := c2.FindJobs(ctx, lectern.JobFilter{State: &state, RecordingID: &rec.ID}); err != nil || total != 1 ||
+		list[0].Kind != lectern.JobProcessRecording {
+		t.Errorf("FindJobs(completed, recording %d) = %v of %d, %v", rec.ID, list, total, err)
+	}
+	bad := "exploded"
+	if _, _, err := c2.FindJobs(ctx, lectern.JobFilter{State: &bad}); lectern.ErrorCode(err) != lectern.EINVALID {
+		t.Errorf("FindJobs(state %q) = %v, want EINVALID", bad, err)
+	}
+}
