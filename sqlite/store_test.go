@@ -14,16 +14,17 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(tb testing.TB) storetest.Stores {
 		db := MustOpenDB(tb)
 		return storetest.Stores{
-			Users:      sqlite.NewUserService(db),
-			Groups:     sqlite.NewGroupService(db),
-			Types:      sqlite.NewVideoTypeService(db),
-			Recorders:  sqlite.NewRecorderService(db),
-			Tokens:     sqlite.NewTokenService(db),
-			Treatments: sqlite.NewTreatmentService(db),
-			Sightings:  sqlite.NewSightingService(db),
-			Recordings: sqlite.NewRecordingService(db),
-			Messages:   sqlite.NewMessageService(db),
-			Videos:     sqlite.NewVideoService(db),
+			Users:       sqlite.NewUserService(db),
+			Groups:      sqlite.NewGroupService(db),
+			Types:       sqlite.NewVideoTypeService(db),
+			Recorders:   sqlite.NewRecorderService(db),
+			Tokens:      sqlite.NewTokenService(db),
+			Treatments:  sqlite.NewTreatmentService(db),
+			Sightings:   sqlite.NewSightingService(db),
+			Recordings:  sqlite.NewRecordingService(db),
+			Messages:    sqlite.NewMessageService(db),
+			Videos:      sqlite.NewVideoService(db),
+			Enrichments: sqlite.NewEnrichmentService(db),
 
 			RecordingFiles: sqlite.NewRecordingFileService(db),
 		}

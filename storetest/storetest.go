@@ -22,6 +22,8 @@ type Stores struct {
 	Recordings lectern.RecordingService
 	Messages   lectern.MessageService
 	Videos     lectern.VideoService
+	// Enrichments are the videos' slides.
+	Enrichments lectern.EnrichmentService
 	// RecordingFiles are the HTTP uploads.
 	RecordingFiles lectern.RecordingFileService
 }
@@ -35,7 +37,7 @@ func Run(t *testing.T, open Open) {
 	for name, test := range map[string]func(*testing.T, Open){
 		"Users": testUsers, "Tokens": testTokens, "VideoTypes": testVideoTypes, "Recorders": testRecorders,
 		"Treatments": testTreatments, "Sightings": testSightings,
-		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "RecordingFiles": testRecordingFiles,
+		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
