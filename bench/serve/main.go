@@ -1,0 +1,623 @@
+// Command serve measures the peak memory of the `lectern serve` process
+// while it encodes: the issue's "peak memory of the server while
+// encoding". It builds the program, starts it on a temporary DATA_DIR and
+// free ports, sets up a video type, a superuser, a recorder with that
+// manager, publication_auto and an FTP login, and an API token with the
+// command line, then uploads a 1080p clip by FTP into the recorder's
+// account and follows GET /api/v1/videos until the video is done.
+//
+// Every 100 ms it reads /proc/<pid>/status of the server (VmRSS, VmHWM)
+// and of every process under it (ffmpeg, ffprobe). The server's VmHWM is
+// reset (/proc/<pid>/clear_refs) between the phases, so that each peak is
+// that phase's alone: idle (start-up included), the FTP upload, then
+// processing and encoding (end of the upload to done). The goal: the
+// server stays at tens of MiB while its ffmpeg takes hundreds.
+//
+//	go run ./bench/serve                 # a 60 s clip
+//	go run ./bench/serve -short          # a 10 s clip
+//	go run ./bench/serve -clips /tmp/clips -keep
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jlaffaye/ftp"
+)
+
+const (
+	interval    = 100 * time.Millisecond // sampling of /proc
+	idleFor     = 5 * time.Second        // idle before the deposit
+	encodeLimit = 30 * time.Minute       // the video is done by then, or the run fails
+	ftpLogin    = "amphi-bench"
+	ftpPassword = "bench-ftp-pass"
+)
+
+func main() {
+	short := flag.Bool("short", false, "a 10 s clip instead of 60 s")
+	clips := flag.String("clips", "", "directory of the clip, made there when missing, kept (bench/encode's clean clip; default: a temporary directory)")
+	bin := flag.String("bin", "", "a lectern binary to run instead of building ./cmd/lectern")
+	keep := flag.Bool("keep", false, "keep the temporary directory (DATA_DIR, the server's log)")
+	flag.Parse()
+	duration := 60
+	if *short {
+		duration = 10
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *clips, *bin, duration, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/serve:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err error) {
+	tmp, err := os.MkdirTemp("", "lectern-bench-serve-")
+	if err != nil {
+		return err
+	}
+	if keep {
+		fmt.Println("temporary directory:", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	if clipDir == "" {
+		clipDir = tmp
+	}
+	fmt.Printf("machine: %d CPUs, load average %s; %s\n", runtime.NumCPU(), loadavg(), ffmpegVersion(ctx))
+
+	clip := filepath.Join(clipDir, fmt.Sprintf("clean-%ds.mp4", duration))
+	if err := makeClip(ctx, clip, duration); err != nil {
+		return err
+	}
+	fi, err := os.Stat(clip)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("clip: %s, 1920x1080 25 fps, %d s, %.1f MB\n", clip, duration, float64(fi.Size())/1e6)
+
+	if bin == "" {
+		bin = filepath.Join(tmp, "lectern")
+		start := time.Now()
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
+		}
+		fmt.Printf("built %s in %.1f s\n", bin, time.Since(start).Seconds())
+	}
+
+	// The server's environment: this one without any LECTERN_ setting,
+	// plus a temporary DATA_DIR and free ports.
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	ftpAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	passive, err := freePortRange(20)
+	if err != nil {
+		return err
+	}
+	data := filepath.Join(tmp, "data")
+	env := []string{"LECTERN_DATA_DIR=" + data, "LECTERN_HTTP_ADDR=" + httpAddr, "LECTERN_FTP_ADDR=" + ftpAddr,
+		"LECTERN_FTP_PASSIVE_PORTS=" + passive, "LECTERN_LOG_LEVEL=info"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LECTERN_") {
+			env = append(env, kv)
+		}
+	}
+
+	// The command line, on the same DATA_DIR.
+	lectern := func(stdin string, args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("lectern %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		return string(out), nil
+	}
+	if _, err := lectern("", "type", "add", "--title", "Course"); err != nil {
+		return err
+	}
+	out, err := lectern("", "type", "list", "--json")
+	if err != nil {
+		return err
+	}
+	var types []struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &types); err != nil || len(types) != 1 {
+		return fmt.Errorf("lectern type list --json: %v: %s", err, out)
+	}
+	if _, err := lectern("bench-user-pass\n", "user", "add", "--username", "boss", "--email", "boss@univ.example",
+		"--staff", "--superuser", "--password-stdin"); err != nil {
+		return err
+	}
+	if _, err := lectern(ftpPassword+"\n", "recorder", "add", "--name", "Amphi Bench", "--ip", "127.0.0.1",
+		"--directory", "amphi-bench", "--type-id", strconv.FormatInt(types[0].ID, 10), "--manager", "boss", "--auto",
+		"--login", ftpLogin, "--password-stdin"); err != nil {
+		return err
+	}
+	out, err = lectern("", "token", "create", "--username", "boss")
+	if err != nil {
+		return err
+	}
+	token := strings.TrimSpace(out)
+
+	// The server.
+	logPath := filepath.Join(tmp, "serve.log")
+	srv, err := startServer(ctx, bin, env, logPath, httpAddr)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if srv != nil { // not stopped cleanly: an error on the way
+			srv.cmd.Process.Kill()
+			<-srv.done
+			if err != nil {
+				err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(logPath))
+			}
+		}
+	}()
+	pid := srv.cmd.Process.Pid
+	fmt.Printf("lectern serve: pid %d, http %s, ftp %s, passive ports %s\n", pid, httpAddr, ftpAddr, passive)
+
+	s := newSampler(pid, interval, "idle")
+	s.start()
+	sampling := true
+	defer func() {
+		if sampling {
+			s.finish()
+		}
+	}()
+	// Each phase's peak is its own: VmHWM is set back to VmRSS at the
+	// start of the next. Without clear_refs (another user's process, an
+	// old kernel) the peaks are cumulative and the 100 ms samples say more.
+	resettable := true
+	nextPhase := func(name string) (status, *phase, error) {
+		st, err := readStatus(pid)
+		if err != nil {
+			return st, nil, err
+		}
+		ended := s.enter(name)
+		if resettable {
+			if err := resetPeak(pid); err != nil {
+				fmt.Printf("  (cannot reset the server's VmHWM: %v; the peaks below are since start)\n", err)
+				resettable = false
+			}
+		}
+		return st, ended, nil
+	}
+
+	// Idle.
+	fmt.Printf("idle for %s\n", idleFor)
+	if err := sleep(ctx, srv, idleFor); err != nil {
+		return err
+	}
+	idle, idlePhase, err := nextPhase("upload")
+	if err != nil {
+		return err
+	}
+
+	// The deposit.
+	upStart := time.Now()
+	if err := upload(ctx, ftpAddr, clip); err != nil {
+		return err
+	}
+	upTime := time.Since(upStart)
+	upEnd := time.Now()
+	fmt.Printf("uploaded by FTP in %.2f s (%.0f MB/s)\n", upTime.Seconds(), float64(fi.Size())/1e6/upTime.Seconds())
+	up, upPhase, err := nextPhase("encode")
+	if err != nil {
+		return err
+	}
+
+	// Processing and encoding, until done.
+	running, done, err := follow(ctx, srv, s, "http://"+httpAddr, token, upEnd)
+	if err != nil {
+		return err
+	}
+	enc, encPhase, err := nextPhase("after")
+	if err != nil {
+		return err
+	}
+	sampling = false
+	s.finish()
+
+	// Stop it.
+	stopStart := time.Now()
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	select {
+	case <-srv.done:
+	case <-time.After(60 * time.Second):
+		return errors.New("the server did not stop within 60 s of SIGTERM")
+	}
+	stopTime := time.Since(stopStart)
+	exit := srv.cmd.ProcessState
+	srv = nil
+
+	// The figures.
+	logged := loggedEncodes(logPath)
+	kids := s.seen()
+	var ff child
+	var others []string
+	for _, c := range kids {
+		if c.kind == "ffmpeg (encode)" && c.hwm > ff.hwm {
+			ff = c
+		}
+		if c.kind != "ffmpeg (encode)" {
+			others = append(others, fmt.Sprintf("%s pid %d %d MiB (%s)", c.kind, c.pid, mib(c.hwm), samples(c.samples)))
+		}
+	}
+	var ffLogged int64
+	var ffDuration string
+	for _, l := range logged {
+		if l.maxRSS > ffLogged {
+			ffLogged, ffDuration = l.maxRSS, l.duration
+		}
+	}
+	ffPeak := max(ff.hwm, ffLogged)
+	label := "peak (VmHWM of the phase)"
+	if !resettable {
+		label = "peak (VmHWM since start)"
+	}
+
+	fmt.Printf("\nserver (lectern serve, pid %d), %s; largest 100 ms VmRSS sample:\n", pid, label)
+	fmt.Printf("  idle, before the deposit:  %4d MiB (start-up included; VmRSS %d MiB at the end: %s); sampled %d MiB (%s)\n",
+		mib(idle.hwm), mib(idle.rss), split(idle), mib(idlePhase.maxRSS), samples(idlePhase.samples))
+	fmt.Printf("  FTP upload:                %4d MiB; sampled %d MiB (%s)\n", mib(up.hwm), mib(upPhase.maxRSS), samples(upPhase.samples))
+	fmt.Printf("  processing and encoding:   %4d MiB (VmRSS %d MiB when done: %s); sampled %d MiB (%s)\n",
+		mib(enc.hwm), mib(enc.rss), split(enc), mib(encPhase.maxRSS), samples(encPhase.samples))
+	if s.errs > 0 {
+		fmt.Printf("  (%d samples of the server's status failed)\n", s.errs)
+	}
+	fmt.Printf("ffmpeg (encode): peak %d MiB", mib(ffPeak))
+	if ff.pid != 0 {
+		fmt.Printf(" (sampled VmHWM %d MiB, pid %d, %s)", mib(ff.hwm), ff.pid, samples(ff.samples))
+	}
+	if ffLogged > 0 {
+		fmt.Printf(" (rusage max RSS %d MiB, from the server's log)", mib(ffLogged))
+	}
+	fmt.Println()
+	if len(others) > 0 {
+		fmt.Printf("other children seen: %s\n", strings.Join(others, "; "))
+	}
+	fmt.Printf("encode wall time: %.1f s running to done (ffmpeg itself %s); %.1f s from the end of the upload to done\n",
+		done.Sub(running).Seconds(), ffDuration, done.Sub(upEnd).Seconds())
+	fmt.Printf("stopped by SIGTERM in %.2f s (%v)\n", stopTime.Seconds(), exit)
+	fmt.Printf("delta: server peak while encoding - idle peak = %+d MiB (%d -> %d MiB)\n",
+		mib(enc.hwm)-mib(idle.hwm), mib(idle.hwm), mib(enc.hwm))
+	if ffPeak > 0 {
+		fmt.Printf("ratio: server peak while encoding / ffmpeg peak = %.3f (%d MiB / %d MiB; together %d MiB)\n",
+			float64(enc.hwm)/float64(ffPeak), mib(enc.hwm), mib(ffPeak), mib(enc.hwm+ffPeak))
+	}
+	fmt.Printf("summary: %d s 1080p clip: server peak %d MiB idle, %d MiB while encoding (%+d MiB); ffmpeg peak %d MiB; encode %.1f s; load average at the end %s\n",
+		duration, mib(idle.hwm), mib(enc.hwm), mib(enc.hwm)-mib(idle.hwm), mib(ffPeak), done.Sub(running).Seconds(), loadavg())
+	return nil
+}
+
+func mib(kib int64) int64 { return (kib + 512) >> 10 }
+
+func samples(n int) string {
+	if n == 1 {
+		return "1 sample"
+	}
+	return strconv.Itoa(n) + " samples"
+}
+
+// split is VmRSS's heap and stacks against its mapped files.
+func split(s status) string {
+	return fmt.Sprintf("%d MiB anonymous, %d MiB mapped files", mib(s.anon), mib(s.file))
+}
+
+// server is a running `lectern serve`.
+type server struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// startServer starts `bin serve`, its output to logPath, and waits until
+// it answers /healthz.
+func startServer(ctx context.Context, bin string, env []string, logPath, httpAddr string) (*server, error) {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	srv := &server{cmd: exec.Command(bin, "serve"), done: make(chan struct{})}
+	srv.cmd.Env, srv.cmd.Stdout, srv.cmd.Stderr = env, log, log
+	if err := srv.cmd.Start(); err != nil {
+		log.Close()
+		return nil, err
+	}
+	go func() {
+		srv.cmd.Wait()
+		log.Close()
+		close(srv.done)
+	}()
+	start := time.Now()
+	for {
+		resp, err := http.Get("http://" + httpAddr + "/healthz")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				fmt.Printf("the server answers /healthz after %.2f s\n", time.Since(start).Seconds())
+				return srv, nil
+			}
+		}
+		if time.Since(start) > 30*time.Second {
+			err = errors.New("the server does not answer /healthz after 30 s")
+		} else {
+			err = sleep(ctx, srv, 50*time.Millisecond)
+		}
+		if err != nil {
+			srv.cmd.Process.Kill()
+			<-srv.done
+			return nil, fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(logPath))
+		}
+	}
+}
+
+// sleep waits d, or fails when ctx ends or the server exits.
+func sleep(ctx context.Context, srv *server, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-srv.done:
+		return fmt.Errorf("the server exited: %v", srv.cmd.ProcessState)
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// upload stores clip as lecture.mp4 by FTP in the recorder's account, as
+// a recorder does, and ends with QUIT.
+func upload(ctx context.Context, addr, clip string) error {
+	f, err := os.Open(clip)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	c, err := ftp.Dial(addr, ftp.DialWithContext(ctx), ftp.DialWithTimeout(30*time.Second))
+	if err != nil {
+		return fmt.Errorf("ftp dial %s: %w", addr, err)
+	}
+	if err := c.Login(ftpLogin, ftpPassword); err != nil {
+		c.Quit()
+		return fmt.Errorf("ftp login: %w", err)
+	}
+	if err := c.Stor("lecture.mp4", bufio.NewReaderSize(f, 1<<20)); err != nil {
+		c.Quit()
+		return fmt.Errorf("ftp stor: %w", err)
+	}
+	if err := c.Quit(); err != nil {
+		return fmt.Errorf("ftp quit: %w", err)
+	}
+	return nil
+}
+
+// video is the part of an API video this program reads.
+type video struct {
+	ID       int64   `json:"id"`
+	Title    string  `json:"title"`
+	State    string  `json:"encoding_state"`
+	Progress float64 `json:"encoding_progress"`
+	Duration float64 `json:"duration"`
+}
+
+// follow polls GET /api/v1/videos every 250 ms until the one video is
+// done, printing its progress, and returns when it was first seen
+// running and when done.
+func follow(ctx context.Context, srv *server, s *sampler, base, token string, since time.Time) (running, done time.Time, err error) {
+	var last string
+	var lastPrint time.Time
+	for {
+		v, err := firstVideo(ctx, base, token)
+		if err != nil {
+			return running, done, err
+		}
+		now := time.Now()
+		state := "no video yet"
+		if v != nil {
+			state = v.State
+			if v.State == "running" && running.IsZero() {
+				running = now
+			}
+		}
+		if state != last || now.Sub(lastPrint) >= 5*time.Second {
+			server, kids := s.latest()
+			line := fmt.Sprintf("  %5.1f s  %-12s", now.Sub(since).Seconds(), state)
+			if v != nil {
+				line += fmt.Sprintf(" %5.1f %%  video %d %q", v.Progress, v.ID, v.Title)
+			}
+			fmt.Printf("%s | server VmRSS %d MiB, children %d MiB\n", line, mib(server), mib(kids))
+			last, lastPrint = state, now
+		}
+		switch {
+		case v != nil && v.State == "done":
+			if running.IsZero() {
+				running = now // never seen running: faster than a poll
+			}
+			return running, now, nil
+		case v != nil && v.State == "error":
+			return running, done, fmt.Errorf("video %d: encoding failed", v.ID)
+		case now.Sub(since) > encodeLimit:
+			return running, done, fmt.Errorf("the video is not done after %s (state %s)", encodeLimit, state)
+		}
+		if err := sleep(ctx, srv, 250*time.Millisecond); err != nil {
+			return running, done, err
+		}
+	}
+}
+
+// firstVideo is the newest video of GET /api/v1/videos, nil when none.
+func firstVideo(ctx context.Context, base, token string) (*video, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/videos", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Token "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /api/v1/videos: %s: %s", resp.Status, body)
+	}
+	var page struct {
+		Results []video `json:"results"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, fmt.Errorf("GET /api/v1/videos: %w", err)
+	}
+	if len(page.Results) == 0 {
+		return nil, nil
+	}
+	return &page.Results[0], nil
+}
+
+// loggedEncode is one "ffmpeg encode" line of the server's log: ffmpeg's
+// peak memory from its rusage when it ended, exact where the 100 ms
+// samples may miss the last moments.
+type loggedEncode struct {
+	maxRSS   int64 // KiB
+	duration string
+}
+
+var (
+	maxRSSAttr   = regexp.MustCompile(`\bmax_rss_kib=(\d+)`)
+	durationAttr = regexp.MustCompile(`\bduration=(\S+)`)
+)
+
+func loggedEncodes(logPath string) []loggedEncode {
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		return nil
+	}
+	var out []loggedEncode
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if !strings.Contains(line, `msg="ffmpeg encode"`) {
+			continue
+		}
+		var l loggedEncode
+		if m := maxRSSAttr.FindStringSubmatch(line); m != nil {
+			l.maxRSS, _ = strconv.ParseInt(m[1], 10, 64)
+		}
+		if m := durationAttr.FindStringSubmatch(line); m != nil {
+			l.duration = m[1]
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func logTail(logPath string) string {
+	b, _ := os.ReadFile(logPath)
+	return string(b[max(0, len(b)-3000):])
+}
+
+// makeClip writes duration seconds of bench/encode's clean clip: 1920x1080
+// 25 fps moving test picture under light temporal noise and a 440 Hz
+// tone, as a recorder would (H.264 at up to 20 Mbit/s, AAC). Nothing when
+// path exists.
+func makeClip(ctx context.Context, path string, duration int) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	d := strconv.Itoa(duration)
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25:duration="+d+",noise=alls=3:allf=t",
+		"-f", "lavfi", "-i", "sine=frequency=440:duration="+d,
+		"-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-maxrate", "20M", "-bufsize", "40M", "-pix_fmt", "yuv420p",
+		"-c:a", "aac", "-b:a", "128k", "-shortest", path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("make the clip: %w", err)
+	}
+	fmt.Printf("clip made in %.1f s\n", time.Since(start).Seconds())
+	return nil
+}
+
+// freeAddr is a loopback address with a port free a moment ago.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// freePortRange is "a-b", n loopback ports free a moment ago.
+func freePortRange(n int) (string, error) {
+	for range 50 {
+		base := 20000 + rand.IntN(40000)
+		var lns []net.Listener
+		for p := base; p < base+n; p++ {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				break
+			}
+			lns = append(lns, ln)
+		}
+		for _, ln := range lns {
+			ln.Close()
+		}
+		if len(lns) == n {
+			return fmt.Sprintf("%d-%d", base, base+n-1), nil
+		}
+	}
+	return "", fmt.Errorf("no %d free ports in a row", n)
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+func ffmpegVersion(ctx context.Context) string {
+	out, err := exec.CommandContext(ctx, "ffmpeg", "-version").Output()
+	if err != nil {
+		return "ffmpeg version unknown"
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	line, _, _ = strings.Cut(line, " Copyright")
+	return line
+}
