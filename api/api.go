@@ -45,7 +45,8 @@ type Deps struct {
 	Recordings     lectern.RecordingService     // GET /api/v1/recordings; nil: no such routes
 	Messages       lectern.MessageService       // GET /api/v1/outbox; nil: no such routes
 	// Videos backs GET /api/v1/videos; nil: no such routes. Media URLs
-	// are BaseURL + "media/videos/<id>/<path>", served by the web pages.
+	// are BaseURL + "media/videos/<id>/<path>", served by the web pages
+	// to the same token.
 	Videos lectern.VideoService
 }
 

@@ -18,7 +18,8 @@ var encodingStates = []string{lectern.EncodingPending, lectern.EncodingRunning, 
 // password's hash: is_password_protected tells whether there is one), its
 // page, and absolute URLs for its thumbnail and renditions. The media
 // URLs are Lectern's /media/videos/<id>/<path>, which answer to the web
-// session with the page's access rules, not to the API token.
+// session and to the same API token ("Authorization: Token <t>"), with
+// the rules of GET /api/v1/videos/{id}.
 type videoBody struct {
 	*lectern.Video
 	URL                 string          `json:"url"`

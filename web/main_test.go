@@ -60,6 +60,7 @@ type testBundle struct {
 	queue       *testQueue
 	media       *countingThumbnailer
 	dataDir     string
+	tokens      lectern.TokenService
 }
 
 // podExtensions is Pod's VIDEO_ALLOWED_EXTENSIONS.
@@ -140,6 +141,7 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 		queue:      &testQueue{},
 		media:      &countingThumbnailer{},
 		dataDir:    filepath.Join(dir, "data"),
+		tokens:     sqlite.NewTokenService(db),
 	}
 	if err := os.MkdirAll(b.root, 0o750); err != nil {
 		tb.Fatal(err)
@@ -168,7 +170,7 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders,
 		Treatments: b.treatments, RecordingFiles: b.files,
 		Notifier: b.notifier, Recordings: b.recordings, Messages: b.messages, MailQueue: b.queue, Thumbnails: b.media,
-		Videos:   b.videos,
+		Videos: b.videos, Tokens: b.tokens,
 		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
 		Logger:   logger,
 	})

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"lectern"
+	"lectern/httpjson"
 )
 
 // hlsDir holds the HLS playlists and the segments they name, whatever
@@ -33,13 +34,50 @@ var mediaTypes = map[string]string{
 // "..", a symbolic link (not even one inside the directory), a directory.
 // Files are opened through an os.Root on MEDIA_ROOT/videos/<id>, so a link
 // swapped in meanwhile cannot lead out of it.
+//
+// API clients, whose answers link here, send their token instead of a
+// session (see mediaViewer); their refusals are the API's JSON errors.
 func (s *Server) handleVideoMedia(w http.ResponseWriter, r *http.Request) {
-	notFound := func() { s.renderError(w, r, http.StatusNotFound, "") }
-	v, ok := s.pathVideo(w, r)
-	if !ok {
+	who, api, err := s.mediaViewer(r)
+	if err != nil {
+		httpjson.WriteError(w, r, err, s.logger, "media request failed")
 		return
 	}
-	if a := s.videoAccess(r, v); a != lectern.AccessAllowed {
+	// fail answers a refusal: the API's JSON error to an API client, the
+	// page of status (with its usual explanation) to a browser.
+	fail := func(status int, err error) {
+		if api {
+			httpjson.WriteError(w, r, err, s.logger, "media request failed")
+			return
+		}
+		s.renderError(w, r, status, "")
+	}
+	notFound := func() { fail(http.StatusNotFound, lectern.Errorf(lectern.ENOTFOUND, "Not found.")) }
+	forbidden := func() {
+		fail(http.StatusForbidden, lectern.Errorf(lectern.EFORBIDDEN, "You do not have permission to perform this action."))
+	}
+	id, ok := videoRefID(r.PathValue("ref"))
+	if !ok {
+		notFound()
+		return
+	}
+	v, err := s.deps.Videos.FindVideoByID(r.Context(), id)
+	switch {
+	case err != nil && api:
+		httpjson.WriteError(w, r, err, s.logger, "media request failed")
+		return
+	case err != nil:
+		s.serviceError(w, r, err)
+		return
+	}
+	if api {
+		// An API client cannot give a password: a password-protected
+		// video is its owners' and the superusers' only, as in the API.
+		if v.CanView(who, false) != lectern.AccessAllowed {
+			forbidden()
+			return
+		}
+	} else if a := s.videoAccess(r, v); a != lectern.AccessAllowed {
 		s.refuseVideo(w, r, a)
 		return
 	}
@@ -49,8 +87,8 @@ func (s *Server) handleVideoMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	download := r.URL.Query().Has("download")
-	if download && !mayDownload(currentUser(r), v) {
-		s.renderError(w, r, http.StatusForbidden, "")
+	if download && !mayDownload(who.User, v) {
+		forbidden()
 		return
 	}
 	root, err := os.OpenRoot(filepath.Join(s.cfg.MediaRoot, "videos", id64(v.ID)))
@@ -94,6 +132,26 @@ func (s *Server) handleVideoMedia(w http.ResponseWriter, r *http.Request) {
 			map[string]string{"filename": videoSlug(v) + "-" + path.Base(rel)}))
 	}
 	http.ServeContent(w, r, fi.Name(), fi.ModTime(), f)
+}
+
+// mediaViewer is who asks for a media file: the token's user when the
+// request carries "Authorization: Token <t>" or "Bearer <t>" (api is then
+// true), else the session's visitor. A token that names no active user is
+// EUNAUTHORIZED, never the session's visitor instead. Other schemes (a
+// proxy's Basic) are left to the session.
+func (s *Server) mediaViewer(r *http.Request) (who lectern.Viewer, api bool, err error) {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !strings.EqualFold(scheme, "Token") && !strings.EqualFold(scheme, "Bearer") {
+		return viewer(r), false, nil
+	}
+	if s.deps.Tokens == nil {
+		return who, true, lectern.Errorf(lectern.EUNAUTHORIZED, "Invalid token.")
+	}
+	u, err := httpjson.Authenticate(r, s.deps.Tokens)
+	if err != nil {
+		return who, true, err
+	}
+	return lectern.Viewer{User: u, Groups: u.Groups}, true, nil
 }
 
 // servable reports whether rel (slash-separated, relative to the video's

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -138,4 +139,83 @@ func TestServable(t *testing.T) {
 	if servable(&lectern.Video{}, "") {
 		t.Error(`servable("") = true`)
 	}
+}
+
+// An API client fetches the files its answers link to with its token,
+// under the API's access rules: no session, no password.
+func TestVideoMediaToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	owner := b.user("owner", false, false)
+	other := b.user("other", true, false)
+	public := b.encoded(b.video(owner, "Public"), false)
+	draft := b.encoded(b.video(owner, "Draft", func(v *lectern.Video) { v.IsDraft = true }), false)
+	protected := b.encoded(b.video(owner, "Protected", protect("open-sesame")), false)
+	ownerTok, err := b.tokens.CreateToken(ctx, owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherTok, err := b.tokens.CreateToken(ctx, other.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := os.ReadFile(filepath.Join(encodedClip(t), "360p.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// api is an API client: no cookie jar.
+	api := &client{tb: t, b: b, hc: &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+	fetch := func(v *lectern.Video, path, auth, rng string) response {
+		t.Helper()
+		path, query, _ := strings.Cut(path, "?")
+		req, err := http.NewRequest(http.MethodGet, b.http.URL+mediaURL(v, path)+"?"+query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		return api.do(req)
+	}
+
+	res := fetch(draft, "360p.mp4", "Token "+ownerTok, "bytes=100-199")
+	want(t, res, http.StatusPartialContent)
+	if res.body != string(full[100:200]) || res.header.Get("Content-Type") != "video/mp4" {
+		t.Errorf("range with a token: %d bytes, %v", len(res.body), res.header)
+	}
+	if strings.Contains(res.header.Get("Set-Cookie"), "lectern_session") {
+		t.Errorf("a token request got a session: %q", res.header.Get("Set-Cookie"))
+	}
+	want(t, fetch(public, "hls/360p0.m4s", "Bearer "+otherTok, ""), http.StatusOK)
+	want(t, fetch(protected, "thumbnail.jpg", "bearer "+ownerTok, ""), http.StatusOK)
+	want(t, fetch(draft, "360p.mp4?download=1", "Token "+ownerTok, ""), http.StatusOK)
+
+	// A bad token is refused, never taken for an anonymous visitor.
+	for _, auth := range []string{"Token nope", "Bearer ", "Token a b"} {
+		res := fetch(public, "360p.mp4", auth, "")
+		want(t, res, http.StatusUnauthorized)
+		if res.header.Get("WWW-Authenticate") != "Token" || !strings.Contains(res.body, `"detail"`) {
+			t.Errorf("%q: %v %s", auth, res.header, res.body)
+		}
+	}
+	// Those the video is not for: 403, a password-protected video
+	// included (the API takes no password).
+	for _, v := range []*lectern.Video{draft, protected} {
+		res := fetch(v, "360p.mp4", "Token "+otherTok, "")
+		want(t, res, http.StatusForbidden)
+		if !strings.Contains(res.body, "You do not have permission to perform this action.") {
+			t.Errorf("%s: %s", v.Title, res.body)
+		}
+	}
+	want(t, fetch(public, "360p.mp4?download=1", "Token "+otherTok, ""), http.StatusForbidden)
+	want(t, fetch(public, "source.mp4", "Token "+ownerTok, ""), http.StatusNotFound)
+	// Another scheme (a proxy's Basic) is left to the session.
+	want(t, fetch(public, "360p.mp4", "Basic dXNlcjpwYXNz", ""), http.StatusOK)
+	want(t, fetch(draft, "360p.mp4", "Basic dXNlcjpwYXNz", ""), http.StatusFound)
 }

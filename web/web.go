@@ -4,7 +4,8 @@
 // outbox, and Pod's recorder pages: the notify URL recorders call, the add
 // form the manager's email links to, the claim list with thumbnails and
 // previews, and the user's recordings on the dashboard; the video pages
-// (player, password form, progress, media files with Pod's access rules),
+// (player, password form, progress, media files with Pod's access rules,
+// to the session's visitor or to an API client's token),
 // the user's videos on the dashboard, and the admin lists of recordings
 // and videos.
 //
@@ -110,6 +111,10 @@ type Deps struct {
 	// MailQueue, when not nil, is told of a message sent again from the
 	// outbox page (delivery resumes at start anyway).
 	MailQueue lectern.MailQueue
+	// Tokens lets API clients fetch media files with their token
+	// ("Authorization: Token <t>" or "Bearer <t>"); nil: a request with
+	// such a header answers 401.
+	Tokens lectern.TokenService
 	// Thumbnails probes deposits and takes their thumbnails for the claim
 	// list (an *ffmpeg.Runner); nil: placeholders, no durations.
 	Thumbnails Thumbnailer
