@@ -73,8 +73,10 @@ func mediaURL(base string, v *lectern.Video, rel string) string {
 
 // handleVideoList serves GET
 // /api/v1/videos?state=&owner=&recording=&page=&page_size=, newest first:
-// every video for staff, the videos a user owns or co-owns for the
-// others (owner= is then theirs whatever they send).
+// every video for superusers, the videos a user owns or co-owns for
+// everyone else, staff included (owner= is then theirs whatever they
+// send): every video listed is one GET /api/v1/videos/{id} answers to
+// the same user.
 func (h *Handler) handleVideoList(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	page, err := pageFromQuery(r)
 	if err != nil {
@@ -95,7 +97,7 @@ func (h *Handler) handleVideoList(w http.ResponseWriter, r *http.Request, u *lec
 		}
 		f.RecordingID = &id
 	}
-	if u.IsStaff || u.IsSuperuser {
+	if u.IsSuperuser {
 		if f.OwnerID, err = h.idFromQuery(r, "owner"); err != nil {
 			return err
 		}
