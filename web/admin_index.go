@@ -105,6 +105,14 @@ func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/videos/", Title: p.T("admin.video.list.title"), Text: text})
 	}
+	if s.deps.Jobs != nil {
+		text, err := s.jobsTileText(r)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/jobs/", Title: p.T("admin.job.list.title"), Text: text})
+	}
 	if s.deps.Messages != nil {
 		failed := lectern.MessageFailed
 		_, n, err := s.deps.Messages.FindMessages(ctx, lectern.MessageFilter{Page: onePage})
@@ -124,4 +132,27 @@ func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 		data.Tiles = append(data.Tiles, adminTile{URL: "/admin/outbox/", Title: p.T("outbox.list.title"), Text: text})
 	}
 	s.render(w, r, http.StatusOK, "admin_index", data)
+}
+
+// jobsTileText counts the jobs, those running and those that failed for
+// good.
+func (s *Server) jobsTileText(r *http.Request) (string, error) {
+	ctx, p := r.Context(), s.printer(r)
+	_, n, err := s.deps.Jobs.FindJobs(ctx, lectern.JobFilter{Page: onePage})
+	if err != nil {
+		return "", err
+	}
+	text := p.Plural("admin.index.jobs", n)
+	for _, st := range []string{lectern.JobRunning, lectern.JobDiscarded} {
+		_, k, err := s.deps.Jobs.FindJobs(ctx, lectern.JobFilter{State: &st, Page: onePage})
+		if err != nil {
+			return "", err
+		}
+		if k > 0 && st == lectern.JobRunning {
+			text += " · " + p.Plural("admin.index.jobs_running", k)
+		} else if k > 0 {
+			text += " · " + p.Plural("admin.index.jobs_failed", k)
+		}
+	}
+	return text, nil
 }

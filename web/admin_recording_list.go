@@ -105,24 +105,3 @@ func (s *Server) knownFullNames(known []*lectern.User) *nameCache {
 	}
 	return c
 }
-
-type adminRecordingShowPage struct {
-	layout
-	Row adminRecordingRow
-}
-
-// handleAdminRecordingShow shows one recording: its fields, its log (the
-// steps that made it a video, Pod's "comment") and its video.
-func (s *Server) handleAdminRecordingShow(w http.ResponseWriter, r *http.Request) {
-	rc, ok := pathObject(s, w, r, s.deps.Recordings.FindRecordingByID)
-	if !ok {
-		return
-	}
-	rows, err := s.recordingRows(r.Context(), s.printer(r), s.recorderNames(nil), s.fullNames(), []*lectern.Recording{rc})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	l := s.page(r, "admin.recording.show.title", "recordings")
-	s.render(w, r, http.StatusOK, "admin_recording_show", adminRecordingShowPage{layout: l, Row: rows[0]})
-}

@@ -10,12 +10,21 @@ import (
 type adminVideoListPage struct {
 	layout
 	Head       listHead
-	Rows       []videoRow
+	Rows       []adminVideoRow
 	Pagination pagination
+	Actions    bool // the rows may have buttons
+}
+
+// adminVideoRow is a video of the admin list, with its "Encode again"
+// button once its encoding failed or is done (when the job pages exist).
+type adminVideoRow struct {
+	videoRow
+	Encode *encodeForm // nil: no button
 }
 
 // handleAdminVideoList lists every video, newest first, filtered by
-// encoding state and owner, with its live progress while it encodes.
+// encoding state and owner, with its live progress while it encodes, and
+// a button to encode it again once its encoding failed or is done.
 func (s *Server) handleAdminVideoList(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := s.printer(r)
@@ -47,13 +56,18 @@ func (s *Server) handleAdminVideoList(w http.ResponseWriter, r *http.Request) {
 	owners.Name, owners.Label, owners.Options[0].Label = "owner", p.T("video.field.owner"), p.T("admin.video.list.all_owners")
 	l := s.page(r, "admin.video.list.title", "videos")
 	l.Wide = true
+	adminRows := make([]adminVideoRow, len(rows))
+	for i, row := range rows {
+		adminRows[i] = adminVideoRow{videoRow: row, Encode: s.encodeForm(l, row.V)}
+	}
 	s.render(w, r, http.StatusOK, "admin_video_list", adminVideoListPage{
 		layout: l,
 		Head: listHead{
 			Path: "/admin/videos/", Intro: p.T("admin.video.list.intro"), Filters: []listFilter{stateFilter, owners},
 			Count: p.Plural("admin.video.list.count", total), Empty: p.T("admin.video.list.empty"),
 		},
-		Rows:       rows,
+		Rows:       adminRows,
 		Pagination: newPagination(r, filter.Page, total),
+		Actions:    s.deps.Jobs != nil,
 	})
 }

@@ -16,12 +16,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/scs/sqlite3store"
 	"golang.org/x/crypto/bcrypt"
 
 	"lectern"
 	"lectern/ffmpeg"
+	"lectern/jobs"
 	"lectern/password"
 	"lectern/sqlite"
 )
@@ -61,6 +63,11 @@ type testBundle struct {
 	media       *countingThumbnailer
 	dataDir     string
 	tokens      lectern.TokenService
+	dbPath      string
+	// jobs is the job pages' client (setupJobs): it enqueues, cancels and
+	// retries, but is not started, so no job runs unless a test starts a
+	// worker of its own (worker).
+	jobs *jobs.Client
 }
 
 // podExtensions is Pod's VIDEO_ALLOWED_EXTENSIONS.
@@ -119,6 +126,18 @@ func (c *countingThumbnailer) Thumbnail(ctx context.Context, src, dst string, at
 // setup starts a server; change, when given, edits its Config.
 func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 	tb.Helper()
+	return newBundle(tb, false, change...)
+}
+
+// setupJobs starts a server with the job pages, backed by a job client on
+// its database that works no job (testBundle.jobs).
+func setupJobs(tb testing.TB, change ...func(*Config)) *testBundle {
+	tb.Helper()
+	return newBundle(tb, true, change...)
+}
+
+func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundle {
+	tb.Helper()
 	dir := tb.TempDir()
 	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "lectern.db"), nil)
 	if err != nil {
@@ -142,6 +161,7 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 		media:      &countingThumbnailer{},
 		dataDir:    filepath.Join(dir, "data"),
 		tokens:     sqlite.NewTokenService(db),
+		dbPath:     db.Path(),
 	}
 	if err := os.MkdirAll(b.root, 0o750); err != nil {
 		tb.Fatal(err)
@@ -166,20 +186,41 @@ func setup(tb testing.TB, change ...func(*Config)) *testBundle {
 		Mail: testMail{}, Queue: b.queue, Logger: logger}
 	b.notifier = &lectern.Notifier{Root: b.root, Recorders: b.recorders, Treatments: b.treatments, Intake: b.intake,
 		Router: router, Logger: logger}
-	b.server, err = New(cfg, Deps{
+	deps := Deps{
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders,
 		Treatments: b.treatments, RecordingFiles: b.files,
 		Notifier: b.notifier, Recordings: b.recordings, Messages: b.messages, MailQueue: b.queue, Thumbnails: b.media,
 		Videos: b.videos, Tokens: b.tokens,
 		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
 		Logger:   logger,
-	})
+	}
+	if withJobs {
+		b.jobs = b.jobClient("", logger)
+		deps.Jobs = b.jobs
+	}
+	b.server, err = New(cfg, deps)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	b.http = httptest.NewServer(b.server.Handler())
 	tb.Cleanup(b.http.Close)
 	return b
+}
+
+// jobClient makes a job client on the bundle's database that processes
+// recordings and encodes with the real ffmpeg once started, and stops it
+// when the test ends. id names it among the clients of the queue.
+func (b *testBundle) jobClient(id string, logger *slog.Logger) *jobs.Client {
+	b.tb.Helper()
+	c, err := jobs.New(context.Background(), jobs.Config{Path: b.dbPath, ID: id, MediaRoot: b.mediaRoot,
+		FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
+		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders,
+			Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger}, Logger: logger})
+	if err != nil {
+		b.tb.Fatal(err)
+	}
+	b.tb.Cleanup(func() { c.Stop() })
+	return c
 }
 
 // user creates an active user with password "secret-<username>".

@@ -17,7 +17,7 @@ type layout struct {
 	Title     string // translated
 	SiteTitle string
 	Lang      string
-	Section   string // active navigation entry: home, recorders, claim, admin, treatments, recording_files, outbox, recordings, videos
+	Section   string // active navigation entry: home, recorders, claim, admin, treatments, recording_files, outbox, recordings, videos, jobs
 	User      *lectern.User
 	CSRFToken string
 	Next      string // this page, where the language switch comes back to
@@ -31,9 +31,10 @@ type layout struct {
 	// (ALLOW_MANUAL_RECORDING_CLAIMING) and the outbox pages exist.
 	ClaimList bool
 	Outbox    bool
-	// Recordings and Videos tell whether their admin lists exist.
+	// Recordings, Videos and Jobs tell whether their admin lists exist.
 	Recordings bool
 	Videos     bool
+	Jobs       bool
 	// Wide pages (lists with many columns) use the whole width of large
 	// screens.
 	Wide bool
@@ -69,6 +70,7 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 		Outbox:         s.deps.Messages != nil,
 		Recordings:     s.deps.Recordings != nil,
 		Videos:         s.deps.Videos != nil,
+		Jobs:           s.deps.Jobs != nil,
 	}
 	// Without the printer the request never reached the session layer
 	// (the session store failed): there are no flashes to read.
@@ -109,6 +111,16 @@ func (s *Server) flash(r *http.Request, kind, key string, args ...string) {
 	s.sessions.Put(ctx, sessionFlashes, append(list, strings.Join(append([]string{kind, key}, args...), "\x1f")))
 }
 
+// flashCoreError is the flash key of a core error's message, which is
+// translated as a core sentence when shown.
+const flashCoreError = "\x00error"
+
+// flashError keeps the message of err (a coded lectern error) for the
+// next page, translated in the reader's language then.
+func (s *Server) flashError(r *http.Request, err error) {
+	s.flash(r, "error", flashCoreError, lectern.ErrorMessage(err))
+}
+
 func (s *Server) popFlashes(r *http.Request) []flash {
 	ctx := r.Context()
 	if !s.sessions.Exists(ctx, sessionFlashes) {
@@ -130,6 +142,9 @@ func (s *Server) popFlashes(r *http.Request) []flash {
 // flashMessage translates a flash: a plural key takes its count from the
 // first argument.
 func flashMessage(p *locale.Printer, key string, parts []string) string {
+	if key == flashCoreError && len(parts) == 1 {
+		return p.Error(parts[0])
+	}
 	args := make([]any, len(parts))
 	for i, a := range parts {
 		args[i] = a

@@ -116,6 +116,15 @@ func (s *Server) routes() {
 		m.Handle("GET /admin/recordings/{$}", s.superuser(s.handleAdminRecordingList))
 		m.Handle("GET /admin/recordings/{id}/{$}", s.superuser(s.handleAdminRecordingShow))
 	}
+	if s.deps.Jobs != nil {
+		m.Handle("GET /admin/jobs/{$}", s.superuser(s.handleAdminJobList))
+		m.Handle("GET /admin/jobs/{id}/{$}", s.superuser(s.handleAdminJobShow))
+		m.Handle("POST /admin/jobs/{id}/cancel/{$}", s.superuser(s.handleAdminJobCancel))
+		m.Handle("POST /admin/jobs/{id}/retry/{$}", s.superuser(s.handleAdminJobRetry))
+		if s.deps.Videos != nil {
+			m.Handle("POST /admin/videos/{id}/encode/{$}", s.superuser(s.handleAdminVideoEncode))
+		}
+	}
 
 	m.HandleFunc("/", s.handleNotFound)
 }

@@ -52,6 +52,8 @@ var pageTemplates = []string{
 	"admin_recording_list",
 	"admin_recording_show",
 	"admin_video_list",
+	"admin_job_list",
+	"admin_job_show",
 }
 
 // engine holds one template set per page: the layout, the partials and the

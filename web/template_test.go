@@ -100,6 +100,12 @@ func usedKeys(t *testing.T) []string {
 	for _, c := range messageStates {
 		keys["outbox.state."+c] = true
 	}
+	for _, c := range lectern.JobKinds {
+		keys["admin.job.kind."+c] = true
+	}
+	for _, c := range lectern.JobStates {
+		keys["admin.job.state."+c] = true
+	}
 	for _, c := range []string{lectern.MessageNewRecording, lectern.MessageAdminReport} {
 		keys["outbox.kind."+c] = true
 	}

@@ -6,8 +6,9 @@
 // previews, and the user's recordings on the dashboard; the video pages
 // (player, password form, progress, media files with Pod's access rules,
 // to the session's visitor or to an API client's token),
-// the user's videos on the dashboard, and the admin lists of recordings
-// and videos.
+// the user's videos on the dashboard, the admin lists of recordings
+// and videos, and the background jobs (list, detail, cancel, retry, encode
+// a video again).
 //
 // Pages are Go html/template files embedded from templates/: layout.html,
 // partials/*.html and one pages/<entity>_<verb>.html per page, parsed once by
@@ -111,6 +112,10 @@ type Deps struct {
 	// MailQueue, when not nil, is told of a message sent again from the
 	// outbox page (delivery resumes at start anyway).
 	MailQueue lectern.MailQueue
+	// Jobs backs the admin pages of the background jobs, the jobs of a
+	// recording and the "Encode again" buttons; nil: those answer 404
+	// and no link or button leads to them.
+	Jobs lectern.JobService
 	// Tokens lets API clients fetch media files with their token
 	// ("Authorization: Token <t>" or "Bearer <t>"); nil: a request with
 	// such a header answers 401.

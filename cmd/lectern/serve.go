@@ -21,6 +21,7 @@ import (
 	"lectern/intake/ftp"
 	"lectern/intake/upload"
 	"lectern/intake/watch"
+	"lectern/jobs"
 	"lectern/password"
 	"lectern/sqlite"
 	"lectern/web"
@@ -137,6 +138,12 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	if routes.queue != nil {
 		queue = routes.queue
 	}
+	// The job queue startRouting started: svc.recordings enqueues through
+	// it. Admins follow, cancel and retry its jobs.
+	var jobService lectern.JobService // stays nil, not a nil *jobs.Client
+	if rec, ok := svc.recordings.(jobs.Recordings); ok && rec.Jobs != nil {
+		jobService = rec.Jobs
+	}
 	pages, err := web.New(web.Config{
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
@@ -159,7 +166,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
 		Notifier: routes.notifier, Recordings: svc.recordings, Messages: svc.messages, MailQueue: queue, Videos: svc.videos,
-		Tokens:     svc.tokens,
+		Jobs: jobService, Tokens: svc.tokens,
 		Thumbnails: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
 		Sessions:   sessions, Logger: logger.With("edge", "web"),
 	})
