@@ -48,6 +48,9 @@ type Deps struct {
 	// are BaseURL + "media/videos/<id>/<path>", served by the web pages
 	// to the same token.
 	Videos lectern.VideoService
+	// Jobs backs /api/v1/jobs (superuser) and, with Videos, POST
+	// /api/v1/videos/{id}/encode; nil: no such routes.
+	Jobs lectern.JobService
 }
 
 // Handler serves every /api/v1/ route (full paths, not stripped).
@@ -85,6 +88,15 @@ func New(deps Deps) *Handler {
 	if deps.Messages != nil {
 		h.handle("GET /api/v1/outbox", httpjson.Superuser, h.handleOutboxList)
 		h.handle("GET /api/v1/outbox/{id}", httpjson.Superuser, h.handleOutboxGet)
+	}
+	if deps.Jobs != nil {
+		h.handle("GET /api/v1/jobs", httpjson.Superuser, h.handleJobList)
+		h.handle("GET /api/v1/jobs/{id}", httpjson.Superuser, h.handleJobGet)
+		h.handle("POST /api/v1/jobs/{id}/cancel", httpjson.Superuser, h.handleJobCancel)
+		h.handle("POST /api/v1/jobs/{id}/retry", httpjson.Superuser, h.handleJobRetry)
+		if deps.Videos != nil {
+			h.handle("POST /api/v1/videos/{id}/encode", httpjson.Superuser, h.handleVideoEncode)
+		}
 	}
 	return h
 }
