@@ -265,6 +265,9 @@ func refusedCases(tb testing.TB) []refusedCase {
 			off := le.Uint32(central(tb, data, mediaName)[42:])
 			copy(data[off:], "XXXX")
 		}), msg: `Entry "lecture/enregistrement-video.mp4" is damaged`},
+		{name: "media local header past the end", data: patched(zipBytes(tb, L...), func(data []byte) {
+			le.PutUint32(central(tb, data, mediaName)[42:], uint32(len(data)+100))
+		}), msg: `Entry "lecture/enregistrement-video.mp4" is truncated`},
 	}
 }
 

@@ -191,8 +191,8 @@ func (a *Archive) readError(op string, f *zip.File, err error) error {
 		msg = "fails its CRC-32 check: the archive is damaged"
 	case errors.Is(err, zip.ErrFormat):
 		msg = "is damaged: its data or its header does not match the archive's directory"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		msg = "is truncated: it holds less data than it declares"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		msg = "is truncated: its data ends before the size it declares"
 	case errors.Is(err, zip.ErrAlgorithm):
 		msg = fmt.Sprintf("is compressed with method %d: Lectern reads stored and deflated entries only", f.Method)
 	case errors.As(err, &corrupt):
