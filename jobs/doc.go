@@ -36,8 +36,14 @@
 //     MEDIA_ROOT/videos/<video id>/source<.ext> (a rename, or across file
 //     systems a copy, fsync, rename and directory fsync before the
 //     original is removed: see moveFile); records it (SetSource); enqueues
-//     the encode. Audiovideocast ZIPs are not processed yet: the job says
-//     so in the recording's log and is cancelled.
+//     the encode. An audiovideocast ZIP (see avc.go) is checked whole
+//     first (package avc: layout, SMIL, limits, hostile entries); its
+//     media is streamed out to the same place, its slides into slides/
+//     and stored as the video's enrichments (lectern.NewSlides), and once
+//     the video has its source the ZIP is renamed <file>_treated. A
+//     refused archive leaves the reason in the recording's log, the ZIP
+//     where it was, and the job cancelled for an admin to retry once the
+//     file is fixed.
 //   - encode_video (EncodeVideoArgs, queue "encode", ENCODE_WORKERS at
 //     once): runs the lectern.Encoder into the video's directory, writing
 //     the progress at most every second, then the renditions. A source
@@ -48,6 +54,11 @@
 //     again at the next start without spending an attempt.
 //
 // Each step appends a line to the recording's log, shown to admins.
+//
+// Admins follow, cancel and retry jobs through lectern.JobService (see
+// admin.go): a cancelled running encode has its context cancelled within
+// seconds (River polls for cancellations), the video says so and keeps
+// its source; EncodeVideo encodes a video again.
 //
 // Recordings (a lectern.RecordingService decorator given to every caller
 // that publishes) enqueues process_recording once the recording is

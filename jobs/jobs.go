@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 
 	"lectern"
+	"lectern/avc"
 	"lectern/mail"
 	"lectern/sqlite"
 )
@@ -80,6 +81,12 @@ type Config struct {
 	// ProgressInterval is the least time between two writes of an
 	// encode's progress; zero means DefaultProgressInterval.
 	ProgressInterval time.Duration
+	// ZipLimits bound what an audiovideocast ZIP may hold (ZIP_MAX_*);
+	// zero fields take avc.DefaultLimits' (avc.Open).
+	ZipLimits avc.Limits
+	// SkipFirstImage (RECORDER_SKIP_FIRST_IMAGE) drops the first slide of
+	// every audiovideocast ZIP.
+	SkipFirstImage bool
 	// StopTimeout is how long Stop waits for running jobs before it
 	// cancels them; zero means DefaultStopTimeout.
 	StopTimeout time.Duration
@@ -88,7 +95,8 @@ type Config struct {
 // Deps are the services the workers use. Mail is delivered when Sender
 // is set (Messages is then required); recordings are processed and
 // videos encoded when Videos is set (Recordings, Recorders and Encoder
-// are then required, and Config.MediaRoot).
+// are then required, and Config.MediaRoot; without Enrichments,
+// audiovideocast ZIPs are refused).
 type Deps struct {
 	Messages lectern.MessageService
 	// Sender delivers the outbox; nil (no SMTP_URL): no mail worker,
@@ -96,10 +104,11 @@ type Deps struct {
 	// outbox.
 	Sender mail.Sender
 
-	Videos     lectern.VideoService
-	Recordings lectern.RecordingService
-	Recorders  lectern.RecorderService
-	Encoder    lectern.Encoder
+	Videos      lectern.VideoService
+	Recordings  lectern.RecordingService
+	Recorders   lectern.RecorderService
+	Enrichments lectern.EnrichmentService
+	Encoder     lectern.Encoder
 
 	Logger *slog.Logger
 }
@@ -161,8 +170,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 			return nil, fmt.Errorf("jobs: MEDIA_ROOT: %w", err)
 		}
 		c.proc = &processing{client: c, videos: deps.Videos, recordings: deps.Recordings, recorders: deps.Recorders,
-			encoder: deps.Encoder, mediaRoot: root, progressEvery: cmp.Or(max(cfg.ProgressInterval, 0), DefaultProgressInterval),
-			logger: logger}
+			enrichments: deps.Enrichments, encoder: deps.Encoder, mediaRoot: root,
+			zipLimits: cfg.ZipLimits, skipFirstImage: cfg.SkipFirstImage,
+			progressEvery: cmp.Or(max(cfg.ProgressInterval, 0), DefaultProgressInterval), logger: logger}
 		river.AddWorker(w, &processRecordingWorker{p: c.proc})
 		river.AddWorker(w, &encodeVideoWorker{p: c.proc})
 		queues[QueueProcess] = river.QueueConfig{MaxWorkers: DefaultProcessWorkers}

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"lectern"
+	"lectern/avc"
 )
 
 // ProcessMaxAttempts is how many times a recording's processing is tried:
@@ -47,14 +48,18 @@ func (ProcessRecordingArgs) InsertOpts() river.InsertOpts {
 
 // processing is what the process and encode workers share.
 type processing struct {
-	client        *Client
-	videos        lectern.VideoService
-	recordings    lectern.RecordingService
-	recorders     lectern.RecorderService
-	encoder       lectern.Encoder
-	mediaRoot     string // absolute
-	progressEvery time.Duration
-	logger        *slog.Logger
+	client      *Client
+	videos      lectern.VideoService
+	recordings  lectern.RecordingService
+	recorders   lectern.RecorderService
+	encoder     lectern.Encoder
+	mediaRoot   string // absolute
+	enrichments lectern.EnrichmentService
+	zipLimits   avc.Limits
+	// skipFirstImage is RECORDER_SKIP_FIRST_IMAGE.
+	skipFirstImage bool
+	progressEvery  time.Duration
+	logger         *slog.Logger
 }
 
 // videoDir is where video id's source and renditions are stored, relative
@@ -81,9 +86,10 @@ func (p *processing) note(ctx context.Context, id *int64, line string) {
 	}
 }
 
-// processable tells whether the process job handles recordings of type t;
-// audiovideocast ZIPs wait for their own worker (a later issue).
-func processable(t string) bool { return t == lectern.RecordingTypeVideo }
+// processable tells whether the process job handles recordings of type t.
+func processable(t string) bool {
+	return t == lectern.RecordingTypeVideo || t == lectern.RecordingTypeAudioVideoCast
+}
 
 // processRecordingWorker works ProcessRecordingArgs jobs.
 type processRecordingWorker struct {
@@ -110,12 +116,7 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	} else if err != nil {
 		return fmt.Errorf("load recording %d: %w", id, err)
 	}
-	switch {
-	case rec.Type == lectern.RecordingTypeAudioVideoCast:
-		p.note(ctx, &rec.ID, "audiovideocast ZIPs are not processed yet")
-		log.Warn("recording not processed: audiovideocast ZIPs are not processed yet")
-		return river.JobCancel(fmt.Errorf("recording %d: audiovideocast ZIPs are not processed yet", id))
-	case !processable(rec.Type):
+	if !processable(rec.Type) {
 		p.note(ctx, &rec.ID, fmt.Sprintf("recordings of type %q cannot be processed", rec.Type))
 		return river.JobCancel(fmt.Errorf("recording %d: unknown type %q", id, rec.Type))
 	}
@@ -124,7 +125,18 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 		return fmt.Errorf("load recorder %d of recording %d: %w", rec.RecorderID, id, err)
 	}
 
+	// An audiovideocast ZIP is checked whole before anything is made of
+	// it.
+	var arch *archive
+	if rec.Type == lectern.RecordingTypeAudioVideoCast {
+		if arch, err = p.openArchive(ctx, rec); err != nil {
+			return p.refuse(ctx, rec, log, err)
+		}
+		defer arch.Close()
+	}
+
 	v := lectern.NewVideo(rec, recorder)
+	arch.describe(rec, v)
 	err = p.videos.CreateVideo(ctx, v)
 	switch code := lectern.ErrorCode(err); {
 	case err == nil:
@@ -144,8 +156,13 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	}
 	log = log.With("video_id", v.ID)
 
-	rel := path.Join(videoDir(v.ID), "source"+strings.ToLower(filepath.Ext(rec.SourceFile)))
-	how, err := moveFile(ctx, rec.SourceFile, p.abs(rel))
+	fresh := v.SourceFile == ""
+	var rel string
+	if rec.Type == lectern.RecordingTypeAudioVideoCast {
+		rel, err = p.storeArchive(ctx, rec, v, arch)
+	} else {
+		rel, err = p.storeSource(ctx, rec, v, log)
+	}
 	switch {
 	case errors.Is(err, errSourceMissing):
 		msg := fmt.Sprintf("source file %s is missing: nothing to encode", rec.SourceFile)
@@ -157,26 +174,32 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 		p.note(ctx, &rec.ID, msg)
 		log.Error("recording not processed: its source is missing", "source", rec.SourceFile)
 		return river.JobCancel(fmt.Errorf("recording %d: %w", id, err))
-	case err != nil:
-		return fmt.Errorf("move source of recording %d: %w", id, err)
-	}
-	switch how.kind {
-	case moveRenamed:
-		p.note(ctx, &rec.ID, "source moved to "+rel)
-	case moveCopied:
-		p.note(ctx, &rec.ID, "source copied to "+rel+" (another file system), then removed from the recorder's directory")
-	case moveCopiedKept:
-		p.note(ctx, &rec.ID, "source copied to "+rel+" (another file system); the original could not be removed: "+how.err.Error())
-		log.Warn("source copied but the original could not be removed", "source", rec.SourceFile, "err", how.err)
-	case moveDone:
-		if v.SourceFile != rel {
-			p.note(ctx, &rec.ID, "source found moved to "+rel)
+	case lectern.ErrorCode(err) == lectern.EINVALID:
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		defer cancel()
+		if serr := p.videos.SetEncoding(rctx, v.ID, lectern.EncodingError, 0, lectern.ErrorMessage(err)); serr != nil {
+			return fmt.Errorf("record refused source of video %d: %w", v.ID, serr)
 		}
+		return p.refuse(ctx, rec, log, err)
+	case err != nil:
+		return fmt.Errorf("store source of recording %d: %w", id, err)
 	}
-	log.Info("source in media storage", "source", rel, "how", how.kind)
+	if fresh && v.EncodingState == lectern.EncodingError {
+		// A source refused before (an archive since fixed, a retry): the
+		// video waits for its encode again.
+		if err := p.videos.SetEncoding(ctx, v.ID, lectern.EncodingPending, 0, ""); err != nil {
+			return fmt.Errorf("record stored source of video %d: %w", v.ID, err)
+		}
+		v.EncodingState = lectern.EncodingPending
+	}
 	if v.SourceFile != rel {
 		if err := p.videos.SetSource(ctx, v.ID, rel); err != nil {
 			return fmt.Errorf("record source of video %d: %w", v.ID, err)
+		}
+	}
+	if rec.Type == lectern.RecordingTypeAudioVideoCast {
+		if err := p.markTreated(ctx, rec, log); err != nil {
+			return err
 		}
 	}
 
@@ -194,6 +217,44 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 		p.note(ctx, &rec.ID, "encoding queued")
 	}
 	return nil
+}
+
+// storeSource moves a video recording's source into the video's
+// directory and returns its path relative to MEDIA_ROOT.
+func (p *processing) storeSource(ctx context.Context, rec *lectern.Recording, v *lectern.Video, log *slog.Logger) (string, error) {
+	rel := path.Join(videoDir(v.ID), "source"+strings.ToLower(filepath.Ext(rec.SourceFile)))
+	how, err := moveFile(ctx, rec.SourceFile, p.abs(rel))
+	if err != nil {
+		return "", err
+	}
+	switch how.kind {
+	case moveRenamed:
+		p.note(ctx, &rec.ID, "source moved to "+rel)
+	case moveCopied:
+		p.note(ctx, &rec.ID, "source copied to "+rel+" (another file system), then removed from the recorder's directory")
+	case moveCopiedKept:
+		p.note(ctx, &rec.ID, "source copied to "+rel+" (another file system); the original could not be removed: "+how.err.Error())
+		log.Warn("source copied but the original could not be removed", "source", rec.SourceFile, "err", how.err)
+	case moveDone:
+		if v.SourceFile != rel {
+			p.note(ctx, &rec.ID, "source found moved to "+rel)
+		}
+	}
+	log.Info("source in media storage", "source", rel, "how", how.kind)
+	return rel, nil
+}
+
+// refuse ends a recording's processing for a reason only a person can
+// fix (a hostile or broken archive): the reason goes to its log, the
+// source stays, and the job is cancelled; an admin retries it once the
+// file is fixed.
+func (p *processing) refuse(ctx context.Context, rec *lectern.Recording, log *slog.Logger, err error) error {
+	if lectern.ErrorCode(err) != lectern.EINVALID {
+		return fmt.Errorf("recording %d: %w", rec.ID, err)
+	}
+	p.note(ctx, &rec.ID, "not processed: "+lectern.ErrorMessage(err)+" (the file is kept where it was; fix it and retry the job)")
+	log.Warn("recording refused", "source", rec.SourceFile, "err", err)
+	return river.JobCancel(err)
 }
 
 // EnqueueRecording starts the processing of recording id, unless a job

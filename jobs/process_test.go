@@ -62,16 +62,17 @@ func clip(tb testing.TB) string {
 // defaults for its videos, the recorder's directory and MEDIA_ROOT.
 type media struct {
 	*testBundle
-	recordings *sqlite.RecordingService
-	videos     *sqlite.VideoService
-	recorders  *sqlite.RecorderService
-	root       string // MEDIA_ROOT
-	dir        string // the recorder's directory
-	owner      *lectern.User
-	helper     *lectern.User
-	group      *lectern.Group
-	typeID     int64
-	recorder   *lectern.Recorder
+	recordings  *sqlite.RecordingService
+	videos      *sqlite.VideoService
+	recorders   *sqlite.RecorderService
+	enrichments *sqlite.EnrichmentService
+	root        string // MEDIA_ROOT
+	dir         string // the recorder's directory
+	owner       *lectern.User
+	helper      *lectern.User
+	group       *lectern.Group
+	typeID      int64
+	recorder    *lectern.Recorder
 }
 
 // setupMedia makes a media bundle whose recorder's files are in dir
@@ -81,7 +82,7 @@ func setupMedia(tb testing.TB, dir string) *media {
 	ctx := context.Background()
 	b := setup(tb, "")
 	m := &media{testBundle: b, recordings: sqlite.NewRecordingService(b.db), videos: sqlite.NewVideoService(b.db),
-		recorders: sqlite.NewRecorderService(b.db), root: filepath.Join(tb.TempDir(), "media"), dir: dir}
+		recorders: sqlite.NewRecorderService(b.db), enrichments: sqlite.NewEnrichmentService(b.db), root: filepath.Join(tb.TempDir(), "media"), dir: dir}
 	if m.dir == "" {
 		m.dir = tb.TempDir()
 	}
@@ -116,7 +117,7 @@ func (m *media) newClient(tb testing.TB, change func(*jobs.Config, *jobs.Deps)) 
 	tb.Helper()
 	cfg := jobs.Config{Path: m.db.Path(), MediaRoot: m.root, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
 		ProgressInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second}
-	deps := jobs.Deps{Videos: m.videos, Recordings: m.recordings, Recorders: m.recorders,
+	deps := jobs.Deps{Videos: m.videos, Recordings: m.recordings, Recorders: m.recorders, Enrichments: m.enrichments,
 		Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger(tb)}, Logger: logger(tb)}
 	if change != nil {
 		change(&cfg, &deps)
@@ -383,32 +384,6 @@ func TestMissingSource(t *testing.T) {
 	m.checkLog(t, rec.ID, fmt.Sprintf("video %d created", v.ID), want)
 	if _, err := os.Stat(filepath.Join(m.root, "videos")); !os.IsNotExist(err) {
 		t.Errorf("a video directory was made for nothing: %v", err)
-	}
-}
-
-// Audiovideocast ZIPs wait for their own worker: the job says so and is
-// cancelled, the ZIP stays where it is.
-func TestAudioVideoCastNotProcessedYet(t *testing.T) {
-	t.Parallel()
-	m := setupMedia(t, "")
-	c := m.newClient(t, nil)
-	start(t, c)
-	path := filepath.Join(m.dir, "cours.zip")
-	if err := os.WriteFile(path, []byte("PK"), 0o640); err != nil {
-		t.Fatal(err)
-	}
-	rec := &lectern.Recording{RecorderID: m.recorder.ID, UserID: m.owner.ID, Title: "Cours", Type: lectern.RecordingTypeAudioVideoCast,
-		SourceFile: path}
-	if err := (jobs.Recordings{RecordingService: m.recordings, Jobs: c}).CreateRecording(context.Background(), rec); err != nil {
-		t.Fatal(err)
-	}
-	m.waitJobs(t, map[string]int{"process_recording cancelled": 1})
-	m.checkLog(t, rec.ID, "audiovideocast ZIPs are not processed yet")
-	if _, err := os.Stat(path); err != nil {
-		t.Error(err)
-	}
-	if n, err := c.ResumeRecordings(context.Background()); n != 0 || err != nil {
-		t.Errorf("ResumeRecordings = %d, %v; want nothing for an audiovideocast", n, err)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"lectern"
+	"lectern/avc"
 	"lectern/ffmpeg"
 )
 
@@ -74,6 +75,12 @@ type Config struct {
 	EncodePreset  string        `toml:"ENCODE_PRESET"`
 	EncodeCRF     int           `toml:"ENCODE_CRF"`
 	EncodeLadder  ffmpeg.Ladder `toml:"ENCODE_LADDER"`
+
+	// Audiovideocast ZIPs: what an archive may hold before it is refused
+	// as hostile (zip bombs, endless entries).
+	ZipMaxEntries      int     `toml:"ZIP_MAX_ENTRIES"`
+	ZipMaxUncompressed int64   `toml:"ZIP_MAX_UNCOMPRESSED"`
+	ZipMaxRatio        float64 `toml:"ZIP_MAX_RATIO"`
 }
 
 // Duration is a time.Duration written as text in TOML and the
@@ -124,6 +131,9 @@ func DefaultConfig() Config {
 		EncodePreset:         ffmpeg.DefaultPreset,
 		EncodeCRF:            ffmpeg.DefaultCRF,
 		EncodeLadder:         ffmpeg.DefaultLadder(),
+		ZipMaxEntries:        avc.DefaultLimits.MaxEntries,
+		ZipMaxUncompressed:   avc.DefaultLimits.MaxUncompressed,
+		ZipMaxRatio:          avc.DefaultLimits.MaxRatio,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"lectern/avc"
 	"lectern/ffmpeg"
 )
 
@@ -46,6 +47,20 @@ func (c *Config) checkDeposits(bad func(key, format string, args ...any)) {
 	if c.RecordingFileMaxSize <= 0 {
 		bad("RECORDING_FILE_MAX_SIZE", "must be a positive number of bytes, not %d", c.RecordingFileMaxSize)
 	}
+	if c.ZipMaxEntries < 1 {
+		bad("ZIP_MAX_ENTRIES", "must be a positive number of entries, not %d", c.ZipMaxEntries)
+	}
+	if c.ZipMaxUncompressed <= 0 {
+		bad("ZIP_MAX_UNCOMPRESSED", "must be a positive number of bytes, not %d", c.ZipMaxUncompressed)
+	}
+	if !(c.ZipMaxRatio >= 1) {
+		bad("ZIP_MAX_RATIO", "must be at least 1 (uncompressed size over compressed), not %v", c.ZipMaxRatio)
+	}
+}
+
+// ZipLimits are the ZIP_MAX_* settings.
+func (c *Config) ZipLimits() avc.Limits {
+	return avc.Limits{MaxEntries: c.ZipMaxEntries, MaxUncompressed: c.ZipMaxUncompressed, MaxRatio: c.ZipMaxRatio}
 }
 
 // PassivePortRange parses FTP_PASSIVE_PORTS ("30000-30100").

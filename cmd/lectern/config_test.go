@@ -485,6 +485,9 @@ func TestLoadConfigDeposits(t *testing.T) {
 		"LECTERN_FTP_ADDR=nowhere":           "FTP_ADDR",
 		"LECTERN_FTP_TLS_CERT=/no/such.pem":  "FTP_TLS_CERT",
 		"LECTERN_RECORDING_FILE_MAX_SIZE=0":  "RECORDING_FILE_MAX_SIZE",
+		"LECTERN_ZIP_MAX_ENTRIES=0":          "ZIP_MAX_ENTRIES",
+		"LECTERN_ZIP_MAX_UNCOMPRESSED=-5":    "ZIP_MAX_UNCOMPRESSED",
+		"LECTERN_ZIP_MAX_RATIO=0.5":          "ZIP_MAX_RATIO",
 	} {
 		if _, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, env}); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s: %v, want an error naming %s", env, err, key)

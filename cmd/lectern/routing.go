@@ -7,6 +7,7 @@ import (
 	"lectern"
 	"lectern/jobs"
 	"lectern/mail"
+	"lectern/sqlite"
 )
 
 // routing is what moves deposits on to people: the router, the notify
@@ -70,11 +71,13 @@ func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mai
 	if err != nil {
 		return nil, false, nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
-	q, err = jobs.New(ctx, jobs.Config{Path: svc.db.Path(), Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot},
+	q, err = jobs.New(ctx, jobs.Config{Path: svc.db.Path(), Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
+		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage},
 		jobs.Deps{Messages: svc.messages, Sender: sender,
 			Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
-			Encoder: cfg.Encoder(logger.With("edge", "ffmpeg")),
-			Logger:  logger.With("edge", "jobs")})
+			Enrichments: sqlite.NewEnrichmentService(svc.db),
+			Encoder:     cfg.Encoder(logger.With("edge", "ffmpeg")),
+			Logger:      logger.With("edge", "jobs")})
 	if err != nil {
 		return nil, false, nil, fmt.Errorf("job queue: %w", err)
 	}

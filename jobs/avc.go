@@ -1,0 +1,179 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"lectern"
+	"lectern/avc"
+)
+
+// slidesDir is where a video's slides are stored, in its directory.
+const slidesDir = "slides"
+
+// archive is an audiovideocast ZIP being processed; nil when the ZIP was
+// already renamed <file>_treated by an earlier attempt.
+type archive struct {
+	*avc.Archive
+	pres *avc.Presentation
+}
+
+// openArchive opens and checks recording rec's ZIP whole: layout, SMIL,
+// limits, hostile names (an EINVALID error tells which). It returns nil
+// when only <file>_treated is left (an earlier attempt stored everything)
+// or when the ZIP is missing (storeArchive then says so).
+func (p *processing) openArchive(ctx context.Context, rec *lectern.Recording) (*archive, error) {
+	if p.enrichments == nil {
+		return nil, lectern.Errorf(lectern.EINVALID, "slides cannot be stored by this server (no enrichment service)")
+	}
+	if _, err := os.Stat(rec.SourceFile); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("open %s: %w", rec.SourceFile, err)
+	}
+	a, err := avc.Open(rec.SourceFile, p.zipLimits)
+	if err != nil {
+		return nil, err
+	}
+	pres := a.Presentation()
+	p.note(ctx, &rec.ID, fmt.Sprintf("archive checked: media %s, %d slides", pres.Media, len(pres.Slides)))
+	return &archive{Archive: a, pres: pres}, nil
+}
+
+// Close closes the ZIP; nil is fine.
+func (a *archive) Close() error {
+	if a == nil {
+		return nil
+	}
+	return a.Archive.Close()
+}
+
+// describe gives v what the SMIL tells: its title, when the recording
+// kept the default one (the file's name), and the date of the lecture.
+func (a *archive) describe(rec *lectern.Recording, v *lectern.Video) {
+	if a == nil {
+		return
+	}
+	if t := strings.TrimSpace(a.pres.Title); t != "" && rec.Title == filepath.Base(rec.SourceFile) {
+		v.Title, v.Slug = t, lectern.Slugify(t)
+	}
+}
+
+// storeArchive streams the media of rec's ZIP into the video's directory
+// (constant memory whatever its size), then its slides into slides/, and
+// stores the slides as the video's enrichments; it returns the media's
+// path relative to MEDIA_ROOT. Each file is written under a temporary or
+// fresh name and synced before it counts, so a crash anywhere leaves the
+// ZIP untouched and the next attempt starts the extraction again; once
+// the video has its source, the work is done and only the ZIP's renaming
+// (markTreated) may be left.
+func (p *processing) storeArchive(ctx context.Context, rec *lectern.Recording, v *lectern.Video, a *archive) (string, error) {
+	if v.SourceFile != "" {
+		if _, err := os.Stat(p.abs(v.SourceFile)); err == nil {
+			return v.SourceFile, nil
+		}
+	}
+	if a == nil {
+		return "", errSourceMissing
+	}
+	dir := p.abs(videoDir(v.ID))
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", fmt.Errorf("video directory: %w", err)
+	}
+	rel := path.Join(videoDir(v.ID), "source"+strings.ToLower(path.Ext(a.pres.Media)))
+	dst := p.abs(rel)
+	part := filepath.Join(dir, "."+filepath.Base(dst)+".part")
+	if err := os.Remove(part); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("remove an earlier partial extraction: %w", err)
+	}
+	n, err := a.ExtractMedia(ctx, part)
+	if err != nil {
+		return "", err
+	}
+	if err := os.Rename(part, dst); err != nil {
+		return "", fmt.Errorf("store extracted media: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return "", err
+	}
+	p.note(ctx, &rec.ID, fmt.Sprintf("media %s (%d bytes) extracted to %s", a.pres.Media, n, rel))
+
+	slides, err := p.storeSlides(ctx, v, a)
+	if err != nil {
+		// The media stays beside its video: the next attempt writes it
+		// again.
+		return "", err
+	}
+	skipped := ""
+	if p.skipFirstImage && len(a.pres.Slides) > 0 {
+		skipped = " (the first skipped: RECORDER_SKIP_FIRST_IMAGE)"
+	}
+	p.note(ctx, &rec.ID, fmt.Sprintf("%d slides imported%s", len(slides), skipped))
+	return rel, nil
+}
+
+// storeSlides writes a's slides into the video's slides/ directory,
+// afresh, and stores them as its enrichments; an image the timing never
+// shows (skipped or hidden by the next) is removed.
+func (p *processing) storeSlides(ctx context.Context, v *lectern.Video, a *archive) ([]*lectern.Enrichment, error) {
+	dir := filepath.Join(p.abs(videoDir(v.ID)), slidesDir)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("remove earlier slides: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("slides directory: %w", err)
+	}
+	files, err := a.ExtractSlides(ctx, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	begins := make([]lectern.SlideBegin, len(files))
+	for i, f := range files {
+		begins[i] = lectern.SlideBegin{Image: path.Join(slidesDir, f.File), Begin: f.Begin.Seconds(), Width: f.Width, Height: f.Height}
+	}
+	slides := lectern.NewSlides(v.ID, begins, p.skipFirstImage)
+	shown := map[string]bool{}
+	for _, s := range slides {
+		shown[s.Image] = true
+	}
+	for _, b := range begins {
+		if !shown[b.Image] {
+			if err := os.Remove(filepath.Join(p.abs(videoDir(v.ID)), filepath.FromSlash(b.Image))); err != nil {
+				return nil, fmt.Errorf("remove unshown slide: %w", err)
+			}
+		}
+	}
+	if err := syncDir(dir); err != nil {
+		return nil, err
+	}
+	if err := p.enrichments.SetEnrichments(ctx, v.ID, slides); err != nil {
+		return nil, fmt.Errorf("store slides of video %d: %w", v.ID, err)
+	}
+	return slides, nil
+}
+
+// markTreated renames rec's ZIP <file>_treated, as Pod does, once its
+// video has everything: a later scan leaves it alone, and an admin sees
+// it was used.
+func (p *processing) markTreated(ctx context.Context, rec *lectern.Recording, log *slog.Logger) error {
+	treated := rec.SourceFile + "_treated"
+	if err := os.Rename(rec.SourceFile, treated); errors.Is(err, fs.ErrNotExist) {
+		return nil // an earlier attempt did it
+	} else if err != nil {
+		return fmt.Errorf("rename %s: %w", rec.SourceFile, err)
+	}
+	if err := syncDir(filepath.Dir(treated)); err != nil {
+		return err
+	}
+	p.note(ctx, &rec.ID, "archive renamed "+filepath.Base(treated))
+	log.Info("archive treated", "source", rec.SourceFile)
+	return nil
+}
