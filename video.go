@@ -18,36 +18,53 @@ const (
 // Video is what people watch: made from a recording, owned by a user,
 // with the defaults its recorder carries.
 type Video struct {
-	ID               int64     `json:"id"`
-	Title            string    `json:"title"`
-	Slug             string    `json:"slug"`
-	Description      string    `json:"description"`
-	OwnerID          int64     `json:"owner"`
-	AdditionalOwners []int64   `json:"additional_owners"`
-	TypeID           int64     `json:"type"`
-	RecordingID      *int64    `json:"recording"`
-	IsDraft          bool      `json:"is_draft"`
-	IsRestricted     bool      `json:"is_restricted"`
-	Groups           []int64   `json:"restrict_access_to_groups"`
-	PasswordHash     string    `json:"-"`
-	Cursus           string    `json:"cursus"`
-	MainLang         string    `json:"main_lang"`
-	Transcript       string    `json:"transcript"`
-	Tags             string    `json:"tags"`
-	Licence          string    `json:"licence"`
-	AllowDownloading bool      `json:"allow_downloading"`
-	Is360            bool      `json:"is_360"`
-	DisableComment   bool      `json:"disable_comment"`
-	SourceFile       string    `json:"-"` // under MEDIA_ROOT
-	Duration         float64   `json:"duration"`
-	EncodingState    string    `json:"encoding_state"`
-	EncodingProgress float64   `json:"encoding_progress"` // 0 to 100
-	EncodingLog      string    `json:"-"`
-	Thumbnail        string    `json:"-"`
-	DateAdded        time.Time `json:"date_added"`
-	DateUpdated      time.Time `json:"date_updated"`
+	ID               int64   `json:"id"`
+	Title            string  `json:"title"`
+	Slug             string  `json:"slug"`
+	Description      string  `json:"description"`
+	OwnerID          int64   `json:"owner"`
+	AdditionalOwners []int64 `json:"additional_owners"`
+	TypeID           int64   `json:"type"`
+	RecordingID      *int64  `json:"recording"`
+	IsDraft          bool    `json:"is_draft"`
+	IsRestricted     bool    `json:"is_restricted"`
+	Groups           []int64 `json:"restrict_access_to_groups"`
+	PasswordHash     string  `json:"-"`
+	Cursus           string  `json:"cursus"`
+	MainLang         string  `json:"main_lang"`
+	Transcript       string  `json:"transcript"`
+	Tags             string  `json:"tags"`
+	Licence          string  `json:"licence"`
+	AllowDownloading bool    `json:"allow_downloading"`
+	Is360            bool    `json:"is_360"`
+	DisableComment   bool    `json:"disable_comment"`
+	SourceFile       string  `json:"-"` // under MEDIA_ROOT
+	Duration         float64 `json:"duration"`
+	EncodingState    string  `json:"encoding_state"`
+	EncodingProgress float64 `json:"encoding_progress"` // 0 to 100
+	EncodingLog      string  `json:"-"`
+	Thumbnail        string  `json:"-"`
+	// DateEvt is the day of the lecture (Pod's date_evt), "2006-01-02";
+	// empty when unknown. An audiovideocast SMIL's date fills it.
+	DateEvt     string    `json:"date_evt"`
+	DateAdded   time.Time `json:"date_added"`
+	DateUpdated time.Time `json:"date_updated"`
 
 	Renditions []Rendition `json:"renditions"`
+}
+
+// EventDate reads the day a recorder wrote in its metadata (ISO 8601
+// with or without a time and zone, or day/month/year as French
+// recorders write it) as "2006-01-02"; "" when it is none of those.
+func EventDate(s string) string {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04",
+		"2006-01-02 15:04", "2006-01-02", "02/01/2006 15:04:05", "02/01/2006 15:04", "02/01/2006", "2006/01/02", "20060102"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format("2006-01-02")
+		}
+	}
+	return ""
 }
 
 // NewVideo returns the video a recording becomes: its title and owner,

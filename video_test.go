@@ -85,3 +85,15 @@ func TestCanView(t *testing.T) {
 		}
 	}
 }
+
+func TestEventDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"2024-03-12T14:00:00+01:00": "2024-03-12", "2024-03-12": "2024-03-12", " 2024-03-12 09:30:00 ": "2024-03-12",
+		"12/03/2024": "2024-03-12", "12/03/2024 09:30": "2024-03-12", "20240312": "2024-03-12",
+		"": "", "mardi": "", "2024-13-45": "", "03/31/2024": "",
+	} {
+		if got := lectern.EventDate(in); got != want {
+			t.Errorf("EventDate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -43,7 +43,17 @@ func (p *processing) openArchive(ctx context.Context, rec *lectern.Recording) (*
 		return nil, err
 	}
 	pres := a.Presentation()
-	p.note(ctx, &rec.ID, fmt.Sprintf("archive checked: media %s, %d slides", pres.Media, len(pres.Slides)))
+	line := fmt.Sprintf("archive checked: media %s, %d slides", pres.Media, len(pres.Slides))
+	if pres.Title != "" {
+		line += fmt.Sprintf(", title %q", pres.Title)
+	}
+	if pres.Date != "" {
+		line += fmt.Sprintf(", recorded %q", pres.Date)
+		if lectern.EventDate(pres.Date) == "" {
+			line += " (not a date Lectern reads: the video has no lecture date)"
+		}
+	}
+	p.note(ctx, &rec.ID, line)
 	return &archive{Archive: a, pres: pres}, nil
 }
 
@@ -56,7 +66,7 @@ func (a *archive) Close() error {
 }
 
 // describe gives v what the SMIL tells: its title, when the recording
-// kept the default one (the file's name), and the date of the lecture.
+// kept the default one (the file's name), and the day of the lecture.
 func (a *archive) describe(rec *lectern.Recording, v *lectern.Video) {
 	if a == nil {
 		return
@@ -64,6 +74,7 @@ func (a *archive) describe(rec *lectern.Recording, v *lectern.Video) {
 	if t := strings.TrimSpace(a.pres.Title); t != "" && rec.Title == filepath.Base(rec.SourceFile) {
 		v.Title, v.Slug = t, lectern.Slugify(t)
 	}
+	v.DateEvt = lectern.EventDate(a.pres.Date)
 }
 
 // storeArchive streams the media of rec's ZIP into the video's directory

@@ -60,7 +60,7 @@ func defaultSMIL(mediaTag, media string, begins map[string]string, order []strin
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE smil PUBLIC "-//W3C//DTD SMIL 2.0//EN" "http://www.w3.org/2001/SMIL20/SMIL20.dtd">
-<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><head><meta name="title" content="Optique ondulatoire"/></head><body><par>
+<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><head><meta name="title" content="Optique ondulatoire"/><meta name="date" content="2024-03-12T14:00:00+01:00"/></head><body><par>
 `)
 	fmt.Fprintf(&b, "<%s src=%q/>\n<seq>\n", mediaTag, media)
 	for _, img := range order {
@@ -172,8 +172,8 @@ func TestProcessAudioVideoCast(t *testing.T) {
 			if got := m.slides(t, v.ID); got != tc.want {
 				t.Errorf("slides = %q, want %q", got, tc.want)
 			}
-			if v.Title != "Optique ondulatoire" || v.OwnerID != m.owner.ID || !v.IsRestricted {
-				t.Errorf("video %q owner %d restricted %v", v.Title, v.OwnerID, v.IsRestricted)
+			if v.Title != "Optique ondulatoire" || v.DateEvt != "2024-03-12" || v.OwnerID != m.owner.ID || !v.IsRestricted {
+				t.Errorf("video %q of %q owner %d restricted %v", v.Title, v.DateEvt, v.OwnerID, v.IsRestricted)
 			}
 			if v.Duration < 1.9 || v.Duration > 2.1 || len(v.Renditions) == 0 || v.SourceFile != fmt.Sprintf("videos/%d/source.mp4", v.ID) {
 				t.Errorf("encoded video: duration %v, %d renditions, source %q", v.Duration, len(v.Renditions), v.SourceFile)
@@ -184,7 +184,7 @@ func TestProcessAudioVideoCast(t *testing.T) {
 			if _, err := os.Stat(path + "_treated"); err != nil {
 				t.Errorf("the ZIP was not renamed _treated: %v", err)
 			}
-			m.checkLog(t, rec.ID, "archive checked: media cours-42/video/cours.mp4, 3 slides", "extracted to", "slides imported",
+			m.checkLog(t, rec.ID, `archive checked: media cours-42/video/cours.mp4, 3 slides, title "Optique ondulatoire", recorded "2024-03-12T14:00:00+01:00"`, "extracted to", "slides imported",
 				"archive renamed cours-42.zip_treated", "encoded: ")
 			m.checkNoOrphanDirs(t)
 			if n, err := c.ResumeRecordings(context.Background()); err != nil || n != 0 {

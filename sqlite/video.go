@@ -24,7 +24,7 @@ var (
 
 const videoColumns = `id, title, slug, description, owner_id, type_id, recording_id, is_draft, is_restricted, password_hash,
 	cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, source_file, duration,
-	encoding_state, encoding_progress, encoding_log, thumbnail, date_added, date_updated`
+	encoding_state, encoding_progress, encoding_log, thumbnail, date_evt, date_added, date_updated`
 
 func scanVideo(row rowScanner) (*lectern.Video, error) {
 	var v lectern.Video
@@ -32,7 +32,7 @@ func scanVideo(row rowScanner) (*lectern.Video, error) {
 	if err := row.Scan(&v.ID, &v.Title, &v.Slug, &v.Description, &v.OwnerID, &v.TypeID, &rec, &v.IsDraft, &v.IsRestricted,
 		&v.PasswordHash, &v.Cursus, &v.MainLang, &v.Transcript, &v.Tags, &v.Licence, &v.AllowDownloading, &v.Is360,
 		&v.DisableComment, &v.SourceFile, &v.Duration, &v.EncodingState, &v.EncodingProgress, &v.EncodingLog, &v.Thumbnail,
-		&v.DateAdded, &v.DateUpdated); err != nil {
+		&v.DateEvt, &v.DateAdded, &v.DateUpdated); err != nil {
 		return nil, err
 	}
 	if rec.Valid {
@@ -77,11 +77,11 @@ func (s *VideoService) CreateVideo(ctx context.Context, v *lectern.Video) error 
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO videos (title, slug, description, owner_id, type_id, recording_id, is_draft,
 			is_restricted, password_hash, cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment,
-			source_file, duration, encoding_state, encoding_progress, encoding_log, thumbnail, date_added, date_updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			source_file, duration, encoding_state, encoding_progress, encoding_log, thumbnail, date_evt, date_added, date_updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			v.Title, v.Slug, v.Description, v.OwnerID, v.TypeID, v.RecordingID, v.IsDraft, v.IsRestricted, v.PasswordHash,
 			v.Cursus, v.MainLang, v.Transcript, v.Tags, v.Licence, v.AllowDownloading, v.Is360, v.DisableComment,
-			v.SourceFile, v.Duration, v.EncodingState, v.EncodingProgress, v.EncodingLog, v.Thumbnail, now, now)
+			v.SourceFile, v.Duration, v.EncodingState, v.EncodingProgress, v.EncodingLog, v.Thumbnail, v.DateEvt, now, now)
 		switch {
 		case isUnique(err, "videos.recording_id"):
 			return lectern.Errorf(lectern.ECONFLICT, "This recording already has a video.")

@@ -32,6 +32,7 @@ func testVideos(t *testing.T, open Open) {
 		t.Fatalf("recordings without a video before one is made: %d, %v", n, err)
 	}
 	v := lectern.NewVideo(rec, r)
+	v.DateEvt = "2024-03-12"
 	if err := s.Videos.CreateVideo(ctx, v); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,8 @@ func testVideos(t *testing.T, open Open) {
 	}
 	got, err := s.Videos.FindVideoByID(ctx, v.ID)
 	if err != nil || got.Slug != "optique-geometrique" || got.TypeID != vt.ID || len(got.AdditionalOwners) != 1 ||
-		len(got.Groups) != 1 || !got.IsRestricted || !got.IsDraft || got.Tags != "physics" || got.EncodingState != lectern.EncodingPending {
+		len(got.Groups) != 1 || !got.IsRestricted || !got.IsDraft || got.Tags != "physics" || got.EncodingState != lectern.EncodingPending ||
+		got.DateEvt != "2024-03-12" {
 		t.Fatalf("video %+v %v", got, err)
 	}
 	if err := s.Videos.SetSource(ctx, v.ID, "videos/1/source.mp4"); err != nil {
