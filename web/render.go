@@ -40,6 +40,16 @@ type layout struct {
 	Wide bool
 }
 
+// AdminSection reports whether the page is one of the administration
+// menu's, which the menu then shows as current.
+func (l layout) AdminSection() bool {
+	switch l.Section {
+	case "admin", "treatments", "recording_files", "recordings", "videos", "jobs", "outbox":
+		return true
+	}
+	return false
+}
+
 type flash struct {
 	Kind    string // success, error, info
 	Message string
