@@ -68,6 +68,8 @@ type testBundle struct {
 	// retries, but is not started, so no job runs unless a test starts a
 	// worker of its own (worker).
 	jobs *jobs.Client
+	// enrichments are the videos' slides (withSlides).
+	enrichments lectern.EnrichmentService
 }
 
 // podExtensions is Pod's VIDEO_ALLOWED_EXTENSIONS.
@@ -163,6 +165,7 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		tokens:     sqlite.NewTokenService(db),
 		dbPath:     db.Path(),
 	}
+	b.enrichments = sqlite.NewEnrichmentService(db)
 	if err := os.MkdirAll(b.root, 0o750); err != nil {
 		tb.Fatal(err)
 	}
@@ -190,7 +193,7 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders,
 		Treatments: b.treatments, RecordingFiles: b.files,
 		Notifier: b.notifier, Recordings: b.recordings, Messages: b.messages, MailQueue: b.queue, Thumbnails: b.media,
-		Videos: b.videos, Tokens: b.tokens,
+		Videos: b.videos, Enrichments: b.enrichments, Tokens: b.tokens,
 		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
 		Logger:   logger,
 	}

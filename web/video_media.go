@@ -23,14 +23,14 @@ const hlsDir = "hls"
 var mediaTypes = map[string]string{
 	".mp4": "video/mp4", ".m4a": "audio/mp4", ".m4s": "video/iso.segment", ".m4v": "video/mp4",
 	".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-	".png": "image/png", ".webp": "image/webp", ".vtt": "text/vtt; charset=utf-8",
+	".png": "image/png", ".gif": "image/gif", ".webp": "image/webp", ".vtt": "text/vtt; charset=utf-8",
 }
 
 // handleVideoMedia serves a video's file, /media/videos/<id>/<path>, with
 // range requests, to whoever may watch the video (the page's very check).
 // Only the files the video names are served: its renditions, its
-// thumbnail, and any regular file under its hls/ directory (the segments
-// the playlists name). Anything else answers 404: its source, a path with
+// thumbnail, any regular file under its hls/ directory (the segments the
+// playlists name) and the images of its slides (Deps.Enrichments). Anything else answers 404: its source, a path with
 // "..", a symbolic link (not even one inside the directory), a directory.
 // Files are opened through an os.Root on MEDIA_ROOT/videos/<id>, so a link
 // swapped in meanwhile cannot lead out of it.
@@ -82,7 +82,17 @@ func (s *Server) handleVideoMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rel := r.PathValue("path")
-	if s.cfg.MediaRoot == "" || !servable(v, rel) {
+	ok = s.cfg.MediaRoot != "" && servable(v, rel)
+	if !ok && s.cfg.MediaRoot != "" {
+		if ok, err = s.isSlide(r.Context(), v, rel); err != nil && api {
+			httpjson.WriteError(w, r, err, s.logger, "media request failed")
+			return
+		} else if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	if !ok {
 		notFound()
 		return
 	}
@@ -155,17 +165,12 @@ func (s *Server) mediaViewer(r *http.Request) (who lectern.Viewer, api bool, err
 }
 
 // servable reports whether rel (slash-separated, relative to the video's
-// directory) is one of v's files: a clean local path naming a rendition,
-// the thumbnail, or something under hls/.
+// directory) is one of v's files: a clean local path (cleanRel) naming a
+// rendition, the thumbnail, or something under hls/. The slides
+// (isSlide) are the video's files too.
 func servable(v *lectern.Video, rel string) bool {
-	if rel == "" || strings.Contains(rel, "\\") || strings.ContainsRune(rel, 0) || path.Clean(rel) != rel ||
-		!filepath.IsLocal(filepath.FromSlash(rel)) {
+	if !cleanRel(rel) {
 		return false
-	}
-	for _, part := range strings.Split(rel, "/") {
-		if part == ".." || part == "." || strings.HasPrefix(part, ".") {
-			return false
-		}
 	}
 	if rel == v.Thumbnail || strings.HasPrefix(rel, hlsDir+"/") {
 		return true
@@ -176,4 +181,19 @@ func servable(v *lectern.Video, rel string) bool {
 		}
 	}
 	return false
+}
+
+// cleanRel reports whether rel is a clean, local, slash-separated path
+// with no hidden, "." or ".." component.
+func cleanRel(rel string) bool {
+	if rel == "" || strings.Contains(rel, "\\") || strings.ContainsRune(rel, 0) || path.Clean(rel) != rel ||
+		!filepath.IsLocal(filepath.FromSlash(rel)) {
+		return false
+	}
+	for _, part := range strings.Split(rel, "/") {
+		if part == ".." || part == "." || strings.HasPrefix(part, ".") {
+			return false
+		}
+	}
+	return true
 }

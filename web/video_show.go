@@ -28,6 +28,8 @@ type videoShowPage struct {
 	// Downloads are the MP4 renditions, largest first, when the visitor
 	// may download them.
 	Downloads []download
+	// Slides, when the video has some and a player, follow it.
+	Slides *slideShow
 }
 
 // player is what the page plays: an <audio> element with the M4A, or a
@@ -116,6 +118,13 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 		if mayDownload(u, v) {
 			data.Downloads = downloads(p, v)
 		}
+	}
+	if data.Player != nil {
+		if data.Slides, err = s.videoSlides(ctx, p, v, data.Player.Audio != ""); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		data.Wide = data.Slides != nil // the player and the slide side by side
 	}
 	s.render(w, r, http.StatusOK, "video_show", data)
 }

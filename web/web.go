@@ -109,6 +109,10 @@ type Deps struct {
 	// Videos backs the video pages, their media files, the dashboard's
 	// videos and the admin list of videos; nil: those answer 404.
 	Videos lectern.VideoService
+	// Enrichments gives a video page its slides (beside the player, and
+	// listed), whose images are then served with the video's files; nil:
+	// no slides.
+	Enrichments lectern.EnrichmentService
 	// MailQueue, when not nil, is told of a message sent again from the
 	// outbox page (delivery resumes at start anyway).
 	MailQueue lectern.MailQueue
