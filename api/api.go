@@ -48,6 +48,9 @@ type Deps struct {
 	// are BaseURL + "media/videos/<id>/<path>", served by the web pages
 	// to the same token.
 	Videos lectern.VideoService
+	// Enrichments gives GET /api/v1/videos/{id} the video's enrichments
+	// (not the list, which stays light); nil: an empty list.
+	Enrichments lectern.EnrichmentService
 	// Jobs backs /api/v1/jobs (superuser) and, with Videos, POST
 	// /api/v1/videos/{id}/encode; nil: no such routes.
 	Jobs lectern.JobService

@@ -28,6 +28,46 @@ type videoBody struct {
 	Renditions          []renditionBody `json:"renditions"`
 }
 
+// videoDetailBody is a video as GET /api/v1/videos/{id} shows it: with
+// its enrichments (the slides of an audiovideocast recording), in time
+// order; an empty list when it has none or the API has no enrichment
+// service. The list endpoint leaves them out, to stay light.
+type videoDetailBody struct {
+	videoBody
+	Enrichments []enrichmentBody `json:"enrichments"`
+}
+
+// enrichmentBody is an enrichment: its image's absolute URL (a media URL
+// like the renditions', null when it has none), and its end in seconds,
+// the video's duration for the last slide (lectern.Enrichment.EndAt).
+type enrichmentBody struct {
+	ID       int64   `json:"id"`
+	Position int     `json:"position"`
+	Type     string  `json:"type"`
+	Title    string  `json:"title"`
+	Image    *string `json:"image"`
+	Start    float64 `json:"start"`
+	End      float64 `json:"end"`
+	Width    int     `json:"width"`
+	Height   int     `json:"height"`
+}
+
+// newEnrichmentBodies writes v's enrichments with the absolute URLs of
+// base.
+func newEnrichmentBodies(base string, v *lectern.Video, list []*lectern.Enrichment) []enrichmentBody {
+	out := make([]enrichmentBody, 0, len(list))
+	for _, e := range list {
+		b := enrichmentBody{ID: e.ID, Position: e.Position, Type: e.Type, Title: e.Title, Start: e.Start,
+			End: e.EndAt(v.Duration), Width: e.Width, Height: e.Height}
+		if e.Image != "" {
+			u := mediaURL(base, v, e.Image)
+			b.Image = &u
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
 type renditionBody struct {
 	lectern.Rendition
 	URL string `json:"url"`
@@ -116,12 +156,12 @@ func (h *Handler) handleVideoList(w http.ResponseWriter, r *http.Request, u *lec
 	return h.writePage(w, r, page, total, results)
 }
 
-// handleVideoGet serves GET /api/v1/videos/{id} to whoever the video's
-// page would show it to (lectern.Video.CanView): its owners and the
-// superusers always; a draft to nobody else; a restricted video to any
-// user (of its groups, when set). A password-protected video needs its
-// password, which the API does not take: only its owners and the
-// superusers get it.
+// handleVideoGet serves GET /api/v1/videos/{id}, with its enrichments, to
+// whoever the video's page would show it to (lectern.Video.CanView): its
+// owners and the superusers always; a draft to nobody else; a restricted
+// video to any user (of its groups, when set). A password-protected video
+// needs its password, which the API does not take: only its owners and
+// the superusers get it.
 func (h *Handler) handleVideoGet(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -134,7 +174,15 @@ func (h *Handler) handleVideoGet(w http.ResponseWriter, r *http.Request, u *lect
 	if v.CanView(lectern.Viewer{User: u, Groups: u.Groups}, false) != lectern.AccessAllowed {
 		return lectern.Errorf(lectern.EFORBIDDEN, "You do not have permission to perform this action.")
 	}
-	httpjson.Write(w, http.StatusOK, newVideoBody(h.base(), v))
+	var list []*lectern.Enrichment
+	if h.deps.Enrichments != nil {
+		if list, err = h.deps.Enrichments.FindEnrichments(r.Context(), v.ID); err != nil {
+			return err
+		}
+	}
+	base := h.base()
+	httpjson.Write(w, http.StatusOK, videoDetailBody{videoBody: newVideoBody(base, v),
+		Enrichments: newEnrichmentBodies(base, v, list)})
 	return nil
 }
 

@@ -55,6 +55,7 @@ type videoBundle struct {
 	*testBundle
 	videos                         *sqlite.VideoService
 	groups                         *sqlite.GroupService
+	enrichments                    *sqlite.EnrichmentService
 	group                          *lectern.Group
 	owner, coowner, member         *lectern.User
 	ownerTok, coownerTok, memberTk string
@@ -65,13 +66,14 @@ func setupVideos(t *testing.T) *videoBundle {
 	b := &videoBundle{testBundle: setup(t)}
 	b.videos = sqlite.NewVideoService(b.db)
 	b.groups = sqlite.NewGroupService(b.db)
+	b.enrichments = sqlite.NewEnrichmentService(b.db)
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
 	mux.Handle("/api/", api.New(api.Deps{
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders, Tokens: b.tokens, Videos: b.videos,
-		BaseURL: b.srv.URL + "/",
-		Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
+		Enrichments: b.enrichments, BaseURL: b.srv.URL + "/",
+		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
 	}))
 	b.group = &lectern.Group{Name: "Physics"}
 	if err := b.groups.CreateGroup(b.ctx, b.group); err != nil {
