@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -86,13 +87,18 @@ func ResolveDeposit(root, path string) (abs, dir string, size int64, err error) 
 	if !filepath.IsAbs(path) {
 		return "", "", 0, Errorf(EINVALID, "Path %q is not absolute.", path)
 	}
+	if strings.ContainsRune(path, 0) {
+		return "", "", 0, Errorf(EINVALID, "Path %q holds a NUL byte.", path)
+	}
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
 		return "", "", 0, fmt.Errorf("resolve DEFAULT_RECORDER_PATH %s: %w", root, err)
 	}
 	real, err := filepath.EvalSymlinks(filepath.Clean(path))
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return "", "", 0, Errorf(ENOTFOUND, "File %q does not exist.", filepath.Base(path))
+	} else if errors.Is(err, syscall.ENAMETOOLONG) {
+		return "", "", 0, Errorf(EINVALID, "Path %.80q… is too long.", path)
 	} else if err != nil {
 		return "", "", 0, fmt.Errorf("resolve deposit %s: %w", path, err)
 	}
