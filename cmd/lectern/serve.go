@@ -42,6 +42,7 @@ type services struct {
 	recordingFiles lectern.RecordingFileService
 	recordings     lectern.RecordingService // serve: enqueues processing (startJobs)
 	videos         lectern.VideoService
+	enrichments    lectern.EnrichmentService
 	messages       lectern.MessageService
 }
 
@@ -59,6 +60,7 @@ func newServices(db *sqlite.DB, cfg *Config) *services {
 		recordingFiles: sqlite.NewRecordingFileService(db),
 		recordings:     sqlite.NewRecordingService(db),
 		videos:         sqlite.NewVideoService(db),
+		enrichments:    sqlite.NewEnrichmentService(db),
 		messages:       sqlite.NewMessageService(db),
 	}
 }
@@ -166,7 +168,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
 		Notifier: routes.notifier, Recordings: svc.recordings, Messages: svc.messages, MailQueue: queue, Videos: svc.videos,
-		Jobs: jobService, Tokens: svc.tokens,
+		Enrichments: svc.enrichments, Jobs: jobService, Tokens: svc.tokens,
 		Thumbnails: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
 		Sessions:   sessions, Logger: logger.With("edge", "web"),
 	})
@@ -176,7 +178,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	restAPI := api.New(api.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles, Recordings: svc.recordings, Messages: svc.messages,
-		Videos: svc.videos, Jobs: jobService,
+		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobService,
 		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
 	})
 
