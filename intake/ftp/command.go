@@ -1,10 +1,12 @@
 package ftp
 
 import (
+	"fmt"
 	"net/netip"
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"goftp.io/server/v2"
 )
@@ -112,6 +114,12 @@ func (g *guard) Execute(sess *server.Session, param string) {
 // and answers SIZE and STAT for missing files itself (the library logs
 // those to the standard logger and answers 450, a transient error).
 func (s *Server) checkPath(c *conn, name string, sess *server.Session, param string) (int, string) {
+	switch name {
+	case "CWD", "STOR", "APPE", "RETR", "DELE", "MKD", "RMD", "RNFR", "RNTO", "SIZE", "MDTM", "MLST", "LIST", "NLST", "MLSD", "STAT":
+		if msg := badName(param); msg != "" {
+			return 553, msg
+		}
+	}
 	cur := sess.BuildPath("")
 	switch name {
 	case "CWD":
@@ -172,6 +180,39 @@ func resolve(cur, arg string) (string, bool) {
 		}
 	}
 	return path.Clean("/" + p), true
+}
+
+// Limits of the names a client may give: Linux's, so that a name is
+// refused with a clear reply before the file system refuses it.
+const (
+	maxNameBytes = 255  // one path component
+	maxPathBytes = 1024 // a whole argument
+)
+
+// badName explains why a path argument is not allowed (RFC 959's 553,
+// "File name not allowed"), or returns "". Names must be UTF-8 (RFC
+// 2640): they end up in the database, in JSON and in the add form's
+// links, which could not name a file whose name is not. Control
+// characters (NUL, CR, a line feed that would end the command, tab…)
+// and names longer than the file system allows are refused too.
+func badName(param string) string {
+	if !utf8.ValidString(param) {
+		return "File name not allowed: it is not valid UTF-8."
+	}
+	for _, r := range param {
+		if r < 0x20 || r == 0x7f {
+			return "File name not allowed: it holds a control character."
+		}
+	}
+	if len(param) > maxPathBytes {
+		return fmt.Sprintf("File name not allowed: longer than %d bytes.", maxPathBytes)
+	}
+	for _, seg := range strings.Split(param, "/") {
+		if len(seg) > maxNameBytes {
+			return fmt.Sprintf("File name not allowed: a name is longer than %d bytes.", maxNameBytes)
+		}
+	}
+	return ""
 }
 
 func hasDotDot(arg string) bool {
