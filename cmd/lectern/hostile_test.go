@@ -456,7 +456,6 @@ func TestHostileInput(t *testing.T) {
 			h.unchanged(t, before)
 		})
 		t.Run("stolen PASV data connection", func(t *testing.T) {
-			t.Skip("intake/ftp accepts the first data connection from any address: being fixed")
 			before := h.snapshot()
 			f := dialRawFTP(t, addr, "")
 			f.login(t, "amphia", "ftp-secret")

@@ -104,6 +104,10 @@ func (g *guard) Execute(sess *server.Session, param string) {
 			sess.WriteMessage(425, "Open a data connection first (PASV or EPSV).")
 			return
 		}
+		if r := dataRefusal(c, sess.DataConn()); r.code != 0 {
+			sess.WriteMessage(r.code, r.text)
+			return
+		}
 	case "RNFR":
 		c.renameFrom = sess.BuildPath(param)
 	}

@@ -85,8 +85,11 @@
 // The library has no timeout on data connections and no way to close one
 // from outside while a transfer blocks; a silent peer is dropped only by
 // TCP keepalive (enabled by Go's defaults). It accepts the first
-// connection to a passive port from any address (no check that the data
-// connection comes from the control connection's client). Its Serve does
+// connection to a passive port from any address and keeps that connection
+// unexported: before each transfer Lectern reads its address under the
+// socket's own lock and refuses (425) a data connection that does not
+// come from the control connection's address, as vsftpd does by default;
+// the thief got nothing and the client asks for PASV again. Its Serve does
 // not load the TLS configuration (only ListenAndServe does), so Start calls
 // ListenAndServe once with an invalid port to load it, then Serve on the
 // listener Start opened. It has no ABOR command and resets REST when any
