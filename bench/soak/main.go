@@ -64,6 +64,7 @@ type options struct {
 	minGap    time.Duration
 	maxGap    time.Duration
 	rate      int // bytes per second of each upload
+	spread    time.Duration
 	seed      uint64
 	keep      bool
 	bin       string
@@ -78,7 +79,8 @@ func main() {
 	flag.IntVar(&o.crashes, "crashes", 10, "kill -9 and restarts of the server during the load")
 	flag.DurationVar(&o.minGap, "min-gap", time.Second, "shortest time between two kills")
 	flag.DurationVar(&o.maxGap, "max-gap", 6*time.Second, "longest time between two kills")
-	flag.IntVar(&o.rate, "rate", 64<<10, "bytes per second of each upload (throttled, so that uploads are in flight at the kills)")
+	flag.DurationVar(&o.spread, "spread", 35*time.Second, "uploads start at random times over this span (about the crash loop's)")
+	flag.IntVar(&o.rate, "rate", 48<<10, "bytes per second of each upload (throttled, so that uploads are in flight at the kills)")
 	flag.Uint64Var(&o.seed, "seed", 0, "random seed (0: from the clock)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (DATA_DIR, the servers' logs)")
 	flag.StringVar(&o.bin, "bin", "", "a lectern binary to run instead of building ./cmd/lectern")
@@ -439,6 +441,54 @@ func (in *instance) alive() bool {
 	}
 }
 
+// children are the command names of the server's child processes.
+func (in *instance) children() []string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.srv == nil {
+		return nil
+	}
+	pid := strconv.Itoa(in.srv.cmd.Process.Pid)
+	var out []string
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		i := bytes.LastIndexByte(b, ')')
+		j := bytes.IndexByte(b, '(')
+		if i < 0 || j < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 1 && f[1] == pid {
+			out = append(out, string(b[j+1:i]))
+		}
+	}
+	return out
+}
+
+// ffmpegOf are the pids of ffmpeg or ffprobe processes working on files
+// under dir.
+func ffmpegOf(dir string) []int {
+	var out []int
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range cmdlines {
+		b, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(b, []byte(dir)) {
+			continue
+		}
+		name, _, _ := bytes.Cut(b, []byte{0})
+		if base := filepath.Base(string(name)); base == "ffmpeg" || base == "ffprobe" {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
 // logProblems are the server log's lines that tell of a panic, a Go fatal
 // error or a data race.
 func logProblems(log string) []string {
@@ -685,6 +735,8 @@ type deposit struct {
 	recorder  string
 	name      string
 	data      []byte
+	clip      []byte // the media inside (data itself for a video)
+	start     time.Duration
 	cutAt     int    // first attempt cut off there on purpose (-1: never)
 	resume    string // how the file is taken up again after a cut: rest, appe, again
 	abandoned bool   // cut off and never taken up again
@@ -742,7 +794,8 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 		for f := range n {
 			d := &deposit{recorder: login, name: fmt.Sprintf("%s-f%d-%s.%s", login, f+1, kind[:3], ext), cutAt: -1}
 			k := rng.IntN(len(m.clips))
-			d.data = m.clips[k]
+			d.data, d.clip = m.clips[k], m.clips[k]
+			d.start = time.Duration(rng.Int64N(int64(o.spread) + 1))
 			if kind == "audiovideocast" {
 				d.data = m.zips[k]
 			}
@@ -782,18 +835,20 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 	for _, d := range deps {
 		byRecorder[d.recorder] = append(byRecorder[d.recorder], d)
 	}
+	for _, ds := range byRecorder {
+		sort.Slice(ds, func(i, j int) bool { return ds[i].start < ds[j].start })
+	}
 	var wg sync.WaitGroup
 	var inflight atomic.Int64
 	for login, ds := range byRecorder {
 		seed := rng.Uint64()
 		wg.Go(func() {
-			r := rand.New(rand.NewPCG(seed, 1))
-			time.Sleep(time.Duration(r.IntN(3000)) * time.Millisecond)
-			// Deposits go out two at a time at most, as a recorder with a
-			// queue would: the first ones together, the rest as slots free.
+			// Each deposit starts at its time, two at a time at most, as a
+			// recorder with a queue would.
 			sem := make(chan struct{}, 2)
 			var rw sync.WaitGroup
 			for _, d := range ds {
+				time.Sleep(time.Until(loadStart.Add(d.start)))
 				sem <- struct{}{}
 				rw.Go(func() {
 					defer func() { <-sem }()
@@ -801,14 +856,15 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 					defer inflight.Add(-1)
 					upload(ctx, in.ftpAddr, login, d, o.rate, r2(seed, d.name), t)
 				})
-				time.Sleep(time.Duration(500+r.IntN(2500)) * time.Millisecond)
 			}
 			rw.Wait()
 		})
 	}
 
 	// The crash loop.
-	var crashes []string
+	var crashes, orphans []string
+	killsEncoding := 0
+	dataDir := filepath.Dir(in.dbPath())
 	crashDone := make(chan error, 1)
 	go func() {
 		for k := range o.crashes {
@@ -821,15 +877,23 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 			}
 			at := time.Since(loadStart)
 			n := inflight.Load()
+			kids := in.children()
+			if slices.Contains(kids, "ffmpeg") {
+				killsEncoding++
+			}
 			in.kill()
 			t0 := time.Now()
+			time.Sleep(300 * time.Millisecond)
+			if o := ffmpegOf(dataDir); len(o) > 0 {
+				orphans = append(orphans, fmt.Sprintf("kill #%d: ffmpeg pids %v still running", k+1, o))
+			}
 			if err := in.start(ctx); err != nil {
 				crashDone <- fmt.Errorf("restart %d: %w", k+1, err)
 				return
 			}
 			crashes = append(crashes, fmt.Sprintf("%.1fs(%d in flight, up again in %.2fs)", at.Seconds(), n, time.Since(t0).Seconds()))
-			fmt.Printf("  kill -9 #%d at %.1f s (%s after the previous), %d uploads in flight; /healthz again after %.2f s\n",
-				k+1, at.Seconds(), gap.Round(10*time.Millisecond), n, time.Since(t0).Seconds())
+			fmt.Printf("  kill -9 #%d at %.1f s (%s after the previous), %d uploads in flight, children %v; /healthz again after %.2f s\n",
+				k+1, at.Seconds(), gap.Round(10*time.Millisecond), n, kids, time.Since(t0).Seconds())
 		}
 		crashDone <- nil
 	}()
@@ -1017,6 +1081,34 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 			unknown = append(unknown, fmt.Sprintf("recording source %q", n))
 		}
 	}
+	// The bytes: each video's source (MEDIA_ROOT/videos/<id>/source.*)
+	// is the clip the recorder sent, and an audiovideocast ZIP left as
+	// <name>_treated is the ZIP it sent, however its upload was cut off,
+	// resumed or retried.
+	var corrupt []string
+	checkedBytes := 0
+	for _, d := range deps {
+		if !d.completed || len(vidNames[d.name]) != 1 {
+			continue
+		}
+		id := vidNames[d.name][0]
+		srcs, _ := filepath.Glob(filepath.Join(dataDir, "media", "videos", strconv.FormatInt(id, 10), "source.*"))
+		if len(srcs) != 1 {
+			corrupt = append(corrupt, fmt.Sprintf("%s: video %d has %d source files", d.name, id, len(srcs)))
+			continue
+		}
+		if b, err := os.ReadFile(srcs[0]); err != nil || !bytes.Equal(b, d.clip) {
+			corrupt = append(corrupt, fmt.Sprintf("%s: video %d's source (%d bytes) is not the clip sent (%d bytes) %v", d.name, id, len(b), len(d.clip), err))
+			continue
+		}
+		checkedBytes++
+		if strings.HasSuffix(d.name, ".zip") {
+			z := filepath.Join(dataDir, "recorders", d.recorder, d.name+"_treated")
+			if b, err := os.ReadFile(z); err != nil || !bytes.Equal(b, d.data) {
+				corrupt = append(corrupt, fmt.Sprintf("%s: %s (%d bytes) is not the ZIP sent (%d bytes) %v", d.name, z, len(b), len(d.data), err))
+			}
+		}
+	}
 	var errVideos []string
 	for _, v := range vids {
 		if v.State == "error" {
@@ -1048,7 +1140,9 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 		len(vids)-states["done"]-states["error"])
 	fmt.Printf("  jobs:                              %v\n", jobStates)
 	fmt.Printf("  crashes survived:                  %d %v\n", len(crashes), crashes)
+	fmt.Printf("  kills while ffmpeg encoded:        %d; ffmpeg left running after a kill: %v\n", killsEncoding, orphans)
 	fmt.Printf("  settled %.0f s after the last upload\n", settleTime.Seconds())
+	fmt.Printf("  sources byte-identical to what was sent: %d of %d completed uploads\n", checkedBytes, completed)
 	fmt.Printf("  PRAGMA integrity_check:            %s\n", ic)
 	for _, s := range errVideos {
 		fmt.Println("  error:", s)
@@ -1062,6 +1156,9 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 	for _, s := range abandonedPublished {
 		fmt.Println("  HALF FILE PUBLISHED:", s)
 	}
+	for _, s := range corrupt {
+		fmt.Println("  CORRUPT:", s)
+	}
 	for _, s := range unknown {
 		fmt.Println("  UNKNOWN:", s)
 	}
@@ -1072,15 +1169,17 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 	c.check(len(dupes) == 0, "%d duplicates (two treatments, recordings or videos for one file)", len(dupes))
 	c.check(len(lost) == 0, "%d completed uploads lost (no video)", len(lost))
 	c.check(len(abandonedPublished) == 0, "%d uploads cut off for good were published", len(abandonedPublished))
+	c.check(len(corrupt) == 0, "%d videos whose source is not the bytes sent", len(corrupt))
 	c.check(len(unknown) == 0, "%d recordings of files nobody deposited", len(unknown))
 	c.check(len(recs) == completed, "%d recordings for %d completed uploads", len(recs), completed)
 	c.check(len(vids) == len(recs), "%d videos for %d recordings", len(vids), len(recs))
 	c.check(states["error"] == 0, "%d videos in error", states["error"])
+	c.check(len(orphans) == 0, "ffmpeg outlived the server: %v", orphans)
 	c.check(len(crashes) == o.crashes, "%d crashes survived out of %d", len(crashes), o.crashes)
 	c.check(ic == "ok", "PRAGMA integrity_check: %s", ic)
 	c.check(count(problems, func(l string) bool { return !strings.Contains(l, "level=ERROR") }) == 0, "panic or fatal error in the server's log")
-	fmt.Printf("summary: %d recorders, %d deposits (%d cut off for good), %d kill -9 survived: %d completed uploads, %d recordings, %d videos done, %d error, %d duplicates, %d lost, %d half files published, integrity_check %s\n",
-		o.recorders, len(deps), abandoned, len(crashes), completed, len(recs), states["done"], states["error"], len(dupes), len(lost), len(abandonedPublished), ic)
+	fmt.Printf("summary: %d recorders, %d deposits (%d cut off for good), %d kill -9 survived: %d completed uploads, %d recordings, %d videos done, %d error, %d duplicates, %d lost, %d half files published, %d sources not as sent, integrity_check %s\n",
+		o.recorders, len(deps), abandoned, len(crashes), completed, len(recs), states["done"], states["error"], len(dupes), len(lost), len(abandonedPublished), len(corrupt), ic)
 	return nil
 }
 
