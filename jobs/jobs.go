@@ -94,9 +94,8 @@ type Config struct {
 
 // Deps are the services the workers use. Mail is delivered when Sender
 // is set (Messages is then required); recordings are processed and
-// videos encoded when Videos is set (Recordings, Recorders and Encoder
-// are then required, and Config.MediaRoot; without Enrichments,
-// audiovideocast ZIPs are refused).
+// videos encoded when Videos is set (Recordings, Recorders, Enrichments
+// and Encoder are then required, and Config.MediaRoot).
 type Deps struct {
 	Messages lectern.MessageService
 	// Sender delivers the outbox; nil (no SMTP_URL): no mail worker,
@@ -143,8 +142,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	if deps.Sender != nil && deps.Messages == nil {
 		return nil, errors.New("jobs: Messages is required with a Sender")
 	}
-	if deps.Videos != nil && (deps.Recordings == nil || deps.Recorders == nil || deps.Encoder == nil || cfg.MediaRoot == "") {
-		return nil, errors.New("jobs: Recordings, Recorders, Encoder and MediaRoot are required with Videos")
+	if deps.Videos != nil && (deps.Recordings == nil || deps.Recorders == nil || deps.Enrichments == nil || deps.Encoder == nil ||
+		cfg.MediaRoot == "") {
+		return nil, errors.New("jobs: Recordings, Recorders, Enrichments, Encoder and MediaRoot are required with Videos")
 	}
 	logger := deps.Logger
 	if logger == nil {

@@ -217,7 +217,7 @@ func (b *testBundle) jobClient(id string, logger *slog.Logger) *jobs.Client {
 	b.tb.Helper()
 	c, err := jobs.New(context.Background(), jobs.Config{Path: b.dbPath, ID: id, MediaRoot: b.mediaRoot,
 		FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
-		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders,
+		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders, Enrichments: b.enrichments,
 			Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger}, Logger: logger})
 	if err != nil {
 		b.tb.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"lectern"
 	"lectern/jobs"
 	"lectern/mail"
-	"lectern/sqlite"
 )
 
 // routing is what moves deposits on to people: the router, the notify
@@ -75,7 +74,7 @@ func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mai
 		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage},
 		jobs.Deps{Messages: svc.messages, Sender: sender,
 			Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
-			Enrichments: sqlite.NewEnrichmentService(svc.db),
+			Enrichments: svc.enrichments,
 			Encoder:     cfg.Encoder(logger.With("edge", "ffmpeg")),
 			Logger:      logger.With("edge", "jobs")})
 	if err != nil {
