@@ -212,6 +212,38 @@ func TestHostileInput(t *testing.T) {
 		}
 	})
 
+	t.Run("paths in GET routes", func(t *testing.T) {
+		for _, row := range []struct {
+			b    *browser
+			path string
+		}{
+			{pleb, "/record/claim_record/"},
+			{pleb, "/recorders/"},
+			{pleb, "/admin/"},
+			{staffy, "/admin/users/"},
+			{staffy, "/record/thumbnail/..%2f..%2f..%2flectern.db"},
+			{staffy, "/record/thumbnail/..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd"},
+			{staffy, "/record/thumbnail/%00.jpg"},
+			{boss, "/media/videos/1/..%2f..%2f..%2flectern.db"},
+			{boss, "/media/videos/..%2f..%2flectern.db/x"},
+			{boss, "/media/videos/1/%2fetc%2fpasswd"},
+			{boss, "/static/..%2f..%2fgo.mod"},
+			{boss, "/admin/recordings/abc/"},
+			{boss, "/admin/treatments/-1/"},
+			{boss, "/admin/outbox/99999999999999999999/"},
+			{boss, "/video/..%2f..%2flectern.db/"},
+			{boss, "/admin/recorders/1%20OR%201=1/change/"},
+		} {
+			before := h.snapshot()
+			resp, body := row.b.do(http.MethodGet, s.url+row.path, nil)
+			h.refused(t, "GET "+row.path, resp.StatusCode, body)
+			if strings.Contains(body, "SQLite format") || strings.Contains(body, "root:x:0:0") || strings.Contains(body, "module lectern") {
+				t.Errorf("GET %s leaks a file", row.path)
+			}
+			h.unchanged(t, before)
+		}
+	})
+
 	t.Run("API", func(t *testing.T) {
 		big := `{"name": "` + strings.Repeat("x", 2<<20) + `"}`
 		rows := []struct {
