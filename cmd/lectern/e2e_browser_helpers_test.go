@@ -125,7 +125,11 @@ func newJourney(t *testing.T, name string, srv *server) *journey {
 		chromedp.WindowSize(1280, 900),
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf), chromedp.WithErrorf(func(format string, args ...any) {
+		if !strings.HasPrefix(format, "unhandled") { // events of a Chromium newer than cdproto
+			t.Logf("chromedp: "+format, args...)
+		}
+	}))
 	t.Cleanup(func() { cancel(); acancel() })
 	j := &journey{t: t, name: name, srv: srv, ctx: ctx, dir: artifactDir(t, name)}
 	// The first Run starts Chromium and ties it to its context: the
@@ -240,6 +244,12 @@ func (j *journey) login(username, password string) {
 		chromedp.SetValue("#id_password", password, chromedp.ByQuery),
 		chromedp.Click(`form[action="/accounts/login/"] button[type=submit]`, chromedp.ByQuery),
 		waitJS(`!location.pathname.startsWith("/accounts/login/") && document.readyState === "complete"`))
+}
+
+// logout logs out with the layout's button.
+func (j *journey) logout() {
+	j.t.Helper()
+	j.submit("log out", `form[action="/accounts/logout/"] button[type=submit]`)
 }
 
 // submit clicks the submit button matching sel and waits for the next

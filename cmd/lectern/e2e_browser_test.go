@@ -1,7 +1,13 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -245,4 +251,273 @@ func TestBrowserRecorderMailJourneys(t *testing.T) {
 	j2.run("the player", 20*time.Second, waitJS(`document.querySelector(".player video")`))
 	j2.play(".player video")
 	j2.shot("video", true, `document.querySelector(".player video")`)
+}
+
+// recordCard is the JavaScript of the claim list's card of the file name.
+func recordCard(name string) string {
+	return fmt.Sprintf(`Array.from(document.querySelectorAll(".record-card")).find(function (c) { return c.querySelector(".record-name").textContent.trim() === %q; })`, name)
+}
+
+// waitCard reloads the claim list until it shows name's card with its
+// thumbnail loaded.
+func (j *journey) waitCard(name string) {
+	j.t.Helper()
+	card := recordCard(name)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		j.open("/record/claim_record/")
+		var ok bool
+		j.eval(`!!`+card, &ok)
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			j.fatal("claim list", fmt.Errorf("no card for %s after 30 s", name))
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	j.run("the thumbnail of "+name, 20*time.Second,
+		waitJS(`(function (i) { return i.complete && i.naturalWidth > 0; })(`+card+`.querySelector(".record-thumb img"))`))
+}
+
+// TestBrowserClaimJourneys: journeys 3, 4 and 6 on one server, with the
+// claim list, the preview and the manager's choice of owner on. A
+// manager gives a deposit to another user, who finds it on their
+// dashboard; a staff user previews and claims a deposit of a recorder
+// without manager; a superuser deletes deposits from the claim list and
+// from the add form.
+func TestBrowserClaimJourneys(t *testing.T) {
+	t.Parallel()
+	chromiumPath(t)
+	smtpd := smtptest.Start(t, smtptest.Config{})
+	c := newCLI(t, append([]string{"LECTERN_SMTP_URL=" + smtpd.URL(), "LECTERN_LANGUAGE_CODE=en",
+		"LECTERN_ALLOW_RECORDER_MANAGER_CHOICE_VID_OWNER=true", "LECTERN_ALLOW_MANUAL_RECORDING_CLAIMING=true",
+		"LECTERN_USE_RECORD_PREVIEW=true"}, fastEncode...)...)
+	s := startServeOn(t, c)
+	typeID := c.addType(t, "Course")
+	c.mustRun(t, "pw-jdupont\n", "user", "add", "--username", "jdupont", "--email", "jdupont@univ.example",
+		"--first-name", "Jeanne", "--last-name", "Dupont", "--staff", "--password-stdin")
+	c.mustRun(t, "pw-mmartin\n", "user", "add", "--username", "mmartin", "--email", "mmartin@univ.example",
+		"--first-name", "Marc", "--last-name", "Martin", "--password-stdin")
+	c.mustRun(t, "pw-claimer\n", "user", "add", "--username", "claimer", "--email", "claimer@univ.example",
+		"--first-name", "Chloé", "--last-name", "Lefèvre", "--staff", "--password-stdin")
+	c.addUser(t, "boss", "--superuser")
+	c.mustRun(t, "ftp-a\n", "recorder", "add", "--name", "Amphi A", "--ip", "10.1.2.7", "--directory", "amphi-a",
+		"--type-id", fmt.Sprint(typeID), "--manager", "jdupont", "--login", "amphia", "--password-stdin")
+	c.mustRun(t, "ftp-libre\n", "recorder", "add", "--name", "Amphi Libre", "--ip", "10.1.2.8", "--directory", "libre",
+		"--type-id", fmt.Sprint(typeID), "--login", "libre", "--password-stdin")
+	clip := clipFile(t, 4)
+	ftpAddr := s.app.ftpAddr
+
+	// Journey 3: the manager gives the video to another user.
+	j3 := newJourney(t, "3-owner", s)
+	ftpPut(t, ftpAddr, "amphia", "ftp-a", "", clip, "amphi-a-0930.mp4")
+	link := relative(t, s, mailLink(t, smtpd, 1))
+	j3.open(link)
+	j3.login("jdupont", "pw-jdupont")
+	if p := j3.path(); p != link {
+		j3.fatal("after login", fmt.Errorf("at %s, want the add form %s", p, link))
+	}
+	j3.shot("add-form-owner", true, `document.querySelector("#id_user")`)
+	j3.run("give it to Marc Martin", 20*time.Second, selectByText("#id_user", "mmartin"),
+		chromedp.SetValue("#id_title", "Optique 1", chromedp.ByQuery))
+	j3.submit("publish", `form.form button[type=submit]`)
+	if p := j3.path(); p != "/" {
+		j3.fatal("publish", fmt.Errorf("at %s, want the dashboard", p))
+	}
+	j3.wantText("Your publication is saved.")
+	j3.snap("dashboard-manager-en-1280")
+	j3.logout()
+	j3.open("/")
+	j3.login("mmartin", "pw-mmartin")
+	j3.watchEncoding("Optique 1")
+	j3.shot("dashboard-owner", true, "")
+
+	// Journey 4: a deposit without manager, previewed and claimed.
+	j4 := newJourney(t, "4-claim", s)
+	ftpPut(t, ftpAddr, "libre", "ftp-libre", "", clip, "libre-1400.mp4")
+	j4.open("/")
+	j4.login("claimer", "pw-claimer")
+	j4.waitCard("libre-1400.mp4")
+	j4.shot("claim-list", true, recordCard("libre-1400.mp4")+`.querySelector(".record-thumb img").naturalWidth > 0`)
+	j4.run("preview", 20*time.Second, chromedp.Click(`.record-card a[data-preview]`, chromedp.ByQuery),
+		waitJS(`document.querySelector("#preview-dialog").open`))
+	j4.play("#preview-dialog video")
+	j4.snap("claim-preview-en-1280")
+	j4.run("close the preview", 10*time.Second, chromedp.Click(`#preview-dialog [data-preview-close]`, chromedp.ByQuery),
+		waitJS(`!document.querySelector("#preview-dialog").open`))
+	var claimURL string
+	j4.eval(recordCard("libre-1400.mp4")+`.querySelector(".record-actions a.button-primary").getAttribute("href")`, &claimURL)
+	j4.open(claimURL)
+	j4.wantText("libre-1400.mp4", "Amphi Libre")
+	j4.shot("claim-form", true, "")
+	j4.run("title", 10*time.Second, chromedp.SetValue("#id_title", "Claimed lecture", chromedp.ByQuery))
+	j4.submit("claim", `form.form button[type=submit]`)
+	if p := j4.path(); p != "/" {
+		j4.fatal("claim", fmt.Errorf("at %s, want the dashboard", p))
+	}
+	video := j4.watchEncoding("Claimed lecture")
+	j4.shot("dashboard", true, "")
+	j4.open("/record/claim_record/")
+	var left bool
+	j4.eval(`!!`+recordCard("libre-1400.mp4"), &left)
+	if left {
+		j4.fatal("claim list", fmt.Errorf("the claimed deposit is still listed"))
+	}
+	j4.shot("claim-list-empty", false, "")
+	j4.open(video)
+	j4.wantText("Claimed lecture", "Chloé Lefèvre")
+	j4.play(".player video")
+	j4.shot("video", true, `document.querySelector(".player video")`)
+
+	// Journey 6: a superuser deletes two deposits, from the claim list and
+	// from the add form.
+	j6 := newJourney(t, "6-delete", s)
+	dir := filepath.Join(c.dataDir, "recorders", "libre")
+	ftpPut(t, ftpAddr, "libre", "ftp-libre", "", clip, "mistake-1.mp4")
+	ftpPut(t, ftpAddr, "libre", "ftp-libre", "", clip, "mistake-2.mp4")
+	j6.open("/")
+	j6.login("boss", "pw-boss")
+	j6.waitCard("mistake-1.mp4")
+	j6.waitCard("mistake-2.mp4")
+	j6.shot("claim-list-superuser", true, "")
+	var deleteURL string
+	j6.eval(recordCard("mistake-1.mp4")+`.querySelector(".record-actions a.button-danger-outline").getAttribute("href")`, &deleteURL)
+	j6.open(deleteURL)
+	j6.wantText("mistake-1.mp4")
+	j6.shot("delete-confirm", true, "")
+	j6.run("agree", 10*time.Second, chromedp.Click("#id_agree", chromedp.ByQuery))
+	j6.submit("delete", `form button.button-danger`)
+	if p := j6.path(); p != "/record/claim_record/" {
+		j6.fatal("delete", fmt.Errorf("at %s, want the claim list", p))
+	}
+	j6.wantText("The record has been deleted.", "mistake-2.mp4")
+	j6.snap("claim-list-deleted-en-1280")
+	if _, err := os.Stat(filepath.Join(dir, "mistake-1.mp4")); !os.IsNotExist(err) {
+		t.Errorf("mistake-1.mp4 is still on disk (%v)", err)
+	}
+	j6.eval(recordCard("mistake-2.mp4")+`.querySelector(".record-actions a.button-primary").getAttribute("href")`, &claimURL)
+	j6.open(claimURL)
+	j6.shot("add-form-superuser", true, "")
+	j6.run("delete instead", 10*time.Second, chromedp.Click("#id_delete", chromedp.ByQuery))
+	j6.submit("delete from the add form", `form.form button[type=submit]`)
+	j6.wantText("The selected record has been deleted.")
+	j6.snap("add-form-deleted-en-1280")
+	if _, err := os.Stat(filepath.Join(dir, "mistake-2.mp4")); !os.IsNotExist(err) {
+		t.Errorf("mistake-2.mp4 is still on disk (%v)", err)
+	}
+	j6.open("/record/claim_record/")
+	var cards int
+	j6.eval(`document.querySelectorAll(".record-card").length`, &cards)
+	if cards != 0 {
+		j6.fatal("claim list", fmt.Errorf("%d deposits left, want none", cards))
+	}
+}
+
+// slideJPEG is a 640×360 JPEG of one colour.
+func slideJPEG(t *testing.T, c color.RGBA) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 640, 360))
+	draw.Draw(img, img.Bounds(), &image.Uniform{c}, image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// avcZip writes an audiovideocast ZIP as recorders send it (as
+// jobs/avc_test.go does): <name>/cours.smil, the MP4 stored, three JPEG
+// slides at 0, 2 and 4 s.
+func avcZip(t *testing.T, name, mp4 string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name+".zip")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := zip.NewWriter(f)
+	add := func(entry string, method uint16, data []byte) {
+		fw, err := w.CreateHeader(&zip.FileHeader{Name: name + "/" + entry, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fw.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("cours.smil", zip.Deflate, []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<smil xmlns="http://www.w3.org/2001/SMIL20/Language"><head><meta name="title" content="Optique ondulatoire"/></head><body><par>
+<video src="video/cours.mp4"/>
+<seq>
+<img src="slides/s1.jpg" begin="0"/>
+<img src="slides/s2.jpg" begin="2s"/>
+<img src="slides/s3.jpg" begin="4s"/>
+</seq></par></body></smil>
+`))
+	for i, c := range []color.RGBA{{200, 40, 40, 255}, {40, 160, 60, 255}, {40, 70, 200, 255}} {
+		add(fmt.Sprintf("slides/s%d.jpg", i+1), zip.Deflate, slideJPEG(t, c))
+	}
+	video, err := os.ReadFile(mp4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("video/cours.mp4", zip.Store, video)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestBrowserSlidesJourney: journey 5. An audiovideocast recorder
+// publishing automatically deposits a ZIP; its manager finds the video on
+// the dashboard, and on its page the slide shown follows playback.
+func TestBrowserSlidesJourney(t *testing.T) {
+	t.Parallel()
+	chromiumPath(t)
+	c := newCLI(t, append([]string{"LECTERN_LANGUAGE_CODE=en"}, fastEncode...)...)
+	s := startServeOn(t, c)
+	typeID := c.addType(t, "Course")
+	c.mustRun(t, "pw-jdupont\n", "user", "add", "--username", "jdupont", "--email", "jdupont@univ.example",
+		"--first-name", "Jeanne", "--last-name", "Dupont", "--staff", "--password-stdin")
+	c.mustRun(t, "ftp-avc\n", "recorder", "add", "--name", "Amphi AVC", "--ip", "10.1.2.9", "--directory", "avc",
+		"--type-id", fmt.Sprint(typeID), "--manager", "jdupont", "--recording-type", "audiovideocast", "--auto",
+		"--login", "avc", "--password-stdin")
+	zipPath := avcZip(t, "cours-avc", clipFile(t, 6))
+
+	j := newJourney(t, "5-slides", s)
+	ftpPut(t, s.app.ftpAddr, "avc", "ftp-avc", "", zipPath, "cours-avc.zip")
+	j.open("/")
+	j.login("jdupont", "pw-jdupont")
+	video := j.watchEncoding("Optique ondulatoire")
+	j.open(video)
+	const (
+		media = `document.querySelector(".player video")`
+		shown = `document.querySelector("[data-slide-image]").getAttribute("src")`
+	)
+	j.run("the player and its slides", 30*time.Second, waitJS(media+` && document.querySelector("[data-slide-image]")`),
+		chromedp.Evaluate(media+`.muted = true; `+media+`.load(); 0`, nil), waitJS(media+`.readyState >= 1 && `+media+`.duration > 5`))
+	seen := map[string]bool{}
+	var previous string
+	for i, at := range []float64{1, 3, 5} {
+		n := i + 1
+		err := chromedp.Run(j.ctx, chromedp.Evaluate(fmt.Sprintf(`%s.currentTime = %v; 0`, media, at), nil))
+		if err != nil {
+			j.fatal("seek", err)
+		}
+		j.run(fmt.Sprintf("the slide at %v s", at), 15*time.Second,
+			waitJS(fmt.Sprintf(`%s !== %q && document.querySelector("[data-slide-caption]").textContent.indexOf("%d") >= 0`, shown, previous, n)))
+		var src string
+		j.eval(shown, &src)
+		if seen[src] {
+			j.fatal("slides", fmt.Errorf("at %v s the slide %s shows again", at, src))
+		}
+		seen[src], previous = true, src
+		j.snap(fmt.Sprintf("video-at-%vs-en-1280", at))
+	}
+	j.play(".player video")
+	j.shot("video", true, media+` && document.querySelector("[data-slide-image]").complete`)
 }
