@@ -85,7 +85,7 @@ func (b *jobBundle) jobClient(t *testing.T, id string) *jobs.Client {
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
 	c, err := jobs.New(b.ctx, jobs.Config{Path: b.db.Path(), ID: id, MediaRoot: b.mediaRoot,
 		FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
-		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders,
+		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders, Enrichments: sqlite.NewEnrichmentService(b.db),
 			Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger}, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
