@@ -10,6 +10,7 @@ const (
 	JobProcessRecording = "process_recording" // a recording becomes a video
 	JobEncodeVideo      = "encode_video"      // a video's renditions are made
 	JobSendMail         = "send_mail"         // an outbox message is delivered
+	JobMakeThumbnail    = "make_thumbnail"    // a video's thumbnail is taken again
 )
 
 // Job states (the queue's own).
@@ -29,7 +30,7 @@ var JobStates = []string{JobRunning, JobAvailable, JobScheduled, JobRetryable, J
 	JobCompleted, JobCancelled, JobDiscarded}
 
 // JobKinds lists every kind.
-var JobKinds = []string{JobProcessRecording, JobEncodeVideo, JobSendMail}
+var JobKinds = []string{JobProcessRecording, JobEncodeVideo, JobMakeThumbnail, JobSendMail}
 
 // Job is a unit of background work, as admins follow it.
 type Job struct {
@@ -103,4 +104,8 @@ type JobService interface {
 	// failure, or after the encoding settings changed), unless an
 	// encoding of it waits or runs; its source must be stored.
 	EncodeVideo(ctx context.Context, id int64) error
+	// MakeThumbnail takes video id's thumbnail again, at second at of
+	// it (a frame that shows the lecture better than the default one).
+	// The video must be encoded and have a picture (EINVALID otherwise).
+	MakeThumbnail(ctx context.Context, id int64, at float64) error
 }

@@ -220,6 +220,9 @@ type VideoService interface {
 	// SetEncoded stores an encode's result: duration, renditions and
 	// thumbnail, state done, progress 100.
 	SetEncoded(ctx context.Context, id int64, res *EncodeResult) error
+	// SetThumbnail records the video's thumbnail (a path relative to its
+	// directory).
+	SetThumbnail(ctx context.Context, id int64, path string) error
 	// DeleteVideo removes the video and its renditions' rows (not files).
 	DeleteVideo(ctx context.Context, id int64) error
 }

@@ -2,6 +2,9 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -88,4 +91,49 @@ func TestAdminCancelAndRetry(t *testing.T) {
 	if _, _, err := c2.FindJobs(ctx, lectern.JobFilter{State: &bad}); lectern.ErrorCode(err) != lectern.EINVALID {
 		t.Errorf("FindJobs(state %q) = %v, want EINVALID", bad, err)
 	}
+}
+
+// Taking a video's thumbnail again: refused before the video is encoded,
+// and outside its duration; once encoded, a new JPEG at
+// the moment asked, recorded, the old one removed.
+func TestMakeThumbnail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := setupMedia(t, "")
+	c := m.newClient(t, nil)
+	rec := m.deposit(t, m.recordings, "lecture.mp4", nil)
+	v := m.createVideo(t, rec)
+	if err := c.MakeThumbnail(ctx, v.ID, 1); lectern.ErrorCode(err) != lectern.EINVALID {
+		t.Errorf("MakeThumbnail before encoding = %v, want EINVALID", err)
+	}
+	if err := c.EnqueueRecording(ctx, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	start(t, c)
+	v = m.waitVideo(t, rec.ID, lectern.EncodingDone)
+	old := v.Thumbnail
+	for _, at := range []float64{-1, 2.5, 99} {
+		if err := c.MakeThumbnail(ctx, v.ID, at); lectern.ErrorCode(err) != lectern.EINVALID {
+			t.Errorf("MakeThumbnail(at %v) of a 2 s video = %v, want EINVALID", at, err)
+		}
+	}
+	if err := c.MakeThumbnail(ctx, v.ID+1000, 1); lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		t.Errorf("MakeThumbnail of a missing video = %v, want ENOTFOUND", err)
+	}
+	if err := c.MakeThumbnail(ctx, v.ID, 1.25); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the new thumbnail", func() bool {
+		got, err := m.videos.FindVideoByID(ctx, v.ID)
+		return err == nil && got.Thumbnail == "thumbnail-1250.jpg"
+	})
+	dir := filepath.Join(m.root, "videos", fmt.Sprint(v.ID))
+	data, err := os.ReadFile(filepath.Join(dir, "thumbnail-1250.jpg"))
+	if err != nil || len(data) < 100 || data[0] != 0xFF || data[1] != 0xD8 {
+		t.Errorf("new thumbnail: %d bytes, %v", len(data), err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, old)); !os.IsNotExist(err) {
+		t.Errorf("the previous thumbnail %s is still there: %v", old, err)
+	}
+	m.checkLog(t, rec.ID, "encoded: ", "thumbnail taken again at 1.25s")
 }

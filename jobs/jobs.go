@@ -108,6 +108,9 @@ type Deps struct {
 	Recorders   lectern.RecorderService
 	Enrichments lectern.EnrichmentService
 	Encoder     lectern.Encoder
+	// Thumbnails takes thumbnails again (make_thumbnail); nil: the
+	// Encoder, when it is one (ffmpeg.Runner is both).
+	Thumbnails lectern.Thumbnailer
 
 	Logger *slog.Logger
 }
@@ -175,6 +178,13 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 			progressEvery: cmp.Or(max(cfg.ProgressInterval, 0), DefaultProgressInterval), logger: logger}
 		river.AddWorker(w, &processRecordingWorker{p: c.proc})
 		river.AddWorker(w, &encodeVideoWorker{p: c.proc})
+		c.proc.thumbnails = deps.Thumbnails
+		if t, ok := deps.Encoder.(lectern.Thumbnailer); ok && c.proc.thumbnails == nil {
+			c.proc.thumbnails = t
+		}
+		if c.proc.thumbnails != nil {
+			river.AddWorker(w, &makeThumbnailWorker{p: c.proc})
+		}
 		queues[QueueProcess] = river.QueueConfig{MaxWorkers: DefaultProcessWorkers}
 		queues[QueueEncode] = river.QueueConfig{MaxWorkers: cmp.Or(max(cfg.EncodeWorkers, 0), DefaultEncodeWorkers)}
 	}

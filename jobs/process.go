@@ -53,7 +53,8 @@ type processing struct {
 	recordings  lectern.RecordingService
 	recorders   lectern.RecorderService
 	encoder     lectern.Encoder
-	mediaRoot   string // absolute
+	thumbnails  lectern.Thumbnailer // nil: no make_thumbnail worker
+	mediaRoot   string              // absolute
 	enrichments lectern.EnrichmentService
 	zipLimits   avc.Limits
 	// skipFirstImage is RECORDER_SKIP_FIRST_IMAGE.

@@ -185,6 +185,12 @@ func (s *VideoService) SetEncoded(ctx context.Context, id int64, res *lectern.En
 	})
 }
 
+// SetThumbnail implements lectern.VideoService.
+func (s *VideoService) SetThumbnail(ctx context.Context, id int64, path string) error {
+	return s.db.execOne(ctx, "set video thumbnail", errVideoNotFound, nil,
+		"UPDATE videos SET thumbnail = ?, date_updated = ? WHERE id = ?", path, s.db.Now(), id)
+}
+
 // DeleteVideo implements lectern.VideoService.
 func (s *VideoService) DeleteVideo(ctx context.Context, id int64) error {
 	return s.db.execOne(ctx, "delete video", errVideoNotFound, nil, "DELETE FROM videos WHERE id = ?", id)

@@ -71,6 +71,15 @@ func testVideos(t *testing.T, open Open) {
 	if got.EncodingState != lectern.EncodingDone || got.EncodingProgress != 100 || got.Duration != 3.04 || len(got.Renditions) != 2 {
 		t.Fatalf("encoded video %+v", got)
 	}
+	if err := s.Videos.SetThumbnail(ctx, v.ID, "thumbnail-12500.jpg"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Videos.FindVideoByID(ctx, v.ID); got.Thumbnail != "thumbnail-12500.jpg" {
+		t.Errorf("thumbnail %q after SetThumbnail", got.Thumbnail)
+	}
+	if err := s.Videos.SetThumbnail(ctx, v.ID+1000, "x.jpg"); lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		t.Errorf("SetThumbnail of a missing video: %v", err)
+	}
 	for _, who := range []int64{owner.ID, helper.ID} {
 		if _, n, _ := s.Videos.FindVideos(ctx, lectern.VideoFilter{OwnerID: &who}); n != 1 {
 			t.Errorf("videos of user %d: %d, want 1", who, n)

@@ -1,0 +1,133 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"lectern"
+)
+
+// ThumbnailWidth is the width of a thumbnail taken again (the encoder's
+// own is the smallest rendition's width).
+const ThumbnailWidth = 640
+
+// MakeThumbnailArgs is the job that takes a video's thumbnail again, at
+// second At.
+type MakeThumbnailArgs struct {
+	VideoID int64   `json:"video_id"`
+	At      float64 `json:"at"`
+}
+
+// Kind implements river.JobArgs.
+func (MakeThumbnailArgs) Kind() string { return lectern.JobMakeThumbnail }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: the process queue
+// (a thumbnail is one frame: quick), one job per video and moment while
+// it waits or runs.
+func (MakeThumbnailArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueProcess, MaxAttempts: 3,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueWhileActive}}
+}
+
+// makeThumbnailWorker works MakeThumbnailArgs jobs.
+type makeThumbnailWorker struct {
+	river.WorkerDefaults[MakeThumbnailArgs]
+	p *processing
+}
+
+// Timeout bounds one frame's extraction.
+func (w *makeThumbnailWorker) Timeout(*river.Job[MakeThumbnailArgs]) time.Duration { return 5 * time.Minute }
+
+// Work takes the frame from the video's largest MP4 rendition into a new
+// file named after the moment (so no browser keeps showing the old one),
+// records it, then removes the previous thumbnail.
+func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumbnailArgs]) error {
+	p, id := w.p, job.Args.VideoID
+	log := p.logger.With("video_id", id, "job_id", job.ID)
+	v, err := p.videos.FindVideoByID(ctx, id)
+	if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		return river.JobCancel(fmt.Errorf("video %d was deleted", id))
+	} else if err != nil {
+		return fmt.Errorf("load video %d: %w", id, err)
+	}
+	src, err := thumbnailSource(v, job.Args.At)
+	if err != nil {
+		p.note(ctx, v.RecordingID, "thumbnail not taken: "+lectern.ErrorMessage(err))
+		return river.JobCancel(err)
+	}
+	dir := p.abs(videoDir(id))
+	name := fmt.Sprintf("thumbnail-%d.jpg", int64(math.Round(job.Args.At*1000)))
+	tmp := filepath.Join(dir, "thumbnail-new.jpg") // ffmpeg picks the format by the extension
+	if err := p.thumbnails.Thumbnail(ctx, filepath.Join(dir, filepath.FromSlash(src)), tmp, job.Args.At, ThumbnailWidth); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("thumbnail of video %d: %w", id, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("store thumbnail of video %d: %w", id, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return err
+	}
+	if err := p.videos.SetThumbnail(ctx, id, name); err != nil {
+		return fmt.Errorf("record thumbnail of video %d: %w", id, err)
+	}
+	if old := v.Thumbnail; old != "" && old != name && !strings.Contains(old, "/") {
+		if err := os.Remove(filepath.Join(dir, old)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("remove previous thumbnail", "file", old, "err", err)
+		}
+	}
+	p.note(ctx, v.RecordingID, fmt.Sprintf("thumbnail taken again at %s", time.Duration(job.Args.At*float64(time.Second)).Round(10*time.Millisecond)))
+	log.Info("thumbnail taken again", "at", job.Args.At, "file", name)
+	return nil
+}
+
+// thumbnailSource picks the rendition a thumbnail at second at is taken
+// from: the largest MP4 of an encoded video with a picture.
+func thumbnailSource(v *lectern.Video, at float64) (string, error) {
+	const op = "MakeThumbnail"
+	if v.EncodingState != lectern.EncodingDone {
+		return "", &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This video is not encoded yet: its thumbnail cannot be chosen."}
+	}
+	if math.IsNaN(at) || at < 0 || (v.Duration > 0 && at >= v.Duration) {
+		return "", &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "Choose a moment within the video."}
+	}
+	best := -1
+	for i, r := range v.Renditions {
+		if r.Kind == lectern.RenditionMP4 && r.Height > 0 && (best < 0 || r.Height > v.Renditions[best].Height) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return "", &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This recording has no picture to take a thumbnail from."}
+	}
+	return v.Renditions[best].Path, nil
+}
+
+// MakeThumbnail implements lectern.JobService: the video is checked
+// before the job is queued, so a request that cannot succeed is refused
+// at once.
+func (c *Client) MakeThumbnail(ctx context.Context, id int64, at float64) error {
+	if c.proc == nil || c.proc.thumbnails == nil {
+		return &lectern.Error{Op: "MakeThumbnail", Code: lectern.EINVALID, Message: "Videos are not processed by this server."}
+	}
+	v, err := c.proc.videos.FindVideoByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := thumbnailSource(v, at); err != nil {
+		return err
+	}
+	if _, err := c.enqueue(ctx, MakeThumbnailArgs{VideoID: id, At: at}); err != nil {
+		return fmt.Errorf("enqueue thumbnail of video %d: %w", id, err)
+	}
+	return nil
+}
