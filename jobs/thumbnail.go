@@ -45,7 +45,9 @@ type makeThumbnailWorker struct {
 }
 
 // Timeout bounds one frame's extraction.
-func (w *makeThumbnailWorker) Timeout(*river.Job[MakeThumbnailArgs]) time.Duration { return 5 * time.Minute }
+func (w *makeThumbnailWorker) Timeout(*river.Job[MakeThumbnailArgs]) time.Duration {
+	return 5 * time.Minute
+}
 
 // Work takes the frame from the video's largest MP4 rendition into a new
 // file named after the moment (so no browser keeps showing the old one),
