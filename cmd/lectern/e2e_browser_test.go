@@ -41,6 +41,10 @@ func selectByText(sel, text string) chromedp.Action {
 	})(document.querySelector(%q), %q)`, sel, text))
 }
 
+// playerReady is true once the video page's player is set up: its MP4,
+// or hls.js attached (it loads nothing before play with preload="none").
+const playerReady = `(function (v) { return v && (!v.hasAttribute("data-hls") || v.currentSrc !== ""); })(document.querySelector(".player video"))`
+
 // mailLink waits for the n-th mail and returns its add-form link.
 func mailLink(t *testing.T, smtpd *smtptest.Server, n int) string {
 	t.Helper()
@@ -250,7 +254,7 @@ func TestBrowserRecorderMailJourneys(t *testing.T) {
 	j2.open(video)
 	j2.run("the player", 20*time.Second, waitJS(`document.querySelector(".player video")`))
 	j2.play(".player video")
-	j2.shot("video", true, `document.querySelector(".player video")`)
+	j2.shot("video", true, playerReady)
 }
 
 // recordCard is the JavaScript of the claim list's card of the file name.
@@ -368,7 +372,7 @@ func TestBrowserClaimJourneys(t *testing.T) {
 	j4.open(video)
 	j4.wantText("Claimed lecture", "Chloé Lefèvre")
 	j4.play(".player video")
-	j4.shot("video", true, `document.querySelector(".player video")`)
+	j4.shot("video", true, playerReady)
 
 	// Journey 6: a superuser deletes two deposits, from the claim list and
 	// from the add form.
@@ -519,5 +523,5 @@ func TestBrowserSlidesJourney(t *testing.T) {
 		j.snap(fmt.Sprintf("video-at-%vs-en-1280", at))
 	}
 	j.play(".player video")
-	j.shot("video", true, media+` && document.querySelector("[data-slide-image]").complete`)
+	j.shot("video", true, playerReady+` && document.querySelector("[data-slide-image]").complete`)
 }
