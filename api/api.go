@@ -52,7 +52,9 @@ type Deps struct {
 	// (not the list, which stays light); nil: an empty list.
 	Enrichments lectern.EnrichmentService
 	// Jobs backs /api/v1/jobs (superuser) and, with Videos, POST
-	// /api/v1/videos/{id}/encode; nil: no such routes.
+	// /api/v1/videos/{id}/encode (superuser) and POST
+	// /api/v1/videos/{id}/thumbnail (the video's managers); nil: no such
+	// routes.
 	Jobs lectern.JobService
 }
 
@@ -99,6 +101,7 @@ func New(deps Deps) *Handler {
 		h.handle("POST /api/v1/jobs/{id}/retry", httpjson.Superuser, h.handleJobRetry)
 		if deps.Videos != nil {
 			h.handle("POST /api/v1/videos/{id}/encode", httpjson.Superuser, h.handleVideoEncode)
+			h.handle("POST /api/v1/videos/{id}/thumbnail", httpjson.AnyUser, h.handleVideoThumbnail)
 		}
 	}
 	return h
