@@ -123,6 +123,7 @@ func (s *Server) routes() {
 		m.Handle("POST /admin/jobs/{id}/retry/{$}", s.superuser(s.handleAdminJobRetry))
 		if s.deps.Videos != nil {
 			m.Handle("POST /admin/videos/{id}/encode/{$}", s.superuser(s.handleAdminVideoEncode))
+			m.HandleFunc("POST /video/{ref}/thumbnail/{$}", s.handleVideoThumbnail)
 		}
 	}
 

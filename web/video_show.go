@@ -30,6 +30,9 @@ type videoShowPage struct {
 	Downloads []download
 	// Slides, when the video has some and a player, follow it.
 	Slides *slideShow
+	// Thumbnail, for its managers, takes the thumbnail again at the
+	// player's current moment.
+	Thumbnail *thumbnailForm
 }
 
 // player is what the page plays: an <audio> element with the M4A, or a
@@ -115,6 +118,7 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 	}
 	if v.EncodingState == lectern.EncodingDone {
 		data.Player = newPlayer(v)
+		data.Thumbnail = s.thumbnailForm(l, u, v)
 		if mayDownload(u, v) {
 			data.Downloads = downloads(p, v)
 		}

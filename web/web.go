@@ -5,7 +5,8 @@
 // form the manager's email links to, the claim list with thumbnails and
 // previews, and the user's recordings on the dashboard; the video pages
 // (player, password form, progress, media files with Pod's access rules,
-// to the session's visitor or to an API client's token),
+// to the session's visitor or to an API client's token; the frame its
+// managers choose as its thumbnail),
 // the user's videos on the dashboard, the admin lists of recordings
 // and videos, and the background jobs (list, detail, cancel, retry, encode
 // a video again).
