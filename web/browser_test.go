@@ -3,51 +3,27 @@ package web
 import (
 	"context"
 	"net/url"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"lectern/browsertest"
 )
 
 // Browser tests drive a headless Chromium (chromedp) against the test
 // server: what only a browser shows, script and layout.
 
-// chromium finds the browser. Without one the browser tests skip, unless
-// CI is set: the CI's set-up installs it, and a missing browser must not
-// pass for a success there.
-func chromium(tb testing.TB) string {
-	tb.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") != "" {
-		tb.Fatal("chromium not found, and CI is set: install it (the browser tests never skip in CI)")
-	}
-	tb.Skip("chromium not found (set CI to make this a failure)")
-	return ""
-}
+// chromium finds the browser (see browsertest.Path).
+func chromium(tb testing.TB) string { return browsertest.Path(tb) }
 
 // browser starts a headless Chromium with a fresh profile, stopped when
 // the test ends.
 func browser(tb testing.TB, path string) context.Context {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(tb.TempDir()),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.WindowSize(1280, 800),
-	}
+	opts := browsertest.Options(tb, path, 1280, 800)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, bcancel := chromedp.NewContext(actx)
 	tb.Cleanup(func() {

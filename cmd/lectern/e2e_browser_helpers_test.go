@@ -13,26 +13,16 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"lectern/browsertest"
 )
 
 // The browser journeys drive headless Chromium through a real `lectern
 // serve`. Chromium comes from scripts/deps; without it the journeys are
 // skipped, except under CI where they fail.
 
-// chromiumPath finds Chromium, or skips (fails under CI) the test.
-func chromiumPath(tb testing.TB) string {
-	tb.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") != "" {
-		tb.Fatal("chromium is not installed (scripts/deps chromium installs it)")
-	}
-	tb.Skip("chromium is not installed (scripts/deps chromium installs it); browser journeys skipped")
-	return ""
-}
+// chromiumPath finds the browser (see browsertest.Path).
+func chromiumPath(tb testing.TB) string { return browsertest.Path(tb) }
 
 // startServeOn runs serve like startServe, but on ports chosen beforehand:
 // BASE_URL is then the real address (the mail's links work as they are)
@@ -108,22 +98,9 @@ func artifactDir(tb testing.TB, name string) string {
 func newJourney(t *testing.T, name string, srv *server) *journey {
 	t.Helper()
 	path := chromiumPath(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
+	opts := append(browsertest.Options(t, path, 1280, 900),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.Flag("mute-audio", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
+		chromedp.Flag("mute-audio", true))
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf), chromedp.WithErrorf(func(format string, args ...any) {
 		if !strings.HasPrefix(format, "unhandled") { // events of a Chromium newer than cdproto
