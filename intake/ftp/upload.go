@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"goftp.io/server/v2"
@@ -131,6 +132,13 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 		err = f.Close()
 	}
 	u.end = time.Now()
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		// The library answers every failed STOR with 450; the words
+		// say what a 452 would.
+		sn.log.Error("ftp upload refused: no space left on the recorders' file system", "path", u.path, "size", u.size,
+			"received", u.received, "err", err)
+		return u.received, errors.New("insufficient storage space on the server; upload again once an admin has freed space")
+	}
 	if err != nil {
 		sn.log.Warn("ftp upload broken off", "path", u.path, "size", u.size, "received", u.received,
 			"duration", u.end.Sub(u.start).Round(time.Millisecond), "reason", "transfer failed", "err", err)
