@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"lectern/avc"
+	"lectern/bench/internal/benchkit"
 )
 
 const (
@@ -89,15 +90,11 @@ func main() {
 }
 
 func run(ctx context.Context, size int64, slides int, dir string, keep bool) error {
-	tmp, err := os.MkdirTemp(dir, "lectern-bench-avc-")
+	tmp, cleanup, err := benchkit.TempDir(dir, "lectern-bench-avc-", keep)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Println("temporary directory:", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	self, err := os.Executable()
 	if err != nil {
 		return err

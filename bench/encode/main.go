@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"lectern/bench/internal/benchkit"
 	"lectern/ffmpeg"
 )
 
@@ -90,19 +91,15 @@ func run(ctx context.Context, clipDir string, duration int, candidates string, k
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "lectern-bench-encode-")
+	tmp, cleanup, err := benchkit.TempDir("", "lectern-bench-encode-", keep)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Println("temporary directory:", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	if clipDir == "" {
 		clipDir = tmp
 	}
-	fmt.Printf("machine: %d CPUs, load average %s; %s\n", runtime.NumCPU(), loadavg(), ffmpegVersion(ctx))
+	fmt.Printf("machine: %d CPUs, load average %s; %s\n", runtime.NumCPU(), benchkit.LoadAvg(), benchkit.FFmpegVersion(ctx))
 
 	pods := map[string]result{}
 	lecterns := map[string][]result{} // by candidate name, one per clip
@@ -187,7 +184,7 @@ func run(ctx context.Context, clipDir string, duration int, candidates string, k
 
 	var self syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	fmt.Printf("\nload average at the end: %s\n", loadavg())
+	fmt.Printf("\nload average at the end: %s\n", benchkit.LoadAvg())
 	fmt.Printf("peak memory: Pod's ffmpeg %d MiB; Lectern's ffmpeg %d MiB (largest run); this Go process %d MiB\n",
 		podMax>>10, lecternMax>>10, self.Maxrss>>10)
 	def := fmt.Sprintf("Lectern %s/%d", ffmpeg.DefaultPreset, ffmpeg.DefaultCRF)
@@ -235,16 +232,6 @@ func childCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// loadavg is the first three fields of /proc/loadavg: other work on the
-// machine makes wall times longer (cpu times much less).
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Join(strings.Fields(string(b))[:3], " ")
 }
 
 type candidate struct {
@@ -322,16 +309,6 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
-}
-
-func ffmpegVersion(ctx context.Context) string {
-	out, err := exec.CommandContext(ctx, "ffmpeg", "-version").Output()
-	if err != nil {
-		return "ffmpeg version unknown"
-	}
-	line, _, _ := strings.Cut(string(out), "\n")
-	line, _, _ = strings.Cut(line, " Copyright")
-	return line
 }
 
 // rssHandler is a slog.Handler that keeps the largest max_rss_kib the

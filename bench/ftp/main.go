@@ -33,6 +33,7 @@ import (
 	goftp "github.com/jlaffaye/ftp"
 
 	"lectern"
+	"lectern/bench/internal/benchkit"
 	"lectern/intake/ftp"
 	"lectern/password"
 	"lectern/sqlite"
@@ -80,15 +81,11 @@ type bench struct {
 }
 
 func run(ctx context.Context, o options) error {
-	tmp, err := os.MkdirTemp("", "lectern-bench-ftp-")
+	tmp, cleanup, err := benchkit.TempDir("", "lectern-bench-ftp-", o.keep)
 	if err != nil {
 		return err
 	}
-	if o.keep {
-		fmt.Println("temporary directory:", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	b, stop, err := start(ctx, tmp)
 	if err != nil {
 		return err

@@ -26,8 +26,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -41,6 +39,8 @@ import (
 	"time"
 
 	"github.com/jlaffaye/ftp"
+
+	"lectern/bench/internal/benchkit"
 )
 
 const (
@@ -70,19 +70,15 @@ func main() {
 }
 
 func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err error) {
-	tmp, err := os.MkdirTemp("", "lectern-bench-serve-")
+	tmp, cleanup, err := benchkit.TempDir("", "lectern-bench-serve-", keep)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Println("temporary directory:", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	if clipDir == "" {
 		clipDir = tmp
 	}
-	fmt.Printf("machine: %d CPUs, load average %s; %s\n", runtime.NumCPU(), loadavg(), ffmpegVersion(ctx))
+	fmt.Printf("machine: %d CPUs, load average %s; %s\n", runtime.NumCPU(), benchkit.LoadAvg(), benchkit.FFmpegVersion(ctx))
 
 	clip := filepath.Join(clipDir, fmt.Sprintf("clean-%ds.mp4", duration))
 	if err := makeClip(ctx, clip, duration); err != nil {
@@ -105,15 +101,15 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 
 	// The server's environment: this one without any LECTERN_ setting,
 	// plus a temporary DATA_DIR and free ports.
-	httpAddr, err := freeAddr()
+	httpAddr, err := benchkit.FreeAddr()
 	if err != nil {
 		return err
 	}
-	ftpAddr, err := freeAddr()
+	ftpAddr, err := benchkit.FreeAddr()
 	if err != nil {
 		return err
 	}
-	passive, err := freePortRange(20)
+	passive, err := benchkit.FreePortRange(20)
 	if err != nil {
 		return err
 	}
@@ -316,7 +312,7 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 			float64(enc.hwm)/float64(ffPeak), mib(enc.hwm), mib(ffPeak), mib(enc.hwm+ffPeak))
 	}
 	fmt.Printf("summary: %d s 1080p clip: server peak %d MiB idle, %d MiB while encoding (%+d MiB); ffmpeg peak %d MiB; encode %.1f s; load average at the end %s\n",
-		duration, mib(idle.hwm), mib(enc.hwm), mib(enc.hwm)-mib(idle.hwm), mib(ffPeak), done.Sub(running).Seconds(), loadavg())
+		duration, mib(idle.hwm), mib(enc.hwm), mib(enc.hwm)-mib(idle.hwm), mib(ffPeak), done.Sub(running).Seconds(), benchkit.LoadAvg())
 	return nil
 }
 
@@ -570,54 +566,4 @@ func makeClip(ctx context.Context, path string, duration int) error {
 	}
 	fmt.Printf("clip made in %.1f s\n", time.Since(start).Seconds())
 	return nil
-}
-
-// freeAddr is a loopback address with a port free a moment ago.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// freePortRange is "a-b", n loopback ports free a moment ago.
-func freePortRange(n int) (string, error) {
-	for range 50 {
-		base := 20000 + rand.IntN(40000)
-		var lns []net.Listener
-		for p := base; p < base+n; p++ {
-			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err != nil {
-				break
-			}
-			lns = append(lns, ln)
-		}
-		for _, ln := range lns {
-			ln.Close()
-		}
-		if len(lns) == n {
-			return fmt.Sprintf("%d-%d", base, base+n-1), nil
-		}
-	}
-	return "", fmt.Errorf("no %d free ports in a row", n)
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Join(strings.Fields(string(b))[:3], " ")
-}
-
-func ffmpegVersion(ctx context.Context) string {
-	out, err := exec.CommandContext(ctx, "ffmpeg", "-version").Output()
-	if err != nil {
-		return "ffmpeg version unknown"
-	}
-	line, _, _ := strings.Cut(string(out), "\n")
-	line, _, _ = strings.Cut(line, " Copyright")
-	return line
 }

@@ -51,6 +51,8 @@ import (
 
 	"github.com/jlaffaye/ftp"
 	_ "modernc.org/sqlite"
+
+	"lectern/bench/internal/benchkit"
 )
 
 const (
@@ -117,15 +119,11 @@ func (c *checker) check(ok bool, format string, args ...any) {
 func run(ctx context.Context, o options) (int, error) {
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(o.seed, o.seed^0x9e3779b97f4a7c15))
-	tmp, err := os.MkdirTemp("", "lectern-soak-")
+	tmp, cleanup, err := benchkit.TempDir("", "lectern-soak-", o.keep)
 	if err != nil {
 		return 0, err
 	}
-	if o.keep {
-		fmt.Println("temporary directory:", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	fmt.Printf("seed %d, %d recorders x %d files, %d crashes %s-%s apart, uploads throttled to %d KiB/s\n",
 		o.seed, o.recorders, o.files, o.crashes, o.minGap, o.maxGap, o.rate>>10)
 
@@ -263,15 +261,15 @@ type server struct {
 }
 
 func newInstance(tmp, name, bin string, extra ...string) (*instance, error) {
-	httpAddr, err := freeAddr()
+	httpAddr, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	ftpAddr, err := freeAddr()
+	ftpAddr, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	passive, err := freePortRange(60)
+	passive, err := benchkit.FreePortRange(60)
 	if err != nil {
 		return nil, err
 	}
@@ -1554,33 +1552,3 @@ func treatmentList(trs []apiTreatment) []string {
 // ---------------------------------------------------------------------------
 // Ports.
 // ---------------------------------------------------------------------------
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func freePortRange(n int) (string, error) {
-	for range 50 {
-		base := 20000 + rand.IntN(40000)
-		var lns []net.Listener
-		for p := base; p < base+n; p++ {
-			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err != nil {
-				break
-			}
-			lns = append(lns, ln)
-		}
-		for _, ln := range lns {
-			ln.Close()
-		}
-		if len(lns) == n {
-			return fmt.Sprintf("%d-%d", base, base+n-1), nil
-		}
-	}
-	return "", fmt.Errorf("no %d free ports in a row", n)
-}

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"lectern"
+	"lectern/bench/internal/benchkit"
 	"lectern/intake/watch"
 	"lectern/sqlite"
 )
@@ -43,15 +44,11 @@ func main() {
 }
 
 func run(ctx context.Context, files, dirs, passes int, published, keep bool) error {
-	tmp, err := os.MkdirTemp("", "lectern-bench-watch-")
+	tmp, cleanup, err := benchkit.TempDir("", "lectern-bench-watch-", keep)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Println("temporary directory:", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	db, err := sqlite.Open(ctx, filepath.Join(tmp, "lectern.db"), nil)
 	if err != nil {
 		return err
