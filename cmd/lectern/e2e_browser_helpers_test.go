@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,30 +29,7 @@ func chromiumPath(tb testing.TB) string { return browsertest.Path(tb) }
 func startServeOn(tb testing.TB, c *cli) *server {
 	tb.Helper()
 	httpAddr, ftpAddr := freeAddr(tb), freeAddr(tb)
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.log,
-		environ: append(append([]string{}, c.environ...), "LECTERN_HTTP_ADDR="+httpAddr, "LECTERN_FTP_ADDR="+ftpAddr,
-			"LECTERN_BASE_URL=http://"+httpAddr)}
-	ready := make(chan string, 1)
-	s.app = a
-	go func() { s.done <- a.serve(ctx, ready) }()
-	select {
-	case addr := <-ready:
-		s.url = "http://" + addr
-	case err := <-s.done:
-		cancel()
-		tb.Fatalf("serve ended before listening: %v\nlog:\n%s", err, s.log)
-	case <-time.After(20 * time.Second):
-		cancel()
-		tb.Fatalf("serve did not listen within 20s\nlog:\n%s", s.log)
-	}
-	tb.Cleanup(func() {
-		if err := s.stop(); err != nil {
-			tb.Errorf("serve: %v\nlog:\n%s", err, s.log)
-		}
-	})
-	return s
+	return startServeEnv(tb, c, "LECTERN_HTTP_ADDR="+httpAddr, "LECTERN_FTP_ADDR="+ftpAddr, "LECTERN_BASE_URL=http://"+httpAddr)
 }
 
 // fastEncode are the settings that keep the journeys' encodes short.

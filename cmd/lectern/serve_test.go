@@ -52,10 +52,17 @@ type server struct {
 // listens. It is stopped when the test ends, if the test did not stop it.
 func startServe(tb testing.TB, c *cli) *server {
 	tb.Helper()
+	return startServeEnv(tb, c, "LECTERN_HTTP_ADDR=127.0.0.1:0", "LECTERN_FTP_ADDR=127.0.0.1:0")
+}
+
+// startServeEnv runs serve for c's DATA_DIR with env added to c's
+// environment (the addresses to listen on), and waits until it listens.
+func startServeEnv(tb testing.TB, c *cli, env ...string) *server {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.log,
-		environ: append(append([]string{}, c.environ...), "LECTERN_HTTP_ADDR=127.0.0.1:0", "LECTERN_FTP_ADDR=127.0.0.1:0")}
+		environ: append(append([]string{}, c.environ...), env...)}
 	ready := make(chan string, 1)
 	s.app = a
 	go func() { s.done <- a.serve(ctx, ready) }()
