@@ -39,9 +39,17 @@ func (s *Server) jobAction(w http.ResponseWriter, r *http.Request, act func(cont
 	}
 	back := safeNext(r.PostFormValue("next"), "/admin/jobs/")
 	j, err := act(r.Context(), id)
+	s.actionDone(w, r, err, back, func() { s.flash(r, "success", done(j), id64(id)) })
+}
+
+// actionDone ends an admin's POST action on the jobs: on success success
+// flashes; a refusal (EINVALID, ECONFLICT) is flashed in the reader's
+// language; both go back to back; a missing object is its 404 page, any
+// other error the 500 page.
+func (s *Server) actionDone(w http.ResponseWriter, r *http.Request, err error, back string, success func()) {
 	switch code := lectern.ErrorCode(err); {
 	case err == nil:
-		s.flash(r, "success", done(j), id64(id))
+		success()
 	case code == lectern.ENOTFOUND:
 		s.serviceError(w, r, err)
 		return

@@ -41,17 +41,5 @@ func (s *Server) handleAdminVideoEncode(w http.ResponseWriter, r *http.Request) 
 	}
 	back := safeNext(r.PostFormValue("next"), "/admin/videos/")
 	err = s.deps.Jobs.EncodeVideo(r.Context(), id)
-	switch code := lectern.ErrorCode(err); {
-	case err == nil:
-		s.flash(r, "success", "admin.video.encode.done")
-	case code == lectern.ENOTFOUND:
-		s.serviceError(w, r, err)
-		return
-	case code == lectern.EINVALID || code == lectern.ECONFLICT:
-		s.flashError(r, err)
-	default:
-		s.serverError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	s.actionDone(w, r, err, back, func() { s.flash(r, "success", "admin.video.encode.done") })
 }
