@@ -59,7 +59,7 @@
     var Hls = window.Hls;
     // No worker: fMP4 needs no transmuxing, and a worker would need a
     // blob: script the Content-Security-Policy does not allow.
-    var hls = new Hls({ enableWorker: false, capLevelToPlayerSize: true });
+    var hls = new Hls({ enableWorker: false, capLevelToPlayerSize: true, autoStartLoad: false });
     var failed = false;
     hls.on(Hls.Events.MANIFEST_PARSED, function () {
       var options = [{ value: "-1", label: select ? select.getAttribute("data-auto-label") : "Auto", selected: true }];
@@ -68,7 +68,12 @@
       }).sort(function (a, b) { return b.height - a.height; }).forEach(function (o) { options.push(o); });
       choice(options, function (v) {
         // nextLevel switches at the next fragment: no stall, no rebuffer.
-        hls.nextLevel = parseInt(v, 10);
+        // Before the first play, the first fragment is of that level.
+        var level = parseInt(v, 10);
+        if (!attached) {
+          hls.startLevel = level;
+        }
+        hls.nextLevel = level;
       });
     });
     hls.on(Hls.Events.ERROR, function (e, data) {
@@ -84,8 +89,30 @@
       }
       useMP4();
     });
+    // The playlists load now, for the choice of quality; the media is
+    // attached, and segments load, on the first play. Attached at once,
+    // hls.js gives the element a MediaSource (preload="none" does not
+    // hold it back): loading with nothing to show, Chromium draws its
+    // spinner over the poster until the first segment is in, and the
+    // segments of a video nobody plays are fetched all the same.
+    hls.on(Hls.Events.MEDIA_ATTACHED, function () {
+      hls.startLoad(start);
+    });
+    var attached = false, start = -1;
+    function attach() {
+      video.removeEventListener("play", attach);
+      if (attached || failed) {
+        return;
+      }
+      attached = true;
+      // Where a slide or a seek before play put it (attaching loads the
+      // element anew, back to 0).
+      start = video.currentTime > 0 ? video.currentTime : -1;
+      hls.attachMedia(video);
+      video.play().catch(function () {});
+    }
+    video.addEventListener("play", attach);
     hls.loadSource(hlsURL);
-    hls.attachMedia(video);
   }
 
   var mse = !!(window.MediaSource || window.ManagedMediaSource);
