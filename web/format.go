@@ -107,6 +107,16 @@ func moment(p *locale.Printer, t time.Time) when {
 	return w
 }
 
+// day writes a date ("2006-01-02", as Video.DateEvt) the reader's way:
+// "Mar 12, 2026", "12 mars 2026"; "" for anything else.
+func day(p *locale.Printer, date string) string {
+	t, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return ""
+	}
+	return p.T("format.date_year", t.Day(), p.T(monthKeys[t.Month()-1]), t.Year())
+}
+
 // monthKeys name the months' short forms in the catalog.
 var monthKeys = []string{"format.month.1", "format.month.2", "format.month.3", "format.month.4", "format.month.5",
 	"format.month.6", "format.month.7", "format.month.8", "format.month.9", "format.month.10", "format.month.11",

@@ -20,6 +20,7 @@ type videoShowPage struct {
 	Tags     []string
 	Duration string
 	Added    when
+	Recorded string // the lecture's day (DateEvt), "" when unknown
 	videoState
 	// Manager: an owner or a superuser, who sees the encoding error.
 	Manager  bool
@@ -95,7 +96,7 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 	l.Title = v.Title
 	data := videoShowPage{
 		layout: l, V: v, URL: videoURL(v), Tags: splitTags(v.Tags), Duration: hms(v.Duration),
-		Added: moment(p, v.DateAdded), videoState: newVideoState(p, v), Manager: v.ManagedBy(u),
+		Added: moment(p, v.DateAdded), Recorded: day(p, v.DateEvt), videoState: newVideoState(p, v), Manager: v.ManagedBy(u),
 	}
 	owner, err := s.fullNames().name(ctx, v.OwnerID)
 	if err != nil {

@@ -305,6 +305,7 @@ func TestVideoPlayer(t *testing.T) {
 	typ := b.videoType("Conference")
 	v := b.encoded(b.video(owner, "Player page", func(v *lectern.Video) {
 		v.TypeID, v.Tags, v.Description = typ.ID, "physics heat", "Second lecture.\nBring notes."
+		v.DateEvt = "2026-03-12"
 	}), false)
 	c := b.visitor("other")
 	res := c.get(videoURL(v))
@@ -313,7 +314,12 @@ func TestVideoPlayer(t *testing.T) {
 		`poster="`+mediaURL(v, "thumbnail.jpg")+`"`, `<source src="`+mediaURL(v, "360p.mp4")+`" type="video/mp4">`,
 		`data-hls-script="/static/vendor/hls.min.js?v=`, `<option value="`+mediaURL(v, "360p.mp4")+`" selected>360p</option>`,
 		`data-auto-label="Auto"`, "owner", "0:00:02", "Conference", `<li class="badge">physics</li>`, `<li class="badge">heat</li>`,
-		"Second lecture.\nBring notes.", "player.js")
+		"Second lecture.\nBring notes.", "player.js", "<dt>Recorded on</dt><dd>Mar 12, 2026</dd>")
+	fr := b.visitor("other")
+	fr.language = "fr"
+	if res := fr.get(videoURL(v)); !strings.Contains(res.body, "<dt>Enregistrée le</dt><dd>12 mars 2026</dd>") {
+		t.Error("the lecture's day is not in French on the French page")
+	}
 	if strings.Contains(res.body, "?download=1") {
 		t.Error("download links while downloading is not allowed")
 	}
