@@ -53,6 +53,21 @@ type Video struct {
 	Renditions []Rendition `json:"renditions"`
 }
 
+// PictureRendition is the largest MP4 rendition with a picture, the one
+// a thumbnail is taken from; false for sound only or before the encode.
+func (v *Video) PictureRendition() (Rendition, bool) {
+	best := -1
+	for i, r := range v.Renditions {
+		if r.Kind == RenditionMP4 && r.Height > 0 && (best < 0 || r.Height > v.Renditions[best].Height) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Rendition{}, false
+	}
+	return v.Renditions[best], true
+}
+
 // EventDate reads the day a recorder wrote in its metadata (ISO 8601
 // with or without a time and zone, or day/month/year as French
 // recorders write it) as "2006-01-02"; "" when it is none of those.

@@ -130,12 +130,8 @@ func (h *Handler) handleVideoList(w http.ResponseWriter, r *http.Request, u *lec
 		}
 		f.State = &s
 	}
-	if s := q.Get("recording"); s != "" {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			return invalid("Invalid filter.", map[string]string{"recording": "Select a valid recording."})
-		}
-		f.RecordingID = &id
+	if f.RecordingID, err = positiveID(q.Get("recording"), "recording", "Select a valid recording."); err != nil {
+		return err
 	}
 	if u.IsSuperuser {
 		if f.OwnerID, err = h.idFromQuery(r, "owner"); err != nil {

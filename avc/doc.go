@@ -25,9 +25,9 @@
 // "00:01:02.5"): see ParseClock. Pod rounds it to whole seconds and fails
 // on clock values; Lectern keeps the fractions. An <img> without begin
 // starts at 0, as a child of <par> does in SMIL (recorders put every slide
-// in one <par>). Slides stay in SMIL order; Timeline orders them by begin
-// and says until when each one is shown. Dropping the first slide
-// (RECORDER_SKIP_FIRST_IMAGE) is the caller's choice.
+// in one <par>). Slides stay in SMIL order; the core's lectern.NewSlides
+// orders them by begin and says until when each one is shown, and drops
+// the first (RECORDER_SKIP_FIRST_IMAGE) when asked.
 //
 // # What Open refuses
 //

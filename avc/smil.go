@@ -33,7 +33,8 @@ type Presentation struct {
 	Media string
 	// Audio is true when Media came from an <audio> element.
 	Audio bool
-	// Slides are the <img> elements, in SMIL order (see Timeline).
+	// Slides are the <img> elements, in SMIL order (lectern.NewSlides
+	// orders them).
 	Slides []Slide
 }
 

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -99,7 +100,7 @@ func (c *Client) FindJobs(ctx context.Context, f lectern.JobFilter) ([]*lectern.
 	for _, row := range res.Jobs {
 		jobs = append(jobs, toJob(row))
 	}
-	slices.SortFunc(jobs, func(a, b *lectern.Job) int { return int(b.ID - a.ID) })
+	slices.SortFunc(jobs, func(a, b *lectern.Job) int { return cmp.Compare(b.ID, a.ID) })
 	return jobs, total, nil
 }
 
@@ -143,14 +144,22 @@ func (c *Client) RetryJob(ctx context.Context, id int64) (*lectern.Job, error) {
 	if !j.Retryable() {
 		return nil, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This job is running or about to: it cannot be retried now."}
 	}
+	var prev *lectern.Video // the encoded video, as it was
 	if j.Kind == lectern.JobEncodeVideo && j.VideoID != nil && c.proc != nil {
 		// The video shows it waits again.
-		if err := c.proc.videos.SetEncoding(ctx, *j.VideoID, lectern.EncodingPending, 0, ""); err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		prev, err = c.proc.videos.FindVideoByID(ctx, *j.VideoID)
+		if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
 			return nil, fmt.Errorf("retry job %d: %w", id, err)
+		}
+		if prev != nil {
+			if err := c.proc.videos.SetEncoding(ctx, prev.ID, lectern.EncodingPending, 0, ""); err != nil {
+				return nil, fmt.Errorf("retry job %d: %w", id, err)
+			}
 		}
 	}
 	row, err := c.river.JobRetry(ctx, id)
 	if err != nil {
+		c.restoreEncoding(ctx, prev)
 		return nil, jobError(op, id, err)
 	}
 	c.logger.Info("job retried by an admin", "job_id", id, "job_kind", row.Kind)
@@ -170,7 +179,7 @@ func (c *Client) EncodeVideo(ctx context.Context, id int64) error {
 	if v.SourceFile == "" {
 		return &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This video has no stored source yet: its recording is still being processed."}
 	}
-	state := string(rivertype.JobStateRunning)
+	state := lectern.JobRunning
 	kind := lectern.JobEncodeVideo
 	active, _, err := c.FindJobs(ctx, lectern.JobFilter{Kind: &kind, VideoID: &id, Page: lectern.Page{Size: lectern.MaxPageSize}})
 	if err != nil {
@@ -189,6 +198,7 @@ func (c *Client) EncodeVideo(ctx context.Context, id int64) error {
 		return err
 	}
 	if err := c.EnqueueVideo(ctx, id); err != nil {
+		c.restoreEncoding(ctx, v)
 		return err
 	}
 	if v.RecordingID != nil {
@@ -196,6 +206,20 @@ func (c *Client) EncodeVideo(ctx context.Context, id int64) error {
 	}
 	c.logger.Info("video encoding queued again by an admin", "video_id", id)
 	return nil
+}
+
+// restoreEncoding puts back the encoding state of prev (nil: nothing)
+// when the job that was to change it could not be queued: a video never
+// says it waits for a job that is not there.
+func (c *Client) restoreEncoding(ctx context.Context, prev *lectern.Video) {
+	if prev == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := c.proc.videos.SetEncoding(ctx, prev.ID, prev.EncodingState, prev.EncodingProgress, prev.EncodingLog); err != nil {
+		c.logger.Error("restore the encoding state of a video whose job was not queued", "video_id", prev.ID, "err", err)
+	}
 }
 
 // jobError turns River's not-found into the core's.

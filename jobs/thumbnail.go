@@ -68,12 +68,15 @@ func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumb
 	}
 	dir := p.abs(videoDir(id))
 	name := fmt.Sprintf("thumbnail-%d.jpg", int64(math.Round(job.Args.At*1000)))
-	tmp := filepath.Join(dir, "thumbnail-new.jpg") // ffmpeg picks the format by the extension
+	// A name of this job's own (two moments of one video may be taken at
+	// once), ending in .jpg: ffmpeg picks the format by the extension.
+	tmp := filepath.Join(dir, fmt.Sprintf(".thumbnail-job%d.part.jpg", job.ID))
 	if err := p.thumbnails.Thumbnail(ctx, filepath.Join(dir, filepath.FromSlash(src)), tmp, job.Args.At, ThumbnailWidth); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("thumbnail of video %d: %w", id, err)
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("store thumbnail of video %d: %w", id, err)
 	}
 	if err := syncDir(dir); err != nil {
@@ -102,16 +105,11 @@ func thumbnailSource(v *lectern.Video, at float64) (string, error) {
 	if math.IsNaN(at) || at < 0 || (v.Duration > 0 && at >= v.Duration) {
 		return "", &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "Choose a moment within the video."}
 	}
-	best := -1
-	for i, r := range v.Renditions {
-		if r.Kind == lectern.RenditionMP4 && r.Height > 0 && (best < 0 || r.Height > v.Renditions[best].Height) {
-			best = i
-		}
-	}
-	if best < 0 {
+	r, ok := v.PictureRendition()
+	if !ok {
 		return "", &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This recording has no picture to take a thumbnail from."}
 	}
-	return v.Renditions[best].Path, nil
+	return r.Path, nil
 }
 
 // MakeThumbnail implements lectern.JobService: the video is checked

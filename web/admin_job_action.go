@@ -42,7 +42,7 @@ func (s *Server) jobAction(w http.ResponseWriter, r *http.Request, act func(cont
 	s.actionDone(w, r, err, back, func() { s.flash(r, "success", done(j), id64(id)) })
 }
 
-// actionDone ends an admin's POST action on the jobs: on success success
+// actionDone ends a POST action on the jobs: on success success
 // flashes; a refusal (EINVALID, ECONFLICT) is flashed in the reader's
 // language; both go back to back; a missing object is its 404 page, any
 // other error the 500 page.

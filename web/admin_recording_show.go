@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 
@@ -50,7 +51,7 @@ func (s *Server) handleAdminRecordingShow(w http.ResponseWriter, r *http.Request
 			jobs = append(jobs, encodes...)
 			data.Encode = s.encodeForm(data.layout, v.V)
 		}
-		slices.SortFunc(jobs, func(a, b *lectern.Job) int { return int(b.ID - a.ID) })
+		slices.SortFunc(jobs, func(a, b *lectern.Job) int { return cmp.Compare(b.ID, a.ID) })
 		targets := s.jobTargets()
 		targets.recordings.names[rc.ID] = rc.Title
 		data.Jobs.Compact = true

@@ -35,12 +35,8 @@ func (s *Server) thumbnailForm(l layout, u *lectern.User, v *lectern.Video) *thu
 // hasPicture reports whether v has an MP4 rendition with a picture, the
 // one its thumbnail can be taken from.
 func hasPicture(v *lectern.Video) bool {
-	for _, r := range v.Renditions {
-		if r.Kind == lectern.RenditionMP4 && r.Height > 0 {
-			return true
-		}
-	}
-	return false
+	_, ok := v.PictureRendition()
+	return ok
 }
 
 // handleVideoThumbnail takes a video's thumbnail again at the second the
@@ -68,20 +64,10 @@ func (s *Server) handleVideoThumbnail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.deps.Jobs.MakeThumbnail(r.Context(), v.ID, at)
-	switch code := lectern.ErrorCode(err); {
-	case err == nil:
+	s.actionDone(w, r, err, back, func() {
 		s.logger.Info("thumbnail asked again", "video_id", v.ID, "at", at, "user_id", u.ID)
 		s.flash(r, "success", "video.thumbnail.done", clock(at))
-	case code == lectern.ENOTFOUND:
-		s.serviceError(w, r, err)
-		return
-	case code == lectern.EINVALID:
-		s.flashError(r, err)
-	default:
-		s.serverError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	})
 }
 
 // parseSeconds reads a moment typed in seconds, "12.5" or "12,5" (a
