@@ -64,18 +64,10 @@ type jobActions struct {
 	Next      string
 }
 
-func jobKindLabel(p *locale.Printer, kind string) string {
-	if locale.Has(locale.Default, "admin.job.kind."+kind) {
-		return p.T("admin.job.kind." + kind)
-	}
-	return kind
-}
+func jobKindLabel(p *locale.Printer, kind string) string { return label(p, "admin.job.kind.", kind) }
 
 func jobStateLabel(p *locale.Printer, state string) string {
-	if locale.Has(locale.Default, "admin.job.state."+state) {
-		return p.T("admin.job.state." + state)
-	}
-	return state
+	return label(p, "admin.job.state.", state)
 }
 
 // momentOf is moment for an optional time.

@@ -31,10 +31,7 @@ type messageRow struct {
 }
 
 func messageStateLabel(p *locale.Printer, state string) string {
-	if locale.Has(locale.Default, "outbox.state."+state) {
-		return p.T("outbox.state." + state)
-	}
-	return state
+	return label(p, "outbox.state.", state)
 }
 
 // messageRows translates messages, naming the deposit each is about.
@@ -70,10 +67,7 @@ func (s *Server) depositNames() *nameCache {
 }
 
 func newMessageRow(p *locale.Printer, m *lectern.Message) messageRow {
-	kind := m.Kind
-	if locale.Has(locale.Default, "outbox.kind."+kind) {
-		kind = p.T("outbox.kind." + kind)
-	}
+	kind := label(p, "outbox.kind.", m.Kind)
 	return messageRow{
 		M: m, To: strings.Join(m.To, ", "), State: messageStateLabel(p, m.State), StateClass: messageClasses[m.State],
 		Kind: kind, Created: moment(p, m.CreatedAt), Sent: moment(p, m.SentAt),

@@ -73,10 +73,7 @@ func (s *Server) recordingTypeLabel(p *locale.Printer, value string) string {
 			return rt[1]
 		}
 	}
-	if locale.Has(locale.Default, key) {
-		return p.T(key)
-	}
-	return value
+	return label(p, "recording_type.", value)
 }
 
 // recorderRoot is DEFAULT_RECORDER_PATH, as the recorder service knows it

@@ -107,6 +107,16 @@ func moment(p *locale.Printer, t time.Time) when {
 	return w
 }
 
+// label translates value as the catalog's key prefix+value; a value the
+// catalog does not know (a state from a newer version, a custom kind) is
+// shown as it is.
+func label(p *locale.Printer, prefix, value string) string {
+	if locale.Has(locale.Default, prefix+value) {
+		return p.T(prefix + value)
+	}
+	return value
+}
+
 // day writes a date ("2006-01-02", as Video.DateEvt) the reader's way:
 // "Mar 12, 2026", "12 mars 2026"; "" for anything else.
 func day(p *locale.Printer, date string) string {

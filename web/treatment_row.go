@@ -34,19 +34,11 @@ var stateClasses = map[string]string{
 }
 
 // stateLabel translates a treatment state; an unknown one is shown as is.
-func stateLabel(p *locale.Printer, state string) string {
-	if locale.Has(locale.Default, "treatment.state."+state) {
-		return p.T("treatment.state." + state)
-	}
-	return state
-}
+func stateLabel(p *locale.Printer, state string) string { return label(p, "treatment.state.", state) }
 
 // sourceLabel translates a detection path.
 func sourceLabel(p *locale.Printer, source string) string {
-	if locale.Has(locale.Default, "treatment.source."+source) {
-		return p.T("treatment.source." + source)
-	}
-	return source
+	return label(p, "treatment.source.", source)
 }
 
 // treatmentRows translates treatments for p.

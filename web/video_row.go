@@ -47,12 +47,7 @@ var encodingStates = []string{lectern.EncodingPending, lectern.EncodingRunning, 
 
 // encodingLabel translates an encoding state; an unknown one is shown as
 // is.
-func encodingLabel(p *locale.Printer, state string) string {
-	if locale.Has(locale.Default, "video.state."+state) {
-		return p.T("video.state." + state)
-	}
-	return state
-}
+func encodingLabel(p *locale.Printer, state string) string { return label(p, "video.state.", state) }
 
 // newVideoState describes v's encoding for p.
 func newVideoState(p *locale.Printer, v *lectern.Video) videoState {
