@@ -134,6 +134,13 @@ type Sighting struct {
 	// stays set when that upload breaks off: scans never complete a held
 	// file; the FTP server completes it when a resumed upload finishes.
 	Held bool
+	// TransferEnded is set (with EndedSize, the file's size then) when the
+	// FTP server's transfer into the held file read to end of file and the
+	// client was answered 226, until the upload is confirmed or found
+	// unfinished; zero otherwise. A mark left when the server stopped lets
+	// the next start complete the file (SightingService.MarkTransferEnded).
+	TransferEnded time.Time
+	EndedSize     int64
 }
 
 // SightingService stores sightings.
@@ -143,8 +150,16 @@ type SightingService interface {
 	// time). FirstSeen and Held are kept from the previous sighting.
 	ObserveFile(ctx context.Context, s Sighting) (prev Sighting, ok bool, err error)
 	// HoldFile sets or clears the hold of path, creating its sighting
-	// when needed.
+	// when needed. It clears the transfer-ended mark.
 	HoldFile(ctx context.Context, path string, held bool, now time.Time) error
+	// MarkTransferEnded records on the sighting of path that an FTP
+	// transfer into it ended cleanly at at, leaving the file size bytes
+	// long (Sighting.TransferEnded, EndedSize); a zero at clears the mark.
+	// A path with no sighting is left alone (no error).
+	MarkTransferEnded(ctx context.Context, path string, size int64, at time.Time) error
+	// FindEndedTransfers returns the held sightings that carry a
+	// transfer-ended mark, oldest mark first.
+	FindEndedTransfers(ctx context.Context) ([]Sighting, error)
 	// FindSighting returns the sighting of path; ENOTFOUND.
 	FindSighting(ctx context.Context, path string) (Sighting, error)
 	// ForgetFile deletes the sighting of path (none is fine).

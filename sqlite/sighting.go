@@ -20,13 +20,17 @@ var _ lectern.SightingService = (*SightingService)(nil)
 
 func scanSighting(row rowScanner) (lectern.Sighting, error) {
 	var s lectern.Sighting
-	var mod sql.NullTime
-	err := row.Scan(&s.Path, &s.Size, &mod, &s.FirstSeen, &s.LastSeen, &s.Held)
+	var mod, ended sql.NullTime
+	err := row.Scan(&s.Path, &s.Size, &mod, &s.FirstSeen, &s.LastSeen, &s.Held, &ended, &s.EndedSize)
 	s.ModTime = mod.Time
+	s.TransferEnded = ended.Time
+	if !ended.Valid {
+		s.EndedSize = 0
+	}
 	return s, err
 }
 
-const sightingColumns = "path, size, mod_time, first_seen, last_seen, held"
+const sightingColumns = "path, size, mod_time, first_seen, last_seen, held, transfer_ended_at, transfer_ended_size"
 
 // ObserveFile implements lectern.SightingService.
 func (s *SightingService) ObserveFile(ctx context.Context, obs lectern.Sighting) (lectern.Sighting, bool, error) {
@@ -62,13 +66,51 @@ func (s *SightingService) ObserveFile(ctx context.Context, obs lectern.Sighting)
 func (s *SightingService) HoldFile(ctx context.Context, path string, held bool, now time.Time) error {
 	return s.db.withTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sightings (path, first_seen, last_seen, held) VALUES (?, ?, ?, ?)
-			ON CONFLICT (path) DO UPDATE SET held = excluded.held, last_seen = excluded.last_seen`,
+			ON CONFLICT (path) DO UPDATE SET held = excluded.held, last_seen = excluded.last_seen,
+				transfer_ended_at = NULL, transfer_ended_size = 0`,
 			path, now.UTC(), now.UTC(), held)
 		if err != nil {
 			return fmt.Errorf("hold %s: %w", path, err)
 		}
 		return nil
 	})
+}
+
+// MarkTransferEnded implements lectern.SightingService.
+func (s *SightingService) MarkTransferEnded(ctx context.Context, path string, size int64, at time.Time) error {
+	if at.IsZero() {
+		size = 0
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE sightings SET transfer_ended_at = ?, transfer_ended_size = ? WHERE path = ?",
+			nullTime(at), size, path)
+		if err != nil {
+			return fmt.Errorf("mark transfer ended %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// FindEndedTransfers implements lectern.SightingService.
+func (s *SightingService) FindEndedTransfers(ctx context.Context) ([]lectern.Sighting, error) {
+	rows, err := s.db.db.QueryContext(ctx, "SELECT "+sightingColumns+
+		" FROM sightings WHERE held AND transfer_ended_at IS NOT NULL ORDER BY transfer_ended_at, path")
+	if err != nil {
+		return nil, fmt.Errorf("find ended transfers: %w", err)
+	}
+	defer rows.Close()
+	var list []lectern.Sighting
+	for rows.Next() {
+		sg, err := scanSighting(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find ended transfers: %w", err)
+		}
+		list = append(list, sg)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find ended transfers: %w", err)
+	}
+	return list, nil
 }
 
 // FindSighting implements lectern.SightingService.

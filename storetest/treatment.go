@@ -124,6 +124,69 @@ func testSightings(t *testing.T, open Open) {
 	if got, _ := s.FindSighting(ctx, "/r/a/new.mp4"); !got.Held {
 		t.Fatal("hold of an unseen file not recorded")
 	}
+	// The transfer-ended mark: set on a held file, listed, cleared by a
+	// zero time or by HoldFile; a path with no sighting is left alone.
+	if list, err := s.FindEndedTransfers(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("ended transfers before any mark: %+v %v", list, err)
+	}
+	t1 := t0.Add(time.Hour)
+	if err := s.MarkTransferEnded(ctx, "/r/a/x.mp4", 1234, t1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkTransferEnded(ctx, "/r/a/new.mp4", 99, t1.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkTransferEnded(ctx, "/r/a/none.mp4", 5, t1); err != nil {
+		t.Fatalf("mark an unseen file: %v", err)
+	}
+	if _, err := s.FindSighting(ctx, "/r/a/none.mp4"); lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		t.Fatalf("marking created a sighting: %v", err)
+	}
+	got, err = s.FindSighting(ctx, "/r/a/x.mp4")
+	if err != nil || !got.TransferEnded.Equal(t1) || got.EndedSize != 1234 || got.Size != 20 || !got.Held || !got.FirstSeen.Equal(t0) {
+		t.Fatalf("marked: %+v %v", got, err)
+	}
+	list, err := s.FindEndedTransfers(ctx)
+	if err != nil || len(list) != 2 || list[0].Path != "/r/a/new.mp4" || list[1].Path != "/r/a/x.mp4" || list[1].EndedSize != 1234 {
+		t.Fatalf("ended transfers: %+v %v", list, err)
+	}
+	// An observation keeps the mark; a file no longer held is not listed.
+	if _, _, err := s.ObserveFile(ctx, lectern.Sighting{Path: "/r/a/x.mp4", Size: 1234, LastSeen: t1}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.FindSighting(ctx, "/r/a/x.mp4"); !got.TransferEnded.Equal(t1) || got.EndedSize != 1234 {
+		t.Fatalf("observation lost the mark: %+v", got)
+	}
+	if err := s.HoldFile(ctx, "/r/a/new.mp4", true, t1); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.FindSighting(ctx, "/r/a/new.mp4"); !got.TransferEnded.IsZero() || got.EndedSize != 0 || !got.Held {
+		t.Fatalf("HoldFile kept the mark: %+v", got)
+	}
+	if err := s.MarkTransferEnded(ctx, "/r/a/new.mp4", 7, t1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.HoldFile(ctx, "/r/a/new.mp4", false, t1); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.FindSighting(ctx, "/r/a/new.mp4"); !got.TransferEnded.IsZero() || got.Held {
+		t.Fatalf("release kept the mark: %+v", got)
+	}
+	if err := s.MarkTransferEnded(ctx, "/r/a/new.mp4", 7, t1); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := s.FindEndedTransfers(ctx); len(list) != 1 || list[0].Path != "/r/a/x.mp4" {
+		t.Fatalf("an unheld file listed: %+v", list)
+	}
+	if err := s.MarkTransferEnded(ctx, "/r/a/x.mp4", 1234, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.FindSighting(ctx, "/r/a/x.mp4"); !got.TransferEnded.IsZero() || got.EndedSize != 0 || !got.Held {
+		t.Fatalf("cleared: %+v", got)
+	}
+	if list, _ := s.FindEndedTransfers(ctx); len(list) != 0 {
+		t.Fatalf("ended transfers after clearing: %+v", list)
+	}
 	if err := s.ForgetFile(ctx, "/r/a/x.mp4"); err != nil {
 		t.Fatal(err)
 	}

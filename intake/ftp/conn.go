@@ -74,17 +74,23 @@ func (c *conn) Close() error {
 }
 
 // gone records that the client went away: a pending upload was not
-// confirmed, so it stays held.
+// confirmed, so it stays held. When the server is stopping, it closed the
+// connection itself: the upload is left undecided, for the next start.
 func (c *conn) gone() {
 	c.mu.Lock()
 	u := c.pending
 	c.pending = nil
 	c.dead = true
 	c.mu.Unlock()
-	if u != nil {
-		u.timer.Stop()
-		c.s.keepHeld(u, "the control connection closed before the next command")
+	if u == nil {
+		return
 	}
+	u.timer.Stop()
+	if c.s.isStopped() {
+		c.s.leavePending(u)
+		return
+	}
+	c.s.keepHeld(u, "the control connection closed before the next command")
 }
 
 func (c *conn) setTLS() {

@@ -52,15 +52,24 @@
 //   - A transfer that fails (read error, reset, disk error, offset beyond
 //     the file) is broken off: the file stays held.
 //   - A transfer that reads to EOF gets its 226 reply and becomes pending.
+//     Just before that reply, the end of the transfer and the file's size
+//     are recorded on its sighting (SightingService.MarkTransferEnded).
 //     A pending upload is complete (Intake.Complete with SourceFTP) at the
 //     first of: the client's next command (QUIT included), or ConfirmAfter
 //     (1 s by default) with the control connection still open and silent.
-//   - It stays held if first the control connection closes or fails, the
-//     client sends ABOR, or the next command is a new STOR or APPE of the
-//     same file (a restarted upload). Commands that prepare a transfer or
-//     only look (NOOP, TYPE, PASV, EPSV, PORT, EPRT, REST, SIZE, MDTM, PWD,
-//     FEAT, SYST, OPTS, PBSZ, PROT, MLST, STAT, MODE, STRU, ALLO, CLNT) do
-//     not decide: they leave the wait running.
+//   - It stays held, and the mark is cleared, if first the control
+//     connection closes or fails, the client sends ABOR, or the next
+//     command is a new STOR or APPE of the same file (a restarted upload);
+//     any new transfer into the file clears the mark too. Commands that
+//     prepare a transfer or only look (NOOP, TYPE, PASV, EPSV, PORT, EPRT,
+//     REST, SIZE, MDTM, PWD, FEAT, SYST, OPTS, PBSZ, PROT, MLST, STAT,
+//     MODE, STRU, ALLO, CLNT) do not decide: they leave the wait running.
+//   - If the server stops (Stop) or dies (killed, power cut) while an
+//     upload is pending, the mark stays: at its next start, before it
+//     accepts connections, the server completes every held file with a
+//     mark whose size is still the recorded one, as if the client had
+//     confirmed it ("completed after a restart" in the log). A marked file
+//     that is gone or has another size stays held, with a warning.
 //   - A held file is completed later only by the FTP server: when the
 //     recorder resumes it (REST n then STOR, or APPE) or uploads it again
 //     and that transfer ends as above; then it is completed once, with the
@@ -77,8 +86,11 @@
 // The cost of this rule is that a client which closes the control
 // connection right after the 226 reply, without QUIT, leaves its file held
 // until it uploads it again; the hold is visible in the sightings table.
-// Detection is otherwise immediate: a client that sends QUIT after STOR
-// has its treatment before the 221 reply.
+// The mark cannot tell a server death from a client killed at the same
+// instant as the server (its control connection's end was never read):
+// such a file is completed at the restart. Detection is otherwise
+// immediate: a client that sends QUIT after STOR has its treatment before
+// the 221 reply.
 //
 // # Limits of goftp.io/server/v2 (v2.0.3)
 //

@@ -42,6 +42,7 @@ type bundle struct {
 	sightings  *sqlite.SightingService
 	typeID     int64
 	log        *logBuffer
+	deps       ftp.Deps
 
 	mu sync.Mutex
 	n  int
@@ -96,15 +97,24 @@ func newServer(tb testing.TB, change func(*ftp.Config)) *bundle {
 	if change != nil {
 		change(&b.cfg)
 	}
-	b.srv, err = ftp.New(b.cfg, ftp.Deps{Recorders: b.recs, Intake: in, Sightings: b.sightings, Logger: logger})
+	b.deps = ftp.Deps{Recorders: b.recs, Intake: in, Sightings: b.sightings, Logger: logger}
+	b.start(tb)
+	return b
+}
+
+// start starts a new server with b's configuration, database and
+// directory.
+func (b *bundle) start(tb testing.TB) {
+	tb.Helper()
+	srv, err := ftp.New(b.cfg, b.deps)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := b.srv.Start(ctx); err != nil {
+	if err := srv.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(b.srv.Stop)
-	return b
+	tb.Cleanup(srv.Stop)
+	b.srv = srv
 }
 
 // recorder creates a recorder with FTP login and password; its directory

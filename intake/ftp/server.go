@@ -184,6 +184,16 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.ln = ln
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.mu.Unlock()
+
+	// Listening but not yet accepting: uploads the last run answered 226
+	// but did not decide are settled first.
+	s.completeEnded()
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return errors.New("ftp server: stopped while starting")
+	}
 	s.wg.Add(1)
 	s.mu.Unlock()
 
@@ -202,6 +212,13 @@ func (s *Server) Start(ctx context.Context) error {
 	s.log.Info("ftp server listening", "addr", ln.Addr().String(), "public_ip", publicIP,
 		"passive_ports", passive, "require_tls", s.cfg.RequireTLS, "check_recorder_ip", s.cfg.CheckRecorderIP)
 	return nil
+}
+
+// isStopped tells whether Stop has begun.
+func (s *Server) isStopped() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopped
 }
 
 // Addr returns the control address the server listens on ("" before

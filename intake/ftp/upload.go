@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"syscall"
@@ -144,6 +145,12 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 			"duration", u.end.Sub(u.start).Round(time.Millisecond), "reason", "transfer failed", "err", err)
 		return u.received, errors.New("transfer broken off; resume it with REST or APPE")
 	}
+	// Before the library answers 226: if the server dies before the
+	// upload is decided, its next start completes the file (see
+	// completeEnded).
+	if err := d.s.deps.Sightings.MarkTransferEnded(d.s.ctx, u.path, u.size, u.end); err != nil {
+		sn.log.Error("ftp upload: mark transfer ended", "path", u.path, "err", err)
+	}
 	c.setPending(u)
 	return u.received, nil
 }
@@ -177,14 +184,14 @@ func (s *Server) confirm(u *upload, why string) {
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
-		s.keepHeld(u, "the server is stopping")
+		s.leavePending(u)
 		return
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
 
-	log := u.sess.log.With("path", u.path, "size", u.size, "received", u.received,
+	log := s.logFor(u).With("path", u.path, "size", u.size, "received", u.received,
 		"duration", u.end.Sub(u.start).Round(time.Millisecond), "confirmed_by", why)
 	tr, created, err := s.deps.Intake.Complete(s.ctx, lectern.Deposit{
 		Path: u.path, Size: u.size, Source: lectern.SourceFTP, FirstSeen: u.firstSeen})
@@ -206,10 +213,67 @@ func (s *Server) confirm(u *upload, why string) {
 	}
 }
 
-// keepHeld logs an upload that did not end cleanly; its file stays held.
+// keepHeld logs a pending upload that the client did not confirm: its
+// file stays held, and its transfer-ended mark is cleared so that no
+// restart completes it.
 func (s *Server) keepHeld(u *upload, why string) {
-	u.sess.log.Warn("ftp upload broken off", "path", u.path, "size", u.size, "received", u.received,
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
+	defer cancel()
+	if err := s.deps.Sightings.MarkTransferEnded(ctx, u.path, 0, time.Time{}); err != nil {
+		s.log.Error("ftp: clear transfer-ended mark", "path", u.path, "err", err)
+	}
+	s.logFor(u).Warn("ftp upload broken off", "path", u.path, "size", u.size, "received", u.received,
 		"duration", u.end.Sub(u.start).Round(time.Millisecond), "reason", why)
+}
+
+// leavePending logs a pending upload that the server stops before
+// deciding: its file stays held with its transfer-ended mark, and the next
+// start completes it if its size is unchanged.
+func (s *Server) leavePending(u *upload) {
+	s.logFor(u).Warn("ftp upload left undecided: the server is stopping; the next start completes it if the file is unchanged",
+		"path", u.path, "size", u.size, "received", u.received, "duration", u.end.Sub(u.start).Round(time.Millisecond))
+}
+
+// logFor is the log of u's session (the server's for an upload found at
+// start).
+func (s *Server) logFor(u *upload) *slog.Logger {
+	if u.sess != nil {
+		return u.sess.log
+	}
+	return s.log
+}
+
+// completeEnded runs at start, before connections are accepted: a held
+// file whose transfer ended (226 sent) but was not decided when the server
+// stopped or died is completed if it still has the size it had then;
+// otherwise it stays held.
+func (s *Server) completeEnded() {
+	list, err := s.deps.Sightings.FindEndedTransfers(s.ctx)
+	if err != nil {
+		s.log.Error("ftp server: find uploads left undecided", "err", err)
+		return
+	}
+	for _, sg := range list {
+		fi, err := os.Lstat(sg.Path)
+		switch {
+		case err != nil:
+			s.log.Warn("ftp upload left held after a restart: its transfer had ended (226) but the file is gone",
+				"path", sg.Path, "size", sg.EndedSize, "err", err)
+			continue
+		case !fi.Mode().IsRegular() || fi.Size() != sg.EndedSize:
+			s.log.Warn("ftp upload left held after a restart: the file changed since its transfer ended (226)",
+				"path", sg.Path, "size", sg.EndedSize, "size_now", fi.Size(), "mode", fi.Mode().String())
+			continue
+		}
+		s.log.Info("completed after a restart: its transfer had ended (226) before the server stopped",
+			"path", sg.Path, "size", sg.EndedSize, "ended_at", sg.TransferEnded)
+		first := sg.FirstSeen
+		if first.IsZero() {
+			first = sg.TransferEnded
+		}
+		s.confirm(&upload{path: sg.Path, size: sg.EndedSize, received: sg.EndedSize, firstSeen: first,
+			start: sg.TransferEnded, end: sg.TransferEnded}, "transfer ended before a restart")
+	}
 }
 
 // release ends the FTP server's claim on a file: its sighting is kept
