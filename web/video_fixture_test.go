@@ -120,6 +120,12 @@ func (b *testBundle) encoded(v *lectern.Video, audioOnly bool) *lectern.Video {
 			res.Renditions[i].Size = fi.Size()
 		}
 	}
+	return b.setEncoded(v, res)
+}
+
+// setEncoded stores res as v's encoding and returns v as stored.
+func (b *testBundle) setEncoded(v *lectern.Video, res *lectern.EncodeResult) *lectern.Video {
+	b.tb.Helper()
 	ctx := context.Background()
 	if err := b.videos.SetEncoded(ctx, v.ID, res); err != nil {
 		b.tb.Fatal(err)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,15 +63,7 @@ func (b *testBundle) streamable(v *lectern.Video, seconds int) *lectern.Video {
 			{Name: "240p", Kind: lectern.RenditionHLS, Path: "hls/240p.m3u8", Width: 426, Height: 240},
 		},
 	}
-	ctx := context.Background()
-	if err := b.videos.SetEncoded(ctx, v.ID, res); err != nil {
-		b.tb.Fatal(err)
-	}
-	v, err := b.videos.FindVideoByID(ctx, v.ID)
-	if err != nil {
-		b.tb.Fatal(err)
-	}
-	return v
+	return b.setEncoded(v, res)
 }
 
 func TestVideoPlayerHLSBrowser(t *testing.T) {

@@ -59,15 +59,7 @@ func (b *testBundle) playable(v *lectern.Video, mp4 string, width, height int, d
 		Renditions: []lectern.Rendition{{Name: fmt.Sprintf("%dp", height), Kind: lectern.RenditionMP4, Path: name, Width: width, Height: height}},
 		Thumbnail:  "thumbnail.jpg",
 	}
-	ctx := context.Background()
-	if err := b.videos.SetEncoded(ctx, v.ID, res); err != nil {
-		b.tb.Fatal(err)
-	}
-	v, err := b.videos.FindVideoByID(ctx, v.ID)
-	if err != nil {
-		b.tb.Fatal(err)
-	}
-	return v
+	return b.setEncoded(v, res)
 }
 
 func TestVideoSlidesBrowser(t *testing.T) {
@@ -215,15 +207,7 @@ func (b *testBundle) audible(v *lectern.Video, dir string, seconds int) *lectern
 	copyFile(b.tb, m4a, filepath.Join(vdir, "audio.m4a"))
 	res := &lectern.EncodeResult{Info: lectern.MediaInfo{Duration: float64(seconds), HasAudio: true},
 		Renditions: []lectern.Rendition{{Name: "audio", Kind: lectern.RenditionM4A, Path: "audio.m4a"}}}
-	ctx := context.Background()
-	if err := b.videos.SetEncoded(ctx, v.ID, res); err != nil {
-		b.tb.Fatal(err)
-	}
-	v, err := b.videos.FindVideoByID(ctx, v.ID)
-	if err != nil {
-		b.tb.Fatal(err)
-	}
-	return v
+	return b.setEncoded(v, res)
 }
 
 // textSlides gives v one slide per title, five seconds each, as w×h JPEGs
