@@ -62,15 +62,16 @@
 //
 // # Extraction
 //
-// Nothing is ever written but the file ExtractMedia is given and the files
-// ExtractSlides names in the folder it is given, each created new (never
-// over an existing file, O_EXCL) with mode 0640 and synced to disk. On any
-// failure, cancellation included, the files the call created are removed.
-// Both copy in fixed-size chunks (memory does not grow with the entry),
-// check the context between chunks, and never write more than the
-// entry's declared size: an entry whose data is longer or shorter than
-// declared, fails its CRC-32 or whose compressed data is damaged is an
-// EINVALID error naming it. ExtractSlides refuses a slide that is not a
-// JPEG, PNG or GIF image (by its content, whatever its name) or whose
-// picture is larger than MaxSlideSide pixels on a side.
+// Nothing is ever written but the file ExtractMedia or FirstSlide is
+// given and the files ExtractSlides names in the folder it is given, each
+// created new (never over an existing file, O_EXCL) with mode 0640 and
+// synced to disk. On any failure, cancellation included, the files the
+// call created are removed. They copy in fixed-size chunks (memory does
+// not grow with the entry), check the context between chunks, and never
+// write more than the entry's declared size: an entry whose data is
+// longer or shorter than declared, fails its CRC-32 or whose compressed
+// data is damaged is an EINVALID error naming it. ExtractSlides, and
+// FirstSlide (the slide shown first: a deposit's picture), refuse a slide
+// that is not a JPEG, PNG or GIF image (by its content, whatever its
+// name) or whose picture is larger than MaxSlideSide pixels on a side.
 package avc

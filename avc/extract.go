@@ -81,7 +81,7 @@ func (a *Archive) ExtractSlides(ctx context.Context, dir string) ([]ExtractedSli
 		buf     = make([]byte, slideChunk)
 	)
 	for i, f := range a.slides {
-		s, file, err := a.extractSlide(ctx, op, dir, i, f, buf)
+		s, file, err := a.extractSlide(ctx, op, dir, "", i, f, buf)
 		if file != "" {
 			written = append(written, file)
 		}
@@ -95,6 +95,35 @@ func (a *Archive) ExtractSlides(ctx context.Context, dir string) ([]ExtractedSli
 		slides = append(slides, s)
 	}
 	return slides, nil
+}
+
+// FirstSlide writes the slide shown first (the smallest begin; the first
+// in SMIL order among equals) to dst, a new file (O_EXCL), mode 0640,
+// synced, checked as ExtractSlides checks each slide: whatever dst's
+// name, the file holds the entry as is, a JPEG, PNG or GIF image. It is
+// the picture of a deposit before it is processed. A presentation without
+// slides is an ENOTFOUND *lectern.Error; otherwise the errors are those
+// of ExtractSlides, and on any error dst is removed.
+func (a *Archive) FirstSlide(ctx context.Context, dst string) (ExtractedSlide, error) {
+	op := "extract first slide from " + a.name
+	if len(a.slides) == 0 {
+		return ExtractedSlide{}, &lectern.Error{Op: op, Code: lectern.ENOTFOUND, Message: a.name + " has no slides"}
+	}
+	first := 0
+	for i, s := range a.pres.Slides {
+		if s.Begin < a.pres.Slides[first].Begin {
+			first = i
+		}
+	}
+	s, file, err := a.extractSlide(ctx, op, "", dst, first, a.slides[first], make([]byte, slideChunk))
+	if err != nil {
+		if file != "" {
+			os.Remove(file)
+		}
+		return ExtractedSlide{}, err
+	}
+	s.Begin = a.pres.Slides[first].Begin
+	return s, nil
 }
 
 // imageType is a picture format a slide may have.
@@ -114,9 +143,10 @@ var imageTypes = []imageType{
 	{"GIF", ".gif", "GIF89a", gif.DecodeConfig},
 }
 
-// extractSlide writes slide i (from 0) to dir. It returns the path of the
-// file it created, if it did, even with an error.
-func (a *Archive) extractSlide(ctx context.Context, op, dir string, i int, f *zip.File, buf []byte) (ExtractedSlide, string, error) {
+// extractSlide writes slide i (from 0) to dst, or when dst is "" to dir
+// under the name ExtractSlides gives it. It returns the path of the file
+// it created, if it did, even with an error.
+func (a *Archive) extractSlide(ctx context.Context, op, dir, dst string, i int, f *zip.File, buf []byte) (ExtractedSlide, string, error) {
 	s := ExtractedSlide{Entry: a.pres.Slides[i].Image}
 	invalid := func(format string, args ...any) error {
 		msg := fmt.Sprintf("Slide %d (%q) ", i+1, f.Name) + fmt.Sprintf(format, args...)
@@ -144,8 +174,13 @@ func (a *Archive) extractSlide(ctx context.Context, op, dir string, i int, f *zi
 	if typ == nil {
 		return s, "", invalid("is not a JPEG, PNG or GIF image")
 	}
-	s.File = fmt.Sprintf("slide-%03d%s", i+1, typ.ext)
-	file := filepath.Join(dir, s.File)
+	file := dst
+	if file == "" {
+		s.File = fmt.Sprintf("slide-%03d%s", i+1, typ.ext)
+		file = filepath.Join(dir, s.File)
+	} else {
+		s.File = filepath.Base(file)
+	}
 	out, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
 		return s, "", fmt.Errorf("%s: %w", op, err)

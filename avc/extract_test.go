@@ -273,3 +273,58 @@ func TestExtractNeverOverwrites(t *testing.T) {
 		t.Errorf("ExtractMedia into a missing folder: %v, want an error of the disk", err)
 	}
 }
+
+func TestFirstSlide(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	entries := with(lecture(t, "lecture/"), "lecture/cours.smil", entry{body: []byte(smilDoc(`
+		<img src="screenshots/D1.jpg" begin="30"/>
+		<img src="screenshots/D2.png" begin="0:05"/>
+		<img src="screenshots/D1.jpg" begin="5"/>
+		<video src="enregistrement-video.mp4"/>
+	`)), deflate: true})
+	a := openLecture(t, root, entries)
+	dst := filepath.Join(root, "first.jpg") // a PNG whatever the name
+	s, err := a.FirstSlide(t.Context(), dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := avc.ExtractedSlide{File: "first.jpg", Entry: "lecture/screenshots/D2.png", Begin: 5 * time.Second, Width: 8, Height: 6}
+	if diff := cmp.Diff(want, s); diff != "" {
+		t.Errorf("FirstSlide (-want +got):\n%s", diff)
+	}
+	if got, _ := os.ReadFile(dst); !bytes.Equal(got, pngImage(t, 8, 6)) {
+		t.Errorf("%s does not hold the slide", dst)
+	}
+	if fi, err := os.Stat(dst); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("stat %s: %v, %v", dst, fi.Mode(), err)
+	}
+	// Never over a file.
+	if _, err := a.FirstSlide(t.Context(), dst); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("FirstSlide over a file: %v, want fs.ErrExist", err)
+	}
+
+	// No slides: ENOTFOUND; a slide that is no picture: EINVALID, nothing left.
+	bare := openZip(t, t.TempDir(), zipBytes(t,
+		entry{name: "cours.smil", body: []byte(smilDoc(`<audio src="a.mp3"/>`))},
+		entry{name: "a.mp3", body: noise(100, 2)}))
+	if _, err := bare.FirstSlide(t.Context(), filepath.Join(root, "none.jpg")); lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		t.Errorf("FirstSlide without slides: %v, want ENOTFOUND", err)
+	}
+	dir := t.TempDir()
+	bad := openZip(t, dir, zipBytes(t,
+		entry{name: "cours.smil", body: []byte(smilDoc(`<img src="s.jpg"/><audio src="a.mp3"/>`))},
+		entry{name: "s.jpg", body: []byte("\xff\xd8\xff not really a JPEG")},
+		entry{name: "a.mp3", body: noise(100, 2)}))
+	before := tree(t, dir)
+	_, err = bad.FirstSlide(t.Context(), filepath.Join(dir, "first.jpg"))
+	wantInvalid(t, err, "is not a valid JPEG image")
+	if diff := cmp.Diff(before, tree(t, dir)); diff != "" {
+		t.Errorf("files left (-before +after):\n%s", diff)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := a.FirstSlide(ctx, filepath.Join(root, "cancelled.jpg")); !errors.Is(err, context.Canceled) {
+		t.Errorf("FirstSlide cancelled: %v, want context.Canceled", err)
+	}
+}
