@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -109,10 +110,12 @@ func (q *testQueue) enqueued() []int64 {
 	return append([]int64(nil), q.ids...)
 }
 
-// countingThumbnailer is the real ffmpeg runner, counting its runs.
+// countingThumbnailer is the real ffmpeg runner, counting its runs;
+// failThumbnails makes its thumbnails fail.
 type countingThumbnailer struct {
 	ffmpeg.Runner
 	probes, thumbnails atomic.Int32
+	failThumbnails     atomic.Bool
 }
 
 func (c *countingThumbnailer) Probe(ctx context.Context, path string) (lectern.MediaInfo, error) {
@@ -122,6 +125,9 @@ func (c *countingThumbnailer) Probe(ctx context.Context, path string) (lectern.M
 
 func (c *countingThumbnailer) Thumbnail(ctx context.Context, src, dst string, at float64, width int) error {
 	c.thumbnails.Add(1)
+	if c.failThumbnails.Load() {
+		return errors.New("thumbnail: failing as told")
+	}
 	return c.Runner.Thumbnail(ctx, src, dst, at, width)
 }
 

@@ -254,7 +254,7 @@ func (s *Server) recordAddPage(r *http.Request, p *locale.Printer, u *lectern.Us
 		}
 		data.Deposit = &rows[0]
 		data.Pending = pending(t)
-		if s.cfg.UseRecordPreview && data.Pending {
+		if s.cfg.UseRecordPreview && data.Pending && !isArchive(t.File) { // no player reads a ZIP
 			data.Preview = s.previewURL(t)
 		}
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -32,6 +33,7 @@ type recordClaimListPage struct {
 type claimCard struct {
 	treatmentRow
 	Duration  string // "" when unknown
+	Slides    string // an audiovideocast ZIP's "3 slides", in place of a duration
 	Thumbnail string
 	Preview   string // "" for none
 	ClaimURL  string // "" when the deposit has no recorder
@@ -65,7 +67,7 @@ func (s *Server) handleRecordClaimList(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	durations := s.durations(ctx, list)
+	media := s.mediaInfos(ctx, list)
 	data := recordClaimListPage{
 		layout:     s.page(r, "record.claim.list.title", "claim"),
 		Count:      p.Plural("record.claim.list.count", total),
@@ -74,10 +76,12 @@ func (s *Server) handleRecordClaimList(w http.ResponseWriter, r *http.Request) {
 	}
 	for i, t := range list {
 		c := claimCard{treatmentRow: rows[i], Thumbnail: "/record/thumbnail/" + id64(t.ID) + ".jpg"}
-		if d, ok := durations[t.ID]; ok && d > 0 {
-			c.Duration = clockDuration(d)
+		if e, ok := media[t.ID]; ok && e.Archive {
+			c.Slides = p.Plural("record.claim.list.slides", e.Slides)
+		} else if ok && e.Duration > 0 {
+			c.Duration = clockDuration(e.Duration)
 		}
-		if s.cfg.UseRecordPreview {
+		if s.cfg.UseRecordPreview && !isArchive(t.File) { // no player reads a ZIP
 			c.Preview = s.previewURL(t)
 		}
 		if rows[i].RecorderID != 0 {
@@ -91,10 +95,11 @@ func (s *Server) handleRecordClaimList(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "record_claim_list", data)
 }
 
-// durations probes the deposits of a page at once (the cache runs a few
-// ffprobes at a time and remembers them), within claimListProbeTimeout.
-func (s *Server) durations(ctx context.Context, list []*lectern.Treatment) map[int64]float64 {
-	out := map[int64]float64{}
+// mediaInfos probes the deposits of a page at once (the cache runs a few
+// ffprobes at a time and remembers them), within claimListProbeTimeout:
+// what is known of each, by treatment id.
+func (s *Server) mediaInfos(ctx context.Context, list []*lectern.Treatment) map[int64]mediaEntry {
+	out := map[int64]mediaEntry{}
 	if !s.media.enabled() {
 		return out
 	}
@@ -111,7 +116,7 @@ func (s *Server) durations(ctx context.Context, list []*lectern.Treatment) map[i
 			}
 			if e, ok := s.media.info(ctx, t.ID, abs); ok {
 				mu.Lock()
-				out[t.ID] = e.Duration
+				out[t.ID] = e
 				mu.Unlock()
 			}
 		})
@@ -121,8 +126,9 @@ func (s *Server) durations(ctx context.Context, list []*lectern.Treatment) map[i
 }
 
 // handleRecordThumbnail serves /record/thumbnail/<id>.jpg: a frame of the
-// deposit taken with ffmpeg on first request and cached, or a placeholder
-// picture for a sound or a file ffmpeg cannot read.
+// deposit taken with ffmpeg on first request and cached (an audiovideocast
+// ZIP's first slide), or a placeholder picture for a sound, a file ffmpeg
+// cannot read or an archive avc refuses.
 func (s *Server) handleRecordThumbnail(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.PathValue("name")
@@ -165,7 +171,15 @@ func (s *Server) handleRecordThumbnail(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "image/jpeg")
+	// ffmpeg's JPEG, or an archive's first slide kept as is.
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	typ := http.DetectContentType(head[:n])
+	if _, err := f.Seek(0, io.SeekStart); err != nil || !strings.HasPrefix(typ, "image/") {
+		servePlaceholder(w, r, false)
+		return
+	}
+	w.Header().Set("Content-Type", typ)
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	http.ServeContent(w, r, name, fi.ModTime(), f)
 }

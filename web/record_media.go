@@ -10,8 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"lectern/avc"
 )
 
 // Thumbnails and durations of deposits are cached in DATA_DIR/thumbnails:
@@ -19,6 +22,12 @@ import (
 // source's size and modification time so that a file replaced under the
 // same name is probed again. A failed probe or thumbnail is remembered
 // too: ffmpeg runs at most once per version of a file.
+//
+// An audiovideocast ZIP is not probed (ffprobe cannot read inside it, and
+// extracting the media to probe it is no job for a page): avc.Open checks
+// it, its SMIL's slide count stands for the duration, and its thumbnail is
+// its first slide, written to <treatment id>.slide for ffmpeg to scale
+// (kept as is when ffmpeg cannot), then removed.
 
 // thumbnailWidth is the width of the claim list's thumbnails: twice a
 // card's picture on a phone.
@@ -35,7 +44,9 @@ type mediaEntry struct {
 	Probed   bool    `json:"probed"`
 	Duration float64 `json:"duration"` // seconds; 0: unknown
 	HasVideo bool    `json:"has_video"`
-	Thumb    string  `json:"thumb"` // thumbOK, thumbNone or "" (not tried yet)
+	Thumb    string  `json:"thumb"`             // thumbOK, thumbNone or "" (not tried yet)
+	Archive  bool    `json:"archive,omitempty"` // an audiovideocast ZIP, Probed once avc.Open took it
+	Slides   int     `json:"slides,omitempty"`  // the archive's slides
 }
 
 const (
@@ -48,13 +59,14 @@ const (
 type mediaCache struct {
 	dir    string      // DATA_DIR/thumbnails; "" keeps nothing
 	tool   Thumbnailer // nil: nothing is probed
+	zip    avc.Limits
 	logger *slog.Logger
 	locks  [64]sync.Mutex // by treatment id: one run per deposit at a time
 	runs   chan struct{}
 }
 
-func newMediaCache(dataDir string, tool Thumbnailer, logger *slog.Logger) *mediaCache {
-	c := &mediaCache{tool: tool, logger: logger, runs: make(chan struct{}, mediaRuns)}
+func newMediaCache(dataDir string, tool Thumbnailer, zip avc.Limits, logger *slog.Logger) *mediaCache {
+	c := &mediaCache{tool: tool, zip: zip, logger: logger, runs: make(chan struct{}, mediaRuns)}
 	if dataDir != "" {
 		c.dir = filepath.Join(dataDir, "thumbnails")
 	}
@@ -68,9 +80,20 @@ func (c *mediaCache) paths(id int64) (jpg, meta string) {
 	return base + ".jpg", base + ".json"
 }
 
+// slidePath is where an archive's first slide is written for ffmpeg: no
+// picture extension, so that ffmpeg tells JPEG from PNG by the content.
+func (c *mediaCache) slidePath(id int64) string {
+	return filepath.Join(c.dir, strconv.FormatInt(id, 10)+".slide")
+}
+
+// isArchive tells a deposit that is an audiovideocast ZIP, as the intake
+// does: by its extension.
+func isArchive(file string) bool { return strings.EqualFold(filepath.Ext(file), ".zip") }
+
 // load returns the cached entry of deposit id when it still describes
 // the file (same size and modification time), else a fresh entry with
-// the file's key.
+// the file's key. An entry written before ZIPs were read as archives
+// (ffprobe failed on them) is not the file's either.
 func (c *mediaCache) load(id int64, file string) (mediaEntry, error) {
 	fi, err := os.Stat(file)
 	if err != nil {
@@ -83,7 +106,7 @@ func (c *mediaCache) load(id int64, file string) (mediaEntry, error) {
 		return fresh, nil
 	}
 	var e mediaEntry
-	if json.Unmarshal(b, &e) != nil || e.Size != fresh.Size || e.ModTime != fresh.ModTime {
+	if json.Unmarshal(b, &e) != nil || e.Size != fresh.Size || e.ModTime != fresh.ModTime || e.Archive != isArchive(file) {
 		return fresh, nil
 	}
 	return e, nil
@@ -121,6 +144,9 @@ func (c *mediaCache) probed(ctx context.Context, id int64, file string, e mediaE
 	if e.Probed || e.Thumb != "" {
 		return e, nil // a failed probe is remembered by Thumb
 	}
+	if isArchive(file) {
+		return c.openedArchive(id, file, e)
+	}
 	err := c.run(ctx, func() error {
 		info, err := c.tool.Probe(ctx, file)
 		if err != nil {
@@ -137,6 +163,47 @@ func (c *mediaCache) probed(ctx context.Context, id int64, file string, e mediaE
 		e.Thumb = thumbNone
 	}
 	return e, c.save(id, e)
+}
+
+// openedArchive returns e with what avc.Open says of the ZIP file: its
+// slide count, or thumbNone when the archive is refused.
+func (c *mediaCache) openedArchive(id int64, file string, e mediaEntry) (mediaEntry, error) {
+	e.Archive = true
+	a, err := avc.Open(file, c.zip)
+	if err != nil {
+		c.logger.Warn("open deposited archive", "treatment_id", id, "file", file, "err", err)
+		e.Thumb = thumbNone
+		return e, c.save(id, e)
+	}
+	e.Probed, e.Slides = true, len(a.Presentation().Slides)
+	a.Close()
+	return e, c.save(id, e)
+}
+
+// slideThumbnail writes archive file's first slide to jpg: scaled by
+// ffmpeg, or as is (a JPEG, PNG or GIF that avc checked) when ffmpeg
+// fails on it.
+func (c *mediaCache) slideThumbnail(ctx context.Context, id int64, file, jpg string) error {
+	a, err := avc.Open(file, c.zip)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := os.MkdirAll(c.dir, 0o750); err != nil {
+		return err
+	}
+	slide := c.slidePath(id)
+	os.Remove(slide) // left by a crash; the deposit's lock is held
+	if _, err := a.FirstSlide(ctx, slide); err != nil {
+		return err
+	}
+	defer os.Remove(slide) // gone after a rename
+	err = c.run(ctx, func() error { return c.tool.Thumbnail(ctx, slide, jpg, 0, thumbnailWidth) })
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	c.logger.Info("scale first slide: kept as is", "treatment_id", id, "file", file, "err", err)
+	return os.Rename(slide, jpg)
 }
 
 // info returns what the cache knows of deposit id, probing it when the
@@ -161,9 +228,10 @@ func (c *mediaCache) info(ctx context.Context, id int64, file string) (e mediaEn
 	return e, e.Probed
 }
 
-// thumbnail returns the path of deposit id's JPEG thumbnail, taking it
-// the first time; "" when the file has no picture or ffmpeg failed, and
-// then audio tells whether it is a sound.
+// thumbnail returns the path of deposit id's thumbnail, taking it the
+// first time: a JPEG, or an archive's first slide as is when ffmpeg could
+// not scale it (JPEG, PNG or GIF); "" when the file has no picture or
+// ffmpeg failed, and then audio tells whether it is a sound.
 func (c *mediaCache) thumbnail(ctx context.Context, id int64, file string) (jpg string, audio bool) {
 	if !c.enabled() {
 		return "", false
@@ -185,10 +253,16 @@ func (c *mediaCache) thumbnail(ctx context.Context, id int64, file string) (jpg 
 		}
 		e.Thumb = "" // the picture was removed: take it again
 	}
-	if e.Thumb == thumbNone || !e.HasVideo {
+	switch {
+	case e.Archive && (e.Thumb == thumbNone || e.Slides == 0):
+		return "", false
+	case e.Archive:
+		err = c.slideThumbnail(ctx, id, file, jpg)
+	case e.Thumb == thumbNone || !e.HasVideo:
 		return "", e.Probed && !e.HasVideo
+	default:
+		err = c.run(ctx, func() error { return c.tool.Thumbnail(ctx, file, jpg, thumbnailAt(e.Duration), thumbnailWidth) })
 	}
-	err = c.run(ctx, func() error { return c.tool.Thumbnail(ctx, file, jpg, thumbnailAt(e.Duration), thumbnailWidth) })
 	if ctx.Err() != nil {
 		return "", false
 	}
@@ -218,7 +292,7 @@ func (c *mediaCache) forget(id int64) {
 		return
 	}
 	jpg, meta := c.paths(id)
-	for _, p := range []string{jpg, meta} {
+	for _, p := range []string{jpg, meta, c.slidePath(id)} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			c.logger.Warn("remove cached thumbnail", "path", p, "err", err)
 		}

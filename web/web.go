@@ -38,6 +38,7 @@ import (
 	"github.com/justinas/nosurf"
 
 	"lectern"
+	"lectern/avc"
 )
 
 // Config holds the plain settings the pages need.
@@ -75,6 +76,10 @@ type Config struct {
 	// served under: /<PublicRecordDir>/<directory>/<file>; "records" when
 	// empty.
 	PublicRecordDir string
+	// ZipLimits (ZIP_MAX_*) bound what an audiovideocast ZIP may hold
+	// before the claim list and the add form show it as broken; the zero
+	// value is avc's defaults.
+	ZipLimits avc.Limits
 	// UseCAS (USE_CAS): the links Pod mails go through
 	// /sso-cas/login/?next=…, which the pages then answer.
 	UseCAS bool
@@ -191,7 +196,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, deps: deps, logger: logger, templates: tpl, mux: http.NewServeMux(), exempt: map[string]bool{},
-		media: newMediaCache(cfg.DataDir, deps.Thumbnails, logger)}
+		media: newMediaCache(cfg.DataDir, deps.Thumbnails, cfg.ZipLimits, logger)}
 	for _, p := range cfg.CSRFExemptPaths {
 		s.exempt[p] = true
 	}
