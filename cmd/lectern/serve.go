@@ -164,6 +164,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		DataDir:                            cfg.DataDir,
 		MediaRoot:                          cfg.MediaRoot,
 		VideoAllowedExtensions:             cfg.VideoAllowedExtensions,
+		ZipLimits:                          cfg.ZipLimits(),
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
