@@ -32,12 +32,21 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 
 // handleLogin checks a local account's password. Unknown users cost the
 // same time as wrong passwords, and every failure gives the same message,
-// so that the form does not tell which usernames exist.
+// so that the form does not tell which usernames exist. Guessing is
+// slowed down by loginLimit (see passwordLimiter): a refused attempt is
+// not checked and answers 429.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	username, pw := r.PostFormValue("username"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"), "/")
 
+	try, wait := s.loginLimit.begin(clientAddr(r), username)
+	if try == nil {
+		msg := s.refuseGuess(w, r, wait)
+		s.render(w, r, http.StatusTooManyRequests, "account_login", s.loginPage(r, username, next, msg))
+		return
+	}
+	defer try.cancel()
 	u, err := s.deps.Users.FindUserByUsername(ctx, username)
 	ok := false
 	switch {
@@ -50,6 +59,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
+		try.fail()
 		s.logger.Info("login failed", "username", username, "remote_addr", r.RemoteAddr)
 		page := s.loginPage(r, username, next, s.printer(r).T("login.error.invalid"))
 		s.render(w, r, http.StatusOK, "account_login", page)
@@ -59,6 +69,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	try.succeed()
 	s.sessions.Put(ctx, sessionUserID, u.ID)
 	s.sessions.Put(ctx, sessionAuthHash, authHash(u))
 	if err := s.deps.Users.TouchUserLogin(ctx, u.ID); err != nil {

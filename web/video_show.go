@@ -234,7 +234,8 @@ func (s *Server) renderVideoPassword(w http.ResponseWriter, r *http.Request, v *
 }
 
 // handleVideoUnlock checks a protected video's password; the right one is
-// remembered in the session, for this video and this password.
+// remembered in the session, for this video and this password. Guessing
+// is slowed down by videoLimit, per video (see passwordLimiter).
 func (s *Server) handleVideoUnlock(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.pathVideo(w, r)
 	if !ok {
@@ -249,11 +250,18 @@ func (s *Server) handleVideoUnlock(w http.ResponseWriter, r *http.Request) {
 		s.refuseVideo(w, r, a)
 		return
 	}
+	try, wait := s.videoLimit.begin(clientAddr(r), id64(v.ID))
+	if try == nil {
+		s.renderVideoPassword(w, r, v, http.StatusTooManyRequests, s.refuseGuess(w, r, wait))
+		return
+	}
 	if !password.Check(v.PasswordHash, r.PostFormValue("password")) {
+		try.fail()
 		s.logger.Info("wrong video password", "video_id", v.ID, "remote_addr", r.RemoteAddr)
 		s.renderVideoPassword(w, r, v, http.StatusOK, s.printer(r).T("video.password.wrong"))
 		return
 	}
+	try.succeed()
 	ctx := r.Context()
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		s.serverError(w, r, err)

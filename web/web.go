@@ -154,6 +154,9 @@ type Server struct {
 	csrf      *nosurf.CSRFHandler
 	handler   http.Handler
 	media     *mediaCache
+	// loginLimit and videoLimit slow down password guessing on the
+	// login form and the video password forms.
+	loginLimit, videoLimit *passwordLimiter
 
 	exemptMu sync.RWMutex
 	exempt   map[string]bool
@@ -196,7 +199,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, deps: deps, logger: logger, templates: tpl, mux: http.NewServeMux(), exempt: map[string]bool{},
-		media: newMediaCache(cfg.DataDir, deps.Thumbnails, cfg.ZipLimits, logger)}
+		media:      newMediaCache(cfg.DataDir, deps.Thumbnails, cfg.ZipLimits, logger),
+		loginLimit: newPasswordLimiter("login", logger), videoLimit: newPasswordLimiter("video_password", logger)}
 	for _, p := range cfg.CSRFExemptPaths {
 		s.exempt[p] = true
 	}
