@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http"
 	"slices"
 
@@ -30,6 +31,8 @@ type adminRecorderFormPage struct {
 	LastDeposits []treatmentRow
 	AllDeposits  string
 
+	// EmptySalt flags a stored recorder whose notify key is guessable.
+	EmptySalt        bool
 	HasFTPPassword   bool // a hash is stored: an empty field keeps it
 	HasPassword      bool
 	ClearCredentials bool
@@ -48,9 +51,12 @@ type adminRecorderFormPage struct {
 	Licences        []option
 }
 
-// handleAdminRecorderAdd shows an empty recorder form with Pod's defaults.
+// handleAdminRecorderAdd shows an empty recorder form with Pod's defaults
+// and a random salt (an empty one, which Pod allows, makes the notify key
+// guessable from the IP alone).
 func (s *Server) handleAdminRecorderAdd(w http.ResponseWriter, r *http.Request) {
 	rec := lectern.NewRecorder()
+	rec.Salt = rand.Text()
 	rec.MainLang = s.cfg.LanguageCode
 	if len(s.cfg.RecordingTypes) > 0 && len(s.cfg.RecordingTypes[0]) > 0 {
 		rec.RecordingType = s.cfg.RecordingTypes[0][0]
@@ -93,6 +99,7 @@ func (s *Server) renderRecorderForm(w http.ResponseWriter, r *http.Request, stat
 	if stored != nil {
 		d := s.deposit(stored)
 		data.Deposit = &d
+		data.EmptySalt = stored.Salt == ""
 		data.HasFTPPassword = stored.CredentialsPasswordHash != ""
 		data.HasPassword = stored.PasswordHash != ""
 		if err := s.lastDeposits(r.Context(), p, stored, &data); err != nil {

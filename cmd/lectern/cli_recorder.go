@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"fmt"
 	"strings"
 
@@ -63,11 +64,23 @@ func (a *app) recorderCommand() *cobra.Command {
 			if r.TypeID == 0 {
 				r.TypeID = a.cfg.DefaultRecorderTypeID
 			}
+			// The notify key is MD5(IP + salt): without a salt anyone who
+			// knows the IP can compute it. Pod allows an empty salt, so
+			// an explicit --salt '' is kept, with a warning.
+			randomSalt := !cmd.Flags().Changed("salt")
+			if randomSalt {
+				r.Salt = rand.Text()
+			}
 			if err := s.recorders.CreateRecorder(cmd.Context(), r); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "created recorder %s (id %d), deposit directory %s\n", r.Name, r.ID,
 				s.recorders.(*lectern.RecorderDirectories).Path(r.Directory))
+			if randomSalt {
+				fmt.Fprintf(a.stdout, "random salt %s: give it to whatever calls the notify URL for this recorder\n", r.Salt)
+			} else if r.Salt == "" {
+				fmt.Fprintf(a.stderr, "warning: recorder %s has an empty salt: anyone who knows its IP can compute its notify key\n", r.Name)
+			}
 			return nil
 		}),
 	}
@@ -77,7 +90,7 @@ func (a *app) recorderCommand() *cobra.Command {
 	f.StringVar(&r.AddressIP, "ip", "", "the recorder's IP address (required)")
 	f.StringVar(&r.Directory, "directory", "", "deposit directory under DEFAULT_RECORDER_PATH (required)")
 	f.Int64Var(&r.TypeID, "type-id", 0, "video type id of its videos (default DEFAULT_RECORDER_TYPE_ID)")
-	f.StringVar(&r.Salt, "salt", "", "salt of the notify key (may be empty)")
+	f.StringVar(&r.Salt, "salt", "", "salt of the notify key (default: a random one; '' is allowed but makes the key guessable)")
 	f.StringVar(&manager, "manager", "", "username of the manager, who is mailed and owns the videos")
 	f.StringVar(&r.RecordingType, "recording-type", lectern.RecordingTypeVideo, "video or audiovideocast")
 	f.BoolVar(&r.PublicationAuto, "auto", false, "publish deposits automatically for the manager")
