@@ -19,8 +19,9 @@ type routing struct {
 
 // startRouting starts the job queue (startJobs), wires the router into in
 // (every new treatment is routed at once, with no HTTP request to
-// ourselves) and routes what a previous run left half-way. The returned
-// stop func stops the jobs.
+// ourselves), routes what a previous run left half-way, and from then on,
+// every second, what other processes recorded (pendingRouter). The
+// returned stop func stops that loop, then the jobs.
 func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intake) (*routing, func(), error) {
 	cfg, logger := a.cfg, a.logger
 	q, mailOn, stop, err := a.startJobs(ctx, svc)
@@ -44,17 +45,33 @@ func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intak
 			return // the notify request routes it itself, with its course title
 		}
 		if _, err := rt.router.Route(ctx, t, ""); err != nil {
-			logger.Error("route deposit; it is routed again at next start", "treatment_id", t.ID, "err", err)
+			logger.Error("route deposit; the pending pass tries it again", "treatment_id", t.ID, "err", err)
 		}
 	}
 	rt.notifier = &lectern.Notifier{Root: cfg.DefaultRecorderPath, Recorders: svc.recorders, Treatments: svc.treatments,
 		Intake: in, Router: rt.router, Logger: logger.With("edge", "notify")}
-	if n, err := rt.router.RoutePending(ctx); err != nil {
+
+	// What a previous run left half-way is routed now; what other
+	// processes record from now on (cron passes, other nodes), every
+	// second.
+	pending := newPendingRouter(rt.router, svc.treatments, logger.With("edge", "routing"))
+	if n, err := pending.pass(ctx); err != nil {
 		logger.Error("route pending deposits", "err", err)
 	} else if n > 0 {
 		logger.Info("routed pending deposits", "treatments", n)
 	}
-	return rt, stop, nil
+	loopCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pending.run(loopCtx, pendingInterval)
+	}()
+	stopAll := func() {
+		cancel()
+		<-done
+		stop()
+	}
+	return rt, stopAll, nil
 }
 
 // startJobs starts the job queue: recordings processed and videos encoded

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lectern"
+	"lectern/mail"
+	"lectern/sqlite"
+)
+
+// apiCount is the count of an API list at path.
+func apiCount(tb testing.TB, s *server, token, path string) int {
+	tb.Helper()
+	status, body := s.get(tb, path, token)
+	if status != http.StatusOK {
+		tb.Fatalf("GET %s = %d %s", path, status, body)
+	}
+	var page struct {
+		Count int `json:"count"`
+	}
+	if err := json.Unmarshal([]byte(body), &page); err != nil {
+		tb.Fatal(err)
+	}
+	return page.Count
+}
+
+// TestE2ECronDeposit is Pod's cron line beside a running server: with the
+// watcher off, `lectern recorder checkDirectory` run twice records the
+// deposits (the second pass finds them complete), and the running server
+// routes them within seconds: the manager's mail is in the outbox, the
+// --auto recorder's deposit is published, each once.
+func TestE2ECronDeposit(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t, "LECTERN_RECORDER_WATCH=false")
+	s := startServe(t, c)
+	typeID := fmt.Sprint(c.addType(t, "Course"))
+	c.addUser(t, "boss", "--superuser")
+	token := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "boss").stdout)
+	c.mustRun(t, "", "recorder", "add", "--name", "Amphi A", "--ip", "10.1.2.3", "--directory", "amphi-a",
+		"--type-id", typeID, "--manager", "boss")
+	c.mustRun(t, "", "recorder", "add", "--name", "Amphi B", "--ip", "10.1.2.4", "--directory", "amphi-b",
+		"--type-id", typeID, "--manager", "boss", "--auto")
+
+	for _, rel := range []string{"amphi-a/lecture.mp4", "amphi-b/auto.mp4"} {
+		if err := os.WriteFile(filepath.Join(c.dataDir, "recorders", rel), make([]byte, 4096), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := c.mustRun(t, "", "recorder", "checkDirectory")
+	if apiCount(t, s, token, "/api/v1/treatments") != 0 {
+		t.Fatalf("the first pass made treatments: %s", first.stdout)
+	}
+	c.mustRun(t, "", "recorder", "checkDirectory")
+
+	notified := waitTreatments(t, s, token, "?state=notified", 1)
+	if tr := notified[0]; filepath.Base(tr.File) != "lecture.mp4" || tr.DetectedBy != lectern.SourceCron || !tr.EmailSent {
+		t.Errorf("treatment %+v", tr)
+	}
+	waitTreatments(t, s, token, "?state=published", 1)
+	// Several passes of the server later, still one of each.
+	time.Sleep(3 * pendingInterval)
+	if n := apiCount(t, s, token, "/api/v1/outbox"); n != 1 {
+		t.Errorf("%d messages in the outbox, want 1", n)
+	}
+	if n := apiCount(t, s, token, "/api/v1/recordings"); n != 1 {
+		t.Errorf("%d recordings, want 1", n)
+	}
+	if n := apiCount(t, s, token, "/api/v1/treatments"); n != 2 {
+		t.Errorf("%d treatments, want 2", n)
+	}
+}
+
+// TestE2ERouteRace races the server's own routing (the intake's
+// RoutedFunc) against the passes over pending treatments, on the real
+// database: each deposit is mailed or published once.
+func TestE2ERouteRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newCLI(t)
+	typeID := fmt.Sprint(c.addType(t, "Course"))
+	c.addUser(t, "boss", "--superuser")
+	c.mustRun(t, "", "recorder", "add", "--name", "Managed", "--ip", "10.0.0.1", "--directory", "managed",
+		"--type-id", typeID, "--manager", "boss")
+	c.mustRun(t, "", "recorder", "add", "--name", "Auto", "--ip", "10.0.0.2", "--directory", "auto",
+		"--type-id", typeID, "--manager", "boss", "--auto")
+	const perRecorder = 10
+	// Treatments recorded with nobody routing them, as a cron pass does.
+	var pending []*lectern.Treatment
+	for _, dir := range []string{"managed", "auto", "nobody"} {
+		if err := os.MkdirAll(filepath.Join(c.dataDir, "recorders", dir), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		for i := range perRecorder {
+			path := filepath.Join(c.dataDir, "recorders", dir, fmt.Sprintf("lecture-%d.mp4", i))
+			if err := os.WriteFile(path, make([]byte, 100), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			pending = append(pending, &lectern.Treatment{File: path})
+		}
+	}
+	db := c.open(t)
+	recorders := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
+	treatments, recordings, messages := sqlite.NewTreatmentService(db), sqlite.NewRecordingService(db), sqlite.NewMessageService(db)
+	in := &lectern.Intake{Root: recorders.Root, Extensions: []string{"mp4"}, Recorders: recorders, Treatments: treatments}
+	for i, tr := range pending {
+		got, created, err := in.Complete(ctx, lectern.Deposit{Path: tr.File, Source: lectern.SourceCron})
+		if err != nil || !created {
+			t.Fatalf("complete %s: %v, %v", tr.File, created, err)
+		}
+		pending[i] = got
+	}
+	router := &lectern.Router{Recorders: recorders, Users: sqlite.NewUserService(db), Treatments: treatments, Recordings: recordings,
+		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: "Lectern", BaseURL: "http://lectern.example/"})}
+
+	// Each treatment routed by four callers at once, as RoutedFunc would,
+	// while four pending routers pass over them all.
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, tr := range pending {
+		for range 4 {
+			own := *tr
+			wg.Go(func() {
+				<-start
+				if _, err := router.Route(ctx, &own, ""); err != nil {
+					t.Errorf("route %d: %v", own.ID, err)
+				}
+			})
+		}
+	}
+	for range 4 {
+		p := newPendingRouter(router, treatments, slog.New(slog.DiscardHandler))
+		wg.Go(func() {
+			<-start
+			if _, err := p.pass(ctx); err != nil {
+				t.Errorf("pass: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	msgs, _, err := messages.FindMessages(ctx, lectern.MessageFilter{Page: lectern.Page{Size: lectern.MaxPageSize}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perTreatment := map[int64]int{}
+	for _, m := range msgs {
+		perTreatment[*m.TreatmentID]++
+	}
+	if len(msgs) != 2*perRecorder || len(perTreatment) != 2*perRecorder {
+		t.Errorf("%d messages for %d treatments, want one for each of %d (managed, and nobody's reports)",
+			len(msgs), len(perTreatment), 2*perRecorder)
+	}
+	recs, n, err := recordings.FindRecordings(ctx, lectern.RecordingFilter{Page: lectern.Page{Size: lectern.MaxPageSize}})
+	if err != nil || n != perRecorder || len(recs) != perRecorder {
+		t.Errorf("%d recordings (%v), want %d", n, err, perRecorder)
+	}
+	for _, state := range pendingStates {
+		if _, n, _ := treatments.FindTreatments(ctx, lectern.TreatmentFilter{State: &state}); n != 0 {
+			t.Errorf("%d treatments still %s", n, state)
+		}
+	}
+}
