@@ -171,3 +171,94 @@ func TestE2ERouteRace(t *testing.T) {
 		}
 	}
 }
+
+// flakyMail fails to render while down, for the treatments' files it
+// names; otherwise it renders as package mail does.
+type flakyMail struct {
+	lectern.MailRenderer
+	mu   sync.Mutex
+	down map[string]bool
+}
+
+func (m *flakyMail) NewRecording(r lectern.NewRecordingMail) (*lectern.Message, error) {
+	m.mu.Lock()
+	down := m.down[filepath.Base(r.Treatment.File)]
+	m.mu.Unlock()
+	if down {
+		return nil, fmt.Errorf("template broken")
+	}
+	return m.MailRenderer.NewRecording(r)
+}
+
+// A deposit whose routing fails is logged once and tried again later, the
+// others go on; a notify's deposit waits for its request for a while.
+func TestE2EPendingRouterRetries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newCLI(t)
+	typeID := fmt.Sprint(c.addType(t, "Course"))
+	c.addUser(t, "boss")
+	c.mustRun(t, "", "recorder", "add", "--name", "Managed", "--ip", "10.0.0.1", "--directory", "managed",
+		"--type-id", typeID, "--manager", "boss")
+	db := c.open(t)
+	recorders := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
+	treatments, messages := sqlite.NewTreatmentService(db), sqlite.NewMessageService(db)
+	in := &lectern.Intake{Root: recorders.Root, Extensions: []string{"mp4"}, Recorders: recorders, Treatments: treatments}
+	deposit := func(name, source string) {
+		t.Helper()
+		path := filepath.Join(recorders.Root, "managed", name)
+		if err := os.WriteFile(path, make([]byte, 100), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := in.Complete(ctx, lectern.Deposit{Path: path, Source: source}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deposit("broken.mp4", lectern.SourceCron)
+	deposit("notified.mp4", lectern.SourceNotify)
+	m := &flakyMail{MailRenderer: mail.NewRenderer(mail.RendererConfig{SiteTitle: "Lectern", BaseURL: "http://lectern.example/"}),
+		down: map[string]bool{"broken.mp4": true}}
+	router := &lectern.Router{Recorders: recorders, Users: sqlite.NewUserService(db), Treatments: treatments,
+		Recordings: sqlite.NewRecordingService(db), Mail: m}
+	log := &syncBuffer{}
+	p := newPendingRouter(router, treatments, slog.New(slog.NewTextHandler(log, nil)))
+	now := time.Now()
+	p.now = func() time.Time { return now }
+	outbox := func() int {
+		_, n, err := messages.FindMessages(ctx, lectern.MessageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	pass := func(want int) {
+		t.Helper()
+		if n, err := p.pass(ctx); err != nil || n != want {
+			t.Fatalf("pass = %d, %v; want %d routed", n, err, want)
+		}
+	}
+
+	pass(0) // broken fails; the notify's deposit is left to its request
+	pass(0) // broken waits for its retry
+	if outbox() != 0 {
+		t.Fatal("mail sent for a deposit left to its notify request")
+	}
+	now = now.Add(p.notifyGrace + time.Second)
+	pass(1) // broken fails again, the notify's deposit is routed
+	if outbox() != 1 {
+		t.Fatalf("%d messages, want 1", outbox())
+	}
+	m.mu.Lock()
+	m.down = nil
+	m.mu.Unlock()
+	pass(0) // broken waits twice as long now
+	now = now.Add(2 * firstRetry)
+	pass(1)
+	pass(0)
+	if outbox() != 2 {
+		t.Fatalf("%d messages, want 2", outbox())
+	}
+	if n := strings.Count(log.String(), "route deposit; tried again later"); n != 1 {
+		t.Errorf("the failure was logged %d times, want once:\n%s", n, log)
+	}
+}
