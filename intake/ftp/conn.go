@@ -185,9 +185,7 @@ func (c *conn) Close() error {
 			data.Close()
 		}
 		if xfer != nil {
-			// The library's data socket holds a lock while it reads, so
-			// this returns only after the next read: not worth waiting.
-			go xfer.Close()
+			xfer.Close() // breaks the upload under way off
 		}
 	})
 	return err
