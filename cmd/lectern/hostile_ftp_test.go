@@ -183,6 +183,7 @@ func TestHostileFTP(t *testing.T) {
 		before := h.snapshot()
 		f.want(t, "MKD a/b/c", 553)
 		f.want(t, "MKD /x/y/z/w", 553)
+		h.unchanged(t, before)
 		f.want(t, "MKD c", 257)
 		before = h.snapshot()
 		f.want(t, "MKD d", 552)
