@@ -65,6 +65,14 @@ type Config struct {
 	FTPTLSKey            string   `toml:"FTP_TLS_KEY"`
 	FTPRequireTLS        bool     `toml:"FTP_REQUIRE_TLS"`
 	FTPCheckRecorderIP   bool     `toml:"FTP_CHECK_RECORDER_IP"`
+	FTPMaxClients        int      `toml:"FTP_MAX_CLIENTS"`
+	FTPMaxPerIP          int      `toml:"FTP_MAX_PER_IP"`
+	FTPLoginTimeout      Duration `toml:"FTP_LOGIN_TIMEOUT"`
+	FTPIdleTimeout       Duration `toml:"FTP_IDLE_TIMEOUT"`
+	FTPDataTimeout       Duration `toml:"FTP_DATA_TIMEOUT"`
+	FTPMaxDirs           int      `toml:"FTP_MAX_DIRS"`
+	FTPMaxDepth          int      `toml:"FTP_MAX_DEPTH"`
+	FTPMaxFiles          int      `toml:"FTP_MAX_FILES"`
 	RecorderWatch        bool     `toml:"RECORDER_WATCH"`
 	RecorderScanInterval Duration `toml:"RECORDER_SCAN_INTERVAL"`
 	RecorderQuiescence   Duration `toml:"RECORDER_QUIESCENCE"`
@@ -123,6 +131,14 @@ func DefaultConfig() Config {
 		FTPEnabled:           true,
 		FTPAddr:              "127.0.0.1:2121",
 		FTPPassivePorts:      "30000-30100",
+		FTPMaxClients:        200,
+		FTPMaxPerIP:          20,
+		FTPLoginTimeout:      Duration(time.Minute),
+		FTPIdleTimeout:       Duration(10 * time.Minute),
+		FTPDataTimeout:       Duration(5 * time.Minute),
+		FTPMaxDirs:           100,
+		FTPMaxDepth:          8,
+		FTPMaxFiles:          10000,
 		RecorderWatch:        true,
 		RecorderScanInterval: Duration(60 * time.Second),
 		RecorderQuiescence:   Duration(10 * time.Second),

@@ -32,6 +32,26 @@ func (c *Config) checkDeposits(bad func(key, format string, args ...any)) {
 			bad(f.key, "cannot read %s: %v", f.path, err)
 		}
 	}
+	for _, n := range []struct {
+		key string
+		v   int
+	}{{"FTP_MAX_CLIENTS", c.FTPMaxClients}, {"FTP_MAX_PER_IP", c.FTPMaxPerIP}, {"FTP_MAX_DIRS", c.FTPMaxDirs},
+		{"FTP_MAX_DEPTH", c.FTPMaxDepth}, {"FTP_MAX_FILES", c.FTPMaxFiles}} {
+		if n.v < 1 {
+			bad(n.key, "must be at least 1, not %d", n.v)
+		}
+	}
+	if c.FTPMaxPerIP > c.FTPMaxClients {
+		bad("FTP_MAX_PER_IP", "%d is more than FTP_MAX_CLIENTS (%d)", c.FTPMaxPerIP, c.FTPMaxClients)
+	}
+	for _, d := range []struct {
+		key string
+		v   Duration
+	}{{"FTP_LOGIN_TIMEOUT", c.FTPLoginTimeout}, {"FTP_IDLE_TIMEOUT", c.FTPIdleTimeout}, {"FTP_DATA_TIMEOUT", c.FTPDataTimeout}} {
+		if d.v <= 0 {
+			bad(d.key, "must be positive, not %s", time.Duration(d.v))
+		}
+	}
 	if c.RecorderScanInterval <= 0 {
 		bad("RECORDER_SCAN_INTERVAL", "must be positive, not %s", time.Duration(c.RecorderScanInterval))
 	}

@@ -474,6 +474,11 @@ func TestLoadConfigDeposits(t *testing.T) {
 	if lo, hi, err := cfg.PassivePortRange(); lo != 40000 || hi != 40010 || err != nil {
 		t.Fatalf("passive ports %d-%d %v", lo, hi, err)
 	}
+	if f := cfg.ftpConfig(); f.MaxClients != 200 || f.MaxPerIP != 20 || f.LoginTimeout != time.Minute ||
+		f.IdleTimeout != 10*time.Minute || f.DataTimeout != 5*time.Minute || f.MaxDirs != 100 || f.MaxDepth != 8 ||
+		f.MaxFiles != 10000 || f.PassivePortLow != 40000 || f.PassivePortHigh != 40010 {
+		t.Errorf("FTP configuration %+v", f)
+	}
 	if !strings.Contains(cfg.Masked(), `RECORDER_QUIESCENCE = "1.5s"`) {
 		t.Errorf("Masked shows no duration:\n%s", cfg.Masked())
 	}
@@ -488,6 +493,11 @@ func TestLoadConfigDeposits(t *testing.T) {
 		"LECTERN_ZIP_MAX_ENTRIES=0":          "ZIP_MAX_ENTRIES",
 		"LECTERN_ZIP_MAX_UNCOMPRESSED=-5":    "ZIP_MAX_UNCOMPRESSED",
 		"LECTERN_ZIP_MAX_RATIO=0.5":          "ZIP_MAX_RATIO",
+		"LECTERN_FTP_MAX_CLIENTS=0":          "FTP_MAX_CLIENTS",
+		"LECTERN_FTP_MAX_PER_IP=500":         "FTP_MAX_PER_IP",
+		"LECTERN_FTP_LOGIN_TIMEOUT=0s":       "FTP_LOGIN_TIMEOUT",
+		"LECTERN_FTP_DATA_TIMEOUT=-1s":       "FTP_DATA_TIMEOUT",
+		"LECTERN_FTP_MAX_DEPTH=0":            "FTP_MAX_DEPTH",
 	} {
 		if _, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, env}); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s: %v, want an error naming %s", env, err, key)

@@ -1,6 +1,11 @@
 package main
 
-import "lectern"
+import (
+	"time"
+
+	"lectern"
+	"lectern/intake/ftp"
+)
 
 // intake returns the Intake that every detection path (FTP server,
 // watcher, checkDirectory, notify, HTTP upload) hands complete deposits
@@ -15,5 +20,19 @@ func (a *app) intake(s *services) *lectern.Intake {
 		Treatments:        s.treatments,
 		Sightings:         s.sightings,
 		Logger:            a.logger,
+	}
+}
+
+// ftpConfig is the FTP server's configuration from the FTP_* settings.
+func (c *Config) ftpConfig() ftp.Config {
+	lo, hi, _ := c.PassivePortRange() // validated with the configuration
+	return ftp.Config{
+		Addr: c.FTPAddr, PassivePortLow: lo, PassivePortHigh: hi, PublicHost: c.FTPPublicHost,
+		TLSCert: c.FTPTLSCert, TLSKey: c.FTPTLSKey, CertDir: c.DataDir,
+		RequireTLS: c.FTPRequireTLS, CheckRecorderIP: c.FTPCheckRecorderIP, Root: c.DefaultRecorderPath,
+		MaxClients: c.FTPMaxClients, MaxPerIP: c.FTPMaxPerIP,
+		LoginTimeout: time.Duration(c.FTPLoginTimeout), IdleTimeout: time.Duration(c.FTPIdleTimeout),
+		DataTimeout: time.Duration(c.FTPDataTimeout),
+		MaxDirs:     c.FTPMaxDirs, MaxDepth: c.FTPMaxDepth, MaxFiles: c.FTPMaxFiles,
 	}
 }

@@ -118,12 +118,8 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 
 	if cfg.FTPEnabled {
-		lo, hi, _ := cfg.PassivePortRange() // validated with the configuration
-		ftpd, err := ftp.New(ftp.Config{
-			Addr: cfg.FTPAddr, PassivePortLow: lo, PassivePortHigh: hi, PublicHost: cfg.FTPPublicHost,
-			TLSCert: cfg.FTPTLSCert, TLSKey: cfg.FTPTLSKey, CertDir: cfg.DataDir,
-			RequireTLS: cfg.FTPRequireTLS, CheckRecorderIP: cfg.FTPCheckRecorderIP, Root: cfg.DefaultRecorderPath,
-		}, ftp.Deps{Recorders: svc.recorders, Intake: in, Sightings: svc.sightings, Logger: logger.With("edge", "ftp")})
+		ftpd, err := ftp.New(cfg.ftpConfig(),
+			ftp.Deps{Recorders: svc.recorders, Intake: in, Sightings: svc.sightings, Logger: logger.With("edge", "ftp")})
 		if err != nil {
 			return fmt.Errorf("FTP server: %w", err)
 		}

@@ -24,6 +24,10 @@ func (s *Server) commands() map[string]server.Command {
 		if a, ok := aliases[n]; ok {
 			n = a
 		}
+		switch name {
+		case "PASV", "EPSV", "PORT", "EPRT":
+			c = dataCommand{s: s, name: name}
+		}
 		cmds[name] = &guard{Command: c, s: s, name: n}
 	}
 	abor := &guard{Command: abor{}, s: s, name: "ABOR"}
@@ -56,6 +60,7 @@ func (g *guard) Execute(sess *server.Session, param string) {
 		sess.Close()
 		return
 	}
+	c.commandRead()
 	c.decide(g.name, sess, param)
 	defer c.settleCarried()
 	switch g.name {
@@ -71,6 +76,7 @@ func (g *guard) Execute(sess *server.Session, param string) {
 		switch strings.ToUpper(param) {
 		case "TLS", "TLS-C", "SSL", "TLS-P":
 			param = "TLS"
+			c.rawMode = true // what follows is encrypted
 		}
 	case "REST":
 		n, err := strconv.ParseInt(param, 10, 64)
@@ -96,6 +102,10 @@ func (g *guard) Execute(sess *server.Session, param string) {
 	}
 	if code, msg := g.s.checkPath(c, g.name, sess, param); code != 0 {
 		sess.WriteMessage(code, msg)
+		return
+	}
+	if r := g.s.boundsRefusal(c, g.name, sess, param); r.code != 0 {
+		sess.WriteMessage(r.code, r.text)
 		return
 	}
 	switch g.name {

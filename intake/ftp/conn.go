@@ -1,6 +1,9 @@
 package ftp
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -25,10 +28,18 @@ type conn struct {
 	tls      bool
 	dead     bool
 	sess     *session
-	pending  *upload   // ended cleanly, waiting for the client's next move
-	carried  *upload   // taken from pending by RNTO or DELE of the same file
-	approved string    // login PASS accepted, for auth.CheckPasswd
-	xfer     io.Closer // data connection of the upload under way
+	pending  *upload     // ended cleanly, waiting for the client's next move
+	carried  *upload     // taken from pending by RNTO or DELE of the same file
+	approved string      // login PASS accepted, for auth.CheckPasswd
+	xfer     io.Closer   // data connection of the upload under way
+	data     *dataSocket // the session's data connection, if any
+	loggedIn bool        // the idle timeout replaces the login timeout
+
+	// Owned by the goroutine that reads (the library's session loop).
+	connected time.Time // when the client connected
+	lineLen   int       // bytes since the last line feed (clear text)
+	rawSince  int       // bytes read since the last command (TLS)
+	rawMode   bool      // AUTH was sent: the stream is no longer clear text
 
 	// Owned by the session's goroutine.
 	user       string // from USER
@@ -38,17 +49,122 @@ type conn struct {
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
-	return &conn{Conn: nc, s: s, key: nc.RemoteAddr().String(), ip: remoteIP(nc.RemoteAddr()), rest: -1, xferOffset: -1}
+	return &conn{Conn: nc, s: s, key: nc.RemoteAddr().String(), ip: remoteIP(nc.RemoteAddr()), rest: -1, xferOffset: -1,
+		connected: time.Now()}
 }
 
-// Read arms the idle timeout and notices the end of the connection.
+// MaxLineBytes is the longest command line, CRLF included (vsftpd's
+// VSFTP_MAX_COMMAND_LINE): a longer one closes the connection. The
+// library reads lines without a limit, so the cap is kept here, under
+// it. On a TLS session the bytes read are encrypted and line feeds cannot
+// be seen: there, more than maxRawBytes read without a command closes the
+// connection.
+const (
+	MaxLineBytes = 4096
+	maxRawBytes  = 64 << 10
+)
+
+var errLineTooLong = errors.New("command line too long")
+
+// Read arms the login or idle timeout, caps the length of a command line
+// and notices the end of the connection. Before login the client has
+// LoginTimeout from its connection to log in, however often it sends a
+// command; after, IdleTimeout between commands.
 func (c *conn) Read(p []byte) (int, error) {
-	_ = c.Conn.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	c.mu.Lock()
+	loggedIn := c.loggedIn
+	c.mu.Unlock()
+	deadline := time.Now().Add(c.s.cfg.IdleTimeout)
+	if !loggedIn {
+		deadline = c.connected.Add(c.s.cfg.LoginTimeout)
+	}
+	_ = c.Conn.SetReadDeadline(deadline)
 	n, err := c.Conn.Read(p)
+	if err == nil && c.overLong(p[:n]) {
+		c.s.log.Warn("ftp command line too long: connection closed", "remote_addr", c.key, "max_bytes", MaxLineBytes)
+		c.refuse(500, fmt.Sprintf("Command line too long (more than %d bytes); closing the connection.", MaxLineBytes))
+		n, err = 0, errLineTooLong
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		if loggedIn {
+			c.s.log.Info("ftp connection idle: closed", "remote_addr", c.key, "idle_timeout", c.s.cfg.IdleTimeout)
+			c.refuse(421, "Idle timeout; closing the connection.")
+		} else {
+			c.s.log.Warn("ftp connection closed: no login in time", "remote_addr", c.key, "login_timeout", c.s.cfg.LoginTimeout)
+			c.refuse(421, "Login timeout; closing the connection.")
+		}
+	}
 	if err != nil {
 		c.gone()
 	}
 	return n, err
+}
+
+// Write gives a client that does not read its replies as long to take
+// them as it has to send a command, then the connection fails.
+func (c *conn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	loggedIn := c.loggedIn
+	c.mu.Unlock()
+	wait := c.s.cfg.IdleTimeout
+	if !loggedIn {
+		wait = c.s.cfg.LoginTimeout
+	}
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(wait))
+	return c.Conn.Write(p)
+}
+
+// overLong counts the bytes of the line being read, and reports whether
+// it is beyond the cap.
+func (c *conn) overLong(b []byte) bool {
+	if c.rawMode {
+		c.rawSince += len(b)
+		return c.rawSince > maxRawBytes
+	}
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			c.lineLen += len(b)
+			break
+		}
+		c.lineLen = 0
+		b = b[i+1:]
+	}
+	return c.lineLen > MaxLineBytes
+}
+
+// commandRead tells the cap that a command was read.
+func (c *conn) commandRead() {
+	c.rawSince = 0
+}
+
+// refuse answers code and text before the connection is closed, on a
+// clear-text connection only (a TLS one cannot be written from here), and
+// without waiting for a client that does not read.
+func (c *conn) refuse(code int, text string) {
+	if c.rawMode {
+		return
+	}
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = fmt.Fprintf(c.Conn, "%d %s\r\n", code, text)
+}
+
+// setData records the session's new data connection (nil: none), closing
+// the one before it. It reports false when the connection is closed.
+func (c *conn) setData(ds *dataSocket) bool {
+	c.mu.Lock()
+	old := c.data
+	c.data = ds
+	dead := c.dead
+	if dead {
+		c.data = nil
+	}
+	c.mu.Unlock()
+	if old != nil && old != ds {
+		old.Close()
+	}
+	return !dead
 }
 
 // Close closes the connection once, leaving any pending upload held.
@@ -59,15 +175,17 @@ func (c *conn) Close() error {
 		err = c.Conn.Close()
 		c.s.untrack(c)
 		c.mu.Lock()
-		sess, xfer := c.sess, c.xfer
+		sess, xfer, data := c.sess, c.xfer, c.data
+		c.data = nil
 		c.mu.Unlock()
 		if sess != nil {
 			sess.root.Close()
 		}
+		if data != nil {
+			data.Close()
+		}
 		if xfer != nil {
-			// The library's data socket holds a lock while it reads, so
-			// this returns only after the next read: not worth waiting.
-			go xfer.Close()
+			xfer.Close() // breaks the upload under way off
 		}
 	})
 	return err

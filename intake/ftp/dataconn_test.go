@@ -62,3 +62,46 @@ func TestStolenDataConnection(t *testing.T) {
 		t.Error("the refusal is not logged")
 	}
 }
+
+// Active mode (PORT, EPRT) uses Lectern's data sockets too: the server
+// connects to the client, and a new PORT replaces the last.
+func TestActiveMode(t *testing.T) {
+	t.Parallel()
+	b := newServer(t, nil)
+	b.recorder(t, "room", "rec", "pw", nil)
+	r := b.raw(t, "rec", "pw")
+	listen := func() net.Listener {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
+	}
+	l := listen()
+	port := l.Addr().(*net.TCPAddr).Port
+	r.cmd(200, "PORT 127,0,0,1,%d,%d", port/256, port%256)
+	d, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.cmd(150, "STOR active.mp4")
+	d.Write([]byte("active bytes"))
+	d.Close()
+	r.expect(226)
+
+	l = listen()
+	r.cmd(200, "EPRT |1|127.0.0.1|%d|", l.Addr().(*net.TCPAddr).Port)
+	d, err = l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.cmd(150, "NLST")
+	_ = d.SetReadDeadline(time.Now().Add(5 * time.Second))
+	list, _ := io.ReadAll(d)
+	r.expect(226)
+	if !strings.Contains(string(list), "active.mp4") {
+		t.Errorf("NLST: %q", list)
+	}
+	b.waitTreatment(t, "room/active.mp4")
+}

@@ -15,7 +15,38 @@
 // Failed logins are counted per client address: after MaxLoginFailures
 // failures within LoginWindow the address is refused (421, connection
 // closed) for LoginBlock, and every failure is answered only after
-// LoginFailureDelay.
+// LoginFailureDelay. Attempts under way count too: an address has at most
+// MaxLoginFailures minus its recent failures passwords being checked at
+// once; a PASS beyond is answered 421 unchecked, so that 40 parallel
+// guesses cost at most 5 password checks, not 40.
+//
+// # What a client may hold
+//
+// MaxClients control connections at once, MaxPerIP from one address (200,
+// 20, as vsftpd's max_clients and max_per_ip): one more is answered 421
+// and closed before the library sees it, so idle connections cannot take
+// the process's file descriptors (and the web server with them). A client
+// has LoginTimeout (60s) from its connection to log in, however often it
+// sends a command, then IdleTimeout (10 minutes) between commands; a
+// reply it does not read for that long fails the connection too. A
+// command line is at most MaxLineBytes (4 KiB, vsftpd's cap): a longer
+// one is answered 500 and the connection closed (on a TLS session, where
+// line feeds cannot be seen under the library, 64 KiB read without a
+// command closes it).
+//
+// A session has at most one data connection: a new PASV, EPSV, PORT or
+// EPRT closes the one before, and QUIT and the end of the control
+// connection close it. Passive ports are opened by Lectern on the
+// address the client connected to (not on every interface), from
+// PassivePortLow to PassivePortHigh, both included; the first connection
+// to one is the data connection, checked before the transfer (below). A
+// transfer whose data connection makes no progress for DataTimeout (5
+// minutes) fails: an upload is then broken off and stays held.
+//
+// A recorder may make at most MaxDirs directories (100), nested at most
+// MaxDepth deep (8), and hold at most MaxFiles files (10000): MKD, STOR
+// and APPE of a new file, and RNTO of a directory, beyond are answered
+// 552 (too many) or 553 (too deep) with the reason.
 //
 // Explicit FTPS (AUTH TLS, RFC 4217) is always offered, with TLSCert and
 // TLSKey or a self-signed ECDSA certificate generated once into CertDir.
@@ -94,12 +125,14 @@
 //
 // # Limits of goftp.io/server/v2 (v2.0.3)
 //
-// The library has no timeout on data connections and no way to close one
-// from outside while a transfer blocks; a silent peer is dropped only by
-// TCP keepalive (enabled by Go's defaults). It accepts the first
-// connection to a passive port from any address and keeps that connection
-// unexported: before each transfer Lectern reads its address under the
-// socket's own lock and refuses (425) a data connection that does not
+// The library reads command lines without a limit, has no connection
+// budget and no timeout on data connections; its passive ports listen on
+// every interface, for a minute, and a new PASV does not close the last
+// one (55 PASV held 55 ports). So Lectern caps lines and counts
+// connections under the library (conn, listener), and opens the data
+// connections itself (dataSocket), handing them to the session through
+// its one unexported field (setDataConn, checked at each use). Before
+// each transfer it refuses (425) a passive data connection that does not
 // come from the control connection's address, as vsftpd does by default;
 // the thief got nothing and the client asks for PASV again. Its Serve does
 // not load the TLS configuration (only ListenAndServe does), so Start calls

@@ -127,10 +127,18 @@ func (d *driver) ListDir(ctx *server.Context, p string, fn func(os.FileInfo) err
 	return nil
 }
 
+// MakeDir makes a directory within the bounds (MaxDirs, MaxDepth),
+// checked again here, one MKD at a time, after the guard's check: two
+// sessions of one recorder cannot both take the last directory.
 func (d *driver) MakeDir(ctx *server.Context, p string) error {
 	_, sn, err := d.session(ctx)
 	if err != nil {
 		return err
+	}
+	d.s.dirLock.Lock()
+	defer d.s.dirLock.Unlock()
+	if r := d.s.mkdirRefusal(sn, p); r.code != 0 {
+		return errors.New(r.text)
 	}
 	rel := relPath(p)
 	if err := sn.root.Mkdir(rel, 0o750); err != nil {

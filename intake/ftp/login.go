@@ -62,8 +62,15 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 		return
 	}
 	log := s.log.With("login", login, "remote_addr", c.key)
+	if !s.throttle.begin(c.ip, time.Now()) {
+		log.Warn("ftp login refused: too many attempts under way from this address", "max", s.cfg.MaxLoginFailures)
+		sess.WriteMessage(421, "Too many login attempts under way from your address; try again in a moment.")
+		sess.Close()
+		return
+	}
 	rec, refused, err := s.authenticate(login, pw, c.ip)
 	if err != nil {
+		s.throttle.release(c.ip)
 		log.Error("ftp login: find recorder", "err", err)
 		sess.WriteMessage(421, "Service not available, try again later.")
 		sess.Close()
@@ -80,6 +87,7 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 		}
 		return
 	}
+	s.throttle.succeed(c.ip, time.Now())
 	log = log.With("recorder", rec.Name)
 	sn, err := s.openSession(rec, login, log)
 	if err != nil {
@@ -95,9 +103,9 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 	}
 	c.approved = login
 	c.sess = sn
+	c.loggedIn = true
 	c.mu.Unlock()
 	lib.Execute(sess, pw) // calls auth.CheckPasswd, answers 230
-	s.throttle.succeed(c.ip)
 	log.Info("ftp login", "recorder_id", rec.ID, "directory", rec.Directory, "tls", c.isTLS())
 }
 

@@ -95,8 +95,24 @@ func TestThrottle(t *testing.T) {
 	// A success forgets the failures.
 	th.fail(b, at)
 	th.fail(b, at)
-	th.succeed(b)
+	th.succeed(b, at)
 	if th.fail(b, at) {
 		t.Fatal("failures before a success counted")
+	}
+	// Attempts under way count: with one failure, two more may be
+	// checked at once, not a third.
+	c := netip.MustParseAddr("192.0.2.3")
+	th.fail(c, at)
+	for i := range 2 {
+		if !th.begin(c, at) {
+			t.Fatalf("attempt %d within the limit refused", i+1)
+		}
+	}
+	if th.begin(c, at) {
+		t.Fatal("a third attempt under way accepted")
+	}
+	th.release(c)
+	if !th.begin(c, at) {
+		t.Fatal("a released attempt still counts")
 	}
 }

@@ -33,9 +33,25 @@ type Config struct {
 	// silent after an upload's data connection reached EOF for the upload
 	// to count as complete, when the client sends no next command. 1s.
 	ConfirmAfter time.Duration
-	// IdleTimeout closes a control connection on which no command arrives
-	// for that long. 10 minutes.
+	// IdleTimeout closes a logged-in control connection on which no
+	// command arrives for that long (FTP_IDLE_TIMEOUT). 10 minutes.
 	IdleTimeout time.Duration
+	// LoginTimeout closes a control connection that has not logged in
+	// that long after it connected (FTP_LOGIN_TIMEOUT). 60s.
+	LoginTimeout time.Duration
+	// DataTimeout fails a transfer whose data connection makes no
+	// progress for that long (FTP_DATA_TIMEOUT, vsftpd's
+	// data_connection_timeout). 5 minutes.
+	DataTimeout time.Duration
+	// MaxClients control connections at once, MaxPerIP of them from one
+	// address (FTP_MAX_CLIENTS, FTP_MAX_PER_IP; vsftpd's max_clients,
+	// max_per_ip): beyond, a connection is answered 421 and closed. 200,
+	// 20.
+	MaxClients, MaxPerIP int
+	// What a recorder may build in its directory: MaxDirs directories
+	// (FTP_MAX_DIRS), nested at most MaxDepth deep (FTP_MAX_DEPTH, "/a/b"
+	// is 2), and MaxFiles files (FTP_MAX_FILES). 100, 8, 10000.
+	MaxDirs, MaxDepth, MaxFiles int
 	// MaxLoginFailures failed logins from one address within LoginWindow
 	// get the address refused for LoginBlock. 5, 10 minutes, 15 minutes.
 	MaxLoginFailures int
@@ -61,9 +77,13 @@ type Server struct {
 	tls      *tls.Config
 	throttle *throttle
 
+	pasvIP string // for PASV replies, set by Start
+
 	mu      sync.Mutex
 	ln      net.Listener
-	conns   map[string]*conn // by remote address
+	conns   map[string]*conn   // by remote address
+	perIP   map[netip.Addr]int // control connections by client address
+	dirLock sync.Mutex         // MKD's bound checks and mkdir, one at a time
 	started bool
 	stopped bool
 	ctx     context.Context
@@ -102,17 +122,27 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	def(&cfg.ConfirmAfter, time.Second)
 	def(&cfg.IdleTimeout, 10*time.Minute)
+	def(&cfg.LoginTimeout, time.Minute)
+	def(&cfg.DataTimeout, 5*time.Minute)
+	defN := func(n *int, v int) {
+		if *n <= 0 {
+			*n = v
+		}
+	}
+	defN(&cfg.MaxClients, 200)
+	defN(&cfg.MaxPerIP, 20)
+	defN(&cfg.MaxDirs, 100)
+	defN(&cfg.MaxDepth, 8)
+	defN(&cfg.MaxFiles, 10000)
 	def(&cfg.LoginWindow, 10*time.Minute)
 	def(&cfg.LoginBlock, 15*time.Minute)
 	def(&cfg.LoginFailureDelay, time.Second)
-	if cfg.MaxLoginFailures <= 0 {
-		cfg.MaxLoginFailures = 5
-	}
+	defN(&cfg.MaxLoginFailures, 5)
 	log := deps.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, deps: deps, log: log, conns: map[string]*conn{}, done: make(chan struct{}),
+	s := &Server{cfg: cfg, deps: deps, log: log, conns: map[string]*conn{}, perIP: map[netip.Addr]int{}, done: make(chan struct{}),
 		throttle: newThrottle(cfg.MaxLoginFailures, cfg.LoginWindow, cfg.LoginBlock)}
 	cert, err := loadOrCreateCert(cfg, log)
 	if err != nil {
@@ -142,10 +172,12 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	passive := ""
+	s.pasvIP = publicIP
+	// Lectern opens passive ports itself (dataSocket), in this range,
+	// both ends included.
+	passive := "any"
 	if s.cfg.PassivePortLow > 0 {
-		// The library picks low + rand(high-low), so high is exclusive.
-		passive = fmt.Sprintf("%d-%d", s.cfg.PassivePortLow, s.cfg.PassivePortHigh+1)
+		passive = fmt.Sprintf("%d-%d", s.cfg.PassivePortLow, s.cfg.PassivePortHigh)
 	}
 	srv, err := server.NewServer(&server.Options{
 		Commands: s.commands(),
@@ -158,7 +190,6 @@ func (s *Server) Start(ctx context.Context) error {
 		Hostname:       "127.0.0.1",
 		Port:           -1,
 		PublicIP:       publicIP,
-		PassivePorts:   passive,
 		TLS:            true,
 		ExplicitFTPS:   true,
 		TLSConfig:      s.tls,
@@ -210,7 +241,8 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}()
 	s.log.Info("ftp server listening", "addr", ln.Addr().String(), "public_ip", publicIP,
-		"passive_ports", passive, "require_tls", s.cfg.RequireTLS, "check_recorder_ip", s.cfg.CheckRecorderIP)
+		"passive_ports", passive, "require_tls", s.cfg.RequireTLS, "check_recorder_ip", s.cfg.CheckRecorderIP,
+		"max_clients", s.cfg.MaxClients, "max_per_ip", s.cfg.MaxPerIP)
 	return nil
 }
 
@@ -302,27 +334,52 @@ type listener struct {
 	s *Server
 }
 
+// Accept hands the library the next connection within the budget
+// (MaxClients, MaxPerIP); one beyond is answered 421 and closed here, so
+// that idle connections cannot take every file descriptor of the process.
 func (l *listener) Accept() (net.Conn, error) {
-	nc, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	c := newConn(l.s, nc)
-	l.s.mu.Lock()
-	if l.s.stopped {
+	for {
+		nc, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		c := newConn(l.s, nc)
+		l.s.mu.Lock()
+		if l.s.stopped {
+			l.s.mu.Unlock()
+			nc.Close()
+			return nil, net.ErrClosed
+		}
+		var over string
+		switch {
+		case len(l.s.conns) >= l.s.cfg.MaxClients:
+			over = fmt.Sprintf("Too many connections (%d); try again later.", l.s.cfg.MaxClients)
+		case l.s.perIP[c.ip] >= l.s.cfg.MaxPerIP:
+			over = fmt.Sprintf("Too many connections from your address (%d); try again later.", l.s.cfg.MaxPerIP)
+		default:
+			l.s.conns[c.key] = c
+			l.s.perIP[c.ip]++
+		}
 		l.s.mu.Unlock()
-		nc.Close()
-		return nil, net.ErrClosed
+		if over == "" {
+			return c, nil
+		}
+		l.s.log.Warn("ftp connection refused: over the connection budget", "remote_addr", c.key, "reason", over)
+		go func() {
+			_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = fmt.Fprintf(nc, "421 %s\r\n", over)
+			nc.Close()
+		}()
 	}
-	l.s.conns[c.key] = c
-	l.s.mu.Unlock()
-	return c, nil
 }
 
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
 	if s.conns[c.key] == c {
 		delete(s.conns, c.key)
+		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
+			delete(s.perIP, c.ip)
+		}
 	}
 	s.mu.Unlock()
 }

@@ -7,7 +7,10 @@ import (
 )
 
 // throttle counts failed logins per client address and refuses an address
-// that failed max times within window, for block.
+// that failed max times within window, for block. Attempts under way
+// count too: an address may have at most max minus its recent failures
+// passwords being checked at once, so that parallel attempts cannot all
+// be evaluated before the first failure is counted.
 type throttle struct {
 	max           int
 	window, block time.Duration
@@ -17,8 +20,9 @@ type throttle struct {
 }
 
 type failures struct {
-	times []time.Time // failures within the window, oldest first
-	until time.Time   // refused until then
+	times    []time.Time // failures within the window, oldest first
+	until    time.Time   // refused until then
+	inflight int         // attempts being checked
 }
 
 // maxTracked bounds the memory an address scan can take: beyond it, stale
@@ -40,10 +44,8 @@ func (t *throttle) blocked(ip netip.Addr, now time.Time) (time.Duration, bool) {
 	return f.until.Sub(now), true
 }
 
-// fail counts a failure and reports whether ip is now refused.
-func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// entry returns the failures of ip, created when missing.
+func (t *throttle) entry(ip netip.Addr, now time.Time) *failures {
 	f := t.addrs[ip]
 	if f == nil {
 		if len(t.addrs) >= maxTracked {
@@ -52,6 +54,31 @@ func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
 		f = &failures{}
 		t.addrs[ip] = f
 	}
+	return f
+}
+
+// begin reserves the check of one attempt from ip; false when ip has as
+// many attempts under way as failures left before it is refused. Each
+// begin that returned true is followed by fail or succeed.
+func (t *throttle) begin(ip netip.Addr, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.entry(ip, now)
+	f.times = recent(f.times, now.Add(-t.window))
+	if len(f.times)+f.inflight >= t.max {
+		return false
+	}
+	f.inflight++
+	return true
+}
+
+// fail ends an attempt that failed, counts it and reports whether ip is
+// now refused.
+func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.entry(ip, now)
+	f.inflight = max(f.inflight-1, 0)
 	f.times = recent(f.times, now.Add(-t.window))
 	f.times = append(f.times, now)
 	if len(f.times) >= t.max {
@@ -62,16 +89,34 @@ func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
 	return false
 }
 
-// succeed forgets the failures of ip.
-func (t *throttle) succeed(ip netip.Addr) {
+// release ends an attempt that could not be checked (the store
+// failed): it counts neither way.
+func (t *throttle) release(ip netip.Addr) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.addrs, ip)
+	if f := t.addrs[ip]; f != nil {
+		f.inflight = max(f.inflight-1, 0)
+	}
+}
+
+// succeed ends an attempt that succeeded and forgets the failures of ip.
+func (t *throttle) succeed(ip netip.Addr, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.addrs[ip]
+	if f == nil {
+		return
+	}
+	f.inflight = max(f.inflight-1, 0)
+	f.times, f.until = nil, time.Time{}
+	if f.inflight == 0 {
+		delete(t.addrs, ip)
+	}
 }
 
 func (t *throttle) sweep(now time.Time) {
 	for ip, f := range t.addrs {
-		if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && !now.Before(f.until) {
+		if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && f.inflight == 0 && !now.Before(f.until) {
 			delete(t.addrs, ip)
 		}
 	}
