@@ -91,7 +91,11 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 	}
 	switch {
 	case existing != nil && !existing.Superseded(fi):
-		in.forget(ctx, path)
+		// The sighting of a published file still waiting to be moved away
+		// is kept, so that the next cron pass sees it unchanged.
+		if d.Source == SourceFTP || (existing.State != TreatmentPublished && existing.State != TreatmentMissing) {
+			in.forget(ctx, path)
+		}
 		return existing, false, nil
 	case existing != nil:
 		to, err := in.moveAside(ctx, path)
