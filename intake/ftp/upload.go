@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"sync"
 	"syscall"
 	"time"
@@ -61,6 +62,13 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	rel := relPath(p)
 	if rel == "." {
 		return 0, errNotFile
+	}
+	if stored, err := d.s.depositName(sn, rel, offset > 0); err != nil {
+		return 0, err
+	} else if stored != rel {
+		sn.log.Info("ftp upload under the name of an earlier deposit: stored under a name of its own", "path", p,
+			"stored_as", "/"+stored, "offset", offset, "append", appending)
+		rel = stored
 	}
 	// Opening a FIFO or a device planted in the directory could block or
 	// worse: only regular files are written.
@@ -153,6 +161,51 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	}
 	c.setPending(u)
 	return u.received, nil
+}
+
+// errNothingToResume answers a REST n then STOR under the name of an
+// earlier deposit when no upload of that name was broken off.
+var errNothingToResume = errors.New("this name is an earlier deposit's and no upload of it was broken off: upload from the start")
+
+// depositName is the file an upload to rel writes: rel itself, unless an
+// earlier deposit used the name (a treatment has it: a recorder that
+// names every file record.mp4); then the upload of that name that is held
+// without a treatment (broken off: it is resumed, or restarted, in the
+// same file), else for a new upload the first free name by
+// lectern.CandidateName (record-2.mp4), so that the earlier deposit is
+// never overwritten and the new one is never taken for it. REST n then
+// STOR (rest) with no held upload of the name is refused; APPE then
+// starts a new file, as it does under a new name.
+func (s *Server) depositName(sn *session, rel string, rest bool) (string, error) {
+	ctx := s.ctx
+	if taken, err := s.deps.Intake.Taken(ctx, s.canonical(sn, rel)); err != nil {
+		sn.log.Error("ftp upload: find earlier deposit", "path", rel, "err", err)
+		return "", errLocal
+	} else if !taken {
+		return rel, nil
+	}
+	dir, name := path.Split(rel)
+	for i := 1; i < lectern.MaxCandidates; i++ {
+		c := path.Join(dir, lectern.CandidateName(name, i))
+		abs := s.canonical(sn, c)
+		if taken, err := s.deps.Intake.Taken(ctx, abs); err != nil {
+			sn.log.Error("ftp upload: find earlier deposit", "path", c, "err", err)
+			return "", errLocal
+		} else if taken {
+			continue
+		}
+		if sg, err := s.deps.Sightings.FindSighting(ctx, abs); err == nil && sg.Held {
+			return c, nil
+		}
+		if _, err := sn.root.Lstat(c); err == nil {
+			continue
+		}
+		if rest {
+			return "", errNothingToResume
+		}
+		return c, nil
+	}
+	return "", errLocal
 }
 
 // readSome reads until it gets bytes or an error.
