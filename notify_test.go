@@ -20,7 +20,7 @@ func TestNotifyGrowingFile(t *testing.T) {
 	ctx := context.Background()
 	mgr := b.manager.ID
 	b.recorder("managed", "managed", func(r *lectern.Recorder) { r.UserID = &mgr; r.AddressIP = "192.168.1.10" })
-	b.notifier.StableWait, b.notifier.StableMax = 50*time.Millisecond, 300*time.Millisecond
+	b.notifier.StableWait, b.notifier.StableMax = 250*time.Millisecond, 600*time.Millisecond
 	key := lectern.NotifyKey("192_168_1_10", "")
 	p := b.file(t, "managed/growing.mp4", 100)
 
@@ -39,7 +39,7 @@ func TestNotifyGrowingFile(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(5 * time.Millisecond):
+			case <-time.After(2 * time.Millisecond):
 				f.Write(make([]byte, 1000))
 			}
 		}
