@@ -90,6 +90,10 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 		return nil, false, err
 	}
 	switch {
+	case existing != nil && existing.State == TreatmentMissing && existing.FileIno != 0 && !existing.Superseded(fi):
+		// The very file of a missing deposit, back where it was.
+		in.forget(ctx, path)
+		return existing, false, in.revive(ctx, existing, rec, in.logger().With("treatment_id", existing.ID, "file", path))
 	case existing != nil && !existing.Superseded(fi):
 		// The sighting of a published file still waiting to be moved away
 		// is kept, so that the next cron pass sees it unchanged.
@@ -303,7 +307,7 @@ func (in *Intake) revive(ctx context.Context, t *Treatment, rec *Recorder, log *
 	if err := in.Treatments.UpdateTreatment(ctx, t); err != nil {
 		return fmt.Errorf("revive treatment %d: %w", t.ID, err)
 	}
-	log.Info("missing deposit found again under another name: its treatment follows it", "new_state", t.State)
+	log.Info("missing deposit found again: its treatment comes back", "new_state", t.State)
 	if in.RoutedFunc != nil && (t.State == TreatmentToNotify || t.State == TreatmentToPublish || t.State == TreatmentToReport) {
 		in.RoutedFunc(ctx, t)
 	}

@@ -184,3 +184,36 @@ func TestIntakeRenameFollows(t *testing.T) {
 		t.Fatalf("second Vanished: %+v %v", got, err)
 	}
 }
+
+// TestIntakeMissingComesBack: the very file of a missing deposit, back at
+// its path, brings its treatment back; another file there is a new
+// deposit under a name of its own.
+func TestIntakeMissingComesBack(t *testing.T) {
+	t.Parallel()
+	b := newIntake(t)
+	ctx := context.Background()
+	b.recorder("claim", "c", nil)
+	b.in.AllowClaiming = true
+	p := b.file(t, "c/x.mp4", 100)
+	tr, _, err := b.in.Complete(ctx, lectern.Deposit{Path: p, Source: lectern.SourceWatch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	away := filepath.Join(t.TempDir(), "x.mp4")
+	os.Rename(p, away)
+	if got, err := b.in.Vanished(ctx, p, "Gone"); err != nil || got == nil {
+		t.Fatal(got, err)
+	}
+	os.Rename(away, p)
+	got, created, err := b.in.Complete(ctx, lectern.Deposit{Path: p, Source: lectern.SourceRescan})
+	if err != nil || created || got.ID != tr.ID || got.State != lectern.TreatmentToClaim {
+		t.Fatalf("back: %+v %v %v", got, created, err)
+	}
+	os.Remove(p)
+	b.in.Vanished(ctx, p, "Gone")
+	b.file(t, "c/x.mp4", 101)
+	got, created, err = b.in.Complete(ctx, lectern.Deposit{Path: p, Source: lectern.SourceRescan})
+	if err != nil || !created || got.File != filepath.Join(b.root, "c/x-2.mp4") {
+		t.Fatalf("another file at the path: %+v %v %v", got, created, err)
+	}
+}
