@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -63,13 +64,12 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	if rel == "." {
 		return 0, errNotFile
 	}
-	if stored, err := d.s.depositName(sn, rel, offset > 0); err != nil {
+	asked := rel
+	stored, fresh, err := d.s.depositName(sn, asked, offset > 0)
+	if err != nil {
 		return 0, err
-	} else if stored != rel {
-		sn.log.Info("ftp upload under the name of an earlier deposit: stored under a name of its own", "path", p,
-			"stored_as", "/"+stored, "offset", offset, "append", appending)
-		rel = stored
 	}
+	rel = stored
 	// Opening a FIFO or a device planted in the directory could block or
 	// worse: only regular files are written.
 	if fi, err := sn.root.Stat(rel); err == nil && !fi.Mode().IsRegular() {
@@ -95,9 +95,13 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	if appending {
 		flags |= os.O_APPEND
 	}
-	f, err := sn.root.OpenFile(rel, flags, 0o640)
+	f, err := d.s.openDeposit(sn, &rel, asked, fresh, flags, offset > 0)
 	if err != nil {
 		return 0, sn.public("upload", p, err)
+	}
+	if rel != asked {
+		sn.log.Info("ftp upload under the name of an earlier deposit: stored under a name of its own", "path", p,
+			"stored_as", "/"+rel, "offset", offset, "append", appending)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -176,13 +180,16 @@ var errNothingToResume = errors.New("this name is an earlier deposit's and no up
 // never overwritten and the new one is never taken for it. REST n then
 // STOR (rest) with no held upload of the name is refused; APPE then
 // starts a new file, as it does under a new name.
-func (s *Server) depositName(sn *session, rel string, rest bool) (string, error) {
+//
+// fresh reports a new name chosen here: the caller creates it exclusively
+// (openDeposit), so that two sessions never write the same one.
+func (s *Server) depositName(sn *session, rel string, rest bool) (name string, fresh bool, err error) {
 	ctx := s.ctx
 	if taken, err := s.deps.Intake.Taken(ctx, s.canonical(sn, rel)); err != nil {
 		sn.log.Error("ftp upload: find earlier deposit", "path", rel, "err", err)
-		return "", errLocal
+		return "", false, errLocal
 	} else if !taken {
-		return rel, nil
+		return rel, false, nil
 	}
 	dir, name := path.Split(rel)
 	for i := 1; i < lectern.MaxCandidates; i++ {
@@ -190,22 +197,41 @@ func (s *Server) depositName(sn *session, rel string, rest bool) (string, error)
 		abs := s.canonical(sn, c)
 		if taken, err := s.deps.Intake.Taken(ctx, abs); err != nil {
 			sn.log.Error("ftp upload: find earlier deposit", "path", c, "err", err)
-			return "", errLocal
+			return "", false, errLocal
 		} else if taken {
 			continue
 		}
 		if sg, err := s.deps.Sightings.FindSighting(ctx, abs); err == nil && sg.Held {
-			return c, nil
+			return c, false, nil
 		}
 		if _, err := sn.root.Lstat(c); err == nil {
 			continue
 		}
 		if rest {
-			return "", errNothingToResume
+			return "", false, errNothingToResume
 		}
-		return c, nil
+		return c, true, nil
 	}
-	return "", errLocal
+	return "", false, errLocal
+}
+
+// openDeposit opens the file an upload writes, *rel. A fresh name
+// (depositName) is created exclusively: when another session took it
+// meanwhile, the next name is chosen for asked, and *rel changes.
+func (s *Server) openDeposit(sn *session, rel *string, asked string, fresh bool, flags int, rest bool) (*os.File, error) {
+	for range 100 {
+		if !fresh {
+			return sn.root.OpenFile(*rel, flags, 0o640)
+		}
+		f, err := sn.root.OpenFile(*rel, flags|os.O_EXCL, 0o640)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+		if *rel, fresh, err = s.depositName(sn, asked, rest); err != nil {
+			return nil, err
+		}
+	}
+	return nil, errLocal
 }
 
 // readSome reads until it gets bytes or an error.
