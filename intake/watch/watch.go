@@ -15,6 +15,13 @@
 // `lectern recorder checkDirectory`: a file is complete when two passes
 // saw the same size and modification time.
 //
+// Names are the Intake's business (Intake.Complete): a new file at the
+// path of a published deposit is renamed to a name of its own and becomes
+// a new deposit, and a waiting deposit renamed or moved keeps its
+// treatment. So the watcher looks again at any file that appears at a
+// known path (a Create event), and tells the Intake at once of a deposit
+// deleted (a Remove event).
+//
 // Neither ever follows a symbolic link (a link to a directory outside
 // DEFAULT_RECORDER_PATH is not a way out), and neither completes a file
 // held by Lectern's FTP server, which completes it itself when its upload
