@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // Detection paths: how a deposit was found complete.
@@ -76,6 +78,48 @@ func ClassifyName(name string, extensions []string) NameClass {
 		}
 	}
 	return NameWrongExtension
+}
+
+// MaxNameLength bounds a deposited file's name, in bytes (most file
+// systems' limit).
+const MaxNameLength = 255
+
+// CandidateName is the i-th name a deposit named name may take: name
+// itself for 0, then "stem-2.ext", "stem-3.ext"... (record.mp4,
+// record-2.mp4, record-3.mp4: the second deposit of that name, the
+// third), within MaxNameLength bytes. It is the one rule by which a
+// deposit that arrives under a name already used by another one (a
+// recorder that names every file record.mp4) gets a name of its own, on
+// every path: FTP, HTTP upload, the watcher and the cron pass.
+func CandidateName(name string, i int) string {
+	if i <= 0 {
+		return name
+	}
+	ext := filepath.Ext(name)
+	suffix := "-" + strconv.Itoa(i+1) + ext
+	stem := strings.TrimSuffix(name, ext)
+	n := MaxNameLength - len(suffix)
+	if len(stem) > n {
+		for n > 0 && !utf8.RuneStart(stem[n]) {
+			n--
+		}
+		stem = stem[:n]
+	}
+	return stem + suffix
+}
+
+// MaxCandidates bounds the search for a free name (CandidateName).
+const MaxCandidates = 10000
+
+// FileIdentity is what tells one file from another at the same path, and
+// finds a file again under another name: its inode number and its
+// modification time, which a rename keeps. The inode is 0 where the file
+// system does not give one.
+func FileIdentity(fi fs.FileInfo) (ino uint64, mod time.Time) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	return ino, fi.ModTime().UTC()
 }
 
 // ResolveDeposit checks that path names a regular file inside root, also

@@ -2,9 +2,13 @@ package lectern
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -43,6 +47,18 @@ func (in *Intake) now() time.Time {
 // name that is silently ignored (temporary, hidden, already treated) or an
 // empty file. A path outside Root is refused with EINVALID, a missing file
 // with ENOTFOUND.
+//
+// Names never lose nor double a deposit:
+//   - A file at the path of a published or missing deposit that is not
+//     that deposit's file (Treatment.Superseded: a recorder that names
+//     every file record.mp4) is a new deposit: it is first renamed to a
+//     name of its own (FreePath: record-2.mp4), the old treatment left
+//     alone, and the returned treatment names the new path.
+//   - The file of a waiting deposit found under another name (renamed, or
+//     moved into a sub-folder of the same recorder) keeps its treatment:
+//     the treatment moves to the new path (same id, no new mail) and is
+//     returned with created false. A missing one found again this way
+//     comes back.
 func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, error) {
 	path, dir, size, err := ResolveDeposit(in.Root, d.Path)
 	if err != nil {
@@ -61,18 +77,53 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 			return nil, false, err
 		}
 	}
-	now := in.now()
-	t := &Treatment{
-		File: path, FileSize: size, DetectedBy: d.Source,
-		DateAdded: now, FirstSeenAt: d.FirstSeen, CompletedAt: now, RoutedAt: now,
-		Type: RecordingTypeVideo,
-	}
-	if t.FirstSeenAt.IsZero() || t.FirstSeenAt.After(now) {
-		t.FirstSeenAt = now
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, false, Errorf(ENOTFOUND, "File %q does not exist.", filepath.Base(path))
 	}
 	rec, err := in.recorderFor(ctx, dir)
 	if err != nil {
 		return nil, false, err
+	}
+	existing, err := in.treatmentOf(ctx, path)
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case existing != nil && existing.State == TreatmentMissing && existing.FileIno != 0 && !existing.Superseded(fi):
+		// The very file of a missing deposit, back where it was.
+		in.forget(ctx, path)
+		return existing, false, in.revive(ctx, existing, rec, in.logger().With("treatment_id", existing.ID, "file", path))
+	case existing != nil && !existing.Superseded(fi):
+		// The sighting of a published file still waiting to be moved away
+		// is kept, so that the next cron pass sees it unchanged.
+		if d.Source == SourceFTP || (existing.State != TreatmentPublished && existing.State != TreatmentMissing) {
+			in.forget(ctx, path)
+		}
+		return existing, false, nil
+	case existing != nil:
+		to, err := in.moveAside(ctx, path)
+		if err != nil {
+			return nil, false, err
+		}
+		in.logger().Info("new deposit under the name of an earlier one: renamed", "file", path, "renamed_to", to,
+			"earlier_treatment_id", existing.ID, "earlier_state", existing.State)
+		in.forget(ctx, path)
+		path = to
+	default:
+		if t, err := in.follow(ctx, path, dir, fi, rec); err != nil || t != nil {
+			return t, false, err
+		}
+	}
+	now := in.now()
+	t := &Treatment{
+		File: path, FileSize: fi.Size(), DetectedBy: d.Source,
+		DateAdded: now, FirstSeenAt: d.FirstSeen, CompletedAt: now, RoutedAt: now,
+		Type: RecordingTypeVideo,
+	}
+	t.FileIno, t.FileModTime = FileIdentity(fi)
+	if t.FirstSeenAt.IsZero() || t.FirstSeenAt.After(now) {
+		t.FirstSeenAt = now
 	}
 	if rec != nil {
 		t.RecorderID, t.Type = &rec.ID, rec.RecordingType
@@ -96,11 +147,7 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 	if err != nil {
 		return nil, false, fmt.Errorf("create treatment for %s: %w", path, err)
 	}
-	if in.Sightings != nil {
-		if err := in.Sightings.ForgetFile(ctx, path); err != nil {
-			in.logger().Warn("forget sighting", "path", path, "err", err)
-		}
-	}
+	in.forget(ctx, path)
 	if !created {
 		return t, false, nil
 	}
@@ -115,6 +162,191 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 		in.RoutedFunc(ctx, t)
 	}
 	return t, true, nil
+}
+
+// forget deletes the sighting of a file that now has its treatment.
+func (in *Intake) forget(ctx context.Context, path string) {
+	if in.Sightings == nil {
+		return
+	}
+	if err := in.Sightings.ForgetFile(ctx, path); err != nil {
+		in.logger().Warn("forget sighting", "path", path, "err", err)
+	}
+}
+
+// treatmentOf returns the treatment of path, nil when it has none.
+func (in *Intake) treatmentOf(ctx context.Context, path string) (*Treatment, error) {
+	ts, _, err := in.Treatments.FindTreatments(ctx, TreatmentFilter{File: &path, Page: Page{Size: 1}})
+	if err != nil {
+		return nil, fmt.Errorf("find treatment of %s: %w", path, err)
+	}
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	return ts[0], nil
+}
+
+// Taken reports whether a deposit already used the name path: a
+// treatment has it, whether or not its file is still there. An upload
+// path that chooses a name skips those (see FreePath).
+func (in *Intake) Taken(ctx context.Context, path string) (bool, error) {
+	t, err := in.treatmentOf(ctx, path)
+	return t != nil, err
+}
+
+// FreePath returns the first name for a new deposit at path, by
+// CandidateName (path itself, then stem-2.ext, stem-3.ext... in the same
+// folder), that no file has on disk and no treatment has in the store.
+// Another process may take it before the caller does: create or link the
+// file so that it fails when the name exists, and ask again.
+func (in *Intake) FreePath(ctx context.Context, path string) (string, error) {
+	dir, name := filepath.Split(path)
+	for i := 0; i < MaxCandidates; i++ {
+		p := filepath.Join(dir, CandidateName(name, i))
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("choose a name for %s: %w", path, err)
+		}
+		if taken, err := in.Taken(ctx, p); err != nil {
+			return "", err
+		} else if !taken {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("choose a name for %s: no free name among %d", path, MaxCandidates)
+}
+
+// moveAside gives the file at path the next free name (FreePath) and
+// returns it. The name is taken with link(2), which never replaces a file
+// that another process created meanwhile.
+func (in *Intake) moveAside(ctx context.Context, path string) (string, error) {
+	for range 100 {
+		to, err := in.FreePath(ctx, path)
+		if err != nil {
+			return "", err
+		}
+		err = os.Link(path, to)
+		switch {
+		case err == nil:
+			if err := os.Remove(path); err != nil {
+				return "", fmt.Errorf("rename %s to %s: %w", path, to, err)
+			}
+			return to, nil
+		case errors.Is(err, fs.ErrExist):
+			continue
+		case errors.Is(err, fs.ErrNotExist):
+			return "", Errorf(ENOTFOUND, "File %q does not exist.", filepath.Base(path))
+		}
+		// No hard links on this file system: a rename, after a last look.
+		if _, lerr := os.Lstat(to); lerr == nil {
+			continue
+		}
+		if err := os.Rename(path, to); err != nil {
+			return "", fmt.Errorf("rename %s to %s: %w", path, to, err)
+		}
+		return to, nil
+	}
+	return "", fmt.Errorf("rename %s: every free name was taken meanwhile", path)
+}
+
+// follow finds the treatment of a waiting (or missing) deposit of the
+// same recorder directory whose file this is, under a new name: same
+// inode, size and modification time, and nothing with that identity left
+// at its old path. It moves the treatment to path and returns it; nil when
+// there is none.
+func (in *Intake) follow(ctx context.Context, path, dir string, fi fs.FileInfo, rec *Recorder) (*Treatment, error) {
+	ino, mod := FileIdentity(fi)
+	if ino == 0 {
+		return nil, nil
+	}
+	ts, _, err := in.Treatments.FindTreatments(ctx, TreatmentFilter{FileIno: &ino, Page: Page{Size: MaxPageSize}})
+	if err != nil {
+		return nil, fmt.Errorf("find treatments of inode %d: %w", ino, err)
+	}
+	for _, t := range ts {
+		if t.File == path || t.FileSize != fi.Size() || !t.FileModTime.Equal(mod) ||
+			!(t.Waiting() || t.State == TreatmentMissing) || in.dirOf(t.File) != dir {
+			continue
+		}
+		if old, err := os.Lstat(t.File); err == nil {
+			if oldIno, _ := FileIdentity(old); oldIno == ino {
+				continue // a second link to the same file: both stay
+			}
+		}
+		from := t.File
+		if err := in.Treatments.MoveTreatment(ctx, t.ID, from, path); ErrorCode(err) == ENOTFOUND || ErrorCode(err) == ECONFLICT {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("move treatment %d to %s: %w", t.ID, path, err)
+		}
+		t.File = path
+		in.forget(ctx, from)
+		in.forget(ctx, path)
+		log := in.logger().With("treatment_id", t.ID, "file", path, "moved_from", from, "state", t.State)
+		if t.State == TreatmentMissing {
+			return t, in.revive(ctx, t, rec, log)
+		}
+		log.Info("deposit renamed: its treatment follows it")
+		return t, nil
+	}
+	return nil, nil
+}
+
+// revive puts a missing treatment whose file was found again under another
+// name back in the state its recorder's route gives, without mailing
+// anyone twice.
+func (in *Intake) revive(ctx context.Context, t *Treatment, rec *Recorder, log *slog.Logger) error {
+	t.State, t.RequireManualClaim = Route(rec, in.AllowClaiming)
+	if t.EmailSent && t.State == TreatmentToNotify {
+		t.State = TreatmentNotified
+	} else if t.EmailSent && t.State == TreatmentToReport {
+		t.State = TreatmentReported
+	}
+	t.Reason = ""
+	if err := in.Treatments.UpdateTreatment(ctx, t); err != nil {
+		return fmt.Errorf("revive treatment %d: %w", t.ID, err)
+	}
+	log.Info("missing deposit found again: its treatment comes back", "new_state", t.State)
+	if in.RoutedFunc != nil && (t.State == TreatmentToNotify || t.State == TreatmentToPublish || t.State == TreatmentToReport) {
+		in.RoutedFunc(ctx, t)
+	}
+	return nil
+}
+
+// Vanished records that the file of path's treatment was deleted (by the
+// FTP server's DELE, or seen gone by the watcher): a waiting deposit
+// becomes "missing" at once, with why and its former state as reason, so
+// that the claim list and the add form no longer offer it. It returns the
+// treatment it changed, nil when there was none to change (no treatment,
+// not waiting, or the file is there).
+func (in *Intake) Vanished(ctx context.Context, path, why string) (*Treatment, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return nil, nil
+	}
+	t, err := in.treatmentOf(ctx, path)
+	if err != nil || t == nil || !t.Waiting() {
+		return nil, err
+	}
+	t.Reason = fmt.Sprintf("%s (state was %s).", why, t.State)
+	t.State = TreatmentMissing
+	if err := in.Treatments.UpdateTreatment(ctx, t); err != nil && ErrorCode(err) != ENOTFOUND {
+		return nil, fmt.Errorf("mark treatment %d missing: %w", t.ID, err)
+	}
+	in.logger().Warn("deposit deleted before it was published", "treatment_id", t.ID, "file", path, "reason", t.Reason)
+	return t, nil
+}
+
+// dirOf is the recorder directory of a path under Root ("" for none).
+func (in *Intake) dirOf(path string) string {
+	rel, err := filepath.Rel(filepath.Clean(in.Root), path)
+	if err != nil {
+		return ""
+	}
+	if first, _, found := strings.Cut(rel, string(filepath.Separator)); found {
+		return first
+	}
+	return ""
 }
 
 // recorderFor maps a directory to its recorder, falling back to

@@ -6,19 +6,25 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Pod's notify answers, byte for byte: recorders and scripts compare them.
 const (
-	NotifyOK            = "ok"
-	NotifyAuto          = "auto"
-	NotifyMissing       = "nok: recordingPlace or mediapath or key are missing"
-	NotifyNoRecorder    = "nok: address_ip not valid or recorder not found in this site"
-	NotifyBadKey        = "nok: key is not valid"
-	NotifyBadMediapath  = "nok: mediapath is not valid or names no file of this recorder"
-	NotifyNotReady      = "nok: the file is not complete yet"
+	NotifyOK           = "ok"
+	NotifyAuto         = "auto"
+	NotifyMissing      = "nok: recordingPlace or mediapath or key are missing"
+	NotifyNoRecorder   = "nok: address_ip not valid or recorder not found in this site"
+	NotifyBadKey       = "nok: key is not valid"
+	NotifyBadMediapath = "nok: mediapath is not valid or names no file of this recorder"
+	NotifyNotReady     = "nok: the file is not complete yet"
+	// NotifyStillWriting answers a notify for a file that is not
+	// Lectern's own upload and kept growing for StableMax (Lectern's own
+	// answer, not Pod's).
+	NotifyStillWriting  = "nok: the file is still being written"
 	NotifyInternalError = "nok: internal error"
 )
 
@@ -38,6 +44,14 @@ type Notifier struct {
 	Intake     *Intake
 	Router     *Router
 	Logger     *slog.Logger
+
+	// A file that is not yet a treatment (not Lectern's own upload: an
+	// outside FTP server's, a copy) is taken only once it is stable: its
+	// size and modification time unchanged for StableWait (1 s when zero),
+	// waited for at most StableMax (5 s when zero); else the answer is
+	// NotifyStillWriting and nothing is made of the half file.
+	StableWait time.Duration
+	StableMax  time.Duration
 }
 
 // Notify checks the request and moves the deposit on; it returns the
@@ -75,9 +89,24 @@ func (n *Notifier) Notify(ctx context.Context, recordingPlace, mediapath, key, c
 	if ts, _, err := n.Treatments.FindTreatments(ctx, TreatmentFilter{File: &path}); err != nil {
 		log.Error("notify: find treatment", "err", err)
 		return NotifyInternalError
-	} else if len(ts) == 1 {
+	} else if fi, serr := os.Stat(path); len(ts) == 1 && (serr != nil || !ts[0].Superseded(fi)) {
 		t = ts[0]
 	} else {
+		// Not a treatment yet, or a new file under a published deposit's
+		// name: not Lectern's own upload, so it may still be written. One
+		// that Lectern's FTP server holds is refused at once.
+		if in := n.Intake; in.Sightings != nil {
+			if sg, err := in.Sightings.FindSighting(ctx, path); err == nil && sg.Held {
+				return NotifyNotReady
+			}
+		}
+		if stable, err := n.waitStable(ctx, path); err != nil {
+			log.Warn("notify: file gone while waiting for it to be stable", "err", err)
+			return NotifyBadMediapath
+		} else if !stable {
+			log.Warn("notify: file still being written", "waited", n.stableMax())
+			return NotifyStillWriting
+		}
 		t, _, err = n.Intake.Complete(ctx, Deposit{Path: path, Source: SourceNotify})
 		if err != nil {
 			log.Warn("notify: deposit refused", "err", err)
@@ -93,6 +122,50 @@ func (n *Notifier) Notify(ctx context.Context, recordingPlace, mediapath, key, c
 		return NotifyInternalError
 	}
 	return answer
+}
+
+// waitStable reports whether the file at path is stable: not modified
+// for StableWait by its own modification time, or unchanged (size and
+// modification time) between two looks StableWait apart, within
+// StableMax.
+func (n *Notifier) waitStable(ctx context.Context, path string) (bool, error) {
+	every := n.StableWait
+	if every <= 0 {
+		every = time.Second
+	}
+	deadline := time.Now().Add(n.stableMax())
+	prev, err := os.Stat(path)
+	if err != nil {
+		return false, err
+	}
+	if age := time.Since(prev.ModTime()); age >= every {
+		return true, nil
+	}
+	for time.Now().Add(every).Before(deadline.Add(time.Millisecond)) {
+		timer := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return false, ctx.Err()
+		case <-timer.C:
+		}
+		cur, err := os.Stat(path)
+		if err != nil {
+			return false, err
+		}
+		if cur.Size() == prev.Size() && cur.ModTime().Equal(prev.ModTime()) {
+			return true, nil
+		}
+		prev = cur
+	}
+	return false, nil
+}
+
+func (n *Notifier) stableMax() time.Duration {
+	if n.StableMax <= 0 {
+		return 5 * time.Second
+	}
+	return n.StableMax
 }
 
 func (n *Notifier) logger() *slog.Logger {

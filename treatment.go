@@ -2,6 +2,7 @@ package lectern
 
 import (
 	"context"
+	"io/fs"
 	"time"
 )
 
@@ -57,6 +58,41 @@ type Treatment struct {
 	FirstSeenAt        time.Time `json:"first_seen_at"`
 	CompletedAt        time.Time `json:"completed_at"`
 	RoutedAt           time.Time `json:"routed_at"`
+	// FileIno and FileModTime identify the file when it was found complete
+	// (FileIdentity): a rename keeps both, so the treatment follows its
+	// file; another file at the same path has others. Zero for treatments
+	// made before they were stored.
+	FileIno     uint64    `json:"-"`
+	FileModTime time.Time `json:"-"`
+}
+
+// Waiting reports whether the deposit waits for a person (a mail, a
+// claim, an admin): its file is still its own, and where it is renamed or
+// moved the treatment follows.
+func (t *Treatment) Waiting() bool {
+	switch t.State {
+	case TreatmentToNotify, TreatmentNotified, TreatmentToClaim, TreatmentToReport, TreatmentReported:
+		return true
+	}
+	return false
+}
+
+// Superseded reports whether fi, the file now at t.File, is another file
+// than the one t was made of, in which case it is a new deposit: t is
+// published (its file moved into media storage) or missing (its file
+// deleted), and the file's identity, size or modification time differ.
+// The file of a published deposit still waiting to be moved is the same
+// file, never a new one. For a treatment without a stored identity, a file
+// modified after the deposit was found complete is another file.
+func (t *Treatment) Superseded(fi fs.FileInfo) bool {
+	if t.State != TreatmentPublished && t.State != TreatmentMissing {
+		return false
+	}
+	ino, mod := FileIdentity(fi)
+	if t.FileIno != 0 {
+		return ino != t.FileIno || !mod.Equal(t.FileModTime) || fi.Size() != t.FileSize
+	}
+	return fi.Size() != t.FileSize || (!t.CompletedAt.IsZero() && mod.After(t.CompletedAt))
 }
 
 // Latency is the time from the file's first sighting to its detection as
@@ -89,6 +125,7 @@ func Route(rec *Recorder, allowClaiming bool) (state string, requireManualClaim 
 type TreatmentFilter struct {
 	ID         *int64
 	File       *string
+	FileIno    *uint64 // the treatments made of the file with this inode number
 	RecorderID *int64
 	State      *string
 	Search     string // file name, case-insensitive
@@ -108,9 +145,15 @@ type TreatmentService interface {
 	// first, and the number of all matching treatments.
 	FindTreatments(ctx context.Context, filter TreatmentFilter) ([]*Treatment, int, error)
 	// UpdateTreatment saves the mutable fields (file size, state, reason,
-	// require_manual_claim, email_sent, date_email_sent, routed_at);
-	// ENOTFOUND.
+	// require_manual_claim, email_sent, date_email_sent, routed_at, the
+	// file's identity); ENOTFOUND.
 	UpdateTreatment(ctx context.Context, t *Treatment) error
+	// MoveTreatment records that the file of treatment id was renamed from
+	// from to to (the recording file of an HTTP upload with it), in one
+	// transaction. ENOTFOUND when the treatment's file is not from (it
+	// moved meanwhile, or was deleted); ECONFLICT when another treatment
+	// already has to.
+	MoveTreatment(ctx context.Context, id int64, from, to string) error
 	// TransitionTreatment moves the treatment from state from to state to
 	// and, when msg is not nil, stores msg in the outbox (setting its ID,
 	// State and CreatedAt) and records the email as sent to the manager
@@ -119,7 +162,11 @@ type TreatmentService interface {
 	TransitionTreatment(ctx context.Context, id int64, from, to string, msg *Message) (bool, error)
 	// DeleteTreatment removes the row (not the file); ENOTFOUND.
 	DeleteTreatment(ctx context.Context, id int64) error
-	// TreatedFiles returns the set of every file that has a treatment, for
-	// scans that must skip known files quickly.
+	// TreatedFiles returns the set of files that belong to a treatment,
+	// for scans that must skip known files quickly: every file with a
+	// treatment except published and missing ones, whose file was moved
+	// away or deleted, so that a file at such a path now is looked at
+	// (Intake.Complete tells a new deposit from the old file with
+	// Treatment.Superseded).
 	TreatedFiles(ctx context.Context) (map[string]struct{}, error)
 }

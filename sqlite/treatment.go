@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"lectern"
 )
@@ -18,15 +19,20 @@ func NewTreatmentService(db *DB) *TreatmentService { return &TreatmentService{db
 var _ lectern.TreatmentService = (*TreatmentService)(nil)
 
 const treatmentColumns = `id, file, file_size, recorder_id, type, require_manual_claim, email_sent, date_email_sent,
-	state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at`
+	state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at, file_ino, file_mtime_ns`
 
 func scanTreatment(row rowScanner) (*lectern.Treatment, error) {
 	var t lectern.Treatment
 	var rec sql.NullInt64
 	var sent, first, completed, routed sql.NullTime
+	var ino, mtime int64
 	if err := row.Scan(&t.ID, &t.File, &t.FileSize, &rec, &t.Type, &t.RequireManualClaim, &t.EmailSent, &sent,
-		&t.State, &t.Reason, &t.DetectedBy, &t.DateAdded, &first, &completed, &routed); err != nil {
+		&t.State, &t.Reason, &t.DetectedBy, &t.DateAdded, &first, &completed, &routed, &ino, &mtime); err != nil {
 		return nil, err
+	}
+	t.FileIno = uint64(ino)
+	if mtime != 0 {
+		t.FileModTime = time.Unix(0, mtime).UTC()
 	}
 	if rec.Valid {
 		t.RecorderID = &rec.Int64
@@ -45,10 +51,12 @@ func (s *TreatmentService) CreateTreatment(ctx context.Context, t *lectern.Treat
 	created := false
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO treatments (file, file_size, recorder_id, type, require_manual_claim,
-			email_sent, date_email_sent, state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file) DO NOTHING`,
+			email_sent, date_email_sent, state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at,
+			file_ino, file_mtime_ns)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file) DO NOTHING`,
 			t.File, t.FileSize, t.RecorderID, t.Type, t.RequireManualClaim, t.EmailSent, nullTime(t.DateEmailSent),
-			t.State, t.Reason, t.DetectedBy, t.DateAdded.UTC(), nullTime(t.FirstSeenAt), nullTime(t.CompletedAt), nullTime(t.RoutedAt))
+			t.State, t.Reason, t.DetectedBy, t.DateAdded.UTC(), nullTime(t.FirstSeenAt), nullTime(t.CompletedAt), nullTime(t.RoutedAt),
+			int64(t.FileIno), unixNano(t.FileModTime))
 		if isForeignKey(err) {
 			return fieldError("create treatment", lectern.EINVALID, "recorder", "Select a valid recorder.")
 		} else if err != nil {
@@ -86,6 +94,9 @@ func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.Treatme
 	if f.File != nil {
 		w.add("file = ?", *f.File)
 	}
+	if f.FileIno != nil {
+		w.add("file_ino = ?", int64(*f.FileIno))
+	}
 	if f.RecorderID != nil {
 		w.add("recorder_id = ?", *f.RecorderID)
 	}
@@ -100,8 +111,41 @@ func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.Treatme
 func (s *TreatmentService) UpdateTreatment(ctx context.Context, t *lectern.Treatment) error {
 	return s.db.execOne(ctx, "update treatment", lectern.Errorf(lectern.ENOTFOUND, "Treatment not found."), nil,
 		`UPDATE treatments SET file_size = ?, state = ?, reason = ?, require_manual_claim = ?, email_sent = ?,
-		date_email_sent = ?, routed_at = ? WHERE id = ?`,
-		t.FileSize, t.State, t.Reason, t.RequireManualClaim, t.EmailSent, nullTime(t.DateEmailSent), nullTime(t.RoutedAt), t.ID)
+		date_email_sent = ?, routed_at = ?, file_ino = ?, file_mtime_ns = ? WHERE id = ?`,
+		t.FileSize, t.State, t.Reason, t.RequireManualClaim, t.EmailSent, nullTime(t.DateEmailSent), nullTime(t.RoutedAt),
+		int64(t.FileIno), unixNano(t.FileModTime), t.ID)
+}
+
+// unixNano stores a file's modification time exactly (0 when unknown).
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// MoveTreatment implements lectern.TreatmentService.
+func (s *TreatmentService) MoveTreatment(ctx context.Context, id int64, from, to string) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM treatments WHERE file = ?", to).Scan(&n); err != nil {
+			return fmt.Errorf("move treatment %d: %w", id, err)
+		} else if n > 0 {
+			return lectern.Errorf(lectern.ECONFLICT, "Another deposit already has this name.")
+		}
+		res, err := tx.ExecContext(ctx, "UPDATE treatments SET file = ? WHERE id = ? AND file = ?", to, id, from)
+		if err != nil {
+			return fmt.Errorf("move treatment %d to %s: %w", id, to, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return lectern.Errorf(lectern.ENOTFOUND, "Treatment not found at this name.")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE recording_files SET file = ? WHERE treatment_id = ? AND file = ?
+			AND NOT EXISTS (SELECT 1 FROM recording_files WHERE file = ?)`, to, id, from, to); err != nil {
+			return fmt.Errorf("move recording file of treatment %d to %s: %w", id, to, err)
+		}
+		return nil
+	})
 }
 
 // DeleteTreatment implements lectern.TreatmentService.
@@ -112,7 +156,8 @@ func (s *TreatmentService) DeleteTreatment(ctx context.Context, id int64) error 
 
 // TreatedFiles implements lectern.TreatmentService.
 func (s *TreatmentService) TreatedFiles(ctx context.Context) (map[string]struct{}, error) {
-	rows, err := s.db.db.QueryContext(ctx, "SELECT file FROM treatments")
+	rows, err := s.db.db.QueryContext(ctx, "SELECT file FROM treatments WHERE state NOT IN (?, ?)",
+		lectern.TreatmentPublished, lectern.TreatmentMissing)
 	if err != nil {
 		return nil, fmt.Errorf("list treated files: %w", err)
 	}

@@ -198,6 +198,11 @@ func (d *driver) DeleteFile(ctx *server.Context, p string) error {
 	}
 	if fi.Mode().IsRegular() {
 		d.s.release(abs, false)
+		// A waiting deposit deleted: its treatment says so at once, and
+		// the claim list and the add form no longer offer it.
+		if _, err := d.s.deps.Intake.Vanished(d.s.ctx, abs, "Deleted by the recorder over FTP before it was published"); err != nil {
+			sn.log.Error("ftp delete: record deleted deposit", "path", abs, "err", err)
+		}
 	}
 	if u != nil {
 		sn.log.Info("ftp upload deleted by the client", "path", u.path, "size", u.size)
@@ -214,6 +219,11 @@ func (d *driver) Rename(ctx *server.Context, from, to string) error {
 	}
 	u := c.takeCarried() // RNTO right after uploading the file
 	fromRel, toRel := relPath(from), relPath(to)
+	if u != nil && fromRel != "." && d.s.canonical(sn, fromRel) != u.path {
+		// The upload was stored under a name of its own (depositName):
+		// the rename is of that file.
+		fromRel = path.Join(path.Dir(fromRel), filepath.Base(u.path))
+	}
 	fi, err := sn.root.Lstat(fromRel)
 	if err == nil && (from == "" || fromRel == "." || toRel == ".") {
 		err = errDenied
@@ -228,6 +238,9 @@ func (d *driver) Rename(ctx *server.Context, from, to string) error {
 			seen = err == nil
 			err = nil
 		}
+		if err == nil {
+			toRel, err = d.renameTarget(sn, oldAbs, toRel)
+		}
 	}
 	if err == nil {
 		err = sn.root.Rename(fromRel, toRel)
@@ -236,7 +249,7 @@ func (d *driver) Rename(ctx *server.Context, from, to string) error {
 		if u != nil {
 			d.s.confirm(u, "rename failed")
 		}
-		if errors.Is(err, errDenied) {
+		if errors.Is(err, errDenied) || errors.Is(err, errBeingPublished) || errors.Is(err, errLocal) {
 			return err
 		}
 		return sn.public("rename", from, err)
@@ -275,6 +288,43 @@ func (d *driver) Rename(ctx *server.Context, from, to string) error {
 			"renamed")
 	}
 	return nil
+}
+
+// errBeingPublished refuses to rename a deposit whose recording is being
+// made: its source must stay where the recording says.
+var errBeingPublished = errors.New("this file is being published and cannot be renamed")
+
+// renameTarget checks a rename of the file at oldAbs to toRel: the file
+// of a deposit being published stays where it is, and a new name that an
+// earlier deposit used (a treatment has it) becomes the next free one
+// (lectern.CandidateName), so that neither deposit is lost. The
+// treatment of a waiting deposit follows its file when the new name is
+// completed (Intake.Complete).
+func (d *driver) renameTarget(sn *session, oldAbs, toRel string) (string, error) {
+	ts, _, err := d.s.deps.Intake.Treatments.FindTreatments(d.s.ctx, lectern.TreatmentFilter{File: &oldAbs, Page: lectern.Page{Size: 1}})
+	if err != nil {
+		sn.log.Error("ftp rename: find treatment", "path", oldAbs, "err", err)
+		return "", errLocal
+	}
+	if len(ts) == 1 && (ts[0].State == lectern.TreatmentToPublish || ts[0].State == lectern.TreatmentPublished) {
+		return "", errBeingPublished
+	}
+	toAbs := d.s.canonical(sn, toRel)
+	if taken, err := d.s.deps.Intake.Taken(d.s.ctx, toAbs); err != nil {
+		sn.log.Error("ftp rename: find earlier deposit", "path", toAbs, "err", err)
+		return "", errLocal
+	} else if !taken || toAbs == oldAbs {
+		return toRel, nil
+	}
+	free, err := d.s.deps.Intake.FreePath(d.s.ctx, toAbs)
+	if err != nil {
+		sn.log.Error("ftp rename: choose a free name", "path", toAbs, "err", err)
+		return "", errLocal
+	}
+	stored := path.Join(path.Dir(toRel), filepath.Base(free))
+	sn.log.Info("ftp rename onto the name of an earlier deposit: renamed to a name of its own", "path", "/"+toRel,
+		"stored_as", "/"+stored)
+	return stored, nil
 }
 
 // GetFile opens a file of the recorder for RETR, from the REST offset.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"sync"
 	"syscall"
 	"time"
@@ -62,6 +64,12 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	if rel == "." {
 		return 0, errNotFile
 	}
+	asked := rel
+	stored, fresh, err := d.s.depositName(sn, asked, offset > 0)
+	if err != nil {
+		return 0, err
+	}
+	rel = stored
 	// Opening a FIFO or a device planted in the directory could block or
 	// worse: only regular files are written.
 	if fi, err := sn.root.Stat(rel); err == nil && !fi.Mode().IsRegular() {
@@ -87,9 +95,13 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	if appending {
 		flags |= os.O_APPEND
 	}
-	f, err := sn.root.OpenFile(rel, flags, 0o640)
+	f, err := d.s.openDeposit(sn, &rel, asked, fresh, flags, offset > 0)
 	if err != nil {
 		return 0, sn.public("upload", p, err)
+	}
+	if rel != asked {
+		sn.log.Info("ftp upload under the name of an earlier deposit: stored under a name of its own", "path", p,
+			"stored_as", "/"+rel, "offset", offset, "append", appending)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -153,6 +165,73 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	}
 	c.setPending(u)
 	return u.received, nil
+}
+
+// errNothingToResume answers a REST n then STOR under the name of an
+// earlier deposit when no upload of that name was broken off.
+var errNothingToResume = errors.New("this name is an earlier deposit's and no upload of it was broken off: upload from the start")
+
+// depositName is the file an upload to rel writes: rel itself, unless an
+// earlier deposit used the name (a treatment has it: a recorder that
+// names every file record.mp4); then the upload of that name that is held
+// without a treatment (broken off: it is resumed, or restarted, in the
+// same file), else for a new upload the first free name by
+// lectern.CandidateName (record-2.mp4), so that the earlier deposit is
+// never overwritten and the new one is never taken for it. REST n then
+// STOR (rest) with no held upload of the name is refused; APPE then
+// starts a new file, as it does under a new name.
+//
+// fresh reports a new name chosen here: the caller creates it exclusively
+// (openDeposit), so that two sessions never write the same one.
+func (s *Server) depositName(sn *session, rel string, rest bool) (name string, fresh bool, err error) {
+	ctx := s.ctx
+	if taken, err := s.deps.Intake.Taken(ctx, s.canonical(sn, rel)); err != nil {
+		sn.log.Error("ftp upload: find earlier deposit", "path", rel, "err", err)
+		return "", false, errLocal
+	} else if !taken {
+		return rel, false, nil
+	}
+	dir, name := path.Split(rel)
+	for i := 1; i < lectern.MaxCandidates; i++ {
+		c := path.Join(dir, lectern.CandidateName(name, i))
+		abs := s.canonical(sn, c)
+		if taken, err := s.deps.Intake.Taken(ctx, abs); err != nil {
+			sn.log.Error("ftp upload: find earlier deposit", "path", c, "err", err)
+			return "", false, errLocal
+		} else if taken {
+			continue
+		}
+		if sg, err := s.deps.Sightings.FindSighting(ctx, abs); err == nil && sg.Held {
+			return c, false, nil
+		}
+		if _, err := sn.root.Lstat(c); err == nil {
+			continue
+		}
+		if rest {
+			return "", false, errNothingToResume
+		}
+		return c, true, nil
+	}
+	return "", false, errLocal
+}
+
+// openDeposit opens the file an upload writes, *rel. A fresh name
+// (depositName) is created exclusively: when another session took it
+// meanwhile, the next name is chosen for asked, and *rel changes.
+func (s *Server) openDeposit(sn *session, rel *string, asked string, fresh bool, flags int, rest bool) (*os.File, error) {
+	for range 100 {
+		if !fresh {
+			return sn.root.OpenFile(*rel, flags, 0o640)
+		}
+		f, err := sn.root.OpenFile(*rel, flags|os.O_EXCL, 0o640)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+		if *rel, fresh, err = s.depositName(sn, asked, rest); err != nil {
+			return nil, err
+		}
+	}
+	return nil, errLocal
 }
 
 // readSome reads until it gets bytes or an error.

@@ -18,7 +18,7 @@ func (h *Handler) deposit(ctx context.Context, src string, rec *lectern.Recorder
 	if err != nil {
 		return nil, nil, err
 	}
-	dst, err := place(src, dir, name)
+	dst, err := place(src, dir, name, func(p string) (bool, error) { return h.deps.Intake.Taken(ctx, p) })
 	if err != nil {
 		return nil, nil, err
 	}

@@ -84,7 +84,7 @@ func TestMultipartUpload(t *testing.T) {
 	other := randomBytes(t, 1000)
 	r = b.postForm(t, b.super, file("Lecture 1.MP4", bytes.NewReader(other)), field("recorder", fmt.Sprint(b.rec.ID)))
 	want(t, r, http.StatusCreated)
-	if a := decodeAnswer(t, r); a.File != filepath.Join(b.root, "room", "Lecture 1-1.MP4") || a.FileSize != 1000 {
+	if a := decodeAnswer(t, r); a.File != filepath.Join(b.root, "room", "Lecture 1-2.MP4") || a.FileSize != 1000 {
 		t.Fatalf("second upload %s", r.body)
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, content) {
@@ -93,7 +93,7 @@ func TestMultipartUpload(t *testing.T) {
 	if n := b.treatmentCount(t); n != 2 {
 		t.Fatalf("%d treatments, want 2", n)
 	}
-	b.wantFiles(t, filepath.Join("recorders", "room", "Lecture 1-1.MP4"), filepath.Join("recorders", "room", "Lecture 1.MP4"))
+	b.wantFiles(t, filepath.Join("recorders", "room", "Lecture 1-2.MP4"), filepath.Join("recorders", "room", "Lecture 1.MP4"))
 
 	// Unknown fields are skipped.
 	r = b.postForm(t, b.staff, field("title", "ignored"), field("recorder", fmt.Sprint(b.rec.ID)), file("b.mov", strings.NewReader("x")))

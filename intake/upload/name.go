@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"unicode/utf8"
@@ -17,7 +16,7 @@ import (
 
 // MaxNameLength bounds a deposited file's name, in bytes (most file
 // systems' limit).
-const MaxNameLength = 255
+const MaxNameLength = lectern.MaxNameLength
 
 // CleanName turns the name a client gave its file into a safe base name:
 // only the last element of a path (either separator), no control
@@ -57,40 +56,34 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// candidate is the i-th name tried for name: name itself, then
-// "stem-1.ext", "stem-2.ext"... within MaxNameLength.
-func candidate(name string, i int) string {
-	if i == 0 {
-		return name
-	}
-	ext := filepath.Ext(name)
-	suffix := "-" + strconv.Itoa(i) + ext
-	return truncate(strings.TrimSuffix(name, ext), MaxNameLength-len(suffix)) + suffix
-}
-
-// maxCandidates bounds the search for a free name.
-const maxCandidates = 10000
-
 // place gives the complete file src the name name in dir, or the first
-// free candidate name: an existing file is never replaced, since the name
-// is taken with link(2), which fails when it exists. src keeps its own
-// name too: the caller removes it once the deposit is recorded. A name
-// already linked to src (an earlier attempt that crashed) is reused. When
-// dir is on another file system, src is first copied into a hidden
-// temporary file in dir (a name every detection path ignores), synced,
-// then linked.
-func place(src, dir, name string) (string, error) {
+// free name after it by lectern.CandidateName (stem-2.ext, stem-3.ext...,
+// the rule every deposit path follows): an existing file is never
+// replaced, since the name is taken with link(2), which fails when it
+// exists, and a name that an earlier deposit used (taken: its treatment
+// remains, its file published and moved away) is skipped, so that the new
+// file is a new deposit. src keeps its own name too: the caller removes
+// it once the deposit is recorded. A name already linked to src (an
+// earlier attempt that crashed) is reused. When dir is on another file
+// system, src is first copied into a hidden temporary file in dir (a name
+// every detection path ignores), synced, then linked.
+func place(src, dir, name string, taken func(path string) (bool, error)) (string, error) {
 	srcInfo, err := os.Stat(src)
 	if err != nil {
 		return "", fmt.Errorf("place upload: %w", err)
 	}
 	from := src
-	for i := 0; i < maxCandidates; i++ {
-		dst := filepath.Join(dir, candidate(name, i))
+	for i := 0; i < lectern.MaxCandidates; i++ {
+		dst := filepath.Join(dir, lectern.CandidateName(name, i))
 		if fi, err := os.Lstat(dst); err == nil {
 			if os.SameFile(fi, srcInfo) {
 				return dst, nil
 			}
+			continue
+		}
+		if used, err := taken(dst); err != nil {
+			return "", fmt.Errorf("place upload as %s: %w", dst, err)
+		} else if used {
 			continue
 		}
 		err := os.Link(from, dst)

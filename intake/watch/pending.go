@@ -114,7 +114,7 @@ func (w *Watcher) complete(ctx context.Context, c candidate) {
 		s, err := w.deps.Sightings.FindSighting(ctx, c.path)
 		if err == nil && s.Held {
 			w.log.Debug("file held by the FTP server: left to it", "file", c.path)
-			w.drop(c, false)
+			w.drop(c, nil)
 			return
 		} else if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
 			w.retry(ctx, c, err)
@@ -125,30 +125,31 @@ func (w *Watcher) complete(ctx context.Context, c candidate) {
 	switch code := lectern.ErrorCode(err); {
 	case err == nil:
 		// t is nil for a name or file that is never a deposit (emptied,
-		// or held in between): forget it until it changes.
-		w.drop(c, t != nil)
+		// or held in between): forget it until it changes. t.File is
+		// another path when the file was given a name of its own.
+		w.drop(c, t)
 	case code == lectern.ENOTFOUND:
-		w.drop(c, false)
+		w.drop(c, nil)
 	case code == lectern.EINVALID:
 		w.log.Warn("not a deposit", "file", c.path, "err", err)
-		w.drop(c, false)
+		w.drop(c, nil)
 	default:
 		w.retry(ctx, c, err)
 	}
 }
 
-// drop removes a file from the pending set, into the treated set when it
-// has a treatment.
-func (w *Watcher) drop(c candidate, treated bool) {
+// drop removes a file from the pending set, and puts the file of its
+// treatment t, when it has one, into the treated set.
+func (w *Watcher) drop(c candidate, t *lectern.Treatment) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.pending[c.path] == c.e {
 		delete(w.pending, c.path)
 	}
-	if treated {
-		w.treated[c.path] = struct{}{}
+	if t != nil {
+		w.treated[t.File] = struct{}{}
 		if w.recent != nil {
-			w.recent[c.path] = struct{}{}
+			w.recent[t.File] = struct{}{}
 		}
 	}
 }

@@ -132,13 +132,16 @@ func checkTreated(ctx context.Context, treatments lectern.TreatmentService, quie
 			continue
 		case fi.Size() != t.FileSize && time.Since(fi.ModTime()) >= quiet:
 			size := fi.Size()
+			ino, mod := lectern.FileIdentity(fi)
 			change = func(t *lectern.Treatment) bool {
 				if !isActive(t.State) || t.FileSize == size {
 					return false
 				}
 				log.Warn("treated file changed size before it was published; file size updated",
 					"treatment_id", t.ID, "file", t.File, "state", t.State, "old_size", t.FileSize, "new_size", size)
-				t.FileSize = size
+				// The file's identity too, so that it is not taken for
+				// another file once published.
+				t.FileSize, t.FileIno, t.FileModTime = size, ino, mod
 				c.Resized++
 				return true
 			}

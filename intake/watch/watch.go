@@ -15,6 +15,13 @@
 // `lectern recorder checkDirectory`: a file is complete when two passes
 // saw the same size and modification time.
 //
+// Names are the Intake's business (Intake.Complete): a new file at the
+// path of a published deposit is renamed to a name of its own and becomes
+// a new deposit, and a waiting deposit renamed or moved keeps its
+// treatment. So the watcher looks again at any file that appears at a
+// known path (a Create event), and tells the Intake at once of a deposit
+// deleted (a Remove event).
+//
 // Neither ever follows a symbolic link (a link to a directory outside
 // DEFAULT_RECORDER_PATH is not a way out), and neither completes a file
 // held by Lectern's FTP server, which completes it itself when its upload
@@ -210,9 +217,16 @@ func (w *Watcher) handle(ctx context.Context, fsw *fsnotify.Watcher, ev fsnotify
 	case ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename):
 		// A renamed directory's watch goes with it; its new name comes
 		// as a Create. Pending files under it vanish at the next check.
+		// A renamed file's new name comes as a Create too: where it
+		// lands in root, Intake.Complete moves its treatment there; where
+		// it leaves root, the next rescan finds its treatment's file gone.
 		w.mu.Lock()
 		delete(w.pending, ev.Name)
+		_, known := w.treated[ev.Name]
 		w.mu.Unlock()
+		if known && ev.Has(fsnotify.Remove) {
+			w.vanished(ctx, ev.Name)
+		}
 	case ev.Has(fsnotify.Create):
 		fi, err := os.Lstat(ev.Name)
 		if err != nil {
@@ -221,12 +235,33 @@ func (w *Watcher) handle(ctx context.Context, fsw *fsnotify.Watcher, ev fsnotify
 		if fi.IsDir() {
 			w.addTree(ctx, fsw, ev.Name, now)
 		} else if fi.Mode().IsRegular() {
+			// A new file at a known path (a new upload after the old one
+			// was published, or a file renamed onto it) is looked at
+			// again: Intake.Complete tells whose it is.
+			w.mu.Lock()
+			delete(w.treated, ev.Name)
+			w.mu.Unlock()
 			w.touch(ev.Name, now)
 		}
 	case ev.Has(fsnotify.Write) || ev.Has(fsnotify.Chmod):
 		// Chmod is also a touch (a new modification time). A directory's
 		// own events end as a failed check.
 		w.touch(ev.Name, now)
+	}
+}
+
+// vanished tells the Intake that a deposit's file was deleted, so that a
+// waiting deposit's treatment says so at once.
+func (w *Watcher) vanished(ctx context.Context, path string) {
+	t, err := w.deps.Intake.Vanished(ctx, path, "The file was deleted before it was published")
+	if err != nil {
+		w.log.Error("record deleted deposit", "file", path, "err", err)
+		return
+	}
+	if t != nil {
+		w.mu.Lock()
+		delete(w.treated, path)
+		w.mu.Unlock()
 	}
 }
 
