@@ -82,6 +82,25 @@ func (r *Recorder) HasFTP() bool {
 	return r.CredentialsLogin != "" && r.CredentialsPasswordHash != ""
 }
 
+// IsManager reports whether u is r's manager.
+func (r *Recorder) IsManager(u *User) bool {
+	return u != nil && r.UserID != nil && *r.UserID == u.ID
+}
+
+// IsMember reports whether u is r's manager or one of its additional
+// users: the people its deposits are for.
+func (r *Recorder) IsMember(u *User) bool {
+	return u != nil && (r.IsManager(u) || slices.Contains(r.AdditionalUsers, u.ID))
+}
+
+// ManagedBy reports whether u manages r: a superuser, or one of its
+// members. Only they upload into its directory and read its deposits,
+// recordings and settings through the API; the web's pages apply the
+// same rule (and let staff claim what waits in the claim list).
+func (r *Recorder) ManagedBy(u *User) bool {
+	return u != nil && (u.IsSuperuser || r.IsMember(u))
+}
+
 var langRE = regexp.MustCompile(`^[a-z]{2}$`)
 
 // ValidDirectory reports whether dir may name a recorder's directory: one

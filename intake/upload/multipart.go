@@ -65,7 +65,7 @@ func (h *Handler) handleMultipart(w http.ResponseWriter, r *http.Request, u *lec
 			if err != nil {
 				return bodyError(err)
 			}
-			if rec, err = h.findRecorder(r.Context(), string(b)); err != nil {
+			if rec, err = h.managedRecorder(r.Context(), u, string(b)); err != nil {
 				return err
 			}
 		case "file":

@@ -167,8 +167,8 @@ func (s *tusServer) info(ctx context.Context, id string) (tushandler.FileInfo, e
 	return up.GetInfo(ctx)
 }
 
-// preCreate validates a new upload: an existing recorder, an accepted file
-// name, not empty. tusd has checked the size against MaxSize already.
+// preCreate validates a new upload: an existing recorder the user
+// manages, an accepted file name, not empty. tusd has checked the size against MaxSize already.
 func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPResponse, tushandler.FileInfoChanges, error) {
 	var none tushandler.FileInfoChanges
 	u := userFrom(hook.Context)
@@ -177,9 +177,9 @@ func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPRespons
 	}
 	meta := hook.Upload.MetaData
 	f := lectern.FieldErrors{}
-	rec, err := s.h.findRecorder(hook.Context, meta[metaRecorder])
+	rec, err := s.h.managedRecorder(hook.Context, u, meta[metaRecorder])
 	if err != nil {
-		if lectern.ErrorCode(err) != lectern.EINVALID {
+		if lectern.ErrorCode(err) != lectern.EINVALID { // not theirs (403), or the store failed
 			return tushandler.HTTPResponse{}, none, s.h.tusError(hook, err)
 		}
 		f.Add("recorder", lectern.ErrorFields(err)["recorder"])

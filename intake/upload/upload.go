@@ -4,7 +4,10 @@
 // like a file sent by FTP, then goes through Intake.Complete with the
 // detection path "http". A RecordingFile row remembers who sent it.
 //
-// Two ways in, both for staff and superusers only:
+// Two ways in, both for staff and superusers only, into the recorders
+// they manage (lectern.Recorder.ManagedBy: a superuser, the recorder's
+// manager or one of its additional users; anyone else gets 403 and
+// nothing is written):
 //
 //   - POST /api/v1/recording-files, multipart/form-data with the fields
 //     "recorder" (its id) and "file". The body is read part by part and the
@@ -171,6 +174,25 @@ func (h *Handler) findRecorder(ctx context.Context, s string) (*lectern.Recorder
 		return nil, bad
 	}
 	return rec, err
+}
+
+// managedRecorder reads a recorder id sent by u, as findRecorder, and
+// refuses with EFORBIDDEN a recorder u does not manage
+// (lectern.Recorder.ManagedBy): staff upload only into the recorders they
+// manage or help with, superusers into any. A file put into someone
+// else's recorder would become their deposit, or their public video when
+// it publishes automatically.
+func (h *Handler) managedRecorder(ctx context.Context, u *lectern.User, s string) (*lectern.Recorder, error) {
+	rec, err := h.findRecorder(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if !rec.ManagedBy(u) {
+		h.logger.Warn("upload refused: recorder not managed", "user_id", u.ID, "recorder_id", rec.ID)
+		return nil, lectern.Errorf(lectern.EFORBIDDEN,
+			"You may upload only into the recorders you manage or help with: recorder %d is not one of them.", rec.ID)
+	}
+	return rec, nil
 }
 
 // checkName cleans the client's file name and refuses one Lectern would

@@ -27,8 +27,8 @@ import (
 )
 
 // testBundle is a running upload handler over a fresh database, a
-// DEFAULT_RECORDER_PATH holding the directory of recorder "room", and
-// tokens for each kind of user.
+// DEFAULT_RECORDER_PATH holding the directory of recorder "room" (an
+// additional user: the staff user), and tokens for each kind of user.
 type testBundle struct {
 	srv            *httptest.Server
 	h              *upload.Handler
@@ -102,6 +102,9 @@ func setupTemp(t testing.TB, maxSize int64, temp string) *testBundle {
 	}
 	b.rec = lectern.NewRecorder()
 	b.rec.Name, b.rec.AddressIP, b.rec.Directory, b.rec.TypeID = "Room", "10.0.0.1", "room", vt.ID
+	// staff helps with "room" (no manager: deposits wait to be claimed);
+	// staff2 manages nothing.
+	b.rec.AdditionalUsers = []int64{b.ids[b.staff]}
 	if err := b.recorders.CreateRecorder(ctx, b.rec); err != nil {
 		t.Fatal(err)
 	}
