@@ -3,6 +3,7 @@ package lectern
 import (
 	"context"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -227,4 +228,29 @@ func FindRecorder(ctx context.Context, s RecorderService, filter RecorderFilter)
 		return nil, Errorf(ENOTFOUND, "Recorder not found.")
 	}
 	return rs[0], nil
+}
+
+// RelativePath is how file, a deposit's absolute path, is shown to
+// someone who is not a superuser: relative to the recorder's directory
+// dir under root (DEFAULT_RECORDER_PATH), else relative to root (a deposit
+// DEFAULT_RECORDER_ID received from another folder), else its base name.
+// The host's folders stay with the superusers.
+func RelativePath(root, dir, file string) string {
+	if file == "" {
+		return ""
+	}
+	if !filepath.IsAbs(root) {
+		return filepath.Base(file)
+	}
+	root = filepath.Clean(root)
+	bases := []string{root}
+	if ValidDirectory(dir) {
+		bases = []string{filepath.Join(root, dir), root}
+	}
+	for _, base := range bases {
+		if rel, err := filepath.Rel(base, file); err == nil && filepath.IsLocal(rel) {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.Base(file)
 }

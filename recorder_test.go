@@ -272,3 +272,21 @@ func TestRecorderManagedBy(t *testing.T) {
 		})
 	}
 }
+
+func TestRelativePath(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ root, dir, file, want string }{
+		{"/srv/rec", "amphi", "/srv/rec/amphi/cours.mp4", "cours.mp4"},
+		{"/srv/rec", "amphi", "/srv/rec/amphi/2024/cours.mp4", "2024/cours.mp4"},
+		{"/srv/rec/", "amphi", "/srv/rec/other/cours.mp4", "other/cours.mp4"}, // DEFAULT_RECORDER_ID
+		{"/srv/rec", "amphi", "/elsewhere/cours.mp4", "cours.mp4"},
+		{"/srv/rec", "../x", "/srv/x/cours.mp4", "cours.mp4"},
+		{"/srv/rec", "", "/srv/rec/amphi/cours.mp4", "amphi/cours.mp4"},
+		{"", "amphi", "/srv/rec/amphi/cours.mp4", "cours.mp4"},
+		{"/srv/rec", "amphi", "", ""},
+	} {
+		if got := lectern.RelativePath(tc.root, tc.dir, tc.file); got != tc.want {
+			t.Errorf("RelativePath(%q, %q, %q) = %q, want %q", tc.root, tc.dir, tc.file, got, tc.want)
+		}
+	}
+}

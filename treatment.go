@@ -90,6 +90,7 @@ type TreatmentFilter struct {
 	ID         *int64
 	File       *string
 	RecorderID *int64
+	Member     *int64 // of a recorder the user manages or helps with
 	State      *string
 	Search     string // file name, case-insensitive
 	Page       Page

@@ -13,14 +13,16 @@ import (
 )
 
 // recorderBody is a recorder as the API shows it: the lectern.Recorder
-// fields (hashes are never shown), whether each password is set, and the
-// notify salt for superusers only, since it authenticates the notify
-// endpoint.
+// fields (hashes are never shown) and whether each password is set. Its
+// IP, FTP login and notify salt, which authenticate the recorder, are for
+// superusers only: the fields are left out for anyone else.
 type recorderBody struct {
 	*lectern.Recorder
-	Salt           *string `json:"salt,omitempty"`
-	HasFTPPassword bool    `json:"has_ftp_password"`
-	HasPassword    bool    `json:"has_password"`
+	AddressIP        *string `json:"address_ip,omitempty"`
+	CredentialsLogin *string `json:"credentials_login,omitempty"`
+	Salt             *string `json:"salt,omitempty"`
+	HasFTPPassword   bool    `json:"has_ftp_password"`
+	HasPassword      bool    `json:"has_password"`
 }
 
 func newRecorderBody(rec *lectern.Recorder, u *lectern.User) recorderBody {
@@ -32,7 +34,7 @@ func newRecorderBody(rec *lectern.Recorder, u *lectern.User) recorderBody {
 	}
 	b := recorderBody{Recorder: rec, HasFTPPassword: rec.CredentialsPasswordHash != "", HasPassword: rec.PasswordHash != ""}
 	if u.IsSuperuser {
-		b.Salt = &rec.Salt
+		b.AddressIP, b.CredentialsLogin, b.Salt = &rec.AddressIP, &rec.CredentialsLogin, &rec.Salt
 	}
 	return b
 }
@@ -104,13 +106,15 @@ func hashInto(hash *string, pw, field string, f lectern.FieldErrors) error {
 	return nil
 }
 
-// handleRecorderList serves GET /api/v1/recorders?search=&page=&page_size=.
+// handleRecorderList serves GET /api/v1/recorders?search=&page=&page_size=:
+// every recorder for superusers, those they manage for staff.
 func (h *Handler) handleRecorderList(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
-	recs, total, err := h.deps.Recorders.FindRecorders(r.Context(), lectern.RecorderFilter{Search: r.URL.Query().Get("search"), Page: page})
+	recs, total, err := h.deps.Recorders.FindRecorders(r.Context(), lectern.RecorderFilter{Search: r.URL.Query().Get("search"),
+		Member: member(u), Page: page})
 	if err != nil {
 		return err
 	}
@@ -121,7 +125,8 @@ func (h *Handler) handleRecorderList(w http.ResponseWriter, r *http.Request, u *
 	return h.writePage(w, r, page, total, results)
 }
 
-// handleRecorderGet serves GET /api/v1/recorders/{id}.
+// handleRecorderGet serves GET /api/v1/recorders/{id} (staff: one they
+// manage, else 404).
 func (h *Handler) handleRecorderGet(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -130,6 +135,9 @@ func (h *Handler) handleRecorderGet(w http.ResponseWriter, r *http.Request, u *l
 	rec, err := h.deps.Recorders.FindRecorderByID(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if !rec.ManagedBy(u) {
+		return notFound("Recorder")
 	}
 	httpjson.Write(w, http.StatusOK, newRecorderBody(rec, u))
 	return nil

@@ -37,6 +37,14 @@ func (w *where) search(q string, cols ...string) {
 	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
 }
 
+// member keeps the rows whose recorder_id is a recorder user manages or
+// helps with (lectern.RecorderFilter.Member's rule).
+func (w *where) member(user *int64) {
+	if user != nil {
+		w.add("recorder_id IN (SELECT id FROM recorders WHERE user_id = ? UNION SELECT recorder_id FROM recorder_additional_users WHERE user_id = ?)", *user, *user)
+	}
+}
+
 func (w *where) String() string {
 	if len(w.conds) == 0 {
 		return "1 = 1"

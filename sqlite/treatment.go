@@ -89,6 +89,7 @@ func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.Treatme
 	if f.RecorderID != nil {
 		w.add("recorder_id = ?", *f.RecorderID)
 	}
+	w.member(f.Member)
 	if f.State != nil {
 		w.add("state = ?", *f.State)
 	}

@@ -78,3 +78,24 @@ func TestUploadOnlyIntoManagedRecorders(t *testing.T) {
 		filepath.Join("recorders", "managed", "boss.mp4"), filepath.Join("recorders", "managed", "resumed.mp4"),
 		filepath.Join("data", "uploads", "tus", strings.TrimPrefix(r.header.Get("Location"), b.srv.URL+"/api/v1/uploads/")+".done"))
 }
+
+// TestUploadAnswerPaths: an upload's answer shows staff the file relative
+// to the recorder's directory, as the API does; the host's folders are for
+// superusers.
+func TestUploadAnswerPaths(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1<<20)
+	for _, c := range []struct {
+		token, want string
+	}{
+		{b.staff, "staff.mp4"},
+		{b.super, filepath.Join(b.root, "room", "super.mp4")},
+	} {
+		r := b.postForm(t, c.token, field("recorder", fmt.Sprint(b.rec.ID)), file(filepath.Base(c.want), strings.NewReader("data")))
+		want(t, r, http.StatusCreated)
+		o := r.object(t)
+		if o["file"] != c.want || o["treatment"].(map[string]any)["file"] != c.want {
+			t.Errorf("answer %s, want file %q", r.body, c.want)
+		}
+	}
+}

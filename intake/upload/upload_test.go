@@ -131,6 +131,7 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	root   string // DEFAULT_RECORDER_PATH, to read back the paths staff see
 }
 
 func (r response) object(t testing.TB) map[string]any {
@@ -177,7 +178,7 @@ func (b *testBundle) send(t testing.TB, req *http.Request, token string) respons
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: body}
+	return response{status: resp.StatusCode, header: resp.Header, body: body, root: b.root}
 }
 
 // part is one field of a multipart form; a file when file is set.
