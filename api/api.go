@@ -36,13 +36,14 @@ type Deps struct {
 	Groups    lectern.GroupService
 	Types     lectern.VideoTypeService
 	Recorders lectern.RecorderService // wrapped in lectern.RecorderDirectories
+	Tokens    lectern.TokenService
+	BaseURL   string // ends with "/"; used for next/previous links
+	Logger    *slog.Logger
+
 	// RecorderRoot is DEFAULT_RECORDER_PATH: staff see deposits' paths
-	// relative to it; when empty, the Root of Recorders, if it is a
-	// *lectern.RecorderDirectories.
+	// relative to it. When empty, the Root of Recorders (a
+	// *lectern.RecorderDirectories) is used.
 	RecorderRoot string
-	Tokens       lectern.TokenService
-	BaseURL      string // ends with "/"; used for next/previous links
-	Logger       *slog.Logger
 
 	Treatments     lectern.TreatmentService     // GET /api/v1/treatments
 	RecordingFiles lectern.RecordingFileService // GET /api/v1/recording-files
