@@ -17,6 +17,11 @@
 //     /api/v1/uploads/, for large files over bad networks: POST creates the
 //     upload (metadata "filename" and "recorder"), PATCH sends bytes, HEAD
 //     tells how many arrived after a break. Every request needs the token.
+//     RECORDING_FILE_MAX_SIZE holds for every upload, its length declared
+//     or deferred (Upload-Defer-Length, or the resumable-uploads draft's
+//     Upload-Complete). An upload that receives nothing for UPLOAD_EXPIRY
+//     (Config.Expiry) expires: its answers say when (Upload-Expires), it
+//     then answers 410, and a sweep (Start) removes its files.
 //
 // A file is written to TempDir first and moves into the recorder's
 // directory only once complete and synced, so no detection path ever sees
@@ -49,6 +54,14 @@ type Config struct {
 	TempDir string // DATA_DIR/uploads: partial uploads live here, never in a recorder's directory
 	MaxSize int64  // RECORDING_FILE_MAX_SIZE; 0: no limit
 	BaseURL string // for tus Location headers, ends with "/"
+
+	// Expiry is how long an unfinished upload may receive nothing before
+	// it is given up and its files removed (UPLOAD_EXPIRY); DefaultExpiry
+	// when 0.
+	Expiry time.Duration
+	// SweepInterval is how often Start looks for expired uploads; a
+	// quarter of Expiry, at most an hour, when 0.
+	SweepInterval time.Duration
 }
 
 // Deps are the services the upload paths use.
@@ -72,6 +85,7 @@ type Handler struct {
 	deps   Deps
 	logger *slog.Logger
 	tus    *tusServer
+	sweep  sweeper
 
 	// NowFunc returns the current time; time.Now when nil.
 	NowFunc func() time.Time
@@ -84,6 +98,12 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	}
 	if deps.Recorders == nil || deps.RecordingFiles == nil || deps.Tokens == nil || deps.Intake == nil {
 		return nil, errors.New("upload: Recorders, RecordingFiles, Tokens and Intake are required")
+	}
+	if cfg.Expiry <= 0 {
+		cfg.Expiry = DefaultExpiry
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = max(min(cfg.Expiry/4, time.Hour), time.Millisecond)
 	}
 	if err := os.MkdirAll(cfg.TempDir, dirPerm); err != nil {
 		return nil, fmt.Errorf("upload: create TempDir: %w", err)

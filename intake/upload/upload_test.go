@@ -39,6 +39,7 @@ type testBundle struct {
 	recorders      *lectern.RecorderDirectories
 	treatments     lectern.TreatmentService
 	recordingFiles lectern.RecordingFileService
+	tokens         lectern.TokenService
 	intake         *lectern.Intake
 	log            *syncBuffer
 	ids            map[string]int64 // user ids by token
@@ -78,6 +79,7 @@ func setupTemp(t testing.TB, maxSize int64, temp string) *testBundle {
 	b.treatments = sqlite.NewTreatmentService(db)
 	b.recordingFiles = sqlite.NewRecordingFileService(db)
 	users, tokens := sqlite.NewUserService(db), sqlite.NewTokenService(db)
+	b.tokens = tokens
 	for _, u := range []struct {
 		token *string
 		user  lectern.User
