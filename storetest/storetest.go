@@ -38,6 +38,7 @@ func Run(t *testing.T, open Open) {
 		"Users": testUsers, "Tokens": testTokens, "VideoTypes": testVideoTypes, "Recorders": testRecorders,
 		"Treatments": testTreatments, "Sightings": testSightings,
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
+		"MemberFilters": testMemberFilters,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
