@@ -16,12 +16,11 @@ import (
 // where "helper" is an additional user. b.staff manages nothing.
 type accessBundle struct {
 	*depositBundle
-	mgr, helper  string                // tokens
-	deposits     [2]*lectern.Treatment // a lone deposit of each recorder
-	recordings   [2]*lectern.Recording
-	files        [2]*lectern.RecordingFile
-	noRecorder   *lectern.Treatment // a deposit no recorder claims
-	recordingLog string
+	mgr, helper string                // tokens
+	deposits    [2]*lectern.Treatment // a lone deposit of each recorder
+	recordings  [2]*lectern.Recording
+	files       [2]*lectern.RecordingFile
+	noRecorder  *lectern.Treatment // a deposit no recorder claims
 }
 
 func setupAccess(t *testing.T) *accessBundle {
@@ -90,7 +89,6 @@ func TestStaffReadOnlyTheirs(t *testing.T) {
 		path, pathKey string
 		ids           [2]int64 // of the row in room0, in room1
 		files         [2]string
-		extra         []int64 // rows of no recorder, or in neither list
 	}
 	var tIDs, rIDs, fIDs [2]int64
 	var tFiles, rFiles, fFiles [2]string
