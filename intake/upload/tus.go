@@ -209,7 +209,8 @@ func (s *tusServer) info(ctx context.Context, id string) (tushandler.FileInfo, e
 }
 
 // preCreate validates a new upload: an existing recorder the user
-// manages, an accepted file name, not empty. tusd has checked the size against MaxSize already.
+// manages, an accepted file name, not empty. tusd has checked a declared
+// size against MaxSize already (serve bounds the bytes of a deferred one).
 func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPResponse, tushandler.FileInfoChanges, error) {
 	var none tushandler.FileInfoChanges
 	u := userFrom(hook.Context)
