@@ -228,3 +228,24 @@ func TestStaffReadOnlyTheirRecorders(t *testing.T) {
 		want(t, b.do(t, "GET", fmt.Sprintf("/api/v1/recorders/%d", rec.ID), as(b.staff), nil), http.StatusNotFound)
 	}
 }
+
+// TestStaffSearchNotByIP: staff search their recorders by name, directory
+// and description, never by the IP they do not see.
+func TestStaffSearchNotByIP(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t)
+	count := func(token, q string) float64 {
+		t.Helper()
+		r := b.do(t, "GET", "/api/v1/recorders?search="+q, as(token), nil)
+		want(t, r, http.StatusOK)
+		return r.object(t)["count"].(float64)
+	}
+	if n := count(b.super, "10.1.0.1"); n != 1 {
+		t.Errorf("superuser finds %v recorders by IP", n)
+	}
+	for q, n := range map[string]float64{"10.1.0.1": 0, "10.1": 0, "room": 1, "ROOM0": 1, "room1": 0, "": 1} {
+		if got := count(b.mgr, q); got != n {
+			t.Errorf("manager searching %q finds %v recorders, want %v", q, got, n)
+		}
+	}
+}
