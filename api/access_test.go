@@ -3,6 +3,8 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -246,6 +248,28 @@ func TestStaffSearchNotByIP(t *testing.T) {
 	for q, n := range map[string]float64{"10.1.0.1": 0, "10.1": 0, "room": 1, "ROOM0": 1, "room1": 0, "": 1} {
 		if got := count(b.mgr, q); got != n {
 			t.Errorf("manager searching %q finds %v recorders, want %v", q, got, n)
+		}
+	}
+}
+
+// TestStaffSearchNotByHostPath: staff search their deposits' paths below
+// DEFAULT_RECORDER_PATH, never the host's folders above it.
+func TestStaffSearchNotByHostPath(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t)
+	count := func(token, q string) float64 {
+		t.Helper()
+		r := b.do(t, "GET", "/api/v1/treatments?search="+url.QueryEscape(q), as(token), nil)
+		want(t, r, http.StatusOK)
+		return r.object(t)["count"].(float64)
+	}
+	hostPart := filepath.Base(b.root) // a folder of the host's, above the recorders'
+	if n := count(b.super, hostPart); n == 0 {
+		t.Fatalf("superuser finds nothing under %q", hostPart)
+	}
+	for q, n := range map[string]float64{hostPart: 0, b.root: 0, "/room0/": 0, "room0/lecture1": 1, "lecture10": 1, "lecture11": 0} {
+		if got := count(b.mgr, q); got != n {
+			t.Errorf("manager searching %q finds %v treatments, want %v", q, got, n)
 		}
 	}
 }

@@ -83,6 +83,9 @@ func (h *Handler) handleTreatmentList(w http.ResponseWriter, r *http.Request, u 
 		return err
 	}
 	f := lectern.TreatmentFilter{Search: r.URL.Query().Get("search"), Member: member(u), Page: page}
+	if !u.IsSuperuser {
+		f.SearchBelow = h.recorderRoot()
+	}
 	if f.RecorderID, err = h.recorderFromQuery(r, u); err != nil {
 		return err
 	}
