@@ -11,7 +11,7 @@ import (
 // testMemberFilters: the Member filter of treatments, recordings and
 // recording files keeps the rows of the recorders the user manages or
 // helps with (what the API shows staff), and nothing of a recorder-less
-// deposit.
+// deposit; SearchBelow searches the paths below a folder only.
 func testMemberFilters(t *testing.T, open Open) {
 	ctx := context.Background()
 	s := open(t)
@@ -54,6 +54,12 @@ func testMemberFilters(t *testing.T, open Open) {
 	lost := &lectern.Treatment{File: "/root/lost/a.mp4", State: lectern.TreatmentReported, Type: "video"}
 	if _, err := s.Treatments.CreateTreatment(ctx, lost); err != nil {
 		t.Fatal(err)
+	}
+	// SearchBelow: a search of the paths below /root, not of /root itself.
+	for q, want := range map[string]int{"root": 0, "/r0": 0, "r0/a": 1, "A.MP4": 3} {
+		if _, n, err := s.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{Search: q, SearchBelow: "/root"}); err != nil || n != want {
+			t.Errorf("search %q below /root: %d, %v; want %d", q, n, err, want)
+		}
 	}
 	for i, u := range users {
 		want := map[int]int64{0: recs[0].ID, 1: recs[1].ID}[i] // 0: none
