@@ -45,6 +45,16 @@ func (w *where) member(user *int64) {
 	}
 }
 
+// searchBelow is search on col, matching only the part of the path below
+// folder when folder is set (lectern.TreatmentFilter.SearchBelow).
+func (w *where) searchBelow(q, folder, col string) {
+	if q = strings.TrimSpace(q); q == "" || folder == "" {
+		w.search(q, col)
+		return
+	}
+	w.add(`substr(`+col+`, length(?) + 2) LIKE ? ESCAPE '\'`, strings.TrimSuffix(folder, "/"), like(q))
+}
+
 func (w *where) String() string {
 	if len(w.conds) == 0 {
 		return "1 = 1"

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"lectern"
 )
@@ -94,11 +93,7 @@ func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.Treatme
 	if f.State != nil {
 		w.add("state = ?", *f.State)
 	}
-	if q := strings.TrimSpace(f.Search); q != "" && f.SearchBelow != "" {
-		w.add(`substr(file, length(?) + 2) LIKE ? ESCAPE '\'`, strings.TrimSuffix(f.SearchBelow, "/"), like(q))
-	} else {
-		w.search(f.Search, "file")
-	}
+	w.searchBelow(f.Search, f.SearchBelow, "file")
 	return findPage(ctx, s.db.db, "treatments", treatmentColumns, w, "date_added DESC, id DESC", f.Page, scanTreatment)
 }
 
