@@ -3,6 +3,7 @@ package lectern
 import (
 	"context"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -80,6 +81,25 @@ func (r *Recorder) IPUnder() string { return strings.ReplaceAll(r.AddressIP, "."
 // HasFTP reports whether the recorder may log in to the embedded FTP server.
 func (r *Recorder) HasFTP() bool {
 	return r.CredentialsLogin != "" && r.CredentialsPasswordHash != ""
+}
+
+// IsManager reports whether u is r's manager.
+func (r *Recorder) IsManager(u *User) bool {
+	return u != nil && r.UserID != nil && *r.UserID == u.ID
+}
+
+// IsMember reports whether u is r's manager or one of its additional
+// users: the people its deposits are for.
+func (r *Recorder) IsMember(u *User) bool {
+	return u != nil && (r.IsManager(u) || slices.Contains(r.AdditionalUsers, u.ID))
+}
+
+// ManagedBy reports whether u manages r: a superuser, or one of its
+// members. Only they upload into its directory and read its deposits,
+// recordings and settings through the API; the web's pages apply the
+// same rule (and let staff claim what waits in the claim list).
+func (r *Recorder) ManagedBy(u *User) bool {
+	return u != nil && (u.IsSuperuser || r.IsMember(u))
 }
 
 var langRE = regexp.MustCompile(`^[a-z]{2}$`)
@@ -208,4 +228,29 @@ func FindRecorder(ctx context.Context, s RecorderService, filter RecorderFilter)
 		return nil, Errorf(ENOTFOUND, "Recorder not found.")
 	}
 	return rs[0], nil
+}
+
+// RelativePath is how file, a deposit's absolute path, is shown to
+// someone who is not a superuser: relative to the recorder's directory
+// dir under root (DEFAULT_RECORDER_PATH), else relative to root (a deposit
+// DEFAULT_RECORDER_ID received from another folder), else its base name.
+// The host's folders stay with the superusers.
+func RelativePath(root, dir, file string) string {
+	if file == "" {
+		return ""
+	}
+	if !filepath.IsAbs(root) {
+		return filepath.Base(file)
+	}
+	root = filepath.Clean(root)
+	bases := []string{root}
+	if ValidDirectory(dir) {
+		bases = []string{filepath.Join(root, dir), root}
+	}
+	for _, base := range bases {
+		if rel, err := filepath.Rel(base, file); err == nil && filepath.IsLocal(rel) {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.Base(file)
 }

@@ -239,3 +239,54 @@ func want(tb testing.TB, field, got, want string) {
 		tb.Errorf("%s = %q, want %q", field, got, want)
 	}
 }
+
+func TestRecorderManagedBy(t *testing.T) {
+	t.Parallel()
+	mgr, helper := int64(1), int64(2)
+	rec := &lectern.Recorder{UserID: &mgr, AdditionalUsers: []int64{helper}}
+	orphan := &lectern.Recorder{AdditionalUsers: []int64{helper}}
+	for _, tc := range []struct {
+		name                     string
+		rec                      *lectern.Recorder
+		u                        *lectern.User
+		manager, member, manages bool
+	}{
+		{"manager", rec, &lectern.User{ID: mgr, IsStaff: true}, true, true, true},
+		{"additional user", rec, &lectern.User{ID: helper, IsStaff: true}, false, true, true},
+		{"other staff", rec, &lectern.User{ID: 3, IsStaff: true}, false, false, false},
+		{"superuser", rec, &lectern.User{ID: 4, IsSuperuser: true}, false, false, true},
+		{"nobody", rec, nil, false, false, false},
+		{"no manager: id 0 is nobody", orphan, &lectern.User{ID: 0, IsStaff: true}, false, false, false},
+		{"no manager: additional user", orphan, &lectern.User{ID: helper, IsStaff: true}, false, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.rec.IsManager(tc.u); got != tc.manager {
+				t.Errorf("IsManager = %v", got)
+			}
+			if got := tc.rec.IsMember(tc.u); got != tc.member {
+				t.Errorf("IsMember = %v", got)
+			}
+			if got := tc.rec.ManagedBy(tc.u); got != tc.manages {
+				t.Errorf("ManagedBy = %v", got)
+			}
+		})
+	}
+}
+
+func TestRelativePath(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ root, dir, file, want string }{
+		{"/srv/rec", "amphi", "/srv/rec/amphi/cours.mp4", "cours.mp4"},
+		{"/srv/rec", "amphi", "/srv/rec/amphi/2024/cours.mp4", "2024/cours.mp4"},
+		{"/srv/rec/", "amphi", "/srv/rec/other/cours.mp4", "other/cours.mp4"}, // DEFAULT_RECORDER_ID
+		{"/srv/rec", "amphi", "/elsewhere/cours.mp4", "cours.mp4"},
+		{"/srv/rec", "../x", "/srv/x/cours.mp4", "cours.mp4"},
+		{"/srv/rec", "", "/srv/rec/amphi/cours.mp4", "amphi/cours.mp4"},
+		{"", "amphi", "/srv/rec/amphi/cours.mp4", "cours.mp4"},
+		{"/srv/rec", "amphi", "", ""},
+	} {
+		if got := lectern.RelativePath(tc.root, tc.dir, tc.file); got != tc.want {
+			t.Errorf("RelativePath(%q, %q, %q) = %q, want %q", tc.root, tc.dir, tc.file, got, tc.want)
+		}
+	}
+}

@@ -60,6 +60,7 @@ func DefaultTitle(courseTitle, file string) string {
 type RecordingFilter struct {
 	ID         *int64
 	RecorderID *int64
+	Member     *int64 // of a recorder the user manages or helps with
 	UserID     *int64
 	// WithoutVideo keeps the recordings no video was made from (yet):
 	// the processing stage resumes them at start.

@@ -44,6 +44,7 @@ func (f *RecordingFile) Validate() error {
 // everything.
 type RecordingFileFilter struct {
 	RecorderID *int64
+	Member     *int64 // of a recorder the user manages or helps with
 	Page       Page
 }
 

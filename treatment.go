@@ -127,9 +127,14 @@ type TreatmentFilter struct {
 	File       *string
 	FileIno    *uint64 // the treatments made of the file with this inode number
 	RecorderID *int64
+	Member     *int64 // of a recorder the user manages or helps with
 	State      *string
 	Search     string // file name, case-insensitive
-	Page       Page
+	// SearchBelow, when set, is the folder (DEFAULT_RECORDER_PATH) below
+	// which Search matches the file's path: staff, who see paths relative
+	// to it, do not learn the folders above by searching them.
+	SearchBelow string
+	Page        Page
 }
 
 // TreatmentService stores treatments.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,14 +14,16 @@ import (
 )
 
 // recorderBody is a recorder as the API shows it: the lectern.Recorder
-// fields (hashes are never shown), whether each password is set, and the
-// notify salt for superusers only, since it authenticates the notify
-// endpoint.
+// fields (hashes are never shown) and whether each password is set. Its
+// IP, FTP login and notify salt, which authenticate the recorder, are for
+// superusers only: the fields are left out for anyone else.
 type recorderBody struct {
 	*lectern.Recorder
-	Salt           *string `json:"salt,omitempty"`
-	HasFTPPassword bool    `json:"has_ftp_password"`
-	HasPassword    bool    `json:"has_password"`
+	AddressIP        *string `json:"address_ip,omitempty"`
+	CredentialsLogin *string `json:"credentials_login,omitempty"`
+	Salt             *string `json:"salt,omitempty"`
+	HasFTPPassword   bool    `json:"has_ftp_password"`
+	HasPassword      bool    `json:"has_password"`
 }
 
 func newRecorderBody(rec *lectern.Recorder, u *lectern.User) recorderBody {
@@ -32,7 +35,7 @@ func newRecorderBody(rec *lectern.Recorder, u *lectern.User) recorderBody {
 	}
 	b := recorderBody{Recorder: rec, HasFTPPassword: rec.CredentialsPasswordHash != "", HasPassword: rec.PasswordHash != ""}
 	if u.IsSuperuser {
-		b.Salt = &rec.Salt
+		b.AddressIP, b.CredentialsLogin, b.Salt = &rec.AddressIP, &rec.CredentialsLogin, &rec.Salt
 	}
 	return b
 }
@@ -104,13 +107,22 @@ func hashInto(hash *string, pw, field string, f lectern.FieldErrors) error {
 	return nil
 }
 
-// handleRecorderList serves GET /api/v1/recorders?search=&page=&page_size=.
+// handleRecorderList serves GET /api/v1/recorders?search=&page=&page_size=:
+// every recorder for superusers, those they manage for staff (searched
+// without their IP, see searchMine).
 func (h *Handler) handleRecorderList(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
-	recs, total, err := h.deps.Recorders.FindRecorders(r.Context(), lectern.RecorderFilter{Search: r.URL.Query().Get("search"), Page: page})
+	search := strings.TrimSpace(r.URL.Query().Get("search"))
+	var recs []*lectern.Recorder
+	var total int
+	if u.IsSuperuser || search == "" {
+		recs, total, err = h.deps.Recorders.FindRecorders(r.Context(), lectern.RecorderFilter{Search: search, Member: member(u), Page: page})
+	} else {
+		recs, total, err = h.searchMine(r.Context(), u, search, page)
+	}
 	if err != nil {
 		return err
 	}
@@ -121,7 +133,39 @@ func (h *Handler) handleRecorderList(w http.ResponseWriter, r *http.Request, u *
 	return h.writePage(w, r, page, total, results)
 }
 
-// handleRecorderGet serves GET /api/v1/recorders/{id}.
+// searchMine is the search of staff among the recorders they manage: by
+// name, directory and description, as the store's search, but not by IP,
+// which staff do not see (a search would tell it). They manage few
+// recorders: all are read, then one page kept.
+func (h *Handler) searchMine(ctx context.Context, u *lectern.User, search string, page lectern.Page) ([]*lectern.Recorder, int, error) {
+	var mine []*lectern.Recorder
+	for pg := (lectern.Page{Number: 1, Size: lectern.MaxPageSize}); ; pg.Number++ {
+		list, total, err := h.deps.Recorders.FindRecorders(ctx, lectern.RecorderFilter{Member: &u.ID, Page: pg})
+		if err != nil {
+			return nil, 0, err
+		}
+		mine = append(mine, list...)
+		if len(list) == 0 || len(mine) >= total {
+			break
+		}
+	}
+	q := strings.ToLower(search)
+	var found []*lectern.Recorder
+	for _, rec := range mine {
+		for _, field := range []string{rec.Name, rec.Directory, rec.Description} {
+			if strings.Contains(strings.ToLower(field), q) {
+				found = append(found, rec)
+				break
+			}
+		}
+	}
+	page = page.Normalize()
+	from := min(page.Offset(), len(found))
+	return found[from:min(from+page.Size, len(found))], len(found), nil
+}
+
+// handleRecorderGet serves GET /api/v1/recorders/{id} (staff: one they
+// manage, else 404).
 func (h *Handler) handleRecorderGet(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -130,6 +174,9 @@ func (h *Handler) handleRecorderGet(w http.ResponseWriter, r *http.Request, u *l
 	rec, err := h.deps.Recorders.FindRecorderByID(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if !rec.ManagedBy(u) {
+		return notFound("Recorder")
 	}
 	httpjson.Write(w, http.StatusOK, newRecorderBody(rec, u))
 	return nil

@@ -51,7 +51,7 @@ func TestRecordingFileList(t *testing.T) {
 	}
 
 	var page recordingFilePage
-	r := b.do(t, "GET", "/api/v1/recording-files?page_size=3", as(b.staff), nil)
+	r := b.do(t, "GET", "/api/v1/recording-files?page_size=3", as(b.super), nil)
 	want(t, r, http.StatusOK)
 	r.decode(t, &page)
 	if page.Count != 7 || len(page.Results) != 3 || page.Next == nil || page.Previous != nil {
@@ -70,7 +70,7 @@ func TestRecordingFileList(t *testing.T) {
 	if err != nil || next.Query().Get("page") != "2" || next.Query().Get("page_size") != "3" {
 		t.Fatalf("next = %s", *page.Next)
 	}
-	r = b.do(t, "GET", "/api/v1/recording-files?page_size=3&page=3", as(b.staff), nil)
+	r = b.do(t, "GET", "/api/v1/recording-files?page_size=3&page=3", as(b.super), nil)
 	want(t, r, http.StatusOK)
 	r.decode(t, &page)
 	if len(page.Results) != 1 || page.Results[0].ID != files[0].ID || page.Next != nil {
@@ -78,7 +78,7 @@ func TestRecordingFileList(t *testing.T) {
 	}
 
 	// By recorder.
-	r = b.do(t, "GET", fmt.Sprintf("/api/v1/recording-files?recorder=%d", b.recs[1].ID), as(b.staff), nil)
+	r = b.do(t, "GET", fmt.Sprintf("/api/v1/recording-files?recorder=%d", b.recs[1].ID), as(b.super), nil)
 	want(t, r, http.StatusOK)
 	r.decode(t, &page)
 	if page.Count != 3 {
@@ -90,7 +90,7 @@ func TestRecordingFileList(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"recorder=x", "recorder=999", "recorder=1.5"} {
-		r := b.do(t, "GET", "/api/v1/recording-files?"+q, as(b.staff), nil)
+		r := b.do(t, "GET", "/api/v1/recording-files?"+q, as(b.super), nil)
 		want(t, r, http.StatusBadRequest)
 		if r.fields(t)["recorder"] == "" {
 			t.Errorf("%s: %s", q, r.body)
@@ -109,7 +109,7 @@ func TestRecordingFileList(t *testing.T) {
 	if one.ID != files[2].ID || one.Treatment != nil || !strings.Contains(string(r.body), `"treatment":null`) {
 		t.Fatalf("after its treatment's deletion: %s", r.body)
 	}
-	want(t, b.do(t, "GET", "/api/v1/recording-files/999", as(b.staff), nil), http.StatusNotFound)
+	want(t, b.do(t, "GET", "/api/v1/recording-files/999", as(b.super), nil), http.StatusNotFound)
 
 	// Staff only.
 	for _, p := range []string{"/api/v1/recording-files", path} {

@@ -58,7 +58,7 @@ func TestRecordingList(t *testing.T) {
 	}
 
 	var page recordingPage
-	r := b.do(t, "GET", "/api/v1/recordings", as(b.staff), nil)
+	r := b.do(t, "GET", "/api/v1/recordings", as(b.super), nil)
 	want(t, r, http.StatusOK)
 	r.decode(t, &page)
 	if page.Count != 23 || len(page.Results) != lectern.DefaultPageSize || page.Next == nil || page.Previous != nil {
@@ -92,13 +92,13 @@ func TestRecordingList(t *testing.T) {
 		}
 	}
 	for query, field := range map[string]string{"recorder=x": "recorder", "recorder=999": "recorder", "user=0": "user", "user=999": "user"} {
-		r := b.do(t, "GET", "/api/v1/recordings?"+query, as(b.staff), nil)
+		r := b.do(t, "GET", "/api/v1/recordings?"+query, as(b.super), nil)
 		want(t, r, http.StatusBadRequest)
 		if r.fields(t)[field] == "" {
 			t.Errorf("%s: no message for %s: %s", query, field, r.body)
 		}
 	}
-	want(t, b.do(t, "GET", "/api/v1/recordings?page=9", as(b.staff), nil), http.StatusNotFound)
+	want(t, b.do(t, "GET", "/api/v1/recordings?page=9", as(b.super), nil), http.StatusNotFound)
 
 	// Staff only.
 	want(t, b.do(t, "GET", "/api/v1/recordings", "", nil), http.StatusUnauthorized)
@@ -108,7 +108,7 @@ func TestRecordingList(t *testing.T) {
 func TestRecordingListEmpty(t *testing.T) {
 	t.Parallel()
 	b := setupDeposits(t)
-	r := b.do(t, "GET", "/api/v1/recordings", as(b.staff), nil)
+	r := b.do(t, "GET", "/api/v1/recordings", as(b.super), nil)
 	want(t, r, http.StatusOK)
 	if got := strings.TrimSpace(string(r.body)); got != `{"count":0,"next":null,"previous":null,"results":[]}` {
 		t.Errorf("empty list = %s", got)
@@ -120,14 +120,14 @@ func TestRecordingGet(t *testing.T) {
 	b := setupDeposits(t)
 	rec := b.recording(t, 1, b.recs[1], b.staffID)
 	var got recordingJSON
-	r := b.do(t, "GET", fmt.Sprintf("/api/v1/recordings/%d", rec.ID), as(b.staff), nil)
+	r := b.do(t, "GET", fmt.Sprintf("/api/v1/recordings/%d", rec.ID), as(b.super), nil)
 	want(t, r, http.StatusOK)
 	r.decode(t, &got)
 	if got.ID != rec.ID || got.Title != "Lecture 1" || got.Recorder != b.recs[1].ID || got.SourceFile != rec.SourceFile {
 		t.Errorf("recording = %+v", got)
 	}
-	want(t, b.do(t, "GET", "/api/v1/recordings/999", as(b.staff), nil), http.StatusNotFound)
-	want(t, b.do(t, "GET", "/api/v1/recordings/abc", as(b.staff), nil), http.StatusNotFound)
+	want(t, b.do(t, "GET", "/api/v1/recordings/999", as(b.super), nil), http.StatusNotFound)
+	want(t, b.do(t, "GET", "/api/v1/recordings/abc", as(b.super), nil), http.StatusNotFound)
 	want(t, b.do(t, "GET", fmt.Sprintf("/api/v1/recordings/%d", rec.ID), as(b.user), nil), http.StatusForbidden)
 	want(t, b.do(t, "GET", fmt.Sprintf("/api/v1/recordings/%d", rec.ID), "", nil), http.StatusUnauthorized)
 }

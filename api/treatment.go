@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -33,6 +34,17 @@ func newTreatmentBody(t *lectern.Treatment) *treatmentBody {
 	}
 }
 
+// treatment is t as v's user sees it: its file relative to its
+// recorder's directory for all but superusers.
+func (v *viewer) treatment(ctx context.Context, t *lectern.Treatment) (*treatmentBody, error) {
+	c := *t
+	var err error
+	if c.File, err = v.path(ctx, t.RecorderID, t.File); err != nil {
+		return nil, err
+	}
+	return newTreatmentBody(&c), nil
+}
+
 // optionalTime is nil for the zero time.
 func optionalTime(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -42,8 +54,9 @@ func optionalTime(t time.Time) *time.Time {
 }
 
 // recorderFromQuery reads ?recorder=: nil when absent, a field error
-// unless it is the id of an existing recorder.
-func (h *Handler) recorderFromQuery(r *http.Request) (*int64, error) {
+// unless it is the id of an existing recorder u manages (one u may not
+// read is answered as one that does not exist).
+func (h *Handler) recorderFromQuery(r *http.Request, u *lectern.User) (*int64, error) {
 	s := r.URL.Query().Get("recorder")
 	if s == "" {
 		return nil, nil
@@ -53,7 +66,8 @@ func (h *Handler) recorderFromQuery(r *http.Request) (*int64, error) {
 	if err != nil || id <= 0 {
 		return nil, bad
 	}
-	if _, err := h.deps.Recorders.FindRecorderByID(r.Context(), id); lectern.ErrorCode(err) == lectern.ENOTFOUND {
+	rec, err := h.deps.Recorders.FindRecorderByID(r.Context(), id)
+	if lectern.ErrorCode(err) == lectern.ENOTFOUND || (err == nil && !rec.ManagedBy(u)) {
 		return nil, bad
 	} else if err != nil {
 		return nil, err
@@ -62,14 +76,17 @@ func (h *Handler) recorderFromQuery(r *http.Request) (*int64, error) {
 }
 
 // handleTreatmentList serves GET /api/v1/treatments?recorder=&state=&search=&page=&page_size=
-// (staff), newest first.
-func (h *Handler) handleTreatmentList(w http.ResponseWriter, r *http.Request, _ *lectern.User) error {
+// (staff: those of the recorders they manage), newest first.
+func (h *Handler) handleTreatmentList(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
-	f := lectern.TreatmentFilter{Search: r.URL.Query().Get("search"), Page: page}
-	if f.RecorderID, err = h.recorderFromQuery(r); err != nil {
+	f := lectern.TreatmentFilter{Search: r.URL.Query().Get("search"), Member: member(u), Page: page}
+	if !u.IsSuperuser {
+		f.SearchBelow = h.recorderRoot()
+	}
+	if f.RecorderID, err = h.recorderFromQuery(r, u); err != nil {
 		return err
 	}
 	if s := r.URL.Query().Get("state"); s != "" {
@@ -82,15 +99,19 @@ func (h *Handler) handleTreatmentList(w http.ResponseWriter, r *http.Request, _ 
 	if err != nil {
 		return err
 	}
+	v := h.viewer(u)
 	results := make([]*treatmentBody, len(list))
 	for i, t := range list {
-		results[i] = newTreatmentBody(t)
+		if results[i], err = v.treatment(r.Context(), t); err != nil {
+			return err
+		}
 	}
 	return h.writePage(w, r, page, total, results)
 }
 
-// handleTreatmentGet serves GET /api/v1/treatments/{id} (staff).
-func (h *Handler) handleTreatmentGet(w http.ResponseWriter, r *http.Request, _ *lectern.User) error {
+// handleTreatmentGet serves GET /api/v1/treatments/{id} (staff: of a
+// recorder they manage, else 404).
+func (h *Handler) handleTreatmentGet(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -99,6 +120,16 @@ func (h *Handler) handleTreatmentGet(w http.ResponseWriter, r *http.Request, _ *
 	if err != nil {
 		return err
 	}
-	httpjson.Write(w, http.StatusOK, newTreatmentBody(t))
+	v := h.viewer(u)
+	if ok, err := v.mayRead(r.Context(), t.RecorderID); err != nil {
+		return err
+	} else if !ok {
+		return notFound("Treatment")
+	}
+	body, err := v.treatment(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	httpjson.Write(w, http.StatusOK, body)
 	return nil
 }

@@ -107,7 +107,7 @@ func TestTreatmentList(t *testing.T) {
 
 	// The first page: newest first, default size, a next link.
 	var page treatmentPage
-	r := b.do(t, "GET", "/api/v1/treatments", as(b.staff), nil)
+	r := b.do(t, "GET", "/api/v1/treatments", as(b.super), nil)
 	want(t, r, http.StatusOK)
 	r.decode(t, &page)
 	if page.Count != 25 || len(page.Results) != lectern.DefaultPageSize || page.Previous != nil || page.Next == nil {
@@ -131,7 +131,7 @@ func TestTreatmentList(t *testing.T) {
 	if err != nil || next.Query().Get("page") != "2" {
 		t.Fatalf("next = %s", *page.Next)
 	}
-	r = b.do(t, "GET", next.RequestURI(), as(b.staff), nil)
+	r = b.do(t, "GET", next.RequestURI(), as(b.super), nil)
 	want(t, r, http.StatusOK)
 	r.decode(t, &page)
 	if len(page.Results) != 5 || page.Next != nil || page.Previous == nil || !strings.HasSuffix(page.Results[4].File, "/lecture00.mp4") {
@@ -147,7 +147,7 @@ func TestTreatmentList(t *testing.T) {
 		fmt.Sprintf("recorder=%d&state=to_notify&search=lecture1", b.recs[1].ID): 2,
 		fmt.Sprintf("recorder=%d&page_size=5&state=to_claim", b.recs[0].ID):      5,
 	} {
-		r := b.do(t, "GET", "/api/v1/treatments?"+query, as(b.staff), nil)
+		r := b.do(t, "GET", "/api/v1/treatments?"+query, as(b.super), nil)
 		want(t, r, http.StatusOK)
 		r.decode(t, &page)
 		if page.Count != wantCount {
@@ -172,14 +172,14 @@ func TestTreatmentList(t *testing.T) {
 		"recorder=abc": "recorder", "recorder=0": "recorder", "recorder=-3": "recorder", "recorder=999": "recorder",
 		"state=nope": "state", "state=TO_CLAIM": "state",
 	} {
-		r := b.do(t, "GET", "/api/v1/treatments?"+query, as(b.staff), nil)
+		r := b.do(t, "GET", "/api/v1/treatments?"+query, as(b.super), nil)
 		want(t, r, http.StatusBadRequest)
 		if r.fields(t)[field] == "" {
 			t.Errorf("%s: no message for %s: %s", query, field, r.body)
 		}
 	}
-	want(t, b.do(t, "GET", "/api/v1/treatments?page=3", as(b.staff), nil), http.StatusNotFound)
-	want(t, b.do(t, "GET", "/api/v1/treatments?page=x", as(b.staff), nil), http.StatusNotFound)
+	want(t, b.do(t, "GET", "/api/v1/treatments?page=3", as(b.super), nil), http.StatusNotFound)
+	want(t, b.do(t, "GET", "/api/v1/treatments?page=x", as(b.super), nil), http.StatusNotFound)
 
 	// Staff only.
 	want(t, b.do(t, "GET", "/api/v1/treatments", "", nil), http.StatusUnauthorized)
@@ -191,7 +191,7 @@ func TestTreatmentList(t *testing.T) {
 func TestTreatmentListEmpty(t *testing.T) {
 	t.Parallel()
 	b := setupDeposits(t)
-	r := b.do(t, "GET", "/api/v1/treatments", as(b.staff), nil)
+	r := b.do(t, "GET", "/api/v1/treatments", as(b.super), nil)
 	want(t, r, http.StatusOK)
 	if got := strings.TrimSpace(string(r.body)); got != `{"count":0,"next":null,"previous":null,"results":[]}` {
 		t.Errorf("empty list = %s", got)
@@ -207,7 +207,7 @@ func TestTreatmentGet(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := fmt.Sprintf("/api/v1/treatments/%d", tr.ID)
-	r := b.do(t, "GET", path, as(b.staff), nil)
+	r := b.do(t, "GET", path, as(b.super), nil)
 	want(t, r, http.StatusOK)
 	var got treatmentJSON
 	r.decode(t, &got)
@@ -222,7 +222,7 @@ func TestTreatmentGet(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/api/v1/treatments/999", "/api/v1/treatments/abc", "/api/v1/treatments/0"} {
-		want(t, b.do(t, "GET", p, as(b.staff), nil), http.StatusNotFound)
+		want(t, b.do(t, "GET", p, as(b.super), nil), http.StatusNotFound)
 	}
 	want(t, b.do(t, "GET", path, "", nil), http.StatusUnauthorized)
 	want(t, b.do(t, "GET", path, as(b.user), nil), http.StatusForbidden)

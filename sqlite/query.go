@@ -37,6 +37,24 @@ func (w *where) search(q string, cols ...string) {
 	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
 }
 
+// member keeps the rows whose recorder_id is a recorder user manages or
+// helps with (lectern.RecorderFilter.Member's rule).
+func (w *where) member(user *int64) {
+	if user != nil {
+		w.add("recorder_id IN (SELECT id FROM recorders WHERE user_id = ? UNION SELECT recorder_id FROM recorder_additional_users WHERE user_id = ?)", *user, *user)
+	}
+}
+
+// searchBelow is search on col, matching only the part of the path below
+// folder when folder is set (lectern.TreatmentFilter.SearchBelow).
+func (w *where) searchBelow(q, folder, col string) {
+	if q = strings.TrimSpace(q); q == "" || folder == "" {
+		w.search(q, col)
+		return
+	}
+	w.add(`substr(`+col+`, length(?) + 2) LIKE ? ESCAPE '\'`, strings.TrimSuffix(folder, "/"), like(q))
+}
+
 func (w *where) String() string {
 	if len(w.conds) == 0 {
 		return "1 = 1"

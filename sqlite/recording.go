@@ -87,6 +87,7 @@ func (s *RecordingService) FindRecordings(ctx context.Context, f lectern.Recordi
 	if f.RecorderID != nil {
 		w.add("recorder_id = ?", *f.RecorderID)
 	}
+	w.member(f.Member)
 	if f.UserID != nil {
 		w.add("user_id = ?", *f.UserID)
 	}

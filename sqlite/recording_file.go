@@ -95,5 +95,6 @@ func (s *RecordingFileService) FindRecordingFiles(ctx context.Context, filter le
 	if filter.RecorderID != nil {
 		w.add("recorder_id = ?", *filter.RecorderID)
 	}
+	w.member(filter.Member)
 	return findPage(ctx, s.db.db, "recording_files", recordingFileColumns, w, "date_added DESC, id DESC", filter.Page, scanRecordingFile)
 }

@@ -100,10 +100,11 @@ func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.Treatme
 	if f.RecorderID != nil {
 		w.add("recorder_id = ?", *f.RecorderID)
 	}
+	w.member(f.Member)
 	if f.State != nil {
 		w.add("state = ?", *f.State)
 	}
-	w.search(f.Search, "file")
+	w.searchBelow(f.Search, f.SearchBelow, "file")
 	return findPage(ctx, s.db.db, "treatments", treatmentColumns, w, "date_added DESC, id DESC", f.Page, scanTreatment)
 }
 

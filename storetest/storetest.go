@@ -39,6 +39,7 @@ func Run(t *testing.T, open Open) {
 		"Treatments": testTreatments, "Sightings": testSightings,
 		"IDsNotReused": testIDsNotReused, "TreatmentMove": testTreatmentMove,
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
+		"MemberFilters": testMemberFilters,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

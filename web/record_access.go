@@ -4,34 +4,20 @@ import (
 	"context"
 	"net/url"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"lectern"
 )
 
 // Who may do what with a deposit, in one place for the add form, the
-// claim list, the previews and the thumbnails:
+// claim list, the previews and the thumbnails, on the core's rule
+// (lectern.Recorder.ManagedBy, which the API and the uploads apply too):
 //
 //   - a superuser: anything;
 //   - the recorder's manager and its additional users: publish (or delete)
 //     its deposits;
 //   - any staff member, while ALLOW_MANUAL_RECORDING_CLAIMING is on:
 //     publish for themselves a deposit waiting in the claim list.
-
-// isMember reports whether u manages rec or is one of its additional
-// users.
-func isMember(u *lectern.User, rec *lectern.Recorder) bool {
-	if u == nil || rec == nil {
-		return false
-	}
-	return (rec.UserID != nil && *rec.UserID == u.ID) || slices.Contains(rec.AdditionalUsers, u.ID)
-}
-
-// isManager reports whether u manages rec.
-func isManager(u *lectern.User, rec *lectern.Recorder) bool {
-	return u != nil && rec != nil && rec.UserID != nil && *rec.UserID == u.ID
-}
 
 // claimable reports whether t waits in the claim list as a deposit of
 // recorder rec (nil: of any recorder).
@@ -48,20 +34,20 @@ func (s *Server) mayPublish(u *lectern.User, rec *lectern.Recorder, t *lectern.T
 	if !isStaff(u) {
 		return false
 	}
-	return u.IsSuperuser || isMember(u, rec) || s.claimable(t, rec)
+	return rec.ManagedBy(u) || s.claimable(t, rec)
 }
 
 // mayDelete reports whether u may delete the deposits of rec from the add
 // form: its members and the superusers, not those who only claim.
 func mayDelete(u *lectern.User, rec *lectern.Recorder) bool {
-	return u != nil && (u.IsSuperuser || (isStaff(u) && isMember(u, rec)))
+	return u != nil && (u.IsSuperuser || (isStaff(u) && rec.IsMember(u)))
 }
 
 // mayChooseOwner reports whether u chooses whom a recording of rec goes
 // to: a superuser, or the manager when
 // ALLOW_RECORDER_MANAGER_CHOICE_VID_OWNER is on (Pod's rule).
 func (s *Server) mayChooseOwner(u *lectern.User, rec *lectern.Recorder) bool {
-	return u != nil && (u.IsSuperuser || (s.cfg.AllowRecorderManagerChoiceVidOwner && isManager(u, rec)))
+	return u != nil && (u.IsSuperuser || (s.cfg.AllowRecorderManagerChoiceVidOwner && rec.IsManager(u)))
 }
 
 // pending reports whether t's file still waits to be published.
@@ -92,7 +78,7 @@ func (s *Server) maySee(ctx context.Context, u *lectern.User, t *lectern.Treatme
 	} else if err != nil {
 		return false, err
 	}
-	return isMember(u, rec), nil
+	return rec.IsMember(u), nil
 }
 
 // previewURL is where the pages serve t's file:

@@ -204,7 +204,7 @@ func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Reco
 		return err
 	}
 	s.logger.Info("deposit published", "treatment_id", t.ID, "recording_id", recording.ID, "recorder_id", rec.ID,
-		"user_id", owner, "by_user_id", u.ID, "claimed", !isMember(u, rec) && !u.IsSuperuser)
+		"user_id", owner, "by_user_id", u.ID, "claimed", !rec.ManagedBy(u))
 	return nil
 }
 
@@ -222,7 +222,7 @@ func (s *Server) findRecorder(ctx context.Context, id string) (*lectern.Recorder
 func (s *Server) recordAddPage(r *http.Request, p *locale.Printer, u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment,
 	form recordAddForm, fields map[string]string) (recordAddPage, error) {
 	ctx := r.Context()
-	claim := t != nil && !u.IsSuperuser && !isMember(u, rec) && s.claimable(t, rec)
+	claim := t != nil && !rec.ManagedBy(u) && s.claimable(t, rec)
 	title := "record.add.title"
 	if claim {
 		title = "record.claim.form.title"

@@ -17,6 +17,12 @@ import (
 // (DEFAULT_RECORDER_ID), with a treatment that is not published. A
 // refusal is a translated message for the source_file field; err is for
 // failures of the store.
+//
+// The form never tells what lies outside the recorder's directory: a path
+// elsewhere gets one answer whether a file, a folder, a deposit of
+// another recorder or nothing is there, chosen from the path's text
+// alone ("missing" when it was also looked for in the recorder's
+// directory, "outside" otherwise).
 func (s *Server) resolveSource(ctx context.Context, p *locale.Printer, rec *lectern.Recorder, file string) (t *lectern.Treatment, refusal string, err error) {
 	root := filepath.Clean(s.recorderRoot())
 	if file == "" {
@@ -28,28 +34,40 @@ func (s *Server) resolveSource(ctx context.Context, p *locale.Printer, rec *lect
 	} else {
 		candidates = []string{filepath.Join(root, rec.Directory, file), filepath.Join(root, file)}
 	}
+	inside := func(dir, path string) bool {
+		rel, err := filepath.Rel(dir, path)
+		return err == nil && filepath.IsLocal(rel)
+	}
 	abs, dir := "", ""
-	var resolveErr error
+	ownTried := false // a candidate was in the recorder's directory
 	for _, c := range candidates {
-		// Names outside the root are refused before the disk is asked,
-		// so that the form tells nothing of other files.
-		if rel, err := filepath.Rel(root, c); err != nil || !filepath.IsLocal(rel) {
-			resolveErr = lectern.Errorf(lectern.EINVALID, "outside")
+		// Names outside the root are refused before the disk is asked.
+		if !inside(root, c) {
 			continue
 		}
-		abs, dir, _, resolveErr = lectern.ResolveDeposit(root, c)
-		if lectern.ErrorCode(resolveErr) != lectern.ENOTFOUND {
-			break
+		own := inside(filepath.Join(root, rec.Directory), c)
+		ownTried = ownTried || own
+		a, d, _, rerr := lectern.ResolveDeposit(root, c)
+		switch code := lectern.ErrorCode(rerr); {
+		case rerr == nil:
+			abs, dir = a, d
+		case code == lectern.ENOTFOUND:
+			continue
+		case code == lectern.EINVALID && own: // a folder, a link out of the root: the visitor's own
+			return nil, p.T("record.source.error.outside"), nil
+		case code == lectern.EINVALID:
+			continue // elsewhere: not told
+		default:
+			return nil, "", rerr
 		}
+		break
 	}
-	switch lectern.ErrorCode(resolveErr) {
-	case "":
-	case lectern.ENOTFOUND:
-		return nil, p.T("record.source.error.missing"), nil
-	case lectern.EINVALID:
-		return nil, p.T("record.source.error.outside"), nil
-	default:
-		return nil, "", resolveErr
+	notOurs := p.T("record.source.error.outside")
+	if ownTried {
+		notOurs = p.T("record.source.error.missing")
+	}
+	if abs == "" {
+		return nil, notOurs, nil
 	}
 	list, _, err := s.deps.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{File: &abs, Page: onePage})
 	if err != nil {
@@ -57,13 +75,13 @@ func (s *Server) resolveSource(ctx context.Context, p *locale.Printer, rec *lect
 	}
 	if len(list) == 0 {
 		if dir != rec.Directory {
-			return nil, p.T("record.source.error.outside"), nil
+			return nil, notOurs, nil
 		}
 		return nil, p.T("record.source.error.no_deposit"), nil
 	}
 	t = list[0]
 	if dir != rec.Directory && (t.RecorderID == nil || *t.RecorderID != rec.ID) {
-		return nil, p.T("record.source.error.outside"), nil
+		return nil, notOurs, nil
 	}
 	switch t.State {
 	case lectern.TreatmentPublished:

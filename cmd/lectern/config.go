@@ -22,6 +22,7 @@ import (
 	"lectern"
 	"lectern/avc"
 	"lectern/ffmpeg"
+	"lectern/intake/upload"
 )
 
 // Config is Lectern's whole configuration. Keys are Pod's setting names
@@ -77,6 +78,7 @@ type Config struct {
 	RecorderScanInterval Duration `toml:"RECORDER_SCAN_INTERVAL"`
 	RecorderQuiescence   Duration `toml:"RECORDER_QUIESCENCE"`
 	RecordingFileMaxSize int64    `toml:"RECORDING_FILE_MAX_SIZE"`
+	UploadExpiry         Duration `toml:"UPLOAD_EXPIRY"`
 
 	// Processing and encoding.
 	EncodeWorkers int           `toml:"ENCODE_WORKERS"`
@@ -143,6 +145,7 @@ func DefaultConfig() Config {
 		RecorderScanInterval: Duration(60 * time.Second),
 		RecorderQuiescence:   Duration(10 * time.Second),
 		RecordingFileMaxSize: 20 << 30,
+		UploadExpiry:         Duration(upload.DefaultExpiry),
 		EncodeWorkers:        1,
 		EncodePreset:         ffmpeg.DefaultPreset,
 		EncodeCRF:            ffmpeg.DefaultCRF,

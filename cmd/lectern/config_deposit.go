@@ -67,6 +67,9 @@ func (c *Config) checkDeposits(bad func(key, format string, args ...any)) {
 	if c.RecordingFileMaxSize <= 0 {
 		bad("RECORDING_FILE_MAX_SIZE", "must be a positive number of bytes, not %d", c.RecordingFileMaxSize)
 	}
+	if c.UploadExpiry <= 0 {
+		bad("UPLOAD_EXPIRY", "must be positive, not %s", time.Duration(c.UploadExpiry))
+	}
 	if c.ZipMaxEntries < 1 {
 		bad("ZIP_MAX_ENTRIES", "must be a positive number of entries, not %d", c.ZipMaxEntries)
 	}

@@ -181,7 +181,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 
 	uploads, err := upload.New(upload.Config{
 		Root: cfg.DefaultRecorderPath, TempDir: filepath.Join(cfg.DataDir, "uploads"),
-		MaxSize: cfg.RecordingFileMaxSize, BaseURL: cfg.BaseURL,
+		MaxSize: cfg.RecordingFileMaxSize, BaseURL: cfg.BaseURL, Expiry: time.Duration(cfg.UploadExpiry),
 	}, upload.Deps{Recorders: svc.recorders, RecordingFiles: svc.recordingFiles, Tokens: svc.tokens, Intake: in,
 		Logger: logger.With("edge", "upload")})
 	if err != nil {
@@ -191,6 +191,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	if err := uploads.Recover(ctx); err != nil {
 		logger.Error("recover uploads", "err", err)
 	}
+	// Then sweep expired uploads (UPLOAD_EXPIRY) while serving.
+	uploads.Start(ctx)
+	defer uploads.Stop()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -65,7 +65,7 @@ func (h *Handler) handleMultipart(w http.ResponseWriter, r *http.Request, u *lec
 			if err != nil {
 				return bodyError(err)
 			}
-			if rec, err = h.findRecorder(r.Context(), string(b)); err != nil {
+			if rec, err = h.managedRecorder(r.Context(), u, string(b)); err != nil {
 				return err
 			}
 		case "file":
@@ -111,8 +111,21 @@ func (h *Handler) handleMultipart(w http.ResponseWriter, r *http.Request, u *lec
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("%s/api/v1/recording-files/%d", strings.TrimSuffix(h.cfg.BaseURL, "/"), rf.ID))
-	httpjson.Write(w, http.StatusCreated, newRecordingFileBody(rf, t))
+	httpjson.Write(w, http.StatusCreated, h.shownTo(u, rec, rf, t))
 	return nil
+}
+
+// shownTo is the answer to an upload as u sees it, as the API shows
+// recording files: the paths relative to the recorder's directory for all
+// but superusers.
+func (h *Handler) shownTo(u *lectern.User, rec *lectern.Recorder, rf *lectern.RecordingFile, t *lectern.Treatment) recordingFileBody {
+	if u.IsSuperuser {
+		return newRecordingFileBody(rf, t)
+	}
+	f, tc := *rf, *t
+	f.File = lectern.RelativePath(h.cfg.Root, rec.Directory, rf.File)
+	tc.File = lectern.RelativePath(h.cfg.Root, rec.Directory, t.File)
+	return newRecordingFileBody(&f, &tc)
 }
 
 // multipartPattern names the temporary files of multipart uploads in

@@ -37,11 +37,24 @@ type uploadAnswer struct {
 	} `json:"treatment"`
 }
 
+// decodeAnswer reads an upload's answer, its paths made absolute again:
+// staff see them relative to the recorder's directory, here "room" (see
+// TestUploadAnswerPaths).
 func decodeAnswer(t testing.TB, r response) uploadAnswer {
 	t.Helper()
 	var a uploadAnswer
 	if err := json.Unmarshal(r.body, &a); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
+	}
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(r.root, "room", filepath.FromSlash(p))
+	}
+	a.File = abs(a.File)
+	if a.Treatment != nil {
+		a.Treatment.File = abs(a.Treatment.File)
 	}
 	return a
 }

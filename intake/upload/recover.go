@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,21 +12,15 @@ import (
 	tushandler "github.com/tus/tusd/v2/pkg/handler"
 )
 
-// PartialKeep is how long an unfinished tus upload may stay idle before
-// Recover removes it; multipart temporary files get MultipartKeep.
-const (
-	PartialKeep   = 7 * 24 * time.Hour
-	MultipartKeep = 24 * time.Hour
-)
-
 // Recover tidies TempDir: it finishes the tus uploads whose last byte
 // arrived but which were not deposited (the server stopped in between),
-// removes tus uploads idle for PartialKeep, tombstones older than
-// DoneKeep and multipart temporary files idle for MultipartKeep (a
-// multipart upload cannot resume). Run it at start, before serving;
-// running it again while serving (daily, say) is safe: it takes each
-// upload's lock and touches only idle files. It returns the first error
-// and goes on after it.
+// removes the tus uploads and multipart temporary files (a multipart
+// upload cannot resume) idle for longer than Config.Expiry, and
+// tombstones older than DoneKeep. Idleness is read from the files' times,
+// so an upload expires on time across restarts. Run it at start, before
+// serving; Start runs it again every Config.SweepInterval while serving,
+// which is safe: it takes each upload's lock and touches only idle files.
+// It returns the first error and goes on after it.
 func (h *Handler) Recover(ctx context.Context) error {
 	var first error
 	fail := func(err error) {
@@ -46,7 +39,7 @@ func (h *Handler) Recover(ctx context.Context) error {
 	multipart, err := filepath.Glob(filepath.Join(h.cfg.TempDir, multipartPattern))
 	fail(err)
 	for _, p := range multipart {
-		if idle(p, MultipartKeep) {
+		if idle(p, h.cfg.Expiry) {
 			fail(os.Remove(p))
 		}
 	}
@@ -88,7 +81,7 @@ func (s *tusServer) recoverUpload(ctx context.Context, id string, now time.Time)
 	}
 	info, err := s.info(ctx, id)
 	if errors.Is(err, tushandler.ErrNotFound) { // .info without data
-		if fi, err := os.Stat(filepath.Join(s.dir, id+".info")); err == nil && now.Sub(fi.ModTime()) > PartialKeep {
+		if fi, err := os.Stat(filepath.Join(s.dir, id+".info")); err == nil && now.Sub(fi.ModTime()) > s.h.cfg.Expiry {
 			s.remove(id)
 		}
 		return nil
@@ -102,25 +95,12 @@ func (s *tusServer) recoverUpload(ctx context.Context, id string, now time.Time)
 		s.h.logger.Info("upload finished on recovery", "upload_id", id)
 		return nil
 	}
-	fi, err := os.Stat(filepath.Join(s.dir, id))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
+	expired, err := s.expired(id, now)
+	if err != nil || !expired {
 		return err
 	}
-	if now.Sub(fi.ModTime()) <= PartialKeep {
-		return nil
+	if _, err := s.expire(ctx, id, now); err != nil {
+		return fmt.Errorf("recover upload %s: %w", id, err)
 	}
-	lock, err := s.locker.NewLock(id)
-	if err != nil {
-		return err
-	}
-	if err := lock.Lock(ctx, func() {}); err != nil {
-		return err
-	}
-	defer lock.Unlock()
-	s.remove(id)
-	s.h.logger.Info("idle upload removed", "upload_id", id, "offset", info.Offset, "size", info.Size)
 	return nil
 }

@@ -103,8 +103,16 @@ func (w logWriter) Write(p []byte) (int, error) {
 // (its last answer lost, or the server stopped in between), and hands the
 // rest to tusd.
 func (s *tusServer) serve(w http.ResponseWriter, r *http.Request, u *lectern.User) {
+	method := r.Method
+	if m := r.Header.Get("X-HTTP-Method-Override"); method == http.MethodPost && m != "" {
+		method = m // as tusd reads it
+	}
 	id := strings.Trim(strings.TrimPrefix(r.URL.Path, tusPath), "/")
 	if id == "" {
+		if method == http.MethodPost && s.overLimit(0, r) { // creation with a first chunk
+			s.h.writeError(w, r, tooLarge(s.h.cfg.MaxSize))
+			return
+		}
 		s.tusd.ServeHTTP(w, r)
 		return
 	}
@@ -132,10 +140,6 @@ func (s *tusServer) serve(w http.ResponseWriter, r *http.Request, u *lectern.Use
 		s.h.writeError(w, r, lectern.Errorf(lectern.ENOTFOUND, "Upload not found."))
 		return
 	}
-	method := r.Method
-	if m := r.Header.Get("X-HTTP-Method-Override"); method == http.MethodPost && m != "" {
-		method = m // as tusd reads it
-	}
 	if complete(info) && (method == http.MethodHead || method == http.MethodPatch) {
 		d, err := s.finishLocked(r.Context(), id)
 		if err != nil {
@@ -145,7 +149,44 @@ func (s *tusServer) serve(w http.ResponseWriter, r *http.Request, u *lectern.Use
 		s.answerDone(w, r, d)
 		return
 	}
+	now := s.h.now()
+	if expired, err := s.expired(id, now); err != nil {
+		s.h.writeError(w, r, err)
+		return
+	} else if expired {
+		if _, err := s.expire(r.Context(), id, now); err != nil {
+			s.h.writeError(w, r, err)
+			return
+		}
+		s.h.writeError(w, r, &httpjson.Error{Status: http.StatusGone, Detail: fmt.Sprintf(
+			"The upload expired: it received nothing for %s (UPLOAD_EXPIRY), and was removed. Start it again.", s.h.cfg.Expiry)})
+		return
+	}
+	if method == http.MethodPatch && s.overLimit(info.Offset, r) {
+		s.h.writeError(w, r, tooLarge(s.h.cfg.MaxSize))
+		return
+	}
+	switch method {
+	case http.MethodPatch:
+		s.setExpires(w, now)
+	case http.MethodHead:
+		if at, err := s.lastActive(id); err == nil {
+			s.setExpires(w, at)
+		}
+	}
 	s.tusd.ServeHTTP(w, r)
+}
+
+// overLimit reports whether the body of r, appended at offset, would take
+// an upload past RECORDING_FILE_MAX_SIZE. tusd checks a declared
+// Upload-Length against it, but not the Content-Length of a chunk sent to
+// an upload whose length is deferred (Upload-Defer-Length, or the
+// resumable-uploads draft's Upload-Complete, which then takes the bytes
+// received as the length): there it takes the Content-Length as the
+// bound. A body of unknown length (chunked) is bounded by tusd at the
+// limit.
+func (s *tusServer) overLimit(offset int64, r *http.Request) bool {
+	return s.h.cfg.MaxSize > 0 && r.ContentLength > 0 && r.ContentLength > s.h.cfg.MaxSize-offset
 }
 
 // owns reports whether u may touch an upload created by the user whose id
@@ -167,8 +208,9 @@ func (s *tusServer) info(ctx context.Context, id string) (tushandler.FileInfo, e
 	return up.GetInfo(ctx)
 }
 
-// preCreate validates a new upload: an existing recorder, an accepted file
-// name, not empty. tusd has checked the size against MaxSize already.
+// preCreate validates a new upload: an existing recorder the user
+// manages, an accepted file name, not empty. tusd has checked a declared
+// size against MaxSize already (serve bounds the bytes of a deferred one).
 func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPResponse, tushandler.FileInfoChanges, error) {
 	var none tushandler.FileInfoChanges
 	u := userFrom(hook.Context)
@@ -177,9 +219,9 @@ func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPRespons
 	}
 	meta := hook.Upload.MetaData
 	f := lectern.FieldErrors{}
-	rec, err := s.h.findRecorder(hook.Context, meta[metaRecorder])
+	rec, err := s.h.managedRecorder(hook.Context, u, meta[metaRecorder])
 	if err != nil {
-		if lectern.ErrorCode(err) != lectern.EINVALID {
+		if lectern.ErrorCode(err) != lectern.EINVALID { // not theirs (403), or the store failed
 			return tushandler.HTTPResponse{}, none, s.h.tusError(hook, err)
 		}
 		f.Add("recorder", lectern.ErrorFields(err)["recorder"])
@@ -194,7 +236,8 @@ func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPRespons
 	if err := f.Err("create upload"); err != nil {
 		return tushandler.HTTPResponse{}, none, s.h.tusError(hook, err)
 	}
-	return tushandler.HTTPResponse{}, tushandler.FileInfoChanges{MetaData: tushandler.MetaData{
+	expires := tushandler.HTTPHeader{"Upload-Expires": s.h.now().Add(s.h.cfg.Expiry).Format(http.TimeFormat)}
+	return tushandler.HTTPResponse{Header: expires}, tushandler.FileInfoChanges{MetaData: tushandler.MetaData{
 		metaFilename: name,
 		metaRecorder: strconv.FormatInt(rec.ID, 10),
 		metaUser:     strconv.FormatInt(u.ID, 10),
@@ -250,6 +293,10 @@ func (s *tusServer) finish(ctx context.Context, id string) (*done, error) {
 		return nil, fmt.Errorf("finish upload %s: bad metadata: %w", id, err)
 	}
 	src := filepath.Join(s.dir, id)
+	if max := s.h.cfg.MaxSize; max > 0 && info.Size > max { // never, after the checks in serve
+		s.remove(id)
+		return nil, tooLarge(max)
+	}
 	rec, err := s.h.findRecorder(ctx, meta[metaRecorder])
 	if err != nil {
 		if lectern.ErrorCode(err) == lectern.EINVALID { // deleted during the upload

@@ -4,7 +4,10 @@
 // like a file sent by FTP, then goes through Intake.Complete with the
 // detection path "http". A RecordingFile row remembers who sent it.
 //
-// Two ways in, both for staff and superusers only:
+// Two ways in, both for staff and superusers only, into the recorders
+// they manage (lectern.Recorder.ManagedBy: a superuser, the recorder's
+// manager or one of its additional users; anyone else gets 403 and
+// nothing is written):
 //
 //   - POST /api/v1/recording-files, multipart/form-data with the fields
 //     "recorder" (its id) and "file". The body is read part by part and the
@@ -14,6 +17,11 @@
 //     /api/v1/uploads/, for large files over bad networks: POST creates the
 //     upload (metadata "filename" and "recorder"), PATCH sends bytes, HEAD
 //     tells how many arrived after a break. Every request needs the token.
+//     RECORDING_FILE_MAX_SIZE holds for every upload, its length declared
+//     or deferred (Upload-Defer-Length, or the resumable-uploads draft's
+//     Upload-Complete). An upload that receives nothing for UPLOAD_EXPIRY
+//     (Config.Expiry) expires: its answers say when (Upload-Expires), it
+//     then answers 410, and a sweep (Start) removes its files.
 //
 // A file is written to TempDir first and moves into the recorder's
 // directory only once complete and synced, so no detection path ever sees
@@ -46,6 +54,14 @@ type Config struct {
 	TempDir string // DATA_DIR/uploads: partial uploads live here, never in a recorder's directory
 	MaxSize int64  // RECORDING_FILE_MAX_SIZE; 0: no limit
 	BaseURL string // for tus Location headers, ends with "/"
+
+	// Expiry is how long an unfinished upload may receive nothing before
+	// it is given up and its files removed (UPLOAD_EXPIRY); DefaultExpiry
+	// when 0.
+	Expiry time.Duration
+	// SweepInterval is how often Start looks for expired uploads; a
+	// quarter of Expiry, at most an hour, when 0.
+	SweepInterval time.Duration
 }
 
 // Deps are the services the upload paths use.
@@ -69,6 +85,7 @@ type Handler struct {
 	deps   Deps
 	logger *slog.Logger
 	tus    *tusServer
+	sweep  sweeper
 
 	// NowFunc returns the current time; time.Now when nil.
 	NowFunc func() time.Time
@@ -81,6 +98,12 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	}
 	if deps.Recorders == nil || deps.RecordingFiles == nil || deps.Tokens == nil || deps.Intake == nil {
 		return nil, errors.New("upload: Recorders, RecordingFiles, Tokens and Intake are required")
+	}
+	if cfg.Expiry <= 0 {
+		cfg.Expiry = DefaultExpiry
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = max(min(cfg.Expiry/4, time.Hour), time.Millisecond)
 	}
 	if err := os.MkdirAll(cfg.TempDir, dirPerm); err != nil {
 		return nil, fmt.Errorf("upload: create TempDir: %w", err)
@@ -171,6 +194,25 @@ func (h *Handler) findRecorder(ctx context.Context, s string) (*lectern.Recorder
 		return nil, bad
 	}
 	return rec, err
+}
+
+// managedRecorder reads a recorder id sent by u, as findRecorder, and
+// refuses with EFORBIDDEN a recorder u does not manage
+// (lectern.Recorder.ManagedBy): staff upload only into the recorders they
+// manage or help with, superusers into any. A file put into someone
+// else's recorder would become their deposit, or their public video when
+// it publishes automatically.
+func (h *Handler) managedRecorder(ctx context.Context, u *lectern.User, s string) (*lectern.Recorder, error) {
+	rec, err := h.findRecorder(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if !rec.ManagedBy(u) {
+		h.logger.Warn("upload refused: recorder not managed", "user_id", u.ID, "recorder_id", rec.ID)
+		return nil, lectern.Errorf(lectern.EFORBIDDEN,
+			"You may upload only into the recorders you manage or help with: recorder %d is not one of them.", rec.ID)
+	}
+	return rec, nil
 }
 
 // checkName cleans the client's file name and refuses one Lectern would

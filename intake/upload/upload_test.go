@@ -27,8 +27,8 @@ import (
 )
 
 // testBundle is a running upload handler over a fresh database, a
-// DEFAULT_RECORDER_PATH holding the directory of recorder "room", and
-// tokens for each kind of user.
+// DEFAULT_RECORDER_PATH holding the directory of recorder "room" (an
+// additional user: the staff user), and tokens for each kind of user.
 type testBundle struct {
 	srv            *httptest.Server
 	h              *upload.Handler
@@ -39,6 +39,7 @@ type testBundle struct {
 	recorders      *lectern.RecorderDirectories
 	treatments     lectern.TreatmentService
 	recordingFiles lectern.RecordingFileService
+	tokens         lectern.TokenService
 	intake         *lectern.Intake
 	log            *syncBuffer
 	ids            map[string]int64 // user ids by token
@@ -78,6 +79,7 @@ func setupTemp(t testing.TB, maxSize int64, temp string) *testBundle {
 	b.treatments = sqlite.NewTreatmentService(db)
 	b.recordingFiles = sqlite.NewRecordingFileService(db)
 	users, tokens := sqlite.NewUserService(db), sqlite.NewTokenService(db)
+	b.tokens = tokens
 	for _, u := range []struct {
 		token *string
 		user  lectern.User
@@ -102,6 +104,9 @@ func setupTemp(t testing.TB, maxSize int64, temp string) *testBundle {
 	}
 	b.rec = lectern.NewRecorder()
 	b.rec.Name, b.rec.AddressIP, b.rec.Directory, b.rec.TypeID = "Room", "10.0.0.1", "room", vt.ID
+	// staff helps with "room" (no manager: deposits wait to be claimed);
+	// staff2 manages nothing.
+	b.rec.AdditionalUsers = []int64{b.ids[b.staff]}
 	if err := b.recorders.CreateRecorder(ctx, b.rec); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +133,7 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	root   string // DEFAULT_RECORDER_PATH, to read back the paths staff see
 }
 
 func (r response) object(t testing.TB) map[string]any {
@@ -174,7 +180,7 @@ func (b *testBundle) send(t testing.TB, req *http.Request, token string) respons
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: body}
+	return response{status: resp.StatusCode, header: resp.Header, body: body, root: b.root}
 }
 
 // part is one field of a multipart form; a file when file is set.
