@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -127,13 +129,15 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	}
 
 	// An audiovideocast ZIP is checked whole before anything is made of
-	// it.
+	// it, a video file before it is moved.
 	var arch *archive
 	if rec.Type == lectern.RecordingTypeAudioVideoCast {
 		if arch, err = p.openArchive(ctx, rec); err != nil {
 			return p.refuse(ctx, rec, log, err)
 		}
 		defer arch.Close()
+	} else if err := p.checkSource(ctx, rec); err != nil {
+		return p.refuse(ctx, rec, log, err)
 	}
 
 	v := lectern.NewVideo(rec, recorder)
@@ -243,6 +247,40 @@ func (p *processing) storeSource(ctx context.Context, rec *lectern.Recording, v 
 	}
 	log.Info("source in media storage", "source", rel, "how", how.kind)
 	return rel, nil
+}
+
+// checkSource asks the encoder whether it would take rec's file (a media
+// container it accepts, not a playlist naming other files), before a
+// video is made of it or the file moved: a refusal is EINVALID and the
+// file stays in the recorder's directory. A missing file passes: an
+// earlier attempt moved it (after this check), or storeSource says it is
+// gone.
+func (p *processing) checkSource(ctx context.Context, rec *lectern.Recording) error {
+	if _, err := os.Stat(rec.SourceFile); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	info, err := p.encoder.Probe(ctx, rec.SourceFile)
+	if err != nil {
+		if lectern.ErrorCode(err) == lectern.EINVALID {
+			return err
+		}
+		return fmt.Errorf("check source %s: %w", rec.SourceFile, err)
+	}
+	p.note(ctx, &rec.ID, fmt.Sprintf("source checked: %s", describeMedia(info)))
+	return nil
+}
+
+// describeMedia tells in a few words what a probe found.
+func describeMedia(info lectern.MediaInfo) string {
+	d := time.Duration(info.Duration * float64(time.Second)).Round(10 * time.Millisecond)
+	switch {
+	case info.HasVideo && info.HasAudio:
+		return fmt.Sprintf("video %dx%d with sound, %s", info.Width, info.Height, d)
+	case info.HasVideo:
+		return fmt.Sprintf("video %dx%d without sound, %s", info.Width, info.Height, d)
+	default:
+		return fmt.Sprintf("sound only, %s", d)
+	}
 }
 
 // refuse ends a recording's processing for a reason only a person can
