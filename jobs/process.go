@@ -129,15 +129,13 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	}
 
 	// An audiovideocast ZIP is checked whole before anything is made of
-	// it, a video file before it is moved.
+	// it.
 	var arch *archive
 	if rec.Type == lectern.RecordingTypeAudioVideoCast {
 		if arch, err = p.openArchive(ctx, rec); err != nil {
 			return p.refuse(ctx, rec, log, err)
 		}
 		defer arch.Close()
-	} else if err := p.checkSource(ctx, rec); err != nil {
-		return p.refuse(ctx, rec, log, err)
 	}
 
 	v := lectern.NewVideo(rec, recorder)
@@ -224,9 +222,13 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	return nil
 }
 
-// storeSource moves a video recording's source into the video's
+// storeSource checks a video recording's source (checkSource: a refusal
+// is EINVALID, the file left in place), moves it into the video's
 // directory and returns its path relative to MEDIA_ROOT.
 func (p *processing) storeSource(ctx context.Context, rec *lectern.Recording, v *lectern.Video, log *slog.Logger) (string, error) {
+	if err := p.checkSource(ctx, rec); err != nil {
+		return "", err
+	}
 	rel := path.Join(videoDir(v.ID), "source"+strings.ToLower(filepath.Ext(rec.SourceFile)))
 	how, err := moveFile(ctx, rec.SourceFile, p.abs(rel))
 	if err != nil {
@@ -250,11 +252,11 @@ func (p *processing) storeSource(ctx context.Context, rec *lectern.Recording, v 
 }
 
 // checkSource asks the encoder whether it would take rec's file (a media
-// container it accepts, not a playlist naming other files), before a
-// video is made of it or the file moved: a refusal is EINVALID and the
-// file stays in the recorder's directory. A missing file passes: an
-// earlier attempt moved it (after this check), or storeSource says it is
-// gone.
+// container it accepts, not a playlist naming other files) before the
+// file is moved: a refusal is EINVALID, and the file stays in the
+// recorder's directory, the video in state error saying why. A missing
+// file passes: an earlier attempt moved it (after this check), or
+// storeSource says it is gone.
 func (p *processing) checkSource(ctx context.Context, rec *lectern.Recording) error {
 	if _, err := os.Stat(rec.SourceFile); errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -340,9 +340,9 @@ func TestEnqueueRecordingTwice(t *testing.T) {
 
 // A file that is not media, or that names other files (an HLS playlist
 // or a concat script named .mp4, which ffmpeg would follow to another
-// user's video), is refused before anything is made of it: no video, the
-// process job cancelled, the recording's log says why, the file kept
-// where it was.
+// user's video), is refused before it is moved: the video in state error
+// saying why, nothing encoded, the process job cancelled, the
+// recording's log says why, the file kept where it was.
 func TestNotMediaRefused(t *testing.T) {
 	t.Parallel()
 	m := setupMedia(t, "")
@@ -363,8 +363,9 @@ func TestNotMediaRefused(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 			m.checkLog(t, rec.ID, "not processed: "+tc.why+" (the file is kept where it was; fix it and retry the job)")
-			if list := m.videosOf(t, rec.ID); len(list) != 0 {
-				t.Errorf("videos %+v", list)
+			v := m.waitVideo(t, rec.ID, lectern.EncodingError)
+			if v.EncodingLog != tc.why || v.SourceFile != "" || len(v.Renditions) != 0 {
+				t.Errorf("video: log %q, source %q, %d renditions", v.EncodingLog, v.SourceFile, len(v.Renditions))
 			}
 			if b, err := os.ReadFile(rec.SourceFile); err != nil || string(b) != tc.data {
 				t.Errorf("source not kept as it was: %v", err)
@@ -372,8 +373,8 @@ func TestNotMediaRefused(t *testing.T) {
 		})
 	}
 	m.waitJobs(t, map[string]int{"process_recording cancelled": 3})
-	if _, err := os.Stat(filepath.Join(m.root, "videos")); !os.IsNotExist(err) {
-		t.Errorf("a video directory was made for nothing: %v", err)
+	if got := listTree(t, filepath.Join(m.root, "videos")); got != "" {
+		t.Errorf("MEDIA_ROOT/videos holds %s", got)
 	}
 }
 
