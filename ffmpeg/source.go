@@ -158,9 +158,13 @@ func (r *Runner) open(ctx context.Context, path string, k kind) (*Source, error)
 		}
 		if s.Duration == 0 {
 			// The container and its streams state no duration (a WebM
-			// written to a pipe): read it from the packets.
-			if s.Duration, err = r.packetDuration(ctx, s); err != nil {
-				return nil, fmt.Errorf("probe %s: %w", name, err)
+			// written to a pipe): read it from the packets. Failing that
+			// (a file too long to read within the timeout), the duration
+			// stays unknown: the file is still media.
+			if s.Duration, err = r.packetDuration(ctx, s); ctx.Err() != nil {
+				return nil, fmt.Errorf("probe %s: %w", name, ctx.Err())
+			} else if err != nil {
+				r.logger().Warn("duration unknown", "file", abs, "err", err)
 			}
 		}
 	} else if !s.HasVideo {
