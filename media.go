@@ -13,6 +13,13 @@ type MediaInfo struct {
 
 // Thumbnailer probes media files and takes still pictures of them
 // (implemented by ffmpeg.Runner). The processing stage adds an Encoder.
+//
+// Every method reads only the file it is given, and only when it is what
+// the method takes: audio or video in a container on the implementation's
+// list (a playlist, a concat script or a picture named .mp4 is refused,
+// as they name other files or are no recording), or, for ScalePicture,
+// one picture. A refused file is an EINVALID error whose message says
+// what the file was read as.
 type Thumbnailer interface {
 	// Probe reads the file's duration and streams; a file that is not
 	// media is an EINVALID error.
@@ -20,6 +27,9 @@ type Thumbnailer interface {
 	// Thumbnail writes one JPEG frame of src taken at second at, width
 	// pixels wide, to dst.
 	Thumbnail(ctx context.Context, src, dst string, at float64, width int) error
+	// ScalePicture writes the picture src (a JPEG, PNG or GIF) to dst as
+	// a JPEG width pixels wide, never wider than it is.
+	ScalePicture(ctx context.Context, src, dst string, width int) error
 }
 
 // Rendition kinds.
@@ -52,6 +62,11 @@ type EncodeResult struct {
 
 // Encoder encodes a source for the web (implemented by ffmpeg.Runner).
 type Encoder interface {
+	// Probe checks src as Encode does before it writes anything, and
+	// tells what it holds: a source Encode would refuse (not media, or
+	// not in a container Lectern accepts) is an EINVALID error saying
+	// why; a missing file is another error.
+	Probe(ctx context.Context, src string) (MediaInfo, error)
 	// Encode probes src, then writes every rendition, the HLS playlists
 	// and a thumbnail into dir (which exists and is empty or holds a
 	// previous, interrupted attempt to overwrite). progress, when not nil,

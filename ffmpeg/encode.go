@@ -2,7 +2,6 @@ package ffmpeg
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -101,7 +100,7 @@ func (r *Runner) settings() settings {
 	return s
 }
 
-// Encode implements lectern.Encoder. It probes src, then runs one ffmpeg
+// Encode implements lectern.Encoder. It opens src (Open), then runs one ffmpeg
 // that decodes it once and writes, for each rung of the ladder the source
 // gets (see Ladder), <rung>.mp4 (faststart) and, from the same encoded
 // streams through the tee muxer, hls/<rung>.m3u8 over one fMP4 file of
@@ -115,8 +114,9 @@ func (r *Runner) settings() settings {
 // goroutine at a time with growing percentages, last with 100, never
 // after Encode returns.
 //
-// Errors: a source that is not media, or a still picture, is an EINVALID
-// *lectern.Error; the caller's cancellation kills ffmpeg at once and
+// Errors: a source Open refuses (not media, a playlist, a picture, any
+// container not on its list) is an EINVALID *lectern.Error saying why,
+// and nothing is written; a missing source is another error; the caller's cancellation kills ffmpeg at once and
 // returns ctx.Err() (wrapped); a failure of ffmpeg carries the tail of
 // its stderr. Files of an interrupted attempt in dir are overwritten.
 func (r *Runner) Encode(ctx context.Context, src, dir string, progress func(percent float64)) (*lectern.EncodeResult, error) {
@@ -125,39 +125,25 @@ func (r *Runner) Encode(ctx context.Context, src, dir string, progress func(perc
 	if err := set.validate(); err != nil {
 		return nil, fmt.Errorf("encode %s: settings: %w", name, err)
 	}
-	abs, err := filepath.Abs(src)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", name, err)
-	}
-	if _, err := os.Stat(abs); err != nil {
-		return nil, fmt.Errorf("encode %s: %w", name, err) // not EINVALID: the file may come back
-	}
-	s, err := r.probe(ctx, abs)
+	s, err := r.open(ctx, src, kindMedia)
 	if err != nil && ctx.Err() != nil {
 		// Not a verdict on the file: ffprobe was stopped.
 		return nil, fmt.Errorf("encode %s: %w", name, ctx.Err())
-	} else if errors.Is(err, ErrNotMedia) {
-		return nil, &lectern.Error{Op: "encode", Code: lectern.EINVALID,
-			Message: fmt.Sprintf("%s is not an audio or video file", name), Err: err}
 	} else if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", name, err)
-	}
-	if s.image {
-		return nil, &lectern.Error{Op: "encode", Code: lectern.EINVALID,
-			Message: fmt.Sprintf("%s is a still picture, not a video", name)}
+		return nil, fmt.Errorf("encode: %w", err)
 	}
 	if progress == nil {
 		progress = func(float64) {}
 	}
 	if !s.HasVideo {
-		return r.encodeAudio(ctx, abs, dir, s, set, progress)
+		return r.encodeAudio(ctx, dir, s, set, progress)
 	}
-	return r.encodeVideo(ctx, abs, dir, s, set, progress)
+	return r.encodeVideo(ctx, dir, s, set, progress)
 }
 
-func (r *Runner) encodeVideo(ctx context.Context, src, dir string, s source, set settings, progress func(float64)) (*lectern.EncodeResult, error) {
-	name := filepath.Base(src)
-	args, outs := videoArgs(src, s, set)
+func (r *Runner) encodeVideo(ctx context.Context, dir string, s *Source, set settings, progress func(float64)) (*lectern.EncodeResult, error) {
+	name := s.name()
+	args, outs := videoArgs(s, set)
 	// An earlier attempt's playlists and segment files go: the HLS muxer
 	// would otherwise append to nothing, but a changed ladder would leave
 	// strays behind.
@@ -168,7 +154,7 @@ func (r *Runner) encodeVideo(ctx context.Context, src, dir string, s source, set
 		return nil, fmt.Errorf("encode %s: %w", name, err)
 	}
 	pw := newProgressWriter(s.Duration, progress)
-	if err := r.runLong(ctx, dir, args, r.encodeTimeout(s.Duration), pw); err != nil {
+	if err := r.runLong(ctx, dir, s, args, r.encodeTimeout(s.Duration), pw); err != nil {
 		return nil, fmt.Errorf("encode %s: %w", name, err)
 	}
 
@@ -224,11 +210,11 @@ func (r *Runner) encodeVideo(ctx context.Context, src, dir string, s source, set
 	return res, nil
 }
 
-func (r *Runner) encodeAudio(ctx context.Context, src, dir string, s source, set settings, progress func(float64)) (*lectern.EncodeResult, error) {
-	name := filepath.Base(src)
-	args, bitrate := audioArgs(src, s, set)
+func (r *Runner) encodeAudio(ctx context.Context, dir string, s *Source, set settings, progress func(float64)) (*lectern.EncodeResult, error) {
+	name := s.name()
+	args, bitrate := audioArgs(s, set)
 	pw := newProgressWriter(s.Duration, progress)
-	if err := r.runLong(ctx, dir, args, r.encodeTimeout(s.Duration), pw); err != nil {
+	if err := r.runLong(ctx, dir, s, args, r.encodeTimeout(s.Duration), pw); err != nil {
 		return nil, fmt.Errorf("encode %s: %w", name, err)
 	}
 	size, err := fileSize(filepath.Join(dir, audioName))
@@ -241,15 +227,12 @@ func (r *Runner) encodeAudio(ctx context.Context, src, dir string, s source, set
 	}}}, nil
 }
 
-// commonArgs start every encode: quiet but for warnings and errors (their
-// tail is the error message), progress on stdout, outputs overwritten.
-// Each output then drops the source's metadata (-map_metadata -1): a
-// phone's location or a recorder's tags have no place in a published
-// file.
-func commonArgs(src string) []string {
-	return []string{"-nostdin", "-hide_banner", "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-y",
-		"-i", fileInput(src)}
-}
+// encodeArgs start every encode, before the input: quiet but for
+// warnings and errors (their tail is the error message), progress on
+// stdout, outputs overwritten. Each output then drops the source's
+// metadata (-map_metadata -1): a phone's location or a recorder's tags
+// have no place in a published file.
+var encodeArgs = []string{"-nostdin", "-hide_banner", "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-y"}
 
 // videoArgs is the one ffmpeg command of a video: the picture decoded once
 // (deinterlaced when stored as fields, one frame per frame), split and
@@ -259,10 +242,12 @@ func commonArgs(src string) []string {
 // that would differ between rungs; AAC 48 kHz stereo) and written twice by
 // the tee muxer: a faststart MP4, and an HLS media playlist over one fMP4
 // file. Paths are relative to the output directory, ffmpeg's working
-// directory. The sound is decoded once and encoded once per rung.
-func videoArgs(src string, s source, set settings) ([]string, []output) {
+// directory. The sound is decoded once and encoded once per rung. The
+// arguments are those after the input (runLong puts encodeArgs and the
+// input first).
+func videoArgs(s *Source, set settings) ([]string, []output) {
 	outs := set.ladder.outputs(s.Width, s.Height)
-	args := commonArgs(src)
+	var args []string
 
 	var graph strings.Builder
 	fmt.Fprintf(&graph, "[0:%d]", s.video)
@@ -305,8 +290,8 @@ func videoArgs(src string, s source, set settings) ([]string, []output) {
 // audioArgs is the command of a source with sound only: its first audio
 // track to audio.m4a, copied when it is AAC already, else encoded. It
 // returns the M4A's bitrate.
-func audioArgs(src string, s source, set settings) ([]string, int) {
-	args := append(commonArgs(src), "-map", fmt.Sprintf("0:%d", s.audio), "-vn", "-sn", "-dn")
+func audioArgs(s *Source, set settings) ([]string, int) {
+	args := []string{"-map", fmt.Sprintf("0:%d", s.audio), "-vn", "-sn", "-dn"}
 	bitrate := set.audioBitrate
 	if s.audioCodec == "aac" {
 		args = append(args, "-c:a", "copy")

@@ -13,12 +13,13 @@
 package ffmpeg
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -98,15 +99,15 @@ func (r *Runner) logger() *slog.Logger {
 	return r.Logger
 }
 
-// run executes name with args under the runner's timeout and returns its
-// stdout. A failure wraps the exit error with the tail of stderr.
-func (r *Runner) run(ctx context.Context, name string, args ...string) ([]byte, error) {
+// execute runs name with args under the runner's timeout, its stdout to
+// stdout. A failure wraps the exit error with the tail of stderr. Only
+// open (on the file it checks) and runTo (on a Source) call it.
+func (r *Runner) execute(ctx context.Context, stdout io.Writer, name string, args ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	var stdout bytes.Buffer
 	stderr := &tailBuffer{max: stderrTail}
-	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	err := cmd.Run()
@@ -116,11 +117,18 @@ func (r *Runner) run(ctx context.Context, name string, args ...string) ([]byte, 
 			err = fmt.Errorf("%w after %s", ctx.Err(), r.timeout())
 		}
 		if tail := stderr.tail(); tail != "" {
-			return stdout.Bytes(), fmt.Errorf("%s: %w: %s", name, err, tail)
+			return fmt.Errorf("%s: %w: %s", name, err, tail)
 		}
-		return stdout.Bytes(), fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	return stdout.Bytes(), nil
+	return nil
+}
+
+// runTo runs program (ffmpeg or ffprobe) on s: pre, then the options
+// that read s as its checked demuxer from the file only, then post.
+func (r *Runner) runTo(ctx context.Context, stdout io.Writer, program string, pre []string, s *Source, post []string) error {
+	args := append(append(slices.Clip(pre), s.input()...), post...)
+	return r.execute(ctx, stdout, program, args...)
 }
 
 // tailBuffer keeps the last max bytes written to it.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -41,38 +40,35 @@ type probeOutput struct {
 	} `json:"format"`
 }
 
-// Probe runs ffprobe on path. A file ffprobe cannot read as media, or in
-// which it finds neither audio nor video, is ErrNotMedia.
+// Probe implements lectern.Thumbnailer and lectern.Encoder: Open's
+// verdict on path, and what it holds. A file Open refuses is an EINVALID
+// *lectern.Error wrapping ErrNotMedia.
 func (r *Runner) Probe(ctx context.Context, path string) (Info, error) {
-	s, err := r.probe(ctx, path)
-	return s.Info, err
-}
-
-// source is what the encoder needs to know of a file beyond Info.
-type source struct {
-	Info
-	video, audio int    // stream indexes of the picture and the sound used; -1 if none
-	audioCodec   string // "aac", "mp3", ...
-	audioBitrate int    // bits per second; 0 when unknown
-	interlaced   bool   // the picture is stored as fields
-	image        bool   // a still picture file (JPEG, PNG...), not a video
-}
-
-func (r *Runner) probe(ctx context.Context, path string) (source, error) {
-	src := source{video: -1, audio: -1}
-	out, err := r.run(ctx, r.ffprobe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", fileInput(path))
+	s, err := r.Open(ctx, path)
 	if err != nil {
-		return src, fmt.Errorf("probe %s: %w: %w", filepath.Base(path), ErrNotMedia, err)
+		return Info{}, err
 	}
+	return s.Info, nil
+}
+
+// parseProbe reads ffprobe's JSON: the demuxer (the first of
+// format_name's names), the duration (the container's, else the longest
+// stream's; 0 when none states one), the first moving picture and the
+// first sound.
+func parseProbe(out []byte) (*Source, error) {
+	src := &Source{video: -1, audio: -1}
 	var p probeOutput
 	if err := json.Unmarshal(out, &p); err != nil {
-		return src, fmt.Errorf("probe %s: read ffprobe output: %w", filepath.Base(path), err)
+		return nil, fmt.Errorf("read ffprobe output: %w", err)
 	}
+	src.demuxer, _, _ = strings.Cut(p.Format.FormatName, ",")
 	info := &src.Info
 	info.Duration = seconds(p.Format.Duration)
+	var streams float64 // the longest stream's stated duration
 	for _, s := range p.Streams {
 		switch s.CodecType {
 		case "audio":
+			streams = max(streams, seconds(s.Duration))
 			if info.HasAudio {
 				continue
 			}
@@ -83,6 +79,7 @@ func (r *Runner) probe(ctx context.Context, path string) (source, error) {
 			if s.Disposition.AttachedPic != 0 || info.HasVideo {
 				continue
 			}
+			streams = max(streams, seconds(s.Duration))
 			info.HasVideo = true
 			src.video = s.Index
 			info.Width, info.Height = s.Width, s.Height
@@ -93,19 +90,15 @@ func (r *Runner) probe(ctx context.Context, path string) (source, error) {
 			if quarterTurn(s.Tags["rotate"], s.SideDataList) {
 				info.Width, info.Height = info.Height, info.Width
 			}
-			if info.Duration == 0 {
-				info.Duration = seconds(s.Duration)
-			}
 			switch s.FieldOrder {
 			case "tt", "bb", "tb", "bt":
 				src.interlaced = true
 			}
 		}
 	}
-	if !info.HasVideo && !info.HasAudio {
-		return src, fmt.Errorf("probe %s: %w: no audio or video stream", filepath.Base(path), ErrNotMedia)
+	if info.Duration == 0 {
+		info.Duration = streams
 	}
-	src.image = p.Format.FormatName == "image2" || strings.HasSuffix(p.Format.FormatName, "_pipe")
 	return src, nil
 }
 

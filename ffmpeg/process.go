@@ -5,17 +5,20 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"syscall"
 	"time"
 )
 
-// runLong runs ffmpeg with args in dir for an encode: in its own process
+// runLong runs ffmpeg on s in dir for an encode (encodeArgs, the input
+// read as s's checked demuxer, then args): in its own process
 // group, killed as a group (SIGKILL, so at once) when ctx ends or after
 // timeout, its stdout (the -progress output) to stdout. The caller's
 // cancellation is returned as ctx.Err(), wrapped; a failure or the
 // timeout carries the tail of stderr. It logs the run's duration and
 // ffmpeg's peak memory.
-func (r *Runner) runLong(ctx context.Context, dir string, args []string, timeout time.Duration, stdout io.Writer) error {
+func (r *Runner) runLong(ctx context.Context, dir string, s *Source, args []string, timeout time.Duration, stdout io.Writer) error {
+	args = encodeCommand(s, args)
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, r.ffmpeg(), args...)
@@ -55,6 +58,12 @@ func (r *Runner) runLong(ctx context.Context, dir string, args []string, timeout
 		return fmt.Errorf("ffmpeg: %w: %s", err, tail)
 	}
 	return fmt.Errorf("ffmpeg: %w", err)
+}
+
+// encodeCommand is an encode's whole command line: encodeArgs, the input,
+// then args.
+func encodeCommand(s *Source, args []string) []string {
+	return append(append(slices.Clip(encodeArgs), s.input()...), args...)
 }
 
 // encodeTimeout is Runner.EncodeTimeout, or its default for a source of

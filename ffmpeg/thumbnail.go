@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,44 +14,65 @@ const DefaultThumbnailWidth = 320
 
 // Thumbnail writes one JPEG frame of src, taken at second at, to dst,
 // width pixels wide (never wider than the source; the height keeps the
-// aspect ratio). A time past the end takes the middle of the file. An
-// audio-only source is ErrNoVideo, a file that is not media ErrNotMedia.
-// dst is written through a temporary file beside it and renamed, so a
-// reader never sees half a picture.
+// aspect ratio). A time past the end takes the middle of the file. src
+// goes through Open first: a file it refuses is an EINVALID error
+// (ErrNotMedia), an audio-only source ErrNoVideo. dst is written through
+// a temporary file beside it and renamed, so a reader never sees half a
+// picture.
 func (r *Runner) Thumbnail(ctx context.Context, src, dst string, at float64, width int) error {
-	info, err := r.Probe(ctx, src)
+	s, err := r.open(ctx, src, kindMedia)
 	if err != nil {
 		return fmt.Errorf("thumbnail: %w", err)
 	}
-	if !info.HasVideo {
-		return fmt.Errorf("thumbnail of %s: %w (audio only)", filepath.Base(src), ErrNoVideo)
+	if !s.HasVideo {
+		return fmt.Errorf("thumbnail of %s: %w (audio only)", s.name(), ErrNoVideo)
 	}
+	if at < 0 || (s.Duration > 0 && at >= s.Duration) {
+		at = s.Duration / 2
+	}
+	return r.still(ctx, s, dst, at, width)
+}
+
+// ScalePicture implements lectern.Thumbnailer: it writes the picture src
+// (one JPEG, PNG or GIF, read as such whatever its name) to dst as a JPEG
+// width pixels wide, never wider than it is. A file that is not one such
+// picture is an EINVALID error (ErrNotMedia).
+func (r *Runner) ScalePicture(ctx context.Context, src, dst string, width int) error {
+	s, err := r.open(ctx, src, kindPicture)
+	if err != nil {
+		return fmt.Errorf("scale picture: %w", err)
+	}
+	return r.still(ctx, s, dst, 0, width)
+}
+
+// still writes s's frame at second at to dst, as Thumbnail says.
+func (r *Runner) still(ctx context.Context, s *Source, dst string, at float64, width int) error {
 	if width <= 0 {
 		width = DefaultThumbnailWidth
 	}
-	if at < 0 || (info.Duration > 0 && at >= info.Duration) {
-		at = info.Duration / 2
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".thumb-*.jpg")
 	if err != nil {
-		return fmt.Errorf("thumbnail of %s: %w", filepath.Base(src), err)
+		return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
 	}
 	tmpName := tmp.Name()
 	tmp.Close()
 	defer os.Remove(tmpName) // gone after the rename
 	w := strconv.Itoa(width)
-	_, err = r.run(ctx, r.ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-		"-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", fileInput(src),
-		"-map", "0:v:0", "-frames:v", "1", "-vf", "scale='min("+w+",iw)':-2", "-q:v", "4",
-		"-f", "image2", "-c:v", "mjpeg", tmpName)
+	var pre []string
+	if at > 0 {
+		pre = []string{"-ss", strconv.FormatFloat(at, 'f', 3, 64)}
+	}
+	err = r.runTo(ctx, io.Discard, r.ffmpeg(), append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y"}, pre...), s,
+		[]string{"-map", "0:v:0", "-frames:v", "1", "-vf", "scale='min(" + w + ",iw)':-2", "-q:v", "4",
+			"-f", "image2", "-update", "1", "-c:v", "mjpeg", tmpName})
 	if err != nil {
-		return fmt.Errorf("thumbnail of %s: %w", filepath.Base(src), err)
+		return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
 	}
 	if fi, err := os.Stat(tmpName); err != nil || fi.Size() == 0 {
-		return fmt.Errorf("thumbnail of %s: ffmpeg wrote no frame at %.3f s", filepath.Base(src), at)
+		return fmt.Errorf("thumbnail of %s: ffmpeg wrote no frame at %.3f s", s.name(), at)
 	}
 	if err := os.Rename(tmpName, dst); err != nil {
-		return fmt.Errorf("thumbnail of %s: %w", filepath.Base(src), err)
+		return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
 	}
 	return nil
 }

@@ -75,7 +75,9 @@ func (a *archive) describe(rec *lectern.Recording, v *lectern.Video) {
 }
 
 // storeArchive streams the media of rec's ZIP into the video's directory
-// (constant memory whatever its size), then its slides into slides/, and
+// (constant memory whatever its size), checks it as a deposited video is
+// checked (an EINVALID error when the encoder refuses it: the ZIP stays
+// where it was), then writes its slides into slides/, and
 // stores the slides as the video's enrichments; it returns the media's
 // path relative to MEDIA_ROOT. Each file is written under a temporary or
 // fresh name and synced before it counts, so a crash anywhere leaves the
@@ -104,6 +106,16 @@ func (p *processing) storeArchive(ctx context.Context, rec *lectern.Recording, v
 	n, err := a.ExtractMedia(ctx, part)
 	if err != nil {
 		return "", err
+	}
+	// The media is checked as a deposited video is: a playlist named
+	// lecture.mp4 in the ZIP must not make ffmpeg read other files.
+	if _, err := p.encoder.Probe(ctx, part); err != nil {
+		os.Remove(part)
+		if lectern.ErrorCode(err) == lectern.EINVALID {
+			return "", &lectern.Error{Op: "process archive", Code: lectern.EINVALID,
+				Message: strings.Replace(lectern.ErrorMessage(err), filepath.Base(part), "the archive's media "+a.pres.Media, 1), Err: err}
+		}
+		return "", fmt.Errorf("check media %s: %w", a.pres.Media, err)
 	}
 	if err := os.Rename(part, dst); err != nil {
 		return "", fmt.Errorf("store extracted media: %w", err)

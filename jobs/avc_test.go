@@ -271,6 +271,34 @@ func TestProcessAudioVideoCastRefusedThenRetried(t *testing.T) {
 	}
 }
 
+// An archive whose media is an HLS playlist naming another video (ffmpeg
+// would encode that video into this one) is refused: the video in state
+// error, no renditions, the ZIP kept, its media not left in MEDIA_ROOT.
+func TestProcessAudioVideoCastPlaylistMedia(t *testing.T) {
+	t.Parallel()
+	m := setupMedia(t, "")
+	c := m.newClient(t, nil)
+	start(t, c)
+	z := lectureZip(t)
+	delete(z.stored, "video/cours.mp4")
+	z.files["video/cours.mp4"] = []byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n" + clip(t) + "\n#EXT-X-ENDLIST\n")
+	path := z.write(t, m.dir)
+	rec := m.publishZip(t, c, path, "Cours 42")
+	m.waitJobs(t, map[string]int{"process_recording cancelled": 1})
+	why := "the archive's media cours-42/video/cours.mp4 is not a media container Lectern accepts: ffprobe reads it as hls (a playlist, which names other files)"
+	m.checkLog(t, rec.ID, "not processed: "+why, "the file is kept where it was")
+	v := m.waitVideo(t, rec.ID, lectern.EncodingError)
+	if v.EncodingLog != why || len(v.Renditions) != 0 || v.SourceFile != "" {
+		t.Errorf("video: log %q, %d renditions, source %q", v.EncodingLog, len(v.Renditions), v.SourceFile)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the refused ZIP moved: %v", err)
+	}
+	if got := listTree(t, filepath.Join(m.root, "videos")); got != fmt.Sprintf(" /%d", v.ID) {
+		t.Errorf("MEDIA_ROOT/videos holds %s, want the video's empty directory", got)
+	}
+}
+
 // A hostile archive (an entry escaping its folder) is refused before any
 // video is made; nothing is written outside MEDIA_ROOT's video
 // directories, nothing at all for it.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -220,9 +222,13 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	return nil
 }
 
-// storeSource moves a video recording's source into the video's
+// storeSource checks a video recording's source (checkSource: a refusal
+// is EINVALID, the file left in place), moves it into the video's
 // directory and returns its path relative to MEDIA_ROOT.
 func (p *processing) storeSource(ctx context.Context, rec *lectern.Recording, v *lectern.Video, log *slog.Logger) (string, error) {
+	if err := p.checkSource(ctx, rec); err != nil {
+		return "", err
+	}
 	rel := path.Join(videoDir(v.ID), "source"+strings.ToLower(filepath.Ext(rec.SourceFile)))
 	how, err := moveFile(ctx, rec.SourceFile, p.abs(rel))
 	if err != nil {
@@ -243,6 +249,40 @@ func (p *processing) storeSource(ctx context.Context, rec *lectern.Recording, v 
 	}
 	log.Info("source in media storage", "source", rel, "how", how.kind)
 	return rel, nil
+}
+
+// checkSource asks the encoder whether it would take rec's file (a media
+// container it accepts, not a playlist naming other files) before the
+// file is moved: a refusal is EINVALID, and the file stays in the
+// recorder's directory, the video in state error saying why. A missing
+// file passes: an earlier attempt moved it (after this check), or
+// storeSource says it is gone.
+func (p *processing) checkSource(ctx context.Context, rec *lectern.Recording) error {
+	if _, err := os.Stat(rec.SourceFile); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	info, err := p.encoder.Probe(ctx, rec.SourceFile)
+	if err != nil {
+		if lectern.ErrorCode(err) == lectern.EINVALID {
+			return err
+		}
+		return fmt.Errorf("check source %s: %w", rec.SourceFile, err)
+	}
+	p.note(ctx, &rec.ID, fmt.Sprintf("source checked: %s", describeMedia(info)))
+	return nil
+}
+
+// describeMedia tells in a few words what a probe found.
+func describeMedia(info lectern.MediaInfo) string {
+	d := time.Duration(info.Duration * float64(time.Second)).Round(10 * time.Millisecond)
+	switch {
+	case info.HasVideo && info.HasAudio:
+		return fmt.Sprintf("video %dx%d with sound, %s", info.Width, info.Height, d)
+	case info.HasVideo:
+		return fmt.Sprintf("video %dx%d without sound, %s", info.Width, info.Height, d)
+	default:
+		return fmt.Sprintf("sound only, %s", d)
+	}
 }
 
 // refuse ends a recording's processing for a reason only a person can

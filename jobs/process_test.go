@@ -338,21 +338,73 @@ func TestEnqueueRecordingTwice(t *testing.T) {
 	m.checkEncoded(t, rec, v)
 }
 
-// A file that is not media fails cleanly: the video in state error with
-// a clear message, the encode job cancelled, the source kept.
-func TestNotMediaFailsCleanly(t *testing.T) {
+// A file that is not media, or that names other files (an HLS playlist
+// or a concat script named .mp4, which ffmpeg would follow to another
+// user's video), is refused before it is moved: the video in state error
+// saying why, nothing encoded, the process job cancelled, the
+// recording's log says why, the file kept where it was.
+func TestNotMediaRefused(t *testing.T) {
 	t.Parallel()
 	m := setupMedia(t, "")
 	c := m.newClient(t, nil)
 	start(t, c)
-	rec := m.deposit(t, jobs.Recordings{RecordingService: m.recordings, Jobs: c}, "notes.mp4",
-		[]byte(strings.Repeat("these are not moving pictures\n", 100)))
-	v := m.waitVideo(t, rec.ID, lectern.EncodingError)
+	target := clip(t)
+	for _, tc := range []struct{ name, data, why string }{
+		{"notes.mp4", strings.Repeat("these are not moving pictures\n", 100), "notes.mp4 is not an audio or video file"},
+		{"playlist.mp4", "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n" + target + "\n#EXT-X-ENDLIST\n",
+			"playlist.mp4 is not a media container Lectern accepts: ffprobe reads it as hls (a playlist, which names other files)"},
+		{"concat.mp4", "ffconcat version 1.0\nfile " + target + "\n",
+			"concat.mp4 is not a media container Lectern accepts: ffprobe reads it as concat (a playlist, which names other files)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := m.deposit(t, jobs.Recordings{RecordingService: m.recordings, Jobs: c}, tc.name, []byte(tc.data))
+			deadline := time.Now().Add(30 * time.Second)
+			for !strings.Contains(m.comment(t, rec.ID), "not processed: ") && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			m.checkLog(t, rec.ID, "not processed: "+tc.why+" (the file is kept where it was; fix it and retry the job)")
+			v := m.waitVideo(t, rec.ID, lectern.EncodingError)
+			if v.EncodingLog != tc.why || v.SourceFile != "" || len(v.Renditions) != 0 {
+				t.Errorf("video: log %q, source %q, %d renditions", v.EncodingLog, v.SourceFile, len(v.Renditions))
+			}
+			if b, err := os.ReadFile(rec.SourceFile); err != nil || string(b) != tc.data {
+				t.Errorf("source not kept as it was: %v", err)
+			}
+		})
+	}
+	m.waitJobs(t, map[string]int{"process_recording cancelled": 3})
+	if got := listTree(t, filepath.Join(m.root, "videos")); got != "" {
+		t.Errorf("MEDIA_ROOT/videos holds %s", got)
+	}
+}
+
+// A source that is not media once the video is made (replaced on disk
+// after its check): the encode fails cleanly, the video in state error
+// with a clear message, the encode job cancelled, the source kept.
+func TestEncodeNotMediaFailsCleanly(t *testing.T) {
+	t.Parallel()
+	m := setupMedia(t, "")
+	c := m.newClient(t, nil)
+	rec := m.deposit(t, m.recordings, "notes.mp4", nil)
+	v := m.createVideo(t, rec)
+	src := m.moveSource(t, rec, v)
+	if err := m.videos.SetSource(context.Background(), v.ID, src); err != nil {
+		t.Fatal(err)
+	}
+	data := strings.Repeat("these are not moving pictures\n", 100)
+	if err := os.WriteFile(filepath.Join(m.root, filepath.FromSlash(src)), []byte(data), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnqueueVideo(context.Background(), v.ID); err != nil {
+		t.Fatal(err)
+	}
+	start(t, c)
+	v = m.waitVideo(t, rec.ID, lectern.EncodingError)
 	if v.EncodingLog != "source.mp4 is not an audio or video file" {
 		t.Errorf("encoding log %q does not say the file is not media", v.EncodingLog)
 	}
-	m.waitJobs(t, map[string]int{"encode_video cancelled": 1, "process_recording completed": 1})
-	if fi, err := os.Stat(m.root + "/" + v.SourceFile); err != nil || fi.Size() != 3000 {
+	m.waitJobs(t, map[string]int{"encode_video cancelled": 1})
+	if fi, err := os.Stat(filepath.Join(m.root, filepath.FromSlash(v.SourceFile))); err != nil || fi.Size() != int64(len(data)) {
 		t.Errorf("source not kept: %v", err)
 	}
 	if len(v.Renditions) != 0 {
@@ -528,6 +580,10 @@ func TestStartRescuesOrphanedJobs(t *testing.T) {
 // blockingEncoder encodes nothing: it reports some progress and waits for
 // its context to end, as ffmpeg does for a long lecture.
 type blockingEncoder struct{ started chan struct{} }
+
+func (e *blockingEncoder) Probe(context.Context, string) (lectern.MediaInfo, error) {
+	return lectern.MediaInfo{Duration: 60, HasVideo: true}, nil
+}
 
 func (e *blockingEncoder) Encode(ctx context.Context, _, _ string, progress func(float64)) (*lectern.EncodeResult, error) {
 	progress(37)

@@ -73,6 +73,12 @@ func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumb
 	tmp := filepath.Join(dir, fmt.Sprintf(".thumbnail-job%d.part.jpg", job.ID))
 	if err := p.thumbnails.Thumbnail(ctx, filepath.Join(dir, filepath.FromSlash(src)), tmp, job.Args.At, ThumbnailWidth); err != nil {
 		os.Remove(tmp)
+		if lectern.ErrorCode(err) == lectern.EINVALID {
+			// The rendition is not what ffmpeg accepts (it was replaced
+			// on disk): trying again changes nothing.
+			p.note(ctx, v.RecordingID, "thumbnail not taken: "+lectern.ErrorMessage(err))
+			return river.JobCancel(err)
+		}
 		return fmt.Errorf("thumbnail of video %d: %w", id, err)
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {

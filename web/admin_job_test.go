@@ -11,13 +11,15 @@ import (
 	"time"
 
 	"lectern"
+	"lectern/ffmpeg"
 )
 
 // failedJobs makes real jobs with real errors: a worker processes a
 // recording whose source is missing (its job cancelled, its video in
-// error without a source) and one whose source is not media (processed;
-// its encode cancelled by ffmpeg's refusal, its video in error with its
-// source kept). It returns the two recordings, once every job has
+// error without a source) and one whose source is not media (processed,
+// as a file replaced after its check is (lateCheck); its encode
+// cancelled by ffmpeg's refusal, its video in error with its source
+// kept). It returns the two recordings, once every job has
 // finished and the worker has stopped.
 func (b *testBundle) failedJobs(owner *lectern.User) (missing, garbage *lectern.Recording) {
 	b.tb.Helper()
@@ -33,7 +35,8 @@ func (b *testBundle) failedJobs(owner *lectern.User) (missing, garbage *lectern.
 			b.tb.Fatal(err)
 		}
 	}
-	worker := b.jobClient("web-test-worker", slog.New(slog.NewTextHandler(b.tb.Output(), nil)))
+	logger := slog.New(slog.NewTextHandler(b.tb.Output(), nil))
+	worker := b.jobClientWith("web-test-worker", logger, lateCheck{&ffmpeg.Runner{Preset: "ultrafast", Logger: logger}})
 	if err := worker.Start(ctx); err != nil {
 		b.tb.Fatal(err)
 	}

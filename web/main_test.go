@@ -110,6 +110,15 @@ func (q *testQueue) enqueued() []int64 {
 	return append([]int64(nil), q.ids...)
 }
 
+// lateCheck is the real ffmpeg runner that passes every source at the
+// process job's check, as a file replaced after it would pass: its
+// encode job then refuses it.
+type lateCheck struct{ *ffmpeg.Runner }
+
+func (lateCheck) Probe(context.Context, string) (lectern.MediaInfo, error) {
+	return lectern.MediaInfo{HasVideo: true}, nil
+}
+
 // countingThumbnailer is the real ffmpeg runner, counting its runs;
 // failThumbnails makes its thumbnails fail.
 type countingThumbnailer struct {
@@ -129,6 +138,14 @@ func (c *countingThumbnailer) Thumbnail(ctx context.Context, src, dst string, at
 		return errors.New("thumbnail: failing as told")
 	}
 	return c.Runner.Thumbnail(ctx, src, dst, at, width)
+}
+
+func (c *countingThumbnailer) ScalePicture(ctx context.Context, src, dst string, width int) error {
+	c.thumbnails.Add(1)
+	if c.failThumbnails.Load() {
+		return errors.New("scale picture: failing as told")
+	}
+	return c.Runner.ScalePicture(ctx, src, dst, width)
 }
 
 // setup starts a server; change, when given, edits its Config.
@@ -221,10 +238,16 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 // when the test ends. id names it among the clients of the queue.
 func (b *testBundle) jobClient(id string, logger *slog.Logger) *jobs.Client {
 	b.tb.Helper()
+	return b.jobClientWith(id, logger, &ffmpeg.Runner{Preset: "ultrafast", Logger: logger})
+}
+
+// jobClientWith is jobClient with enc as the encoder.
+func (b *testBundle) jobClientWith(id string, logger *slog.Logger, enc lectern.Encoder) *jobs.Client {
+	b.tb.Helper()
 	c, err := jobs.New(context.Background(), jobs.Config{Path: b.dbPath, ID: id, MediaRoot: b.mediaRoot,
 		FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
 		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders, Enrichments: b.enrichments,
-			Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger}, Logger: logger})
+			Encoder: enc, Logger: logger})
 	if err != nil {
 		b.tb.Fatal(err)
 	}

@@ -28,6 +28,10 @@ import (
 // it, its SMIL's slide count stands for the duration, and its thumbnail is
 // its first slide, written to <treatment id>.slide for ffmpeg to scale
 // (kept as is when ffmpeg cannot), then removed.
+//
+// The tool reads a deposit only when ffprobe names a container Lectern
+// accepts (lectern.Thumbnailer): a playlist named .mp4 is a deposit
+// without thumbnail or duration, never a picture of the file it names.
 
 // thumbnailWidth is the width of the claim list's thumbnails: twice a
 // card's picture on a phone.
@@ -198,7 +202,7 @@ func (c *mediaCache) slideThumbnail(ctx context.Context, id int64, file, jpg str
 		return err
 	}
 	defer os.Remove(slide) // gone after a rename
-	err = c.run(ctx, func() error { return c.tool.Thumbnail(ctx, slide, jpg, 0, thumbnailWidth) })
+	err = c.run(ctx, func() error { return c.tool.ScalePicture(ctx, slide, jpg, thumbnailWidth) })
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
