@@ -1,0 +1,131 @@
+// Package httplimit bounds what a client may send in a request body, and
+// how slowly: one mechanism for every HTTP route (pages, API, uploads), so
+// the next route gets it by being mounted.
+//
+// A Limit is applied before anything reads the body. Max refuses a body
+// whose Content-Length is too large at once (413, nothing read) and caps
+// the rest with http.MaxBytesReader, whose *http.MaxBytesError a handler
+// turns into 413 (see TooLarge). ReadTimeout gives the whole body a
+// deadline (ordinary routes); StallTimeout fails a body that makes no
+// progress for that long, the deadline moving forward each time bytes
+// arrive (uploads, which may rightly take hours). Both use the
+// connection's read deadline (http.ResponseController), which the server
+// resets for the next request.
+//
+// It is a leaf: it imports the standard library only, so the edges (web,
+// api, intake/upload) and cmd/lectern may all share it.
+package httplimit
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Limit is what one route accepts of a request body. The zero value
+// accepts anything.
+type Limit struct {
+	// Max is the largest body in bytes; 0: no limit.
+	Max int64
+	// ReadTimeout is how long the whole body may take to arrive, from
+	// the end of the headers; 0: no deadline.
+	ReadTimeout time.Duration
+	// StallTimeout is how long the body may make no progress; 0: no
+	// deadline. Ignored when ReadTimeout is set.
+	StallTimeout time.Duration
+}
+
+// TooLarge reports whether err comes from reading past a Limit's Max.
+func TooLarge(err error) bool {
+	var maxErr *http.MaxBytesError
+	return errors.As(err, &maxErr)
+}
+
+// Wrap returns next behind l; an oversized body is answered by tooLarge,
+// or a plain-text 413 when tooLarge is nil.
+func (l Limit) Wrap(next, tooLarge http.Handler) http.Handler {
+	return Handler(func(*http.Request) Limit { return l }, next, tooLarge)
+}
+
+// Handler returns next behind the Limit that limit gives for each
+// request (routes that need different limits share one wrapper). A body
+// whose Content-Length exceeds Max is answered by tooLarge (a plain-text
+// 413 when nil) without being read.
+func Handler(limit func(*http.Request) Limit, next, tooLarge http.Handler) http.Handler {
+	if tooLarge == nil {
+		tooLarge = http.HandlerFunc(plainTooLarge)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := limit(r)
+		if l.Max > 0 && r.ContentLength > l.Max {
+			// Unread, the body will not be drained: the server closes
+			// the connection after the answer.
+			w.Header().Set("Connection", "close")
+			tooLarge.ServeHTTP(w, r)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			if l.ReadTimeout > 0 || l.StallTimeout > 0 {
+				r.Body = newDeadlineBody(w, r.Body, l)
+			}
+			if l.Max > 0 {
+				r.Body = http.MaxBytesReader(w, r.Body, l.Max)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func plainTooLarge(w http.ResponseWriter, _ *http.Request) {
+	http.Error(w, "Request body too large.", http.StatusRequestEntityTooLarge)
+}
+
+// deadlineBody keeps the connection's read deadline while the body is
+// read: a fixed one for ReadTimeout, one pushed forward on progress for
+// StallTimeout; it lifts the deadline once the body is whole, so that a
+// long handler is not cut off after reading (the server reads the
+// connection in the background then).
+type deadlineBody struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	stall time.Duration
+	last  time.Time // when the deadline was last pushed
+	done  bool
+	ok    bool // the connection takes deadlines
+}
+
+func newDeadlineBody(w http.ResponseWriter, body io.ReadCloser, l Limit) *deadlineBody {
+	b := &deadlineBody{ReadCloser: body, rc: http.NewResponseController(w)}
+	now := time.Now()
+	d := l.ReadTimeout
+	if d <= 0 {
+		d = l.StallTimeout
+		b.stall = d
+	}
+	b.ok = b.rc.SetReadDeadline(now.Add(d)) == nil
+	b.last = now
+	return b
+}
+
+// pushEvery bounds how often a moving body's deadline is pushed forward.
+const pushEvery = time.Second
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if !b.ok || b.done {
+		return n, err
+	}
+	if err == io.EOF {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+		return n, err
+	}
+	if n > 0 && b.stall > 0 {
+		if now := time.Now(); now.Sub(b.last) >= pushEvery || b.stall <= pushEvery {
+			b.last = now
+			_ = b.rc.SetReadDeadline(now.Add(b.stall))
+		}
+	}
+	return n, err
+}
