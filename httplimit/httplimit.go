@@ -82,50 +82,45 @@ func plainTooLarge(w http.ResponseWriter, _ *http.Request) {
 }
 
 // deadlineBody keeps the connection's read deadline while the body is
-// read: a fixed one for ReadTimeout, one pushed forward on progress for
-// StallTimeout; it lifts the deadline once the body is whole, so that a
+// read: a fixed one for ReadTimeout, one that moves with each byte for
+// StallTimeout. It sets the deadline before each read, so that a wrapper
+// above cannot loosen it, and lifts it once the body is whole, so that a
 // long handler is not cut off after reading (the server reads the
 // connection in the background then).
 type deadlineBody struct {
 	io.ReadCloser
-	rc    *http.ResponseController
-	stall time.Duration
-	last  time.Time // when the deadline was last pushed
-	done  bool
-	ok    bool // the connection takes deadlines
+	rc       *http.ResponseController
+	stall    time.Duration // 0: deadline is fixed
+	deadline time.Time
+	done     bool
+	ok       bool // the connection takes deadlines
 }
 
 func newDeadlineBody(w http.ResponseWriter, body io.ReadCloser, l Limit) *deadlineBody {
 	b := &deadlineBody{ReadCloser: body, rc: http.NewResponseController(w)}
-	now := time.Now()
-	d := l.ReadTimeout
-	if d <= 0 {
-		d = l.StallTimeout
-		b.stall = d
+	if l.ReadTimeout > 0 {
+		b.deadline = time.Now().Add(l.ReadTimeout)
+	} else {
+		b.stall = l.StallTimeout
+		b.deadline = time.Now().Add(b.stall)
 	}
-	b.ok = b.rc.SetReadDeadline(now.Add(d)) == nil
-	b.last = now
+	b.ok = b.rc.SetReadDeadline(b.deadline) == nil
 	return b
 }
 
-// pushEvery bounds how often a moving body's deadline is pushed forward.
-const pushEvery = time.Second
-
 func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
 	if !b.ok || b.done {
-		return n, err
+		return b.ReadCloser.Read(p)
 	}
+	_ = b.rc.SetReadDeadline(b.deadline)
+	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
 		b.done = true
 		_ = b.rc.SetReadDeadline(time.Time{})
 		return n, err
 	}
 	if n > 0 && b.stall > 0 {
-		if now := time.Now(); now.Sub(b.last) >= pushEvery || b.stall <= pushEvery {
-			b.last = now
-			_ = b.rc.SetReadDeadline(now.Add(b.stall))
-		}
+		b.deadline = time.Now().Add(b.stall)
 	}
 	return n, err
 }
