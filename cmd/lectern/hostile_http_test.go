@@ -83,6 +83,8 @@ func TestHostileHTTP(t *testing.T) {
 			)
 		}
 		rows = append(rows,
+			row{"40 MiB to the notify URL (read up to 64 KiB, answered in Pod's words)", "/record/recorder_notify/",
+				[]string{"Content-Type: " + bigType}, big, []int{200}},
 			row{"40 MiB JSON to the API", "/api/v1/recorders", []string{"Content-Type: application/json"}, big, []int{413}},
 			row{"40 MiB upload, anonymous", "/api/v1/recording-files", []string{"Content-Type: " + bigType}, big, []int{413}},
 			row{"40 MiB upload with a token", "/api/v1/recording-files", []string{"Content-Type: " + bigType,
