@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -154,6 +155,53 @@ func TestHostileHTTP(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(c.dataDir, "recorders", "amphi-a", "stall.mp4")); err == nil {
 				t.Error("the stalled upload was kept")
+			}
+		})
+		// tus: a PATCH that stalls half-way ends there, the upload
+		// unfinished; one that keeps moving completes it.
+		tusCreate := func(t *testing.T, name string, size int) string {
+			req, _ := http.NewRequest(http.MethodPost, s.url+"/api/v1/uploads/", nil)
+			req.Header.Set("Tus-Resumable", "1.0.0")
+			req.Header.Set("Authorization", "Token "+bossToken)
+			req.Header.Set("Upload-Length", strconv.Itoa(size))
+			req.Header.Set("Upload-Metadata", "filename "+base64.StdEncoding.EncodeToString([]byte(name))+
+				",recorder "+base64.StdEncoding.EncodeToString([]byte(recorder)))
+			st, body, hdr := h.send(req)
+			if st != http.StatusCreated {
+				t.Fatalf("tus create: %d %s", st, body)
+			}
+			loc, err := url.Parse(hdr.Get("Location"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return loc.Path
+		}
+		tusPatch := []string{"Tus-Resumable: 1.0.0", "Authorization: Token " + bossToken, "Upload-Offset: 0",
+			"Content-Type: application/offset+octet-stream", "Content-Length: 65536"}
+		t.Run("tus PATCH that stalls", func(t *testing.T) {
+			t.Parallel()
+			path := tusCreate(t, "tus-stall.mp4", 64<<10)
+			res := rawHTTP(t, addr, http.MethodPatch, path, tusPatch, nil, func(w io.Writer) error {
+				if _, err := w.Write(make([]byte, 32<<10)); err != nil {
+					return err
+				}
+				time.Sleep(6 * time.Second)
+				_, err := w.Write(make([]byte, 32<<10))
+				return err
+			})
+			if res.status == http.StatusNoContent || res.sentAll {
+				t.Errorf("a stalled tus PATCH was taken (%d after %s)", res.status, res.took)
+			}
+			if _, err := os.Stat(filepath.Join(c.dataDir, "recorders", "amphi-a", "tus-stall.mp4")); err == nil {
+				t.Error("the stalled tus upload was deposited")
+			}
+		})
+		t.Run("tus PATCH slow but steady", func(t *testing.T) {
+			t.Parallel()
+			path := tusCreate(t, "tus-slow.mp4", 64<<10)
+			res := rawHTTP(t, addr, http.MethodPatch, path, tusPatch, nil, dribble(make([]byte, 64<<10), 4<<10, 250*time.Millisecond))
+			if res.status != http.StatusNoContent {
+				t.Errorf("a slow but steady tus PATCH: %d after %s, want 204\n%s", res.status, res.took, res.body)
 			}
 		})
 		t.Run("upload slow but steady", func(t *testing.T) {
