@@ -348,6 +348,7 @@ func ftpIdlePhase(ctx context.Context, cfg *config) (string, error) {
 		mu                sync.Mutex
 		conns             []net.Conn
 		opened, greeted   int
+		refused           int // answered 421: over the server's connection budget
 		readyOK, readyAll int
 	)
 	defer func() {
@@ -394,10 +395,15 @@ func ftpIdlePhase(ctx context.Context, cfg *config) (string, error) {
 	for _, c := range conns {
 		gwg.Go(func() {
 			_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
-			if line, err := bufio.NewReader(c).ReadString('\n'); err == nil && strings.HasPrefix(line, "220") {
-				mu.Lock()
+			line, err := bufio.NewReader(c).ReadString('\n')
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+			case strings.HasPrefix(line, "220"):
 				greeted++
-				mu.Unlock()
+			case strings.HasPrefix(line, "421"):
+				refused++
 			}
 		})
 	}
@@ -408,7 +414,7 @@ func ftpIdlePhase(ctx context.Context, cfg *config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d connections opened, %d greeted 220; /readyz answered %d of %d times", opened, greeted,
+	return fmt.Sprintf("%d connections opened, %d greeted 220, %d refused 421; /readyz answered %d of %d times", opened, greeted, refused,
 		readyOK, readyAll), nil
 }
 
