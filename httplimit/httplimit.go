@@ -3,8 +3,9 @@
 // the next route gets it by being mounted.
 //
 // A Limit is applied before anything reads the body. Max refuses a body
-// whose Content-Length is too large at once (413, nothing read) and caps
-// the rest with http.MaxBytesReader, whose *http.MaxBytesError a handler
+// whose Content-Length is too large at once (413 before the handler or
+// anything else reads it; up to 4 MiB are then discarded, so that the
+// client sees the answer) and caps the rest with http.MaxBytesReader, whose *http.MaxBytesError a handler
 // turns into 413 (see TooLarge). ReadTimeout gives the whole body a
 // deadline (ordinary routes); StallTimeout fails a body that makes no
 // progress for that long, the deadline moving forward each time bytes
@@ -59,10 +60,9 @@ func Handler(limit func(*http.Request) Limit, next, tooLarge http.Handler) http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l := limit(r)
 		if l.Max > 0 && r.ContentLength > l.Max {
-			// Unread, the body will not be drained: the server closes
-			// the connection after the answer.
 			w.Header().Set("Connection", "close")
 			tooLarge.ServeHTTP(w, r)
+			drain(w, r, l)
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
@@ -75,6 +75,38 @@ func Handler(limit func(*http.Request) Limit, next, tooLarge http.Handler) http.
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// drainMax and drainTimeout bound what is read of a body refused for its
+// declared length, after the answer.
+const (
+	drainMax     = 4 << 20
+	drainTimeout = 5 * time.Second
+)
+
+// drain sends the answer, then reads and discards up to drainMax bytes of
+// the refused body (within drainTimeout, or the limit's own timeout when
+// shorter): most clients write their whole body before they read the
+// answer, and a connection closed under a body they are still writing
+// makes them report a reset instead of the 413. A larger body is cut off
+// by the close, as the server does beyond its own 256 KiB. Nothing is
+// kept, so this costs time on the wire, not memory.
+func drain(w http.ResponseWriter, r *http.Request, l Limit) {
+	rc := http.NewResponseController(w)
+	if rc.Flush() != nil || r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	d := drainTimeout
+	if l.ReadTimeout > 0 {
+		d = min(d, l.ReadTimeout)
+	}
+	if l.StallTimeout > 0 {
+		d = min(d, l.StallTimeout)
+	}
+	if rc.SetReadDeadline(time.Now().Add(d)) != nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, r.Body, drainMax)
 }
 
 func plainTooLarge(w http.ResponseWriter, _ *http.Request) {

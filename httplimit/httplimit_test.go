@@ -107,3 +107,30 @@ func TestStallTimeout(t *testing.T) {
 		t.Errorf("a stalled body was read whole: %q", got)
 	}
 }
+
+// TestMaxAnswerSeen: a client that writes its whole body before reading
+// the answer, and is slower than the server's 500 ms before it closes a
+// connection with unread data, still reads the 413 of a body somewhat
+// over the limit rather than a reset connection.
+func TestMaxAnswerSeen(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(httplimit.Limit{Max: 1 << 20}.Wrap(echo, nil))
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	half := make([]byte, 1<<20)
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", 2*len(half))
+	_, _ = conn.Write(half)
+	time.Sleep(time.Second)
+	if _, err := conn.Write(half); err != nil {
+		t.Fatalf("the rest of the body: %v", err)
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(line, "413") {
+		t.Fatalf("answer %q, %v; want 413", line, err)
+	}
+}
