@@ -33,7 +33,8 @@ func TestHostileHTTP(t *testing.T) {
 	const maxSize = 1 << 20
 	tmp := t.TempDir()
 	c := newCLI(t, "LECTERN_RECORDING_FILE_MAX_SIZE="+strconv.Itoa(maxSize), "LECTERN_LANGUAGE_CODE=en",
-		"LECTERN_RECORDER_WATCH=false", "LECTERN_HTTP_READ_TIMEOUT=1s", "LECTERN_HTTP_UPLOAD_STALL_TIMEOUT=2s")
+		"LECTERN_RECORDER_WATCH=false", "LECTERN_HTTP_READ_TIMEOUT=1s", "LECTERN_HTTP_UPLOAD_STALL_TIMEOUT=2s",
+		"LECTERN_HTTP_IDLE_TIMEOUT=2s")
 	c.addUser(t, "boss", "--superuser")
 	bossToken := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "boss").stdout)
 	typeID := c.addType(t, "Course")
@@ -134,6 +135,45 @@ func TestHostileHTTP(t *testing.T) {
 				t.Logf("status %d after %s", res.status, res.took)
 			})
 		}
+		// Connections that send nothing: closed after the read timeout
+		// (no request yet) or the idle timeout (after one), where a
+		// 2 min idle timeout kept them before.
+		closedWithin := func(t *testing.T, conn net.Conn, d time.Duration) {
+			t.Helper()
+			_ = conn.SetReadDeadline(time.Now().Add(d))
+			if _, err := io.Copy(io.Discard, conn); err != nil {
+				t.Errorf("the server kept the connection open for %s: %v", d, err)
+			}
+		}
+		t.Run("silent connection", func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			closedWithin(t, conn, 5*time.Second)
+		})
+		t.Run("idle kept-alive connection", func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.Copy(io.Discard, br); err != nil {
+				t.Errorf("the server kept an idle connection open for 10 s: %v", err)
+			}
+		})
 		upload := func(name string) ([]byte, []string) {
 			body, ct := multipartForm(t, url.Values{"recorder": {recorder}}, name, 64<<10)
 			return body, []string{"Content-Type: " + ct, "Content-Length: " + strconv.Itoa(len(body)), "Authorization: Token " + bossToken}
