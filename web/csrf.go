@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"lectern/httplimit"
@@ -49,12 +50,8 @@ var (
 // origin besides the request's own host (a proxy may change Host).
 func newOriginCheck(baseURL string) *http.CrossOriginProtection {
 	c := http.NewCrossOriginProtection()
-	if i := strings.Index(baseURL, "://"); i > 0 && baseURL != "" {
-		origin := baseURL
-		if j := strings.IndexByte(baseURL[i+3:], '/'); j >= 0 {
-			origin = baseURL[:i+3+j]
-		}
-		_ = c.AddTrustedOrigin(origin) // a bad BASE_URL was refused by the config already
+	if u, err := url.Parse(baseURL); err == nil && u.Scheme != "" && u.Host != "" {
+		_ = c.AddTrustedOrigin(u.Scheme + "://" + u.Host) // a bad BASE_URL was refused by the config already
 	}
 	return c
 }

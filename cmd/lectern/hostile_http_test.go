@@ -28,7 +28,7 @@ import (
 // The server runs in this process, and multipart files go to the
 // process's TMPDIR: so this test sets TMPDIR to a folder of its own, and
 // for that cannot run in parallel with the others (t.Setenv). It runs
-// before them; its rows run in parallel with each other.
+// before them; the slow senders' rows run in parallel with each other.
 func TestHostileHTTP(t *testing.T) {
 	const maxSize = 1 << 20
 	tmp := t.TempDir()
