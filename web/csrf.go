@@ -80,19 +80,21 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 			s.csrfFailure(w, r, err)
 			return
 		}
+		// Parsed here, bounded, the form is the handler's too: it never
+		// parses a body of its own.
+		if err := parseForm(r); err != nil {
+			if httplimit.TooLarge(err) {
+				s.handleTooLarge(w, r)
+			} else {
+				s.renderError(w, r, http.StatusBadRequest, "")
+			}
+			return
+		}
+		if r.MultipartForm != nil {
+			defer r.MultipartForm.RemoveAll()
+		}
 		token := r.Header.Get(csrfHeader)
 		if token == "" {
-			if err := parseForm(r); err != nil {
-				if httplimit.TooLarge(err) {
-					s.renderError(w, r, http.StatusRequestEntityTooLarge, "")
-				} else {
-					s.renderError(w, r, http.StatusBadRequest, "")
-				}
-				return
-			}
-			if r.MultipartForm != nil {
-				defer r.MultipartForm.RemoveAll()
-			}
 			token = r.PostFormValue(csrfField)
 		}
 		switch {
