@@ -25,9 +25,11 @@ import (
 
 	"lectern"
 	"lectern/httpjson"
+	"lectern/httplimit"
 )
 
-// MaxBodySize bounds a request body; larger ones get 413.
+// MaxBodySize bounds a request body; larger ones get 413, before anything
+// reads them (httplimit, applied in ServeHTTP).
 const MaxBodySize = 1 << 20
 
 // Deps are the services the API uses.
@@ -65,14 +67,16 @@ type Deps struct {
 
 // Handler serves every /api/v1/ route (full paths, not stripped).
 type Handler struct {
-	deps   Deps
-	logger *slog.Logger
-	mux    *http.ServeMux
+	deps    Deps
+	logger  *slog.Logger
+	mux     *http.ServeMux
+	limited http.Handler // serve behind the body limit
 }
 
 // New returns the API handler.
 func New(deps Deps) *Handler {
 	h := &Handler{deps: deps, logger: deps.Logger, mux: http.NewServeMux()}
+	h.limited = httplimit.Limit{Max: MaxBodySize}.Wrap(http.HandlerFunc(h.serve), http.HandlerFunc(h.handleTooLarge))
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
 	}
@@ -132,9 +136,17 @@ func (h *Handler) handle(pattern string, need httpjson.Access, fn handlerFunc) {
 	})
 }
 
-// ServeHTTP implements http.Handler. The mux's own plain-text 404 and 405
-// answers are replaced by JSON ones (405 keeps its Allow header).
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP implements http.Handler. A body over MaxBodySize gets 413. The
+// mux's own plain-text 404 and 405 answers are replaced by JSON ones (405
+// keeps its Allow header).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.limited.ServeHTTP(w, r) }
+
+// handleTooLarge answers a body whose length is over MaxBodySize.
+func (h *Handler) handleTooLarge(w http.ResponseWriter, r *http.Request) {
+	h.writeError(w, r, jsonError(&http.MaxBytesError{Limit: MaxBodySize}))
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	handler, pattern := h.mux.Handler(r)
 	if pattern != "" {
 		h.mux.ServeHTTP(w, r) // sets the path values

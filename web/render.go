@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/justinas/nosurf"
-
 	"lectern"
 	"lectern/locale"
 )
@@ -71,7 +69,7 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 		Lang:      p.Lang(),
 		Section:   section,
 		User:      currentUser(r),
-		CSRFToken: nosurf.Token(r),
+		CSRFToken: csrfToken(r),
 		Next:      r.URL.RequestURI(),
 
 		Treatments:     s.deps.Treatments != nil,
@@ -170,7 +168,7 @@ func flashMessage(p *locale.Printer, key string, parts []string) string {
 	return p.T(key, args...)
 }
 
-// errorPage shows 400, 403, 404, 409 and 500 errors.
+// errorPage shows 400, 403, 404, 409, 413 and 500 errors.
 type errorPage struct {
 	layout
 	Status  int
@@ -226,10 +224,4 @@ func (s *Server) serviceError(w http.ResponseWriter, r *http.Request, err error)
 	default:
 		s.serverError(w, r, err)
 	}
-}
-
-// csrfFailure answers a POST without a valid CSRF token.
-func (s *Server) csrfFailure(w http.ResponseWriter, r *http.Request) {
-	s.logger.Warn("csrf check failed", "method", r.Method, "path", r.URL.Path, "reason", nosurf.Reason(r))
-	s.renderError(w, r, http.StatusForbidden, s.printer(r).T("error.csrf.message"))
 }

@@ -23,6 +23,10 @@
 // routes.go. Routes outside this package can be mounted with Server.Handle;
 // endpoints called by machines (Pod's notify URLs) are exempted from the
 // CSRF check with Server.ExemptCSRF or Config.CSRFExemptPaths.
+//
+// Every request body is bounded by its route's limit (body_limit.go)
+// before the CSRF check (csrf.go) or a handler reads it; no page takes a
+// file.
 package web
 
 import (
@@ -35,10 +39,10 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/justinas/nosurf"
 
 	"lectern"
 	"lectern/avc"
+	"lectern/httplimit"
 )
 
 // Config holds the plain settings the pages need.
@@ -151,7 +155,7 @@ type Server struct {
 	templates *engine
 	sessions  *scs.SessionManager
 	mux       *http.ServeMux
-	csrf      *nosurf.CSRFHandler
+	origin    *http.CrossOriginProtection
 	handler   http.Handler
 	media     *mediaCache
 	// loginLimit and videoLimit slow down password guessing on the
@@ -219,22 +223,16 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.serverError(w, r, err)
 	}
 
-	s.csrf = nosurf.New(s.mux)
-	s.csrf.SetBaseCookie(http.Cookie{
-		Path: "/", HttpOnly: true, Secure: s.secure(), SameSite: http.SameSiteLaxMode, MaxAge: nosurf.MaxAge,
-	})
-	s.csrf.SetIsTLSFunc(func(r *http.Request) bool { return r.TLS != nil || s.secure() })
-	if origin, err := nosurf.StaticOrigins(strings.TrimSuffix(cfg.BaseURL, "/")); err == nil && cfg.BaseURL != "" {
-		s.csrf.SetIsAllowedOriginFunc(origin)
-	}
-	s.csrf.ExemptFunc(s.isExempt)
-	s.csrf.SetFailureHandler(http.HandlerFunc(s.csrfFailure))
+	s.origin = newOriginCheck(cfg.BaseURL)
 
 	s.routes()
 	outer := http.NewServeMux()
 	outer.Handle("GET /static/", staticHandler())
-	outer.Handle("/", s.sessions.LoadAndSave(s.withContext(s.loadUser(s.csrf))))
-	s.handler = s.recoverPanic(securityHeaders(outer))
+	outer.Handle("/", s.sessions.LoadAndSave(s.withContext(s.loadUser(s.checkCSRF(s.mux)))))
+	// Bodies are bounded before anything (the session layer, the CSRF
+	// check) reads them.
+	limited := httplimit.Handler(s.bodyLimit, outer, http.HandlerFunc(s.handleTooLarge))
+	s.handler = s.recoverPanic(securityHeaders(limited))
 	return s, nil
 }
 

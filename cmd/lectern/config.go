@@ -57,6 +57,12 @@ type Config struct {
 	LanguageCode     string `toml:"LANGUAGE_CODE"`
 	LogLevel         string `toml:"LOG_LEVEL"`
 
+	// HTTP: how long a client may take to send a request (body
+	// limits themselves are per route, see package httplimit).
+	HTTPReadTimeout        Duration `toml:"HTTP_READ_TIMEOUT"`
+	HTTPIdleTimeout        Duration `toml:"HTTP_IDLE_TIMEOUT"`
+	HTTPUploadStallTimeout Duration `toml:"HTTP_UPLOAD_STALL_TIMEOUT"`
+
 	// Deposits: the embedded FTP server, the watcher, HTTP uploads.
 	FTPEnabled           bool     `toml:"FTP_ENABLED"`
 	FTPAddr              string   `toml:"FTP_ADDR"`
@@ -129,6 +135,10 @@ func DefaultConfig() Config {
 		DefaultFromEmail: "lectern@localhost",
 		LanguageCode:     "fr",
 		LogLevel:         "info",
+
+		HTTPReadTimeout:        Duration(30 * time.Second),
+		HTTPIdleTimeout:        Duration(2 * time.Minute),
+		HTTPUploadStallTimeout: Duration(60 * time.Second),
 
 		FTPEnabled:           true,
 		FTPAddr:              "127.0.0.1:2121",
@@ -321,6 +331,14 @@ func (c *Config) finish() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("LOG_LEVEL", "want debug, info, warn or error, not %q", c.LogLevel)
+	}
+	for _, d := range []struct {
+		key string
+		v   Duration
+	}{{"HTTP_READ_TIMEOUT", c.HTTPReadTimeout}, {"HTTP_IDLE_TIMEOUT", c.HTTPIdleTimeout}, {"HTTP_UPLOAD_STALL_TIMEOUT", c.HTTPUploadStallTimeout}} {
+		if d.v <= 0 {
+			bad(d.key, "must be positive, not %s", time.Duration(d.v))
+		}
 	}
 	c.checkDeposits(bad)
 	if len(c.RecorderType) == 0 {

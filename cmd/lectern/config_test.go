@@ -533,3 +533,25 @@ func TestLoadConfigEncoding(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadConfigHTTPTimeouts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, "LECTERN_HTTP_READ_TIMEOUT=5s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(cfg.HTTPReadTimeout) != 5*time.Second || time.Duration(cfg.HTTPIdleTimeout) != 2*time.Minute ||
+		time.Duration(cfg.HTTPUploadStallTimeout) != time.Minute {
+		t.Fatalf("got %v %v %v", cfg.HTTPReadTimeout, cfg.HTTPIdleTimeout, cfg.HTTPUploadStallTimeout)
+	}
+	for env, key := range map[string]string{
+		"LECTERN_HTTP_READ_TIMEOUT=0s":           "HTTP_READ_TIMEOUT",
+		"LECTERN_HTTP_IDLE_TIMEOUT=-1s":          "HTTP_IDLE_TIMEOUT",
+		"LECTERN_HTTP_UPLOAD_STALL_TIMEOUT=fast": "HTTP_UPLOAD_STALL_TIMEOUT",
+	} {
+		if _, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, env}); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: %v, want an error naming %s", env, err, key)
+		}
+	}
+}

@@ -18,6 +18,8 @@ import (
 	"lectern"
 	"lectern/api"
 	"lectern/ffmpeg"
+	"lectern/httpjson"
+	"lectern/httplimit"
 	"lectern/intake/ftp"
 	"lectern/intake/upload"
 	"lectern/intake/watch"
@@ -211,10 +213,21 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("/api/", restAPI)
-	mux.Handle("POST /api/v1/recording-files", uploads)
-	mux.Handle("/api/v1/uploads/", uploads)
-	mux.Handle("/", pages.Handler())
+	// Request bodies: every route but the uploads must arrive whole within
+	// HTTP_READ_TIMEOUT; an upload may take as long as it keeps moving
+	// (HTTP_UPLOAD_STALL_TIMEOUT) and hold RECORDING_FILE_MAX_SIZE (a
+	// multipart form's fields or a tus chunk's framing add less than
+	// 1 MiB). The pages and the API bound their bodies' sizes themselves.
+	readLimit := httplimit.Limit{ReadTimeout: time.Duration(cfg.HTTPReadTimeout)}
+	uploadLimit := httplimit.Limit{Max: cfg.RecordingFileMaxSize + 1<<20, StallTimeout: time.Duration(cfg.HTTPUploadStallTimeout)}
+	uploadTooLarge := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpjson.WriteError(w, r, &httpjson.Error{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf(
+			"The request body is larger than the limit of %d bytes (RECORDING_FILE_MAX_SIZE).", cfg.RecordingFileMaxSize)}, logger, "upload")
+	})
+	mux.Handle("/api/", readLimit.Wrap(restAPI, nil))
+	mux.Handle("POST /api/v1/recording-files", uploadLimit.Wrap(uploads, uploadTooLarge))
+	mux.Handle("/api/v1/uploads/", uploadLimit.Wrap(uploads, uploadTooLarge))
+	mux.Handle("/", readLimit.Wrap(pages.Handler(), nil))
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -222,8 +235,8 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 	srv := &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: min(10*time.Second, time.Duration(cfg.HTTPReadTimeout)),
+		IdleTimeout:       time.Duration(cfg.HTTPIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	"lectern"
 	"lectern/httpjson"
@@ -28,10 +27,10 @@ const maxFieldSize = 1024
 // Request.ParseMultipartForm would do up to its memory limit. A wrong
 // recorder or extension seen before the file's bytes stops the upload
 // before they are read. Answers 201 with the recording file and its
-// treatment.
+// treatment. A body that stalls is cut off by the wrapper cmd/lectern
+// puts around the handler (httplimit, HTTP_UPLOAD_STALL_TIMEOUT).
 func (h *Handler) handleMultipart(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	started := h.now()
-	r.Body = stallGuard{ReadCloser: r.Body, rc: http.NewResponseController(w)}
 	if h.cfg.MaxSize > 0 {
 		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxSize+formOverhead)
 	}
@@ -151,24 +150,6 @@ func (h *Handler) copyPart(tmp *os.File, part *multipart.Part) (int64, error) {
 		return n, tooLarge(h.cfg.MaxSize)
 	}
 	return n, nil
-}
-
-// StallTimeout is how long a multipart upload may send nothing before its
-// connection is dropped (tusd's NetworkTimeout for tus uploads): a dead
-// client does not hold a handler forever, and a slow but live one is never
-// cut off, however long its upload takes.
-const StallTimeout = 60 * time.Second
-
-// stallGuard pushes the connection's read deadline StallTimeout ahead of
-// each read of the body.
-type stallGuard struct {
-	io.ReadCloser
-	rc *http.ResponseController
-}
-
-func (g stallGuard) Read(p []byte) (int, error) {
-	_ = g.rc.SetReadDeadline(time.Now().Add(StallTimeout)) // unsupported by some writers: then no limit
-	return g.ReadCloser.Read(p)
 }
 
 // bodyError explains a failure to read the request body.
