@@ -53,6 +53,20 @@ func TestNameRedirectSameSession(t *testing.T) {
 	if n, err := c.FileSize("record.mp4"); err != nil || n != 1000 {
 		t.Fatalf("SIZE once the session's file was renamed: %d, %v; want 1000, the file at the name", n, err)
 	}
+	// DELE record.mp4 after another upload of it deletes that upload,
+	// never the earlier deposit.
+	if err := c.Stor("record.mp4", bytes.NewReader(content(2500))); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("record.mp4"); err != nil {
+		t.Fatalf("DELE of the session's upload: %v", err)
+	}
+	if got, _ := os.ReadFile(b.path("room/record.mp4")); len(got) != 1000 {
+		t.Fatalf("DELE record.mp4 removed the earlier deposit: %d bytes left", len(got))
+	}
+	if n, err := c.FileSize("record.mp4"); err != nil || n != 1000 {
+		t.Fatalf("SIZE once the session's upload was deleted: %d, %v; want 1000", n, err)
+	}
 	c.Quit()
 	b.waitTreatment(t, "room/lecture.mp4")
 
