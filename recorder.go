@@ -2,6 +2,7 @@ package lectern
 
 import (
 	"context"
+	"crypto/rand"
 	"net/netip"
 	"path/filepath"
 	"regexp"
@@ -73,6 +74,13 @@ type Recorder struct {
 func NewRecorder() *Recorder {
 	return &Recorder{RecordingType: RecordingTypeVideo, IsDraft: true, Cursus: "0"}
 }
+
+// NewSalt returns a random notify salt, for a new recorder whose creator
+// gave none (the command line, the admin form, the API): the notify key
+// is MD5(IP + salt), so an empty salt, which Pod allows and Lectern keeps
+// when asked for explicitly, lets anyone who knows the IP compute it.
+// 26 characters of crypto/rand's base32 text, 130 bits.
+func NewSalt() string { return rand.Text() }
 
 // IPUnder is the IP with dots replaced by underscores, as recorders send it
 // in recordingPlace (Pod's Recorder.ipunder).

@@ -126,6 +126,7 @@ type TreatmentFilter struct {
 	ID         *int64
 	File       *string
 	FileIno    *uint64 // the treatments made of the file with this inode number
+	FormerFile *string // whose file had this name before a rename (MoveTreatment)
 	RecorderID *int64
 	Member     *int64 // of a recorder the user manages or helps with
 	State      *string
@@ -157,7 +158,8 @@ type TreatmentService interface {
 	// from to to (the recording file of an HTTP upload with it), in one
 	// transaction. ENOTFOUND when the treatment's file is not from (it
 	// moved meanwhile, or was deleted); ECONFLICT when another treatment
-	// already has to.
+	// already has to. The treatment keeps from as a former name
+	// (TreatmentFilter.FormerFile).
 	MoveTreatment(ctx context.Context, id int64, from, to string) error
 	// TransitionTreatment moves the treatment from state from to state to
 	// and, when msg is not nil, stores msg in the outbox (setting its ID,

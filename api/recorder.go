@@ -51,6 +51,10 @@ type recorderInput struct {
 	// Password is the default password of the recorder's videos; "" clears
 	// it.
 	Password *string `json:"password"`
+	// Salt is the notify salt; absent on POST, a random one
+	// (lectern.NewSalt); "" is allowed, as in Pod, though it makes the
+	// notify key guessable.
+	Salt *string `json:"salt"`
 
 	ID             json.RawMessage `json:"id"`
 	CreatedAt      json.RawMessage `json:"created_at"`
@@ -66,6 +70,9 @@ func decodeRecorder(w http.ResponseWriter, r *http.Request, rec *lectern.Recorde
 	in := recorderInput{Recorder: rec}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
+	}
+	if in.Salt != nil {
+		rec.Salt = *in.Salt
 	}
 	f := lectern.FieldErrors{}
 	if p := in.CredentialsPassword; p != nil {
@@ -183,9 +190,11 @@ func (h *Handler) handleRecorderGet(w http.ResponseWriter, r *http.Request, u *l
 }
 
 // handleRecorderCreate serves POST /api/v1/recorders: Pod's defaults for
-// absent fields; the recorder's directory is created with it.
+// absent fields, and a random salt when none is given (the answer shows
+// it); the recorder's directory is created with it.
 func (h *Handler) handleRecorderCreate(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	rec := lectern.NewRecorder()
+	rec.Salt = lectern.NewSalt()
 	if err := decodeRecorder(w, r, rec); err != nil {
 		return err
 	}

@@ -97,6 +97,9 @@ func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.Treatme
 	if f.FileIno != nil {
 		w.add("file_ino = ?", int64(*f.FileIno))
 	}
+	if f.FormerFile != nil {
+		w.add("id IN (SELECT treatment_id FROM treatment_names WHERE file = ?)", *f.FormerFile)
+	}
 	if f.RecorderID != nil {
 		w.add("recorder_id = ?", *f.RecorderID)
 	}
@@ -140,6 +143,10 @@ func (s *TreatmentService) MoveTreatment(ctx context.Context, id int64, from, to
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return lectern.Errorf(lectern.ENOTFOUND, "Treatment not found at this name.")
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO treatment_names (treatment_id, file) VALUES (?, ?) ON CONFLICT DO NOTHING",
+			id, from); err != nil {
+			return fmt.Errorf("keep former name of treatment %d: %w", id, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE recording_files SET file = ? WHERE treatment_id = ? AND file = ?
 			AND NOT EXISTS (SELECT 1 FROM recording_files WHERE file = ?)`, to, id, from, to); err != nil {

@@ -10,8 +10,8 @@ import (
 
 // testTreatmentMove: a treatment keeps its file's identity, is found by
 // its inode, follows its file to a new name (ENOTFOUND from a wrong name,
-// ECONFLICT onto a used one), and the scans' TreatedFiles leaves out the
-// published and missing ones.
+// ECONFLICT onto a used one) and is found by its former names, and the
+// scans' TreatedFiles leaves out the published and missing ones.
 func testTreatmentMove(t *testing.T, open Open) {
 	ctx := context.Background()
 	s := open(t)
@@ -43,6 +43,23 @@ func testTreatmentMove(t *testing.T, open Open) {
 	if err != nil || got.File != "/r/a/sub/z.mp4" || got.State != lectern.TreatmentToClaim {
 		t.Fatalf("moved: %+v %v", got, err)
 	}
+	if err := s.Treatments.MoveTreatment(ctx, a.ID, "/r/a/sub/z.mp4", "/r/a/sub/w.mp4"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"/r/a/x.mp4", "/r/a/sub/z.mp4"} {
+		if got, n, err := s.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{FormerFile: &name}); err != nil || n != 1 || got[0].ID != a.ID {
+			t.Fatalf("by former name %s: %d, %v", name, n, err)
+		}
+	}
+	for _, name := range []string{"/r/a/sub/w.mp4", "/r/a/y.mp4", "/r/a/other.mp4"} {
+		if _, n, err := s.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{FormerFile: &name}); err != nil || n != 0 {
+			t.Fatalf("by %s, never a former name: %d, %v", name, n, err)
+		}
+	}
+	if err := s.Treatments.MoveTreatment(ctx, a.ID, "/r/a/sub/w.mp4", "/r/a/sub/z.mp4"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Treatments.FindTreatmentByID(ctx, a.ID)
 	got.FileIno, got.FileModTime = 7, mod.Add(time.Second)
 	if err := s.Treatments.UpdateTreatment(ctx, got); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"slices"
 
@@ -56,7 +55,7 @@ type adminRecorderFormPage struct {
 // guessable from the IP alone).
 func (s *Server) handleAdminRecorderAdd(w http.ResponseWriter, r *http.Request) {
 	rec := lectern.NewRecorder()
-	rec.Salt = rand.Text()
+	rec.Salt = lectern.NewSalt()
 	rec.MainLang = s.cfg.LanguageCode
 	if len(s.cfg.RecordingTypes) > 0 && len(s.cfg.RecordingTypes[0]) > 0 {
 		rec.RecordingType = s.cfg.RecordingTypes[0][0]

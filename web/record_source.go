@@ -18,6 +18,14 @@ import (
 // refusal is a translated message for the source_file field; err is for
 // failures of the store.
 //
+// A link outlives the name it carries: the manager's mail names the file
+// as it was then, and the recorder may rename it or move it into a
+// sub-folder afterwards (its treatment follows it, MoveTreatment). When
+// file names no pending deposit, a pending deposit of rec that had that
+// name before is the one meant (the newest, if several did). Only rec's
+// own deposits are looked for so, and those are already the visitor's to
+// see, or refused as a whole by mayPublish.
+//
 // The form never tells what lies outside the recorder's directory: a path
 // elsewhere gets one answer whether a file, a folder, a deposit of
 // another recorder or nothing is there, chosen from the path's text
@@ -34,6 +42,41 @@ func (s *Server) resolveSource(ctx context.Context, p *locale.Printer, rec *lect
 	} else {
 		candidates = []string{filepath.Join(root, rec.Directory, file), filepath.Join(root, file)}
 	}
+	t, refusal, err = s.resolvePath(ctx, p, rec, root, candidates)
+	if err != nil || refusal == "" {
+		return t, refusal, err
+	}
+	former, err := s.formerDeposit(ctx, rec, root, candidates)
+	if err != nil || former == nil {
+		return t, refusal, err
+	}
+	return former, "", nil
+}
+
+// formerDeposit finds the newest pending deposit of rec whose file had
+// one of the names before it was renamed; nil when none did.
+func (s *Server) formerDeposit(ctx context.Context, rec *lectern.Recorder, root string, names []string) (*lectern.Treatment, error) {
+	for _, name := range names {
+		if rel, err := filepath.Rel(root, name); err != nil || !filepath.IsLocal(rel) {
+			continue
+		}
+		list, _, err := s.deps.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{FormerFile: &name, RecorderID: &rec.ID,
+			Page: lectern.Page{Size: lectern.MaxPageSize}})
+		if err != nil {
+			return nil, fmt.Errorf("find treatment formerly at %s: %w", name, err)
+		}
+		for _, t := range list {
+			if pending(t) {
+				return t, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// resolvePath is resolveSource for the file's candidate paths, by what is
+// at them now.
+func (s *Server) resolvePath(ctx context.Context, p *locale.Printer, rec *lectern.Recorder, root string, candidates []string) (t *lectern.Treatment, refusal string, err error) {
 	inside := func(dir, path string) bool {
 		rel, err := filepath.Rel(dir, path)
 		return err == nil && filepath.IsLocal(rel)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"fmt"
 	"strings"
 
@@ -69,7 +68,7 @@ func (a *app) recorderCommand() *cobra.Command {
 			// an explicit --salt '' is kept, with a warning.
 			randomSalt := !cmd.Flags().Changed("salt")
 			if randomSalt {
-				r.Salt = rand.Text()
+				r.Salt = lectern.NewSalt()
 			}
 			if err := s.recorders.CreateRecorder(cmd.Context(), r); err != nil {
 				return err

@@ -162,7 +162,7 @@ func (s *Server) checkPath(c *conn, name string, sess *server.Session, param str
 		if name == "STAT" {
 			p = sess.BuildPath(listPath(param))
 		}
-		fi, err := sn.root.Stat(relPath(p))
+		fi, err := sn.root.Stat(sn.name(relPath(p))) // as driver.Stat
 		if err != nil {
 			return 550, "No such file or directory."
 		}

@@ -68,6 +68,13 @@
 // there that points outside is never followed, whatever the command, and
 // listings leave such links out.
 //
+// An upload (or RNTO) onto the name of an earlier deposit is stored under a
+// name of its own (record.mp4 as record-2.mp4), so that neither is lost.
+// For the rest of that session the name it asked for means its file: SIZE,
+// MDTM, STAT, MLST, RETR, RNFR and DELE of record.mp4 are about
+// record-2.mp4 while it is there, so a client that checks its upload with
+// SIZE finds what it sent. Other sessions see what is at each name.
+//
 // # When an upload is complete
 //
 // The library reports an upload as done when its data connection reaches

@@ -85,7 +85,9 @@ func (d *driver) Stat(ctx *server.Context, p string) (os.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	fi, err := sn.root.Stat(relPath(p))
+	// SIZE, MDTM, STAT, MLST and RNFR come here: a name the session was
+	// redirected from is its own file (redirects).
+	fi, err := sn.root.Stat(sn.name(relPath(p)))
 	if err != nil {
 		return nil, sn.public("stat", p, err)
 	}
@@ -177,7 +179,8 @@ func (d *driver) DeleteFile(ctx *server.Context, p string) error {
 		return err
 	}
 	u := c.takeCarried() // DELE right after uploading this very file
-	rel := relPath(p)
+	asked := relPath(p)
+	rel := sn.name(asked)
 	fi, err := sn.root.Lstat(rel)
 	if err == nil && fi.IsDir() {
 		err = errNotFile
@@ -196,6 +199,7 @@ func (d *driver) DeleteFile(ctx *server.Context, p string) error {
 		}
 		return sn.public("delete", p, err)
 	}
+	sn.redirects.forget(asked)
 	if fi.Mode().IsRegular() {
 		d.s.release(abs, false)
 		// A waiting deposit deleted: its treatment says so at once, and
@@ -218,7 +222,8 @@ func (d *driver) Rename(ctx *server.Context, from, to string) error {
 		return err
 	}
 	u := c.takeCarried() // RNTO right after uploading the file
-	fromRel, toRel := relPath(from), relPath(to)
+	askedFrom, askedTo := relPath(from), relPath(to)
+	fromRel, toRel := sn.name(askedFrom), askedTo
 	if u != nil && fromRel != "." && d.s.canonical(sn, fromRel) != u.path {
 		// The upload was stored under a name of its own (depositName):
 		// the rename is of that file.
@@ -257,6 +262,9 @@ func (d *driver) Rename(ctx *server.Context, from, to string) error {
 	if !fi.Mode().IsRegular() {
 		return nil // directories and links: nothing held by name
 	}
+	sn.redirects.forget(askedFrom)
+	ino, _ := lectern.FileIdentity(fi) // a rename keeps it
+	sn.redirects.set(askedTo, toRel, ino)
 	newAbs := d.s.canonical(sn, toRel)
 	switch {
 	case u != nil:
@@ -335,10 +343,11 @@ func (d *driver) GetFile(ctx *server.Context, p string, _ int64) (int64, io.Read
 	}
 	offset := max(c.xferOffset, 0)
 	c.xferOffset = -1
-	if fi, err := sn.root.Stat(relPath(p)); err == nil && !fi.Mode().IsRegular() {
+	rel := sn.name(relPath(p))
+	if fi, err := sn.root.Stat(rel); err == nil && !fi.Mode().IsRegular() {
 		return 0, nil, errNotFile // a FIFO would block the open
 	}
-	f, err := sn.root.Open(relPath(p))
+	f, err := sn.root.Open(rel)
 	if err != nil {
 		return 0, nil, sn.public("retrieve", p, err)
 	}

@@ -23,6 +23,8 @@ type session struct {
 	dir   string   // Root/<Directory>, on the host
 	root  *os.Root // dir; every file operation goes through it
 	log   *slog.Logger
+	// redirects: names the session asked for and got another (name).
+	redirects redirects
 }
 
 // Why a login was refused, for the log; the client is told less.

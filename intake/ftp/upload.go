@@ -108,6 +108,8 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	if err != nil || !fi.Mode().IsRegular() {
 		return 0, errNotFile
 	}
+	ino, _ := lectern.FileIdentity(fi)
+	sn.redirects.set(asked, rel, ino) // SIZE asked describes this file
 	u.path = d.s.canonical(sn, rel)
 	if err := d.s.hold(u); err != nil {
 		sn.log.Error("ftp upload: hold file", "path", u.path, "err", err)

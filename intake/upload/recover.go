@@ -10,6 +10,8 @@ import (
 	"time"
 
 	tushandler "github.com/tus/tusd/v2/pkg/handler"
+
+	"lectern"
 )
 
 // Recover tidies TempDir: it finishes the tus uploads whose last byte
@@ -89,7 +91,9 @@ func (s *tusServer) recoverUpload(ctx context.Context, id string, now time.Time)
 		return fmt.Errorf("recover upload %s: %w", id, err)
 	}
 	if complete(info) {
-		if _, err := s.finishLocked(ctx, id); err != nil {
+		if _, err := s.finishLocked(ctx, id, nil); lectern.ErrorCode(err) == lectern.EFORBIDDEN {
+			return nil // refused and removed, and logged
+		} else if err != nil {
 			return fmt.Errorf("recover upload %s: %w", id, err)
 		}
 		s.h.logger.Info("upload finished on recovery", "upload_id", id)

@@ -25,12 +25,14 @@ import (
 
 // Metadata keys of a tus upload. Clients send "filename" and "recorder";
 // the server replaces the metadata at creation with the cleaned name, the
-// recorder's id, who created the upload and when.
+// recorder's id, who created the upload (and whether a superuser) and
+// when.
 const (
-	metaFilename = "filename"
-	metaRecorder = "recorder"
-	metaUser     = "lectern_user"
-	metaStarted  = "lectern_started"
+	metaFilename  = "filename"
+	metaRecorder  = "recorder"
+	metaUser      = "lectern_user"
+	metaSuperuser = "lectern_superuser"
+	metaStarted   = "lectern_started"
 )
 
 // uploadID is the form of the ids tusd's filestore gives uploads; any
@@ -141,7 +143,7 @@ func (s *tusServer) serve(w http.ResponseWriter, r *http.Request, u *lectern.Use
 		return
 	}
 	if complete(info) && (method == http.MethodHead || method == http.MethodPatch) {
-		d, err := s.finishLocked(r.Context(), id)
+		d, err := s.finishLocked(r.Context(), id, u)
 		if err != nil {
 			s.h.writeError(w, r, err)
 			return
@@ -238,10 +240,11 @@ func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPRespons
 	}
 	expires := tushandler.HTTPHeader{"Upload-Expires": s.h.now().Add(s.h.cfg.Expiry).Format(http.TimeFormat)}
 	return tushandler.HTTPResponse{Header: expires}, tushandler.FileInfoChanges{MetaData: tushandler.MetaData{
-		metaFilename: name,
-		metaRecorder: strconv.FormatInt(rec.ID, 10),
-		metaUser:     strconv.FormatInt(u.ID, 10),
-		metaStarted:  s.h.now().Format(time.RFC3339Nano),
+		metaFilename:  name,
+		metaRecorder:  strconv.FormatInt(rec.ID, 10),
+		metaUser:      strconv.FormatInt(u.ID, 10),
+		metaSuperuser: strconv.FormatBool(u.IsSuperuser),
+		metaStarted:   s.h.now().Format(time.RFC3339Nano),
 	}}, nil
 }
 
@@ -251,7 +254,7 @@ func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPRespons
 // the recording file and treatment in headers (tus answers PATCH with 204
 // No Content).
 func (s *tusServer) preFinish(hook tushandler.HookEvent) (tushandler.HTTPResponse, error) {
-	d, err := s.finish(hook.Context, hook.Upload.ID)
+	d, err := s.finish(hook.Context, hook.Upload.ID, userFrom(hook.Context))
 	if err != nil {
 		return tushandler.HTTPResponse{}, s.h.tusError(hook, err)
 	}
@@ -259,8 +262,9 @@ func (s *tusServer) preFinish(hook tushandler.HookEvent) (tushandler.HTTPRespons
 }
 
 // finishLocked takes the upload's lock, as tusd does for each request, and
-// finishes it. A request still writing to the upload is asked to stop.
-func (s *tusServer) finishLocked(ctx context.Context, id string) (*done, error) {
+// finishes it for u (see finish). A request still writing to the upload is
+// asked to stop.
+func (s *tusServer) finishLocked(ctx context.Context, id string, u *lectern.User) (*done, error) {
 	lock, err := s.locker.NewLock(id)
 	if err != nil {
 		return nil, err
@@ -274,14 +278,21 @@ func (s *tusServer) finishLocked(ctx context.Context, id string) (*done, error) 
 	if d, err := s.readDone(id); err == nil { // finished while we waited
 		return d, nil
 	}
-	return s.finish(ctx, id)
+	return s.finish(ctx, id, u)
 }
 
 // finish deposits a complete upload, writes its tombstone (so that a client
 // whose last answer was lost still learns that it is complete), then
 // removes the upload's files. The caller holds the upload's lock. Each step
 // can be run again after a crash.
-func (s *tusServer) finish(ctx context.Context, id string) (*done, error) {
+//
+// Who manages the recorder is checked again here, as at creation: the
+// manager may have removed the uploader meanwhile (an upload can last
+// days), and a file finished then would become a deposit of a recorder
+// that is no longer theirs. u is the user of the request that sends the
+// last byte (or asks about a complete upload), nil on recovery; the
+// upload is refused (EFORBIDDEN) and its files removed.
+func (s *tusServer) finish(ctx context.Context, id string, u *lectern.User) (*done, error) {
 	info, err := s.info(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("finish upload %s: %w", id, err)
@@ -306,6 +317,13 @@ func (s *tusServer) finish(ctx context.Context, id string) (*done, error) {
 		}
 		return nil, err
 	}
+	if owner := uploader(meta, userID, u); !rec.ManagedBy(owner) {
+		s.remove(id)
+		s.h.logger.Warn("upload refused at its end: recorder no longer managed", "upload_id", id, "user_id", userID,
+			"recorder_id", rec.ID)
+		return nil, lectern.Errorf(lectern.EFORBIDDEN,
+			"You no longer manage recorder %d or help with it: the upload was refused and its file removed.", rec.ID)
+	}
 	if err := syncFile(src); err != nil {
 		return nil, err
 	}
@@ -319,6 +337,19 @@ func (s *tusServer) finish(ctx context.Context, id string) (*done, error) {
 	}
 	s.remove(id)
 	return d, nil
+}
+
+// uploader is the user an upload is for, as well as it is known when it
+// finishes: u, read from its token by this request, when it is the
+// creator; else (a superuser finishing someone's upload, or Recover,
+// without a request) the creator's id with the superuser flag it had at
+// creation.
+func uploader(meta tushandler.MetaData, creator int64, u *lectern.User) *lectern.User {
+	if u != nil && u.ID == creator {
+		return u
+	}
+	super, _ := strconv.ParseBool(meta[metaSuperuser])
+	return &lectern.User{ID: creator, IsSuperuser: super, IsStaff: true, IsActive: true}
 }
 
 // remove deletes an upload's data and .info files.
