@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 func main() {
@@ -152,7 +152,7 @@ func (a *app) loadConfig() (*Config, error) {
 
 // openDB loads the configuration, makes DATA_DIR, and opens (migrating) the
 // database.
-func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
+func (a *app) openDB(ctx context.Context) (*sqldb.DB, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return sqlite.Open(ctx, path, a.logger)
+	return sqldb.Open(ctx, path, a.logger)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

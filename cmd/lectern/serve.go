@@ -25,14 +25,14 @@ import (
 	"lectern/intake/watch"
 	"lectern/jobs"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 	"lectern/web"
 )
 
 // services are the store's implementations of the core interfaces, wired
 // once for every command.
 type services struct {
-	db        *sqlite.DB
+	db        *sqldb.DB
 	users     lectern.UserService
 	groups    lectern.GroupService
 	types     lectern.VideoTypeService
@@ -48,22 +48,22 @@ type services struct {
 	messages       lectern.MessageService
 }
 
-func newServices(db *sqlite.DB, cfg *Config) *services {
+func newServices(db *sqldb.DB, cfg *Config) *services {
 	return &services{
 		db:        db,
-		users:     sqlite.NewUserService(db),
-		groups:    sqlite.NewGroupService(db),
-		types:     sqlite.NewVideoTypeService(db),
-		recorders: &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
-		tokens:    sqlite.NewTokenService(db),
+		users:     sqldb.NewUserService(db),
+		groups:    sqldb.NewGroupService(db),
+		types:     sqldb.NewVideoTypeService(db),
+		recorders: &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
+		tokens:    sqldb.NewTokenService(db),
 
-		treatments:     sqlite.NewTreatmentService(db),
-		sightings:      sqlite.NewSightingService(db),
-		recordingFiles: sqlite.NewRecordingFileService(db),
-		recordings:     sqlite.NewRecordingService(db),
-		videos:         sqlite.NewVideoService(db),
-		enrichments:    sqlite.NewEnrichmentService(db),
-		messages:       sqlite.NewMessageService(db),
+		treatments:     sqldb.NewTreatmentService(db),
+		sightings:      sqldb.NewSightingService(db),
+		recordingFiles: sqldb.NewRecordingFileService(db),
+		recordings:     sqldb.NewRecordingService(db),
+		videos:         sqldb.NewVideoService(db),
+		enrichments:    sqldb.NewEnrichmentService(db),
+		messages:       sqldb.NewMessageService(db),
 	}
 }
 

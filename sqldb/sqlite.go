@@ -8,7 +8,7 @@
 // for each other (busy_timeout) instead of failing. Transactions begin
 // IMMEDIATE, taking the write lock up front, so two writers never deadlock
 // on a lock upgrade. Times are stored in UTC.
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -28,7 +28,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql
 var migrationFS embed.FS
 
 // BusyTimeout is how long a writer waits for another one (another process
@@ -88,7 +88,7 @@ func dsn(path string) string {
 // Migrate applies every embedded migration not yet applied, in order, each
 // in its own transaction. It is idempotent.
 func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) error {
-	fsys, err := fs.Sub(migrationFS, "migrations")
+	fsys, err := fs.Sub(migrationFS, "migrations/sqlite")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -110,7 +110,7 @@ func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) error {
 
 // Version returns the newest applied migration.
 func (db *DB) Version(ctx context.Context) (int64, error) {
-	fsys, err := fs.Sub(migrationFS, "migrations")
+	fsys, err := fs.Sub(migrationFS, "migrations/sqlite")
 	if err != nil {
 		return 0, err
 	}

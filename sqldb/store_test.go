@@ -1,11 +1,11 @@
-package sqlite_test
+package sqldb_test
 
 import (
 	"context"
 	"testing"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 	"lectern/storetest"
 )
 
@@ -14,19 +14,19 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(tb testing.TB) storetest.Stores {
 		db := MustOpenDB(tb)
 		return storetest.Stores{
-			Users:       sqlite.NewUserService(db),
-			Groups:      sqlite.NewGroupService(db),
-			Types:       sqlite.NewVideoTypeService(db),
-			Recorders:   sqlite.NewRecorderService(db),
-			Tokens:      sqlite.NewTokenService(db),
-			Treatments:  sqlite.NewTreatmentService(db),
-			Sightings:   sqlite.NewSightingService(db),
-			Recordings:  sqlite.NewRecordingService(db),
-			Messages:    sqlite.NewMessageService(db),
-			Videos:      sqlite.NewVideoService(db),
-			Enrichments: sqlite.NewEnrichmentService(db),
+			Users:       sqldb.NewUserService(db),
+			Groups:      sqldb.NewGroupService(db),
+			Types:       sqldb.NewVideoTypeService(db),
+			Recorders:   sqldb.NewRecorderService(db),
+			Tokens:      sqldb.NewTokenService(db),
+			Treatments:  sqldb.NewTreatmentService(db),
+			Sightings:   sqldb.NewSightingService(db),
+			Recordings:  sqldb.NewRecordingService(db),
+			Messages:    sqldb.NewMessageService(db),
+			Videos:      sqldb.NewVideoService(db),
+			Enrichments: sqldb.NewEnrichmentService(db),
 
-			RecordingFiles: sqlite.NewRecordingFileService(db),
+			RecordingFiles: sqldb.NewRecordingFileService(db),
 		}
 	})
 }
@@ -37,10 +37,10 @@ func TestTokenNotInClear(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)
 	u := &lectern.User{Username: "carol", IsActive: true}
-	if err := sqlite.NewUserService(db).CreateUser(ctx, u); err != nil {
+	if err := sqldb.NewUserService(db).CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := sqlite.NewTokenService(db).CreateToken(ctx, u.ID)
+	tok, err := sqldb.NewTokenService(db).CreateToken(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
