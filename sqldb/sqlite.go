@@ -1,22 +1,10 @@
-// Package sqlite stores Lectern's model in a SQLite database through the
-// pure-Go modernc.org/sqlite driver (no cgo). It implements the service
-// interfaces of package lectern; a PostgreSQL package will implement the
-// same ones.
-//
-// The database runs in WAL mode so that the command line and a running
-// server use it at once: readers never block the writer, and writers wait
-// for each other (busy_timeout) instead of failing. Transactions begin
-// IMMEDIATE, taking the write lock up front, so two writers never deadlock
-// on a lock upgrade. Times are stored in UTC.
 package sqldb
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -24,27 +12,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver; its errors carry result codes
+	sqlite3 "modernc.org/sqlite/lib"
 )
-
-//go:embed migrations/sqlite/*.sql
-var migrationFS embed.FS
 
 // BusyTimeout is how long a writer waits for another one (another process
 // included) before giving up.
 const BusyTimeout = 10 * time.Second
 
-// DB is an open Lectern database.
-type DB struct {
-	db   *sql.DB
-	path string
-	// Now returns the current time; tests may replace it.
-	Now func() time.Time
-}
-
-// Open opens (creating if needed) the database file at path and applies
-// every pending migration. The directory must exist.
+// Open opens (creating if needed) the SQLite database file at path and
+// applies every pending migration. The directory must exist.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("open database: empty path")
@@ -54,20 +31,11 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 			return nil, fmt.Errorf("open database %s: %w", path, err)
 		}
 	}
-	sdb, err := sql.Open("sqlite", dsn(path))
+	pool, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{db: sdb, path: path, Now: func() time.Time { return time.Now().UTC() }}
-	if err := sdb.PingContext(ctx); err != nil {
-		sdb.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	if err := db.Migrate(ctx, logger); err != nil {
-		sdb.Close()
-		return nil, err
-	}
-	return db, nil
+	return newDB(ctx, pool, sqliteDialect, path, logger)
 }
 
 // dsn is the data source name of the database file at path, with the
@@ -85,60 +53,14 @@ func dsn(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Migrate applies every embedded migration not yet applied, in order, each
-// in its own transaction. It is idempotent.
-func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) error {
-	fsys, err := fs.Sub(migrationFS, "migrations/sqlite")
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.db, fsys)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate %s: %w", db.path, err)
-	}
-	for _, r := range results {
-		if logger != nil {
-			logger.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
-		}
-	}
-	return nil
-}
-
-// Version returns the newest applied migration.
-func (db *DB) Version(ctx context.Context) (int64, error) {
-	fsys, err := fs.Sub(migrationFS, "migrations/sqlite")
-	if err != nil {
-		return 0, err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.db, fsys)
-	if err != nil {
-		return 0, fmt.Errorf("migration version: %w", err)
-	}
-	return p.GetDBVersion(ctx)
-}
-
-// SQL returns the underlying handle, for libraries that need one (the web
-// session store).
-func (db *DB) SQL() *sql.DB { return db.db }
-
-// Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error {
-	var one int
-	if err := db.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("ping database: %w", err)
-	}
-	return nil
-}
-
 // IntegrityCheck runs SQLite's integrity_check and returns an error unless
-// it reports "ok".
+// it reports "ok". PostgreSQL checks its own pages: there it only pings.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if db.dialect != sqliteDialect {
+		return db.Ping(ctx)
+	}
 	var res string
-	if err := db.db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+	if err := db.pool.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
 		return fmt.Errorf("integrity check: %w", err)
 	}
 	if res != "ok" {
@@ -147,57 +69,34 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
-
-// withTx runs fn in one transaction and commits it unless fn fails.
-func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+// sqliteConstraint classifies a constraint failure of modernc's driver by
+// its result codes. The message names the columns of a unique
+// failure: "UNIQUE constraint failed: recorders.name (2067)".
+func sqliteConstraint(err error) (constraint, bool) {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return constraint{}, false
 	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// isUnique reports whether err is a UNIQUE constraint failure on one of the
-// given "table.column" names (all when none given).
-func isUnique(err error, cols ...string) bool {
-	if err == nil || !strings.Contains(err.Error(), "UNIQUE constraint failed") {
-		return false
-	}
-	if len(cols) == 0 {
-		return true
-	}
-	for _, c := range cols {
-		if strings.Contains(err.Error(), c) {
-			return true
+	switch code := e.Code(); {
+	case code&0xff != sqlite3.SQLITE_CONSTRAINT:
+		return constraint{}, false
+	// A RESTRICT action fails with SQLITE_CONSTRAINT_TRIGGER, saying so only
+	// in its message.
+	case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY || strings.Contains(e.Error(), "FOREIGN KEY constraint failed"):
+		return constraint{foreignKey: true}, true
+	case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		c := constraint{unique: true}
+		msg := e.Error()
+		if i := strings.LastIndex(msg, "constraint failed: "); i >= 0 {
+			msg = msg[i+len("constraint failed: "):]
+			if j := strings.LastIndex(msg, " ("); j >= 0 {
+				msg = msg[:j]
+			}
+			for _, col := range strings.Split(msg, ",") {
+				c.columns = append(c.columns, strings.TrimSpace(col))
+			}
 		}
+		return c, true
 	}
-	return false
-}
-
-// isForeignKey reports whether err is a FOREIGN KEY constraint failure.
-func isForeignKey(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
-}
-
-// nullTime turns a zero time into NULL.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
-// like escapes s for a LIKE pattern with ESCAPE '\' and wraps it in %.
-func like(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
+	return constraint{}, false
 }
