@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"lectern/sqldb"
+	"lectern/sqldb/pgtest"
 )
 
 var dump = flag.Bool("dump", false, "print the path of each test database")
@@ -20,6 +21,22 @@ func MustOpenDB(tb testing.TB) *sqldb.DB {
 		tb.Logf("database: %s", path)
 	}
 	db, err := sqldb.Open(context.Background(), path, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// MustOpenPostgres opens a fresh database on the tests' PostgreSQL server
+// (lectern/sqldb/pgtest) and closes it when the test ends.
+func MustOpenPostgres(tb testing.TB) *sqldb.DB {
+	tb.Helper()
+	url := pgtest.NewDatabase(tb)
+	if *dump {
+		tb.Logf("database: %s", url)
+	}
+	db, err := sqldb.OpenPostgres(context.Background(), url, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

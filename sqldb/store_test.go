@@ -9,26 +9,34 @@ import (
 	"lectern/storetest"
 )
 
+// TestStore runs the one store suite on each dialect, as River's
+// riverdrivertest does on each of its drivers.
 func TestStore(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(tb testing.TB) storetest.Stores {
-		db := MustOpenDB(tb)
-		return storetest.Stores{
-			Users:       sqldb.NewUserService(db),
-			Groups:      sqldb.NewGroupService(db),
-			Types:       sqldb.NewVideoTypeService(db),
-			Recorders:   sqldb.NewRecorderService(db),
-			Tokens:      sqldb.NewTokenService(db),
-			Treatments:  sqldb.NewTreatmentService(db),
-			Sightings:   sqldb.NewSightingService(db),
-			Recordings:  sqldb.NewRecordingService(db),
-			Messages:    sqldb.NewMessageService(db),
-			Videos:      sqldb.NewVideoService(db),
-			Enrichments: sqldb.NewEnrichmentService(db),
+	for name, open := range map[string]func(testing.TB) *sqldb.DB{"sqlite": MustOpenDB, "postgres": MustOpenPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			storetest.Run(t, func(tb testing.TB) storetest.Stores { return stores(open(tb)) })
+		})
+	}
+}
 
-			RecordingFiles: sqldb.NewRecordingFileService(db),
-		}
-	})
+func stores(db *sqldb.DB) storetest.Stores {
+	return storetest.Stores{
+		Users:       sqldb.NewUserService(db),
+		Groups:      sqldb.NewGroupService(db),
+		Types:       sqldb.NewVideoTypeService(db),
+		Recorders:   sqldb.NewRecorderService(db),
+		Tokens:      sqldb.NewTokenService(db),
+		Treatments:  sqldb.NewTreatmentService(db),
+		Sightings:   sqldb.NewSightingService(db),
+		Recordings:  sqldb.NewRecordingService(db),
+		Messages:    sqldb.NewMessageService(db),
+		Videos:      sqldb.NewVideoService(db),
+		Enrichments: sqldb.NewEnrichmentService(db),
+
+		RecordingFiles: sqldb.NewRecordingFileService(db),
+	}
 }
 
 // TestTokenNotInClear checks that only the token's hash reaches the disk.
