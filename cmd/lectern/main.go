@@ -160,6 +160,9 @@ func (a *app) openDB(ctx context.Context) (*sqldb.DB, error) {
 	if err := cfg.CheckWritable(); err != nil {
 		return nil, usageError{err}
 	}
+	if cfg.Postgres() {
+		return sqldb.OpenPostgres(ctx, cfg.DatabaseURL, a.logger)
+	}
 	path, err := cfg.SQLitePath()
 	if err != nil {
 		return nil, usageError{err}

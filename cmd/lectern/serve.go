@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/spf13/cobra"
 
 	"lectern"
@@ -84,6 +83,11 @@ func (a *app) serveCommand() *cobra.Command {
 // serve runs until ctx ends. When ready is not nil it receives the HTTP
 // address once the server listens (tests start on port 0).
 func (a *app) serve(ctx context.Context, ready chan<- string) error {
+	if cfg, err := a.loadConfig(); err != nil {
+		return err
+	} else if cfg.Postgres() {
+		return usageError{errServePostgres}
+	}
 	db, err := a.openDB(ctx)
 	if err != nil {
 		return err
@@ -132,7 +136,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		a.ftpAddr = ftpd.Addr()
 	}
 
-	sessions := sqlite3store.NewWithCleanupInterval(db.SQL(), 10*time.Minute)
+	sessions := sessionStore(db)
 	defer sessions.StopCleanup()
 	var queue lectern.MailQueue // stays nil, not a nil *jobs.Client, without SMTP_URL
 	if routes.queue != nil {
