@@ -102,16 +102,19 @@ func adminExec(ctx context.Context, admin, stmt string) error {
 
 // binDir returns the newest /usr/lib/postgresql/<version>/bin holding
 // initdb and pg_ctl.
-func binDir() (string, error) {
-	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+func binDir() (string, error) { return binDirIn("/usr/lib/postgresql/*/bin/initdb") }
+
+// binDirIn returns the folder of the newest initdb matching pattern.
+func binDirIn(pattern string) (string, error) {
+	found, _ := filepath.Glob(pattern)
 	sort.Slice(found, func(i, j int) bool {
 		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[i]))))
 		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[j]))))
 		return vi < vj
 	})
 	if len(found) == 0 {
-		return "", fmt.Errorf("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): " +
-			"run `scripts/deps postgresql` (Debian's package) or set " + EnvURL + " to a server's URL")
+		return "", fmt.Errorf("PostgreSQL is not installed (no %s): "+
+			"run `scripts/deps postgresql` (Debian's package) or set %s to a server's URL", pattern, EnvURL)
 	}
 	return filepath.Dir(found[len(found)-1]), nil
 }
