@@ -24,14 +24,15 @@ type DB struct {
 	dialect *dialect
 	// path is the SQLite file, or the PostgreSQL URL without its password.
 	path string
-	// Now returns the current time; tests may replace it.
+	// Now returns the current time, in UTC to the microsecond as both
+	// databases store it; tests may replace it.
 	Now func() time.Time
 }
 
 // newDB wraps an open pool of the dialect d and applies every pending
 // migration; it closes the pool when it fails.
 func newDB(ctx context.Context, pool *sql.DB, d *dialect, path string, logger *slog.Logger) (*DB, error) {
-	db := &DB{pool: pool, db: &conn{q: pool, d: d}, dialect: d, path: path, Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{pool: pool, db: &conn{q: pool, d: d}, dialect: d, path: path, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)

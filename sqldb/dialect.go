@@ -62,7 +62,9 @@ func (d *dialect) rebind(query string) string {
 }
 
 // exactTime is the value to store for t in a column that must give it
-// back to the nanosecond; NULL when t is zero.
+// back to the nanosecond; NULL when t is zero. On SQLite it is the driver's
+// own text for t, which conn leaves whole (it rounds time.Time arguments to
+// the microsecond).
 func (d *dialect) exactTime(t time.Time) any {
 	switch {
 	case t.IsZero():
@@ -70,7 +72,30 @@ func (d *dialect) exactTime(t time.Time) any {
 	case d.exactTimeNs:
 		return t.UnixNano()
 	}
-	return t.UTC()
+	return t.UTC().Format(sqliteTimeFormat)
+}
+
+// sqliteTimeFormat is how modernc's driver writes a time with
+// _time_format=sqlite, and one it reads back.
+const sqliteTimeFormat = "2006-01-02 15:04:05.999999999-07:00"
+
+// storedTimes returns args with each time in UTC, to the microsecond:
+// PostgreSQL keeps no more, so both databases give back the same time, and
+// a copy from one to the other changes none.
+func storedTimes(args []any) []any {
+	var out []any
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			if out == nil {
+				out = append([]any(nil), args...)
+			}
+			out[i] = t.UTC().Truncate(time.Microsecond)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // nullExactTime scans what exactTime stored, in either form.
@@ -103,7 +128,8 @@ type queryer interface {
 }
 
 // conn runs queries on a pool or in a transaction, rebinding their
-// placeholders for the dialect: the one place where the SQL's text changes.
+// placeholders for the dialect (the one place where the SQL's text changes)
+// and rounding their times to what both databases keep.
 type conn struct {
 	q queryer
 	d *dialect
@@ -111,17 +137,17 @@ type conn struct {
 
 // QueryContext runs a query that returns rows.
 func (c *conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.d.rebind(query), args...)
+	return c.q.QueryContext(ctx, c.d.rebind(query), storedTimes(args)...)
 }
 
 // QueryRowContext runs a query that returns at most one row.
 func (c *conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.d.rebind(query), args...)
+	return c.q.QueryRowContext(ctx, c.d.rebind(query), storedTimes(args)...)
 }
 
 // ExecContext runs a statement.
 func (c *conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.d.rebind(query), args...)
+	return c.q.ExecContext(ctx, c.d.rebind(query), storedTimes(args)...)
 }
 
 // constraint is a constraint failure, from either driver.
