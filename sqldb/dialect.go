@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -195,6 +194,3 @@ func isForeignKey(err error) bool {
 	c, ok := constraintOf(err)
 	return ok && c.foreignKey
 }
-
-// errNoDialect is returned for a database URL neither dialect opens.
-var errNoDialect = errors.New("not a SQLite path or URL nor a postgres:// URL")
