@@ -27,6 +27,28 @@ type TableCount struct {
 	Rows  int64
 }
 
+// UnfinishedJobs counts the jobs of River's queue in db that have not
+// finished (available, scheduled, retryable, running, pending), which Copy
+// does not carry over: 0 when db has no queue.
+func UnfinishedJobs(ctx context.Context, db *DB) (int64, error) {
+	if db.dialect != sqliteDialect {
+		return 0, nil
+	}
+	var tables int
+	if err := db.pool.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'river_job'").Scan(&tables); err != nil {
+		return 0, fmt.Errorf("look for the job queue: %w", err)
+	}
+	if tables == 0 {
+		return 0, nil
+	}
+	var n int64
+	if err := db.pool.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job
+		WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count unfinished jobs: %w", err)
+	}
+	return n, nil
+}
+
 // Copy copies every row of every table of from into to, a PostgreSQL
 // database with no rows, in one transaction of to: ids are kept, and each
 // table's id sequence is set past both the largest id and the largest SQLite

@@ -26,7 +26,8 @@ or file:path) into a PostgreSQL database (postgres://…), which is migrated
 first and must hold no row. Ids are kept and each id sequence is moved past
 the ids SQLite used, so an old link never names another row. It runs in one
 transaction of the target: on any error, the target stays empty. Stop
-"lectern serve" on the source first. Prints the rows copied per table.`,
+"lectern serve" on the source first, once its job queue is empty: jobs are
+not copied. Prints the rows copied per table.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := a.loadConfig(); err != nil {
@@ -53,6 +54,14 @@ transaction of the target: on any error, the target stays empty. Stop
 			counts, err := sqldb.Copy(ctx, src, dst)
 			if err != nil {
 				return err
+			}
+			// River's queue is not carried over yet (River runs on
+			// SQLite only): say what stays behind.
+			if n, err := sqldb.UnfinishedJobs(ctx, src); err != nil {
+				return err
+			} else if n > 0 {
+				fmt.Fprintf(a.stderr, "warning: %d unfinished jobs of the source's queue were not copied: "+
+					"let them finish (serve on the source) before moving, or run their work again\n", n)
 			}
 			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "TABLE\tROWS")

@@ -80,9 +80,22 @@ func TestCLIDBCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// River's queue, as far as the copy looks at it: two jobs unfinished,
+	// one done. They are not copied, and the copy says so.
+	for _, q := range []string{"CREATE TABLE river_job (id INTEGER PRIMARY KEY, state TEXT NOT NULL)",
+		"INSERT INTO river_job (state) VALUES ('available'), ('retryable'), ('completed')"} {
+		if _, err := lite.SQL().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	pgURL := pgtest.NewDatabase(t)
 	sqlitePath := filepath.Join(c.dataDir, "lectern.db")
-	out := c.mustRun(t, "", "db", "copy", "--from", sqlitePath, "--to", pgURL).stdout
+	copied := c.mustRun(t, "", "db", "copy", "--from", sqlitePath, "--to", pgURL)
+	if !strings.Contains(copied.stderr, "warning: 2 unfinished jobs") {
+		t.Errorf("copy does not warn of the 2 unfinished jobs:\n%s", copied.stderr)
+	}
+	out := copied.stdout
 	for _, want := range []string{"users                      2", "treatments                 1", "videos                     1",
 		"renditions                 1", "enrichments                1", "messages                   1", "sessions                   1"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), strings.Join(strings.Fields(want), " ")) {
