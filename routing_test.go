@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // testMail renders fixed messages; the real renderer is package mail.
@@ -49,7 +49,7 @@ func newRouting(tb testing.TB) *routingBundle {
 	tb.Helper()
 	b := &routingBundle{intakeBundle: newIntake(tb), queue: &recordingQueue{}}
 	ctx := context.Background()
-	users := sqlite.NewUserService(b.db)
+	users := sqldb.NewUserService(b.db)
 	b.manager.Email = "manager@univ.example"
 	if err := users.UpdateUser(ctx, b.manager); err != nil {
 		tb.Fatal(err)
@@ -58,8 +58,8 @@ func newRouting(tb testing.TB) *routingBundle {
 	if err := users.CreateUser(ctx, admin); err != nil {
 		tb.Fatal(err)
 	}
-	b.messages = sqlite.NewMessageService(b.db)
-	b.recs = sqlite.NewRecordingService(b.db)
+	b.messages = sqldb.NewMessageService(b.db)
+	b.recs = sqldb.NewRecordingService(b.db)
 	b.router = &lectern.Router{Recorders: b.in.Recorders, Users: users, Treatments: b.in.Treatments, Recordings: b.recs,
 		Mail: testMail{}, Queue: b.queue}
 	b.in.RoutedFunc = func(ctx context.Context, t *lectern.Treatment) {

@@ -18,7 +18,7 @@ import (
 	"lectern"
 	"lectern/avc"
 	"lectern/mail"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // Queues of Lectern's jobs.
@@ -48,7 +48,7 @@ const DefaultStopTimeout = 30 * time.Second
 
 // Config configures the job client.
 type Config struct {
-	// Path is the SQLite database file (sqlite.DB.Path()).
+	// Path is the SQLite database file (sqldb.DB.Path()).
 	Path string
 	// ID names this process among those that work the queue (River's
 	// client ID, recorded on every job it works). It must stay the same
@@ -192,7 +192,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		w, queues = nil, nil // a client that only enqueues
 	}
 
-	pool, err := sqlite.OpenPool(ctx, cfg.Path, 1)
+	pool, err := sqldb.OpenPool(ctx, cfg.Path, 1)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 	"lectern/jobs"
 	"lectern/mail"
 	"lectern/mail/smtptest"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // fastRetry retries after 100ms, to see retries within a test.
@@ -27,19 +27,19 @@ func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
 
 // testBundle is one test's database, outbox and SMTP address.
 type testBundle struct {
-	db       *sqlite.DB
-	messages *sqlite.MessageService
+	db       *sqldb.DB
+	messages *sqldb.MessageService
 	smtpURL  string
 }
 
 func setup(tb testing.TB, smtpURL string) *testBundle {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "lectern.db"), nil)
+	db, err := sqldb.Open(context.Background(), filepath.Join(tb.TempDir(), "lectern.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	return &testBundle{db: db, messages: sqlite.NewMessageService(db), smtpURL: smtpURL}
+	return &testBundle{db: db, messages: sqldb.NewMessageService(db), smtpURL: smtpURL}
 }
 
 func logger(tb testing.TB) *slog.Logger {
@@ -82,7 +82,7 @@ func start(tb testing.TB, c *jobs.Client) {
 func (b *testBundle) queue(tb testing.TB, n int) int64 {
 	tb.Helper()
 	ctx := context.Background()
-	treatments := sqlite.NewTreatmentService(b.db)
+	treatments := sqldb.NewTreatmentService(b.db)
 	t := &lectern.Treatment{File: fmt.Sprintf("/data/unknown/%d.mp4", n), State: lectern.TreatmentToReport,
 		Type: lectern.RecordingTypeVideo, DetectedBy: lectern.SourceWatch}
 	if _, err := treatments.CreateTreatment(ctx, t); err != nil {

@@ -10,7 +10,7 @@ import (
 	"lectern/jobs"
 	"lectern/mail"
 	"lectern/mail/smtptest"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // settle gives a wrongly duplicated delivery the time to show up.
@@ -226,7 +226,7 @@ func TestNewChecks(t *testing.T) {
 	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Sender: sender}); err == nil {
 		t.Error("a sender without the outbox: no error")
 	}
-	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Videos: sqlite.NewVideoService(b.db)}); err == nil {
+	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Videos: sqldb.NewVideoService(b.db)}); err == nil {
 		t.Error("videos without the other processing services: no error")
 	}
 	// No sender (no SMTP_URL): mail stays in the outbox.

@@ -26,7 +26,7 @@ import (
 	"lectern/ffmpeg"
 	"lectern/jobs"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 func TestMain(m *testing.M) {
@@ -164,7 +164,7 @@ func setupJobs(tb testing.TB, change ...func(*Config)) *testBundle {
 func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundle {
 	tb.Helper()
 	dir := tb.TempDir()
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "lectern.db"), nil)
+	db, err := sqldb.Open(context.Background(), filepath.Join(dir, "lectern.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -172,23 +172,23 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 	b := &testBundle{
 		tb:         tb,
 		root:       filepath.Join(dir, "recorders"),
-		users:      sqlite.NewUserService(db),
-		groups:     sqlite.NewGroupService(db),
-		types:      sqlite.NewVideoTypeService(db),
-		recorders:  &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(dir, "recorders")},
-		treatments: sqlite.NewTreatmentService(db),
-		files:      sqlite.NewRecordingFileService(db),
-		recordings: sqlite.NewRecordingService(db),
-		messages:   sqlite.NewMessageService(db),
-		videos:     sqlite.NewVideoService(db),
+		users:      sqldb.NewUserService(db),
+		groups:     sqldb.NewGroupService(db),
+		types:      sqldb.NewVideoTypeService(db),
+		recorders:  &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: filepath.Join(dir, "recorders")},
+		treatments: sqldb.NewTreatmentService(db),
+		files:      sqldb.NewRecordingFileService(db),
+		recordings: sqldb.NewRecordingService(db),
+		messages:   sqldb.NewMessageService(db),
+		videos:     sqldb.NewVideoService(db),
 		mediaRoot:  filepath.Join(dir, "media"),
 		queue:      &testQueue{},
 		media:      &countingThumbnailer{},
 		dataDir:    filepath.Join(dir, "data"),
-		tokens:     sqlite.NewTokenService(db),
+		tokens:     sqldb.NewTokenService(db),
 		dbPath:     db.Path(),
 	}
-	b.enrichments = sqlite.NewEnrichmentService(db)
+	b.enrichments = sqldb.NewEnrichmentService(db)
 	if err := os.MkdirAll(b.root, 0o750); err != nil {
 		tb.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 	}
 	logger := slog.New(slog.NewTextHandler(tb.Output(), nil))
 	b.intake = &lectern.Intake{Root: b.root, Extensions: podExtensions, AllowClaiming: cfg.AllowManualRecordingClaiming,
-		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqlite.NewSightingService(db), Logger: logger}
+		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqldb.NewSightingService(db), Logger: logger}
 	router := &lectern.Router{Recorders: b.recorders, Users: b.users, Treatments: b.treatments, Recordings: b.recordings,
 		Mail: testMail{}, Queue: b.queue, Logger: logger}
 	b.notifier = &lectern.Notifier{Root: b.root, Recorders: b.recorders, Treatments: b.treatments, Intake: b.intake,

@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 func main() {
@@ -95,7 +95,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "TOML configuration file (default $LECTERN_CONFIG)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.configCommand(),
-		a.userCommand(), a.typeCommand(), a.recorderCommand(), a.tokenCommand())
+		a.userCommand(), a.typeCommand(), a.recorderCommand(), a.tokenCommand(), a.dbCommand())
 	a.markStart(root)
 	return root
 }
@@ -152,7 +152,7 @@ func (a *app) loadConfig() (*Config, error) {
 
 // openDB loads the configuration, makes DATA_DIR, and opens (migrating) the
 // database.
-func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
+func (a *app) openDB(ctx context.Context) (*sqldb.DB, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
@@ -160,11 +160,14 @@ func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
 	if err := cfg.CheckWritable(); err != nil {
 		return nil, usageError{err}
 	}
+	if cfg.Postgres() {
+		return sqldb.OpenPostgres(ctx, cfg.DatabaseURL, a.logger)
+	}
 	path, err := cfg.SQLitePath()
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return sqlite.Open(ctx, path, a.logger)
+	return sqldb.Open(ctx, path, a.logger)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/spf13/cobra"
 
 	"lectern"
@@ -25,14 +24,14 @@ import (
 	"lectern/intake/watch"
 	"lectern/jobs"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 	"lectern/web"
 )
 
 // services are the store's implementations of the core interfaces, wired
 // once for every command.
 type services struct {
-	db        *sqlite.DB
+	db        *sqldb.DB
 	users     lectern.UserService
 	groups    lectern.GroupService
 	types     lectern.VideoTypeService
@@ -48,22 +47,22 @@ type services struct {
 	messages       lectern.MessageService
 }
 
-func newServices(db *sqlite.DB, cfg *Config) *services {
+func newServices(db *sqldb.DB, cfg *Config) *services {
 	return &services{
 		db:        db,
-		users:     sqlite.NewUserService(db),
-		groups:    sqlite.NewGroupService(db),
-		types:     sqlite.NewVideoTypeService(db),
-		recorders: &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
-		tokens:    sqlite.NewTokenService(db),
+		users:     sqldb.NewUserService(db),
+		groups:    sqldb.NewGroupService(db),
+		types:     sqldb.NewVideoTypeService(db),
+		recorders: &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
+		tokens:    sqldb.NewTokenService(db),
 
-		treatments:     sqlite.NewTreatmentService(db),
-		sightings:      sqlite.NewSightingService(db),
-		recordingFiles: sqlite.NewRecordingFileService(db),
-		recordings:     sqlite.NewRecordingService(db),
-		videos:         sqlite.NewVideoService(db),
-		enrichments:    sqlite.NewEnrichmentService(db),
-		messages:       sqlite.NewMessageService(db),
+		treatments:     sqldb.NewTreatmentService(db),
+		sightings:      sqldb.NewSightingService(db),
+		recordingFiles: sqldb.NewRecordingFileService(db),
+		recordings:     sqldb.NewRecordingService(db),
+		videos:         sqldb.NewVideoService(db),
+		enrichments:    sqldb.NewEnrichmentService(db),
+		messages:       sqldb.NewMessageService(db),
 	}
 }
 
@@ -84,6 +83,11 @@ func (a *app) serveCommand() *cobra.Command {
 // serve runs until ctx ends. When ready is not nil it receives the HTTP
 // address once the server listens (tests start on port 0).
 func (a *app) serve(ctx context.Context, ready chan<- string) error {
+	if cfg, err := a.loadConfig(); err != nil {
+		return err
+	} else if cfg.Postgres() {
+		return usageError{errServePostgres}
+	}
 	db, err := a.openDB(ctx)
 	if err != nil {
 		return err
@@ -132,7 +136,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		a.ftpAddr = ftpd.Addr()
 	}
 
-	sessions := sqlite3store.NewWithCleanupInterval(db.SQL(), 10*time.Minute)
+	sessions := sessionStore(db)
 	defer sessions.StopCleanup()
 	var queue lectern.MailQueue // stays nil, not a nil *jobs.Client, without SMTP_URL
 	if routes.queue != nil {
