@@ -154,6 +154,22 @@ func TestHostileHTTP(t *testing.T) {
 			defer conn.Close()
 			closedWithin(t, conn, 5*time.Second)
 		})
+		// A body declared and never sent, where no route's handler is
+		// reached: the health checks, paths the mux redirects, the tus
+		// root without its slash. Each must still be cut off (read or
+		// stall timeout) rather than hold its connection for good.
+		for _, p := range []string{"//x", "/a/../b", "/healthz", "/readyz", "/api/v1/uploads"} {
+			t.Run("body never sent to "+p, func(t *testing.T) {
+				t.Parallel()
+				conn, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close()
+				fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 10\r\n\r\n", p, addr)
+				closedWithin(t, conn, 8*time.Second)
+			})
+		}
 		t.Run("idle kept-alive connection", func(t *testing.T) {
 			t.Parallel()
 			conn, err := net.Dial("tcp", addr)
