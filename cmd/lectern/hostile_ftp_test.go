@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"lectern/internal/freeport"
 )
 
 // TestHostileFTP is issue 11's FTP sweep: a client that abuses the FTP
@@ -207,36 +209,9 @@ func isTimeout(err error) bool {
 // freePortRange returns the first of n consecutive free loopback ports.
 func freePortRange(tb testing.TB, n int) int {
 	tb.Helper()
-	for range 100 {
-		first := mustPort(tb)
-		if first+n > 65535 {
-			continue
-		}
-		var ls []net.Listener
-		for p := first; p < first+n; p++ {
-			l, err := net.Listen("tcp", fmt.Sprintf(":%d", p))
-			if err != nil {
-				break
-			}
-			ls = append(ls, l)
-		}
-		for _, l := range ls {
-			l.Close()
-		}
-		if len(ls) == n {
-			return first
-		}
-	}
-	tb.Fatal("no free port range")
-	return 0
-}
-
-func mustPort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	first, err := freeport.Range(n)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return first
 }

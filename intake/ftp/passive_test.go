@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lectern/intake/ftp"
+	"lectern/internal/freeport"
 )
 
 var pasvRE = regexp.MustCompile(`\((\d+,\d+,\d+,\d+,\d+,\d+)\)`)
@@ -36,33 +37,11 @@ func TestDataTimeout(t *testing.T) {
 // freePorts returns the first of n consecutive ports free on loopback.
 func freePorts(tb testing.TB, n int) int {
 	tb.Helper()
-	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		first := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if first+n > 65535 {
-			continue
-		}
-		var ls []net.Listener
-		for p := first; p < first+n; p++ {
-			l, err := net.Listen("tcp", fmt.Sprintf(":%d", p))
-			if err != nil {
-				break
-			}
-			ls = append(ls, l)
-		}
-		for _, l := range ls {
-			l.Close()
-		}
-		if len(ls) == n {
-			return first
-		}
+	first, err := freeport.Range(n)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	tb.Fatal("no free port range")
-	return 0
+	return first
 }
 
 // Passive ports: one listener per session (a new PASV closes the last),
