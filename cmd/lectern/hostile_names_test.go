@@ -166,14 +166,8 @@ func TestHostileNames(t *testing.T) {
 		}
 		// The last piece; once quiet, the watcher takes the whole file.
 		appendPiece()
-		deadline := time.Now().Add(20 * time.Second)
 		var size int64
-		for db.QueryRow("SELECT file_size FROM treatments WHERE file = ?", p).Scan(&size) != nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("the watcher did not take the file once quiet\nlog:\n%s", s.log)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		waitRow(t, s, db, 20*time.Second, "SELECT file_size FROM treatments WHERE file = ?", []any{p}, &size)
 		if size != 36000 {
 			t.Errorf("the watcher's treatment holds %d bytes, want the whole 36000", size)
 		}
