@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"lectern/internal/syncbuf"
 )
 
 // clientFrom is a browser whose connections come from ip (any 127.x.y.z
@@ -51,22 +52,9 @@ func (c *frozenClock) advance(d time.Duration) {
 }
 
 // syncBuffer is a log sink the server writes to while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+type syncBuffer struct{ syncbuf.Buffer }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) count(sub string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Count(s.b.String(), sub)
-}
+func (s *syncBuffer) count(sub string) int { return strings.Count(s.String(), sub) }
 
 // logTo sends l's logs to a buffer the test reads.
 func logTo(l *passwordLimiter) *syncBuffer {
@@ -135,7 +123,7 @@ func TestLoginThrottle(t *testing.T) {
 	// One warning for the throttled address and account, not one per
 	// refused attempt.
 	if n := logs.count("password guessing throttled"); n != 1 {
-		t.Errorf("%d throttle warnings, want 1:\n%s", n, logs.b.String())
+		t.Errorf("%d throttle warnings, want 1:\n%s", n, logs.String())
 	}
 }
 

@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"lectern"
+	"lectern/internal/syncbuf"
 	"lectern/sqlite"
 )
 
@@ -151,22 +151,8 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 	}
 }
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// logBuffer is the log sink the server writes to while the test reads.
+type logBuffer struct{ syncbuf.Buffer }
 
 // count counts the log lines that hold every one of parts.
 func (l *logBuffer) count(parts ...string) int {
