@@ -73,14 +73,21 @@ func wantThrottled(t *testing.T, res response, retry int, msg string) {
 	wantBody(t, res, msg, `role="alert"`)
 }
 
+// loginAttack is a site with the given users, its login limiter's clock
+// frozen, and an attacker's browser from 127.0.0.2.
+func loginAttack(t *testing.T, users ...string) (*testBundle, *frozenClock, *client) {
+	t.Helper()
+	b := setup(t)
+	for _, u := range users {
+		b.user(u, false, false)
+	}
+	return b, freeze(b.server.loginLimit), b.clientFrom("127.0.0.2")
+}
+
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.user("alice", false, false)
-	b.user("bob", false, false)
-	clock := freeze(b.server.loginLimit)
+	b, clock, attacker := loginAttack(t, "alice", "bob")
 	logs := logTo(b.server.loginLimit)
-	attacker := b.clientFrom("127.0.0.2")
 	wrong := url.Values{"username": {"alice"}, "password": {"guess"}}
 
 	// 60 wrong passwords in a row: 5 are checked, then each waits.
@@ -130,10 +137,7 @@ func TestLoginThrottle(t *testing.T) {
 // Parallel guesses get no more tries than serial ones.
 func TestLoginThrottleInFlight(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.user("alice", false, false)
-	freeze(b.server.loginLimit)
-	attacker := b.clientFrom("127.0.0.2")
+	_, _, attacker := loginAttack(t, "alice")
 	token := attacker.token("/accounts/login/")
 	var wg sync.WaitGroup
 	statuses := make([]int, 40)
@@ -162,10 +166,7 @@ func TestLoginThrottleInFlight(t *testing.T) {
 // other addresses are not.
 func TestLoginThrottleSpraying(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.user("bob", false, false)
-	freeze(b.server.loginLimit)
-	attacker := b.clientFrom("127.0.0.2")
+	b, _, attacker := loginAttack(t, "bob")
 	for i := range 25 {
 		res := attacker.post("/accounts/login/", url.Values{"username": {"user" + strconv.Itoa(i)}, "password": {"Spring2026"}})
 		if i < 20 {
