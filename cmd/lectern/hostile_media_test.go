@@ -151,17 +151,8 @@ func TestHostileMedia(t *testing.T) {
 	})
 	t.Run("HLS playlist as .mp4 by tus", func(t *testing.T) {
 		data := playlist(encoded)
-		tus := func(method, path string, hdr map[string]string, body []byte) (int, string, http.Header) {
-			req, _ := http.NewRequest(method, s.url+path, bytes.NewReader(body))
-			req.Header.Set("Tus-Resumable", "1.0.0")
-			req.Header.Set("Authorization", "Token "+token)
-			for k, v := range hdr {
-				req.Header.Set(k, v)
-			}
-			return h.send(req)
-		}
 		meta := "filename " + base64.StdEncoding.EncodeToString([]byte("tus-playlist.mp4")) + ",recorder " + base64.StdEncoding.EncodeToString([]byte(recA))
-		st, body, hdr := tus(http.MethodPost, "/api/v1/uploads/", map[string]string{"Upload-Length": strconv.Itoa(len(data)), "Upload-Metadata": meta}, nil)
+		st, body, hdr := h.tus(http.MethodPost, "/api/v1/uploads/", token, map[string]string{"Upload-Length": strconv.Itoa(len(data)), "Upload-Metadata": meta}, nil)
 		if st != http.StatusCreated {
 			t.Fatalf("tus create: %d %s", st, body)
 		}
@@ -169,7 +160,7 @@ func TestHostileMedia(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, body, _ = tus(http.MethodPatch, loc.Path, map[string]string{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, data)
+		st, body, _ = h.tus(http.MethodPatch, loc.Path, token, map[string]string{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, data)
 		if st != http.StatusNoContent {
 			t.Fatalf("tus PATCH: %d %s", st, body)
 		}
