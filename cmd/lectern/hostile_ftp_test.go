@@ -21,7 +21,7 @@ import (
 // other recorders or the web server, and changes nothing.
 func TestHostileFTP(t *testing.T) {
 	t.Parallel()
-	lo := freePortRange(t, 10)
+	lo := freeport.Must(t, 10)
 	c := newCLI(t, "LECTERN_RECORDER_WATCH=false", "LECTERN_FTP_MAX_CLIENTS=100", "LECTERN_FTP_MAX_PER_IP=45",
 		fmt.Sprintf("LECTERN_FTP_PASSIVE_PORTS=%d-%d", lo, lo+9),
 		"LECTERN_FTP_MAX_DIRS=3", "LECTERN_FTP_MAX_DEPTH=2", "LECTERN_FTP_MAX_FILES=5")
@@ -204,14 +204,4 @@ func TestHostileFTP(t *testing.T) {
 func isTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
-}
-
-// freePortRange returns the first of n consecutive free loopback ports.
-func freePortRange(tb testing.TB, n int) int {
-	tb.Helper()
-	first, err := freeport.Range(n)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return first
 }

@@ -34,22 +34,12 @@ func TestDataTimeout(t *testing.T) {
 	}
 }
 
-// freePorts returns the first of n consecutive ports free on loopback.
-func freePorts(tb testing.TB, n int) int {
-	tb.Helper()
-	first, err := freeport.Range(n)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return first
-}
-
 // Passive ports: one listener per session (a new PASV closes the last),
 // on the control connection's address only, closed at QUIT and when the
 // client goes. 55 PASV from one login leave another recorder its port.
 func TestPassivePorts(t *testing.T) {
 	t.Parallel()
-	lo := freePorts(t, 10)
+	lo := freeport.Must(t, 10)
 	b := newServer(t, func(c *ftp.Config) { c.PassivePortLow, c.PassivePortHigh = lo, lo+9 })
 	b.recorder(t, "room", "rec", "pw", nil)
 	b.recorder(t, "other", "other", "pw", nil)
@@ -114,7 +104,7 @@ func waitClosed(tb testing.TB, port int) {
 // The start log names the range as configured.
 func TestPassiveRange(t *testing.T) {
 	t.Parallel()
-	lo := freePorts(t, 2)
+	lo := freeport.Must(t, 2)
 	b := newServer(t, func(c *ftp.Config) { c.PassivePortLow, c.PassivePortHigh = lo, lo+1 })
 	b.recorder(t, "room", "rec", "pw", nil)
 	got := map[int]bool{}

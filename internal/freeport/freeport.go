@@ -42,3 +42,20 @@ func Range(n int) (int, error) {
 	}
 	return 0, fmt.Errorf("no %d free loopback ports in a row", n)
 }
+
+// TB is the part of testing.TB that Must uses (this package does not
+// import testing).
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+// Must is Range for a test: it fails tb when no range is found.
+func Must(tb TB, n int) int {
+	tb.Helper()
+	first, err := Range(n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return first
+}
