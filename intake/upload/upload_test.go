@@ -21,7 +21,6 @@ import (
 
 	"lectern"
 	"lectern/intake/upload"
-	"lectern/internal/syncbuf"
 	"lectern/sqlite"
 )
 
@@ -297,6 +296,3 @@ func fileSHA(t testing.TB, path string) [32]byte {
 	}
 	return [32]byte(h.Sum(nil))
 }
-
-// syncBuffer is the log sink the server writes to while the test reads.
-type syncBuffer = syncbuf.Buffer

@@ -6,12 +6,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"lectern"
-	"lectern/internal/syncbuf"
 	"lectern/sqlite"
 )
 
@@ -149,24 +147,6 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// logBuffer is the log sink the server writes to while the test reads.
-type logBuffer struct{ syncbuf.Buffer }
-
-// count counts the log lines that hold every one of parts.
-func (l *logBuffer) count(parts ...string) int {
-	n := 0
-	for _, line := range strings.Split(l.String(), "\n") {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all && line != "" {
-			n++
-		}
-	}
-	return n
 }
 
 func TestEntryObserve(t *testing.T) {
