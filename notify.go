@@ -22,8 +22,8 @@ const (
 	NotifyBadMediapath = "nok: mediapath is not valid or names no file of this recorder"
 	NotifyNotReady     = "nok: the file is not complete yet"
 	// NotifyStillWriting answers a notify for a file that is not
-	// Lectern's own upload and kept growing for StableMax (Lectern's own
-	// answer, not Pod's).
+	// Lectern's own upload and changed within the Notifier's Quiescence
+	// (Lectern's own answer, not Pod's).
 	NotifyStillWriting  = "nok: the file is still being written"
 	NotifyInternalError = "nok: internal error"
 )
@@ -45,13 +45,15 @@ type Notifier struct {
 	Router     *Router
 	Logger     *slog.Logger
 
-	// A file that is not yet a treatment (not Lectern's own upload: an
-	// outside FTP server's, a copy) is taken only once it is stable: its
-	// size and modification time unchanged for StableWait (1 s when zero),
-	// waited for at most StableMax (5 s when zero); else the answer is
-	// NotifyStillWriting and nothing is made of the half file.
-	StableWait time.Duration
-	StableMax  time.Duration
+	// Quiescence is how long a file that is not yet a treatment (not
+	// Lectern's own upload: an outside FTP server's, a copy) must have
+	// been left unchanged, by its modification time, to be taken:
+	// RECORDER_QUIESCENCE, the directory watcher's rule (10 s when zero).
+	// A file changed more recently is answered NotifyStillWriting at
+	// once, nothing made of it: a writer may pause for seconds between
+	// pieces, and the request is not held for the quiet period. The
+	// watcher takes the file once it is quiet, so nothing is lost.
+	Quiescence time.Duration
 }
 
 // Notify checks the request and moves the deposit on; it returns the
@@ -100,11 +102,11 @@ func (n *Notifier) Notify(ctx context.Context, recordingPlace, mediapath, key, c
 				return NotifyNotReady
 			}
 		}
-		if stable, err := n.waitStable(ctx, path); err != nil {
-			log.Warn("notify: file gone while waiting for it to be stable", "err", err)
+		if serr != nil {
+			log.Warn("notify: file gone", "err", serr)
 			return NotifyBadMediapath
-		} else if !stable {
-			log.Warn("notify: file still being written", "waited", n.stableMax())
+		} else if age := time.Since(fi.ModTime()); age < n.quiescence() {
+			log.Warn("notify: file still being written", "changed_ago", age, "quiescence", n.quiescence())
 			return NotifyStillWriting
 		}
 		t, _, err = n.Intake.Complete(ctx, Deposit{Path: path, Source: SourceNotify})
@@ -124,48 +126,11 @@ func (n *Notifier) Notify(ctx context.Context, recordingPlace, mediapath, key, c
 	return answer
 }
 
-// waitStable reports whether the file at path is stable: not modified
-// for StableWait by its own modification time, or unchanged (size and
-// modification time) between two looks StableWait apart, within
-// StableMax.
-func (n *Notifier) waitStable(ctx context.Context, path string) (bool, error) {
-	every := n.StableWait
-	if every <= 0 {
-		every = time.Second
+func (n *Notifier) quiescence() time.Duration {
+	if n.Quiescence <= 0 {
+		return 10 * time.Second
 	}
-	deadline := time.Now().Add(n.stableMax())
-	prev, err := os.Stat(path)
-	if err != nil {
-		return false, err
-	}
-	if age := time.Since(prev.ModTime()); age >= every {
-		return true, nil
-	}
-	for time.Now().Add(every).Before(deadline.Add(time.Millisecond)) {
-		timer := time.NewTimer(every)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return false, ctx.Err()
-		case <-timer.C:
-		}
-		cur, err := os.Stat(path)
-		if err != nil {
-			return false, err
-		}
-		if cur.Size() == prev.Size() && cur.ModTime().Equal(prev.ModTime()) {
-			return true, nil
-		}
-		prev = cur
-	}
-	return false, nil
-}
-
-func (n *Notifier) stableMax() time.Duration {
-	if n.StableMax <= 0 {
-		return 5 * time.Second
-	}
-	return n.StableMax
+	return n.Quiescence
 }
 
 func (n *Notifier) logger() *slog.Logger {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"lectern"
 	"lectern/sqldb"
@@ -67,7 +68,10 @@ func newRouting(tb testing.TB) *routingBundle {
 			tb.Error(err)
 		}
 	}
-	b.notifier = &lectern.Notifier{Root: b.root, Recorders: b.in.Recorders, Treatments: b.in.Treatments, Intake: b.in, Router: b.router}
+	// The files these tests notify are whole when written: no quiet
+	// period (TestNotifyGrowingFile sets one).
+	b.notifier = &lectern.Notifier{Root: b.root, Recorders: b.in.Recorders, Treatments: b.in.Treatments, Intake: b.in, Router: b.router,
+		Quiescence: time.Nanosecond}
 	return b
 }
 

@@ -11,13 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"lectern"
 	"lectern/api"
+	"lectern/internal/syncbuf"
 	"lectern/password"
 	"lectern/sqldb"
 )
@@ -199,23 +199,8 @@ func want(t *testing.T, r response, status int) {
 	}
 }
 
-// syncBuffer is a log destination safe for concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
+// syncBuffer is the log sink the server writes to while the test reads.
+type syncBuffer = syncbuf.Buffer
 
 func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	t.Parallel()

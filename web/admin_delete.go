@@ -105,7 +105,7 @@ func (s *Server) handleAdminRecorderDelete(w http.ResponseWriter, r *http.Reques
 		Title: "admin.recorder.delete.title", List: "/admin/recorders/", ListTitle: "admin.recorder.list.title",
 		Cancel:   "/admin/recorders/" + id64(rec.ID) + "/change/",
 		Question: p.T("admin.recorder.delete.confirm", rec.Name),
-		Note:     p.T("admin.recorder.delete.files", s.deposit(rec).Path),
+		Note:     p.T("admin.recorder.delete.files", s.deposit(currentUser(r), rec).Path),
 		Delete:   func(ctx context.Context) error { return s.deps.Recorders.DeleteRecorder(ctx, rec.ID) },
 		Done:     "admin.recorder.deleted", Name: rec.Name,
 		Logged: "recorder deleted", LogKey: "recorder_id", ID: rec.ID,

@@ -96,7 +96,7 @@ func (s *Server) renderRecorderForm(w http.ResponseWriter, r *http.Request, stat
 		formErrors:       newFormErrors(p, fields, recorderFields),
 	}
 	if stored != nil {
-		d := s.deposit(stored)
+		d := s.deposit(currentUser(r), stored)
 		data.Deposit = &d
 		data.EmptySalt = stored.Salt == ""
 		data.HasFTPPassword = stored.CredentialsPasswordHash != ""

@@ -352,11 +352,13 @@ func TestStaffRecorderList(t *testing.T) {
 			}
 		}
 	}
-	check("manager", []string{"Managed", filepath.Join(b.root, "managed"), "<code>managedftp</code>", "<code>2121</code>",
-		"<code>lectern.example</code>", "<code>/</code>"}, []string{"Elsewhere"})
-	check("helper", []string{"Managed"}, []string{"Elsewhere"})
+	// The deposit folder relative to DEFAULT_RECORDER_PATH, but the FTP
+	// login and the IP as they are: the managers configure the recorder.
+	check("manager", []string{"Managed", "<code>managed/</code>", "<code>managedftp</code>", "<code>2121</code>",
+		"<code>lectern.example</code>", "<code>/</code>", "<code>10.3.0.1</code>"}, []string{"Elsewhere", b.root})
+	check("helper", []string{"Managed", "<code>managed/</code>"}, []string{"Elsewhere", b.root})
 	check("other", []string{"No recorder is linked to your account yet."}, []string{"Managed", "Elsewhere"})
-	check("root", []string{"Managed", "Elsewhere"}, nil)
+	check("root", []string{"Managed", "Elsewhere", "<code>" + filepath.Join(b.root, "managed") + "</code>"}, nil)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"lectern/httplimit"
@@ -24,19 +25,31 @@ func (s *Server) bodyLimit(r *http.Request) httplimit.Limit {
 	case p == "/accounts/login/" || p == "/accounts/logout/" || p == "/i18n/setlang/" ||
 		strings.HasPrefix(p, "/video/"):
 		return httplimit.Limit{Max: formSmall}
+	case slices.Contains(notifyPaths, p):
+		// A larger body is answered in Pod's words, which recorders'
+		// scripts compare, rather than 413 (handleTooLarge).
+		return httplimit.Limit{Max: maxNotifyBody}
 	case s.isExempt(r):
-		// Pod's notify URLs bound their body themselves (maxNotifyBody)
-		// and answer a larger one in Pod's words, which recorders'
-		// scripts compare, rather than 413.
-		return httplimit.Limit{}
+		// Any other path without a CSRF check (CSRF_EXEMPT_PATHS,
+		// ExemptCSRF): called by machines, it takes a small form, so
+		// that its handler need not bound the body itself. One that
+		// needs more is named here.
+		return httplimit.Limit{Max: formSmall}
 	case strings.HasPrefix(p, "/admin/recorders/") || strings.HasPrefix(p, "/admin/treatments/"):
 		return httplimit.Limit{Max: formLarge}
 	}
 	return httplimit.Limit{Max: formDefault}
 }
 
-// handleTooLarge answers a body over its route's limit.
+// handleTooLarge answers a body over its route's limit. The notify URLs
+// answer as when a body is cut at maxNotifyBody: from the query string
+// alone, with Pod's 200 and text.
 func (s *Server) handleTooLarge(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Notifier != nil && slices.Contains(notifyPaths, r.URL.Path) {
+		r.Body = http.NoBody
+		s.handleNotify(w, r)
+		return
+	}
 	s.logger.Warn("request body too large", "method", r.Method, "path", r.URL.Path, "content_length", r.ContentLength,
 		"remote_addr", r.RemoteAddr)
 	s.renderError(w, r, http.StatusRequestEntityTooLarge, "")

@@ -6,9 +6,12 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"lectern"
 )
 
 // multipartBody is a form with the given fields and one file part of size
@@ -74,6 +77,56 @@ func TestBodyLimit(t *testing.T) {
 			req.Header.Set("Origin", b.http.URL)
 			want(t, c.do(req), http.StatusForbidden)
 		})
+	}
+}
+
+// TestBodyLimitExempt: paths without a CSRF check are bounded by name:
+// Pod's notify URLs at maxNotifyBody, answered in Pod's words from the
+// query string when the body is larger (whether declared or not); any
+// other exempt path at the small form limit, before its handler reads.
+func TestBodyLimitExempt(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *Config) { c.CSRFExemptPaths = []string{"/hook/"} })
+	b.server.Handle("/hook/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		}
+	}))
+	c := b.client()
+	post := func(path string, body []byte, chunked bool) response {
+		t.Helper()
+		var r io.Reader = bytes.NewReader(body)
+		if chunked {
+			r = io.MultiReader(r)
+		}
+		req, _ := http.NewRequest(http.MethodPost, b.http.URL+path, r)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return c.do(req)
+	}
+	for _, chunked := range []bool{false, true} {
+		want(t, post("/hook/", bytes.Repeat([]byte{'x'}, formSmall/2), chunked), http.StatusOK)
+		want(t, post("/hook/", bytes.Repeat([]byte{'x'}, formSmall+1), chunked), http.StatusRequestEntityTooLarge)
+	}
+
+	// From an unknown recorder: the answer shows the query was read.
+	query := "?" + url.Values{"recordingPlace": {"10_9_9_9"}, "mediapath": {"a.mp4"}, "key": {"k"}}.Encode()
+	big := []byte("course_title=" + strings.Repeat("a", maxNotifyBody))
+	for _, path := range notifyPaths {
+		for _, chunked := range []bool{false, true} {
+			res := post(path+query, big, chunked)
+			want(t, res, http.StatusOK)
+			if res.body != lectern.NotifyNoRecorder {
+				t.Errorf("POST %s over %d bytes (chunked %t) = %q, want %q", path, maxNotifyBody, chunked, res.body, lectern.NotifyNoRecorder)
+			}
+		}
+		within := []byte(url.Values{"recordingPlace": {"10_9_9_9"}, "mediapath": {"a.mp4"}, "key": {"k"},
+			"course_title": {strings.Repeat("a", maxNotifyBody/2)}}.Encode())
+		if res := post(path, within, false); res.body != lectern.NotifyNoRecorder {
+			t.Errorf("POST %s within %d bytes = %q, want %q", path, maxNotifyBody, res.body, lectern.NotifyNoRecorder)
+		}
+	}
+	if got := b.server.bodyLimit(httptest.NewRequest(http.MethodPost, "/record/recorder_notify/", nil)); got.Max != maxNotifyBody {
+		t.Errorf("the notify URL's limit: %+v, want Max %d", got, maxNotifyBody)
 	}
 }
 

@@ -87,18 +87,43 @@ func (s *Server) recorderRoot() string {
 
 // deposit is what a recorder's operator types in its FTP export screen,
 // and where its files land.
+//
+// The recorder's FTP login (and, on the pages, its IP) stay visible to
+// the staff who manage it, where the API shows them to superusers only:
+// its managers configure the recorder with them, and the page is theirs.
+// The host path is not needed for that, so it is shown as the API shows
+// it (shownPath).
 type deposit struct {
-	Path      string // absolute directory on the server
+	Path      string // the directory on the server, as u may see it
 	Host      string
 	Port      int
 	Login     string // empty: no FTP access
 	Directory string // the remote directory: the FTP root is the recorder's own
 }
 
-func (s *Server) deposit(r *lectern.Recorder) deposit {
-	d := deposit{Path: filepath.Join(s.recorderRoot(), r.Directory), Host: s.cfg.FTPHost, Port: s.cfg.FTPPort, Directory: "/"}
+func (s *Server) deposit(u *lectern.User, r *lectern.Recorder) deposit {
+	d := deposit{Path: s.shownPath(u, filepath.Join(s.recorderRoot(), r.Directory)), Host: s.cfg.FTPHost,
+		Port: s.cfg.FTPPort, Directory: "/"}
+	if u == nil || !u.IsSuperuser {
+		d.Path += "/"
+	}
 	if r.HasFTP() {
 		d.Login = r.CredentialsLogin
 	}
 	return d
+}
+
+// shownPath is the file or folder path at p as u may see it: whole for a
+// superuser; for anyone else, relative to DEFAULT_RECORDER_PATH (issue
+// 11: host paths only to superusers), or its base name when outside it.
+// A relative p (typed by the visitor) is shown as it is.
+func (s *Server) shownPath(u *lectern.User, p string) string {
+	if (u != nil && u.IsSuperuser) || !filepath.IsAbs(p) {
+		return p
+	}
+	rel, err := filepath.Rel(s.recorderRoot(), p)
+	if err != nil || !filepath.IsLocal(rel) {
+		return filepath.Base(p)
+	}
+	return rel
 }

@@ -57,7 +57,8 @@ var waitingStates = []string{lectern.TreatmentToNotify, lectern.TreatmentNotifie
 type recordingRow struct {
 	R        *lectern.Recording
 	Recorder string
-	File     string
+	File     string // the source file's base name
+	Source   string // its path as the user may see it (shownPath)
 	Type     string
 	Added    when
 	Video    *videoRow // the video made from it; nil: none yet
@@ -110,7 +111,8 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			row := recordingRow{R: rc, Recorder: name, File: filepath.Base(rc.SourceFile),
-				Type: s.recordingTypeLabel(p, rc.Type), Added: moment(p, rc.DateAdded)}
+				Source: s.shownPath(u, rc.SourceFile),
+				Type:   s.recordingTypeLabel(p, rc.Type), Added: moment(p, rc.DateAdded)}
 			if row.Video, err = s.recordingVideo(ctx, p, rc); err != nil {
 				s.serverError(w, r, err)
 				return

@@ -210,8 +210,9 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqldb.NewSightingService(db), Logger: logger}
 	router := &lectern.Router{Recorders: b.recorders, Users: b.users, Treatments: b.treatments, Recordings: b.recordings,
 		Mail: testMail{}, Queue: b.queue, Logger: logger}
+	// The files these tests notify are whole when written: no quiet period.
 	b.notifier = &lectern.Notifier{Root: b.root, Recorders: b.recorders, Treatments: b.treatments, Intake: b.intake,
-		Router: router, Logger: logger}
+		Router: router, Logger: logger, Quiescence: time.Nanosecond}
 	deps := Deps{
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders,
 		Treatments: b.treatments, RecordingFiles: b.files,

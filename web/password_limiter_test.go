@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"lectern/internal/syncbuf"
 )
 
 // clientFrom is a browser whose connections come from ip (any 127.x.y.z
@@ -51,22 +52,9 @@ func (c *frozenClock) advance(d time.Duration) {
 }
 
 // syncBuffer is a log sink the server writes to while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+type syncBuffer struct{ syncbuf.Buffer }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) count(sub string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Count(s.b.String(), sub)
-}
+func (s *syncBuffer) count(sub string) int { return strings.Count(s.String(), sub) }
 
 // logTo sends l's logs to a buffer the test reads.
 func logTo(l *passwordLimiter) *syncBuffer {
@@ -85,14 +73,21 @@ func wantThrottled(t *testing.T, res response, retry int, msg string) {
 	wantBody(t, res, msg, `role="alert"`)
 }
 
+// loginAttack is a site with the given users, its login limiter's clock
+// frozen, and an attacker's browser from 127.0.0.2.
+func loginAttack(t *testing.T, users ...string) (*testBundle, *frozenClock, *client) {
+	t.Helper()
+	b := setup(t)
+	for _, u := range users {
+		b.user(u, false, false)
+	}
+	return b, freeze(b.server.loginLimit), b.clientFrom("127.0.0.2")
+}
+
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.user("alice", false, false)
-	b.user("bob", false, false)
-	clock := freeze(b.server.loginLimit)
+	b, clock, attacker := loginAttack(t, "alice", "bob")
 	logs := logTo(b.server.loginLimit)
-	attacker := b.clientFrom("127.0.0.2")
 	wrong := url.Values{"username": {"alice"}, "password": {"guess"}}
 
 	// 60 wrong passwords in a row: 5 are checked, then each waits.
@@ -135,17 +130,14 @@ func TestLoginThrottle(t *testing.T) {
 	// One warning for the throttled address and account, not one per
 	// refused attempt.
 	if n := logs.count("password guessing throttled"); n != 1 {
-		t.Errorf("%d throttle warnings, want 1:\n%s", n, logs.b.String())
+		t.Errorf("%d throttle warnings, want 1:\n%s", n, logs.String())
 	}
 }
 
 // Parallel guesses get no more tries than serial ones.
 func TestLoginThrottleInFlight(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.user("alice", false, false)
-	freeze(b.server.loginLimit)
-	attacker := b.clientFrom("127.0.0.2")
+	_, _, attacker := loginAttack(t, "alice")
 	token := attacker.token("/accounts/login/")
 	var wg sync.WaitGroup
 	statuses := make([]int, 40)
@@ -174,10 +166,7 @@ func TestLoginThrottleInFlight(t *testing.T) {
 // other addresses are not.
 func TestLoginThrottleSpraying(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.user("bob", false, false)
-	freeze(b.server.loginLimit)
-	attacker := b.clientFrom("127.0.0.2")
+	b, _, attacker := loginAttack(t, "bob")
 	for i := range 25 {
 		res := attacker.post("/accounts/login/", url.Values{"username": {"user" + strconv.Itoa(i)}, "password": {"Spring2026"}})
 		if i < 20 {

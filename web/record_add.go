@@ -246,6 +246,9 @@ func (s *Server) recordAddPage(r *http.Request, p *locale.Printer, u *lectern.Us
 	}
 	if form.SourceFile != "" {
 		data.FileName = filepath.Base(form.SourceFile)
+		// Sent back as shown: relative to DEFAULT_RECORDER_PATH for
+		// staff, which resolveSource reads again.
+		data.Form.SourceFile = s.shownPath(u, form.SourceFile)
 	}
 	if t != nil {
 		rows, err := s.treatmentRows(ctx, p, s.recorderNames([]*lectern.Recorder{rec}), []*lectern.Treatment{t})

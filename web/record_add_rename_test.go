@@ -46,7 +46,7 @@ func TestAddFormFollowsRenamedDeposit(t *testing.T) {
 	for _, mediapath := range []string{mailed, "lecture.mp4", "amphi-a/lecture.mp4"} {
 		res := mgr.get(addPath(mediapath, "", b.rec.ID))
 		want(t, res, http.StatusOK)
-		wantBody(t, res, "c.mp4", `value="`+b.t.File+`"`)
+		wantBody(t, res, "c.mp4", `value="amphi-a/2026/c.mp4"`)
 	}
 	// A name the deposit never had is still missing.
 	wantBody(t, mgr.get(addPath("amphi-a/nothere.mp4", "", b.rec.ID)), "The source file does not exist.")

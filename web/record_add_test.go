@@ -87,7 +87,7 @@ func TestAddFormLoginKeepsQuery(t *testing.T) {
 		}
 		res = c.get(res.location)
 		want(t, res, http.StatusOK)
-		wantBody(t, res, `value="Physique &amp; chimie 2 juil. 2019"`, "lecture.mp4", `value="`+b.t.File+`"`)
+		wantBody(t, res, `value="Physique &amp; chimie 2 juil. 2019"`, "lecture.mp4", `value="amphi-a/lecture.mp4"`)
 	}
 }
 

@@ -4,7 +4,8 @@ import (
 	"net/http"
 )
 
-// maxNotifyBody bounds the form body of a POSTed notify.
+// maxNotifyBody bounds the form body of a POSTed notify (bodyLimit): a
+// larger one is answered from the query string alone, as Pod answers.
 const maxNotifyBody = 64 << 10
 
 // notifyPaths are Pod 4's notify URL (its cron command calls it) and the
@@ -13,12 +14,12 @@ const maxNotifyBody = 64 << 10
 var notifyPaths = []string{"/record/recorder_notify/", "/mediacourses_notify/", "/record/recorder_notify", "/mediacourses_notify"}
 
 // handleNotify answers Pod's notify URL: any method, no login, no CSRF
-// token; recordingPlace, mediapath, key and course_title come from the
-// query string, or the form body of a POST. The answer is
+// token, a body of at most maxNotifyBody (bodyLimit); recordingPlace,
+// mediapath, key and course_title come from the query string, or the
+// form body of a POST. The answer is
 // lectern.Notifier's text, byte for byte, with status 200 even for a
 // "nok: …" (Pod's behaviour, which recorders' scripts compare).
 func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxNotifyBody)
 	_ = r.ParseForm() // a bad body leaves the query: the answer says what is missing
 	answer := s.deps.Notifier.Notify(r.Context(), r.Form.Get("recordingPlace"), r.Form.Get("mediapath"),
 		r.Form.Get("key"), r.Form.Get("course_title"))

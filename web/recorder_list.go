@@ -44,7 +44,7 @@ func (s *Server) handleRecorderList(w http.ResponseWriter, r *http.Request) {
 		data.Recorders = append(data.Recorders, recorderRow{
 			Recorder:      rec,
 			RecordingType: s.recordingTypeLabel(p, rec.RecordingType),
-			Deposit:       s.deposit(rec),
+			Deposit:       s.deposit(u, rec),
 			Manager:       rec.UserID != nil && *rec.UserID == u.ID,
 		})
 	}

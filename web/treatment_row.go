@@ -12,6 +12,7 @@ import (
 type treatmentRow struct {
 	T             *lectern.Treatment
 	Name          string // the file's base name
+	File          string // its path as the visitor may see it (shownPath)
 	RecorderID    int64  // 0: none
 	Recorder      string // its name; "" when none
 	Size          string
@@ -41,13 +42,15 @@ func sourceLabel(p *locale.Printer, source string) string {
 	return label(p, "treatment.source.", source)
 }
 
-// treatmentRows translates treatments for p.
+// treatmentRows translates treatments for p, and for the user in ctx.
 func (s *Server) treatmentRows(ctx context.Context, p *locale.Printer, names *nameCache, list []*lectern.Treatment) ([]treatmentRow, error) {
+	u, _ := ctx.Value(userKey).(*lectern.User)
 	rows := make([]treatmentRow, 0, len(list))
 	for _, t := range list {
 		row := treatmentRow{
 			T:             t,
 			Name:          filepath.Base(t.File),
+			File:          s.shownPath(u, t.File),
 			Size:          humanSize(p, t.FileSize),
 			ExactSize:     exactSize(p, t.FileSize),
 			State:         stateLabel(p, t.State),

@@ -163,21 +163,21 @@ func phase(ctx context.Context, cfg *config, name string, fn func(context.Contex
 	if err := sleepCtx(ctx, 3*time.Second); err != nil {
 		return row{}, err
 	}
-	st, err := readStatus(cfg.serverPID)
+	st, err := benchkit.ReadMemory(cfg.serverPID)
 	if err != nil {
 		return row{}, err
 	}
 	pctx, cancel := context.WithTimeout(ctx, phaseLimit)
 	defer cancel()
 	r, err := measure(pctx, cfg, name, fn)
-	r.idle = st.rss
+	r.idle = st.RSS
 	return r, err
 }
 
 // measure runs fn while sampling the server's RSS every 20 ms, and with
 // its VmHWM reset first where the kernel allows it.
 func measure(ctx context.Context, cfg *config, name string, fn func(context.Context, *config) (string, error)) (row, error) {
-	hwmReset := os.WriteFile(filepath.Join("/proc", strconv.Itoa(cfg.serverPID), "clear_refs"), []byte("5"), 0) == nil
+	hwmReset := benchkit.ResetPeak(cfg.serverPID) == nil
 	var (
 		mu   sync.Mutex
 		peak int64
@@ -188,9 +188,9 @@ func measure(ctx context.Context, cfg *config, name string, fn func(context.Cont
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if st, err := readStatus(cfg.serverPID); err == nil {
+			if st, err := benchkit.ReadMemory(cfg.serverPID); err == nil {
 				mu.Lock()
-				peak = max(peak, st.rss)
+				peak = max(peak, st.RSS)
 				mu.Unlock()
 			}
 			select {
@@ -208,14 +208,14 @@ func measure(ctx context.Context, cfg *config, name string, fn func(context.Cont
 	if err != nil {
 		return row{}, err
 	}
-	st, err := readStatus(cfg.serverPID)
+	st, err := benchkit.ReadMemory(cfg.serverPID)
 	if err != nil {
 		return row{}, fmt.Errorf("the server is gone: %w", err)
 	}
 	if hwmReset {
-		peak = max(peak, st.hwm)
+		peak = max(peak, st.HWM)
 	}
-	return row{phase: name, peak: peak, rest: st.rss, took: took, note: note}, nil
+	return row{phase: name, peak: peak, rest: st.RSS, took: took, note: note}, nil
 }
 
 func printTable(cfg config) {
@@ -492,32 +492,4 @@ func logTail(path string) string {
 		b = b[len(b)-4000:]
 	}
 	return string(b)
-}
-
-// status is the memory of a process from /proc/<pid>/status, in KiB.
-type status struct{ rss, hwm int64 }
-
-func readStatus(pid int) (status, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return status{}, err
-	}
-	var s status
-	for line := range strings.SplitSeq(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		switch k {
-		case "VmRSS":
-			s.rss = n
-		case "VmHWM":
-			s.hwm = n
-		}
-	}
-	if s.rss == 0 {
-		return s, errors.New("no VmRSS in /proc/" + strconv.Itoa(pid) + "/status")
-	}
-	return s, nil
 }

@@ -192,14 +192,14 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 	// start of the next. Without clear_refs (another user's process, an
 	// old kernel) the peaks are cumulative and the 100 ms samples say more.
 	resettable := true
-	nextPhase := func(name string) (status, *phase, error) {
-		st, err := readStatus(pid)
+	nextPhase := func(name string) (benchkit.Memory, *phase, error) {
+		st, err := benchkit.ReadMemory(pid)
 		if err != nil {
 			return st, nil, err
 		}
 		ended := s.enter(name)
 		if resettable {
-			if err := resetPeak(pid); err != nil {
+			if err := benchkit.ResetPeak(pid); err != nil {
 				fmt.Printf("  (cannot reset the server's VmHWM: %v; the peaks below are since start)\n", err)
 				resettable = false
 			}
@@ -284,10 +284,10 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 
 	fmt.Printf("\nserver (lectern serve, pid %d), %s; largest 100 ms VmRSS sample:\n", pid, label)
 	fmt.Printf("  idle, before the deposit:  %4d MiB (start-up included; VmRSS %d MiB at the end: %s); sampled %d MiB (%s)\n",
-		mib(idle.hwm), mib(idle.rss), split(idle), mib(idlePhase.maxRSS), samples(idlePhase.samples))
-	fmt.Printf("  FTP upload:                %4d MiB; sampled %d MiB (%s)\n", mib(up.hwm), mib(upPhase.maxRSS), samples(upPhase.samples))
+		mib(idle.HWM), mib(idle.RSS), split(idle), mib(idlePhase.maxRSS), samples(idlePhase.samples))
+	fmt.Printf("  FTP upload:                %4d MiB; sampled %d MiB (%s)\n", mib(up.HWM), mib(upPhase.maxRSS), samples(upPhase.samples))
 	fmt.Printf("  processing and encoding:   %4d MiB (VmRSS %d MiB when done: %s); sampled %d MiB (%s)\n",
-		mib(enc.hwm), mib(enc.rss), split(enc), mib(encPhase.maxRSS), samples(encPhase.samples))
+		mib(enc.HWM), mib(enc.RSS), split(enc), mib(encPhase.maxRSS), samples(encPhase.samples))
 	if s.errs > 0 {
 		fmt.Printf("  (%d samples of the server's status failed)\n", s.errs)
 	}
@@ -306,13 +306,13 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 		done.Sub(running).Seconds(), ffDuration, done.Sub(upEnd).Seconds())
 	fmt.Printf("stopped by SIGTERM in %.2f s (%v)\n", stopTime.Seconds(), exit)
 	fmt.Printf("delta: server peak while encoding - idle peak = %+d MiB (%d -> %d MiB)\n",
-		mib(enc.hwm)-mib(idle.hwm), mib(idle.hwm), mib(enc.hwm))
+		mib(enc.HWM)-mib(idle.HWM), mib(idle.HWM), mib(enc.HWM))
 	if ffPeak > 0 {
 		fmt.Printf("ratio: server peak while encoding / ffmpeg peak = %.3f (%d MiB / %d MiB; together %d MiB)\n",
-			float64(enc.hwm)/float64(ffPeak), mib(enc.hwm), mib(ffPeak), mib(enc.hwm+ffPeak))
+			float64(enc.HWM)/float64(ffPeak), mib(enc.HWM), mib(ffPeak), mib(enc.HWM+ffPeak))
 	}
 	fmt.Printf("summary: %d s 1080p clip: server peak %d MiB idle, %d MiB while encoding (%+d MiB); ffmpeg peak %d MiB; encode %.1f s; load average at the end %s\n",
-		duration, mib(idle.hwm), mib(enc.hwm), mib(enc.hwm)-mib(idle.hwm), mib(ffPeak), done.Sub(running).Seconds(), benchkit.LoadAvg())
+		duration, mib(idle.HWM), mib(enc.HWM), mib(enc.HWM)-mib(idle.HWM), mib(ffPeak), done.Sub(running).Seconds(), benchkit.LoadAvg())
 	return nil
 }
 
@@ -326,8 +326,8 @@ func samples(n int) string {
 }
 
 // split is VmRSS's heap and stacks against its mapped files.
-func split(s status) string {
-	return fmt.Sprintf("%d MiB anonymous, %d MiB mapped files", mib(s.anon), mib(s.file))
+func split(s benchkit.Memory) string {
+	return fmt.Sprintf("%d MiB anonymous, %d MiB mapped files", mib(s.Anon), mib(s.File))
 }
 
 // server is a running `lectern serve`.

@@ -9,57 +9,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"lectern/bench/internal/benchkit"
 )
-
-// status is the memory of a process from /proc/<pid>/status, in KiB.
-type status struct {
-	rss int64 // VmRSS: resident now
-	hwm int64 // VmHWM: the largest VmRSS since start, or since resetPeak
-
-	anon, file int64 // RssAnon, RssFile: VmRSS's heap and stacks, and its mapped files (the binary)
-}
-
-// readStatus reads VmRSS and VmHWM of pid.
-func readStatus(pid int) (status, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return status{}, err
-	}
-	var s status
-	for line := range strings.SplitSeq(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		switch k {
-		case "VmRSS":
-			s.rss = kib(v)
-		case "VmHWM":
-			s.hwm = kib(v)
-		case "RssAnon":
-			s.anon = kib(v)
-		case "RssFile":
-			s.file = kib(v)
-		}
-	}
-	if s.hwm == 0 {
-		return s, errors.New("no VmHWM in /proc/" + strconv.Itoa(pid) + "/status (a zombie?)")
-	}
-	return s, nil
-}
-
-// kib reads "   12345 kB".
-func kib(v string) int64 {
-	n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-	return n
-}
-
-// resetPeak sets VmHWM of pid back to its VmRSS (writing 5 to
-// /proc/<pid>/clear_refs, Linux 4.0 and later), so that the next VmHWM
-// is the peak of what came after.
-func resetPeak(pid int) error {
-	return os.WriteFile(filepath.Join("/proc", strconv.Itoa(pid), "clear_refs"), []byte("5"), 0)
-}
 
 // procStat is what /proc/<pid>/stat tells of a process: its name, parent
 // and start time (in clock ticks since boot: with the pid, a key that
@@ -194,16 +146,16 @@ func (s *sampler) enter(name string) *phase {
 
 func (s *sampler) sample() {
 	now := time.Now()
-	st, err := readStatus(s.pid)
+	st, err := benchkit.ReadMemory(s.pid)
 	kids := descendants(s.pid)
 	type read struct {
 		ps  procStat
-		st  status
+		st  benchkit.Memory
 		cmd string
 	}
 	var reads []read
 	for _, k := range kids {
-		ks, err := readStatus(k.pid)
+		ks, err := benchkit.ReadMemory(k.pid)
 		if err != nil {
 			continue // ended between the scan and the read
 		}
@@ -217,13 +169,13 @@ func (s *sampler) sample() {
 		s.errs++
 	} else {
 		p := s.phases[len(s.phases)-1]
-		p.maxRSS = max(p.maxRSS, st.rss)
+		p.maxRSS = max(p.maxRSS, st.RSS)
 		p.samples++
-		s.lastRSS = st.rss
+		s.lastRSS = st.RSS
 	}
 	s.lastKids = 0
 	for _, r := range reads {
-		s.lastKids += r.st.rss
+		s.lastKids += r.st.RSS
 		key := [2]uint64{uint64(r.ps.pid), r.ps.start}
 		c := s.children[key]
 		if c == nil {
@@ -232,7 +184,7 @@ func (s *sampler) sample() {
 			s.order = append(s.order, c)
 		}
 		c.last = now
-		c.hwm = max(c.hwm, r.st.hwm)
+		c.hwm = max(c.hwm, r.st.HWM)
 		c.samples++
 	}
 }

@@ -53,17 +53,6 @@ func TestHostileAuthz(t *testing.T) {
 	recA, recB := recIDs["Amphi A"], recIDs["Amphi B"]
 	db := c.open(t)
 	h := &hostile{t: t, s: s, c: c, db: db.SQL()}
-	// tus sends one tus request with the API token.
-	tus := func(method, path, token string, hdr map[string]string, body []byte) (int, string, http.Header) {
-		t.Helper()
-		req, _ := http.NewRequest(method, s.url+path, bytes.NewReader(body))
-		req.Header.Set("Tus-Resumable", "1.0.0")
-		req.Header.Set("Authorization", "Token "+token)
-		for k, v := range hdr {
-			req.Header.Set(k, v)
-		}
-		return h.send(req)
-	}
 
 	// B's deposit (by its superuser) and A's (by its manager), each made
 	// its manager's recording (as the add form would, without starting
@@ -134,12 +123,12 @@ func TestHostileAuthz(t *testing.T) {
 				return h.upload(mgrToken, fmt.Sprint(recB), "slipped.mp4", 3000)
 			}},
 			{"staff tus, the file in the creation request", func() (int, string) {
-				st, body, _ := tus(http.MethodPost, "/api/v1/uploads/", staffyToken, map[string]string{"Upload-Length": "3000",
+				st, body, _ := h.tus(http.MethodPost, "/api/v1/uploads/", staffyToken, map[string]string{"Upload-Length": "3000",
 					"Upload-Metadata": meta("slipped.mp4", recA), "Content-Type": "application/offset+octet-stream"}, make([]byte, 3000))
 				return st, body
 			}},
 			{"staff tus of deferred length", func() (int, string) {
-				st, body, _ := tus(http.MethodPost, "/api/v1/uploads/", staffyToken, map[string]string{"Upload-Defer-Length": "1",
+				st, body, _ := h.tus(http.MethodPost, "/api/v1/uploads/", staffyToken, map[string]string{"Upload-Defer-Length": "1",
 					"Upload-Metadata": meta("slipped.mp4", recA)}, nil)
 				return st, body
 			}},
@@ -223,7 +212,7 @@ func TestHostileAuthz(t *testing.T) {
 			{"draft interop headers", map[string]string{"Upload-Draft-Interop-Version": "6", "Upload-Complete": "?1"}},
 		} {
 			t.Run(row.name, func(t *testing.T) {
-				st, body, hdr := tus(http.MethodPost, "/api/v1/uploads/", mgrToken,
+				st, body, hdr := h.tus(http.MethodPost, "/api/v1/uploads/", mgrToken,
 					map[string]string{"Upload-Defer-Length": "1", "Upload-Metadata": meta}, nil)
 				if st != http.StatusCreated {
 					t.Fatalf("tus create: %d %s", st, body)
@@ -234,10 +223,10 @@ func TestHostileAuthz(t *testing.T) {
 				for k, v := range row.header {
 					patch[k] = v
 				}
-				st, body, _ = tus(http.MethodPatch, loc.Path, mgrToken, patch, make([]byte, 2*maxSize))
+				st, body, _ = h.tus(http.MethodPatch, loc.Path, mgrToken, patch, make([]byte, 2*maxSize))
 				h.refused(t, "tus PATCH over the limit", st, body, http.StatusRequestEntityTooLarge)
 				h.unchanged(t, before)
-				if st, body, _ := tus(http.MethodDelete, loc.Path, mgrToken, nil, nil); st != http.StatusNoContent {
+				if st, body, _ := h.tus(http.MethodDelete, loc.Path, mgrToken, nil, nil); st != http.StatusNoContent {
 					t.Errorf("tus DELETE: %d %s", st, body)
 				}
 			})
@@ -298,4 +287,15 @@ func TestHostileAuthz(t *testing.T) {
 			t.Errorf("server log: %s", line)
 		}
 	}
+}
+
+// tus sends one tus request with the API token, and the headers hdr.
+func (h *hostile) tus(method, path, token string, hdr map[string]string, body []byte) (int, string, http.Header) {
+	req, _ := http.NewRequest(method, h.s.url+path, bytes.NewReader(body))
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Authorization", "Token "+token)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	return h.send(req)
 }

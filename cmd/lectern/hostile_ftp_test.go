@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"lectern/internal/freeport"
 )
 
 // TestHostileFTP is issue 11's FTP sweep: a client that abuses the FTP
@@ -19,7 +21,7 @@ import (
 // other recorders or the web server, and changes nothing.
 func TestHostileFTP(t *testing.T) {
 	t.Parallel()
-	lo := freePortRange(t, 10)
+	lo := freeport.Must(t, 10)
 	c := newCLI(t, "LECTERN_RECORDER_WATCH=false", "LECTERN_FTP_MAX_CLIENTS=100", "LECTERN_FTP_MAX_PER_IP=45",
 		fmt.Sprintf("LECTERN_FTP_PASSIVE_PORTS=%d-%d", lo, lo+9),
 		"LECTERN_FTP_MAX_DIRS=3", "LECTERN_FTP_MAX_DEPTH=2", "LECTERN_FTP_MAX_FILES=5")
@@ -202,41 +204,4 @@ func TestHostileFTP(t *testing.T) {
 func isTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
-}
-
-// freePortRange returns the first of n consecutive free loopback ports.
-func freePortRange(tb testing.TB, n int) int {
-	tb.Helper()
-	for range 100 {
-		first := mustPort(tb)
-		if first+n > 65535 {
-			continue
-		}
-		var ls []net.Listener
-		for p := first; p < first+n; p++ {
-			l, err := net.Listen("tcp", fmt.Sprintf(":%d", p))
-			if err != nil {
-				break
-			}
-			ls = append(ls, l)
-		}
-		for _, l := range ls {
-			l.Close()
-		}
-		if len(ls) == n {
-			return first
-		}
-	}
-	tb.Fatal("no free port range")
-	return 0
-}
-
-func mustPort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -138,6 +138,15 @@ func TestHostileHTTP(t *testing.T) {
 		// Connections that send nothing: closed after the read timeout
 		// (no request yet) or the idle timeout (after one), where a
 		// 2 min idle timeout kept them before.
+		dial := func(t *testing.T) net.Conn {
+			t.Helper()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close() })
+			return conn
+		}
 		closedWithin := func(t *testing.T, conn net.Conn, d time.Duration) {
 			t.Helper()
 			_ = conn.SetReadDeadline(time.Now().Add(d))
@@ -147,20 +156,24 @@ func TestHostileHTTP(t *testing.T) {
 		}
 		t.Run("silent connection", func(t *testing.T) {
 			t.Parallel()
-			conn, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
+			conn := dial(t)
 			closedWithin(t, conn, 5*time.Second)
 		})
+		// A body declared and never sent, where no route's handler is
+		// reached: the health checks, paths the mux redirects, the tus
+		// root without its slash. Each must still be cut off (read or
+		// stall timeout) rather than hold its connection for good.
+		for _, p := range []string{"//x", "/a/../b", "/healthz", "/readyz", "/api/v1/uploads"} {
+			t.Run("body never sent to "+p, func(t *testing.T) {
+				t.Parallel()
+				conn := dial(t)
+				fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 10\r\n\r\n", p, addr)
+				closedWithin(t, conn, 8*time.Second)
+			})
+		}
 		t.Run("idle kept-alive connection", func(t *testing.T) {
 			t.Parallel()
-			conn, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
+			conn := dial(t)
 			fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
 			br := bufio.NewReader(conn)
 			resp, err := http.ReadResponse(br, nil)

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -80,14 +81,8 @@ func TestHostileMedia(t *testing.T) {
 	ftpPut("amphib", "ftp-b", "pending.mp4", clipData)
 	var videoID int64
 	var rendition string
-	deadline := time.Now().Add(60 * time.Second)
-	for db.QueryRow("SELECT v.id, r.path FROM videos v JOIN renditions r ON r.video_id = v.id WHERE v.encoding_state = 'done' AND r.kind = 'mp4' LIMIT 1").
-		Scan(&videoID, &rendition) != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("the lecture was not encoded in 60s\nlog:\n%s", s.log)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitRow(t, s, db, 60*time.Second, "SELECT v.id, r.path FROM videos v JOIN renditions r ON r.video_id = v.id WHERE v.encoding_state = 'done' AND r.kind = 'mp4' LIMIT 1",
+		nil, &videoID, &rendition)
 	mediaRoot := filepath.Join(c.dataDir, "media")
 	encoded := filepath.Join(mediaRoot, "videos", strconv.FormatInt(videoID, 10), filepath.FromSlash(rendition))
 	pending := filepath.Join(c.dataDir, "recorders", "amphi-b", "pending.mp4")
@@ -156,17 +151,8 @@ func TestHostileMedia(t *testing.T) {
 	})
 	t.Run("HLS playlist as .mp4 by tus", func(t *testing.T) {
 		data := playlist(encoded)
-		tus := func(method, path string, hdr map[string]string, body []byte) (int, string, http.Header) {
-			req, _ := http.NewRequest(method, s.url+path, bytes.NewReader(body))
-			req.Header.Set("Tus-Resumable", "1.0.0")
-			req.Header.Set("Authorization", "Token "+token)
-			for k, v := range hdr {
-				req.Header.Set(k, v)
-			}
-			return h.send(req)
-		}
 		meta := "filename " + base64.StdEncoding.EncodeToString([]byte("tus-playlist.mp4")) + ",recorder " + base64.StdEncoding.EncodeToString([]byte(recA))
-		st, body, hdr := tus(http.MethodPost, "/api/v1/uploads/", map[string]string{"Upload-Length": strconv.Itoa(len(data)), "Upload-Metadata": meta}, nil)
+		st, body, hdr := h.tus(http.MethodPost, "/api/v1/uploads/", token, map[string]string{"Upload-Length": strconv.Itoa(len(data)), "Upload-Metadata": meta}, nil)
 		if st != http.StatusCreated {
 			t.Fatalf("tus create: %d %s", st, body)
 		}
@@ -174,7 +160,7 @@ func TestHostileMedia(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, body, _ = tus(http.MethodPatch, loc.Path, map[string]string{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, data)
+		st, body, _ = h.tus(http.MethodPatch, loc.Path, token, map[string]string{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, data)
 		if st != http.StatusNoContent {
 			t.Fatalf("tus PATCH: %d %s", st, body)
 		}
@@ -212,13 +198,7 @@ func TestHostileMedia(t *testing.T) {
 		ftpPut("amphib", "ftp-b", "claim-playlist.mp4", playlist(encoded))
 		deposit := filepath.Join(c.dataDir, "recorders", "amphi-b", "claim-playlist.mp4")
 		var id int64
-		deadline := time.Now().Add(20 * time.Second)
-		for db.QueryRow("SELECT id FROM treatments WHERE file = ?", deposit).Scan(&id) != nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("no treatment for %s in 20s\nlog:\n%s", deposit, s.log)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitRow(t, s, db, 20*time.Second, "SELECT id FROM treatments WHERE file = ?", []any{deposit}, &id)
 		resp, body := h.login("boss").do(http.MethodGet, fmt.Sprintf("%s/record/thumbnail/%d.jpg", s.url, id), nil)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" {
 			t.Errorf("thumbnail of the playlist: %d %s (%d bytes), want the placeholder", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
@@ -244,13 +224,7 @@ func TestHostileMedia(t *testing.T) {
 		ftpPut("amphia", "ftp-a", "lecture.m3u8", data)
 		deposit := filepath.Join(c.dataDir, "recorders", "amphi-a", "lecture.m3u8")
 		var state string
-		deadline := time.Now().Add(20 * time.Second)
-		for db.QueryRow("SELECT state FROM treatments WHERE file = ?", deposit).Scan(&state) != nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("no treatment for %s in 20s\nlog:\n%s", deposit, s.log)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitRow(t, s, db, 20*time.Second, "SELECT state FROM treatments WHERE file = ?", []any{deposit}, &state)
 		var recordings int
 		db.QueryRow("SELECT count(*) FROM recordings WHERE source_file = ?", deposit).Scan(&recordings)
 		if state != "ignored" || recordings != 0 {
@@ -302,4 +276,18 @@ func fileSet(tb testing.TB, dir string) map[string]bool {
 		return nil
 	})
 	return set
+}
+
+// waitRow waits up to within for query (with args) to return a row of
+// s's database db, and scans it into dest; the test fails with the
+// server's log if none comes.
+func waitRow(tb testing.TB, s *server, db *sql.DB, within time.Duration, query string, args []any, dest ...any) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	for db.QueryRow(query, args...).Scan(dest...) != nil {
+		if time.Now().After(deadline) {
+			tb.Fatalf("no row in %s for %s %v\nlog:\n%s", within, query, args, s.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -73,7 +73,10 @@ func TestHostileNamesMailLink(t *testing.T) {
 	br := h.login("manager")
 	target := s.url + u.RequestURI()
 	resp, page := br.do(http.MethodGet, target, nil)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "thermo.mp4") || !strings.Contains(page, final) {
+	// The manager sees the deposit relative to DEFAULT_RECORDER_PATH,
+	// never the host path (issue 11).
+	shown := filepath.Join(filepath.Base(dir), "2026", "thermo.mp4")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, shown) || strings.Contains(page, final) {
 		t.Fatalf("the mail's link after two renames: %d\n%s", resp.StatusCode, page)
 	}
 	resp, page = br.do(http.MethodPost, target, url.Values{"csrf_token": {csrfToken(t, page)}, "title": {"Thermodynamics"},

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -130,44 +129,47 @@ func TestHostileNames(t *testing.T) {
 		}
 	})
 
-	t.Run("notify on a file still being written", func(t *testing.T) {
-		p := filepath.Join(dir("mailed"), "growing.mp4")
-		if err := os.WriteFile(p, make([]byte, 1000), 0o640); err != nil {
-			t.Fatal(err)
-		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	t.Run("notify on a file whose writer pauses", func(t *testing.T) {
+		// A server of its own, the watcher on, RECORDER_QUIESCENCE 3 s.
+		c := newCLI(t, "LECTERN_LANGUAGE_CODE=en", "LECTERN_FTP_ENABLED=false", "LECTERN_RECORDER_QUIESCENCE=3s")
+		s := startServe(t, c)
+		c.addUser(t, "boss", "--superuser")
+		c.mustRun(t, "", "recorder", "add", "--name", "Outside", "--ip", "10.0.0.4", "--directory", "outside",
+			"--type-id", fmt.Sprint(c.addType(t, "Course")), "--manager", "boss", "--salt", "s4lt")
+		db := c.open(t).SQL()
+		p := filepath.Join(c.dataDir, "recorders", "outside", "paused.mp4")
+		appendPiece := func() {
+			t.Helper()
+			f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 			if err != nil {
-				t.Error(err)
-				return
+				t.Fatal(err)
 			}
 			defer f.Close()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-time.After(5 * time.Millisecond):
-					f.Write(make([]byte, 1000))
-				}
+			if _, err := f.Write(make([]byte, 12000)); err != nil {
+				t.Fatal(err)
 			}
-		}()
-		before := count(t, "SELECT count(*) FROM treatments")
-		q := url.Values{"recordingPlace": {"10_0_0_2"}, "mediapath": {"growing.mp4"}, "key": {lectern.NotifyKey("10_0_0_2", "s4lt")}}
-		st, body := s.get(t, "/record/recorder_notify/?"+q.Encode(), "")
-		close(stop)
-		wg.Wait()
-		if st != http.StatusOK || body != lectern.NotifyStillWriting {
-			t.Errorf("notify on a growing file: %d %q, want %q", st, body, lectern.NotifyStillWriting)
 		}
-		if n := count(t, "SELECT count(*) FROM treatments"); n != before {
-			t.Errorf("%d treatments made of a half file", n-before)
+		// 12 KB pieces 1.6 s apart, as an outside FTP server writes a
+		// slow upload: notify comes 1.2 s into a pause, longer than the
+		// one-second look that took such a file before.
+		appendPiece()
+		time.Sleep(1600 * time.Millisecond)
+		appendPiece()
+		time.Sleep(1200 * time.Millisecond)
+		q := url.Values{"recordingPlace": {"10_0_0_4"}, "mediapath": {"paused.mp4"}, "key": {lectern.NotifyKey("10_0_0_4", "s4lt")}}
+		if st, body := s.get(t, "/record/recorder_notify/?"+q.Encode(), ""); st != http.StatusOK || body != lectern.NotifyStillWriting {
+			t.Errorf("notify during a pause: %d %q, want %q", st, body, lectern.NotifyStillWriting)
 		}
-		if st, body := s.get(t, "/record/recorder_notify/?"+q.Encode(), ""); st != http.StatusOK || body != lectern.NotifyOK {
-			t.Errorf("notify once written: %d %q", st, body)
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM treatments").Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d treatments made of a half file (%v)", n, err)
+		}
+		// The last piece; once quiet, the watcher takes the whole file.
+		appendPiece()
+		var size int64
+		waitRow(t, s, db, 20*time.Second, "SELECT file_size FROM treatments WHERE file = ?", []any{p}, &size)
+		if size != 36000 {
+			t.Errorf("the watcher's treatment holds %d bytes, want the whole 36000", size)
 		}
 	})
 }

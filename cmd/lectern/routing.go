@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"lectern"
 	"lectern/jobs"
@@ -49,7 +50,7 @@ func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intak
 		}
 	}
 	rt.notifier = &lectern.Notifier{Root: cfg.DefaultRecorderPath, Recorders: svc.recorders, Treatments: svc.treatments,
-		Intake: in, Router: rt.router, Logger: logger.With("edge", "notify")}
+		Intake: in, Router: rt.router, Logger: logger.With("edge", "notify"), Quiescence: time.Duration(cfg.RecorderQuiescence)}
 
 	// What a previous run left half-way is routed now; what other
 	// processes record from now on (cron passes, other nodes), every

@@ -228,17 +228,17 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		httpjson.WriteError(w, r, &httpjson.Error{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf(
 			"The request body is larger than the limit of %d bytes (RECORDING_FILE_MAX_SIZE).", cfg.RecordingFileMaxSize)}, logger, "upload")
 	})
-	mux.Handle("/api/", readLimit.Wrap(restAPI, nil))
-	mux.Handle("POST /api/v1/recording-files", uploadLimit.Wrap(uploads, uploadTooLarge))
-	mux.Handle("/api/v1/uploads/", uploadLimit.Wrap(uploads, uploadTooLarge))
-	mux.Handle("/", readLimit.Wrap(pages.Handler(), nil))
+	mux.Handle("/api/", restAPI)
+	mux.Handle("POST /api/v1/recording-files", uploads)
+	mux.Handle("/api/v1/uploads/", uploads)
+	mux.Handle("/", pages.Handler())
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           httplimit.Handler(requestLimit(readLimit, uploadLimit), mux, uploadTooLarge),
 		ReadHeaderTimeout: min(10*time.Second, time.Duration(cfg.HTTPReadTimeout)),
 		IdleTimeout:       time.Duration(cfg.HTTPIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

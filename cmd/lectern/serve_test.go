@@ -14,28 +14,13 @@ import (
 	"time"
 
 	"lectern"
+	"lectern/internal/syncbuf"
 	"lectern/password"
 	"lectern/sqldb"
 )
 
-// syncBuffer is a bytes.Buffer that the server's goroutines and the test
-// may use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the log sink the server writes to while the test reads.
+type syncBuffer = syncbuf.Buffer
 
 // server is a running `lectern serve`.
 type server struct {

@@ -135,19 +135,7 @@ func TestConnectionBudget(t *testing.T) {
 	}
 	// Once they are gone (the server notices at its next read), a
 	// recorder logs in again.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		r, code, _ := connect(t, b.srv.Addr(), 1)
-		if code == 220 {
-			r.cmd(331, "USER rec")
-			r.cmd(230, "PASS pw")
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the server does not accept again after the connections went")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	loginAgain(t, b, "the connections went")
 	if !strings.Contains(b.log.String(), "over the connection budget") {
 		t.Error("the refusals are not logged")
 	}
@@ -174,16 +162,23 @@ func TestConnectionFlood(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
+	loginAgain(t, b, "the flood")
+}
+
+// loginAgain waits up to 10 s for the server to accept recorder rec
+// (password pw) again after what went.
+func loginAgain(t *testing.T, b *bundle, what string) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r, code, _ := connect(t, b.srv.Addr(), 1)
 		if code == 220 {
 			r.cmd(331, "USER rec")
 			r.cmd(230, "PASS pw")
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the server does not accept again after the flood")
+			t.Fatalf("the server does not accept again after %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -2,7 +2,6 @@ package ftp_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 
 	"lectern"
 	"lectern/intake/ftp"
+	"lectern/internal/syncbuf"
 	"lectern/password"
 	"lectern/sqldb"
 )
@@ -48,25 +48,8 @@ type bundle struct {
 	n  int
 }
 
-// logBuffer keeps the server's log; it is shown when a test fails. (The
-// server may log from its goroutines after the test has returned, which
-// t.Output does not allow.)
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+// logBuffer is the log sink the server writes to while the test reads.
+type logBuffer = syncbuf.Buffer
 
 func newServer(tb testing.TB, change func(*ftp.Config)) *bundle {
 	tb.Helper()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lectern/intake/ftp"
+	"lectern/internal/freeport"
 )
 
 var pasvRE = regexp.MustCompile(`\((\d+,\d+,\d+,\d+,\d+,\d+)\)`)
@@ -33,44 +34,12 @@ func TestDataTimeout(t *testing.T) {
 	}
 }
 
-// freePorts returns the first of n consecutive ports free on loopback.
-func freePorts(tb testing.TB, n int) int {
-	tb.Helper()
-	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		first := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if first+n > 65535 {
-			continue
-		}
-		var ls []net.Listener
-		for p := first; p < first+n; p++ {
-			l, err := net.Listen("tcp", fmt.Sprintf(":%d", p))
-			if err != nil {
-				break
-			}
-			ls = append(ls, l)
-		}
-		for _, l := range ls {
-			l.Close()
-		}
-		if len(ls) == n {
-			return first
-		}
-	}
-	tb.Fatal("no free port range")
-	return 0
-}
-
 // Passive ports: one listener per session (a new PASV closes the last),
 // on the control connection's address only, closed at QUIT and when the
 // client goes. 55 PASV from one login leave another recorder its port.
 func TestPassivePorts(t *testing.T) {
 	t.Parallel()
-	lo := freePorts(t, 10)
+	lo := freeport.Must(t, 10)
 	b := newServer(t, func(c *ftp.Config) { c.PassivePortLow, c.PassivePortHigh = lo, lo+9 })
 	b.recorder(t, "room", "rec", "pw", nil)
 	b.recorder(t, "other", "other", "pw", nil)
@@ -135,7 +104,7 @@ func waitClosed(tb testing.TB, port int) {
 // The start log names the range as configured.
 func TestPassiveRange(t *testing.T) {
 	t.Parallel()
-	lo := freePorts(t, 2)
+	lo := freeport.Must(t, 2)
 	b := newServer(t, func(c *ftp.Config) { c.PassivePortLow, c.PassivePortHigh = lo, lo+1 })
 	b.recorder(t, "room", "rec", "pw", nil)
 	got := map[int]bool{}

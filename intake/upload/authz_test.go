@@ -21,12 +21,7 @@ func TestUploadOnlyIntoManagedRecorders(t *testing.T) {
 	b := setup(t, 1<<20)
 	// "managed" has staff2 as its manager, publishing automatically: a file
 	// slipped in by someone else would become staff2's public video.
-	managed := lectern.NewRecorder()
-	managed.Name, managed.AddressIP, managed.Directory, managed.TypeID = "Managed", "10.0.0.2", "managed", b.rec.TypeID
-	managed.UserID, managed.PublicationAuto = new(b.ids[b.staff2]), true
-	if err := b.recorders.CreateRecorder(b.ctx, managed); err != nil {
-		t.Fatal(err)
-	}
+	managed := b.managedRecorder(t, true)
 	data := randomBytes(t, 4096)
 	forbidden := func(t *testing.T, r response) {
 		t.Helper()
@@ -98,4 +93,17 @@ func TestUploadAnswerPaths(t *testing.T) {
 			t.Errorf("answer %s, want file %q", r.body, c.want)
 		}
 	}
+}
+
+// managedRecorder creates the recorder "Managed" (directory "managed"),
+// whose manager is staff2 and no one else.
+func (b *testBundle) managedRecorder(t *testing.T, auto bool) *lectern.Recorder {
+	t.Helper()
+	rec := lectern.NewRecorder()
+	rec.Name, rec.AddressIP, rec.Directory, rec.TypeID = "Managed", "10.0.0.2", "managed", b.rec.TypeID
+	rec.UserID, rec.PublicationAuto = new(b.ids[b.staff2]), auto
+	if err := b.recorders.CreateRecorder(b.ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }

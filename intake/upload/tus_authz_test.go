@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"lectern"
 )
 
 // TestTusFinishRechecksManager: a tus upload checks who manages the
@@ -20,12 +18,7 @@ import (
 func TestTusFinishRechecksManager(t *testing.T) {
 	t.Parallel()
 	b := setup(t, 1<<20)
-	rec := lectern.NewRecorder()
-	rec.Name, rec.AddressIP, rec.Directory, rec.TypeID = "Managed", "10.0.0.2", "managed", b.rec.TypeID
-	rec.UserID = new(b.ids[b.staff2])
-	if err := b.recorders.CreateRecorder(b.ctx, rec); err != nil {
-		t.Fatal(err)
-	}
+	rec := b.managedRecorder(t, false)
 	data := randomBytes(t, 4096)
 	create := func(token string) string {
 		t.Helper()

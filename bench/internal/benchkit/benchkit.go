@@ -6,12 +6,12 @@ package benchkit
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
+
+	"lectern/internal/freeport"
 )
 
 // TempDir makes the program's temporary directory in dir (the system's
@@ -42,24 +42,11 @@ func FreeAddr() (string, error) {
 // FreePortRange is "a-b", n loopback ports in a row free a moment ago (an
 // FTP server's passive ports).
 func FreePortRange(n int) (string, error) {
-	for range 50 {
-		base := 20000 + rand.IntN(40000)
-		var lns []net.Listener
-		for p := base; p < base+n; p++ {
-			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err != nil {
-				break
-			}
-			lns = append(lns, ln)
-		}
-		for _, ln := range lns {
-			ln.Close()
-		}
-		if len(lns) == n {
-			return fmt.Sprintf("%d-%d", base, base+n-1), nil
-		}
+	first, err := freeport.Range(n)
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("no %d free ports in a row", n)
+	return fmt.Sprintf("%d-%d", first, first+n-1), nil
 }
 
 // LoadAvg is the machine's load average over 1, 5 and 15 minutes: a
