@@ -56,7 +56,7 @@ func newIntake(tb testing.TB) *intakeBundle {
 	var mu sync.Mutex
 	b.in = &lectern.Intake{
 		Root: b.root, Extensions: []string{"mp4", "mov"},
-		Recorders: recs, Treatments: sqlite.NewTreatmentService(db), Sightings: sqlite.NewSightingService(db),
+		Recorders: recs, Treatments: sqlite.NewTreatmentService(db, nil), Sightings: sqlite.NewSightingService(db),
 		RoutedFunc: func(_ context.Context, t *lectern.Treatment) {
 			mu.Lock()
 			defer mu.Unlock()

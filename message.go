@@ -58,6 +58,7 @@ type MessageService interface {
 	// MarkMessageAttempt records a failed attempt; failed marks it
 	// MessageFailed (no more retries).
 	MarkMessageAttempt(ctx context.Context, id int64, errText string, failed bool) error
-	// RequeueMessage puts a failed message back in the queue.
+	// RequeueMessage puts a failed message back in the queue and, in the
+	// same transaction, enqueues its delivery (SendMailArgs).
 	RequeueMessage(ctx context.Context, id int64) error
 }

@@ -75,7 +75,8 @@ type RecordingService interface {
 	// TreatmentPublished, and fails with ECONFLICT when it is already
 	// published (or ignored or missing): of two people publishing the same
 	// deposit at once, exactly one succeeds. A source file already
-	// published is ECONFLICT too.
+	// published is ECONFLICT too. The recording's processing job
+	// (ProcessRecordingArgs) is enqueued in the same transaction.
 	CreateRecording(ctx context.Context, r *Recording) error
 	// FindRecordingByID returns ENOTFOUND when no recording has that id.
 	FindRecordingByID(ctx context.Context, id int64) (*Recording, error)

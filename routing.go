@@ -30,25 +30,17 @@ type MailRenderer interface {
 	AdminReport(m AdminReportMail) (*Message, error)
 }
 
-// MailQueue starts the delivery of a stored message (package jobs).
-// Delivery of every queued message also resumes at start, so a failure to
-// enqueue loses nothing.
-type MailQueue interface {
-	EnqueueMessage(ctx context.Context, id int64) error
-}
-
 // Router moves a new treatment on to a person: it mails the manager, or
 // publishes for the manager, or reports to the admins; a claimable
 // deposit waits for a claim. Each transition happens once, in the same
-// transaction as the email it queues, so a crash never mails twice nor
-// loses a mail.
+// transaction as the email it queues and that email's delivery job, so a
+// crash never mails twice nor loses a mail.
 type Router struct {
 	Recorders  RecorderService
 	Users      UserService
 	Treatments TreatmentService
 	Recordings RecordingService
 	Mail       MailRenderer
-	Queue      MailQueue // nil: mail stays in the outbox (no SMTP_URL)
 	Logger     *slog.Logger
 }
 
@@ -120,11 +112,6 @@ func (rt *Router) transition(ctx context.Context, t *Treatment, from, to string,
 	}
 	t.State = to
 	rt.logger().Info("mail queued", "treatment_id", t.ID, "message_id", msg.ID, "kind", msg.Kind, "to", msg.To)
-	if rt.Queue != nil {
-		if err := rt.Queue.EnqueueMessage(ctx, msg.ID); err != nil {
-			rt.logger().Warn("enqueue mail; delivery resumes at next start", "message_id", msg.ID, "err", err)
-		}
-	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package lectern_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,16 +24,19 @@ func (testMail) AdminReport(m lectern.AdminReportMail) (*lectern.Message, error)
 	return &lectern.Message{Kind: lectern.MessageAdminReport, To: m.To, Subject: "report " + filepath.Base(m.Treatment.File)}, nil
 }
 
-// recordingQueue records what was enqueued.
+// recordingQueue is the store's lectern.Enqueuer: it records the
+// messages whose delivery the store enqueued.
 type recordingQueue struct {
 	mu  sync.Mutex
 	ids []int64
 }
 
-func (q *recordingQueue) EnqueueMessage(_ context.Context, id int64) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.ids = append(q.ids, id)
+func (q *recordingQueue) EnqueueTx(_ context.Context, _ *sql.Tx, args lectern.JobArgs) error {
+	if m, ok := args.(lectern.SendMailArgs); ok {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		q.ids = append(q.ids, m.MessageID)
+	}
 	return nil
 }
 
@@ -58,10 +62,11 @@ func newRouting(tb testing.TB) *routingBundle {
 	if err := users.CreateUser(ctx, admin); err != nil {
 		tb.Fatal(err)
 	}
-	b.messages = sqlite.NewMessageService(b.db)
-	b.recs = sqlite.NewRecordingService(b.db)
-	b.router = &lectern.Router{Recorders: b.in.Recorders, Users: users, Treatments: b.in.Treatments, Recordings: b.recs,
-		Mail: testMail{}, Queue: b.queue}
+	b.messages = sqlite.NewMessageService(b.db, nil)
+	b.recs = sqlite.NewRecordingService(b.db, nil)
+	// The router's treatments enqueue each message's delivery.
+	b.router = &lectern.Router{Recorders: b.in.Recorders, Users: users, Treatments: sqlite.NewTreatmentService(b.db, b.queue),
+		Recordings: b.recs, Mail: testMail{}}
 	b.in.RoutedFunc = func(ctx context.Context, t *lectern.Treatment) {
 		if _, err := b.router.Route(ctx, t, ""); err != nil {
 			tb.Error(err)

@@ -164,7 +164,8 @@ type TreatmentService interface {
 	// TransitionTreatment moves the treatment from state from to state to
 	// and, when msg is not nil, stores msg in the outbox (setting its ID,
 	// State and CreatedAt) and records the email as sent to the manager
-	// (email_sent, date_email_sent), all in one transaction. It reports
+	// (email_sent, date_email_sent) and enqueues its delivery
+	// (SendMailArgs), all in one transaction. It reports
 	// false, changing nothing, when the treatment is not in state from.
 	TransitionTreatment(ctx context.Context, id int64, from, to string, msg *Message) (bool, error)
 	// DeleteTreatment removes the row (not the file); ENOTFOUND.

@@ -60,7 +60,7 @@ type jobBundle struct {
 func setupJobs(t *testing.T) *jobBundle {
 	t.Helper()
 	b := &jobBundle{videoBundle: setupVideos(t), mediaRoot: filepath.Join(t.TempDir(), "media")}
-	b.recordings = sqlite.NewRecordingService(b.db)
+	b.recordings = sqlite.NewRecordingService(b.db, nil)
 	b.jobs = b.jobClient(t, "")
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil))
 	mux := http.NewServeMux()

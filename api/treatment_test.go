@@ -30,7 +30,7 @@ type depositBundle struct {
 func setupDeposits(t *testing.T) *depositBundle {
 	t.Helper()
 	b := &depositBundle{testBundle: setup(t)}
-	b.treatments = sqlite.NewTreatmentService(b.db)
+	b.treatments = sqlite.NewTreatmentService(b.db, nil)
 	b.recordingFiles = sqlite.NewRecordingFileService(b.db)
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
@@ -38,7 +38,7 @@ func setupDeposits(t *testing.T) *depositBundle {
 	mux.Handle("/api/", api.New(api.Deps{
 		Users: b.users, Groups: sqlite.NewGroupService(b.db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
 		Treatments: b.treatments, RecordingFiles: b.recordingFiles,
-		Recordings: sqlite.NewRecordingService(b.db), Messages: sqlite.NewMessageService(b.db),
+		Recordings: sqlite.NewRecordingService(b.db, nil), Messages: sqlite.NewMessageService(b.db, nil),
 		BaseURL: b.srv.URL + "/",
 		Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
 	}))

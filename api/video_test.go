@@ -64,7 +64,7 @@ type videoBundle struct {
 func setupVideos(t *testing.T) *videoBundle {
 	t.Helper()
 	b := &videoBundle{testBundle: setup(t)}
-	b.videos = sqlite.NewVideoService(b.db)
+	b.videos = sqlite.NewVideoService(b.db, nil)
 	b.groups = sqlite.NewGroupService(b.db)
 	b.enrichments = sqlite.NewEnrichmentService(b.db)
 	mux := http.NewServeMux()

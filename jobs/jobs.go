@@ -71,9 +71,6 @@ type Config struct {
 	// RetryPolicy schedules the retries of failed jobs; nil means
 	// RetryPolicy{} (seconds at first, then hours). Tests use a fast one.
 	RetryPolicy river.ClientRetryPolicy
-	// MailMaxAttempts is how many times a message is tried before it is
-	// marked failed; zero means MailMaxAttempts.
-	MailMaxAttempts int
 	// FetchPollInterval is how often River looks for jobs that no
 	// notification announced (retries due); zero means River's default
 	// (one second); it cannot be under 100ms.
@@ -98,9 +95,9 @@ type Config struct {
 // and Encoder are then required, and Config.MediaRoot).
 type Deps struct {
 	Messages lectern.MessageService
-	// Sender delivers the outbox; nil (no SMTP_URL): no mail worker,
-	// EnqueueMessage and ResumeQueued do nothing and mail stays in the
-	// outbox.
+	// Sender delivers the outbox; nil (no SMTP_URL): no worker takes
+	// the mail queue, where send_mail jobs wait, their messages queued
+	// in the outbox, until a client with a Sender starts.
 	Sender mail.Sender
 
 	Videos      lectern.VideoService
@@ -115,17 +112,15 @@ type Deps struct {
 	Logger *slog.Logger
 }
 
-// Client enqueues and works Lectern's jobs. It implements
-// lectern.MailQueue.
+// Client works Lectern's jobs, and lets admins follow them
+// (lectern.JobService). Jobs are enqueued by the store, with the rows that
+// call for them (Enqueuer).
 type Client struct {
 	river       *river.Client[*sql.Tx]
 	driver      *riversqlite.Driver
 	pool        *sql.DB
 	id          string
-	messages    lectern.MessageService
-	mail        bool // a sender is configured
 	proc        *processing
-	maxAttempts int
 	stopTimeout time.Duration
 	logger      *slog.Logger
 
@@ -133,8 +128,6 @@ type Client struct {
 	startCtx context.Context // set by Start
 	stopped  bool
 }
-
-var _ lectern.MailQueue = (*Client)(nil)
 
 // New opens River's pool on cfg.Path, applies River's migrations and
 // returns a client that can enqueue at once and works jobs once started.
@@ -153,9 +146,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{id: cmp.Or(cfg.ID, DefaultID), messages: deps.Messages, mail: deps.Sender != nil,
-		maxAttempts: cmp.Or(max(cfg.MailMaxAttempts, 0), MailMaxAttempts), stopTimeout: cmp.Or(max(cfg.StopTimeout, 0), DefaultStopTimeout),
-		logger: logger}
+	c := &Client{id: cmp.Or(cfg.ID, DefaultID),
+		stopTimeout: cmp.Or(max(cfg.StopTimeout, 0), DefaultStopTimeout),
+		logger:      logger}
 	policy := cfg.RetryPolicy
 	if policy == nil {
 		policy = RetryPolicy{}
@@ -207,7 +200,6 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		Queues:            queues,
 		Workers:           w,
 		RetryPolicy:       policy,
-		MaxAttempts:       c.maxAttempts,
 		FetchPollInterval: cfg.FetchPollInterval,
 	})
 	if err != nil {
@@ -218,15 +210,31 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	return c, nil
 }
 
+// Migrate applies River's own migrations (its tables) to the database of
+// db; it is idempotent. The store's transactions insert jobs into these
+// tables (Enqueuer), so every command that opens the database applies
+// them.
+func Migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return migrate(ctx, riversqlite.New(db), logger)
+}
+
 // migrate applies River's own migrations; it is idempotent.
 func migrate(ctx context.Context, driver *riversqlite.Driver, logger *slog.Logger) error {
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger.With("component", "rivermigrate")})
+	// The migrator would also log, at info, that it has nothing to do,
+	// on every command: only what it applies is logged.
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return fmt.Errorf("jobs: river migrations: %w", err)
 	}
-	// The migrator logs each migration it applies.
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
 		return fmt.Errorf("jobs: river migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		logger.Info("river migration applied", "version", v.Version, "name", v.Name, "duration", v.Duration)
 	}
 	return nil
 }

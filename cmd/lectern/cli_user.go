@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lectern"
+	"lectern/jobs"
 	"lectern/password"
 )
 
@@ -229,7 +230,12 @@ func (a *app) services(cmd *cobra.Command) (*services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newServices(db, a.cfg), nil
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{Logger: a.logger.With("edge", "jobs")})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return newServices(db, enq, a.cfg), nil
 }
 
 // withServices adapts a command body that needs the database: it opens

@@ -110,7 +110,7 @@ func TestE2ERouteRace(t *testing.T) {
 	}
 	db := c.open(t)
 	recorders := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
-	treatments, recordings, messages := sqlite.NewTreatmentService(db), sqlite.NewRecordingService(db), sqlite.NewMessageService(db)
+	treatments, recordings, messages := sqlite.NewTreatmentService(db, nil), sqlite.NewRecordingService(db, nil), sqlite.NewMessageService(db, nil)
 	in := &lectern.Intake{Root: recorders.Root, Extensions: []string{"mp4"}, Recorders: recorders, Treatments: treatments}
 	for i, tr := range pending {
 		got, created, err := in.Complete(ctx, lectern.Deposit{Path: tr.File, Source: lectern.SourceCron})
@@ -202,7 +202,7 @@ func TestE2EPendingRouterRetries(t *testing.T) {
 		"--type-id", typeID, "--manager", "boss")
 	db := c.open(t)
 	recorders := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
-	treatments, messages := sqlite.NewTreatmentService(db), sqlite.NewMessageService(db)
+	treatments, messages := sqlite.NewTreatmentService(db, nil), sqlite.NewMessageService(db, nil)
 	in := &lectern.Intake{Root: recorders.Root, Extensions: []string{"mp4"}, Recorders: recorders, Treatments: treatments}
 	deposit := func(name, source string) {
 		t.Helper()
@@ -219,7 +219,7 @@ func TestE2EPendingRouterRetries(t *testing.T) {
 	m := &flakyMail{MailRenderer: mail.NewRenderer(mail.RendererConfig{SiteTitle: "Lectern", BaseURL: "http://lectern.example/"}),
 		down: map[string]bool{"broken.mp4": true}}
 	router := &lectern.Router{Recorders: recorders, Users: sqlite.NewUserService(db), Treatments: treatments,
-		Recordings: sqlite.NewRecordingService(db), Mail: m}
+		Recordings: sqlite.NewRecordingService(db, nil), Mail: m}
 	log := &syncBuffer{}
 	p := newPendingRouter(router, treatments, slog.New(slog.NewTextHandler(log, nil)))
 	now := time.Now()

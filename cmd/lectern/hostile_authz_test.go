@@ -75,7 +75,7 @@ func TestHostileAuthz(t *testing.T) {
 		t.Fatalf("the manager's upload into A: %d %s", st, body)
 	}
 	waitTreatments(t, s, bossToken, "?state=notified", 2)
-	recordingService := sqlite.NewRecordingService(db)
+	recordingService := sqlite.NewRecordingService(db, nil)
 	for _, d := range []struct {
 		user, dir, file string
 		recorder        int64

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lectern"
+	"lectern/jobs"
 	"lectern/sqlite"
 )
 
@@ -150,8 +151,8 @@ func (a *app) loadConfig() (*Config, error) {
 	return cfg, nil
 }
 
-// openDB loads the configuration, makes DATA_DIR, and opens (migrating) the
-// database.
+// openDB loads the configuration, makes DATA_DIR, and opens the database,
+// applying the store's migrations and River's.
 func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
@@ -164,7 +165,16 @@ func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return sqlite.Open(ctx, path, a.logger)
+	db, err := sqlite.Open(ctx, path, a.logger)
+	if err != nil {
+		return nil, err
+	}
+	// River's tables: the store's transactions insert jobs into them.
+	if err := jobs.Migrate(ctx, db.SQL(), a.logger); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

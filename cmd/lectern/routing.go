@@ -10,11 +10,11 @@ import (
 )
 
 // routing is what moves deposits on to people: the router, the notify
-// endpoint's rules, and mail delivery.
+// endpoint's rules, and the job queue (processing, encoding, mail).
 type routing struct {
 	router   *lectern.Router
 	notifier *lectern.Notifier
-	queue    *jobs.Client // nil without SMTP_URL: mail stays in the outbox
+	jobs     *jobs.Client
 }
 
 // startRouting starts the job queue (startJobs), wires the router into in
@@ -28,17 +28,15 @@ func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intak
 	if err != nil {
 		return nil, nil, err
 	}
-	rt := &routing{}
+	rt := &routing{jobs: q}
 	rt.router = &lectern.Router{
 		Recorders: svc.recorders, Users: svc.users, Treatments: svc.treatments, Recordings: svc.recordings,
 		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, UseCAS: cfg.UseCAS,
 			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode}),
 		Logger: logger.With("edge", "routing"),
 	}
-	if mailOn {
-		rt.queue, rt.router.Queue = q, q
-	} else {
-		logger.Info("no SMTP_URL: mail stays in the outbox (Administration → Outbox)")
+	if !mailOn {
+		logger.Info("no SMTP_URL: mail stays in the outbox (Administration → Outbox), its jobs waiting in the mail queue")
 	}
 	in.RoutedFunc = func(ctx context.Context, t *lectern.Treatment) {
 		if t.DetectedBy == lectern.SourceNotify {
@@ -76,11 +74,9 @@ func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intak
 
 // startJobs starts the job queue: recordings processed and videos encoded
 // always (ffmpeg with its default settings, ENCODE_WORKERS at once, into
-// MEDIA_ROOT), mail delivered when SMTP_URL is set (mailOn). Work a
-// previous run left undone is enqueued before the workers start, and the
-// jobs it left running (killed) run again at once. From then on
-// svc.recordings enqueues the processing of every recording it stores, so
-// the web and the router publish through it. stop stops the workers.
+// MEDIA_ROOT), mail delivered when SMTP_URL is set (mailOn). The jobs a
+// previous run left running (killed) run again at once; every other job
+// was enqueued by the store with its row. stop stops the workers.
 func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mailOn bool, stop func(), err error) {
 	cfg, logger := a.cfg, a.logger
 	sender, err := mail.NewSender(cfg.SMTPURL, cfg.DefaultFromEmail, logger.With("edge", "mail"))
@@ -97,9 +93,6 @@ func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mai
 	if err != nil {
 		return nil, false, nil, fmt.Errorf("job queue: %w", err)
 	}
-	if _, err := q.ResumeRecordings(ctx); err != nil {
-		logger.Error("resume processing; it is tried again at next start", "err", err)
-	}
 	if err := q.Start(ctx); err != nil {
 		q.Stop()
 		return nil, false, nil, fmt.Errorf("start job queue: %w", err)
@@ -109,11 +102,5 @@ func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mai
 			logger.Warn("stop job queue", "err", err)
 		}
 	}
-	if n, err := q.ResumeQueued(ctx); err != nil {
-		logger.Error("resume queued mail", "err", err)
-	} else if n > 0 {
-		logger.Info("resumed queued mail", "messages", n)
-	}
-	svc.recordings = jobs.Recordings{RecordingService: svc.recordings, Jobs: q}
 	return q, sender != nil, stop, nil
 }

@@ -42,13 +42,16 @@ type services struct {
 	treatments     lectern.TreatmentService
 	sightings      lectern.SightingService
 	recordingFiles lectern.RecordingFileService
-	recordings     lectern.RecordingService // serve: enqueues processing (startJobs)
+	recordings     lectern.RecordingService
 	videos         lectern.VideoService
 	enrichments    lectern.EnrichmentService
 	messages       lectern.MessageService
 }
 
-func newServices(db *sqlite.DB, cfg *Config) *services {
+// newServices builds the store's services on db; those whose
+// transactions call for a job enqueue it through q in the same
+// transaction.
+func newServices(db *sqlite.DB, q lectern.Enqueuer, cfg *Config) *services {
 	return &services{
 		db:        db,
 		users:     sqlite.NewUserService(db),
@@ -57,13 +60,13 @@ func newServices(db *sqlite.DB, cfg *Config) *services {
 		recorders: &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
 		tokens:    sqlite.NewTokenService(db),
 
-		treatments:     sqlite.NewTreatmentService(db),
+		treatments:     sqlite.NewTreatmentService(db, q),
 		sightings:      sqlite.NewSightingService(db),
 		recordingFiles: sqlite.NewRecordingFileService(db),
-		recordings:     sqlite.NewRecordingService(db),
-		videos:         sqlite.NewVideoService(db),
+		recordings:     sqlite.NewRecordingService(db, q),
+		videos:         sqlite.NewVideoService(db, q),
 		enrichments:    sqlite.NewEnrichmentService(db),
-		messages:       sqlite.NewMessageService(db),
+		messages:       sqlite.NewMessageService(db, q),
 	}
 }
 
@@ -90,7 +93,11 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 	defer db.Close()
 	cfg, logger := a.cfg, a.logger
-	svc := newServices(db, cfg)
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{Logger: logger.With("edge", "jobs")})
+	if err != nil {
+		return err
+	}
+	svc := newServices(db, enq, cfg)
 
 	if err := ensureInitialAdmin(ctx, svc.users, cfg.DataDir, logger); err != nil {
 		return err
@@ -134,16 +141,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 
 	sessions := sqlite3store.NewWithCleanupInterval(db.SQL(), 10*time.Minute)
 	defer sessions.StopCleanup()
-	var queue lectern.MailQueue // stays nil, not a nil *jobs.Client, without SMTP_URL
-	if routes.queue != nil {
-		queue = routes.queue
-	}
-	// The job queue startRouting started: svc.recordings enqueues through
-	// it. Admins follow, cancel and retry its jobs.
-	var jobService lectern.JobService // stays nil, not a nil *jobs.Client
-	if rec, ok := svc.recordings.(jobs.Recordings); ok && rec.Jobs != nil {
-		jobService = rec.Jobs
-	}
+	// Admins follow, cancel and retry the jobs of the queue startRouting
+	// started.
+	jobService := routes.jobs
 	pages, err := web.New(web.Config{
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
@@ -166,7 +166,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
-		Notifier: routes.notifier, Recordings: svc.recordings, Messages: svc.messages, MailQueue: queue, Videos: svc.videos,
+		Notifier: routes.notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
 		Enrichments: svc.enrichments, Jobs: jobService, Tokens: svc.tokens,
 		Thumbnails: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
 		Sessions:   sessions, Logger: logger.With("edge", "web"),

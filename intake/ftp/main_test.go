@@ -83,7 +83,7 @@ func newServer(tb testing.TB, change func(*ftp.Config)) *bundle {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	b := &bundle{root: tb.TempDir(), log: lb, treatments: sqlite.NewTreatmentService(db), sightings: sqlite.NewSightingService(db)}
+	b := &bundle{root: tb.TempDir(), log: lb, treatments: sqlite.NewTreatmentService(db, nil), sightings: sqlite.NewSightingService(db)}
 	vt := &lectern.VideoType{Title: "Course"}
 	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		tb.Fatal(err)

@@ -76,7 +76,7 @@ func setupTemp(t testing.TB, maxSize int64, temp string) *testBundle {
 	}
 	t.Cleanup(func() { db.Close() })
 	b.recorders = &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: b.root}
-	b.treatments = sqlite.NewTreatmentService(db)
+	b.treatments = sqlite.NewTreatmentService(db, nil)
 	b.recordingFiles = sqlite.NewRecordingFileService(db)
 	users, tokens := sqlite.NewUserService(db), sqlite.NewTokenService(db)
 	b.tokens = tokens

@@ -36,7 +36,7 @@ func setup(tb testing.TB) *testBundle {
 	}
 	tb.Cleanup(func() { db.Close() })
 	b := &testBundle{root: tb.TempDir(), db: db, logs: &logBuffer{},
-		treatments: sqlite.NewTreatmentService(db), sightings: sqlite.NewSightingService(db)}
+		treatments: sqlite.NewTreatmentService(db, nil), sightings: sqlite.NewSightingService(db)}
 	vt := &lectern.VideoType{Title: "Course"}
 	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		tb.Fatal(err)
