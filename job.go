@@ -3,6 +3,7 @@ package lectern
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 )
 
@@ -80,6 +81,11 @@ const (
 var JobStates = []string{JobRunning, JobAvailable, JobScheduled, JobRetryable, JobPending,
 	JobCompleted, JobCancelled, JobDiscarded}
 
+// JobActiveStates are the states of a job that waits or runs: one an
+// admin may cancel, and one that keeps another with the same arguments
+// from being enqueued.
+var JobActiveStates = []string{JobAvailable, JobScheduled, JobRetryable, JobRunning, JobPending}
+
 // JobKinds lists every kind.
 var JobKinds = []string{JobProcessRecording, JobEncodeVideo, JobMakeThumbnail, JobSendMail}
 
@@ -110,13 +116,7 @@ type JobError struct {
 }
 
 // Active tells whether the job waits or runs (an admin may cancel it).
-func (j *Job) Active() bool {
-	switch j.State {
-	case JobAvailable, JobScheduled, JobRetryable, JobRunning, JobPending:
-		return true
-	}
-	return false
-}
+func (j *Job) Active() bool { return slices.Contains(JobActiveStates, j.State) }
 
 // Retryable tells whether an admin may run the job again: it has
 // finished, or waits for a later retry.

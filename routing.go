@@ -160,7 +160,7 @@ func (rt *Router) logger() *slog.Logger {
 // or a stop interrupted. It returns how many it routed.
 func (rt *Router) RoutePending(ctx context.Context) (int, error) {
 	n := 0
-	for _, state := range []string{TreatmentToNotify, TreatmentToPublish, TreatmentToReport} {
+	for _, state := range TreatmentRoutingStates {
 		for {
 			ts, _, err := rt.Treatments.FindTreatments(ctx, TreatmentFilter{State: &state, Page: Page{Size: MaxPageSize}})
 			if err != nil {

@@ -40,6 +40,10 @@ const (
 var TreatmentStates = []string{TreatmentToNotify, TreatmentNotified, TreatmentToPublish, TreatmentToClaim,
 	TreatmentToReport, TreatmentReported, TreatmentIgnored, TreatmentMissing, TreatmentPublished}
 
+// TreatmentRoutingStates are the states a treatment waits in for the
+// Router (to notify, to publish, to report).
+var TreatmentRoutingStates = []string{TreatmentToNotify, TreatmentToPublish, TreatmentToReport}
+
 // Treatment is Pod's RecordingFileTreatment: one row per deposited file,
 // with the times that show each deposit's detection latency.
 type Treatment struct {

@@ -15,6 +15,9 @@ const (
 	EncodingError   = "error" // see EncodingLog; an admin may retry
 )
 
+// EncodingStates lists the states a video goes through, in order.
+var EncodingStates = []string{EncodingPending, EncodingRunning, EncodingDone, EncodingError}
+
 // Video is what people watch: made from a recording, owned by a user,
 // with the defaults its recorder carries.
 type Video struct {

@@ -83,7 +83,12 @@ func setupJobs(t *testing.T) *jobBundle {
 func (b *jobBundle) jobClient(t *testing.T, id string) *jobs.Client {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	c, err := jobs.New(b.ctx, jobs.Config{Path: b.db.Path(), ID: id, MediaRoot: b.mediaRoot,
+	pool, err := sqlite.OpenPool(b.ctx, b.db.Path(), 1) // River's own, as cmd/lectern opens it
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	c, err := jobs.New(b.ctx, jobs.Config{DB: pool, ID: id, MediaRoot: b.mediaRoot,
 		FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
 		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders, Enrichments: sqlite.NewEnrichmentService(b.db),
 			Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger}, Logger: logger})

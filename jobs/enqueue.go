@@ -104,6 +104,12 @@ func insertOpts(args lectern.JobArgs, mailAttempts int) (*river.InsertOpts, erro
 }
 
 // uniqueWhileActive are the states in which a job blocks another with
-// the same args: waiting or running, not finished.
-var uniqueWhileActive = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
-	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
+// the same args: waiting or running, not finished
+// (lectern.JobActiveStates).
+var uniqueWhileActive = func() []rivertype.JobState {
+	states := make([]rivertype.JobState, len(lectern.JobActiveStates))
+	for i, s := range lectern.JobActiveStates {
+		states[i] = rivertype.JobState(s)
+	}
+	return states
+}()

@@ -17,8 +17,6 @@ import (
 
 	"lectern"
 	"lectern/avc"
-	"lectern/mail"
-	"lectern/sqlite"
 )
 
 // Queues of Lectern's jobs.
@@ -48,8 +46,11 @@ const DefaultStopTimeout = 30 * time.Second
 
 // Config configures the job client.
 type Config struct {
-	// Path is the SQLite database file (sqlite.DB.Path()).
-	Path string
+	// DB is River's own pool on the database (cmd/lectern opens it; on
+	// SQLite with one connection, as riversqlite advises, beside the
+	// store's pool on the same file). The client does not close it: close
+	// it after Stop.
+	DB *sql.DB
 	// ID names this process among those that work the queue (River's
 	// client ID, recorded on every job it works). It must stay the same
 	// across restarts and differ between processes running at once: Start
@@ -98,7 +99,7 @@ type Deps struct {
 	// Sender delivers the outbox; nil (no SMTP_URL): no worker takes
 	// the mail queue, where send_mail jobs wait, their messages queued
 	// in the outbox, until a client with a Sender starts.
-	Sender mail.Sender
+	Sender lectern.MailSender
 
 	Videos      lectern.VideoService
 	Recordings  lectern.RecordingService
@@ -129,11 +130,11 @@ type Client struct {
 	stopped  bool
 }
 
-// New opens River's pool on cfg.Path, applies River's migrations and
+// New applies River's migrations on cfg.DB and
 // returns a client that can enqueue at once and works jobs once started.
 func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
-	if cfg.Path == "" {
-		return nil, errors.New("jobs: no database path")
+	if cfg.DB == nil {
+		return nil, errors.New("jobs: no database (Config.DB)")
 	}
 	if deps.Sender != nil && deps.Messages == nil {
 		return nil, errors.New("jobs: Messages is required with a Sender")
@@ -185,13 +186,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		w, queues = nil, nil // a client that only enqueues
 	}
 
-	pool, err := sqlite.OpenPool(ctx, cfg.Path, 1)
-	if err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
+	pool := cfg.DB
 	driver := riversqlite.New(pool)
 	if err := migrate(ctx, driver, logger); err != nil {
-		pool.Close()
 		return nil, err
 	}
 	rc, err := river.NewClient(driver, &river.Config{
@@ -203,7 +200,6 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		FetchPollInterval: cfg.FetchPollInterval,
 	})
 	if err != nil {
-		pool.Close()
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
 	c.river, c.driver, c.pool = rc, driver, pool
@@ -265,8 +261,8 @@ func (c *Client) Start(ctx context.Context) error {
 
 // Stop stops working jobs: running ones get StopTimeout to finish, then
 // their contexts are cancelled (an interrupted job runs again at the next
-// start). It closes River's pool and is idempotent; a stopped client
-// cannot enqueue.
+// start). It is idempotent, and leaves River's pool (Config.DB) open for
+// its owner to close.
 func (c *Client) Stop() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -286,9 +282,6 @@ func (c *Client) Stop() error {
 			cancel()
 		}
 		c.logger.Info("jobs stopped")
-	}
-	if cerr := c.pool.Close(); err == nil {
-		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("jobs: stop: %w", err)

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
@@ -28,6 +29,7 @@ func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
 // testBundle is one test's database, outbox and SMTP address.
 type testBundle struct {
 	db       *sqlite.DB
+	pool     *sql.DB        // River's, as cmd/lectern opens it
 	enq      *jobs.Enqueuer // the store's: jobs commit with their rows
 	messages *sqlite.MessageService
 	smtpURL  string
@@ -53,7 +55,12 @@ func setupEnqueuer(tb testing.TB, smtpURL string, cfg jobs.EnqueuerConfig) *test
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &testBundle{db: db, enq: enq, messages: sqlite.NewMessageService(db, enq), smtpURL: smtpURL}
+	pool, err := sqlite.OpenPool(ctx, db.Path(), 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { pool.Close() })
+	return &testBundle{db: db, pool: pool, enq: enq, messages: sqlite.NewMessageService(db, enq), smtpURL: smtpURL}
 }
 
 // enqueue inserts args in a transaction of its own, as the store would.
@@ -87,7 +94,7 @@ func (b *testBundle) newClient(tb testing.TB, change func(*jobs.Config)) *jobs.C
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := jobs.Config{Path: b.db.Path(), Workers: 2, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
+	cfg := jobs.Config{DB: b.pool, Workers: 2, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
 		StopTimeout: 5 * time.Second}
 	if change != nil {
 		change(&cfg)

@@ -7,10 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -53,7 +50,7 @@ type processing struct {
 
 // videoDir is where video id's source and renditions are stored, relative
 // to MEDIA_ROOT, with slashes (as Video.SourceFile is stored).
-func videoDir(id int64) string { return path.Join("videos", strconv.FormatInt(id, 10)) }
+func videoDir(id int64) string { return lectern.VideoDir(id) }
 
 // abs turns a path relative to MEDIA_ROOT into a file name.
 func (p *processing) abs(rel string) string {
@@ -208,7 +205,7 @@ func (p *processing) storeSource(ctx context.Context, rec *lectern.Recording, v 
 	if err := p.checkSource(ctx, rec); err != nil {
 		return "", err
 	}
-	rel := path.Join(videoDir(v.ID), "source"+strings.ToLower(filepath.Ext(rec.SourceFile)))
+	rel := lectern.VideoSource(v.ID, filepath.Ext(rec.SourceFile))
 	how, err := moveFile(ctx, rec.SourceFile, p.abs(rel))
 	if err != nil {
 		return "", err

@@ -115,7 +115,7 @@ func setupMedia(tb testing.TB, dir string) *media {
 // test ends.
 func (m *media) newClient(tb testing.TB, change func(*jobs.Config, *jobs.Deps)) *jobs.Client {
 	tb.Helper()
-	cfg := jobs.Config{Path: m.db.Path(), MediaRoot: m.root, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
+	cfg := jobs.Config{DB: m.pool, MediaRoot: m.root, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
 		ProgressInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second}
 	deps := jobs.Deps{Videos: m.videos, Recordings: m.recordings, Recorders: m.recorders, Enrichments: m.enrichments,
 		Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger(tb)}, Logger: logger(tb)}

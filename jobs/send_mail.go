@@ -10,7 +10,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"lectern"
-	"lectern/mail"
 )
 
 // MailMaxAttempts is how many times a message is tried by default: with
@@ -26,13 +25,13 @@ type SendMailArgs = lectern.SendMailArgs
 type sendMailWorker struct {
 	river.WorkerDefaults[SendMailArgs]
 	messages lectern.MessageService
-	sender   mail.Sender
+	sender   lectern.MailSender
 	logger   *slog.Logger
 }
 
 // Timeout leaves the sender its own timeout, and a margin.
 func (w *sendMailWorker) Timeout(*river.Job[SendMailArgs]) time.Duration {
-	return mail.DefaultTimeout + 30*time.Second
+	return lectern.MailSendTimeout + 30*time.Second
 }
 
 // recordTimeout bounds the outbox writes that follow a delivery; they run
@@ -72,7 +71,7 @@ func (w *sendMailWorker) Work(ctx context.Context, job *river.Job[SendMailArgs])
 		log.Info("mail delivery interrupted by shutdown", "err", sendErr)
 		return river.JobSnooze(0)
 	}
-	permanent := mail.IsPermanent(sendErr)
+	permanent := lectern.IsPermanentMailError(sendErr)
 	last := permanent || job.Attempt >= job.MaxAttempts
 	if err := w.messages.MarkMessageAttempt(rctx, id, sendErr.Error(), last); err != nil {
 		log.Error("record mail attempt", "err", err)

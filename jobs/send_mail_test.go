@@ -201,10 +201,10 @@ func TestNewChecks(t *testing.T) {
 		t.Error("no path: no error")
 	}
 	sender := mail.NewLogSender(logger(t))
-	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Sender: sender}); err == nil {
+	if _, err := jobs.New(ctx, jobs.Config{DB: b.pool}, jobs.Deps{Sender: sender}); err == nil {
 		t.Error("a sender without the outbox: no error")
 	}
-	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Videos: sqlite.NewVideoService(b.db, b.enq)}); err == nil {
+	if _, err := jobs.New(ctx, jobs.Config{DB: b.pool}, jobs.Deps{Videos: sqlite.NewVideoService(b.db, b.enq)}); err == nil {
 		t.Error("videos without the other processing services: no error")
 	}
 	// Migrations are idempotent: a second client on the same file.

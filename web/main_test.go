@@ -266,7 +266,12 @@ func (b *testBundle) jobClient(id string, logger *slog.Logger) *jobs.Client {
 // jobClientWith is jobClient with enc as the encoder.
 func (b *testBundle) jobClientWith(id string, logger *slog.Logger, enc lectern.Encoder) *jobs.Client {
 	b.tb.Helper()
-	c, err := jobs.New(context.Background(), jobs.Config{Path: b.dbPath, ID: id, MediaRoot: b.mediaRoot,
+	pool, err := sqlite.OpenPool(context.Background(), b.dbPath, 1) // River's own, as cmd/lectern opens it
+	if err != nil {
+		b.tb.Fatal(err)
+	}
+	b.tb.Cleanup(func() { pool.Close() })
+	c, err := jobs.New(context.Background(), jobs.Config{DB: pool, ID: id, MediaRoot: b.mediaRoot,
 		FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
 		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders, Enrichments: b.enrichments,
 			Encoder: enc, Logger: logger})

@@ -165,7 +165,7 @@ func TestE2ERouteRace(t *testing.T) {
 	if err != nil || n != perRecorder || len(recs) != perRecorder {
 		t.Errorf("%d recordings (%v), want %d", n, err, perRecorder)
 	}
-	for _, state := range pendingStates {
+	for _, state := range lectern.TreatmentRoutingStates {
 		if _, n, _ := treatments.FindTreatments(ctx, lectern.TreatmentFilter{State: &state}); n != 0 {
 			t.Errorf("%d treatments still %s", n, state)
 		}

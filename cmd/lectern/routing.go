@@ -7,6 +7,7 @@ import (
 	"lectern"
 	"lectern/jobs"
 	"lectern/mail"
+	"lectern/sqlite"
 )
 
 // routing is what moves deposits on to people: the router, the notify
@@ -83,7 +84,13 @@ func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mai
 	if err != nil {
 		return nil, false, nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
-	q, err = jobs.New(ctx, jobs.Config{Path: svc.db.Path(), Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
+	// River's own pool on the database file, one connection, as
+	// riversqlite advises.
+	pool, err := sqlite.OpenPool(ctx, svc.db.Path(), 1)
+	if err != nil {
+		return nil, false, nil, fmt.Errorf("job queue: %w", err)
+	}
+	q, err = jobs.New(ctx, jobs.Config{DB: pool, Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
 		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage},
 		jobs.Deps{Messages: svc.messages, Sender: sender,
 			Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
@@ -91,16 +98,19 @@ func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mai
 			Encoder:     cfg.Encoder(logger.With("edge", "ffmpeg")),
 			Logger:      logger.With("edge", "jobs")})
 	if err != nil {
+		pool.Close()
 		return nil, false, nil, fmt.Errorf("job queue: %w", err)
 	}
 	if err := q.Start(ctx); err != nil {
 		q.Stop()
+		pool.Close()
 		return nil, false, nil, fmt.Errorf("start job queue: %w", err)
 	}
 	stop = func() {
 		if err := q.Stop(); err != nil {
 			logger.Warn("stop job queue", "err", err)
 		}
+		pool.Close()
 	}
 	return q, sender != nil, stop, nil
 }
