@@ -216,7 +216,7 @@ func TestClassifyName(t *testing.T) {
 	}
 }
 
-func TestRoute(t *testing.T) {
+func TestInitialState(t *testing.T) {
 	t.Parallel()
 	m := int64(1)
 	for _, c := range []struct {
@@ -232,7 +232,7 @@ func TestRoute(t *testing.T) {
 		{"no manager, claiming", &lectern.Recorder{}, true, lectern.TreatmentToClaim},
 		{"no manager, no claiming", &lectern.Recorder{}, false, lectern.TreatmentToReport},
 	} {
-		if got, claim := lectern.Route(c.rec, c.claim); got != c.state || claim != (got == lectern.TreatmentToClaim) {
+		if got, claim := lectern.InitialState(c.rec, c.claim); got != c.state || claim != (got == lectern.TreatmentToClaim) {
 			t.Errorf("%s: %s %v, want %s", c.name, got, claim, c.state)
 		}
 	}

@@ -44,10 +44,11 @@ type Router struct {
 	Logger     *slog.Logger
 }
 
-// Route handles t according to its state and returns Pod's notify answer
-// for it: "auto" when the deposit was (or had been) published
+// Dispatch acts on t's state (InitialState chose it): it mails the
+// manager, publishes or reports to the admins, and returns Pod's notify
+// answer for it: "auto" when the deposit was (or had been) published
 // automatically, "ok" otherwise.
-func (rt *Router) Route(ctx context.Context, t *Treatment, courseTitle string) (string, error) {
+func (rt *Router) Dispatch(ctx context.Context, t *Treatment, courseTitle string) (string, error) {
 	var rec *Recorder
 	if t.RecorderID != nil {
 		r, err := rt.Recorders.FindRecorderByID(ctx, *t.RecorderID)
@@ -155,10 +156,10 @@ func (rt *Router) logger() *slog.Logger {
 	return rt.Logger
 }
 
-// RoutePending routes every treatment still waiting for its routing step
-// (to notify, to publish, to report): the deposits whose routing a crash
-// or a stop interrupted. It returns how many it routed.
-func (rt *Router) RoutePending(ctx context.Context) (int, error) {
+// DispatchPending dispatches every treatment still waiting for its
+// routing step (to notify, to publish, to report): the deposits whose
+// routing a crash or a stop interrupted. It returns how many it routed.
+func (rt *Router) DispatchPending(ctx context.Context) (int, error) {
 	n := 0
 	for _, state := range TreatmentRoutingStates {
 		for {
@@ -170,7 +171,7 @@ func (rt *Router) RoutePending(ctx context.Context) (int, error) {
 				break
 			}
 			for _, t := range ts {
-				if _, err := rt.Route(ctx, t, ""); err != nil {
+				if _, err := rt.Dispatch(ctx, t, ""); err != nil {
 					return n, fmt.Errorf("route pending treatment %d: %w", t.ID, err)
 				}
 				n++

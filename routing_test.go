@@ -68,7 +68,7 @@ func newRouting(tb testing.TB) *routingBundle {
 	b.router = &lectern.Router{Recorders: b.in.Recorders, Users: users, Treatments: sqlite.NewTreatmentService(b.db, b.queue),
 		Recordings: b.recs, Mail: testMail{}}
 	b.in.RoutedFunc = func(ctx context.Context, t *lectern.Treatment) {
-		if _, err := b.router.Route(ctx, t, ""); err != nil {
+		if _, err := b.router.Dispatch(ctx, t, ""); err != nil {
 			tb.Error(err)
 		}
 	}
@@ -96,7 +96,7 @@ func TestRouterMailsManagerOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		if answer, err := b.router.Route(ctx, tr, "Maths"); err != nil || answer != "ok" {
+		if answer, err := b.router.Dispatch(ctx, tr, "Maths"); err != nil || answer != "ok" {
 			t.Fatalf("route again: %q %v", answer, err)
 		}
 	}
@@ -123,7 +123,7 @@ func TestRouterPublishesAutomatically(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if answer, err := b.router.Route(ctx, tr, ""); answer != "auto" || err != nil {
+	if answer, err := b.router.Dispatch(ctx, tr, ""); answer != "auto" || err != nil {
 		t.Fatalf("answer %q %v", answer, err)
 	}
 	recs, n, _ := b.recs.FindRecordings(ctx, lectern.RecordingFilter{})
@@ -217,7 +217,7 @@ func TestNotify(t *testing.T) {
 	}
 }
 
-func TestRoutePending(t *testing.T) {
+func TestDispatchPending(t *testing.T) {
 	t.Parallel()
 	b := newRouting(t)
 	ctx := context.Background()
@@ -230,12 +230,12 @@ func TestRoutePending(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, err := b.router.RoutePending(ctx)
+	n, err := b.router.DispatchPending(ctx)
 	if err != nil || n != 3 {
-		t.Fatalf("RoutePending = %d, %v", n, err)
+		t.Fatalf("DispatchPending = %d, %v", n, err)
 	}
-	if n, _ := b.router.RoutePending(ctx); n != 0 {
-		t.Fatalf("second RoutePending routed %d", n)
+	if n, _ := b.router.DispatchPending(ctx); n != 0 {
+		t.Fatalf("second DispatchPending routed %d", n)
 	}
 	if len(b.outbox(t)) != 2 {
 		t.Fatalf("%d messages, want 2", len(b.outbox(t)))

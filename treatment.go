@@ -7,7 +7,7 @@ import (
 )
 
 // Treatment states. A treatment is created exactly once per deposited file,
-// already routed (Route); later stages move it on.
+// already routed (InitialState); later stages move it on.
 const (
 	// TreatmentToNotify: the recorder has a manager, who is to be mailed a
 	// link to the add form.
@@ -109,9 +109,11 @@ func (t *Treatment) Latency() time.Duration {
 	return t.CompletedAt.Sub(t.FirstSeenAt)
 }
 
-// Route decides where a new deposit goes, by its recorder (nil when none
-// was found) and ALLOW_MANUAL_RECORDING_CLAIMING: Pod's rule.
-func Route(rec *Recorder, allowClaiming bool) (state string, requireManualClaim bool) {
+// InitialState is the rule that decides where a new deposit goes, by its
+// recorder (nil when none was found) and ALLOW_MANUAL_RECORDING_CLAIMING
+// (Pod's rule): the state its treatment starts in, which the Router then
+// acts on (Router.Dispatch).
+func InitialState(rec *Recorder, allowClaiming bool) (state string, requireManualClaim bool) {
 	switch {
 	case rec == nil:
 		return TreatmentToReport, false

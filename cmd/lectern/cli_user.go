@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -223,10 +224,11 @@ func (a *app) tokenCommand() *cobra.Command {
 	return cmd
 }
 
-// services opens the database and wires the services; the caller closes
-// s.db.
-func (a *app) services(cmd *cobra.Command) (*services, error) {
-	db, err := a.openDB(cmd.Context())
+// services opens the database and builds the store's services on it,
+// with the Enqueuer their transactions insert jobs through; the caller
+// closes s.db.
+func (a *app) services(ctx context.Context) (*services, error) {
+	db, err := a.openDB(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +244,7 @@ func (a *app) services(cmd *cobra.Command) (*services, error) {
 // the database for the run and closes it after.
 func (a *app) withServices(run func(cmd *cobra.Command, s *services, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		s, err := a.services(cmd)
+		s, err := a.services(cmd.Context())
 		if err != nil {
 			return err
 		}

@@ -131,7 +131,7 @@ func TestE2ERouteRace(t *testing.T) {
 			own := *tr
 			wg.Go(func() {
 				<-start
-				if _, err := router.Route(ctx, &own, ""); err != nil {
+				if _, err := router.Dispatch(ctx, &own, ""); err != nil {
 					t.Errorf("route %d: %v", own.ID, err)
 				}
 			})

@@ -104,7 +104,7 @@ func (p *pendingRouter) pass(ctx context.Context) (int, error) {
 				p.failed(t, now, "deposit still waits after routing; tried again later", nil)
 				continue
 			}
-			if _, err := p.router.Route(ctx, t, ""); err != nil {
+			if _, err := p.router.Dispatch(ctx, t, ""); err != nil {
 				if ctx.Err() != nil {
 					return n, ctx.Err()
 				}

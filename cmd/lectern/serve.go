@@ -23,7 +23,6 @@ import (
 	"lectern/intake/ftp"
 	"lectern/intake/upload"
 	"lectern/intake/watch"
-	"lectern/jobs"
 	"lectern/password"
 	"lectern/sqlite"
 	"lectern/web"
@@ -76,7 +75,7 @@ const initialAdminFile = "initial-admin-password"
 func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run Lectern: web UI, API and (later) FTP server, watcher and workers",
+		Short: "Run Lectern: web UI, API, FTP server, watcher and job workers",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context(), nil)
@@ -86,18 +85,21 @@ func (a *app) serveCommand() *cobra.Command {
 
 // serve runs until ctx ends. When ready is not nil it receives the HTTP
 // address once the server listens (tests start on port 0).
+//
+// Each part is built once, in the order it needs the others: the store
+// (its services enqueue through River in their own transactions), the
+// router and the intake that dispatches through it, the notify rules, the
+// job queue, the pending pass, then the edges that take deposits in
+// (watcher, FTP) and the HTTP server. Each is stopped by a defer, so in
+// the reverse order.
 func (a *app) serve(ctx context.Context, ready chan<- string) error {
-	db, err := a.openDB(ctx)
+	svc, err := a.services(ctx)
 	if err != nil {
 		return err
 	}
+	db := svc.db
 	defer db.Close()
 	cfg, logger := a.cfg, a.logger
-	enq, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{Logger: logger.With("edge", "jobs")})
-	if err != nil {
-		return err
-	}
-	svc := newServices(db, enq, cfg)
 
 	if err := ensureInitialAdmin(ctx, svc.users, cfg.DataDir, logger); err != nil {
 		return err
@@ -108,12 +110,17 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		}
 	}
 
-	in := a.intake(svc)
-	routes, stopRouting, err := a.startRouting(ctx, svc, in)
+	router := a.router(svc)
+	in := a.intake(svc, dispatchNow(router, logger))
+	notifier := &lectern.Notifier{Root: cfg.DefaultRecorderPath, Recorders: svc.recorders, Treatments: svc.treatments,
+		Intake: in, Router: router, Logger: logger.With("edge", "notify")}
+	// Admins follow, cancel and retry its jobs (web, api).
+	jobQueue, stopJobs, err := a.startJobs(ctx, svc)
 	if err != nil {
 		return err
 	}
-	defer stopRouting()
+	defer stopJobs()
+	defer startPending(ctx, router, svc.treatments, logger.With("edge", "routing"))()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{
 			Root:         cfg.DefaultRecorderPath,
@@ -141,9 +148,6 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 
 	sessions := sqlite3store.NewWithCleanupInterval(db.SQL(), 10*time.Minute)
 	defer sessions.StopCleanup()
-	// Admins follow, cancel and retry the jobs of the queue startRouting
-	// started.
-	jobService := routes.jobs
 	pages, err := web.New(web.Config{
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
@@ -166,8 +170,8 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
-		Notifier: routes.notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
-		Enrichments: svc.enrichments, Jobs: jobService, Tokens: svc.tokens,
+		Notifier: notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
+		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
 		Thumbnails: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
 		Sessions:   sessions, Logger: logger.With("edge", "web"),
 	})
@@ -177,7 +181,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	restAPI := api.New(api.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles, Recordings: svc.recordings, Messages: svc.messages,
-		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobService,
+		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobQueue,
 		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
 	})
 
