@@ -56,7 +56,8 @@ type MessageService interface {
 	// and the number of all matching messages.
 	FindMessages(ctx context.Context, filter MessageFilter) ([]*Message, int, error)
 	// QueuedMessageIDs returns the ids of every queued message, oldest
-	// first, so that delivery can resume after a restart.
+	// first. (Delivery needs no list: each message's job was written
+	// with it.)
 	QueuedMessageIDs(ctx context.Context) ([]int64, error)
 	// MarkMessageSent records a delivery.
 	MarkMessageSent(ctx context.Context, id int64, at time.Time) error
