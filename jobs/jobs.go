@@ -130,8 +130,8 @@ type Client struct {
 	stopped  bool
 }
 
-// New applies River's migrations on cfg.DB and
-// returns a client that can enqueue at once and works jobs once started.
+// New applies River's migrations on cfg.DB and returns a client that can
+// enqueue (an admin's requests) at once and works jobs once started.
 func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	if cfg.DB == nil {
 		return nil, errors.New("jobs: no database (Config.DB)")

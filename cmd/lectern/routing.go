@@ -61,12 +61,12 @@ func startPending(ctx context.Context, router *lectern.Router, treatments lecter
 }
 
 // startJobs opens River's own pool on the database and starts the job
-// queue on it: recordings processed and videos encoded always (ffmpeg
-// with its default settings, ENCODE_WORKERS at once, into MEDIA_ROOT),
+// queue on it: recordings processed and videos encoded always (by
+// encoder, ENCODE_WORKERS at once, into MEDIA_ROOT),
 // mail delivered when SMTP_URL is set. The jobs a previous run left
 // running (killed) run again at once; every other job was enqueued by the
 // store with its row. stop stops the workers, then closes the pool.
-func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, stop func(), err error) {
+func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Encoder) (q *jobs.Client, stop func(), err error) {
 	cfg, logger := a.cfg, a.logger
 	sender, err := mail.NewSender(cfg.SMTPURL, cfg.DefaultFromEmail, logger.With("edge", "mail"))
 	if err != nil {
@@ -86,7 +86,7 @@ func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, sto
 		jobs.Deps{Messages: svc.messages, Sender: sender,
 			Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
 			Enrichments: svc.enrichments,
-			Encoder:     cfg.Encoder(logger.With("edge", "ffmpeg")),
+			Encoder:     encoder,
 			Logger:      logger.With("edge", "jobs")})
 	if err != nil {
 		pool.Close()

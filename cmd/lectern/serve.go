@@ -17,7 +17,6 @@ import (
 
 	"lectern"
 	"lectern/api"
-	"lectern/ffmpeg"
 	"lectern/httpjson"
 	"lectern/httplimit"
 	"lectern/intake/ftp"
@@ -114,13 +113,16 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	in := a.intake(svc, dispatchNow(router, logger))
 	notifier := &lectern.Notifier{Root: cfg.DefaultRecorderPath, Recorders: svc.recorders, Treatments: svc.treatments,
 		Intake: in, Router: router, Logger: logger.With("edge", "notify")}
+	// One ffmpeg runner encodes (jobs) and takes thumbnails (web).
+	media := cfg.Encoder(logger.With("edge", "ffmpeg"))
 	// Admins follow, cancel and retry its jobs (web, api).
-	jobQueue, stopJobs, err := a.startJobs(ctx, svc)
+	jobQueue, stopJobs, err := a.startJobs(ctx, svc, media)
 	if err != nil {
 		return err
 	}
 	defer stopJobs()
-	defer startPending(ctx, router, svc.treatments, logger.With("edge", "routing"))()
+	stopPending := startPending(ctx, router, svc.treatments, logger.With("edge", "routing"))
+	defer stopPending()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{
 			Root:         cfg.DefaultRecorderPath,
@@ -172,7 +174,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
 		Notifier: notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
 		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
-		Thumbnails: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
+		Thumbnails: media,
 		Sessions:   sessions, Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
