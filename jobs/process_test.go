@@ -286,8 +286,9 @@ func (m *media) checkLog(tb testing.TB, id int64, want ...string) {
 	}
 }
 
-// A recording published through jobs.Recordings becomes one video with
-// its recorder's defaults, its source moved into media storage, encoded.
+// A recording published through the store (its job enqueued with it)
+// becomes one video with its recorder's defaults, its source moved into
+// media storage, encoded.
 func TestProcessRecording(t *testing.T) {
 	t.Parallel()
 	m := setupMedia(t, "")
