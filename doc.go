@@ -29,7 +29,7 @@
 // 2. Its treatment is written, exactly once. Intake.Complete finds the
 // recorder by the file's directory (RecorderDirectories,
 // recorder_directory.go) and writes one Treatment row (treatment.go;
-// the store, sqlite/treatment.go, keeps files unique), its state chosen by
+// the store, sqldb/treatment.go, keeps files unique), its state chosen by
 // InitialState (treatment.go): to notify, to publish, to claim or to
 // report.
 //

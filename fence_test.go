@@ -133,7 +133,7 @@ func TestFenceRules(t *testing.T) {
 		}, 0},
 		{"an edge imports an edge", map[string][]string{"lectern/jobs": {"lectern/mail", "lectern/sqldb"}}, 2},
 		{"the core imports a library", map[string][]string{"lectern": {"github.com/riverqueue/river"}}, 1},
-		{"the core imports an edge", map[string][]string{"lectern": {"lectern/sqlite"}}, 1},
+		{"the core imports an edge", map[string][]string{"lectern": {"lectern/sqldb"}}, 1},
 		{"a leaf imports an edge", map[string][]string{"lectern/avc": {"lectern/ffmpeg"}}, 1},
 		{"an edge imports a test helper", map[string][]string{"lectern/web": {"lectern/storetest"}, "lectern/sqldb": {"lectern/sqldb/pgtest"}}, 2},
 		{"a package imports its parent", map[string][]string{"lectern/intake/ftp": {"lectern/intake"}}, 1},

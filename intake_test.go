@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 type intakeBundle struct {
 	in       *lectern.Intake
 	root     string
-	db       *sqlite.DB
+	db       *sqldb.DB
 	manager  *lectern.User
 	recorder func(name, dir string, change func(*lectern.Recorder)) *lectern.Recorder
 	routed   []*lectern.Treatment
@@ -24,21 +24,21 @@ type intakeBundle struct {
 func newIntake(tb testing.TB) *intakeBundle {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "l.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(tb.TempDir(), "l.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
 	b := &intakeBundle{root: tb.TempDir(), db: db}
 	vt := &lectern.VideoType{Title: "Course"}
-	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		tb.Fatal(err)
 	}
 	b.manager = &lectern.User{Username: "mgr", IsActive: true, IsStaff: true}
-	if err := sqlite.NewUserService(db).CreateUser(ctx, b.manager); err != nil {
+	if err := sqldb.NewUserService(db).CreateUser(ctx, b.manager); err != nil {
 		tb.Fatal(err)
 	}
-	recs := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: b.root}
+	recs := &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: b.root}
 	n := 0
 	b.recorder = func(name, dir string, change func(*lectern.Recorder)) *lectern.Recorder {
 		n++
@@ -56,7 +56,7 @@ func newIntake(tb testing.TB) *intakeBundle {
 	var mu sync.Mutex
 	b.in = &lectern.Intake{
 		Root: b.root, Extensions: []string{"mp4", "mov"},
-		Recorders: recs, Treatments: sqlite.NewTreatmentService(db, nil), Sightings: sqlite.NewSightingService(db),
+		Recorders: recs, Treatments: sqldb.NewTreatmentService(db, nil), Sightings: sqldb.NewSightingService(db),
 		RoutedFunc: func(_ context.Context, t *lectern.Treatment) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // dirBundle is what a RecorderDirectories test works with: the wrapper
@@ -21,7 +21,7 @@ import (
 // wrapper's back, and a video type recorders can use.
 type dirBundle struct {
 	dirs   *lectern.RecorderDirectories
-	store  *sqlite.RecorderService
+	store  *sqldb.RecorderService
 	typeID int64
 }
 
@@ -29,16 +29,16 @@ func setupDirectories(tb testing.TB) *dirBundle {
 	tb.Helper()
 	ctx := context.Background()
 	tmp := tb.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(tmp, "lectern.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(tmp, "lectern.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
 	vt := &lectern.VideoType{Title: "Course"}
-	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		tb.Fatal(err)
 	}
-	store := sqlite.NewRecorderService(db)
+	store := sqldb.NewRecorderService(db)
 	return &dirBundle{
 		dirs:   &lectern.RecorderDirectories{RecorderService: store, Root: filepath.Join(tmp, "recorders")},
 		store:  store,
@@ -499,16 +499,16 @@ func TestRecorderDirectoriesModeIgnoresUmask(t *testing.T) {
 	old := syscall.Umask(0o077)
 	defer syscall.Umask(old)
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "l.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(t.TempDir(), "l.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	vt := &lectern.VideoType{Title: "Course"}
-	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		t.Fatal(err)
 	}
-	d := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: t.TempDir()}
+	d := &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: t.TempDir()}
 	r := lectern.NewRecorder()
 	r.Name, r.AddressIP, r.Directory, r.TypeID = "A", "10.1.1.1", "amphi", vt.ID
 	if err := d.CreateRecorder(ctx, r); err != nil {

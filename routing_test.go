@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // testMail renders fixed messages; the real renderer is package mail.
@@ -53,7 +53,7 @@ func newRouting(tb testing.TB) *routingBundle {
 	tb.Helper()
 	b := &routingBundle{intakeBundle: newIntake(tb), queue: &recordingQueue{}}
 	ctx := context.Background()
-	users := sqlite.NewUserService(b.db)
+	users := sqldb.NewUserService(b.db)
 	b.manager.Email = "manager@univ.example"
 	if err := users.UpdateUser(ctx, b.manager); err != nil {
 		tb.Fatal(err)
@@ -62,10 +62,10 @@ func newRouting(tb testing.TB) *routingBundle {
 	if err := users.CreateUser(ctx, admin); err != nil {
 		tb.Fatal(err)
 	}
-	b.messages = sqlite.NewMessageService(b.db, nil)
-	b.recs = sqlite.NewRecordingService(b.db, nil)
+	b.messages = sqldb.NewMessageService(b.db, nil)
+	b.recs = sqldb.NewRecordingService(b.db, nil)
 	// The router's treatments enqueue each message's delivery.
-	b.router = &lectern.Router{Recorders: b.in.Recorders, Users: users, Treatments: sqlite.NewTreatmentService(b.db, b.queue),
+	b.router = &lectern.Router{Recorders: b.in.Recorders, Users: users, Treatments: sqldb.NewTreatmentService(b.db, b.queue),
 		Recordings: b.recs, Mail: testMail{}}
 	b.in.RoutedFunc = func(ctx context.Context, t *lectern.Treatment) {
 		if _, err := b.router.Dispatch(ctx, t, ""); err != nil {

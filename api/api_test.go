@@ -19,7 +19,7 @@ import (
 	"lectern"
 	"lectern/api"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 func TestMain(m *testing.M) {
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // kind of user.
 type testBundle struct {
 	srv       *httptest.Server
-	db        *sqlite.DB
+	db        *sqldb.DB
 	users     lectern.UserService
 	types     lectern.VideoTypeService
 	recorders *lectern.RecorderDirectories
@@ -48,27 +48,27 @@ type testBundle struct {
 func setup(t *testing.T) *testBundle {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "lectern.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(t.TempDir(), "lectern.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	b := &testBundle{
 		db:    db,
-		users: sqlite.NewUserService(db),
-		types: sqlite.NewVideoTypeService(db),
+		users: sqldb.NewUserService(db),
+		types: sqldb.NewVideoTypeService(db),
 		root:  t.TempDir(),
 		log:   &syncBuffer{},
 		ctx:   ctx,
 	}
-	b.recorders = &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: b.root}
-	b.tokens = sqlite.NewTokenService(db)
+	b.recorders = &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: b.root}
+	b.tokens = sqldb.NewTokenService(db)
 
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
 	mux.Handle("/api/", api.New(api.Deps{
-		Users: b.users, Groups: sqlite.NewGroupService(db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
+		Users: b.users, Groups: sqldb.NewGroupService(db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
 		BaseURL: b.srv.URL + "/",
 		Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
 	}))

@@ -15,7 +15,7 @@ import (
 	"lectern/api"
 	"lectern/ffmpeg"
 	"lectern/jobs"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 type jobErrorJSON struct {
@@ -60,7 +60,7 @@ type jobBundle struct {
 func setupJobs(t *testing.T) *jobBundle {
 	t.Helper()
 	b := &jobBundle{videoBundle: setupVideos(t), mediaRoot: filepath.Join(t.TempDir(), "media")}
-	b.recordings = sqlite.NewRecordingService(b.db, nil)
+	b.recordings = sqldb.NewRecordingService(b.db, nil)
 	b.jobs = b.jobClient(t, "")
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil))
 	mux := http.NewServeMux()
@@ -83,14 +83,14 @@ func setupJobs(t *testing.T) *jobBundle {
 func (b *jobBundle) jobClient(t *testing.T, id string) *jobs.Client {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	pool, err := sqlite.OpenPool(b.ctx, b.db.Path(), 1) // River's own, as cmd/lectern opens it
+	pool, err := sqldb.OpenPool(b.ctx, b.db.Path(), 1) // River's own, as cmd/lectern opens it
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pool.Close() })
 	c, err := jobs.New(b.ctx, jobs.Config{DB: pool, ID: id, MediaRoot: b.mediaRoot,
 		FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
-		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders, Enrichments: sqlite.NewEnrichmentService(b.db),
+		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders, Enrichments: sqldb.NewEnrichmentService(b.db),
 			Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger}, Logger: logger})
 	if err != nil {
 		t.Fatal(err)

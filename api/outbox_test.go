@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 type outboxJSON struct {
@@ -50,7 +50,7 @@ func (b *depositBundle) message(t *testing.T, i int) *lectern.Message {
 func TestOutboxList(t *testing.T) {
 	t.Parallel()
 	b := setupDeposits(t)
-	messages := sqlite.NewMessageService(b.db, nil)
+	messages := sqldb.NewMessageService(b.db, nil)
 	var ids []int64
 	for i := range 22 {
 		ids = append(ids, b.message(t, i).ID)

@@ -14,7 +14,7 @@ import (
 
 	"lectern"
 	"lectern/api"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // depositBundle is a testBundle whose API also serves the deposit
@@ -30,15 +30,15 @@ type depositBundle struct {
 func setupDeposits(t *testing.T) *depositBundle {
 	t.Helper()
 	b := &depositBundle{testBundle: setup(t)}
-	b.treatments = sqlite.NewTreatmentService(b.db, nil)
-	b.recordingFiles = sqlite.NewRecordingFileService(b.db)
+	b.treatments = sqldb.NewTreatmentService(b.db, nil)
+	b.recordingFiles = sqldb.NewRecordingFileService(b.db)
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
 	mux.Handle("/api/", api.New(api.Deps{
-		Users: b.users, Groups: sqlite.NewGroupService(b.db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
+		Users: b.users, Groups: sqldb.NewGroupService(b.db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
 		Treatments: b.treatments, RecordingFiles: b.recordingFiles,
-		Recordings: sqlite.NewRecordingService(b.db, nil), Messages: sqlite.NewMessageService(b.db, nil),
+		Recordings: sqldb.NewRecordingService(b.db, nil), Messages: sqldb.NewMessageService(b.db, nil),
 		BaseURL: b.srv.URL + "/",
 		Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
 	}))

@@ -13,7 +13,7 @@ import (
 	"lectern"
 	"lectern/api"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 type renditionJSON struct {
@@ -53,9 +53,9 @@ type videoPage struct {
 // a co-owner and a member of a group, each with a token.
 type videoBundle struct {
 	*testBundle
-	videos                         *sqlite.VideoService
-	groups                         *sqlite.GroupService
-	enrichments                    *sqlite.EnrichmentService
+	videos                         *sqldb.VideoService
+	groups                         *sqldb.GroupService
+	enrichments                    *sqldb.EnrichmentService
 	group                          *lectern.Group
 	owner, coowner, member         *lectern.User
 	ownerTok, coownerTok, memberTk string
@@ -64,9 +64,9 @@ type videoBundle struct {
 func setupVideos(t *testing.T) *videoBundle {
 	t.Helper()
 	b := &videoBundle{testBundle: setup(t)}
-	b.videos = sqlite.NewVideoService(b.db, nil)
-	b.groups = sqlite.NewGroupService(b.db)
-	b.enrichments = sqlite.NewEnrichmentService(b.db)
+	b.videos = sqldb.NewVideoService(b.db, nil)
+	b.groups = sqldb.NewGroupService(b.db)
+	b.enrichments = sqldb.NewEnrichmentService(b.db)
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)

@@ -16,7 +16,7 @@ import (
 	"lectern/jobs"
 	"lectern/mail"
 	"lectern/mail/smtptest"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // fastRetry retries after 100ms, to see retries within a test.
@@ -28,10 +28,10 @@ func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
 
 // testBundle is one test's database, outbox and SMTP address.
 type testBundle struct {
-	db       *sqlite.DB
+	db       *sqldb.DB
 	pool     *sql.DB        // River's, as cmd/lectern opens it
 	enq      *jobs.Enqueuer // the store's: jobs commit with their rows
-	messages *sqlite.MessageService
+	messages *sqldb.MessageService
 	smtpURL  string
 }
 
@@ -43,7 +43,7 @@ func setup(tb testing.TB, smtpURL string) *testBundle {
 func setupEnqueuer(tb testing.TB, smtpURL string, cfg jobs.EnqueuerConfig) *testBundle {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "lectern.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(tb.TempDir(), "lectern.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,12 +55,12 @@ func setupEnqueuer(tb testing.TB, smtpURL string, cfg jobs.EnqueuerConfig) *test
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pool, err := sqlite.OpenPool(ctx, db.Path(), 1)
+	pool, err := sqldb.OpenPool(ctx, db.Path(), 1)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { pool.Close() })
-	return &testBundle{db: db, pool: pool, enq: enq, messages: sqlite.NewMessageService(db, enq), smtpURL: smtpURL}
+	return &testBundle{db: db, pool: pool, enq: enq, messages: sqldb.NewMessageService(db, enq), smtpURL: smtpURL}
 }
 
 // enqueue inserts args in a transaction of its own, as the store would.
@@ -119,7 +119,7 @@ func start(tb testing.TB, c *jobs.Client) {
 func (b *testBundle) queue(tb testing.TB, n int) int64 {
 	tb.Helper()
 	ctx := context.Background()
-	treatments := sqlite.NewTreatmentService(b.db, b.enq)
+	treatments := sqldb.NewTreatmentService(b.db, b.enq)
 	t := &lectern.Treatment{File: fmt.Sprintf("/data/unknown/%d.mp4", n), State: lectern.TreatmentToReport,
 		Type: lectern.RecordingTypeVideo, DetectedBy: lectern.SourceWatch}
 	if _, err := treatments.CreateTreatment(ctx, t); err != nil {

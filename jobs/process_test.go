@@ -16,7 +16,7 @@ import (
 	"lectern"
 	"lectern/ffmpeg"
 	"lectern/jobs"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // clipDir holds the clip every processing test deposits, made once.
@@ -62,10 +62,10 @@ func clip(tb testing.TB) string {
 // defaults for its videos, the recorder's directory and MEDIA_ROOT.
 type media struct {
 	*testBundle
-	recordings  *sqlite.RecordingService
-	videos      *sqlite.VideoService
-	recorders   *sqlite.RecorderService
-	enrichments *sqlite.EnrichmentService
+	recordings  *sqldb.RecordingService
+	videos      *sqldb.VideoService
+	recorders   *sqldb.RecorderService
+	enrichments *sqldb.EnrichmentService
 	root        string // MEDIA_ROOT
 	dir         string // the recorder's directory
 	owner       *lectern.User
@@ -81,18 +81,18 @@ func setupMedia(tb testing.TB, dir string) *media {
 	tb.Helper()
 	ctx := context.Background()
 	b := setup(tb, "")
-	m := &media{testBundle: b, recordings: sqlite.NewRecordingService(b.db, b.enq), videos: sqlite.NewVideoService(b.db, b.enq),
-		recorders: sqlite.NewRecorderService(b.db), enrichments: sqlite.NewEnrichmentService(b.db), root: filepath.Join(tb.TempDir(), "media"), dir: dir}
+	m := &media{testBundle: b, recordings: sqldb.NewRecordingService(b.db, b.enq), videos: sqldb.NewVideoService(b.db, b.enq),
+		recorders: sqldb.NewRecorderService(b.db), enrichments: sqldb.NewEnrichmentService(b.db), root: filepath.Join(tb.TempDir(), "media"), dir: dir}
 	if m.dir == "" {
 		m.dir = tb.TempDir()
 	}
-	users := sqlite.NewUserService(b.db)
+	users := sqldb.NewUserService(b.db)
 	m.owner = &lectern.User{Username: "owner", IsActive: true}
 	m.helper = &lectern.User{Username: "helper", IsActive: true}
 	m.group = &lectern.Group{Name: "students"}
 	vt := &lectern.VideoType{Title: "Course"}
 	for _, err := range []error{users.CreateUser(ctx, m.owner), users.CreateUser(ctx, m.helper),
-		sqlite.NewGroupService(b.db).CreateGroup(ctx, m.group), sqlite.NewVideoTypeService(b.db).CreateVideoType(ctx, vt)} {
+		sqldb.NewGroupService(b.db).CreateGroup(ctx, m.group), sqldb.NewVideoTypeService(b.db).CreateVideoType(ctx, vt)} {
 		if err != nil {
 			tb.Fatal(err)
 		}

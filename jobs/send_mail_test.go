@@ -10,7 +10,7 @@ import (
 	"lectern/jobs"
 	"lectern/mail"
 	"lectern/mail/smtptest"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // settle gives a wrongly duplicated delivery the time to show up.
@@ -204,7 +204,7 @@ func TestNewChecks(t *testing.T) {
 	if _, err := jobs.New(ctx, jobs.Config{DB: b.pool}, jobs.Deps{Sender: sender}); err == nil {
 		t.Error("a sender without the outbox: no error")
 	}
-	if _, err := jobs.New(ctx, jobs.Config{DB: b.pool}, jobs.Deps{Videos: sqlite.NewVideoService(b.db, b.enq)}); err == nil {
+	if _, err := jobs.New(ctx, jobs.Config{DB: b.pool}, jobs.Deps{Videos: sqldb.NewVideoService(b.db, b.enq)}); err == nil {
 		t.Error("videos without the other processing services: no error")
 	}
 	// Migrations are idempotent: a second client on the same file.

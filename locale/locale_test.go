@@ -112,13 +112,13 @@ var coreMessage = regexp.MustCompile(`(?:\.Add\([^,]+,\s*|Message:\s*|Errorf\((?
 var sentence = regexp.MustCompile(`^[A-Z].*\.$`)
 
 // TestCoreMessagesTranslated keeps the errors section in step with every
-// message of the core (../*.go), the store (../sqlite/*.go) and the jobs
+// message of the core (../*.go), the store (../sqldb/*.go) and the jobs
 // admins act on (../jobs/*.go): a new sentence there must be translated
 // here.
 func TestCoreMessagesTranslated(t *testing.T) {
 	t.Parallel()
 	var files []string
-	for _, pattern := range []string{"../*.go", "../sqlite/*.go", "../jobs/*.go"} {
+	for _, pattern := range []string{"../*.go", "../sqldb/*.go", "../jobs/*.go"} {
 		m, _ := filepath.Glob(pattern)
 		files = append(files, m...)
 	}

@@ -1,6 +1,6 @@
 // Package storetest is the suite every implementation of Lectern's store
-// (SQLite now, PostgreSQL later) must pass: it speaks only to the service
-// interfaces of package lectern.
+// must pass (sqldb on SQLite and on PostgreSQL: sqldb's TestStore runs it on
+// each): it speaks only to the service interfaces of package lectern.
 package storetest
 
 import (

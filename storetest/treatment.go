@@ -111,6 +111,15 @@ func testSightings(t *testing.T, open Open) {
 	if !ok || err != nil || prev.Size != 10 || !prev.ModTime.Equal(t0) || !prev.FirstSeen.Equal(t0) {
 		t.Fatalf("second observation: %+v %v %v", prev, ok, err)
 	}
+	// A file's modification time comes back to the nanosecond: the cron
+	// check compares it with the file system's.
+	mod := t0.Add(2*time.Second + 123456789)
+	if _, _, err := s.ObserveFile(ctx, lectern.Sighting{Path: "/r/a/x.mp4", Size: 20, ModTime: mod, LastSeen: t0.Add(2 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.FindSighting(ctx, "/r/a/x.mp4"); err != nil || !got.ModTime.Equal(mod) {
+		t.Fatalf("modification time stored as %v, %v; want %v", got.ModTime, err, mod)
+	}
 	if err := s.HoldFile(ctx, "/r/a/x.mp4", true, t0); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"lectern"
 	"lectern/ffmpeg"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // failedJobs makes real jobs with real errors: a worker processes a
@@ -258,7 +258,7 @@ func TestAdminVideoEncode(t *testing.T) {
 	noSource := b.videoOf(missing.ID) // in error, its source missing
 	done := b.encoded(b.video(owner, "Done lecture"), false)
 	// Its source as a fixture stores it: no encode job.
-	if err := sqlite.NewVideoService(b.db, nil).SetSource(ctx, done.ID, "videos/"+id64(done.ID)+"/source.mp4"); err != nil {
+	if err := sqldb.NewVideoService(b.db, nil).SetSource(ctx, done.ID, "videos/"+id64(done.ID)+"/source.mp4"); err != nil {
 		t.Fatal(err)
 	}
 	pending := b.video(owner, "Pending lecture")

@@ -27,7 +27,7 @@ import (
 	"lectern/ffmpeg"
 	"lectern/jobs"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 func TestMain(m *testing.M) {
@@ -66,7 +66,7 @@ type testBundle struct {
 	dataDir     string
 	tokens      lectern.TokenService
 	dbPath      string
-	db          *sqlite.DB
+	db          *sqldb.DB
 	// jobs is the job pages' client (setupJobs): it enqueues, cancels and
 	// retries, but is not started, so no job runs unless a test starts a
 	// worker of its own (worker).
@@ -176,7 +176,7 @@ func setupJobs(tb testing.TB, change ...func(*Config)) *testBundle {
 func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundle {
 	tb.Helper()
 	dir := tb.TempDir()
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "lectern.db"), nil)
+	db, err := sqldb.Open(context.Background(), filepath.Join(dir, "lectern.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -193,24 +193,24 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 	b := &testBundle{
 		tb:         tb,
 		root:       filepath.Join(dir, "recorders"),
-		users:      sqlite.NewUserService(db),
-		groups:     sqlite.NewGroupService(db),
-		types:      sqlite.NewVideoTypeService(db),
-		recorders:  &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(dir, "recorders")},
-		treatments: sqlite.NewTreatmentService(db, queue),
-		files:      sqlite.NewRecordingFileService(db),
-		recordings: sqlite.NewRecordingService(db, queue),
-		messages:   sqlite.NewMessageService(db, queue),
-		videos:     sqlite.NewVideoService(db, queue),
+		users:      sqldb.NewUserService(db),
+		groups:     sqldb.NewGroupService(db),
+		types:      sqldb.NewVideoTypeService(db),
+		recorders:  &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: filepath.Join(dir, "recorders")},
+		treatments: sqldb.NewTreatmentService(db, queue),
+		files:      sqldb.NewRecordingFileService(db),
+		recordings: sqldb.NewRecordingService(db, queue),
+		messages:   sqldb.NewMessageService(db, queue),
+		videos:     sqldb.NewVideoService(db, queue),
 		mediaRoot:  filepath.Join(dir, "media"),
 		queue:      queue,
 		media:      &countingThumbnailer{},
 		dataDir:    filepath.Join(dir, "data"),
-		tokens:     sqlite.NewTokenService(db),
+		tokens:     sqldb.NewTokenService(db),
 		dbPath:     db.Path(),
 		db:         db,
 	}
-	b.enrichments = sqlite.NewEnrichmentService(db)
+	b.enrichments = sqldb.NewEnrichmentService(db)
 	if err := os.MkdirAll(b.root, 0o750); err != nil {
 		tb.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 	}
 	logger := slog.New(slog.NewTextHandler(tb.Output(), nil))
 	b.intake = &lectern.Intake{Root: b.root, Extensions: podExtensions, AllowClaiming: cfg.AllowManualRecordingClaiming,
-		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqlite.NewSightingService(db), Logger: logger}
+		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqldb.NewSightingService(db), Logger: logger}
 	router := &lectern.Router{Recorders: b.recorders, Users: b.users, Treatments: b.treatments, Recordings: b.recordings,
 		Mail: testMail{}, Logger: logger}
 	b.notifier = &lectern.Notifier{Root: b.root, Recorders: b.recorders, Treatments: b.treatments, Intake: b.intake,
@@ -266,7 +266,7 @@ func (b *testBundle) jobClient(id string, logger *slog.Logger) *jobs.Client {
 // jobClientWith is jobClient with enc as the encoder.
 func (b *testBundle) jobClientWith(id string, logger *slog.Logger, enc lectern.Encoder) *jobs.Client {
 	b.tb.Helper()
-	pool, err := sqlite.OpenPool(context.Background(), b.dbPath, 1) // River's own, as cmd/lectern opens it
+	pool, err := sqldb.OpenPool(context.Background(), b.dbPath, 1) // River's own, as cmd/lectern opens it
 	if err != nil {
 		b.tb.Fatal(err)
 	}

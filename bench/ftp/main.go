@@ -36,7 +36,7 @@ import (
 	"lectern/bench/internal/benchkit"
 	"lectern/intake/ftp"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 type options struct {
@@ -114,17 +114,17 @@ func run(ctx context.Context, o options) error {
 
 // start runs the FTP server on a fresh store with one recorder, "bench".
 func start(ctx context.Context, tmp string) (*bench, func(), error) {
-	db, err := sqlite.Open(ctx, filepath.Join(tmp, "lectern.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(tmp, "lectern.db"), nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	b := &bench{root: filepath.Join(tmp, "recorders"), routed: map[string]time.Time{}, signal: make(chan struct{}, 1)}
 	vt := &lectern.VideoType{Title: "Course"}
-	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	recs := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: b.root}
+	recs := &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: b.root}
 	r := lectern.NewRecorder()
 	r.Name, r.Directory, r.TypeID, r.AddressIP, r.CredentialsLogin = "Bench room", "bench", vt.ID, "127.0.0.1", "bench"
 	if r.CredentialsPasswordHash, err = password.Hash("bench"); err != nil {
@@ -135,9 +135,9 @@ func start(ctx context.Context, tmp string) (*bench, func(), error) {
 		db.Close()
 		return nil, nil, err
 	}
-	sightings := sqlite.NewSightingService(db)
+	sightings := sqldb.NewSightingService(db)
 	in := &lectern.Intake{Root: b.root, Extensions: []string{"mp4"}, AllowClaiming: true,
-		Recorders: recs, Treatments: sqlite.NewTreatmentService(db, nil), Sightings: sightings,
+		Recorders: recs, Treatments: sqldb.NewTreatmentService(db, nil), Sightings: sightings,
 		RoutedFunc: func(_ context.Context, t *lectern.Treatment) {
 			now := time.Now()
 			b.mu.Lock()

@@ -27,7 +27,7 @@ import (
 	"lectern"
 	"lectern/bench/internal/benchkit"
 	"lectern/intake/watch"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 func main() {
@@ -49,7 +49,7 @@ func run(ctx context.Context, files, dirs, passes int, published, keep bool) err
 		return err
 	}
 	defer cleanup()
-	db, err := sqlite.Open(ctx, filepath.Join(tmp, "lectern.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(tmp, "lectern.db"), nil)
 	if err != nil {
 		return err
 	}
@@ -57,10 +57,10 @@ func run(ctx context.Context, files, dirs, passes int, published, keep bool) err
 	root := filepath.Join(tmp, "recorders")
 
 	vt := &lectern.VideoType{Title: "Course"}
-	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		return err
 	}
-	recs := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: root}
+	recs := &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: root}
 	for d := range dirs {
 		r := lectern.NewRecorder()
 		r.Name, r.Directory, r.TypeID = fmt.Sprintf("Room %d", d), fmt.Sprintf("room-%02d", d), vt.ID
@@ -76,11 +76,11 @@ func run(ctx context.Context, files, dirs, passes int, published, keep bool) err
 			return err
 		}
 	}
-	treatments := sqlite.NewTreatmentService(db, nil)
+	treatments := sqldb.NewTreatmentService(db, nil)
 	deps := watch.Deps{
 		Intake: &lectern.Intake{
 			Root: root, Extensions: []string{"mp4"}, AllowClaiming: true, Recorders: recs,
-			Treatments: treatments, Sightings: sqlite.NewSightingService(db),
+			Treatments: treatments, Sightings: sqldb.NewSightingService(db),
 			Logger: slog.New(slog.DiscardHandler),
 		},
 	}

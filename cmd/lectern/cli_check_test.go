@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 func TestCLICheckDirectory(t *testing.T) {
@@ -25,7 +25,7 @@ func TestCLICheckDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := c.open(t)
-	treatments := sqlite.NewTreatmentService(db, nil)
+	treatments := sqldb.NewTreatmentService(db, nil)
 	list := func() []*lectern.Treatment {
 		t.Helper()
 		l, _, err := treatments.FindTreatments(ctx, lectern.TreatmentFilter{})

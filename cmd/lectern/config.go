@@ -23,6 +23,7 @@ import (
 	"lectern/avc"
 	"lectern/ffmpeg"
 	"lectern/intake/upload"
+	"lectern/sqldb"
 )
 
 // Config is Lectern's whole configuration. Keys are Pod's setting names
@@ -313,7 +314,11 @@ func (c *Config) finish() error {
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite://" + filepath.Join(c.DataDir, "lectern.db")
 	}
-	if _, err := c.SQLitePath(); err != nil {
+	if c.Postgres() {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || strings.TrimPrefix(u.Path, "/") == "" {
+			bad("DATABASE_URL", "want postgres://user:password@host[:port]/database[?sslmode=…], not %q", maskURL(c.DatabaseURL))
+		}
+	} else if _, err := c.SQLitePath(); err != nil {
 		bad("DATABASE_URL", "%v", err)
 	}
 	if c.SMTPURL != "" {
@@ -388,13 +393,17 @@ func (c *Config) CheckWritable() error {
 	return nil
 }
 
+// Postgres reports whether DATABASE_URL names a PostgreSQL database
+// (postgres:// or postgresql://); anything else is SQLite.
+func (c *Config) Postgres() bool { return sqldb.IsPostgresURL(c.DatabaseURL) }
+
 // SQLitePath returns the database file named by DATABASE_URL: sqlite://PATH,
 // sqlite:PATH, file:PATH or a bare path.
 func (c *Config) SQLitePath() (string, error) {
 	u := c.DatabaseURL
 	switch {
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return "", errors.New("PostgreSQL is not supported yet: use a SQLite path")
+	case c.Postgres():
+		return "", errors.New("DATABASE_URL names a PostgreSQL database, not a SQLite file")
 	case strings.HasPrefix(u, "sqlite://"):
 		u = strings.TrimPrefix(u, "sqlite://")
 	case strings.HasPrefix(u, "sqlite:"):

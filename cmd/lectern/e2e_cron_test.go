@@ -15,7 +15,7 @@ import (
 
 	"lectern"
 	"lectern/mail"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // apiCount is the count of an API list at path.
@@ -109,8 +109,8 @@ func TestE2ERouteRace(t *testing.T) {
 		}
 	}
 	db := c.open(t)
-	recorders := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
-	treatments, recordings, messages := sqlite.NewTreatmentService(db, nil), sqlite.NewRecordingService(db, nil), sqlite.NewMessageService(db, nil)
+	recorders := &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
+	treatments, recordings, messages := sqldb.NewTreatmentService(db, nil), sqldb.NewRecordingService(db, nil), sqldb.NewMessageService(db, nil)
 	in := &lectern.Intake{Root: recorders.Root, Extensions: []string{"mp4"}, Recorders: recorders, Treatments: treatments}
 	for i, tr := range pending {
 		got, created, err := in.Complete(ctx, lectern.Deposit{Path: tr.File, Source: lectern.SourceCron})
@@ -119,7 +119,7 @@ func TestE2ERouteRace(t *testing.T) {
 		}
 		pending[i] = got
 	}
-	router := &lectern.Router{Recorders: recorders, Users: sqlite.NewUserService(db), Treatments: treatments, Recordings: recordings,
+	router := &lectern.Router{Recorders: recorders, Users: sqldb.NewUserService(db), Treatments: treatments, Recordings: recordings,
 		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: "Lectern", BaseURL: "http://lectern.example/"})}
 
 	// Each treatment routed by four callers at once, as RoutedFunc would,
@@ -201,8 +201,8 @@ func TestE2EPendingRouterRetries(t *testing.T) {
 	c.mustRun(t, "", "recorder", "add", "--name", "Managed", "--ip", "10.0.0.1", "--directory", "managed",
 		"--type-id", typeID, "--manager", "boss")
 	db := c.open(t)
-	recorders := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
-	treatments, messages := sqlite.NewTreatmentService(db, nil), sqlite.NewMessageService(db, nil)
+	recorders := &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
+	treatments, messages := sqldb.NewTreatmentService(db, nil), sqldb.NewMessageService(db, nil)
 	in := &lectern.Intake{Root: recorders.Root, Extensions: []string{"mp4"}, Recorders: recorders, Treatments: treatments}
 	deposit := func(name, source string) {
 		t.Helper()
@@ -218,8 +218,8 @@ func TestE2EPendingRouterRetries(t *testing.T) {
 	deposit("notified.mp4", lectern.SourceNotify)
 	m := &flakyMail{MailRenderer: mail.NewRenderer(mail.RendererConfig{SiteTitle: "Lectern", BaseURL: "http://lectern.example/"}),
 		down: map[string]bool{"broken.mp4": true}}
-	router := &lectern.Router{Recorders: recorders, Users: sqlite.NewUserService(db), Treatments: treatments,
-		Recordings: sqlite.NewRecordingService(db, nil), Mail: m}
+	router := &lectern.Router{Recorders: recorders, Users: sqldb.NewUserService(db), Treatments: treatments,
+		Recordings: sqldb.NewRecordingService(db, nil), Mail: m}
 	log := &syncBuffer{}
 	p := newPendingRouter(router, treatments, slog.New(slog.NewTextHandler(log, nil)))
 	now := time.Now()

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // TestHostileAuthz is issue 11's sweep of who manages what: staff upload
@@ -75,7 +75,7 @@ func TestHostileAuthz(t *testing.T) {
 		t.Fatalf("the manager's upload into A: %d %s", st, body)
 	}
 	waitTreatments(t, s, bossToken, "?state=notified", 2)
-	recordingService := sqlite.NewRecordingService(db, nil)
+	recordingService := sqldb.NewRecordingService(db, nil)
 	for _, d := range []struct {
 		user, dir, file string
 		recorder        int64

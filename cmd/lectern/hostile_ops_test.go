@@ -15,7 +15,7 @@ import (
 
 	"lectern"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // browserFrom is a browser whose connections come from ip (any 127.x.y.z
@@ -77,7 +77,7 @@ func TestHostileOps(t *testing.T) {
 	// A password-protected video to guess at.
 	db := c.open(t)
 	ctx := context.Background()
-	owner, err := sqlite.NewUserService(db).FindUserByUsername(ctx, "alice")
+	owner, err := sqldb.NewUserService(db).FindUserByUsername(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestHostileOps(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := &lectern.Video{Title: "Secret", Slug: "secret", OwnerID: owner.ID, TypeID: typeID, PasswordHash: hash}
-	if err := sqlite.NewVideoService(db, nil).CreateVideo(ctx, v); err != nil {
+	if err := sqldb.NewVideoService(db, nil).CreateVideo(ctx, v); err != nil {
 		t.Fatal(err)
 	}
 	videoPath := fmt.Sprintf("/video/%d-secret/", v.ID)

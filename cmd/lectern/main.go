@@ -16,7 +16,7 @@ import (
 
 	"lectern"
 	"lectern/jobs"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 func main() {
@@ -96,7 +96,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "TOML configuration file (default $LECTERN_CONFIG)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.configCommand(),
-		a.userCommand(), a.typeCommand(), a.recorderCommand(), a.tokenCommand())
+		a.userCommand(), a.typeCommand(), a.recorderCommand(), a.tokenCommand(), a.dbCommand())
 	a.markStart(root)
 	return root
 }
@@ -152,8 +152,9 @@ func (a *app) loadConfig() (*Config, error) {
 }
 
 // openDB loads the configuration, makes DATA_DIR, and opens the database,
-// applying the store's migrations and River's.
-func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
+// applying the store's migrations and, on SQLite, River's (on PostgreSQL,
+// River's tables come with its driver there: errServePostgres).
+func (a *app) openDB(ctx context.Context) (*sqldb.DB, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
@@ -161,11 +162,14 @@ func (a *app) openDB(ctx context.Context) (*sqlite.DB, error) {
 	if err := cfg.CheckWritable(); err != nil {
 		return nil, usageError{err}
 	}
+	if cfg.Postgres() {
+		return sqldb.OpenPostgres(ctx, cfg.DatabaseURL, a.logger)
+	}
 	path, err := cfg.SQLitePath()
 	if err != nil {
 		return nil, usageError{err}
 	}
-	db, err := sqlite.Open(ctx, path, a.logger)
+	db, err := sqldb.Open(ctx, path, a.logger)
 	if err != nil {
 		return nil, err
 	}

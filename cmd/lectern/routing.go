@@ -8,7 +8,7 @@ import (
 	"lectern"
 	"lectern/jobs"
 	"lectern/mail"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // router builds the Router: it mails, publishes or reports each new
@@ -77,7 +77,7 @@ func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Enco
 	}
 	// One connection, as riversqlite advises; busy_timeout covers the
 	// waits between this pool and the store's.
-	pool, err := sqlite.OpenPool(ctx, svc.db.Path(), 1)
+	pool, err := sqldb.OpenPool(ctx, svc.db.Path(), 1)
 	if err != nil {
 		return nil, nil, fmt.Errorf("job queue: %w", err)
 	}

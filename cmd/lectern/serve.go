@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/spf13/cobra"
 
 	"lectern"
@@ -23,14 +22,14 @@ import (
 	"lectern/intake/upload"
 	"lectern/intake/watch"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 	"lectern/web"
 )
 
 // services are the store's implementations of the core interfaces, wired
 // once for every command.
 type services struct {
-	db        *sqlite.DB
+	db        *sqldb.DB
 	users     lectern.UserService
 	groups    lectern.GroupService
 	types     lectern.VideoTypeService
@@ -49,22 +48,22 @@ type services struct {
 // newServices builds the store's services on db; those whose
 // transactions call for a job enqueue it through q in the same
 // transaction.
-func newServices(db *sqlite.DB, q lectern.Enqueuer, cfg *Config) *services {
+func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 	return &services{
 		db:        db,
-		users:     sqlite.NewUserService(db),
-		groups:    sqlite.NewGroupService(db),
-		types:     sqlite.NewVideoTypeService(db),
-		recorders: &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
-		tokens:    sqlite.NewTokenService(db),
+		users:     sqldb.NewUserService(db),
+		groups:    sqldb.NewGroupService(db),
+		types:     sqldb.NewVideoTypeService(db),
+		recorders: &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
+		tokens:    sqldb.NewTokenService(db),
 
-		treatments:     sqlite.NewTreatmentService(db, q),
-		sightings:      sqlite.NewSightingService(db),
-		recordingFiles: sqlite.NewRecordingFileService(db),
-		recordings:     sqlite.NewRecordingService(db, q),
-		videos:         sqlite.NewVideoService(db, q),
-		enrichments:    sqlite.NewEnrichmentService(db),
-		messages:       sqlite.NewMessageService(db, q),
+		treatments:     sqldb.NewTreatmentService(db, q),
+		sightings:      sqldb.NewSightingService(db),
+		recordingFiles: sqldb.NewRecordingFileService(db),
+		recordings:     sqldb.NewRecordingService(db, q),
+		videos:         sqldb.NewVideoService(db, q),
+		enrichments:    sqldb.NewEnrichmentService(db),
+		messages:       sqldb.NewMessageService(db, q),
 	}
 }
 
@@ -92,6 +91,11 @@ func (a *app) serveCommand() *cobra.Command {
 // (watcher, FTP) and the HTTP server. Each is stopped by a defer, so in
 // the reverse order.
 func (a *app) serve(ctx context.Context, ready chan<- string) error {
+	if cfg, err := a.loadConfig(); err != nil {
+		return err
+	} else if cfg.Postgres() {
+		return usageError{errServePostgres}
+	}
 	svc, err := a.services(ctx)
 	if err != nil {
 		return err
@@ -148,7 +152,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		a.ftpAddr = ftpd.Addr()
 	}
 
-	sessions := sqlite3store.NewWithCleanupInterval(db.SQL(), 10*time.Minute)
+	sessions := sessionStore(db)
 	defer sessions.StopCleanup()
 	pages, err := web.New(web.Config{
 		SiteTitle:           cfg.SiteTitle,

@@ -15,7 +15,7 @@ import (
 
 	"lectern"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // syncBuffer is a bytes.Buffer that the server's goroutines and the test
@@ -158,7 +158,7 @@ func TestServe(t *testing.T) {
 		t.Errorf("the log does not show the initial password:\n%s", s.log)
 	}
 	db := c.open(t)
-	users := sqlite.NewUserService(db)
+	users := sqldb.NewUserService(db)
 	admin, err := users.FindUserByUsername(ctx, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func TestServe(t *testing.T) {
 	if n := apiRecorderCount(t, s, tok); n != 1 {
 		t.Errorf("API lists %d recorders after recorder add, want 1", n)
 	}
-	rs, _, err := sqlite.NewRecorderService(db).FindRecorders(ctx, lectern.RecorderFilter{})
+	rs, _, err := sqldb.NewRecorderService(db).FindRecorders(ctx, lectern.RecorderFilter{})
 	if err != nil || len(rs) != 1 || rs[0].Name != "Amphi A" {
 		t.Errorf("recorders read from the database: %v, %v; want Amphi A", rs, err)
 	}
@@ -243,7 +243,7 @@ func TestServeSecondStart(t *testing.T) {
 	if !bytes.Equal(before, after) || !fiAfter.ModTime().Equal(fiBefore.ModTime()) {
 		t.Errorf("the second start rewrote %s", pwFile)
 	}
-	users := sqlite.NewUserService(c.open(t))
+	users := sqldb.NewUserService(c.open(t))
 	if n, err := users.CountUsers(ctx); err != nil || n != 1 {
 		t.Errorf("%d users after two starts, %v; want 1", n, err)
 	}
@@ -266,7 +266,7 @@ func TestServeExistingUsers(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(c.dataDir, initialAdminFile)); !os.IsNotExist(err) {
 		t.Errorf("%s: %v; want no file", initialAdminFile, err)
 	}
-	if _, err := sqlite.NewUserService(c.open(t)).FindUserByUsername(context.Background(), "admin"); lectern.ErrorCode(err) != lectern.ENOTFOUND {
+	if _, err := sqldb.NewUserService(c.open(t)).FindUserByUsername(context.Background(), "admin"); lectern.ErrorCode(err) != lectern.ENOTFOUND {
 		t.Errorf("find admin: %v; want not found", err)
 	}
 }

@@ -24,7 +24,7 @@ import (
 	"lectern"
 	"lectern/intake/ftp"
 	"lectern/password"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 func TestMain(m *testing.M) {
@@ -38,8 +38,8 @@ type bundle struct {
 	cfg        ftp.Config
 	root       string
 	recs       *lectern.RecorderDirectories
-	treatments *sqlite.TreatmentService
-	sightings  *sqlite.SightingService
+	treatments *sqldb.TreatmentService
+	sightings  *sqldb.SightingService
 	typeID     int64
 	log        *logBuffer
 	deps       ftp.Deps
@@ -78,18 +78,18 @@ func newServer(tb testing.TB, change func(*ftp.Config)) *bundle {
 		}
 	})
 	logger := slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "l.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(tb.TempDir(), "l.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	b := &bundle{root: tb.TempDir(), log: lb, treatments: sqlite.NewTreatmentService(db, nil), sightings: sqlite.NewSightingService(db)}
+	b := &bundle{root: tb.TempDir(), log: lb, treatments: sqldb.NewTreatmentService(db, nil), sightings: sqldb.NewSightingService(db)}
 	vt := &lectern.VideoType{Title: "Course"}
-	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		tb.Fatal(err)
 	}
 	b.typeID = vt.ID
-	b.recs = &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: b.root}
+	b.recs = &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: b.root}
 	in := &lectern.Intake{Root: b.root, Extensions: []string{"mp4", "mov"}, AllowClaiming: true,
 		Recorders: b.recs, Treatments: b.treatments, Sightings: b.sightings, Logger: logger}
 	b.cfg = ftp.Config{Addr: "127.0.0.1:0", Root: b.root, CertDir: tb.TempDir(),

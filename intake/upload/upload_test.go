@@ -23,7 +23,7 @@ import (
 
 	"lectern"
 	"lectern/intake/upload"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // testBundle is a running upload handler over a fresh database, a
@@ -70,15 +70,15 @@ func setupTemp(t testing.TB, maxSize int64, temp string) *testBundle {
 			t.Fatal(err)
 		}
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(b.base, "data", "lectern.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(b.base, "data", "lectern.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	b.recorders = &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: b.root}
-	b.treatments = sqlite.NewTreatmentService(db, nil)
-	b.recordingFiles = sqlite.NewRecordingFileService(db)
-	users, tokens := sqlite.NewUserService(db), sqlite.NewTokenService(db)
+	b.recorders = &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: b.root}
+	b.treatments = sqldb.NewTreatmentService(db, nil)
+	b.recordingFiles = sqldb.NewRecordingFileService(db)
+	users, tokens := sqldb.NewUserService(db), sqldb.NewTokenService(db)
 	b.tokens = tokens
 	for _, u := range []struct {
 		token *string
@@ -99,7 +99,7 @@ func setupTemp(t testing.TB, maxSize int64, temp string) *testBundle {
 		b.ids[*u.token] = u.user.ID
 	}
 	vt := &lectern.VideoType{Title: "Course"}
-	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		t.Fatal(err)
 	}
 	b.rec = lectern.NewRecorder()
@@ -112,7 +112,7 @@ func setupTemp(t testing.TB, maxSize int64, temp string) *testBundle {
 	}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil))
 	b.intake = &lectern.Intake{Root: b.root, Extensions: []string{"mp4", "mov"}, AllowClaiming: true,
-		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqlite.NewSightingService(db), Logger: logger}
+		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqldb.NewSightingService(db), Logger: logger}
 
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)

@@ -12,17 +12,17 @@ import (
 	"time"
 
 	"lectern"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // testBundle is a deposit root with one recorder ("amphi", no manager,
 // claiming on: its deposits go to "to_claim") on a real SQLite store.
 type testBundle struct {
 	root       string
-	db         *sqlite.DB
+	db         *sqldb.DB
 	in         *lectern.Intake
-	treatments *sqlite.TreatmentService
-	sightings  *sqlite.SightingService
+	treatments *sqldb.TreatmentService
+	sightings  *sqldb.SightingService
 	logs       *logBuffer
 	deps       Deps
 }
@@ -30,18 +30,18 @@ type testBundle struct {
 func setup(tb testing.TB) *testBundle {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "lectern.db"), nil)
+	db, err := sqldb.Open(ctx, filepath.Join(tb.TempDir(), "lectern.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
 	b := &testBundle{root: tb.TempDir(), db: db, logs: &logBuffer{},
-		treatments: sqlite.NewTreatmentService(db, nil), sightings: sqlite.NewSightingService(db)}
+		treatments: sqldb.NewTreatmentService(db, nil), sightings: sqldb.NewSightingService(db)}
 	vt := &lectern.VideoType{Title: "Course"}
-	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		tb.Fatal(err)
 	}
-	recs := &lectern.RecorderDirectories{RecorderService: sqlite.NewRecorderService(db), Root: b.root}
+	recs := &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: b.root}
 	r := lectern.NewRecorder()
 	r.Name, r.Directory, r.TypeID, r.AddressIP = "Amphi", "amphi", vt.ID, "10.0.0.1"
 	if err := recs.CreateRecorder(ctx, r); err != nil {

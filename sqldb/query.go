@@ -1,8 +1,7 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -31,7 +30,7 @@ func (w *where) search(q string, cols ...string) {
 	}
 	ors := make([]string, len(cols))
 	for i, c := range cols {
-		ors[i] = c + ` LIKE ? ESCAPE '\'`
+		ors[i] = `lower(` + c + `) LIKE lower(?) ESCAPE '\'`
 		w.args = append(w.args, like(q))
 	}
 	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
@@ -52,7 +51,7 @@ func (w *where) searchBelow(q, folder, col string) {
 		w.search(q, col)
 		return
 	}
-	w.add(`substr(`+col+`, length(?) + 2) LIKE ? ESCAPE '\'`, strings.TrimSuffix(folder, "/"), like(q))
+	w.add(`lower(substr(`+col+`, length(CAST(? AS TEXT)) + 2)) LIKE lower(?) ESCAPE '\'`, strings.TrimSuffix(folder, "/"), like(q))
 }
 
 func (w *where) String() string {
@@ -92,7 +91,7 @@ func findPage[T any](ctx context.Context, q queryer, table, columns string, w *w
 // when it touched no row. A foreign key failure is returned as inUse when
 // inUse is not nil.
 func (db *DB) execOne(ctx context.Context, op string, notFound, inUse error, query string, args ...any) error {
-	return db.withTx(ctx, func(tx *sql.Tx) error {
+	return db.withTx(ctx, func(tx *conn) error {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if inUse != nil && isForeignKey(err) {
 			return inUse

@@ -1,10 +1,10 @@
-package sqlite_test
+package sqldb_test
 
 import (
 	"context"
 	"testing"
 
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // A second pool on the same file sees the same tables, with the same
@@ -13,7 +13,7 @@ func TestOpenPool(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := MustOpenDB(t)
-	pool, err := sqlite.OpenPool(ctx, db.Path(), 1)
+	pool, err := sqldb.OpenPool(ctx, db.Path(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,10 +33,10 @@ func TestOpenPool(t *testing.T) {
 	if err := pool.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d, %v; want 1", fk, err)
 	}
-	if err := pool.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy); err != nil || busy != int(sqlite.BusyTimeout.Milliseconds()) {
+	if err := pool.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy); err != nil || busy != int(sqldb.BusyTimeout.Milliseconds()) {
 		t.Errorf("busy_timeout = %d, %v", busy, err)
 	}
-	if _, err := sqlite.OpenPool(ctx, "", 1); err == nil {
+	if _, err := sqldb.OpenPool(ctx, "", 1); err == nil {
 		t.Error("OpenPool with no path: no error")
 	}
 }

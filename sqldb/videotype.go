@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -46,13 +46,12 @@ func (s *VideoTypeService) CreateVideoType(ctx context.Context, t *lectern.Video
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "INSERT INTO video_types (title, description) VALUES (?, ?)", t.Title, t.Description)
+	return s.db.withTx(ctx, func(tx *conn) error {
+		err := tx.QueryRowContext(ctx, "INSERT INTO video_types (title, description) VALUES (?, ?) RETURNING id", t.Title, t.Description).Scan(&t.ID)
 		if err != nil {
 			return typeError("create video type", t.Title, err)
 		}
-		t.ID, err = res.LastInsertId()
-		return err
+		return nil
 	})
 }
 
@@ -61,7 +60,7 @@ func (s *VideoTypeService) UpdateVideoType(ctx context.Context, t *lectern.Video
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		res, err := tx.ExecContext(ctx, "UPDATE video_types SET title = ?, description = ? WHERE id = ?", t.Title, t.Description, t.ID)
 		if err != nil {
 			return typeError("update video type", t.Title, err)

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -45,7 +45,7 @@ func (s *RecordingService) CreateRecording(ctx context.Context, r *lectern.Recor
 	if r.DateAdded.IsZero() {
 		r.DateAdded = s.db.Now()
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		if r.TreatmentID != nil {
 			res, err := tx.ExecContext(ctx, `UPDATE treatments SET state = ? WHERE id = ? AND state NOT IN (?, ?, ?)`,
 				lectern.TreatmentPublished, *r.TreatmentID, lectern.TreatmentPublished, lectern.TreatmentIgnored, lectern.TreatmentMissing)
@@ -58,8 +58,8 @@ func (s *RecordingService) CreateRecording(ctx context.Context, r *lectern.Recor
 					Fields:  map[string]string{"source_file": "This recording has already been published, or can no longer be."}}
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO recordings (recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.RecorderID, r.UserID, r.TreatmentID, r.Title, r.Type, r.SourceFile, r.Comment, r.DateAdded.UTC())
+		err := tx.QueryRowContext(ctx, `INSERT INTO recordings (recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.RecorderID, r.UserID, r.TreatmentID, r.Title, r.Type, r.SourceFile, r.Comment, r.DateAdded.UTC()).Scan(&r.ID)
 		switch {
 		case isUnique(err):
 			return fieldError("create recording", lectern.ECONFLICT, "source_file", "This recording has already been published, or can no longer be.")
@@ -67,9 +67,6 @@ func (s *RecordingService) CreateRecording(ctx context.Context, r *lectern.Recor
 			return fieldError("create recording", lectern.EINVALID, "user", "Select a valid user.")
 		case err != nil:
 			return fmt.Errorf("create recording %q: %w", r.Title, err)
-		}
-		if r.ID, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		return enqueue(ctx, s.jobs, tx, lectern.ProcessRecordingArgs{RecordingID: r.ID})
 	})
@@ -108,5 +105,5 @@ func (s *RecordingService) FindRecordings(ctx context.Context, f lectern.Recordi
 // AppendRecordingLog implements lectern.RecordingService.
 func (s *RecordingService) AppendRecordingLog(ctx context.Context, id int64, line string) error {
 	return s.db.execOne(ctx, "append to recording log", lectern.Errorf(lectern.ENOTFOUND, "Recording not found."), nil,
-		"UPDATE recordings SET comment = comment || ? || char(10) WHERE id = ?", line, id)
+		"UPDATE recordings SET comment = comment || ? WHERE id = ?", line+"\n", id)
 }

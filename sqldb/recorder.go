@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -80,19 +80,16 @@ func (s *RecorderService) CreateRecorder(ctx context.Context, r *lectern.Recorde
 	}
 	now := s.db.Now()
 	r.CreatedAt, r.UpdatedAt = now, now
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO recorders (name, description, address_ip, salt, credentials_login, credentials_password_hash,
+	return s.db.withTx(ctx, func(tx *conn) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO recorders (name, description, address_ip, salt, credentials_login, credentials_password_hash,
 			recording_type, user_id, directory, publication_auto, type_id, is_draft, is_restricted, password_hash,
 			cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			r.Name, r.Description, r.AddressIP, r.Salt, r.CredentialsLogin, r.CredentialsPasswordHash,
 			r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
-			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, now, now)
+			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, now, now).Scan(&r.ID)
 		if err != nil {
-			return recorderError(ctx, tx, "create recorder", r, err)
-		}
-		if r.ID, err = res.LastInsertId(); err != nil {
-			return err
+			return recorderError(ctx, s.db.db, "create recorder", r, err)
 		}
 		return s.setLinks(ctx, tx, "create recorder", r)
 	})
@@ -104,7 +101,7 @@ func (s *RecorderService) UpdateRecorder(ctx context.Context, r *lectern.Recorde
 		return err
 	}
 	r.UpdatedAt = s.db.Now()
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE recorders SET name = ?, description = ?, address_ip = ?, salt = ?, credentials_login = ?,
 			credentials_password_hash = ?, recording_type = ?, user_id = ?, directory = ?, publication_auto = ?, type_id = ?,
 			is_draft = ?, is_restricted = ?, password_hash = ?, cursus = ?, main_lang = ?, transcript = ?, tags = ?, licence = ?,
@@ -113,7 +110,7 @@ func (s *RecorderService) UpdateRecorder(ctx context.Context, r *lectern.Recorde
 			r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
 			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, r.UpdatedAt, r.ID)
 		if err != nil {
-			return recorderError(ctx, tx, "update recorder", r, err)
+			return recorderError(ctx, s.db.db, "update recorder", r, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return lectern.Errorf(lectern.ENOTFOUND, "Recorder not found.")
@@ -122,7 +119,7 @@ func (s *RecorderService) UpdateRecorder(ctx context.Context, r *lectern.Recorde
 	})
 }
 
-func (s *RecorderService) setLinks(ctx context.Context, tx *sql.Tx, op string, r *lectern.Recorder) error {
+func (s *RecorderService) setLinks(ctx context.Context, tx *conn, op string, r *lectern.Recorder) error {
 	if err := recorderAdditionalUser.set(ctx, tx, r.ID, r.AdditionalUsers); err != nil {
 		if isForeignKey(err) {
 			return fieldError(op, lectern.EINVALID, "additional_users", "Select valid users.")
@@ -149,7 +146,9 @@ func fieldError(op, code, field, msg string) error {
 }
 
 // recorderError turns constraint failures into field errors a form can show.
-func recorderError(ctx context.Context, tx *sql.Tx, op string, r *lectern.Recorder, err error) error {
+// It reads through q, the pool: on PostgreSQL a transaction that had a
+// statement fail runs no other.
+func recorderError(ctx context.Context, q *conn, op string, r *lectern.Recorder, err error) error {
 	switch {
 	case isUnique(err, "recorders.name"):
 		return fieldError(op, lectern.ECONFLICT, "name", "A recorder with this name already exists.")
@@ -162,7 +161,7 @@ func recorderError(ctx context.Context, tx *sql.Tx, op string, r *lectern.Record
 	case isForeignKey(err):
 		// Say which reference is wrong.
 		var n int
-		if tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM video_types WHERE id = ?", r.TypeID).Scan(&n) == nil && n == 0 {
+		if q.QueryRowContext(ctx, "SELECT COUNT(*) FROM video_types WHERE id = ?", r.TypeID).Scan(&n) == nil && n == 0 {
 			return fieldError(op, lectern.EINVALID, "type", "Select a valid video type.")
 		}
 		return fieldError(op, lectern.EINVALID, "user", "Select a valid user.")

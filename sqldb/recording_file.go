@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -45,7 +45,7 @@ func (s *RecordingFileService) CreateRecordingFile(ctx context.Context, f *lecte
 		f.DateAdded = s.db.Now()
 	}
 	f.DateAdded = f.DateAdded.UTC()
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO recording_files (file, file_size, recorder_id, uploaded_by, date_added, treatment_id)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (file) DO UPDATE SET file_size = excluded.file_size, recorder_id = excluded.recorder_id,
@@ -53,7 +53,7 @@ func (s *RecordingFileService) CreateRecordingFile(ctx context.Context, f *lecte
 			RETURNING id`,
 			f.File, f.FileSize, f.RecorderID, f.UploadedBy, f.DateAdded, f.TreatmentID).Scan(&f.ID)
 		if isForeignKey(err) {
-			return recordingFileReferenceError(ctx, tx, f)
+			return recordingFileReferenceError(ctx, s.db.db, f)
 		} else if err != nil {
 			return fmt.Errorf("create recording file %s: %w", f.File, err)
 		}
@@ -62,12 +62,14 @@ func (s *RecordingFileService) CreateRecordingFile(ctx context.Context, f *lecte
 }
 
 // recordingFileReferenceError names the reference of f that points to no
-// row, after SQLite refused it without saying which.
-func recordingFileReferenceError(ctx context.Context, tx *sql.Tx, f *lectern.RecordingFile) error {
+// row, after SQLite refused it without saying which. It reads through q,
+// the pool: on PostgreSQL a transaction that had a statement fail runs no
+// other.
+func recordingFileReferenceError(ctx context.Context, q *conn, f *lectern.RecordingFile) error {
 	const op = "create recording file"
 	exists := func(table string, id int64) bool {
 		var one int
-		return tx.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ?", id).Scan(&one) == nil
+		return q.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ?", id).Scan(&one) == nil
 	}
 	switch {
 	case !exists("recorders", f.RecorderID):

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -48,7 +48,7 @@ func scanMessage(row rowScanner) (*lectern.Message, error) {
 }
 
 // insertMessage stores m in tx as a queued message.
-func insertMessage(ctx context.Context, tx *sql.Tx, m *lectern.Message, now time.Time) error {
+func insertMessage(ctx context.Context, tx *conn, m *lectern.Message, now time.Time) error {
 	to, err := json.Marshal(m.To)
 	if err != nil {
 		return err
@@ -57,14 +57,13 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *lectern.Message, now time
 		to = []byte("[]")
 	}
 	m.State, m.CreatedAt, m.Attempts = lectern.MessageQueued, now, 0
-	res, err := tx.ExecContext(ctx, `INSERT INTO messages (kind, treatment_id, from_addr, to_addrs, subject, text_body, html_body,
-		state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Kind, m.TreatmentID, m.From, string(to), m.Subject, m.Text, m.HTML, m.State, now)
+	err = tx.QueryRowContext(ctx, `INSERT INTO messages (kind, treatment_id, from_addr, to_addrs, subject, text_body, html_body,
+		state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.Kind, m.TreatmentID, m.From, string(to), m.Subject, m.Text, m.HTML, m.State, now).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("store message %q: %w", m.Subject, err)
 	}
-	m.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 // FindMessageByID implements lectern.MessageService.
@@ -130,7 +129,7 @@ func (s *MessageService) MarkMessageAttempt(ctx context.Context, id int64, errTe
 
 // RequeueMessage implements lectern.MessageService.
 func (s *MessageService) RequeueMessage(ctx context.Context, id int64) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		res, err := tx.ExecContext(ctx, "UPDATE messages SET state = ? WHERE id = ? AND state = ?",
 			lectern.MessageQueued, id, lectern.MessageFailed)
 		if err != nil {

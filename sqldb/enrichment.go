@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -18,7 +18,7 @@ var _ lectern.EnrichmentService = (*EnrichmentService)(nil)
 
 // SetEnrichments implements lectern.EnrichmentService.
 func (s *EnrichmentService) SetEnrichments(ctx context.Context, videoID int64, list []*lectern.Enrichment) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, "SELECT 1 FROM videos WHERE id = ?", videoID).Scan(&one); err == sql.ErrNoRows {
 			return errVideoNotFound
@@ -33,14 +33,11 @@ func (s *EnrichmentService) SetEnrichments(ctx context.Context, videoID int64, l
 			if e.Type == "" {
 				e.Type = lectern.EnrichmentImage
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO enrichments (video_id, position, type, title, image, start, end_at,
-				width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				videoID, e.Position, e.Type, e.Title, e.Image, e.Start, e.End, e.Width, e.Height)
+			err := tx.QueryRowContext(ctx, `INSERT INTO enrichments (video_id, position, type, title, image, start, end_at,
+				width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				videoID, e.Position, e.Type, e.Title, e.Image, e.Start, e.End, e.Width, e.Height).Scan(&e.ID)
 			if err != nil {
 				return fmt.Errorf("store enrichment %d of video %d: %w", e.Position, videoID, err)
-			}
-			if e.ID, err = res.LastInsertId(); err != nil {
-				return err
 			}
 		}
 		return nil

@@ -1,17 +1,9 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
-
-// queryer is what *sql.DB and *sql.Tx share.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
 
 // link names a many-to-many table: rows (owner, other).
 type link struct {
@@ -30,7 +22,7 @@ func (l link) set(ctx context.Context, tx queryer, owner int64, ids []int64) err
 		return fmt.Errorf("clear %s of %d: %w", l.table, owner, err)
 	}
 	for _, id := range ids {
-		_, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT OR IGNORE INTO %s (%s, %s) VALUES (?, ?)", l.table, l.owner, l.other), owner, id)
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s, %s) VALUES (?, ?) ON CONFLICT DO NOTHING", l.table, l.owner, l.other), owner, id)
 		if err != nil {
 			return fmt.Errorf("link %s %d to %d: %w", l.table, owner, id, err)
 		}

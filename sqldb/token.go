@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -20,7 +20,7 @@ var _ lectern.TokenService = (*TokenService)(nil)
 // CreateToken implements lectern.TokenService.
 func (s *TokenService) CreateToken(ctx context.Context, userID int64) (string, error) {
 	token, hash := lectern.NewToken()
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *conn) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO api_tokens (user_id, hash, created_at) VALUES (?, ?, ?)", userID, hash, s.db.Now())
 		if isForeignKey(err) {
 			return lectern.Errorf(lectern.ENOTFOUND, "User not found.")

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -20,7 +20,8 @@ var _ lectern.SightingService = (*SightingService)(nil)
 
 func scanSighting(row rowScanner) (lectern.Sighting, error) {
 	var s lectern.Sighting
-	var mod, ended sql.NullTime
+	var mod nullExactTime
+	var ended sql.NullTime
 	err := row.Scan(&s.Path, &s.Size, &mod, &s.FirstSeen, &s.LastSeen, &s.Held, &ended, &s.EndedSize)
 	s.ModTime = mod.Time
 	s.TransferEnded = ended.Time
@@ -39,20 +40,20 @@ func (s *SightingService) ObserveFile(ctx context.Context, obs lectern.Sighting)
 	if obs.LastSeen.IsZero() {
 		obs.LastSeen = s.db.Now()
 	}
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *conn) error {
 		p, err := scanSighting(tx.QueryRowContext(ctx, "SELECT "+sightingColumns+" FROM sightings WHERE path = ?", obs.Path))
 		switch {
 		case err == nil:
 			prev, found = p, true
 			_, err = tx.ExecContext(ctx, "UPDATE sightings SET size = ?, mod_time = ?, last_seen = ? WHERE path = ?",
-				obs.Size, nullTime(obs.ModTime), obs.LastSeen.UTC(), obs.Path)
+				obs.Size, s.db.dialect.exactTime(obs.ModTime), obs.LastSeen.UTC(), obs.Path)
 		case errors.Is(err, sql.ErrNoRows):
 			first := obs.FirstSeen
 			if first.IsZero() {
 				first = obs.LastSeen
 			}
 			_, err = tx.ExecContext(ctx, "INSERT INTO sightings (path, size, mod_time, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)",
-				obs.Path, obs.Size, nullTime(obs.ModTime), first.UTC(), obs.LastSeen.UTC())
+				obs.Path, obs.Size, s.db.dialect.exactTime(obs.ModTime), first.UTC(), obs.LastSeen.UTC())
 		}
 		if err != nil {
 			return fmt.Errorf("observe %s: %w", obs.Path, err)
@@ -64,7 +65,7 @@ func (s *SightingService) ObserveFile(ctx context.Context, obs lectern.Sighting)
 
 // HoldFile implements lectern.SightingService.
 func (s *SightingService) HoldFile(ctx context.Context, path string, held bool, now time.Time) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sightings (path, first_seen, last_seen, held) VALUES (?, ?, ?, ?)
 			ON CONFLICT (path) DO UPDATE SET held = excluded.held, last_seen = excluded.last_seen,
 				transfer_ended_at = NULL, transfer_ended_size = 0`,
@@ -81,7 +82,7 @@ func (s *SightingService) MarkTransferEnded(ctx context.Context, path string, si
 	if at.IsZero() {
 		size = 0
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		_, err := tx.ExecContext(ctx, "UPDATE sightings SET transfer_ended_at = ?, transfer_ended_size = ? WHERE path = ?",
 			nullTime(at), size, path)
 		if err != nil {
@@ -126,7 +127,7 @@ func (s *SightingService) FindSighting(ctx context.Context, path string) (lecter
 
 // ForgetFile implements lectern.SightingService.
 func (s *SightingService) ForgetFile(ctx context.Context, path string) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sightings WHERE path = ?", path); err != nil {
 			return fmt.Errorf("forget %s: %w", path, err)
 		}

@@ -1,8 +1,7 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"lectern"
@@ -39,16 +38,15 @@ func (s *GroupService) CreateGroup(ctx context.Context, g *lectern.Group) error 
 	if err := g.Validate(); err != nil {
 		return err
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "INSERT INTO groups (name) VALUES (?)", g.Name)
+	return s.db.withTx(ctx, func(tx *conn) error {
+		err := tx.QueryRowContext(ctx, "INSERT INTO groups (name) VALUES (?) RETURNING id", g.Name).Scan(&g.ID)
 		if isUnique(err) {
 			return &lectern.Error{Op: "create group", Code: lectern.ECONFLICT, Message: "A group with that name already exists.",
 				Fields: map[string]string{"name": "A group with that name already exists."}}
 		} else if err != nil {
 			return fmt.Errorf("create group %q: %w", g.Name, err)
 		}
-		g.ID, err = res.LastInsertId()
-		return err
+		return nil
 	})
 }
 

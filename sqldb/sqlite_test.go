@@ -1,4 +1,4 @@
-package sqlite_test
+package sqldb_test
 
 import (
 	"context"
@@ -6,20 +6,37 @@ import (
 	"path/filepath"
 	"testing"
 
-	"lectern/sqlite"
+	"lectern/sqldb"
+	"lectern/sqldb/pgtest"
 )
 
 var dump = flag.Bool("dump", false, "print the path of each test database")
 
 // MustOpenDB opens a fresh database file in a temporary directory and
 // closes it when the test ends.
-func MustOpenDB(tb testing.TB) *sqlite.DB {
+func MustOpenDB(tb testing.TB) *sqldb.DB {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "lectern.db")
 	if *dump {
 		tb.Logf("database: %s", path)
 	}
-	db, err := sqlite.Open(context.Background(), path, nil)
+	db, err := sqldb.Open(context.Background(), path, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// MustOpenPostgres opens a fresh database on the tests' PostgreSQL server
+// (lectern/sqldb/pgtest) and closes it when the test ends.
+func MustOpenPostgres(tb testing.TB) *sqldb.DB {
+	tb.Helper()
+	url := pgtest.NewDatabase(tb)
+	if *dump {
+		tb.Logf("database: %s", url)
+	}
+	db, err := sqldb.OpenPostgres(context.Background(), url, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -31,7 +48,7 @@ func TestMigrateEmptyAndIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "lectern.db")
-	db, err := sqlite.Open(ctx, path, nil)
+	db, err := sqldb.Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +60,7 @@ func TestMigrateEmptyAndIdempotent(t *testing.T) {
 		t.Fatalf("second migrate: %v", err)
 	}
 	db.Close()
-	db, err = sqlite.Open(ctx, path, nil)
+	db, err = sqldb.Open(ctx, path, nil)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -71,7 +88,7 @@ func TestMigrateEmptyAndIdempotent(t *testing.T) {
 
 func TestOpenMissingDirectory(t *testing.T) {
 	t.Parallel()
-	_, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "nope", "x.db"), nil)
+	_, err := sqldb.Open(context.Background(), filepath.Join(t.TempDir(), "nope", "x.db"), nil)
 	if err == nil {
 		t.Fatal("want an error for a missing directory")
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -88,15 +88,12 @@ func (s *UserService) CreateUser(ctx context.Context, u *lectern.User) error {
 	if u.DateJoined.IsZero() {
 		u.DateJoined = s.db.Now()
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, email, first_name, last_name, is_staff, is_superuser, is_active, password_hash, date_joined, last_login)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.Username, u.Email, u.FirstName, u.LastName, u.IsStaff, u.IsSuperuser, u.IsActive, u.PasswordHash, u.DateJoined.UTC(), nullTime(u.LastLogin))
+	return s.db.withTx(ctx, func(tx *conn) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, first_name, last_name, is_staff, is_superuser, is_active, password_hash, date_joined, last_login)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			u.Username, u.Email, u.FirstName, u.LastName, u.IsStaff, u.IsSuperuser, u.IsActive, u.PasswordHash, u.DateJoined.UTC(), nullTime(u.LastLogin)).Scan(&u.ID)
 		if err != nil {
 			return userError("create user", u.Username, err)
-		}
-		if u.ID, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		return userError("create user", u.Username, userGroups.set(ctx, tx, u.ID, u.Groups))
 	})
@@ -107,7 +104,7 @@ func (s *UserService) UpdateUser(ctx context.Context, u *lectern.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, email = ?, first_name = ?, last_name = ?, is_staff = ?, is_superuser = ?, is_active = ? WHERE id = ?`,
 			u.Username, u.Email, u.FirstName, u.LastName, u.IsStaff, u.IsSuperuser, u.IsActive, u.ID)
 		if err != nil {

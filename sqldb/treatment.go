@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -56,7 +56,7 @@ func (s *TreatmentService) CreateTreatment(ctx context.Context, t *lectern.Treat
 		t.DateAdded = s.db.Now()
 	}
 	created := false
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *conn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO treatments (file, file_size, recorder_id, type, require_manual_claim,
 			email_sent, date_email_sent, state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at,
 			file_ino, file_mtime_ns)
@@ -137,7 +137,7 @@ func unixNano(t time.Time) int64 {
 
 // MoveTreatment implements lectern.TreatmentService.
 func (s *TreatmentService) MoveTreatment(ctx context.Context, id int64, from, to string) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM treatments WHERE file = ?", to).Scan(&n); err != nil {
 			return fmt.Errorf("move treatment %d: %w", id, err)
@@ -191,12 +191,12 @@ func (s *TreatmentService) TreatedFiles(ctx context.Context) (map[string]struct{
 // TransitionTreatment implements lectern.TreatmentService.
 func (s *TreatmentService) TransitionTreatment(ctx context.Context, id int64, from, to string, msg *lectern.Message) (bool, error) {
 	moved := false
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *conn) error {
 		now := s.db.Now()
 		q := "UPDATE treatments SET state = ? WHERE id = ? AND state = ?"
 		args := []any{to, id, from}
 		if msg != nil {
-			q = "UPDATE treatments SET state = ?, email_sent = 1, date_email_sent = ? WHERE id = ? AND state = ?"
+			q = "UPDATE treatments SET state = ?, email_sent = TRUE, date_email_sent = ? WHERE id = ? AND state = ?"
 			args = []any{to, now, id, from}
 		}
 		res, err := tx.ExecContext(ctx, q, args...)

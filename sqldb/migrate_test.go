@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func TestMigrateAutoincrementKeepsRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sdb.Close()
-	fsys, _ := fs.Sub(migrationFS, "migrations")
+	fsys, _ := fs.Sub(migrationFS, "migrations/sqlite")
 	p, err := goose.NewProvider(goose.DialectSQLite3, sdb, fsys)
 	if err != nil {
 		t.Fatal(err)

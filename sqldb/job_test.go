@@ -1,4 +1,4 @@
-package sqlite_test
+package sqldb_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"lectern"
 	"lectern/jobs"
-	"lectern/sqlite"
+	"lectern/sqldb"
 )
 
 // errInjected fails a transaction after its row and its job were
@@ -40,7 +40,7 @@ func (f failAfter) EnqueueTx(ctx context.Context, tx *sql.Tx, args lectern.JobAr
 // jobBundle is a database with River's tables, the store's Enqueuer, and
 // rows that the transactions under test need.
 type jobBundle struct {
-	db        *sqlite.DB
+	db        *sqldb.DB
 	enq       lectern.Enqueuer
 	recorder  *lectern.Recorder
 	user      *lectern.User
@@ -50,7 +50,7 @@ type jobBundle struct {
 func setupJobs(tb testing.TB, path string) *jobBundle {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path, nil)
+	db, err := sqldb.Open(ctx, path, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -62,22 +62,32 @@ func setupJobs(tb testing.TB, path string) *jobBundle {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	b := &jobBundle{db: db, enq: enq, user: &lectern.User{Username: "owner", IsActive: true}}
-	if err := sqlite.NewUserService(db).CreateUser(ctx, b.user); err != nil {
+	b := jobRows(tb, db)
+	b.enq = enq
+	return b
+}
+
+// jobRows fills db with a user, a type, a recorder and a treatment to
+// notify, on either database; its Enqueuer is left nil.
+func jobRows(tb testing.TB, db *sqldb.DB) *jobBundle {
+	tb.Helper()
+	ctx := context.Background()
+	b := &jobBundle{db: db, user: &lectern.User{Username: "owner", IsActive: true}}
+	if err := sqldb.NewUserService(db).CreateUser(ctx, b.user); err != nil {
 		tb.Fatal(err)
 	}
 	vt := &lectern.VideoType{Title: "Course"}
-	if err := sqlite.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
+	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		tb.Fatal(err)
 	}
 	b.recorder = lectern.NewRecorder()
 	b.recorder.Name, b.recorder.AddressIP, b.recorder.Directory, b.recorder.TypeID = "A", "10.0.0.1", "a", vt.ID
-	if err := sqlite.NewRecorderService(db).CreateRecorder(ctx, b.recorder); err != nil {
+	if err := sqldb.NewRecorderService(db).CreateRecorder(ctx, b.recorder); err != nil {
 		tb.Fatal(err)
 	}
 	b.treatment = &lectern.Treatment{File: "/data/a/x.mp4", RecorderID: &b.recorder.ID, Type: lectern.RecordingTypeVideo,
 		State: lectern.TreatmentToNotify}
-	if _, err := sqlite.NewTreatmentService(db, nil).CreateTreatment(ctx, b.treatment); err != nil {
+	if _, err := sqldb.NewTreatmentService(db, nil).CreateTreatment(ctx, b.treatment); err != nil {
 		tb.Fatal(err)
 	}
 	return b
@@ -99,6 +109,67 @@ func (b *jobBundle) rowAndJob(tb testing.TB, rowQuery, kind, arg string, id int6
 	return row, job
 }
 
+// txSpy is an Enqueuer that looks, from the transaction it is handed,
+// at what its caller wrote: it proves that EnqueueTx gets the raw
+// *sql.Tx of the row's own transaction, on either database.
+type txSpy struct {
+	db      *sqldb.DB
+	fail    bool
+	inTx    int // recordings the handed transaction sees
+	outside int // recordings the pool sees meanwhile
+	calls   int
+}
+
+func (s *txSpy) EnqueueTx(ctx context.Context, tx *sql.Tx, args lectern.JobArgs) error {
+	s.calls++
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM recordings").Scan(&s.inTx); err != nil {
+		return err
+	}
+	if err := s.db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM recordings").Scan(&s.outside); err != nil {
+		return err
+	}
+	if s.fail {
+		return errInjected
+	}
+	return nil
+}
+
+// The store hands the Enqueuer the transaction that holds the row, on
+// SQLite and on PostgreSQL alike (River's InsertTx needs its *sql.Tx on
+// both: riversqlite, riverdatabasesql): the row is seen there and not yet
+// outside, and a failure of the enqueue rolls the row back.
+func TestEnqueueGetsTheRowsTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for name, open := range map[string]func(testing.TB) *sqldb.DB{"sqlite": MustOpenDB, "postgres": MustOpenPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := jobRows(t, open(t))
+			failed := &txSpy{db: b.db, fail: true}
+			if err := sqldb.NewRecordingService(b.db, failed).CreateRecording(ctx, b.recording()); !errors.Is(err, errInjected) {
+				t.Fatalf("error %v, want the injected one", err)
+			}
+			spy := &txSpy{db: b.db}
+			if err := sqldb.NewRecordingService(b.db, spy).CreateRecording(ctx, b.recording()); err != nil {
+				t.Fatal(err)
+			}
+			var after int
+			if err := b.db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM recordings").Scan(&after); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []*txSpy{failed, spy} {
+				if s.calls != 1 || s.inTx != 1 || s.outside != 0 {
+					t.Errorf("enqueue (failing %v) called %d times, saw %d recordings in its transaction and %d outside; want 1, 1, 0",
+						s.fail, s.calls, s.inTx, s.outside)
+				}
+			}
+			if after != 1 {
+				t.Errorf("%d recordings after a failed and a committed create; want 1", after)
+			}
+		})
+	}
+}
+
 // Each row that calls for a job and its job commit together: after a
 // success both are there, read in one query; when the transaction fails
 // after the job's insert, neither is.
@@ -115,20 +186,20 @@ func TestJobCommitsWithItsRow(t *testing.T) {
 	}{
 		{"recording and process_recording", func(tb testing.TB, b *jobBundle, q lectern.Enqueuer) (int64, error) {
 			r := b.recording()
-			err := sqlite.NewRecordingService(b.db, q).CreateRecording(ctx, r)
+			err := sqldb.NewRecordingService(b.db, q).CreateRecording(ctx, r)
 			return r.ID, err
 		}, "SELECT count(*) FROM recordings r JOIN treatments t ON t.id = r.treatment_id WHERE r.id = ? AND t.state = 'published'",
 			lectern.JobProcessRecording, "recording_id"},
 		{"video source and encode_video", func(tb testing.TB, b *jobBundle, q lectern.Enqueuer) (int64, error) {
 			v := &lectern.Video{Title: "Lecture", OwnerID: b.user.ID, TypeID: b.recorder.TypeID}
-			if err := sqlite.NewVideoService(b.db, nil).CreateVideo(ctx, v); err != nil {
+			if err := sqldb.NewVideoService(b.db, nil).CreateVideo(ctx, v); err != nil {
 				tb.Fatal(err)
 			}
-			return v.ID, sqlite.NewVideoService(b.db, q).SetSource(ctx, v.ID, "videos/1/source.mp4")
+			return v.ID, sqldb.NewVideoService(b.db, q).SetSource(ctx, v.ID, "videos/1/source.mp4")
 		}, "SELECT count(*) FROM videos WHERE id = ? AND source_file <> ''", lectern.JobEncodeVideo, "video_id"},
 		{"outbox message and send_mail", func(tb testing.TB, b *jobBundle, q lectern.Enqueuer) (int64, error) {
 			m := &lectern.Message{Kind: lectern.MessageNewRecording, To: []string{"m@univ.example"}, Subject: "new"}
-			_, err := sqlite.NewTreatmentService(b.db, q).TransitionTreatment(ctx, b.treatment.ID, lectern.TreatmentToNotify,
+			_, err := sqldb.NewTreatmentService(b.db, q).TransitionTreatment(ctx, b.treatment.ID, lectern.TreatmentToNotify,
 				lectern.TreatmentNotified, m)
 			if m.ID == 0 {
 				m.ID = 1 // rolled back: the id it had
@@ -138,14 +209,14 @@ func TestJobCommitsWithItsRow(t *testing.T) {
 			lectern.JobSendMail, "message_id"},
 		{"message queued again and send_mail", func(tb testing.TB, b *jobBundle, q lectern.Enqueuer) (int64, error) {
 			m := &lectern.Message{Kind: lectern.MessageNewRecording, To: []string{"m@univ.example"}, Subject: "new"}
-			if _, err := sqlite.NewTreatmentService(b.db, nil).TransitionTreatment(ctx, b.treatment.ID, lectern.TreatmentToNotify,
+			if _, err := sqldb.NewTreatmentService(b.db, nil).TransitionTreatment(ctx, b.treatment.ID, lectern.TreatmentToNotify,
 				lectern.TreatmentNotified, m); err != nil {
 				tb.Fatal(err)
 			}
-			if err := sqlite.NewMessageService(b.db, nil).MarkMessageAttempt(ctx, m.ID, "refused", true); err != nil {
+			if err := sqldb.NewMessageService(b.db, nil).MarkMessageAttempt(ctx, m.ID, "refused", true); err != nil {
 				tb.Fatal(err)
 			}
-			return m.ID, sqlite.NewMessageService(b.db, q).RequeueMessage(ctx, m.ID)
+			return m.ID, sqldb.NewMessageService(b.db, q).RequeueMessage(ctx, m.ID)
 		}, "SELECT count(*) FROM messages WHERE id = ? AND state = 'queued'", lectern.JobSendMail, "message_id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,7 +257,7 @@ func TestCrashBeforeCommitLeavesNothing(t *testing.T) {
 	if path := os.Getenv(crashDBEnv); path != "" {
 		b := setupJobs(t, path)
 		die := func() { syscall.Kill(os.Getpid(), syscall.SIGKILL) }
-		_ = sqlite.NewRecordingService(b.db, failAfter{Enqueuer: b.enq, then: die}).CreateRecording(context.Background(), b.recording())
+		_ = sqldb.NewRecordingService(b.db, failAfter{Enqueuer: b.enq, then: die}).CreateRecording(context.Background(), b.recording())
 		t.Fatal("still alive after SIGKILL")
 	}
 	t.Parallel()
@@ -198,7 +269,7 @@ func TestCrashBeforeCommitLeavesNothing(t *testing.T) {
 	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		t.Fatalf("child: %v, want killed\n%s", err, out)
 	}
-	b, err := sqlite.Open(context.Background(), path, nil)
+	b, err := sqldb.Open(context.Background(), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -80,14 +80,14 @@ func (s *VideoService) CreateVideo(ctx context.Context, v *lectern.Video) error 
 	if v.EncodingState == "" {
 		v.EncodingState = lectern.EncodingPending
 	}
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO videos (title, slug, description, owner_id, type_id, recording_id, is_draft,
+	err := s.db.withTx(ctx, func(tx *conn) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO videos (title, slug, description, owner_id, type_id, recording_id, is_draft,
 			is_restricted, password_hash, cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment,
 			source_file, duration, encoding_state, encoding_progress, encoding_log, thumbnail, date_evt, date_added, date_updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			v.Title, v.Slug, v.Description, v.OwnerID, v.TypeID, v.RecordingID, v.IsDraft, v.IsRestricted, v.PasswordHash,
 			v.Cursus, v.MainLang, v.Transcript, v.Tags, v.Licence, v.AllowDownloading, v.Is360, v.DisableComment,
-			v.SourceFile, v.Duration, v.EncodingState, v.EncodingProgress, v.EncodingLog, v.Thumbnail, v.DateEvt, now, now)
+			v.SourceFile, v.Duration, v.EncodingState, v.EncodingProgress, v.EncodingLog, v.Thumbnail, v.DateEvt, now, now).Scan(&v.ID)
 		switch {
 		case isUnique(err, "videos.recording_id"):
 			return lectern.Errorf(lectern.ECONFLICT, "This recording already has a video.")
@@ -95,9 +95,6 @@ func (s *VideoService) CreateVideo(ctx context.Context, v *lectern.Video) error 
 			return fieldError("create video", lectern.EINVALID, "type", "Select a valid video type.")
 		case err != nil:
 			return fmt.Errorf("create video %q: %w", v.Title, err)
-		}
-		if v.ID, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		if err := videoAdditionalOwners.set(ctx, tx, v.ID, v.AdditionalOwners); err != nil {
 			return err
@@ -154,7 +151,7 @@ var errVideoNotFound = lectern.Errorf(lectern.ENOTFOUND, "Video not found.")
 
 // SetSource implements lectern.VideoService.
 func (s *VideoService) SetSource(ctx context.Context, id int64, path string) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		res, err := tx.ExecContext(ctx, "UPDATE videos SET source_file = ?, date_updated = ? WHERE id = ?", path, s.db.Now(), id)
 		if err != nil {
 			return fmt.Errorf("set video source %d: %w", id, err)
@@ -175,7 +172,7 @@ func (s *VideoService) SetEncoding(ctx context.Context, id int64, state string, 
 
 // SetEncoded implements lectern.VideoService.
 func (s *VideoService) SetEncoded(ctx context.Context, id int64, res *lectern.EncodeResult) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
 		r, err := tx.ExecContext(ctx, `UPDATE videos SET encoding_state = ?, encoding_progress = 100, encoding_log = '',
 			duration = ?, thumbnail = ?, date_updated = ? WHERE id = ?`,
 			lectern.EncodingDone, res.Info.Duration, res.Thumbnail, s.db.Now(), id)

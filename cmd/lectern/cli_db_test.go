@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"lectern"
+	"lectern/jobs"
+	"lectern/sqldb"
+	"lectern/sqldb/pgtest"
+)
+
+// TestCLIDBCopy fills a SQLite database through the CLI and the services
+// (users, a type, recorders, treatments, a recording, a video with its
+// renditions and slides, a queued mail, a session), copies it with `lectern
+// db copy` into a new PostgreSQL database, and checks that the CLI and the
+// services read the same there, that ids are not reused, and that a second
+// copy into the now full database is refused.
+func TestCLIDBCopy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newCLI(t)
+	c.addUser(t, "alice", "--staff")
+	c.addUser(t, "bob")
+	typeID := c.addType(t, "Course")
+	c.mustRun(t, "ftp-pass\n", "recorder", "add", "--name", "Amphi A", "--ip", "192.0.2.10", "--directory", "amphi-a",
+		"--type-id", itoa(typeID), "--manager", "alice", "--login", "amphi-a", "--password-stdin")
+	deposit := filepath.Join(c.dataDir, "recorders", "amphi-a", "lecture.mp4")
+	if err := os.WriteFile(deposit, []byte("not really a video"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	c.mustRun(t, "", "recorder", "checkDirectory")
+	c.mustRun(t, "", "recorder", "checkDirectory")
+
+	lite := c.open(t)
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Its transactions enqueue River's jobs, as serve's do: the mail's
+	// and the recording's wait in the queue the CLI's openDB migrated.
+	liteSvc := newServices(lite, enq, &Config{})
+	trs, _, err := liteSvc.treatments.FindTreatments(ctx, lectern.TreatmentFilter{File: &deposit})
+	if err != nil || len(trs) != 1 {
+		t.Fatalf("treatment of the deposit: %v, %v", trs, err)
+	}
+	tr := trs[0]
+	if _, err := liteSvc.treatments.TransitionTreatment(ctx, tr.ID, tr.State, lectern.TreatmentNotified,
+		&lectern.Message{Kind: "new_recording", To: []string{"alice@univ.example"}, Subject: "New recording"}); err != nil {
+		t.Fatal(err)
+	}
+	gone := &lectern.Treatment{File: filepath.Join(c.dataDir, "recorders", "amphi-a", "gone.mp4"), Type: "video", State: lectern.TreatmentToClaim}
+	if _, err := liteSvc.treatments.CreateTreatment(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := liteSvc.treatments.DeleteTreatment(ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	aliceID := userID(t, c, "alice")
+	rec := &lectern.Recording{RecorderID: shownRecorder(t, c, "Amphi A").ID, UserID: aliceID, TreatmentID: &tr.ID,
+		Title: "Lecture", Type: "video", SourceFile: deposit}
+	if err := liteSvc.recordings.CreateRecording(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	v := &lectern.Video{Title: "Lecture", OwnerID: aliceID, TypeID: typeID, RecordingID: &rec.ID, IsDraft: true,
+		AdditionalOwners: []int64{userID(t, c, "bob")}, DateEvt: "2026-01-02"}
+	if err := liteSvc.videos.CreateVideo(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if err := liteSvc.videos.SetEncoded(ctx, v.ID, &lectern.EncodeResult{Info: lectern.MediaInfo{Duration: 12.5},
+		Renditions: []lectern.Rendition{{Name: "360p", Kind: "mp4", Path: "360p.mp4", Width: 640, Height: 360, Size: 1234}}, Thumbnail: "thumb.jpg"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := liteSvc.enrichments.SetEnrichments(ctx, v.ID, []*lectern.Enrichment{{Position: 1, Image: "slides/1.png", Start: 0, End: 5.5}}); err != nil {
+		t.Fatal(err)
+	}
+	sessions := sessionStore(lite)
+	defer sessions.StopCleanup()
+	expiry := time.Now().Add(time.Hour)
+	if err := sessions.Commit("tok-alice", []byte("alice's session"), expiry); err != nil {
+		t.Fatal(err)
+	}
+
+	// River's queue: two jobs unfinished (the mail's and the recording's),
+	// one done (the video's encode). They are not copied, and the copy
+	// says so.
+	if err := liteSvc.videos.SetSource(ctx, v.ID, "videos/1/source.mp4"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lite.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'completed', finalized_at = CURRENT_TIMESTAMP
+		WHERE kind = ?`, lectern.JobEncodeVideo); err != nil {
+		t.Fatal(err)
+	}
+
+	pgURL := pgtest.NewDatabase(t)
+	sqlitePath := filepath.Join(c.dataDir, "lectern.db")
+	copied := c.mustRun(t, "", "db", "copy", "--from", sqlitePath, "--to", pgURL)
+	if !strings.Contains(copied.stderr, "warning: 2 unfinished jobs") {
+		t.Errorf("copy does not warn of the 2 unfinished jobs:\n%s", copied.stderr)
+	}
+	out := copied.stdout
+	for _, want := range []string{"users                      2", "treatments                 1", "videos                     1",
+		"renditions                 1", "enrichments                1", "messages                   1", "sessions                   1"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), strings.Join(strings.Fields(want), " ")) {
+			t.Errorf("copy's counts lack %q:\n%s", want, out)
+		}
+	}
+
+	// The CLI shows the same on PostgreSQL.
+	pg := &cli{dataDir: c.dataDir, environ: append(append([]string{}, c.environ...), "LECTERN_DATABASE_URL="+pgURL)}
+	for _, args := range [][]string{{"user", "list", "--json"}, {"type", "list", "--json"}, {"recorder", "list", "--json"},
+		{"recorder", "show", "Amphi A", "--json"}} {
+		if l, p := c.mustRun(t, "", args...).stdout, pg.mustRun(t, "", args...).stdout; l != p {
+			t.Errorf("lectern %s differs:\nsqlite:\n%s\npostgres:\n%s", strings.Join(args, " "), l, p)
+		}
+	}
+
+	// So do the services.
+	pdb, err := sqldb.OpenPostgres(ctx, pgURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pdb.Close()
+	pgSvc := newServices(pdb, nil, &Config{})
+	same := func(what string, l, p any) {
+		t.Helper()
+		if diff := cmp.Diff(l, p); diff != "" {
+			t.Errorf("%s after the copy (-sqlite +postgres):\n%s", what, diff)
+		}
+	}
+	lt, _, _ := liteSvc.treatments.FindTreatments(ctx, lectern.TreatmentFilter{})
+	pt, _, _ := pgSvc.treatments.FindTreatments(ctx, lectern.TreatmentFilter{})
+	same("treatments", lt, pt)
+	lv, _ := liteSvc.videos.FindVideoByID(ctx, v.ID)
+	pv, err := pgSvc.videos.FindVideoByID(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("video", lv, pv)
+	lr, _ := liteSvc.recordings.FindRecordingByID(ctx, rec.ID)
+	pr, _ := pgSvc.recordings.FindRecordingByID(ctx, rec.ID)
+	same("recording", lr, pr)
+	le, _ := liteSvc.enrichments.FindEnrichments(ctx, v.ID)
+	pe, _ := pgSvc.enrichments.FindEnrichments(ctx, v.ID)
+	same("enrichments", le, pe)
+	lm, _, _ := liteSvc.messages.FindMessages(ctx, lectern.MessageFilter{})
+	pm, _, _ := pgSvc.messages.FindMessages(ctx, lectern.MessageFilter{})
+	same("messages", lm, pm)
+	pgSessions := sessionStore(pdb)
+	defer pgSessions.StopCleanup()
+	if data, ok, err := pgSessions.Find("tok-alice"); err != nil || !ok || string(data) != "alice's session" {
+		t.Errorf("session after the copy: %q %v %v", data, ok, err)
+	}
+
+	// The deleted treatment's id is not handed out again.
+	next := &lectern.Treatment{File: filepath.Join(c.dataDir, "recorders", "amphi-a", "next.mp4"), Type: "video", State: lectern.TreatmentToClaim}
+	if _, err := pgSvc.treatments.CreateTreatment(ctx, next); err != nil || next.ID <= gone.ID {
+		t.Errorf("new treatment on PostgreSQL: id %d, %v; want above the deleted %d", next.ID, err, gone.ID)
+	}
+
+	// A second copy into the now full database is refused; so are a
+	// missing source and a target that is not PostgreSQL.
+	c.run(t, "", "db", "copy", "--from", sqlitePath, "--to", pgURL).wantExit(t, 4, "not empty")
+	c.run(t, "", "db", "copy", "--from", filepath.Join(c.dataDir, "nope.db"), "--to", pgURL).wantExit(t, 2, "--from", "no database")
+	c.run(t, "", "db", "copy", "--from", sqlitePath, "--to", sqlitePath).wantExit(t, 2, "--to")
+	if _, err := os.Stat(filepath.Join(c.dataDir, "nope.db")); !os.IsNotExist(err) {
+		t.Errorf("a refused copy made %s: %v", "nope.db", err)
+	}
+}
+
+// shownRecorder returns the recorder the CLI shows under name.
+func shownRecorder(tb testing.TB, c *cli, name string) jsonRecorder {
+	tb.Helper()
+	var r jsonRecorder
+	c.mustJSON(tb, &r, "recorder", "show", name, "--json")
+	return r
+}
