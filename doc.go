@@ -1,22 +1,79 @@
 // Package lectern is the core of Lectern: the domain types of a deposit's
-// life, the rules that apply to them, and the service interfaces that the
-// edges (sqlite, web, api, cmd/lectern, and later ftp, watch, mail, jobs,
-// ffmpeg) implement or consume. It imports the standard library only.
+// life, the rules that apply to them, and the contracts (service
+// interfaces, job arguments, a video's folder) that the edges implement or
+// consume. It imports the standard library only; the edges import it, and
+// leaf helpers (locale, httpjson, httplimit, password, avc), never each
+// other; cmd/lectern wires them (fence_test.go checks it).
 //
 // # The life of a deposit
 //
-// A recorder in a lecture room exports a file (FTP, SFTP, HTTP) into its own
-// directory under DEFAULT_RECORDER_PATH. Lectern notices that the transfer is
-// complete and which recorder sent it, and writes one Treatment row for it,
-// exactly once. The treatment is then routed by the recorder's settings: the
-// recorder's manager is mailed a link to the add form, the recording is
-// published automatically, or it waits in the claim list. Publishing creates
-// a Recording, and a job turns the recording into a Video owned by the right
-// user with the recorder's defaults, encoded for the web; audiovideocast ZIPs
-// also bring timed slides (enrichments).
+// A recorder in a lecture room exports a file into its own directory under
+// DEFAULT_RECORDER_PATH. Follow it from there to its video page, one file
+// per step.
 //
-// Every state is a database row, never only memory: a restart at any point
-// loses nothing and publishes nothing twice.
+// 1. It enters. Each way in ends in one call, Intake.Complete (intake.go),
+// once the file is whole:
+//
+//   - by FTP, through Lectern's own server: intake/ftp (server.go,
+//     driver.go; upload.go completes an upload before its 226);
+//   - dropped by any other means (SFTP, a share): the watcher, intake/watch
+//     (watch.go, scan.go; pending.go completes a file once quiet);
+//   - Pod's cron line, `lectern recorder checkDirectory`: intake/watch
+//     (check.go), from cmd/lectern/cli_check.go;
+//   - over HTTP, a multipart form or tus: intake/upload (upload.go,
+//     multipart.go, tus_done.go; deposit.go completes it);
+//   - Pod's notify URL: Notifier.Notify (notify.go, served by
+//     web/record_notify.go), which checks the key (NotifyKey) and the path
+//     (ResolveDeposit, deposit.go).
+//
+// 2. Its treatment is written, exactly once. Intake.Complete finds the
+// recorder by the file's directory (RecorderDirectories,
+// recorder_directory.go) and writes one Treatment row (treatment.go;
+// the store, sqldb/treatment.go, keeps files unique), its state chosen by
+// InitialState (treatment.go): to notify, to publish, to claim or to
+// report.
+//
+// 3. It is routed. Router.Dispatch (routing.go) acts on that state, at
+// once for the server's own deposits (cmd/lectern/routing.go), every
+// second for those recorded elsewhere (cmd/lectern/routing_pending.go):
+// the manager is mailed a link to the add form, or the admins a report,
+// each message rendered by package mail (render.go) and stored in the
+// outbox with its send_mail job, in the treatment's transaction
+// (TreatmentService.TransitionTreatment, message.go); or the deposit is
+// published for its manager. A claimable deposit waits in the claim list
+// (web/record_claim_list.go).
+//
+// 4. It is published. The add form (web/record_add.go), a claim, or the
+// Router for an automatic publication creates a Recording (recording.go)
+// with RecordingService.CreateRecording, whose transaction also moves the
+// treatment to published and enqueues the recording's process_recording
+// job (Enqueuer, job.go; package jobs implements it with River's
+// InsertTx, jobs/enqueue.go). The row and its job commit together or not
+// at all.
+//
+// 5. It becomes a video. The process_recording job (jobs/process.go)
+// creates the Video with the recorder's defaults (NewVideo, video.go),
+// moves the source into the video's folder (VideoDir, VideoSource,
+// media.go; jobs/move.go), or for an audiovideocast ZIP streams its media
+// and slides out of it (jobs/avc.go, package avc; NewSlides,
+// enrichment.go), then stores the source with VideoService.SetSource,
+// whose transaction enqueues the encode_video job.
+//
+// 6. It is encoded. The encode_video job (jobs/encode.go) runs the Encoder
+// (media.go; package ffmpeg, encode.go) into the video's folder, storing
+// its progress, then the renditions and thumbnail (VideoService.SetEncoded).
+// Meanwhile the send_mail job (jobs/send_mail.go) delivers the outbox
+// through a MailSender (message.go; package mail, smtp.go).
+//
+// 7. It is watched. The video page (web/video_show.go) shows the player
+// over the renditions, served from the video's folder
+// (web/video_media.go), with its slides (web/video_slides.go), to whom
+// Video.CanView lets in (video.go).
+//
+// Every state is a database row, never only memory, and every job is
+// written with the row that calls for it: a restart, a crash or kill -9 at
+// any point loses nothing and publishes nothing twice. A job a killed
+// process was running is run again at the next start (jobs/rescue.go).
 //
 // # Names
 //

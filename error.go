@@ -8,8 +8,8 @@ import (
 )
 
 // Error codes. Each edge maps them once: web and api to HTTP statuses, the
-// command line to exit codes, later ftp to reply codes and jobs to cancel or
-// retry.
+// command line to exit codes, ftp to reply codes, jobs to a cancelled job
+// (EINVALID: retrying cannot help) or a retry.
 const (
 	EINVALID      = "invalid"      // bad input; see Error.Fields
 	ENOTFOUND     = "not_found"    // no such entity

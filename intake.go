@@ -134,7 +134,7 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 	case NameWrongExtension:
 		t.State, t.Reason = TreatmentIgnored, "The file extension is not accepted (VIDEO_ALLOWED_EXTENSIONS)."
 	default:
-		t.State, t.RequireManualClaim = Route(rec, in.AllowClaiming)
+		t.State, t.RequireManualClaim = InitialState(rec, in.AllowClaiming)
 		if t.State == TreatmentToReport {
 			if rec == nil {
 				t.Reason = "No recorder has this directory and DEFAULT_RECORDER_ID is not set."
@@ -297,7 +297,7 @@ func (in *Intake) follow(ctx context.Context, path, dir string, fi fs.FileInfo, 
 // name back in the state its recorder's route gives, without mailing
 // anyone twice.
 func (in *Intake) revive(ctx context.Context, t *Treatment, rec *Recorder, log *slog.Logger) error {
-	t.State, t.RequireManualClaim = Route(rec, in.AllowClaiming)
+	t.State, t.RequireManualClaim = InitialState(rec, in.AllowClaiming)
 	if t.EmailSent && t.State == TreatmentToNotify {
 		t.State = TreatmentNotified
 	} else if t.EmailSent && t.State == TreatmentToReport {

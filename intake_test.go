@@ -56,7 +56,7 @@ func newIntake(tb testing.TB) *intakeBundle {
 	var mu sync.Mutex
 	b.in = &lectern.Intake{
 		Root: b.root, Extensions: []string{"mp4", "mov"},
-		Recorders: recs, Treatments: sqldb.NewTreatmentService(db), Sightings: sqldb.NewSightingService(db),
+		Recorders: recs, Treatments: sqldb.NewTreatmentService(db, nil), Sightings: sqldb.NewSightingService(db),
 		RoutedFunc: func(_ context.Context, t *lectern.Treatment) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -216,7 +216,7 @@ func TestClassifyName(t *testing.T) {
 	}
 }
 
-func TestRoute(t *testing.T) {
+func TestInitialState(t *testing.T) {
 	t.Parallel()
 	m := int64(1)
 	for _, c := range []struct {
@@ -232,7 +232,7 @@ func TestRoute(t *testing.T) {
 		{"no manager, claiming", &lectern.Recorder{}, true, lectern.TreatmentToClaim},
 		{"no manager, no claiming", &lectern.Recorder{}, false, lectern.TreatmentToReport},
 	} {
-		if got, claim := lectern.Route(c.rec, c.claim); got != c.state || claim != (got == lectern.TreatmentToClaim) {
+		if got, claim := lectern.InitialState(c.rec, c.claim); got != c.state || claim != (got == lectern.TreatmentToClaim) {
 			t.Errorf("%s: %s %v, want %s", c.name, got, claim, c.state)
 		}
 	}

@@ -2,6 +2,8 @@ package lectern
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 	"time"
 )
 
@@ -12,6 +14,56 @@ const (
 	JobSendMail         = "send_mail"         // an outbox message is delivered
 	JobMakeThumbnail    = "make_thumbnail"    // a video's thumbnail is taken again
 )
+
+// JobArgs are a job's arguments: Kind names the worker that runs it;
+// the value is stored as JSON with the job.
+type JobArgs interface {
+	Kind() string
+}
+
+// ProcessRecordingArgs ask for a recording to be made into a video (its
+// row with the recorder's defaults, its source moved into media storage).
+type ProcessRecordingArgs struct {
+	RecordingID int64 `json:"recording_id"`
+}
+
+// Kind implements JobArgs.
+func (ProcessRecordingArgs) Kind() string { return JobProcessRecording }
+
+// EncodeVideoArgs ask for a video's source to be encoded into its
+// renditions.
+type EncodeVideoArgs struct {
+	VideoID int64 `json:"video_id"`
+}
+
+// Kind implements JobArgs.
+func (EncodeVideoArgs) Kind() string { return JobEncodeVideo }
+
+// SendMailArgs ask for one message of the outbox to be delivered.
+type SendMailArgs struct {
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind implements JobArgs.
+func (SendMailArgs) Kind() string { return JobSendMail }
+
+// Enqueuer inserts a job in the caller's transaction (package jobs, with
+// River's InsertTx): the row that calls for the job and the job commit
+// together or not at all, so a crash at any point neither loses a job nor
+// leaves one for a row that was never stored. The store calls it inside
+// its own transactions (a recording and its process_recording job, a
+// video's stored source and its encode_video job, an outbox message and
+// its send_mail job).
+//
+// The transaction is a *sql.Tx on both databases: River's SQLite driver
+// (riversqlite) and its database/sql driver for PostgreSQL
+// (riverdatabasesql, over pgx's stdlib) both take one.
+type Enqueuer interface {
+	// EnqueueTx inserts the job args ask for in tx. A job with the same
+	// args already waiting or running is not inserted twice (each kind
+	// says which states count); that is not an error.
+	EnqueueTx(ctx context.Context, tx *sql.Tx, args JobArgs) error
+}
 
 // Job states (the queue's own).
 const (
@@ -28,6 +80,11 @@ const (
 // JobStates lists every state, in the order admins filter by.
 var JobStates = []string{JobRunning, JobAvailable, JobScheduled, JobRetryable, JobPending,
 	JobCompleted, JobCancelled, JobDiscarded}
+
+// JobActiveStates are the states of a job that waits or runs: one an
+// admin may cancel, and one that keeps another with the same arguments
+// from being enqueued.
+var JobActiveStates = []string{JobAvailable, JobScheduled, JobRetryable, JobRunning, JobPending}
 
 // JobKinds lists every kind.
 var JobKinds = []string{JobProcessRecording, JobEncodeVideo, JobMakeThumbnail, JobSendMail}
@@ -59,13 +116,7 @@ type JobError struct {
 }
 
 // Active tells whether the job waits or runs (an admin may cancel it).
-func (j *Job) Active() bool {
-	switch j.State {
-	case JobAvailable, JobScheduled, JobRetryable, JobRunning, JobPending:
-		return true
-	}
-	return false
-}
+func (j *Job) Active() bool { return slices.Contains(JobActiveStates, j.State) }
 
 // Retryable tells whether an admin may run the job again: it has
 // finished, or waits for a later retry.

@@ -1,6 +1,40 @@
 package lectern
 
-import "context"
+import (
+	"context"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// A video's folder: everything of video id lives in VideoDir(id) under
+// MEDIA_ROOT, written by the jobs (package jobs, and the Encoder they
+// run) and served by the video page (package web):
+//
+//	videos/<id>/source<.ext>       the source, moved out of the recorder's directory (VideoSource)
+//	videos/<id>/360p.mp4 …         the MP4 renditions, audio.m4a for sound only
+//	videos/<id>/hls/               the HLS playlists and their segments (VideoHLSDir)
+//	videos/<id>/thumbnail*.jpg     the thumbnails
+//	videos/<id>/slides/            an audiovideocast's slides (VideoSlidesDir)
+//
+// Paths stored on a video (SourceFile, Rendition.Path, Thumbnail, a
+// slide's image) use slashes; SourceFile is relative to MEDIA_ROOT, the
+// others to the video's folder.
+const (
+	VideosDir      = "videos" // under MEDIA_ROOT
+	VideoHLSDir    = "hls"
+	VideoSlidesDir = "slides"
+)
+
+// VideoDir is video id's folder, relative to MEDIA_ROOT, with slashes.
+func VideoDir(id int64) string { return path.Join(VideosDir, strconv.FormatInt(id, 10)) }
+
+// VideoSource is where video id's source of extension ext (".MP4",
+// ".mp4", "") is stored, relative to MEDIA_ROOT: source<.ext>, the
+// extension in lower case.
+func VideoSource(id int64, ext string) string {
+	return path.Join(VideoDir(id), "source"+strings.ToLower(ext))
+}
 
 // MediaInfo is what a probe of a media file tells.
 type MediaInfo struct {

@@ -118,7 +118,7 @@ func (n *Notifier) Notify(ctx context.Context, recordingPlace, mediapath, key, c
 			return NotifyNotReady
 		}
 	}
-	answer, err := n.Router.Route(ctx, t, courseTitle)
+	answer, err := n.Router.Dispatch(ctx, t, courseTitle)
 	if err != nil {
 		log.Error("notify: route", "treatment_id", t.ID, "err", err)
 		return NotifyInternalError

@@ -62,8 +62,7 @@ type RecordingFilter struct {
 	RecorderID *int64
 	Member     *int64 // of a recorder the user manages or helps with
 	UserID     *int64
-	// WithoutVideo keeps the recordings no video was made from (yet):
-	// the processing stage resumes them at start.
+	// WithoutVideo keeps the recordings no video was made from (yet).
 	WithoutVideo bool
 	Page         Page
 }
@@ -75,7 +74,8 @@ type RecordingService interface {
 	// TreatmentPublished, and fails with ECONFLICT when it is already
 	// published (or ignored or missing): of two people publishing the same
 	// deposit at once, exactly one succeeds. A source file already
-	// published is ECONFLICT too.
+	// published is ECONFLICT too. The recording's processing job
+	// (ProcessRecordingArgs) is enqueued in the same transaction.
 	CreateRecording(ctx context.Context, r *Recording) error
 	// FindRecordingByID returns ENOTFOUND when no recording has that id.
 	FindRecordingByID(ctx context.Context, id int64) (*Recording, error)

@@ -30,32 +30,25 @@ type MailRenderer interface {
 	AdminReport(m AdminReportMail) (*Message, error)
 }
 
-// MailQueue starts the delivery of a stored message (package jobs).
-// Delivery of every queued message also resumes at start, so a failure to
-// enqueue loses nothing.
-type MailQueue interface {
-	EnqueueMessage(ctx context.Context, id int64) error
-}
-
 // Router moves a new treatment on to a person: it mails the manager, or
 // publishes for the manager, or reports to the admins; a claimable
 // deposit waits for a claim. Each transition happens once, in the same
-// transaction as the email it queues, so a crash never mails twice nor
-// loses a mail.
+// transaction as the email it queues and that email's delivery job, so a
+// crash never mails twice nor loses a mail.
 type Router struct {
 	Recorders  RecorderService
 	Users      UserService
 	Treatments TreatmentService
 	Recordings RecordingService
 	Mail       MailRenderer
-	Queue      MailQueue // nil: mail stays in the outbox (no SMTP_URL)
 	Logger     *slog.Logger
 }
 
-// Route handles t according to its state and returns Pod's notify answer
-// for it: "auto" when the deposit was (or had been) published
+// Dispatch acts on t's state (InitialState chose it): it mails the
+// manager, publishes or reports to the admins, and returns Pod's notify
+// answer for it: "auto" when the deposit was (or had been) published
 // automatically, "ok" otherwise.
-func (rt *Router) Route(ctx context.Context, t *Treatment, courseTitle string) (string, error) {
+func (rt *Router) Dispatch(ctx context.Context, t *Treatment, courseTitle string) (string, error) {
 	var rec *Recorder
 	if t.RecorderID != nil {
 		r, err := rt.Recorders.FindRecorderByID(ctx, *t.RecorderID)
@@ -120,11 +113,6 @@ func (rt *Router) transition(ctx context.Context, t *Treatment, from, to string,
 	}
 	t.State = to
 	rt.logger().Info("mail queued", "treatment_id", t.ID, "message_id", msg.ID, "kind", msg.Kind, "to", msg.To)
-	if rt.Queue != nil {
-		if err := rt.Queue.EnqueueMessage(ctx, msg.ID); err != nil {
-			rt.logger().Warn("enqueue mail; delivery resumes at next start", "message_id", msg.ID, "err", err)
-		}
-	}
 	return nil
 }
 
@@ -168,12 +156,12 @@ func (rt *Router) logger() *slog.Logger {
 	return rt.Logger
 }
 
-// RoutePending routes every treatment still waiting for its routing step
-// (to notify, to publish, to report): the deposits whose routing a crash
-// or a stop interrupted. It returns how many it routed.
-func (rt *Router) RoutePending(ctx context.Context) (int, error) {
+// DispatchPending dispatches every treatment still waiting for its
+// routing step (to notify, to publish, to report): the deposits whose
+// routing a crash or a stop interrupted. It returns how many it routed.
+func (rt *Router) DispatchPending(ctx context.Context) (int, error) {
 	n := 0
-	for _, state := range []string{TreatmentToNotify, TreatmentToPublish, TreatmentToReport} {
+	for _, state := range TreatmentRoutingStates {
 		for {
 			ts, _, err := rt.Treatments.FindTreatments(ctx, TreatmentFilter{State: &state, Page: Page{Size: MaxPageSize}})
 			if err != nil {
@@ -183,7 +171,7 @@ func (rt *Router) RoutePending(ctx context.Context) (int, error) {
 				break
 			}
 			for _, t := range ts {
-				if _, err := rt.Route(ctx, t, ""); err != nil {
+				if _, err := rt.Dispatch(ctx, t, ""); err != nil {
 					return n, fmt.Errorf("route pending treatment %d: %w", t.ID, err)
 				}
 				n++

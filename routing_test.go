@@ -2,6 +2,7 @@ package lectern_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"sync"
@@ -24,16 +25,19 @@ func (testMail) AdminReport(m lectern.AdminReportMail) (*lectern.Message, error)
 	return &lectern.Message{Kind: lectern.MessageAdminReport, To: m.To, Subject: "report " + filepath.Base(m.Treatment.File)}, nil
 }
 
-// recordingQueue records what was enqueued.
+// recordingQueue is the store's lectern.Enqueuer: it records the
+// messages whose delivery the store enqueued.
 type recordingQueue struct {
 	mu  sync.Mutex
 	ids []int64
 }
 
-func (q *recordingQueue) EnqueueMessage(_ context.Context, id int64) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.ids = append(q.ids, id)
+func (q *recordingQueue) EnqueueTx(_ context.Context, _ *sql.Tx, args lectern.JobArgs) error {
+	if m, ok := args.(lectern.SendMailArgs); ok {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		q.ids = append(q.ids, m.MessageID)
+	}
 	return nil
 }
 
@@ -59,12 +63,13 @@ func newRouting(tb testing.TB) *routingBundle {
 	if err := users.CreateUser(ctx, admin); err != nil {
 		tb.Fatal(err)
 	}
-	b.messages = sqldb.NewMessageService(b.db)
-	b.recs = sqldb.NewRecordingService(b.db)
-	b.router = &lectern.Router{Recorders: b.in.Recorders, Users: users, Treatments: b.in.Treatments, Recordings: b.recs,
-		Mail: testMail{}, Queue: b.queue}
+	b.messages = sqldb.NewMessageService(b.db, nil)
+	b.recs = sqldb.NewRecordingService(b.db, nil)
+	// The router's treatments enqueue each message's delivery.
+	b.router = &lectern.Router{Recorders: b.in.Recorders, Users: users, Treatments: sqldb.NewTreatmentService(b.db, b.queue),
+		Recordings: b.recs, Mail: testMail{}}
 	b.in.RoutedFunc = func(ctx context.Context, t *lectern.Treatment) {
-		if _, err := b.router.Route(ctx, t, ""); err != nil {
+		if _, err := b.router.Dispatch(ctx, t, ""); err != nil {
 			tb.Error(err)
 		}
 	}
@@ -95,7 +100,7 @@ func TestRouterMailsManagerOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		if answer, err := b.router.Route(ctx, tr, "Maths"); err != nil || answer != "ok" {
+		if answer, err := b.router.Dispatch(ctx, tr, "Maths"); err != nil || answer != "ok" {
 			t.Fatalf("route again: %q %v", answer, err)
 		}
 	}
@@ -122,7 +127,7 @@ func TestRouterPublishesAutomatically(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if answer, err := b.router.Route(ctx, tr, ""); answer != "auto" || err != nil {
+	if answer, err := b.router.Dispatch(ctx, tr, ""); answer != "auto" || err != nil {
 		t.Fatalf("answer %q %v", answer, err)
 	}
 	recs, n, _ := b.recs.FindRecordings(ctx, lectern.RecordingFilter{})
@@ -216,7 +221,7 @@ func TestNotify(t *testing.T) {
 	}
 }
 
-func TestRoutePending(t *testing.T) {
+func TestDispatchPending(t *testing.T) {
 	t.Parallel()
 	b := newRouting(t)
 	ctx := context.Background()
@@ -229,12 +234,12 @@ func TestRoutePending(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, err := b.router.RoutePending(ctx)
+	n, err := b.router.DispatchPending(ctx)
 	if err != nil || n != 3 {
-		t.Fatalf("RoutePending = %d, %v", n, err)
+		t.Fatalf("DispatchPending = %d, %v", n, err)
 	}
-	if n, _ := b.router.RoutePending(ctx); n != 0 {
-		t.Fatalf("second RoutePending routed %d", n)
+	if n, _ := b.router.DispatchPending(ctx); n != 0 {
+		t.Fatalf("second DispatchPending routed %d", n)
 	}
 	if len(b.outbox(t)) != 2 {
 		t.Fatalf("%d messages, want 2", len(b.outbox(t)))

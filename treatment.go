@@ -7,7 +7,7 @@ import (
 )
 
 // Treatment states. A treatment is created exactly once per deposited file,
-// already routed (Route); later stages move it on.
+// already routed (InitialState); later stages move it on.
 const (
 	// TreatmentToNotify: the recorder has a manager, who is to be mailed a
 	// link to the add form.
@@ -39,6 +39,10 @@ const (
 // them.
 var TreatmentStates = []string{TreatmentToNotify, TreatmentNotified, TreatmentToPublish, TreatmentToClaim,
 	TreatmentToReport, TreatmentReported, TreatmentIgnored, TreatmentMissing, TreatmentPublished}
+
+// TreatmentRoutingStates are the states a treatment waits in for the
+// Router (to notify, to publish, to report).
+var TreatmentRoutingStates = []string{TreatmentToNotify, TreatmentToPublish, TreatmentToReport}
 
 // Treatment is Pod's RecordingFileTreatment: one row per deposited file,
 // with the times that show each deposit's detection latency.
@@ -105,9 +109,11 @@ func (t *Treatment) Latency() time.Duration {
 	return t.CompletedAt.Sub(t.FirstSeenAt)
 }
 
-// Route decides where a new deposit goes, by its recorder (nil when none
-// was found) and ALLOW_MANUAL_RECORDING_CLAIMING: Pod's rule.
-func Route(rec *Recorder, allowClaiming bool) (state string, requireManualClaim bool) {
+// InitialState is the rule that decides where a new deposit goes, by its
+// recorder (nil when none was found) and ALLOW_MANUAL_RECORDING_CLAIMING
+// (Pod's rule): the state its treatment starts in, which the Router then
+// acts on (Router.Dispatch).
+func InitialState(rec *Recorder, allowClaiming bool) (state string, requireManualClaim bool) {
 	switch {
 	case rec == nil:
 		return TreatmentToReport, false
@@ -164,7 +170,8 @@ type TreatmentService interface {
 	// TransitionTreatment moves the treatment from state from to state to
 	// and, when msg is not nil, stores msg in the outbox (setting its ID,
 	// State and CreatedAt) and records the email as sent to the manager
-	// (email_sent, date_email_sent), all in one transaction. It reports
+	// (email_sent, date_email_sent) and enqueues its delivery
+	// (SendMailArgs), all in one transaction. It reports
 	// false, changing nothing, when the treatment is not in state from.
 	TransitionTreatment(ctx context.Context, id int64, from, to string, msg *Message) (bool, error)
 	// DeleteTreatment removes the row (not the file); ENOTFOUND.

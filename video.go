@@ -15,6 +15,9 @@ const (
 	EncodingError   = "error" // see EncodingLog; an admin may retry
 )
 
+// EncodingStates lists the states a video goes through, in order.
+var EncodingStates = []string{EncodingPending, EncodingRunning, EncodingDone, EncodingError}
+
 // Video is what people watch: made from a recording, owned by a user,
 // with the defaults its recorder carries.
 type Video struct {
@@ -228,7 +231,8 @@ type VideoService interface {
 	// the number of all matching videos.
 	FindVideos(ctx context.Context, filter VideoFilter) ([]*Video, int, error)
 	// SetSource records where the video's source now is (relative to
-	// MEDIA_ROOT).
+	// MEDIA_ROOT) and, in the same transaction, enqueues its encode
+	// (EncodeVideoArgs; not twice while one waits or runs).
 	SetSource(ctx context.Context, id int64, path string) error
 	// SetEncoding records the encoding state, progress and log.
 	SetEncoding(ctx context.Context, id int64, state string, progress float64, log string) error

@@ -47,7 +47,7 @@ func setupAccess(t *testing.T) *accessBundle {
 			t.Fatal(err)
 		}
 	}
-	recordings := sqldb.NewRecordingService(b.db)
+	recordings := sqldb.NewRecordingService(b.db, nil)
 	for i, rec := range b.recs {
 		b.deposits[i] = b.treatment(t, 10+i, rec, lectern.TreatmentNotified)
 		b.recordings[i] = b.recording(t, 20+i, rec, ids[i])

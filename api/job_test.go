@@ -60,7 +60,7 @@ type jobBundle struct {
 func setupJobs(t *testing.T) *jobBundle {
 	t.Helper()
 	b := &jobBundle{videoBundle: setupVideos(t), mediaRoot: filepath.Join(t.TempDir(), "media")}
-	b.recordings = sqldb.NewRecordingService(b.db)
+	b.recordings = sqldb.NewRecordingService(b.db, nil)
 	b.jobs = b.jobClient(t, "")
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil))
 	mux := http.NewServeMux()
@@ -83,7 +83,12 @@ func setupJobs(t *testing.T) *jobBundle {
 func (b *jobBundle) jobClient(t *testing.T, id string) *jobs.Client {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	c, err := jobs.New(b.ctx, jobs.Config{Path: b.db.Path(), ID: id, MediaRoot: b.mediaRoot,
+	pool, err := sqldb.OpenPool(b.ctx, b.db.Path(), 1) // River's own, as cmd/lectern opens it
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	c, err := jobs.New(b.ctx, jobs.Config{DB: pool, ID: id, MediaRoot: b.mediaRoot,
 		FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
 		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders, Enrichments: sqldb.NewEnrichmentService(b.db),
 			Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger}, Logger: logger})

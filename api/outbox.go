@@ -9,9 +9,6 @@ import (
 	"lectern/httpjson"
 )
 
-// messageStates are the outbox states ?state= accepts.
-var messageStates = []string{lectern.MessageQueued, lectern.MessageSent, lectern.MessageFailed}
-
 // outboxItemBody is a message of the outbox as the list shows it: no
 // bodies, and sent_at null until it is sent.
 type outboxItemBody struct {
@@ -53,7 +50,7 @@ func (h *Handler) handleOutboxList(w http.ResponseWriter, r *http.Request, _ *le
 	}
 	f := lectern.MessageFilter{Page: page}
 	if s := r.URL.Query().Get("state"); s != "" {
-		if !slices.Contains(messageStates, s) {
+		if !slices.Contains(lectern.MessageStates, s) {
 			return invalid("Invalid filter.", map[string]string{"state": "Select a valid state."})
 		}
 		f.State = &s

@@ -50,7 +50,7 @@ func (b *depositBundle) message(t *testing.T, i int) *lectern.Message {
 func TestOutboxList(t *testing.T) {
 	t.Parallel()
 	b := setupDeposits(t)
-	messages := sqldb.NewMessageService(b.db)
+	messages := sqldb.NewMessageService(b.db, nil)
 	var ids []int64
 	for i := range 22 {
 		ids = append(ids, b.message(t, i).ID)

@@ -35,7 +35,7 @@ func (b *depositBundle) recording(t *testing.T, i int, rec *lectern.Recorder, us
 	tr := b.treatment(t, i, rec, lectern.TreatmentToClaim)
 	r := &lectern.Recording{RecorderID: rec.ID, UserID: user, TreatmentID: &tr.ID, Title: fmt.Sprintf("Lecture %d", i),
 		Type: lectern.RecordingTypeVideo, SourceFile: tr.File}
-	if err := sqldb.NewRecordingService(b.db).CreateRecording(b.ctx, r); err != nil {
+	if err := sqldb.NewRecordingService(b.db, nil).CreateRecording(b.ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	return r

@@ -30,7 +30,7 @@ type depositBundle struct {
 func setupDeposits(t *testing.T) *depositBundle {
 	t.Helper()
 	b := &depositBundle{testBundle: setup(t)}
-	b.treatments = sqldb.NewTreatmentService(b.db)
+	b.treatments = sqldb.NewTreatmentService(b.db, nil)
 	b.recordingFiles = sqldb.NewRecordingFileService(b.db)
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
@@ -38,7 +38,7 @@ func setupDeposits(t *testing.T) *depositBundle {
 	mux.Handle("/api/", api.New(api.Deps{
 		Users: b.users, Groups: sqldb.NewGroupService(b.db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
 		Treatments: b.treatments, RecordingFiles: b.recordingFiles,
-		Recordings: sqldb.NewRecordingService(b.db), Messages: sqldb.NewMessageService(b.db),
+		Recordings: sqldb.NewRecordingService(b.db, nil), Messages: sqldb.NewMessageService(b.db, nil),
 		BaseURL: b.srv.URL + "/",
 		Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
 	}))

@@ -11,9 +11,6 @@ import (
 	"lectern/httpjson"
 )
 
-// encodingStates are the states ?state= accepts.
-var encodingStates = []string{lectern.EncodingPending, lectern.EncodingRunning, lectern.EncodingDone, lectern.EncodingError}
-
 // videoBody is a video as the API shows it: the stored fields (never the
 // password's hash: is_password_protected tells whether there is one), its
 // page, and absolute URLs for its thumbnail and renditions. The media
@@ -125,7 +122,7 @@ func (h *Handler) handleVideoList(w http.ResponseWriter, r *http.Request, u *lec
 	q := r.URL.Query()
 	f := lectern.VideoFilter{Page: page}
 	if s := q.Get("state"); s != "" {
-		if !slices.Contains(encodingStates, s) {
+		if !slices.Contains(lectern.EncodingStates, s) {
 			return invalid("Invalid filter.", map[string]string{"state": "Select a valid state."})
 		}
 		f.State = &s

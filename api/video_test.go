@@ -64,7 +64,7 @@ type videoBundle struct {
 func setupVideos(t *testing.T) *videoBundle {
 	t.Helper()
 	b := &videoBundle{testBundle: setup(t)}
-	b.videos = sqldb.NewVideoService(b.db)
+	b.videos = sqldb.NewVideoService(b.db, nil)
 	b.groups = sqldb.NewGroupService(b.db)
 	b.enrichments = sqldb.NewEnrichmentService(b.db)
 	mux := http.NewServeMux()

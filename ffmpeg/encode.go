@@ -38,7 +38,7 @@ var _ lectern.Encoder = (*Runner)(nil)
 
 // Output names, relative to the output directory.
 const (
-	hlsDir        = "hls"
+	hlsDir        = lectern.VideoHLSDir
 	masterName    = "master.m3u8"
 	audioName     = "audio.m4a"
 	thumbnailName = "thumbnail.jpg"

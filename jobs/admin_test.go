@@ -23,7 +23,7 @@ func TestAdminCancelAndRetry(t *testing.T) {
 	enc := &blockingEncoder{started: make(chan struct{})}
 	c1 := m.newClient(t, func(_ *jobs.Config, deps *jobs.Deps) { deps.Encoder = enc })
 	start(t, c1)
-	rec := m.deposit(t, jobs.Recordings{RecordingService: m.recordings, Jobs: c1}, "lecture.mp4", nil)
+	rec := m.deposit(t, m.recordings, "lecture.mp4", nil)
 	select {
 	case <-enc.started:
 	case <-time.After(20 * time.Second):

@@ -124,7 +124,7 @@ func (m *media) publishZip(tb testing.TB, c *jobs.Client, path, title string) *l
 	tb.Helper()
 	rec := &lectern.Recording{RecorderID: m.recorder.ID, UserID: m.owner.ID, Title: title, Type: lectern.RecordingTypeAudioVideoCast,
 		SourceFile: path}
-	if err := (jobs.Recordings{RecordingService: m.recordings, Jobs: c}).CreateRecording(context.Background(), rec); err != nil {
+	if err := m.recordings.CreateRecording(context.Background(), rec); err != nil {
 		tb.Fatal(err)
 	}
 	return rec
@@ -187,9 +187,6 @@ func TestProcessAudioVideoCast(t *testing.T) {
 			m.checkLog(t, rec.ID, `archive checked: media cours-42/video/cours.mp4, 3 slides, title "Optique ondulatoire", recorded "2024-03-12T14:00:00+01:00"`, "extracted to", "slides imported",
 				"archive renamed cours-42.zip_treated", "encoded: ")
 			m.checkNoOrphanDirs(t)
-			if n, err := c.ResumeRecordings(context.Background()); err != nil || n != 0 {
-				t.Errorf("ResumeRecordings once done = %d, %v", n, err)
-			}
 		})
 	}
 }
@@ -339,8 +336,9 @@ func listTree(tb testing.TB, dir string) string {
 }
 
 // A crash after the media and some slides were written, before the video
-// recorded its source: the next start extracts again over what is there
-// and finishes, one video with its three slides.
+// recorded its source: the process job, enqueued with the recording and
+// left running, is rescued at the next start, extracts again over what is
+// there and finishes, one video with its three slides.
 func TestProcessAudioVideoCastResumed(t *testing.T) {
 	t.Parallel()
 	m := setupMedia(t, "")
@@ -359,10 +357,8 @@ func TestProcessAudioVideoCastResumed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	m.orphanJobs(t)
 	c := m.newClient(t, nil)
-	if n, err := c.ResumeRecordings(context.Background()); err != nil || n != 1 {
-		t.Fatalf("ResumeRecordings = %d, %v; want 1", n, err)
-	}
 	start(t, c)
 	v = m.waitVideo(t, rec.ID, lectern.EncodingDone)
 	if got := m.slides(t, v.ID); got != "1 0-0.75 64x48; 2 0.75-1.5 64x48; 3 1.5-0 64x48; " {

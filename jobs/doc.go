@@ -4,17 +4,27 @@
 // kill -9 loses none, and a job interrupted by a shutdown runs again at
 // the next start.
 //
-// River's tables come from rivermigrate, applied by New (idempotent). River
-// gets a pool of its own with one connection, as riversqlite advises;
-// busy_timeout covers the waits between that pool and the store's.
+// River's tables come from rivermigrate (Migrate, and New; idempotent).
+// River gets a pool of its own with one connection, as riversqlite
+// advises; busy_timeout covers the waits between that pool and the
+// store's.
+//
+// # Enqueueing
+//
+// Jobs are enqueued by the store, in the transaction of the row that calls
+// for them: Enqueuer implements lectern.Enqueuer with River's InsertTx on
+// the store's own *sql.Tx. A recording commits with its process_recording
+// job, a video's stored source with its encode_video job, an outbox
+// message with its send_mail job, or neither does: no job is lost between
+// two transactions, and none runs for a row that was rolled back. So no
+// pass at start looks for work without a job. Admins' requests (encode
+// again, a thumbnail, a retry) are inserted by the Client.
 //
 // # Mail
 //
-// Every email is a row of the outbox (lectern.MessageService) before it is
-// a job. EnqueueMessage inserts a SendMailArgs job, at most one per
-// message while it waits or runs (unique by args), and ResumeQueued, called
-// at start, enqueues every message still queued, so that an enqueue lost
-// to a crash costs a delay, never a mail. The send_mail worker loads the
+// Every email is a row of the outbox (lectern.MessageService), written
+// with its SendMailArgs job, at most one per message while it waits or
+// runs (unique by args). The send_mail worker loads the
 // message, skips it unless it is still queued, sends it, and records the
 // delivery or the failed attempt (attempts, last_error) in the outbox. A
 // failure is retried by River with RetryPolicy's backoff (seconds at
@@ -22,8 +32,9 @@
 // message failed, and an admin may queue it again. A message deleted in
 // the meantime cancels its job.
 //
-// Without a Sender (no SMTP_URL) there is no mail worker: EnqueueMessage
-// and ResumeQueued do nothing and mail stays in the outbox.
+// Without a Sender (no SMTP_URL) no worker takes the mail queue: the jobs
+// wait there and their messages stay queued in the outbox, until a client
+// with a Sender starts and delivers them.
 //
 // # Processing
 //
@@ -35,12 +46,14 @@
 //     UNIQUE constraint); moves the source to
 //     MEDIA_ROOT/videos/<video id>/source<.ext> (a rename, or across file
 //     systems a copy, fsync, rename and directory fsync before the
-//     original is removed: see moveFile); records it (SetSource); enqueues
-//     the encode. An audiovideocast ZIP (see avc.go) is checked whole
-//     first (package avc: layout, SMIL, limits, hostile entries); its
+//     original is removed: see moveFile); records it with SetSource,
+//     whose transaction enqueues the encode. An audiovideocast ZIP (see
+//     avc.go) is checked whole first (package avc: layout, SMIL, limits,
+//     hostile entries); its
 //     media is streamed out to the same place, its slides into slides/
 //     and stored as the video's enrichments (lectern.NewSlides), and once
-//     the video has its source the ZIP is renamed <file>_treated. A
+//     the video has its source (SetSource, which enqueues the encode in
+//     its transaction) the ZIP is renamed <file>_treated. A
 //     refused archive leaves the reason in the recording's log, the ZIP
 //     where it was, and the job cancelled for an admin to retry once the
 //     file is fixed.
@@ -60,9 +73,7 @@
 // seconds (River polls for cancellations), the video says so and keeps
 // its source; EncodeVideo encodes a video again.
 //
-// Recordings (a lectern.RecordingService decorator given to every caller
-// that publishes) enqueues process_recording once the recording is
-// stored. Both jobs are unique by args, so enqueueing twice runs once.
+// Both jobs are unique by args, so enqueueing twice runs once.
 //
 // # Crashes
 //
@@ -71,10 +82,7 @@
 // recorder's directory but present in the video's was moved; a source in
 // both places (a crash after a cross-device copy) is copied again, then
 // removed; a source in neither cancels the job and the video shows the
-// error. ResumeRecordings, called at start, enqueues what a crash may
-// have left without a job: recordings without a video whose source is
-// still deposited, videos pending or running (their recording's process
-// job when their source is not stored yet, else their encode).
+// error. The job itself survives the crash: it was written with its row.
 //
 // River leaves the job a killed process was working in state running; its
 // rescuer would only take it back an hour later (never an encode, which

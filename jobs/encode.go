@@ -30,21 +30,9 @@ const DefaultProgressInterval = time.Second
 const encodeLogMax = 4096
 
 // EncodeVideoArgs is the job that encodes a video's source into its
-// renditions, in the video's directory.
-type EncodeVideoArgs struct {
-	VideoID int64 `json:"video_id"`
-}
-
-// Kind implements river.JobArgs.
-func (EncodeVideoArgs) Kind() string { return "encode_video" }
-
-// InsertOpts implements river.JobArgsWithInsertOpts: the encode queue
-// (ENCODE_WORKERS at once), one job per video while it waits or runs (a
-// finished one does not count, so an admin may encode again).
-func (EncodeVideoArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueEncode, MaxAttempts: EncodeMaxAttempts,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueWhileActive}}
-}
+// renditions, in the video's directory. The store enqueues it with the
+// video's source (lectern.VideoService.SetSource).
+type EncodeVideoArgs = lectern.EncodeVideoArgs
 
 // encodeVideoWorker works EncodeVideoArgs jobs.
 type encodeVideoWorker struct {
@@ -77,8 +65,8 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		return nil
 	}
 	if v.SourceFile == "" {
-		// The process job stores the source before it enqueues the
-		// encode, and ResumeRecordings processes such a video first.
+		// The store enqueues the encode with the source (SetSource):
+		// only an admin's or a test's insert gets here.
 		log.Warn("video not encoded: its source is not stored yet")
 		return river.JobCancel(fmt.Errorf("video %d has no source yet", id))
 	}

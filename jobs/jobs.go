@@ -17,8 +17,6 @@ import (
 
 	"lectern"
 	"lectern/avc"
-	"lectern/mail"
-	"lectern/sqldb"
 )
 
 // Queues of Lectern's jobs.
@@ -48,8 +46,11 @@ const DefaultStopTimeout = 30 * time.Second
 
 // Config configures the job client.
 type Config struct {
-	// Path is the SQLite database file (sqldb.DB.Path()).
-	Path string
+	// DB is River's own pool on the database (cmd/lectern opens it; on
+	// SQLite with one connection, as riversqlite advises, beside the
+	// store's pool on the same file). The client does not close it: close
+	// it after Stop.
+	DB *sql.DB
 	// ID names this process among those that work the queue (River's
 	// client ID, recorded on every job it works). It must stay the same
 	// across restarts and differ between processes running at once: Start
@@ -71,9 +72,6 @@ type Config struct {
 	// RetryPolicy schedules the retries of failed jobs; nil means
 	// RetryPolicy{} (seconds at first, then hours). Tests use a fast one.
 	RetryPolicy river.ClientRetryPolicy
-	// MailMaxAttempts is how many times a message is tried before it is
-	// marked failed; zero means MailMaxAttempts.
-	MailMaxAttempts int
 	// FetchPollInterval is how often River looks for jobs that no
 	// notification announced (retries due); zero means River's default
 	// (one second); it cannot be under 100ms.
@@ -98,10 +96,10 @@ type Config struct {
 // and Encoder are then required, and Config.MediaRoot).
 type Deps struct {
 	Messages lectern.MessageService
-	// Sender delivers the outbox; nil (no SMTP_URL): no mail worker,
-	// EnqueueMessage and ResumeQueued do nothing and mail stays in the
-	// outbox.
-	Sender mail.Sender
+	// Sender delivers the outbox; nil (no SMTP_URL): no worker takes
+	// the mail queue, where send_mail jobs wait, their messages queued
+	// in the outbox, until a client with a Sender starts.
+	Sender lectern.MailSender
 
 	Videos      lectern.VideoService
 	Recordings  lectern.RecordingService
@@ -115,17 +113,15 @@ type Deps struct {
 	Logger *slog.Logger
 }
 
-// Client enqueues and works Lectern's jobs. It implements
-// lectern.MailQueue.
+// Client works Lectern's jobs, and lets admins follow them
+// (lectern.JobService). Jobs are enqueued by the store, with the rows that
+// call for them (Enqueuer).
 type Client struct {
 	river       *river.Client[*sql.Tx]
 	driver      *riversqlite.Driver
 	pool        *sql.DB
 	id          string
-	messages    lectern.MessageService
-	mail        bool // a sender is configured
 	proc        *processing
-	maxAttempts int
 	stopTimeout time.Duration
 	logger      *slog.Logger
 
@@ -134,13 +130,11 @@ type Client struct {
 	stopped  bool
 }
 
-var _ lectern.MailQueue = (*Client)(nil)
-
-// New opens River's pool on cfg.Path, applies River's migrations and
-// returns a client that can enqueue at once and works jobs once started.
+// New applies River's migrations on cfg.DB and returns a client that can
+// enqueue (an admin's requests) at once and works jobs once started.
 func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
-	if cfg.Path == "" {
-		return nil, errors.New("jobs: no database path")
+	if cfg.DB == nil {
+		return nil, errors.New("jobs: no database (Config.DB)")
 	}
 	if deps.Sender != nil && deps.Messages == nil {
 		return nil, errors.New("jobs: Messages is required with a Sender")
@@ -153,9 +147,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{id: cmp.Or(cfg.ID, DefaultID), messages: deps.Messages, mail: deps.Sender != nil,
-		maxAttempts: cmp.Or(max(cfg.MailMaxAttempts, 0), MailMaxAttempts), stopTimeout: cmp.Or(max(cfg.StopTimeout, 0), DefaultStopTimeout),
-		logger: logger}
+	c := &Client{id: cmp.Or(cfg.ID, DefaultID),
+		stopTimeout: cmp.Or(max(cfg.StopTimeout, 0), DefaultStopTimeout),
+		logger:      logger}
 	policy := cfg.RetryPolicy
 	if policy == nil {
 		policy = RetryPolicy{}
@@ -192,13 +186,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		w, queues = nil, nil // a client that only enqueues
 	}
 
-	pool, err := sqldb.OpenPool(ctx, cfg.Path, 1)
-	if err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
+	pool := cfg.DB
 	driver := riversqlite.New(pool)
 	if err := migrate(ctx, driver, logger); err != nil {
-		pool.Close()
 		return nil, err
 	}
 	rc, err := river.NewClient(driver, &river.Config{
@@ -207,26 +197,40 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		Queues:            queues,
 		Workers:           w,
 		RetryPolicy:       policy,
-		MaxAttempts:       c.maxAttempts,
 		FetchPollInterval: cfg.FetchPollInterval,
 	})
 	if err != nil {
-		pool.Close()
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
 	c.river, c.driver, c.pool = rc, driver, pool
 	return c, nil
 }
 
+// Migrate applies River's own migrations (its tables) to the database of
+// db; it is idempotent. The store's transactions insert jobs into these
+// tables (Enqueuer), so every command that opens the database applies
+// them.
+func Migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return migrate(ctx, riversqlite.New(db), logger)
+}
+
 // migrate applies River's own migrations; it is idempotent.
 func migrate(ctx context.Context, driver *riversqlite.Driver, logger *slog.Logger) error {
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger.With("component", "rivermigrate")})
+	// The migrator would also log, at info, that it has nothing to do,
+	// on every command: only what it applies is logged.
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return fmt.Errorf("jobs: river migrations: %w", err)
 	}
-	// The migrator logs each migration it applies.
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
 		return fmt.Errorf("jobs: river migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		logger.Info("river migration applied", "version", v.Version, "name", v.Name, "duration", v.Duration)
 	}
 	return nil
 }
@@ -257,8 +261,8 @@ func (c *Client) Start(ctx context.Context) error {
 
 // Stop stops working jobs: running ones get StopTimeout to finish, then
 // their contexts are cancelled (an interrupted job runs again at the next
-// start). It closes River's pool and is idempotent; a stopped client
-// cannot enqueue.
+// start). It is idempotent, and leaves River's pool (Config.DB) open for
+// its owner to close.
 func (c *Client) Stop() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -278,9 +282,6 @@ func (c *Client) Stop() error {
 			cancel()
 		}
 		c.logger.Info("jobs stopped")
-	}
-	if cerr := c.pool.Close(); err == nil {
-		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("jobs: stop: %w", err)

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
@@ -28,18 +29,54 @@ func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
 // testBundle is one test's database, outbox and SMTP address.
 type testBundle struct {
 	db       *sqldb.DB
+	pool     *sql.DB        // River's, as cmd/lectern opens it
+	enq      *jobs.Enqueuer // the store's: jobs commit with their rows
 	messages *sqldb.MessageService
 	smtpURL  string
 }
 
 func setup(tb testing.TB, smtpURL string) *testBundle {
+	return setupEnqueuer(tb, smtpURL, jobs.EnqueuerConfig{})
+}
+
+// setupEnqueuer is setup with the store's Enqueuer configured by cfg.
+func setupEnqueuer(tb testing.TB, smtpURL string, cfg jobs.EnqueuerConfig) *testBundle {
 	tb.Helper()
-	db, err := sqldb.Open(context.Background(), filepath.Join(tb.TempDir(), "lectern.db"), nil)
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, filepath.Join(tb.TempDir(), "lectern.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	return &testBundle{db: db, messages: sqldb.NewMessageService(db), smtpURL: smtpURL}
+	if err := jobs.Migrate(ctx, db.SQL(), nil); err != nil {
+		tb.Fatal(err)
+	}
+	enq, err := jobs.NewEnqueuer(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pool, err := sqldb.OpenPool(ctx, db.Path(), 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { pool.Close() })
+	return &testBundle{db: db, pool: pool, enq: enq, messages: sqldb.NewMessageService(db, enq), smtpURL: smtpURL}
+}
+
+// enqueue inserts args in a transaction of its own, as the store would.
+func (b *testBundle) enqueue(tb testing.TB, args lectern.JobArgs) {
+	tb.Helper()
+	tx, err := b.db.SQL().Begin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := b.enq.EnqueueTx(context.Background(), tx, args); err != nil {
+		tb.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 func logger(tb testing.TB) *slog.Logger {
@@ -57,7 +94,7 @@ func (b *testBundle) newClient(tb testing.TB, change func(*jobs.Config)) *jobs.C
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := jobs.Config{Path: b.db.Path(), Workers: 2, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
+	cfg := jobs.Config{DB: b.pool, Workers: 2, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
 		StopTimeout: 5 * time.Second}
 	if change != nil {
 		change(&cfg)
@@ -78,11 +115,11 @@ func start(tb testing.TB, c *jobs.Client) {
 }
 
 // queue stores a message in the outbox the way the Router does: with the
-// treatment's transition.
+// treatment's transition, which enqueues its delivery.
 func (b *testBundle) queue(tb testing.TB, n int) int64 {
 	tb.Helper()
 	ctx := context.Background()
-	treatments := sqldb.NewTreatmentService(b.db)
+	treatments := sqldb.NewTreatmentService(b.db, b.enq)
 	t := &lectern.Treatment{File: fmt.Sprintf("/data/unknown/%d.mp4", n), State: lectern.TreatmentToReport,
 		Type: lectern.RecordingTypeVideo, DetectedBy: lectern.SourceWatch}
 	if _, err := treatments.CreateTreatment(ctx, t); err != nil {

@@ -7,14 +7,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"lectern"
 	"lectern/avc"
@@ -31,22 +27,9 @@ const ProcessTimeout = 4 * time.Hour
 
 // ProcessRecordingArgs is the job that makes a recording into a video:
 // the video row with the recorder's defaults, the source moved into media
-// storage, then an encode job.
-type ProcessRecordingArgs struct {
-	RecordingID int64 `json:"recording_id"`
-}
-
-// Kind implements river.JobArgs.
-func (ProcessRecordingArgs) Kind() string { return "process_recording" }
-
-// InsertOpts implements river.JobArgsWithInsertOpts: the process queue,
-// one job per recording while it waits, runs or has completed (River's
-// default unique states; completed jobs are kept a day): a recording is
-// processed once. A cancelled or discarded job does not count, so a
-// recording can be processed again once its problem is fixed.
-func (ProcessRecordingArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueProcess, MaxAttempts: ProcessMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+// storage, then an encode job. The store enqueues it with the recording
+// (lectern.RecordingService.CreateRecording); insertOpts says its queue.
+type ProcessRecordingArgs = lectern.ProcessRecordingArgs
 
 // processing is what the process and encode workers share.
 type processing struct {
@@ -67,7 +50,7 @@ type processing struct {
 
 // videoDir is where video id's source and renditions are stored, relative
 // to MEDIA_ROOT, with slashes (as Video.SourceFile is stored).
-func videoDir(id int64) string { return path.Join("videos", strconv.FormatInt(id, 10)) }
+func videoDir(id int64) string { return lectern.VideoDir(id) }
 
 // abs turns a path relative to MEDIA_ROOT into a file name.
 func (p *processing) abs(rel string) string {
@@ -195,29 +178,22 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 		}
 		v.EncodingState = lectern.EncodingPending
 	}
-	if v.SourceFile != rel {
+	// SetSource enqueues the encode in its transaction (once while one
+	// waits or runs). A video already encoded, or failed (an admin
+	// retries it), whose source was stored before is left as it is.
+	switch {
+	case v.SourceFile != rel || v.EncodingState == lectern.EncodingPending || v.EncodingState == lectern.EncodingRunning:
 		if err := p.videos.SetSource(ctx, v.ID, rel); err != nil {
 			return fmt.Errorf("record source of video %d: %w", v.ID, err)
 		}
+		p.note(ctx, &rec.ID, "encoding queued")
+	default:
+		log.Info("video not encoded again", "encoding_state", v.EncodingState)
 	}
 	if rec.Type == lectern.RecordingTypeAudioVideoCast {
 		if err := p.markTreated(ctx, rec, log); err != nil {
 			return err
 		}
-	}
-
-	// A video already encoded, or failed (an admin retries it), is left
-	// as it is.
-	if v.EncodingState != lectern.EncodingPending && v.EncodingState != lectern.EncodingRunning {
-		log.Info("video not encoded again", "encoding_state", v.EncodingState)
-		return nil
-	}
-	dup, err := p.client.enqueue(ctx, EncodeVideoArgs{VideoID: v.ID})
-	if err != nil {
-		return fmt.Errorf("enqueue encoding of video %d: %w", v.ID, err)
-	}
-	if !dup {
-		p.note(ctx, &rec.ID, "encoding queued")
 	}
 	return nil
 }
@@ -229,7 +205,7 @@ func (p *processing) storeSource(ctx context.Context, rec *lectern.Recording, v 
 	if err := p.checkSource(ctx, rec); err != nil {
 		return "", err
 	}
-	rel := path.Join(videoDir(v.ID), "source"+strings.ToLower(filepath.Ext(rec.SourceFile)))
+	rel := lectern.VideoSource(v.ID, filepath.Ext(rec.SourceFile))
 	how, err := moveFile(ctx, rec.SourceFile, p.abs(rel))
 	if err != nil {
 		return "", err
@@ -298,8 +274,9 @@ func (p *processing) refuse(ctx context.Context, rec *lectern.Recording, log *sl
 	return river.JobCancel(err)
 }
 
-// EnqueueRecording starts the processing of recording id, unless a job
-// for it is waiting, running or completed.
+// EnqueueRecording starts the processing of recording id again, unless a
+// job for it is waiting, running or completed: for admins and tests. A
+// new recording's job is enqueued with it, in its transaction.
 func (c *Client) EnqueueRecording(ctx context.Context, id int64) error {
 	if _, err := c.enqueue(ctx, ProcessRecordingArgs{RecordingID: id}); err != nil {
 		return fmt.Errorf("enqueue processing of recording %d: %w", id, err)
@@ -316,10 +293,14 @@ func (c *Client) EnqueueVideo(ctx context.Context, id int64) error {
 	return nil
 }
 
-// enqueue inserts a job and tells whether it was a duplicate of one
-// already there (unique by args).
-func (c *Client) enqueue(ctx context.Context, args river.JobArgs) (bool, error) {
-	res, err := c.river.Insert(ctx, args, nil)
+// enqueue inserts a job outside any transaction of the store (an admin's
+// request) and tells whether it was a duplicate of one already there.
+func (c *Client) enqueue(ctx context.Context, args lectern.JobArgs) (bool, error) {
+	opts, err := insertOpts(args, MailMaxAttempts)
+	if err != nil {
+		return false, err
+	}
+	res, err := c.river.Insert(ctx, args, opts)
 	if err != nil {
 		return false, err
 	}
@@ -328,8 +309,3 @@ func (c *Client) enqueue(ctx context.Context, args river.JobArgs) (bool, error) 
 	}
 	return res.UniqueSkippedAsDuplicate, nil
 }
-
-// uniqueWhileActive are the states in which a job blocks another with
-// the same args: waiting or running, not finished.
-var uniqueWhileActive = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
-	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}

@@ -81,7 +81,7 @@ func setupMedia(tb testing.TB, dir string) *media {
 	tb.Helper()
 	ctx := context.Background()
 	b := setup(tb, "")
-	m := &media{testBundle: b, recordings: sqldb.NewRecordingService(b.db), videos: sqldb.NewVideoService(b.db),
+	m := &media{testBundle: b, recordings: sqldb.NewRecordingService(b.db, b.enq), videos: sqldb.NewVideoService(b.db, b.enq),
 		recorders: sqldb.NewRecorderService(b.db), enrichments: sqldb.NewEnrichmentService(b.db), root: filepath.Join(tb.TempDir(), "media"), dir: dir}
 	if m.dir == "" {
 		m.dir = tb.TempDir()
@@ -115,7 +115,7 @@ func setupMedia(tb testing.TB, dir string) *media {
 // test ends.
 func (m *media) newClient(tb testing.TB, change func(*jobs.Config, *jobs.Deps)) *jobs.Client {
 	tb.Helper()
-	cfg := jobs.Config{Path: m.db.Path(), MediaRoot: m.root, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
+	cfg := jobs.Config{DB: m.pool, MediaRoot: m.root, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
 		ProgressInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second}
 	deps := jobs.Deps{Videos: m.videos, Recordings: m.recordings, Recorders: m.recorders, Enrichments: m.enrichments,
 		Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger(tb)}, Logger: logger(tb)}
@@ -286,14 +286,15 @@ func (m *media) checkLog(tb testing.TB, id int64, want ...string) {
 	}
 }
 
-// A recording published through jobs.Recordings becomes one video with
-// its recorder's defaults, its source moved into media storage, encoded.
+// A recording published through the store (its job enqueued with it)
+// becomes one video with its recorder's defaults, its source moved into
+// media storage, encoded.
 func TestProcessRecording(t *testing.T) {
 	t.Parallel()
 	m := setupMedia(t, "")
 	c := m.newClient(t, nil)
 	start(t, c)
-	rec := m.deposit(t, jobs.Recordings{RecordingService: m.recordings, Jobs: c}, "Lecture 1.MP4", nil)
+	rec := m.deposit(t, m.recordings, "Lecture 1.MP4", nil)
 	v := m.waitVideo(t, rec.ID, lectern.EncodingDone)
 	t.Logf("recording log:\n%s", m.comment(t, rec.ID))
 	m.checkEncoded(t, rec, v)
@@ -357,7 +358,7 @@ func TestNotMediaRefused(t *testing.T) {
 			"concat.mp4 is not a media container Lectern accepts: ffprobe reads it as concat (a playlist, which names other files)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := m.deposit(t, jobs.Recordings{RecordingService: m.recordings, Jobs: c}, tc.name, []byte(tc.data))
+			rec := m.deposit(t, m.recordings, tc.name, []byte(tc.data))
 			deadline := time.Now().Add(30 * time.Second)
 			for !strings.Contains(m.comment(t, rec.ID), "not processed: ") && time.Now().Before(deadline) {
 				time.Sleep(20 * time.Millisecond)
@@ -403,7 +404,9 @@ func TestEncodeNotMediaFailsCleanly(t *testing.T) {
 	if v.EncodingLog != "source.mp4 is not an audio or video file" {
 		t.Errorf("encoding log %q does not say the file is not media", v.EncodingLog)
 	}
-	m.waitJobs(t, map[string]int{"encode_video cancelled": 1})
+	// The recording's own process job, enqueued with it, finds the source
+	// stored and the encode waiting or over: it enqueues no second one.
+	m.waitJobs(t, map[string]int{"encode_video cancelled": 1, "process_recording completed": 1})
 	if fi, err := os.Stat(filepath.Join(m.root, filepath.FromSlash(v.SourceFile))); err != nil || fi.Size() != int64(len(data)) {
 		t.Errorf("source not kept: %v", err)
 	}
@@ -439,8 +442,10 @@ func TestMissingSource(t *testing.T) {
 	}
 }
 
-// A crash between any two steps, then ResumeRecordings at the next start:
-// one video, encoded, its source moved.
+// A crash between any two steps leaves the jobs that the store enqueued
+// with each row in state running (a process killed with kill -9): the next
+// start rescues them and finishes, one video, encoded, its source moved.
+// No pass at start looks for work without a job: there is none.
 func TestResumeAfterCrash(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -448,7 +453,7 @@ func TestResumeAfterCrash(t *testing.T) {
 		// crash leaves what a process killed at that point would.
 		crash func(tb testing.TB, m *media, rec *lectern.Recording)
 	}{
-		{"recording stored, job lost", func(testing.TB, *media, *lectern.Recording) {}},
+		{"recording stored, not processed", func(testing.TB, *media, *lectern.Recording) {}},
 		{"video created, source not moved", func(tb testing.TB, m *media, rec *lectern.Recording) {
 			m.createVideo(tb, rec)
 		}},
@@ -473,17 +478,24 @@ func TestResumeAfterCrash(t *testing.T) {
 			m := setupMedia(t, "")
 			rec := m.deposit(t, m.recordings, "lecture.mp4", nil)
 			tc.crash(t, m, rec)
+			m.orphanJobs(t)
 			c := m.newClient(t, nil)
-			if n, err := c.ResumeRecordings(context.Background()); err != nil || n != 1 {
-				t.Fatalf("ResumeRecordings = %d, %v; want 1 job", n, err)
-			}
 			start(t, c)
 			v := m.waitVideo(t, rec.ID, lectern.EncodingDone)
 			m.checkEncoded(t, rec, v)
-			if n, err := c.ResumeRecordings(context.Background()); err != nil || n != 0 {
-				t.Errorf("ResumeRecordings once done = %d, %v; want nothing", n, err)
-			}
+			want := map[string]int{"encode_video completed": 1, "process_recording completed": 1}
+			m.waitJobs(t, want)
 		})
+	}
+}
+
+// orphanJobs leaves every job as a process killed while working it
+// would: running, attempted by this client's ID.
+func (m *media) orphanJobs(tb testing.TB) {
+	tb.Helper()
+	if _, err := m.db.SQL().Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now', 'subsec'),
+		attempted_by = jsonb(json_array(?))`, jobs.DefaultID); err != nil {
+		tb.Fatal(err)
 	}
 }
 
@@ -602,7 +614,7 @@ func TestShutdownSnoozesEncode(t *testing.T) {
 		deps.Encoder, cfg.StopTimeout, cfg.ProgressInterval = enc, 100*time.Millisecond, time.Nanosecond
 	})
 	start(t, c1)
-	rec := m.deposit(t, jobs.Recordings{RecordingService: m.recordings, Jobs: c1}, "lecture.mp4", nil)
+	rec := m.deposit(t, m.recordings, "lecture.mp4", nil)
 	select {
 	case <-enc.started:
 	case <-time.After(20 * time.Second):
@@ -654,7 +666,7 @@ func TestProcessAcrossFileSystems(t *testing.T) {
 	}
 	c := m.newClient(t, nil)
 	start(t, c)
-	rec := m.deposit(t, jobs.Recordings{RecordingService: m.recordings, Jobs: c}, "lecture.mp4", nil)
+	rec := m.deposit(t, m.recordings, "lecture.mp4", nil)
 	v := m.waitVideo(t, rec.ID, lectern.EncodingDone)
 	m.checkEncoded(t, rec, v)
 	m.checkLog(t, rec.ID, fmt.Sprintf("source copied to videos/%d/source.mp4 (another file system), then removed", v.ID))

@@ -8,89 +8,30 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"lectern"
-	"lectern/mail"
 )
 
 // MailMaxAttempts is how many times a message is tried by default: with
 // RetryPolicy, the attempts span about eight hours.
 const MailMaxAttempts = 10
 
-// SendMailArgs is the job that delivers one message of the outbox.
-type SendMailArgs struct {
-	MessageID int64 `json:"message_id"`
-}
-
-// Kind implements river.JobArgs.
-func (SendMailArgs) Kind() string { return "send_mail" }
-
-// InsertOpts implements river.JobArgsWithInsertOpts: the mail queue, and
-// one job per message while it is pending, waiting for a retry or running
-// (a finished job does not count, so a message queued again by an admin
-// gets a new one).
-func (SendMailArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{
-		Queue: QueueMail,
-		UniqueOpts: river.UniqueOpts{
-			ByArgs: true,
-			ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
-				rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled},
-		},
-	}
-}
-
-// EnqueueMessage implements lectern.MailQueue: it starts the delivery of
-// message id, unless a job for it is already waiting or running. Without
-// a Sender it does nothing: the message stays queued in the outbox.
-func (c *Client) EnqueueMessage(ctx context.Context, id int64) error {
-	if !c.mail {
-		return nil
-	}
-	res, err := c.river.Insert(ctx, SendMailArgs{MessageID: id}, nil)
-	if err != nil {
-		return fmt.Errorf("enqueue message %d: %w", id, err)
-	}
-	if res.UniqueSkippedAsDuplicate {
-		c.logger.Debug("message already enqueued", "message_id", id, "job_id", res.Job.ID)
-	}
-	return nil
-}
-
-// ResumeQueued enqueues every message still queued in the outbox (those
-// with a job waiting keep it) and returns how many it looked at; without
-// a Sender it does nothing. Call it at start.
-func (c *Client) ResumeQueued(ctx context.Context) (int, error) {
-	if !c.mail {
-		return 0, nil
-	}
-	ids, err := c.messages.QueuedMessageIDs(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("resume queued mail: %w", err)
-	}
-	for _, id := range ids {
-		if err := c.EnqueueMessage(ctx, id); err != nil {
-			return 0, fmt.Errorf("resume queued mail: %w", err)
-		}
-	}
-	if len(ids) > 0 {
-		c.logger.Info("queued mail resumed", "messages", len(ids))
-	}
-	return len(ids), nil
-}
+// SendMailArgs is the job that delivers one message of the outbox. The
+// store enqueues it with the message (lectern.TreatmentService's
+// TransitionTreatment, lectern.MessageService's RequeueMessage).
+type SendMailArgs = lectern.SendMailArgs
 
 // sendMailWorker works SendMailArgs jobs.
 type sendMailWorker struct {
 	river.WorkerDefaults[SendMailArgs]
 	messages lectern.MessageService
-	sender   mail.Sender
+	sender   lectern.MailSender
 	logger   *slog.Logger
 }
 
 // Timeout leaves the sender its own timeout, and a margin.
 func (w *sendMailWorker) Timeout(*river.Job[SendMailArgs]) time.Duration {
-	return mail.DefaultTimeout + 30*time.Second
+	return lectern.MailSendTimeout + 30*time.Second
 }
 
 // recordTimeout bounds the outbox writes that follow a delivery; they run
@@ -118,8 +59,8 @@ func (w *sendMailWorker) Work(ctx context.Context, job *river.Job[SendMailArgs])
 	defer cancel()
 	if sendErr == nil {
 		if err := w.messages.MarkMessageSent(rctx, id, time.Now().UTC()); err != nil {
-			// Not retried: the message went out. It stays queued, and
-			// ResumeQueued sends it again at the next start.
+			// Not retried: the message went out. It stays queued in the
+			// outbox, where an admin sees it was not recorded.
 			log.Error("mail sent but not recorded as sent", "err", err)
 		}
 		return nil
@@ -130,7 +71,7 @@ func (w *sendMailWorker) Work(ctx context.Context, job *river.Job[SendMailArgs])
 		log.Info("mail delivery interrupted by shutdown", "err", sendErr)
 		return river.JobSnooze(0)
 	}
-	permanent := mail.IsPermanent(sendErr)
+	permanent := lectern.IsPermanentMailError(sendErr)
 	last := permanent || job.Attempt >= job.MaxAttempts
 	if err := w.messages.MarkMessageAttempt(rctx, id, sendErr.Error(), last); err != nil {
 		log.Error("record mail attempt", "err", err)

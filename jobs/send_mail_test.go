@@ -23,9 +23,6 @@ func TestSendMailDeliversOnce(t *testing.T) {
 	c := b.newClient(t, nil)
 	start(t, c)
 	id := b.queue(t, 1)
-	if err := c.EnqueueMessage(context.Background(), id); err != nil {
-		t.Fatal(err)
-	}
 	got := srv.Wait(t, 1, 10*time.Second)
 	m := b.waitState(t, id, lectern.MessageSent)
 	if m.Attempts != 1 || m.LastError != "" || m.SentAt.IsZero() {
@@ -44,28 +41,22 @@ func TestSendMailDeliversOnce(t *testing.T) {
 	}
 }
 
-// Enqueued twice while pending, then again once sent: one delivery.
+// Enqueued again while pending (its transition enqueued it once), then
+// again once sent: one delivery.
 func TestEnqueueTwiceDeliversOnce(t *testing.T) {
 	t.Parallel()
 	srv := smtptest.Start(t, smtptest.Config{})
 	b := setup(t, srv.URL())
 	c := b.newClient(t, nil)
-	ctx := context.Background()
 	id := b.queue(t, 1)
-	for range 2 {
-		if err := c.EnqueueMessage(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-	}
+	b.enqueue(t, jobs.SendMailArgs{MessageID: id})
 	if n := b.jobStates(t); n["available"] != 1 || len(n) != 1 {
 		t.Fatalf("jobs by state = %v, want one available", n)
 	}
 	start(t, c)
 	b.waitState(t, id, lectern.MessageSent)
 	waitFor(t, 10*time.Second, "the first job is not completed", func() bool { return b.jobStates(t)["completed"] == 1 })
-	if err := c.EnqueueMessage(ctx, id); err != nil {
-		t.Fatal(err)
-	}
+	b.enqueue(t, jobs.SendMailArgs{MessageID: id})
 	waitFor(t, 10*time.Second, "the second job is not completed", func() bool { return b.jobStates(t)["completed"] == 2 })
 	time.Sleep(settle)
 	if n := subjects(srv); n["report 1"] != 1 || len(n) != 1 {
@@ -82,9 +73,6 @@ func TestSMTPDownThenUp(t *testing.T) {
 	c := b.newClient(t, nil)
 	start(t, c)
 	id := b.queue(t, 1)
-	if err := c.EnqueueMessage(context.Background(), id); err != nil {
-		t.Fatal(err)
-	}
 	var m *lectern.Message
 	waitFor(t, 10*time.Second, "no two failed attempts recorded", func() bool {
 		m = b.message(t, id)
@@ -108,13 +96,10 @@ func TestSMTPDownThenUp(t *testing.T) {
 // The last attempt marks the message failed.
 func TestLastAttemptMarksFailed(t *testing.T) {
 	t.Parallel()
-	b := setup(t, "smtp://"+smtptest.Reserve(t))
-	c := b.newClient(t, func(cfg *jobs.Config) { cfg.MailMaxAttempts = 3 })
+	b := setupEnqueuer(t, "smtp://"+smtptest.Reserve(t), jobs.EnqueuerConfig{MailMaxAttempts: 3})
+	c := b.newClient(t, nil)
 	start(t, c)
 	id := b.queue(t, 1)
-	if err := c.EnqueueMessage(context.Background(), id); err != nil {
-		t.Fatal(err)
-	}
 	m := b.waitState(t, id, lectern.MessageFailed)
 	if m.Attempts != 3 || m.LastError == "" {
 		t.Errorf("failed message: attempts %d, last_error %q; want 3 and an error", m.Attempts, m.LastError)
@@ -122,20 +107,19 @@ func TestLastAttemptMarksFailed(t *testing.T) {
 	waitFor(t, 10*time.Second, "the job is not discarded", func() bool { return b.jobStates(t)["discarded"] == 1 })
 }
 
-// Messages queued while no client ran, or enqueued but not worked before
-// a stop, are delivered after a restart: each once.
-func TestResumeQueuedAfterRestart(t *testing.T) {
+// Messages queued while no client ran, or while one without a sender
+// (no SMTP_URL) ran, wait in the mail queue with their jobs; a client with
+// a sender delivers each once. No pass at start looks for them.
+func TestMailWaitsForASender(t *testing.T) {
 	t.Parallel()
 	srv := smtptest.Start(t, smtptest.Config{})
-	b := setup(t, srv.URL())
-	ctx := context.Background()
+	m := setupMedia(t, "")
+	b := m.testBundle
+	b.smtpURL = srv.URL()
 
 	c1 := b.newClient(t, nil)
 	start(t, c1)
 	first := b.queue(t, 1)
-	if err := c1.EnqueueMessage(ctx, first); err != nil {
-		t.Fatal(err)
-	}
 	b.waitState(t, first, lectern.MessageSent)
 	if err := c1.Stop(); err != nil {
 		t.Fatal(err)
@@ -144,27 +128,27 @@ func TestResumeQueuedAfterRestart(t *testing.T) {
 		t.Errorf("second Stop: %v", err)
 	}
 
-	// While stopped: one message enqueued by a client that never works
-	// (as the web process would), two never enqueued (a lost enqueue).
-	enqueued := b.queue(t, 2)
-	insertOnly := b.newClient(t, nil)
-	if err := insertOnly.EnqueueMessage(ctx, enqueued); err != nil {
-		t.Fatal(err)
+	// While stopped: one message; then a client without a sender works
+	// the other queues for a while, and two more come.
+	waiting := []int64{b.queue(t, 2)}
+	quiet := m.newClient(t, nil)
+	start(t, quiet)
+	waiting = append(waiting, b.queue(t, 3), b.queue(t, 4))
+	time.Sleep(settle)
+	quiet.Stop()
+	if n := b.jobStates(t); n["available"] != 3 {
+		t.Fatalf("jobs without a sender: %v, want 3 available", n)
 	}
-	insertOnly.Stop()
-	lost := []int64{b.queue(t, 3), b.queue(t, 4)}
+	for _, id := range waiting {
+		if msg := b.message(t, id); msg.State != lectern.MessageQueued || msg.Attempts != 0 {
+			t.Errorf("message %d without a sender: %s, %d attempts; want queued, none", id, msg.State, msg.Attempts)
+		}
+	}
 
 	c2 := b.newClient(t, nil)
 	start(t, c2)
-	n, err := c2.ResumeQueued(ctx)
-	if err != nil || n != 3 {
-		t.Fatalf("ResumeQueued = %d, %v; want 3", n, err)
-	}
-	for _, id := range append(lost, enqueued) {
+	for _, id := range waiting {
 		b.waitState(t, id, lectern.MessageSent)
-	}
-	if n, err := c2.ResumeQueued(ctx); err != nil || n != 0 {
-		t.Errorf("second ResumeQueued = %d, %v; want 0", n, err)
 	}
 	time.Sleep(settle)
 	got := subjects(srv)
@@ -182,9 +166,6 @@ func TestDeletedMessageCancelsJob(t *testing.T) {
 	b := setup(t, srv.URL())
 	c := b.newClient(t, nil)
 	id := b.queue(t, 1)
-	if err := c.EnqueueMessage(context.Background(), id); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := b.db.SQL().Exec("DELETE FROM messages WHERE id = ?", id); err != nil {
 		t.Fatal(err)
 	}
@@ -206,9 +187,6 @@ func TestUnsendableMessageFailsAtOnce(t *testing.T) {
 	if _, err := b.db.SQL().Exec("UPDATE messages SET to_addrs = '[]' WHERE id = ?", id); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.EnqueueMessage(context.Background(), id); err != nil {
-		t.Fatal(err)
-	}
 	m := b.waitState(t, id, lectern.MessageFailed)
 	if m.Attempts != 1 {
 		t.Errorf("attempts = %d, want 1", m.Attempts)
@@ -223,26 +201,11 @@ func TestNewChecks(t *testing.T) {
 		t.Error("no path: no error")
 	}
 	sender := mail.NewLogSender(logger(t))
-	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Sender: sender}); err == nil {
+	if _, err := jobs.New(ctx, jobs.Config{DB: b.pool}, jobs.Deps{Sender: sender}); err == nil {
 		t.Error("a sender without the outbox: no error")
 	}
-	if _, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Videos: sqldb.NewVideoService(b.db)}); err == nil {
+	if _, err := jobs.New(ctx, jobs.Config{DB: b.pool}, jobs.Deps{Videos: sqldb.NewVideoService(b.db, b.enq)}); err == nil {
 		t.Error("videos without the other processing services: no error")
-	}
-	// No sender (no SMTP_URL): mail stays in the outbox.
-	quiet, err := jobs.New(ctx, jobs.Config{Path: b.db.Path()}, jobs.Deps{Messages: b.messages})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer quiet.Stop()
-	if err := quiet.EnqueueMessage(ctx, b.queue(t, 1)); err != nil {
-		t.Error(err)
-	}
-	if n, err := quiet.ResumeQueued(ctx); n != 0 || err != nil {
-		t.Errorf("ResumeQueued without a sender = %d, %v", n, err)
-	}
-	if n := b.jobStates(t); len(n) != 0 {
-		t.Errorf("jobs without a sender: %v, want none", n)
 	}
 	// Migrations are idempotent: a second client on the same file.
 	c1, c2 := b.newClient(t, nil), b.newClient(t, nil)
@@ -299,9 +262,6 @@ func TestShutdownInterruptsDelivery(t *testing.T) {
 	c := b.newClient(t, func(cfg *jobs.Config) { cfg.StopTimeout = 200 * time.Millisecond })
 	start(t, c)
 	id := b.queue(t, 1)
-	if err := c.EnqueueMessage(context.Background(), id); err != nil {
-		t.Fatal(err)
-	}
 	select {
 	case conn := <-accepted:
 		defer conn.Close()

@@ -21,7 +21,9 @@ import (
 const ThumbnailWidth = 640
 
 // MakeThumbnailArgs is the job that takes a video's thumbnail again, at
-// second At.
+// second At: an admin's request, not a row's, so it stays here (on the
+// process queue, a frame is quick; one job per video and moment while it
+// waits or runs: see insertOpts).
 type MakeThumbnailArgs struct {
 	VideoID int64   `json:"video_id"`
 	At      float64 `json:"at"`
@@ -29,14 +31,6 @@ type MakeThumbnailArgs struct {
 
 // Kind implements river.JobArgs.
 func (MakeThumbnailArgs) Kind() string { return lectern.JobMakeThumbnail }
-
-// InsertOpts implements river.JobArgsWithInsertOpts: the process queue
-// (a thumbnail is one frame: quick), one job per video and moment while
-// it waits or runs.
-func (MakeThumbnailArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueProcess, MaxAttempts: 3,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueWhileActive}}
-}
 
 // makeThumbnailWorker works MakeThumbnailArgs jobs.
 type makeThumbnailWorker struct {

@@ -1,5 +1,5 @@
 // Package locale holds Lectern's translations: one embedded JSON catalog per
-// language (en.json, fr.json), shared by the web pages and, later, the mail.
+// language (en.json, fr.json), shared by the web pages and the emails.
 //
 // A catalog maps stable keys ("recorder.list.title") to a message, or to a
 // list of plural forms. Its "errors" section maps the core's English

@@ -1,9 +1,10 @@
 // Package mail renders Lectern's emails and delivers them.
 //
 // Every email goes through the outbox (lectern.MessageService): the Router
-// renders it with a Renderer and stores it in the same transaction as the
-// state change it reports, and the jobs package delivers it with a Sender,
-// retrying with backoff while the SMTP server is down. With no SMTP_URL the
+// renders it with a Renderer and stores it, with its delivery job, in the
+// same transaction as the state change it reports; the jobs package
+// delivers it with a lectern.MailSender (SMTPSender, LogSender), retrying
+// with backoff while the SMTP server is down. With no SMTP_URL the
 // messages stay queued in the outbox, where admins read them.
 //
 // # Rendering

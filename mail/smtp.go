@@ -28,7 +28,7 @@ const (
 
 // DefaultTimeout bounds one delivery: connection, TLS, authentication and
 // transfer together.
-const DefaultTimeout = 30 * time.Second
+const DefaultTimeout = lectern.MailSendTimeout
 
 // SMTPConfig configures an SMTPSender.
 type SMTPConfig struct {
@@ -67,7 +67,7 @@ type SMTPSender struct {
 	logger    *slog.Logger
 }
 
-var _ Sender = (*SMTPSender)(nil)
+var _ lectern.MailSender = (*SMTPSender)(nil)
 
 // NewSMTPSender checks cfg and returns a sender; it does not connect.
 func NewSMTPSender(cfg SMTPConfig, logger *slog.Logger) (*SMTPSender, error) {
@@ -119,11 +119,13 @@ func NewSMTPSender(cfg SMTPConfig, logger *slog.Logger) (*SMTPSender, error) {
 // Addr is the server's host:port.
 func (s *SMTPSender) Addr() string { return net.JoinHostPort(s.host, strconv.Itoa(s.port)) }
 
-// Send implements Sender.
+// Send implements lectern.MailSender; a message that cannot be sent
+// (no recipient, an address that does not parse) is a
+// lectern.PermanentMailError.
 func (s *SMTPSender) Send(ctx context.Context, m *lectern.Message) error {
 	msg, err := s.build(m)
 	if err != nil {
-		return &PermanentError{Err: fmt.Errorf("message %d: %w", m.ID, err)}
+		return &lectern.PermanentMailError{Err: fmt.Errorf("message %d: %w", m.ID, err)}
 	}
 	opts := []gomail.Option{
 		gomail.WithPort(s.port),

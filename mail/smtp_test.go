@@ -129,7 +129,7 @@ func TestSMTPSenderAuth(t *testing.T) {
 	none := "smtp://" + srv.Addr()
 	if err := sender(t, mail.SMTPConfig{URL: none}).Send(ctx, m); err == nil {
 		t.Error("no credentials for a server that requires them: no error")
-	} else if mail.IsPermanent(err) {
+	} else if lectern.IsPermanentMailError(err) {
 		t.Errorf("a refusal the configuration can fix is permanent: %v", err)
 	}
 	if n := len(srv.Messages()); n != 1 {
@@ -183,7 +183,7 @@ func TestSMTPSenderServerDown(t *testing.T) {
 	addr := smtptest.Reserve(t)
 	s := sender(t, mail.SMTPConfig{URL: "smtp://" + addr})
 	err := s.Send(context.Background(), testMessage())
-	if err == nil || mail.IsPermanent(err) {
+	if err == nil || lectern.IsPermanentMailError(err) {
 		t.Fatalf("server down: err = %v, want a temporary error", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -208,7 +208,7 @@ func TestSMTPSenderBadMessage(t *testing.T) {
 	} {
 		m := testMessage()
 		change(m)
-		if err := s.Send(context.Background(), m); !mail.IsPermanent(err) {
+		if err := s.Send(context.Background(), m); !lectern.IsPermanentMailError(err) {
 			t.Errorf("%s: err = %v, want a permanent error", name, err)
 		}
 	}

@@ -107,7 +107,7 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *conn) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(&conn{q: tx, d: db.dialect}); err != nil {
+	if err := fn(&conn{q: tx, d: db.dialect, tx: tx}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -132,6 +132,9 @@ type queryer interface {
 type conn struct {
 	q queryer
 	d *dialect
+	// tx is the transaction q runs in, nil on the pool: for libraries
+	// that write in it with their own SQL (River's InsertTx).
+	tx *sql.Tx
 }
 
 // QueryContext runs a query that returns rows.

@@ -12,10 +12,16 @@ import (
 )
 
 // MessageService implements lectern.MessageService.
-type MessageService struct{ db *DB }
+type MessageService struct {
+	db   *DB
+	jobs lectern.Enqueuer
+}
 
-// NewMessageService returns the outbox of db.
-func NewMessageService(db *DB) *MessageService { return &MessageService{db: db} }
+// NewMessageService returns the outbox of db; a message queued again is
+// enqueued through jobs in its transaction (nil: not enqueued).
+func NewMessageService(db *DB, jobs lectern.Enqueuer) *MessageService {
+	return &MessageService{db: db, jobs: jobs}
+}
 
 var _ lectern.MessageService = (*MessageService)(nil)
 
@@ -123,6 +129,15 @@ func (s *MessageService) MarkMessageAttempt(ctx context.Context, id int64, errTe
 
 // RequeueMessage implements lectern.MessageService.
 func (s *MessageService) RequeueMessage(ctx context.Context, id int64) error {
-	return s.db.execOne(ctx, "requeue message", lectern.Errorf(lectern.ECONFLICT, "Only a failed message can be sent again."), nil,
-		"UPDATE messages SET state = ? WHERE id = ? AND state = ?", lectern.MessageQueued, id, lectern.MessageFailed)
+	return s.db.withTx(ctx, func(tx *conn) error {
+		res, err := tx.ExecContext(ctx, "UPDATE messages SET state = ? WHERE id = ? AND state = ?",
+			lectern.MessageQueued, id, lectern.MessageFailed)
+		if err != nil {
+			return fmt.Errorf("requeue message %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return lectern.Errorf(lectern.ECONFLICT, "Only a failed message can be sent again.")
+		}
+		return enqueue(ctx, s.jobs, tx, lectern.SendMailArgs{MessageID: id})
+	})
 }

@@ -10,10 +10,16 @@ import (
 )
 
 // RecordingService implements lectern.RecordingService.
-type RecordingService struct{ db *DB }
+type RecordingService struct {
+	db   *DB
+	jobs lectern.Enqueuer
+}
 
-// NewRecordingService returns the recordings of db.
-func NewRecordingService(db *DB) *RecordingService { return &RecordingService{db: db} }
+// NewRecordingService returns the recordings of db; each new one's
+// processing is enqueued through jobs in its transaction (nil: none).
+func NewRecordingService(db *DB, jobs lectern.Enqueuer) *RecordingService {
+	return &RecordingService{db: db, jobs: jobs}
+}
 
 var _ lectern.RecordingService = (*RecordingService)(nil)
 
@@ -62,7 +68,7 @@ func (s *RecordingService) CreateRecording(ctx context.Context, r *lectern.Recor
 		case err != nil:
 			return fmt.Errorf("create recording %q: %w", r.Title, err)
 		}
-		return nil
+		return enqueue(ctx, s.jobs, tx, lectern.ProcessRecordingArgs{RecordingID: r.ID})
 	})
 }
 

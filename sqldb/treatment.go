@@ -11,10 +11,17 @@ import (
 )
 
 // TreatmentService implements lectern.TreatmentService.
-type TreatmentService struct{ db *DB }
+type TreatmentService struct {
+	db   *DB
+	jobs lectern.Enqueuer
+}
 
-// NewTreatmentService returns the treatments of db.
-func NewTreatmentService(db *DB) *TreatmentService { return &TreatmentService{db: db} }
+// NewTreatmentService returns the treatments of db; the delivery of a
+// message a transition queues is enqueued through jobs in its
+// transaction (nil: none).
+func NewTreatmentService(db *DB, jobs lectern.Enqueuer) *TreatmentService {
+	return &TreatmentService{db: db, jobs: jobs}
+}
 
 var _ lectern.TreatmentService = (*TreatmentService)(nil)
 
@@ -202,7 +209,10 @@ func (s *TreatmentService) TransitionTreatment(ctx context.Context, id int64, fr
 		moved = true
 		if msg != nil {
 			msg.TreatmentID = &id
-			return insertMessage(ctx, tx, msg, now)
+			if err := insertMessage(ctx, tx, msg, now); err != nil {
+				return err
+			}
+			return enqueue(ctx, s.jobs, tx, lectern.SendMailArgs{MessageID: msg.ID})
 		}
 		return nil
 	})

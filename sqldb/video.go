@@ -10,10 +10,16 @@ import (
 )
 
 // VideoService implements lectern.VideoService.
-type VideoService struct{ db *DB }
+type VideoService struct {
+	db   *DB
+	jobs lectern.Enqueuer
+}
 
-// NewVideoService returns the videos of db.
-func NewVideoService(db *DB) *VideoService { return &VideoService{db: db} }
+// NewVideoService returns the videos of db; a video's encode is enqueued
+// through jobs in the transaction that stores its source (nil: none).
+func NewVideoService(db *DB, jobs lectern.Enqueuer) *VideoService {
+	return &VideoService{db: db, jobs: jobs}
+}
 
 var _ lectern.VideoService = (*VideoService)(nil)
 
@@ -145,8 +151,16 @@ var errVideoNotFound = lectern.Errorf(lectern.ENOTFOUND, "Video not found.")
 
 // SetSource implements lectern.VideoService.
 func (s *VideoService) SetSource(ctx context.Context, id int64, path string) error {
-	return s.db.execOne(ctx, "set video source", errVideoNotFound, nil,
-		"UPDATE videos SET source_file = ?, date_updated = ? WHERE id = ?", path, s.db.Now(), id)
+	return s.db.withTx(ctx, func(tx *conn) error {
+		res, err := tx.ExecContext(ctx, "UPDATE videos SET source_file = ?, date_updated = ? WHERE id = ?", path, s.db.Now(), id)
+		if err != nil {
+			return fmt.Errorf("set video source %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errVideoNotFound
+		}
+		return enqueue(ctx, s.jobs, tx, lectern.EncodeVideoArgs{VideoID: id})
+	})
 }
 
 // SetEncoding implements lectern.VideoService.

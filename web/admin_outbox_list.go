@@ -11,10 +11,6 @@ import (
 	"lectern/locale"
 )
 
-// messageStates are the outbox states, in the order a message goes
-// through them.
-var messageStates = []string{lectern.MessageQueued, lectern.MessageSent, lectern.MessageFailed}
-
 // messageClasses colour the state badges.
 var messageClasses = map[string]string{lectern.MessageQueued: "wait", lectern.MessageSent: "done", lectern.MessageFailed: "bad"}
 
@@ -87,7 +83,7 @@ type adminOutboxListPage struct {
 func (s *Server) handleAdminOutboxList(w http.ResponseWriter, r *http.Request) {
 	p := s.printer(r)
 	filter := lectern.MessageFilter{Page: requestPage(r)}
-	if st := r.URL.Query().Get("state"); slices.Contains(messageStates, st) {
+	if st := r.URL.Query().Get("state"); slices.Contains(lectern.MessageStates, st) {
 		filter.State = &st
 	}
 	list, total, err := s.deps.Messages.FindMessages(r.Context(), filter)
@@ -97,7 +93,7 @@ func (s *Server) handleAdminOutboxList(w http.ResponseWriter, r *http.Request) {
 	}
 	stateFilter := listFilter{Name: "state", Label: p.T("outbox.field.state"),
 		Options: []option{{"", p.T("outbox.list.all_states"), filter.State == nil}}}
-	for _, st := range messageStates {
+	for _, st := range lectern.MessageStates {
 		stateFilter.Options = append(stateFilter.Options, option{st, messageStateLabel(p, st), filter.State != nil && *filter.State == st})
 	}
 	data := adminOutboxListPage{

@@ -47,9 +47,8 @@ func (s *Server) handleAdminOutboxHTML(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(m.HTML))
 }
 
-// handleAdminOutboxRequeue puts a failed message back in the queue; the
-// mail queue, when there is one, is told at once, else delivery resumes
-// at the next start.
+// handleAdminOutboxRequeue puts a failed message back in the queue, its
+// delivery job with it (lectern.MessageService.RequeueMessage).
 func (s *Server) handleAdminOutboxRequeue(w http.ResponseWriter, r *http.Request) {
 	m, ok := pathObject(s, w, r, s.deps.Messages.FindMessageByID)
 	if !ok {
@@ -67,11 +66,6 @@ func (s *Server) handleAdminOutboxRequeue(w http.ResponseWriter, r *http.Request
 		return
 	}
 	s.logger.Info("message queued again", "message_id", m.ID, "user_id", currentUser(r).ID)
-	if s.deps.MailQueue != nil {
-		if err := s.deps.MailQueue.EnqueueMessage(ctx, m.ID); err != nil {
-			s.logger.Warn("enqueue message; delivery resumes at next start", "message_id", m.ID, "err", err)
-		}
-	}
 	s.flash(r, "success", "outbox.requeue.done")
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

@@ -29,7 +29,7 @@ func (s *Server) handleAdminVideoList(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := s.printer(r)
 	filter := lectern.VideoFilter{OwnerID: queryID(r, "owner"), Page: requestPage(r)}
-	if st := r.URL.Query().Get("state"); slices.Contains(encodingStates, st) {
+	if st := r.URL.Query().Get("state"); slices.Contains(lectern.EncodingStates, st) {
 		filter.State = &st
 	}
 	list, total, err := s.deps.Videos.FindVideos(ctx, filter)
@@ -49,7 +49,7 @@ func (s *Server) handleAdminVideoList(w http.ResponseWriter, r *http.Request) {
 	}
 	stateFilter := listFilter{Name: "state", Label: p.T("video.field.state"),
 		Options: []option{{"", p.T("admin.video.list.all_states"), filter.State == nil}}}
-	for _, st := range encodingStates {
+	for _, st := range lectern.EncodingStates {
 		stateFilter.Options = append(stateFilter.Options, option{st, encodingLabel(p, st), filter.State != nil && *filter.State == st})
 	}
 	owners := userFilter(p, users, filter.OwnerID)

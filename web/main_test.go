@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"html"
 	"io"
@@ -65,6 +66,7 @@ type testBundle struct {
 	dataDir     string
 	tokens      lectern.TokenService
 	dbPath      string
+	db          *sqldb.DB
 	// jobs is the job pages' client (setupJobs): it enqueues, cancels and
 	// retries, but is not started, so no job runs unless a test starts a
 	// worker of its own (worker).
@@ -91,17 +93,27 @@ func (testMail) AdminReport(m lectern.AdminReportMail) (*lectern.Message, error)
 		Text: "nobody gets it"}, nil
 }
 
-// testQueue records the messages it is told of.
+// testQueue is the store's lectern.Enqueuer: it records the messages
+// whose delivery is enqueued (in the store's transaction, whether or not
+// it commits), and hands the other jobs to River (next) in bundles with
+// jobs (setupJobs), else drops them.
 type testQueue struct {
-	mu  sync.Mutex
-	ids []int64
+	next lectern.Enqueuer
+	mu   sync.Mutex
+	ids  []int64
 }
 
-func (q *testQueue) EnqueueMessage(_ context.Context, id int64) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.ids = append(q.ids, id)
-	return nil
+func (q *testQueue) EnqueueTx(ctx context.Context, tx *sql.Tx, args lectern.JobArgs) error {
+	if m, ok := args.(lectern.SendMailArgs); ok {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		q.ids = append(q.ids, m.MessageID)
+		return nil
+	}
+	if q.next == nil {
+		return nil
+	}
+	return q.next.EnqueueTx(ctx, tx, args)
 }
 
 func (q *testQueue) enqueued() []int64 {
@@ -169,6 +181,15 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
+	queue := &testQueue{}
+	if withJobs {
+		if err := jobs.Migrate(context.Background(), db.SQL(), nil); err != nil {
+			tb.Fatal(err)
+		}
+		if queue.next, err = jobs.NewEnqueuer(jobs.EnqueuerConfig{}); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	b := &testBundle{
 		tb:         tb,
 		root:       filepath.Join(dir, "recorders"),
@@ -176,17 +197,18 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		groups:     sqldb.NewGroupService(db),
 		types:      sqldb.NewVideoTypeService(db),
 		recorders:  &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: filepath.Join(dir, "recorders")},
-		treatments: sqldb.NewTreatmentService(db),
+		treatments: sqldb.NewTreatmentService(db, queue),
 		files:      sqldb.NewRecordingFileService(db),
-		recordings: sqldb.NewRecordingService(db),
-		messages:   sqldb.NewMessageService(db),
-		videos:     sqldb.NewVideoService(db),
+		recordings: sqldb.NewRecordingService(db, queue),
+		messages:   sqldb.NewMessageService(db, queue),
+		videos:     sqldb.NewVideoService(db, queue),
 		mediaRoot:  filepath.Join(dir, "media"),
-		queue:      &testQueue{},
+		queue:      queue,
 		media:      &countingThumbnailer{},
 		dataDir:    filepath.Join(dir, "data"),
 		tokens:     sqldb.NewTokenService(db),
 		dbPath:     db.Path(),
+		db:         db,
 	}
 	b.enrichments = sqldb.NewEnrichmentService(db)
 	if err := os.MkdirAll(b.root, 0o750); err != nil {
@@ -209,14 +231,14 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 	b.intake = &lectern.Intake{Root: b.root, Extensions: podExtensions, AllowClaiming: cfg.AllowManualRecordingClaiming,
 		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqldb.NewSightingService(db), Logger: logger}
 	router := &lectern.Router{Recorders: b.recorders, Users: b.users, Treatments: b.treatments, Recordings: b.recordings,
-		Mail: testMail{}, Queue: b.queue, Logger: logger}
+		Mail: testMail{}, Logger: logger}
 	// The files these tests notify are whole when written: no quiet period.
 	b.notifier = &lectern.Notifier{Root: b.root, Recorders: b.recorders, Treatments: b.treatments, Intake: b.intake,
 		Router: router, Logger: logger, Quiescence: time.Nanosecond}
 	deps := Deps{
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders,
 		Treatments: b.treatments, RecordingFiles: b.files,
-		Notifier: b.notifier, Recordings: b.recordings, Messages: b.messages, MailQueue: b.queue, Thumbnails: b.media,
+		Notifier: b.notifier, Recordings: b.recordings, Messages: b.messages, Thumbnails: b.media,
 		Videos: b.videos, Enrichments: b.enrichments, Tokens: b.tokens,
 		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
 		Logger:   logger,
@@ -245,7 +267,12 @@ func (b *testBundle) jobClient(id string, logger *slog.Logger) *jobs.Client {
 // jobClientWith is jobClient with enc as the encoder.
 func (b *testBundle) jobClientWith(id string, logger *slog.Logger, enc lectern.Encoder) *jobs.Client {
 	b.tb.Helper()
-	c, err := jobs.New(context.Background(), jobs.Config{Path: b.dbPath, ID: id, MediaRoot: b.mediaRoot,
+	pool, err := sqldb.OpenPool(context.Background(), b.dbPath, 1) // River's own, as cmd/lectern opens it
+	if err != nil {
+		b.tb.Fatal(err)
+	}
+	b.tb.Cleanup(func() { pool.Close() })
+	c, err := jobs.New(context.Background(), jobs.Config{DB: pool, ID: id, MediaRoot: b.mediaRoot,
 		FetchPollInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second},
 		jobs.Deps{Videos: b.videos, Recordings: b.recordings, Recorders: b.recorders, Enrichments: b.enrichments,
 			Encoder: enc, Logger: logger})

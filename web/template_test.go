@@ -94,10 +94,10 @@ func usedKeys(t *testing.T) []string {
 	for _, c := range locale.Languages {
 		keys["language."+c] = true
 	}
-	for _, c := range encodingStates {
+	for _, c := range lectern.EncodingStates {
 		keys["video.state."+c] = true
 	}
-	for _, c := range messageStates {
+	for _, c := range lectern.MessageStates {
 		keys["outbox.state."+c] = true
 	}
 	for _, c := range lectern.JobKinds {

@@ -16,7 +16,7 @@ import (
 
 // hlsDir holds the HLS playlists and the segments they name, whatever
 // their names: every regular file in it is served.
-const hlsDir = "hls"
+const hlsDir = lectern.VideoHLSDir
 
 // mediaTypes are the content types of the files a video's directory
 // holds; the system's MIME table may lack them.
@@ -101,7 +101,7 @@ func (s *Server) handleVideoMedia(w http.ResponseWriter, r *http.Request) {
 		forbidden()
 		return
 	}
-	root, err := os.OpenRoot(filepath.Join(s.cfg.MediaRoot, "videos", id64(v.ID)))
+	root, err := os.OpenRoot(filepath.Join(s.cfg.MediaRoot, filepath.FromSlash(lectern.VideoDir(v.ID))))
 	if errors.Is(err, fs.ErrNotExist) {
 		notFound()
 		return

@@ -42,9 +42,6 @@ var encodingClasses = map[string]string{
 	lectern.EncodingDone: "done", lectern.EncodingError: "bad",
 }
 
-// encodingStates are the states a video goes through, in order.
-var encodingStates = []string{lectern.EncodingPending, lectern.EncodingRunning, lectern.EncodingDone, lectern.EncodingError}
-
 // encodingLabel translates an encoding state; an unknown one is shown as
 // is.
 func encodingLabel(p *locale.Printer, state string) string { return label(p, "video.state.", state) }

@@ -123,9 +123,6 @@ type Deps struct {
 	// listed), whose images are then served with the video's files; nil:
 	// no slides.
 	Enrichments lectern.EnrichmentService
-	// MailQueue, when not nil, is told of a message sent again from the
-	// outbox page (delivery resumes at start anyway).
-	MailQueue lectern.MailQueue
 	// Jobs backs the admin pages of the background jobs, the jobs of a
 	// recording and the "Encode again" buttons; nil: those answer 404
 	// and no link or button leads to them.

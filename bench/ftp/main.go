@@ -137,7 +137,7 @@ func start(ctx context.Context, tmp string) (*bench, func(), error) {
 	}
 	sightings := sqldb.NewSightingService(db)
 	in := &lectern.Intake{Root: b.root, Extensions: []string{"mp4"}, AllowClaiming: true,
-		Recorders: recs, Treatments: sqldb.NewTreatmentService(db), Sightings: sightings,
+		Recorders: recs, Treatments: sqldb.NewTreatmentService(db, nil), Sightings: sightings,
 		RoutedFunc: func(_ context.Context, t *lectern.Treatment) {
 			now := time.Now()
 			b.mu.Lock()

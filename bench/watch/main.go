@@ -76,7 +76,7 @@ func run(ctx context.Context, files, dirs, passes int, published, keep bool) err
 			return err
 		}
 	}
-	treatments := sqldb.NewTreatmentService(db)
+	treatments := sqldb.NewTreatmentService(db, nil)
 	deps := watch.Deps{
 		Intake: &lectern.Intake{
 			Root: root, Extensions: []string{"mp4"}, AllowClaiming: true, Recorders: recs,

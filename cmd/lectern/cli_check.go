@@ -40,7 +40,7 @@ by "cron". Run it from cron every few minutes (Pod: */2), or let
 			} else if !fi.IsDir() {
 				return lectern.Errorf(lectern.EINVALID, "DEFAULT_RECORDER_PATH %s is not a directory", root)
 			}
-			in := a.intake(s)
+			in := a.intake(s, nil)
 			report, err := watch.CheckDirectory(cmd.Context(), root, watch.Deps{
 				Intake: in, Treatments: in.Treatments, Sightings: in.Sightings, Logger: a.logger,
 			})

@@ -25,7 +25,7 @@ func TestCLICheckDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := c.open(t)
-	treatments := sqldb.NewTreatmentService(db)
+	treatments := sqldb.NewTreatmentService(db, nil)
 	list := func() []*lectern.Treatment {
 		t.Helper()
 		l, _, err := treatments.FindTreatments(ctx, lectern.TreatmentFilter{})

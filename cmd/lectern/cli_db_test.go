@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"lectern"
+	"lectern/jobs"
 	"lectern/sqldb"
 	"lectern/sqldb/pgtest"
 )
@@ -38,7 +39,13 @@ func TestCLIDBCopy(t *testing.T) {
 	c.mustRun(t, "", "recorder", "checkDirectory")
 
 	lite := c.open(t)
-	liteSvc := newServices(lite, &Config{})
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Its transactions enqueue River's jobs, as serve's do: the mail's
+	// and the recording's wait in the queue the CLI's openDB migrated.
+	liteSvc := newServices(lite, enq, &Config{})
 	trs, _, err := liteSvc.treatments.FindTreatments(ctx, lectern.TreatmentFilter{File: &deposit})
 	if err != nil || len(trs) != 1 {
 		t.Fatalf("treatment of the deposit: %v, %v", trs, err)
@@ -80,13 +87,15 @@ func TestCLIDBCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// River's queue, as far as the copy looks at it: two jobs unfinished,
-	// one done. They are not copied, and the copy says so.
-	for _, q := range []string{"CREATE TABLE river_job (id INTEGER PRIMARY KEY, state TEXT NOT NULL)",
-		"INSERT INTO river_job (state) VALUES ('available'), ('retryable'), ('completed')"} {
-		if _, err := lite.SQL().ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
+	// River's queue: two jobs unfinished (the mail's and the recording's),
+	// one done (the video's encode). They are not copied, and the copy
+	// says so.
+	if err := liteSvc.videos.SetSource(ctx, v.ID, "videos/1/source.mp4"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lite.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'completed', finalized_at = CURRENT_TIMESTAMP
+		WHERE kind = ?`, lectern.JobEncodeVideo); err != nil {
+		t.Fatal(err)
 	}
 
 	pgURL := pgtest.NewDatabase(t)
@@ -118,7 +127,7 @@ func TestCLIDBCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pdb.Close()
-	pgSvc := newServices(pdb, &Config{})
+	pgSvc := newServices(pdb, nil, &Config{})
 	same := func(what string, l, p any) {
 		t.Helper()
 		if diff := cmp.Diff(l, p); diff != "" {

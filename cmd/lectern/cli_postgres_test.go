@@ -84,7 +84,7 @@ func TestCLIPostgres(t *testing.T) {
 	if list, n, err := sqldb.NewRecorderService(db).FindRecorders(ctx, lectern.RecorderFilter{}); err != nil || n != 1 || list[0].Name != "Amphi A" {
 		t.Errorf("recorders on PostgreSQL: %d, %v", n, err)
 	}
-	if _, n, err := sqldb.NewTreatmentService(db).FindTreatments(ctx, lectern.TreatmentFilter{File: &deposit}); err != nil || n != 1 {
+	if _, n, err := sqldb.NewTreatmentService(db, nil).FindTreatments(ctx, lectern.TreatmentFilter{File: &deposit}); err != nil || n != 1 {
 		t.Errorf("treatment of the deposit on PostgreSQL: %d, %v", n, err)
 	}
 	if _, err := os.Stat(filepath.Join(c.dataDir, "lectern.db")); !os.IsNotExist(err) {

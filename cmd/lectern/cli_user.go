@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lectern"
+	"lectern/jobs"
 	"lectern/password"
 )
 
@@ -222,21 +224,32 @@ func (a *app) tokenCommand() *cobra.Command {
 	return cmd
 }
 
-// services opens the database and wires the services; the caller closes
-// s.db.
-func (a *app) services(cmd *cobra.Command) (*services, error) {
-	db, err := a.openDB(cmd.Context())
+// services opens the database and builds the store's services on it,
+// with the Enqueuer their transactions insert jobs through (on
+// PostgreSQL, until River runs there, one that refuses: noPostgresQueue);
+// the caller closes s.db.
+func (a *app) services(ctx context.Context) (*services, error) {
+	db, err := a.openDB(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return newServices(db, a.cfg), nil
+	var enq lectern.Enqueuer = noPostgresQueue{}
+	if db.Dialect() != "postgres" {
+		q, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{Logger: a.logger.With("edge", "jobs")})
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		enq = q
+	}
+	return newServices(db, enq, a.cfg), nil
 }
 
 // withServices adapts a command body that needs the database: it opens
 // the database for the run and closes it after.
 func (a *app) withServices(run func(cmd *cobra.Command, s *services, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		s, err := a.services(cmd)
+		s, err := a.services(cmd.Context())
 		if err != nil {
 			return err
 		}

@@ -110,7 +110,7 @@ func TestE2ERouteRace(t *testing.T) {
 	}
 	db := c.open(t)
 	recorders := &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
-	treatments, recordings, messages := sqldb.NewTreatmentService(db), sqldb.NewRecordingService(db), sqldb.NewMessageService(db)
+	treatments, recordings, messages := sqldb.NewTreatmentService(db, nil), sqldb.NewRecordingService(db, nil), sqldb.NewMessageService(db, nil)
 	in := &lectern.Intake{Root: recorders.Root, Extensions: []string{"mp4"}, Recorders: recorders, Treatments: treatments}
 	for i, tr := range pending {
 		got, created, err := in.Complete(ctx, lectern.Deposit{Path: tr.File, Source: lectern.SourceCron})
@@ -131,7 +131,7 @@ func TestE2ERouteRace(t *testing.T) {
 			own := *tr
 			wg.Go(func() {
 				<-start
-				if _, err := router.Route(ctx, &own, ""); err != nil {
+				if _, err := router.Dispatch(ctx, &own, ""); err != nil {
 					t.Errorf("route %d: %v", own.ID, err)
 				}
 			})
@@ -165,7 +165,7 @@ func TestE2ERouteRace(t *testing.T) {
 	if err != nil || n != perRecorder || len(recs) != perRecorder {
 		t.Errorf("%d recordings (%v), want %d", n, err, perRecorder)
 	}
-	for _, state := range pendingStates {
+	for _, state := range lectern.TreatmentRoutingStates {
 		if _, n, _ := treatments.FindTreatments(ctx, lectern.TreatmentFilter{State: &state}); n != 0 {
 			t.Errorf("%d treatments still %s", n, state)
 		}
@@ -202,7 +202,7 @@ func TestE2EPendingRouterRetries(t *testing.T) {
 		"--type-id", typeID, "--manager", "boss")
 	db := c.open(t)
 	recorders := &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: filepath.Join(c.dataDir, "recorders")}
-	treatments, messages := sqldb.NewTreatmentService(db), sqldb.NewMessageService(db)
+	treatments, messages := sqldb.NewTreatmentService(db, nil), sqldb.NewMessageService(db, nil)
 	in := &lectern.Intake{Root: recorders.Root, Extensions: []string{"mp4"}, Recorders: recorders, Treatments: treatments}
 	deposit := func(name, source string) {
 		t.Helper()
@@ -219,7 +219,7 @@ func TestE2EPendingRouterRetries(t *testing.T) {
 	m := &flakyMail{MailRenderer: mail.NewRenderer(mail.RendererConfig{SiteTitle: "Lectern", BaseURL: "http://lectern.example/"}),
 		down: map[string]bool{"broken.mp4": true}}
 	router := &lectern.Router{Recorders: recorders, Users: sqldb.NewUserService(db), Treatments: treatments,
-		Recordings: sqldb.NewRecordingService(db), Mail: m}
+		Recordings: sqldb.NewRecordingService(db, nil), Mail: m}
 	log := &syncBuffer{}
 	p := newPendingRouter(router, treatments, slog.New(slog.NewTextHandler(log, nil)))
 	now := time.Now()

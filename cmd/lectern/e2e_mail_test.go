@@ -134,7 +134,7 @@ func TestServeMailJourney(t *testing.T) {
 	}
 
 	db := c.open(t)
-	recs, n, err := sqldb.NewRecordingService(db).FindRecordings(context.Background(), lectern.RecordingFilter{})
+	recs, n, err := sqldb.NewRecordingService(db, nil).FindRecordings(context.Background(), lectern.RecordingFilter{})
 	if err != nil || n != 1 || recs[0].Title != "Thermodynamics 3" || !strings.HasSuffix(recs[0].SourceFile, "e60e464d-d096.mp4") {
 		t.Fatalf("recordings %+v %d %v", recs, n, err)
 	}

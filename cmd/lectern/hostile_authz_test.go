@@ -64,7 +64,7 @@ func TestHostileAuthz(t *testing.T) {
 		t.Fatalf("the manager's upload into A: %d %s", st, body)
 	}
 	waitTreatments(t, s, bossToken, "?state=notified", 2)
-	recordingService := sqldb.NewRecordingService(db)
+	recordingService := sqldb.NewRecordingService(db, nil)
 	for _, d := range []struct {
 		user, dir, file string
 		recorder        int64

@@ -86,7 +86,7 @@ func TestHostileOps(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := &lectern.Video{Title: "Secret", Slug: "secret", OwnerID: owner.ID, TypeID: typeID, PasswordHash: hash}
-	if err := sqldb.NewVideoService(db).CreateVideo(ctx, v); err != nil {
+	if err := sqldb.NewVideoService(db, nil).CreateVideo(ctx, v); err != nil {
 		t.Fatal(err)
 	}
 	videoPath := fmt.Sprintf("/video/%d-secret/", v.ID)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"lectern"
@@ -9,8 +10,9 @@ import (
 
 // intake returns the Intake that every detection path (FTP server,
 // watcher, checkDirectory, notify, HTTP upload) hands complete deposits
-// to, built from the configuration and the store of s.
-func (a *app) intake(s *services) *lectern.Intake {
+// to, built from the configuration and the store of s; routed, when not
+// nil, is called with each new treatment (serve: dispatchNow).
+func (a *app) intake(s *services, routed func(context.Context, *lectern.Treatment)) *lectern.Intake {
 	return &lectern.Intake{
 		Root:              a.cfg.DefaultRecorderPath,
 		Extensions:        a.cfg.VideoAllowedExtensions,
@@ -19,6 +21,7 @@ func (a *app) intake(s *services) *lectern.Intake {
 		Recorders:         s.recorders,
 		Treatments:        s.treatments,
 		Sightings:         s.sightings,
+		RoutedFunc:        routed,
 		Logger:            a.logger,
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lectern"
+	"lectern/jobs"
 	"lectern/sqldb"
 )
 
@@ -150,8 +151,9 @@ func (a *app) loadConfig() (*Config, error) {
 	return cfg, nil
 }
 
-// openDB loads the configuration, makes DATA_DIR, and opens (migrating) the
-// database.
+// openDB loads the configuration, makes DATA_DIR, and opens the database,
+// applying the store's migrations and, on SQLite, River's (on PostgreSQL,
+// River's tables come with its driver there: errServePostgres).
 func (a *app) openDB(ctx context.Context) (*sqldb.DB, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
@@ -167,7 +169,16 @@ func (a *app) openDB(ctx context.Context) (*sqldb.DB, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return sqldb.Open(ctx, path, a.logger)
+	db, err := sqldb.Open(ctx, path, a.logger)
+	if err != nil {
+		return nil, err
+	}
+	// River's tables: the store's transactions insert jobs into them.
+	if err := jobs.Migrate(ctx, db.SQL(), a.logger); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

@@ -3,59 +3,46 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
+	"log/slog"
 
 	"lectern"
 	"lectern/jobs"
 	"lectern/mail"
+	"lectern/sqldb"
 )
 
-// routing is what moves deposits on to people: the router, the notify
-// endpoint's rules, and mail delivery.
-type routing struct {
-	router   *lectern.Router
-	notifier *lectern.Notifier
-	queue    *jobs.Client // nil without SMTP_URL: mail stays in the outbox
-}
-
-// startRouting starts the job queue (startJobs), wires the router into in
-// (every new treatment is routed at once, with no HTTP request to
-// ourselves), routes what a previous run left half-way, and from then on,
-// every second, what other processes recorded (pendingRouter). The
-// returned stop func stops that loop, then the jobs.
-func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intake) (*routing, func(), error) {
-	cfg, logger := a.cfg, a.logger
-	q, mailOn, stop, err := a.startJobs(ctx, svc)
-	if err != nil {
-		return nil, nil, err
-	}
-	rt := &routing{}
-	rt.router = &lectern.Router{
+// router builds the Router: it mails, publishes or reports each new
+// treatment (lectern.Router.Dispatch), the message and its job in the
+// treatment's transaction.
+func (a *app) router(svc *services) *lectern.Router {
+	cfg := a.cfg
+	return &lectern.Router{
 		Recorders: svc.recorders, Users: svc.users, Treatments: svc.treatments, Recordings: svc.recordings,
 		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, UseCAS: cfg.UseCAS,
 			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode}),
-		Logger: logger.With("edge", "routing"),
+		Logger: a.logger.With("edge", "routing"),
 	}
-	if mailOn {
-		rt.queue, rt.router.Queue = q, q
-	} else {
-		logger.Info("no SMTP_URL: mail stays in the outbox (Administration → Outbox)")
-	}
-	in.RoutedFunc = func(ctx context.Context, t *lectern.Treatment) {
+}
+
+// dispatchNow is the intake's RoutedFunc in serve: every new treatment is
+// dispatched at once, with no HTTP request to ourselves. A failure is
+// left to the pending pass (startPending).
+func dispatchNow(router *lectern.Router, logger *slog.Logger) func(context.Context, *lectern.Treatment) {
+	return func(ctx context.Context, t *lectern.Treatment) {
 		if t.DetectedBy == lectern.SourceNotify {
-			return // the notify request routes it itself, with its course title
+			return // the notify request dispatches it itself, with its course title
 		}
-		if _, err := rt.router.Route(ctx, t, ""); err != nil {
+		if _, err := router.Dispatch(ctx, t, ""); err != nil {
 			logger.Error("route deposit; the pending pass tries it again", "treatment_id", t.ID, "err", err)
 		}
 	}
-	rt.notifier = &lectern.Notifier{Root: cfg.DefaultRecorderPath, Recorders: svc.recorders, Treatments: svc.treatments,
-		Intake: in, Router: rt.router, Logger: logger.With("edge", "notify"), Quiescence: time.Duration(cfg.RecorderQuiescence)}
+}
 
-	// What a previous run left half-way is routed now; what other
-	// processes record from now on (cron passes, other nodes), every
-	// second.
-	pending := newPendingRouter(rt.router, svc.treatments, logger.With("edge", "routing"))
+// startPending dispatches what a previous run left half-way now and, from
+// then on, every second, what other processes record (cron passes, other
+// nodes): see pendingRouter. stop ends the loop and waits for it.
+func startPending(ctx context.Context, router *lectern.Router, treatments lectern.TreatmentService, logger *slog.Logger) (stop func()) {
+	pending := newPendingRouter(router, treatments, logger)
 	if n, err := pending.pass(ctx); err != nil {
 		logger.Error("route pending deposits", "err", err)
 	} else if n > 0 {
@@ -67,54 +54,54 @@ func (a *app) startRouting(ctx context.Context, svc *services, in *lectern.Intak
 		defer close(done)
 		pending.run(loopCtx, pendingInterval)
 	}()
-	stopAll := func() {
+	return func() {
 		cancel()
 		<-done
-		stop()
 	}
-	return rt, stopAll, nil
 }
 
-// startJobs starts the job queue: recordings processed and videos encoded
-// always (ffmpeg with its default settings, ENCODE_WORKERS at once, into
-// MEDIA_ROOT), mail delivered when SMTP_URL is set (mailOn). Work a
-// previous run left undone is enqueued before the workers start, and the
-// jobs it left running (killed) run again at once. From then on
-// svc.recordings enqueues the processing of every recording it stores, so
-// the web and the router publish through it. stop stops the workers.
-func (a *app) startJobs(ctx context.Context, svc *services) (q *jobs.Client, mailOn bool, stop func(), err error) {
+// startJobs opens River's own pool on the database and starts the job
+// queue on it: recordings processed and videos encoded always (by
+// encoder, ENCODE_WORKERS at once, into MEDIA_ROOT),
+// mail delivered when SMTP_URL is set. The jobs a previous run left
+// running (killed) run again at once; every other job was enqueued by the
+// store with its row. stop stops the workers, then closes the pool.
+func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Encoder) (q *jobs.Client, stop func(), err error) {
 	cfg, logger := a.cfg, a.logger
 	sender, err := mail.NewSender(cfg.SMTPURL, cfg.DefaultFromEmail, logger.With("edge", "mail"))
 	if err != nil {
-		return nil, false, nil, fmt.Errorf("SMTP_URL: %w", err)
+		return nil, nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
-	q, err = jobs.New(ctx, jobs.Config{Path: svc.db.Path(), Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
+	if sender == nil {
+		logger.Info("no SMTP_URL: mail stays in the outbox (Administration → Outbox), its jobs waiting in the mail queue")
+	}
+	// One connection, as riversqlite advises; busy_timeout covers the
+	// waits between this pool and the store's.
+	pool, err := sqldb.OpenPool(ctx, svc.db.Path(), 1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("job queue: %w", err)
+	}
+	q, err = jobs.New(ctx, jobs.Config{DB: pool, Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
 		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage},
 		jobs.Deps{Messages: svc.messages, Sender: sender,
 			Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
 			Enrichments: svc.enrichments,
-			Encoder:     cfg.Encoder(logger.With("edge", "ffmpeg")),
+			Encoder:     encoder,
 			Logger:      logger.With("edge", "jobs")})
 	if err != nil {
-		return nil, false, nil, fmt.Errorf("job queue: %w", err)
-	}
-	if _, err := q.ResumeRecordings(ctx); err != nil {
-		logger.Error("resume processing; it is tried again at next start", "err", err)
+		pool.Close()
+		return nil, nil, fmt.Errorf("job queue: %w", err)
 	}
 	if err := q.Start(ctx); err != nil {
 		q.Stop()
-		return nil, false, nil, fmt.Errorf("start job queue: %w", err)
+		pool.Close()
+		return nil, nil, fmt.Errorf("start job queue: %w", err)
 	}
 	stop = func() {
 		if err := q.Stop(); err != nil {
 			logger.Warn("stop job queue", "err", err)
 		}
+		pool.Close()
 	}
-	if n, err := q.ResumeQueued(ctx); err != nil {
-		logger.Error("resume queued mail", "err", err)
-	} else if n > 0 {
-		logger.Info("resumed queued mail", "messages", n)
-	}
-	svc.recordings = jobs.Recordings{RecordingService: svc.recordings, Jobs: q}
-	return q, sender != nil, stop, nil
+	return q, stop, nil
 }

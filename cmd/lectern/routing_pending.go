@@ -45,9 +45,6 @@ type retryAt struct {
 	delay time.Duration
 }
 
-// pendingStates are the states a treatment waits in for the router.
-var pendingStates = []string{lectern.TreatmentToNotify, lectern.TreatmentToPublish, lectern.TreatmentToReport}
-
 const (
 	// pendingInterval is how often the server looks for treatments made
 	// elsewhere: a deposit recorded by a cron pass is mailed or published
@@ -88,7 +85,7 @@ func (p *pendingRouter) pass(ctx context.Context) (int, error) {
 	seen := map[int64]bool{}
 	routed := map[int64]bool{}
 	n := 0
-	for _, state := range pendingStates {
+	for _, state := range lectern.TreatmentRoutingStates {
 		ts, _, err := p.treatments.FindTreatments(ctx, lectern.TreatmentFilter{State: &state, Page: lectern.Page{Size: lectern.MaxPageSize}})
 		if err != nil {
 			return n, err
@@ -107,7 +104,7 @@ func (p *pendingRouter) pass(ctx context.Context) (int, error) {
 				p.failed(t, now, "deposit still waits after routing; tried again later", nil)
 				continue
 			}
-			if _, err := p.router.Route(ctx, t, ""); err != nil {
+			if _, err := p.router.Dispatch(ctx, t, ""); err != nil {
 				if ctx.Err() != nil {
 					return n, ctx.Err()
 				}

@@ -16,13 +16,11 @@ import (
 
 	"lectern"
 	"lectern/api"
-	"lectern/ffmpeg"
 	"lectern/httpjson"
 	"lectern/httplimit"
 	"lectern/intake/ftp"
 	"lectern/intake/upload"
 	"lectern/intake/watch"
-	"lectern/jobs"
 	"lectern/password"
 	"lectern/sqldb"
 	"lectern/web"
@@ -41,13 +39,16 @@ type services struct {
 	treatments     lectern.TreatmentService
 	sightings      lectern.SightingService
 	recordingFiles lectern.RecordingFileService
-	recordings     lectern.RecordingService // serve: enqueues processing (startJobs)
+	recordings     lectern.RecordingService
 	videos         lectern.VideoService
 	enrichments    lectern.EnrichmentService
 	messages       lectern.MessageService
 }
 
-func newServices(db *sqldb.DB, cfg *Config) *services {
+// newServices builds the store's services on db; those whose
+// transactions call for a job enqueue it through q in the same
+// transaction.
+func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 	return &services{
 		db:        db,
 		users:     sqldb.NewUserService(db),
@@ -56,13 +57,13 @@ func newServices(db *sqldb.DB, cfg *Config) *services {
 		recorders: &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: cfg.DefaultRecorderPath},
 		tokens:    sqldb.NewTokenService(db),
 
-		treatments:     sqldb.NewTreatmentService(db),
+		treatments:     sqldb.NewTreatmentService(db, q),
 		sightings:      sqldb.NewSightingService(db),
 		recordingFiles: sqldb.NewRecordingFileService(db),
-		recordings:     sqldb.NewRecordingService(db),
-		videos:         sqldb.NewVideoService(db),
+		recordings:     sqldb.NewRecordingService(db, q),
+		videos:         sqldb.NewVideoService(db, q),
 		enrichments:    sqldb.NewEnrichmentService(db),
-		messages:       sqldb.NewMessageService(db),
+		messages:       sqldb.NewMessageService(db, q),
 	}
 }
 
@@ -72,7 +73,7 @@ const initialAdminFile = "initial-admin-password"
 func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run Lectern: web UI, API and (later) FTP server, watcher and workers",
+		Short: "Run Lectern: web UI, API, FTP server, watcher and job workers",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context(), nil)
@@ -82,19 +83,26 @@ func (a *app) serveCommand() *cobra.Command {
 
 // serve runs until ctx ends. When ready is not nil it receives the HTTP
 // address once the server listens (tests start on port 0).
+//
+// Each part is built once, in the order it needs the others: the store
+// (its services enqueue through River in their own transactions), the
+// router and the intake that dispatches through it, the notify rules, the
+// job queue, the pending pass, then the edges that take deposits in
+// (watcher, FTP) and the HTTP server. Each is stopped by a defer, so in
+// the reverse order.
 func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	if cfg, err := a.loadConfig(); err != nil {
 		return err
 	} else if cfg.Postgres() {
 		return usageError{errServePostgres}
 	}
-	db, err := a.openDB(ctx)
+	svc, err := a.services(ctx)
 	if err != nil {
 		return err
 	}
+	db := svc.db
 	defer db.Close()
 	cfg, logger := a.cfg, a.logger
-	svc := newServices(db, cfg)
 
 	if err := ensureInitialAdmin(ctx, svc.users, cfg.DataDir, logger); err != nil {
 		return err
@@ -105,12 +113,20 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		}
 	}
 
-	in := a.intake(svc)
-	routes, stopRouting, err := a.startRouting(ctx, svc, in)
+	router := a.router(svc)
+	in := a.intake(svc, dispatchNow(router, logger))
+	notifier := &lectern.Notifier{Root: cfg.DefaultRecorderPath, Recorders: svc.recorders, Treatments: svc.treatments,
+		Intake: in, Router: router, Logger: logger.With("edge", "notify"), Quiescence: time.Duration(cfg.RecorderQuiescence)}
+	// One ffmpeg runner encodes (jobs) and takes thumbnails (web).
+	media := cfg.Encoder(logger.With("edge", "ffmpeg"))
+	// Admins follow, cancel and retry its jobs (web, api).
+	jobQueue, stopJobs, err := a.startJobs(ctx, svc, media)
 	if err != nil {
 		return err
 	}
-	defer stopRouting()
+	defer stopJobs()
+	stopPending := startPending(ctx, router, svc.treatments, logger.With("edge", "routing"))
+	defer stopPending()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{
 			Root:         cfg.DefaultRecorderPath,
@@ -138,16 +154,6 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 
 	sessions := sessionStore(db)
 	defer sessions.StopCleanup()
-	var queue lectern.MailQueue // stays nil, not a nil *jobs.Client, without SMTP_URL
-	if routes.queue != nil {
-		queue = routes.queue
-	}
-	// The job queue startRouting started: svc.recordings enqueues through
-	// it. Admins follow, cancel and retry its jobs.
-	var jobService lectern.JobService // stays nil, not a nil *jobs.Client
-	if rec, ok := svc.recordings.(jobs.Recordings); ok && rec.Jobs != nil {
-		jobService = rec.Jobs
-	}
 	pages, err := web.New(web.Config{
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
@@ -170,9 +176,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
-		Notifier: routes.notifier, Recordings: svc.recordings, Messages: svc.messages, MailQueue: queue, Videos: svc.videos,
-		Enrichments: svc.enrichments, Jobs: jobService, Tokens: svc.tokens,
-		Thumbnails: &ffmpeg.Runner{Logger: logger.With("edge", "ffmpeg")},
+		Notifier: notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
+		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
+		Thumbnails: media,
 		Sessions:   sessions, Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
@@ -181,7 +187,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	restAPI := api.New(api.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles, Recordings: svc.recordings, Messages: svc.messages,
-		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobService,
+		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobQueue,
 		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
 	})
 

@@ -66,7 +66,7 @@ func newServer(tb testing.TB, change func(*ftp.Config)) *bundle {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	b := &bundle{root: tb.TempDir(), log: lb, treatments: sqldb.NewTreatmentService(db), sightings: sqldb.NewSightingService(db)}
+	b := &bundle{root: tb.TempDir(), log: lb, treatments: sqldb.NewTreatmentService(db, nil), sightings: sqldb.NewSightingService(db)}
 	vt := &lectern.VideoType{Title: "Course"}
 	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		tb.Fatal(err)

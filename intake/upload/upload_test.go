@@ -74,7 +74,7 @@ func setupTemp(t testing.TB, maxSize int64, temp string) *testBundle {
 	}
 	t.Cleanup(func() { db.Close() })
 	b.recorders = &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: b.root}
-	b.treatments = sqldb.NewTreatmentService(db)
+	b.treatments = sqldb.NewTreatmentService(db, nil)
 	b.recordingFiles = sqldb.NewRecordingFileService(db)
 	users, tokens := sqldb.NewUserService(db), sqldb.NewTokenService(db)
 	b.tokens = tokens

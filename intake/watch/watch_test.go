@@ -34,7 +34,7 @@ func setup(tb testing.TB) *testBundle {
 	}
 	tb.Cleanup(func() { db.Close() })
 	b := &testBundle{root: tb.TempDir(), db: db, logs: &logBuffer{},
-		treatments: sqldb.NewTreatmentService(db), sightings: sqldb.NewSightingService(db)}
+		treatments: sqldb.NewTreatmentService(db, nil), sightings: sqldb.NewSightingService(db)}
 	vt := &lectern.VideoType{Title: "Course"}
 	if err := sqldb.NewVideoTypeService(db).CreateVideoType(ctx, vt); err != nil {
 		tb.Fatal(err)
