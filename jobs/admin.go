@@ -40,27 +40,33 @@ func toJob(row *rivertype.JobRow) *lectern.Job {
 	return j
 }
 
-// FindJobs implements lectern.JobService. The page's ids are chosen by
-// SQL on River's table (its columns id, kind, state and args, which every
-// River driver has), then read through River, which decodes the rows.
+// FindJobs implements lectern.JobService. The page's ids and the count
+// are chosen by SQL on River's table (its columns id, kind, state and
+// args, which every River driver has; River's JobList pages by cursor and
+// counts nothing), written for both databases (dialect), then the rows
+// are read through River, which decodes them.
 func (c *Client) FindJobs(ctx context.Context, f lectern.JobFilter) ([]*lectern.Job, int, error) {
 	const op = "FindJobs"
 	var where []string
 	var args []any
+	add := func(cond string, arg any) { // cond's placeholder: %s
+		args = append(args, arg)
+		where = append(where, fmt.Sprintf(cond, c.dialect.arg(len(args))))
+	}
 	if f.Kind != nil {
-		where, args = append(where, "kind = ?"), append(args, *f.Kind)
+		add("kind = %s", *f.Kind)
 	}
 	if f.State != nil {
 		if !slices.Contains(lectern.JobStates, *f.State) {
 			return nil, 0, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "Unknown job state."}
 		}
-		where, args = append(where, "state = ?"), append(args, *f.State)
+		add("state = %s", *f.State)
 	}
 	if f.RecordingID != nil {
-		where, args = append(where, "json_extract(args, '$.recording_id') = ?"), append(args, *f.RecordingID)
+		add(c.dialect.argsInt("recording_id")+" = %s", *f.RecordingID)
 	}
 	if f.VideoID != nil {
-		where, args = append(where, "json_extract(args, '$.video_id') = ?"), append(args, *f.VideoID)
+		add(c.dialect.argsInt("video_id")+" = %s", *f.VideoID)
 	}
 	clause := ""
 	if len(where) > 0 {
@@ -71,8 +77,9 @@ func (c *Client) FindJobs(ctx context.Context, f lectern.JobFilter) ([]*lectern.
 		return nil, 0, fmt.Errorf("count jobs: %w", err)
 	}
 	p := f.Page.Normalize()
-	rows, err := c.pool.QueryContext(ctx, "SELECT id FROM river_job"+clause+" ORDER BY id DESC LIMIT ? OFFSET ?",
-		append(args, p.Size, p.Offset())...)
+	n := len(args)
+	rows, err := c.pool.QueryContext(ctx, "SELECT id FROM river_job"+clause+" ORDER BY id DESC LIMIT "+c.dialect.arg(n+1)+
+		" OFFSET "+c.dialect.arg(n+2), append(args, p.Size, p.Offset())...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list jobs: %w", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
 	"lectern"
@@ -23,8 +22,7 @@ import (
 //
 // The transaction is a *sql.Tx: River's SQLite driver takes one, and so
 // does riverdatabasesql, its database/sql driver, on PostgreSQL
-// (riverdatabasesql.New(nil) for the same insert-only client), so
-// lectern.Enqueuer holds on both databases.
+// (EnqueuerConfig.Postgres), so lectern.Enqueuer holds on both databases.
 type Enqueuer struct {
 	river       *river.Client[*sql.Tx]
 	mailAttempt int
@@ -38,7 +36,11 @@ type EnqueuerConfig struct {
 	// MailMaxAttempts is how many times a message is tried before it is
 	// marked failed; zero means MailMaxAttempts.
 	MailMaxAttempts int
-	Logger          *slog.Logger
+	// Postgres: the transactions are PostgreSQL's (River's
+	// riverdatabasesql driver, whose insert also NOTIFYs the workers in
+	// the transaction); otherwise SQLite's (riversqlite).
+	Postgres bool
+	Logger   *slog.Logger
 }
 
 // NewEnqueuer returns an Enqueuer. It needs no database of its own: River's
@@ -49,7 +51,7 @@ func NewEnqueuer(cfg EnqueuerConfig) (*Enqueuer, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	rc, err := river.NewClient(riversqlite.New(nil), &river.Config{Logger: logger.With("component", "river")})
+	rc, err := river.NewClient(newDriver(nil, cfg.Postgres, nil), &river.Config{Logger: logger.With("component", "river")})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}

@@ -11,8 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
 
 	"lectern"
@@ -46,11 +47,19 @@ const DefaultStopTimeout = 30 * time.Second
 
 // Config configures the job client.
 type Config struct {
-	// DB is River's own pool on the database (cmd/lectern opens it; on
-	// SQLite with one connection, as riversqlite advises, beside the
-	// store's pool on the same file). The client does not close it: close
-	// it after Stop.
+	// DB is River's pool on the database: on SQLite one of its own with
+	// one connection, as riversqlite advises, beside the store's pool on
+	// the same file (cmd/lectern opens it); on PostgreSQL (pgx's
+	// database/sql driver) the store's pool will do. The database is told
+	// by the pool's driver. The client does not close it: close it after
+	// Stop.
 	DB *sql.DB
+	// Listener, on PostgreSQL, is a pgx pool on the same database from
+	// which River takes one connection for LISTEN, so that a job inserted
+	// by any process is picked up at once (its insert NOTIFYs in its
+	// transaction); nil: River polls every FetchPollInterval. Unused on
+	// SQLite. The client does not close it.
+	Listener *pgxpool.Pool
 	// ID names this process among those that work the queue (River's
 	// client ID, recorded on every job it works). It must stay the same
 	// across restarts and differ between processes running at once: Start
@@ -118,8 +127,9 @@ type Deps struct {
 // call for them (Enqueuer).
 type Client struct {
 	river       *river.Client[*sql.Tx]
-	driver      *riversqlite.Driver
+	driver      riverdriver.Driver[*sql.Tx]
 	pool        *sql.DB
+	dialect     dialect
 	id          string
 	proc        *processing
 	stopTimeout time.Duration
@@ -187,7 +197,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	}
 
 	pool := cfg.DB
-	driver := riversqlite.New(pool)
+	postgres := isPostgres(pool)
+	driver := newDriver(pool, postgres, cfg.Listener)
 	if err := migrate(ctx, driver, logger); err != nil {
 		return nil, err
 	}
@@ -202,23 +213,24 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
-	c.river, c.driver, c.pool = rc, driver, pool
+	c.river, c.driver, c.pool, c.dialect = rc, driver, pool, dialect{postgres: postgres}
 	return c, nil
 }
 
 // Migrate applies River's own migrations (its tables) to the database of
-// db; it is idempotent. The store's transactions insert jobs into these
+// db, SQLite or PostgreSQL (told by db's driver), with River's migrator
+// for that database; it is idempotent. The store's transactions insert jobs into these
 // tables (Enqueuer), so every command that opens the database applies
 // them.
 func Migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return migrate(ctx, riversqlite.New(db), logger)
+	return migrate(ctx, newDriver(db, isPostgres(db), nil), logger)
 }
 
 // migrate applies River's own migrations; it is idempotent.
-func migrate(ctx context.Context, driver *riversqlite.Driver, logger *slog.Logger) error {
+func migrate(ctx context.Context, driver riverdriver.Driver[*sql.Tx], logger *slog.Logger) error {
 	// The migrator would also log, at info, that it has nothing to do,
 	// on every command: only what it applies is logged.
 	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})

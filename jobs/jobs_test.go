@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/rivertype"
 
 	"lectern"
@@ -17,6 +19,7 @@ import (
 	"lectern/mail"
 	"lectern/mail/smtptest"
 	"lectern/sqldb"
+	"lectern/sqldb/pgtest"
 )
 
 // fastRetry retries after 100ms, to see retries within a test.
@@ -30,9 +33,81 @@ func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
 type testBundle struct {
 	db       *sqldb.DB
 	pool     *sql.DB        // River's, as cmd/lectern opens it
+	listener *pgxpool.Pool  // River's LISTEN, on PostgreSQL
 	enq      *jobs.Enqueuer // the store's: jobs commit with their rows
 	messages *sqldb.MessageService
 	smtpURL  string
+}
+
+// testPostgres: the tests run on PostgreSQL (a database of their own on
+// pgtest's server) rather than SQLite. TestMain runs the package's tests
+// on each (LECTERN_TEST_JOBS_DB=sqlite or postgres: only that one).
+var testPostgres bool
+
+// openDB opens a fresh store on the database under test, and River's
+// pools on it as cmd/lectern does.
+func openDB(tb testing.TB) (db *sqldb.DB, pool *sql.DB, listener *pgxpool.Pool) {
+	tb.Helper()
+	ctx := context.Background()
+	if testPostgres {
+		url := pgtest.NewDatabase(tb)
+		db, err := sqldb.OpenPostgres(ctx, url, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		pc, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		pc.MinConns, pc.MaxConns = 0, 1
+		listener, err := pgxpool.NewWithConfig(ctx, pc)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(listener.Close)
+		return db, db.SQL(), listener
+	}
+	db, err := sqldb.Open(ctx, filepath.Join(tb.TempDir(), "lectern.db"), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	pool, err = sqldb.OpenPool(ctx, db.Path(), 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { pool.Close() })
+	return db, pool, nil
+}
+
+// pgSQL rewrites the tests' own SQLite statements on River's table for
+// PostgreSQL.
+var pgSQL = strings.NewReplacer(
+	"datetime('now', 'subsec')", "now()",
+	"jsonb(json_array(?))", "ARRAY[?]::text[]",
+	"json_extract(args, '$.recording_id')", "(args->>'recording_id')::bigint",
+	"json(errors)", "errors::text",
+)
+
+// q is the test statement query for the database under test: rewritten,
+// its ? placeholders numbered on PostgreSQL.
+func q(query string) string {
+	if !testPostgres {
+		return query
+	}
+	query = pgSQL.Replace(query)
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func setup(tb testing.TB, smtpURL string) *testBundle {
@@ -43,24 +118,16 @@ func setup(tb testing.TB, smtpURL string) *testBundle {
 func setupEnqueuer(tb testing.TB, smtpURL string, cfg jobs.EnqueuerConfig) *testBundle {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, filepath.Join(tb.TempDir(), "lectern.db"), nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db, pool, listener := openDB(tb)
 	if err := jobs.Migrate(ctx, db.SQL(), nil); err != nil {
 		tb.Fatal(err)
 	}
+	cfg.Postgres = testPostgres
 	enq, err := jobs.NewEnqueuer(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pool, err := sqldb.OpenPool(ctx, db.Path(), 1)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { pool.Close() })
-	return &testBundle{db: db, pool: pool, enq: enq, messages: sqldb.NewMessageService(db, enq), smtpURL: smtpURL}
+	return &testBundle{db: db, pool: pool, listener: listener, enq: enq, messages: sqldb.NewMessageService(db, enq), smtpURL: smtpURL}
 }
 
 // enqueue inserts args in a transaction of its own, as the store would.
@@ -94,7 +161,7 @@ func (b *testBundle) newClient(tb testing.TB, change func(*jobs.Config)) *jobs.C
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := jobs.Config{DB: b.pool, Workers: 2, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
+	cfg := jobs.Config{DB: b.pool, Listener: b.listener, Workers: 2, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
 		StopTimeout: 5 * time.Second}
 	if change != nil {
 		change(&cfg)

@@ -33,7 +33,19 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	clipDir = dir
-	code := m.Run()
+	code := 0
+	// Every test on each database, as sqldb's TestStore runs the store
+	// suite: SQLite, then PostgreSQL (pgtest's server).
+	for _, db := range []string{"sqlite", "postgres"} {
+		if only := os.Getenv("LECTERN_TEST_JOBS_DB"); only != "" && only != db {
+			continue
+		}
+		testPostgres = db == "postgres"
+		if c := m.Run(); c != 0 {
+			fmt.Fprintf(os.Stderr, "== jobs tests on %s: FAIL\n", db)
+			code = c
+		}
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -115,7 +127,7 @@ func setupMedia(tb testing.TB, dir string) *media {
 // test ends.
 func (m *media) newClient(tb testing.TB, change func(*jobs.Config, *jobs.Deps)) *jobs.Client {
 	tb.Helper()
-	cfg := jobs.Config{DB: m.pool, MediaRoot: m.root, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
+	cfg := jobs.Config{DB: m.pool, Listener: m.listener, MediaRoot: m.root, RetryPolicy: fastRetry{}, FetchPollInterval: 100 * time.Millisecond,
 		ProgressInterval: 100 * time.Millisecond, StopTimeout: 5 * time.Second}
 	deps := jobs.Deps{Videos: m.videos, Recordings: m.recordings, Recorders: m.recorders, Enrichments: m.enrichments,
 		Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger(tb)}, Logger: logger(tb)}
@@ -493,8 +505,8 @@ func TestResumeAfterCrash(t *testing.T) {
 // would: running, attempted by this client's ID.
 func (m *media) orphanJobs(tb testing.TB) {
 	tb.Helper()
-	if _, err := m.db.SQL().Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now', 'subsec'),
-		attempted_by = jsonb(json_array(?))`, jobs.DefaultID); err != nil {
+	if _, err := m.db.SQL().Exec(q(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now', 'subsec'),
+		attempted_by = jsonb(json_array(?))`), jobs.DefaultID); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -551,14 +563,14 @@ func TestStartRescuesOrphanedJobs(t *testing.T) {
 	}
 	c1.Stop()
 	for id, owner := range map[int64]string{mine.ID: jobs.DefaultID, theirs.ID: "worker-2"} {
-		if _, err := m.db.SQL().Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now', 'subsec'),
-			attempted_by = jsonb(json_array(?)) WHERE kind = 'process_recording' AND json_extract(args, '$.recording_id') = ?`,
+		if _, err := m.db.SQL().Exec(q(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now', 'subsec'),
+			attempted_by = jsonb(json_array(?)) WHERE kind = 'process_recording' AND json_extract(args, '$.recording_id') = ?`),
 			owner, id); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := m.db.SQL().Exec(`UPDATE river_job SET state = 'running', attempt = max_attempts, attempted_at = datetime('now', 'subsec'),
-		attempted_by = jsonb(json_array(?)) WHERE kind = 'encode_video'`, jobs.DefaultID); err != nil {
+	if _, err := m.db.SQL().Exec(q(`UPDATE river_job SET state = 'running', attempt = max_attempts, attempted_at = datetime('now', 'subsec'),
+		attempted_by = jsonb(json_array(?)) WHERE kind = 'encode_video'`), jobs.DefaultID); err != nil {
 		t.Fatal(err)
 	}
 	c2 := m.newClient(t, nil)
@@ -570,8 +582,8 @@ func TestStartRescuesOrphanedJobs(t *testing.T) {
 	m.checkEncoded(t, mine, v)
 	var attempt int
 	var errs string
-	if err := m.db.SQL().QueryRow(`SELECT attempt, json(errors) FROM river_job WHERE kind = 'process_recording' AND state = 'completed'`).
-		Scan(&attempt, &errs); err != nil {
+	if err := m.db.SQL().QueryRow(q(`SELECT attempt, json(errors) FROM river_job
+		WHERE kind = 'process_recording' AND state = 'completed' AND json_extract(args, '$.recording_id') = ?`), mine.ID).Scan(&attempt, &errs); err != nil {
 		t.Fatal(err)
 	}
 	if attempt != 2 || !strings.Contains(errs, "orphaned") {

@@ -166,7 +166,7 @@ func TestDeletedMessageCancelsJob(t *testing.T) {
 	b := setup(t, srv.URL())
 	c := b.newClient(t, nil)
 	id := b.queue(t, 1)
-	if _, err := b.db.SQL().Exec("DELETE FROM messages WHERE id = ?", id); err != nil {
+	if _, err := b.db.SQL().Exec(q("DELETE FROM messages WHERE id = ?"), id); err != nil {
 		t.Fatal(err)
 	}
 	start(t, c)
@@ -184,7 +184,7 @@ func TestUnsendableMessageFailsAtOnce(t *testing.T) {
 	c := b.newClient(t, nil)
 	start(t, c)
 	id := b.queue(t, 1)
-	if _, err := b.db.SQL().Exec("UPDATE messages SET to_addrs = '[]' WHERE id = ?", id); err != nil {
+	if _, err := b.db.SQL().Exec(q("UPDATE messages SET to_addrs = '[]' WHERE id = ?"), id); err != nil {
 		t.Fatal(err)
 	}
 	m := b.waitState(t, id, lectern.MessageFailed)

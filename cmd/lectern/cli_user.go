@@ -225,22 +225,17 @@ func (a *app) tokenCommand() *cobra.Command {
 }
 
 // services opens the database and builds the store's services on it,
-// with the Enqueuer their transactions insert jobs through (on
-// PostgreSQL, until River runs there, one that refuses: noPostgresQueue);
-// the caller closes s.db.
+// with the Enqueuer their transactions insert jobs through (River's
+// driver for the database's dialect); the caller closes s.db.
 func (a *app) services(ctx context.Context) (*services, error) {
 	db, err := a.openDB(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var enq lectern.Enqueuer = noPostgresQueue{}
-	if db.Dialect() != "postgres" {
-		q, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{Logger: a.logger.With("edge", "jobs")})
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		enq = q
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{Postgres: db.Dialect() == "postgres", Logger: a.logger.With("edge", "jobs")})
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	return newServices(db, enq, a.cfg), nil
 }

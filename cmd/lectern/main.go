@@ -152,8 +152,8 @@ func (a *app) loadConfig() (*Config, error) {
 }
 
 // openDB loads the configuration, makes DATA_DIR, and opens the database,
-// applying the store's migrations and, on SQLite, River's (on PostgreSQL,
-// River's tables come with its driver there: errServePostgres).
+// applying the store's migrations and River's (its migrator for the
+// database's driver).
 func (a *app) openDB(ctx context.Context) (*sqldb.DB, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
@@ -162,14 +162,16 @@ func (a *app) openDB(ctx context.Context) (*sqldb.DB, error) {
 	if err := cfg.CheckWritable(); err != nil {
 		return nil, usageError{err}
 	}
+	var db *sqldb.DB
 	if cfg.Postgres() {
-		return sqldb.OpenPostgres(ctx, cfg.DatabaseURL, a.logger)
+		db, err = sqldb.OpenPostgres(ctx, cfg.DatabaseURL, a.logger)
+	} else {
+		path, perr := cfg.SQLitePath()
+		if perr != nil {
+			return nil, usageError{perr}
+		}
+		db, err = sqldb.Open(ctx, path, a.logger)
 	}
-	path, err := cfg.SQLitePath()
-	if err != nil {
-		return nil, usageError{err}
-	}
-	db, err := sqldb.Open(ctx, path, a.logger)
 	if err != nil {
 		return nil, err
 	}

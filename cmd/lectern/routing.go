@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lectern"
 	"lectern/jobs"
@@ -75,13 +78,11 @@ func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Enco
 	if sender == nil {
 		logger.Info("no SMTP_URL: mail stays in the outbox (Administration → Outbox), its jobs waiting in the mail queue")
 	}
-	// One connection, as riversqlite advises; busy_timeout covers the
-	// waits between this pool and the store's.
-	pool, err := sqldb.OpenPool(ctx, svc.db.Path(), 1)
+	pool, closePool, listener, err := riverPools(ctx, svc.db, cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("job queue: %w", err)
 	}
-	q, err = jobs.New(ctx, jobs.Config{DB: pool, Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
+	q, err = jobs.New(ctx, jobs.Config{DB: pool, Listener: listener, Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
 		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage},
 		jobs.Deps{Messages: svc.messages, Sender: sender,
 			Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
@@ -89,19 +90,45 @@ func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Enco
 			Encoder:     encoder,
 			Logger:      logger.With("edge", "jobs")})
 	if err != nil {
-		pool.Close()
+		closePool()
 		return nil, nil, fmt.Errorf("job queue: %w", err)
 	}
 	if err := q.Start(ctx); err != nil {
 		q.Stop()
-		pool.Close()
+		closePool()
 		return nil, nil, fmt.Errorf("start job queue: %w", err)
 	}
 	stop = func() {
 		if err := q.Stop(); err != nil {
 			logger.Warn("stop job queue", "err", err)
 		}
-		pool.Close()
+		closePool()
 	}
 	return q, stop, nil
+}
+
+// riverPools are River's pools on the store's database: on SQLite one of
+// its own with one connection, as riversqlite advises (busy_timeout covers
+// the waits between it and the store's); on PostgreSQL the store's pool,
+// and a pgx pool from DATABASE_URL for River's LISTEN connection
+// (jobs.Config.Listener). closePool closes what was opened here.
+func riverPools(ctx context.Context, db *sqldb.DB, databaseURL string) (pool *sql.DB, closePool func(), listener *pgxpool.Pool, err error) {
+	if db.Dialect() != "postgres" {
+		pool, err := sqldb.OpenPool(ctx, db.Path(), 1)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return pool, func() { pool.Close() }, nil, nil
+	}
+	pc, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		// pgx's message may quote the URL, password included.
+		return nil, nil, nil, fmt.Errorf("River's listener on %s: cannot parse the URL", sqldb.RedactURL(databaseURL))
+	}
+	pc.MinConns, pc.MaxConns = 0, 1 // River hijacks one connection for LISTEN
+	listener, err = pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("River's listener on %s: %w", sqldb.RedactURL(databaseURL), err)
+	}
+	return db.SQL(), listener.Close, listener, nil
 }

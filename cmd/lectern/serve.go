@@ -91,10 +91,8 @@ func (a *app) serveCommand() *cobra.Command {
 // (watcher, FTP) and the HTTP server. Each is stopped by a defer, so in
 // the reverse order.
 func (a *app) serve(ctx context.Context, ready chan<- string) error {
-	if cfg, err := a.loadConfig(); err != nil {
+	if _, err := a.loadConfig(); err != nil {
 		return err
-	} else if cfg.Postgres() {
-		return usageError{errServePostgres}
 	}
 	svc, err := a.services(ctx)
 	if err != nil {
