@@ -75,7 +75,13 @@ func (r result) wantExit(tb testing.TB, code int, want ...string) {
 // open opens the CLI's database, as another process would.
 func (c *cli) open(tb testing.TB) *sqldb.DB {
 	tb.Helper()
-	db, err := sqldb.Open(context.Background(), filepath.Join(c.dataDir, "lectern.db"), nil)
+	var db *sqldb.DB
+	var err error
+	if url := getenv(c.environ, "LECTERN_DATABASE_URL"); sqldb.IsPostgresURL(url) {
+		db, err = sqldb.OpenPostgres(context.Background(), url, nil)
+	} else {
+		db, err = sqldb.Open(context.Background(), filepath.Join(c.dataDir, "lectern.db"), nil)
+	}
 	if err != nil {
 		tb.Fatal(err)
 	}
