@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 
@@ -60,6 +61,10 @@ func NewEnqueuer(cfg EnqueuerConfig) (*Enqueuer, error) {
 
 // EnqueueTx implements lectern.Enqueuer.
 func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, args lectern.JobArgs) error {
+	args, err := typedArgs(args)
+	if err != nil {
+		return err
+	}
 	opts, err := insertOpts(args, e.mailAttempt)
 	if err != nil {
 		return err
@@ -72,6 +77,40 @@ func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, args lectern.JobAr
 		e.logger.Debug("job already enqueued", "job_kind", args.Kind(), "job_id", res.Job.ID, "job_state", res.Job.State)
 	}
 	return nil
+}
+
+// typedArgs returns args as the args type of its kind: args of another
+// type (a job carried over from another database, its args as River
+// stored them: sqldb.Copy) are decoded from their JSON into it.
+func typedArgs(args lectern.JobArgs) (lectern.JobArgs, error) {
+	switch args.(type) {
+	case lectern.ProcessRecordingArgs, lectern.EncodeVideoArgs, lectern.SendMailArgs, MakeThumbnailArgs:
+		return args, nil
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: args of a %s job: %w", args.Kind(), err)
+	}
+	switch args.Kind() {
+	case lectern.JobProcessRecording:
+		return decodeArgs[lectern.ProcessRecordingArgs](b)
+	case lectern.JobEncodeVideo:
+		return decodeArgs[lectern.EncodeVideoArgs](b)
+	case lectern.JobSendMail:
+		return decodeArgs[lectern.SendMailArgs](b)
+	case lectern.JobMakeThumbnail:
+		return decodeArgs[MakeThumbnailArgs](b)
+	}
+	return nil, fmt.Errorf("jobs: no queue for job kind %q", args.Kind())
+}
+
+// decodeArgs decodes b as args of type T.
+func decodeArgs[T lectern.JobArgs](b []byte) (lectern.JobArgs, error) {
+	var args T
+	if err := json.Unmarshal(b, &args); err != nil {
+		return nil, fmt.Errorf("jobs: args of a %s job: %w", args.Kind(), err)
+	}
+	return args, nil
 }
 
 // insertOpts are the queue, attempts and uniqueness of each kind.

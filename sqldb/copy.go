@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -27,26 +28,100 @@ type TableCount struct {
 	Rows  int64
 }
 
-// UnfinishedJobs counts the jobs of River's queue in db that have not
-// finished (available, scheduled, retryable, running, pending), which Copy
-// does not carry over: 0 when db has no queue.
-func UnfinishedJobs(ctx context.Context, db *DB) (int64, error) {
-	if db.dialect != sqliteDialect {
-		return 0, nil
+// unfinishedStates are the states of River's jobs that have not finished.
+const unfinishedStates = "'available', 'scheduled', 'retryable', 'running', 'pending'"
+
+// hasJobQueue reports whether db holds River's queue (its river_job table).
+func hasJobQueue(ctx context.Context, db *DB) (bool, error) {
+	query := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'river_job'"
+	if db.dialect == postgresDialect {
+		query = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'river_job'"
 	}
 	var tables int
-	if err := db.pool.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'river_job'").Scan(&tables); err != nil {
-		return 0, fmt.Errorf("look for the job queue: %w", err)
+	if err := db.pool.QueryRowContext(ctx, query).Scan(&tables); err != nil {
+		return false, fmt.Errorf("look for the job queue: %w", err)
 	}
-	if tables == 0 {
-		return 0, nil
+	return tables > 0, nil
+}
+
+// UnfinishedJobs counts the jobs of River's queue in db (SQLite or
+// PostgreSQL) that have not finished (available, scheduled, retryable,
+// running, pending), which Copy carries over when given an Enqueuer: 0
+// when db has no queue.
+func UnfinishedJobs(ctx context.Context, db *DB) (int64, error) {
+	if ok, err := hasJobQueue(ctx, db); err != nil || !ok {
+		return 0, err
 	}
 	var n int64
-	if err := db.pool.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job
-		WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`).Scan(&n); err != nil {
+	if err := db.pool.QueryRowContext(ctx, "SELECT COUNT(*) FROM river_job WHERE state IN ("+unfinishedStates+")").Scan(&n); err != nil {
 		return 0, fmt.Errorf("count unfinished jobs: %w", err)
 	}
 	return n, nil
+}
+
+// copiedJob is an unfinished job of the source's queue: its kind and its
+// args as River stored them (JSON), which the Enqueuer decodes as that
+// kind's.
+type copiedJob struct {
+	kind string
+	args json.RawMessage
+}
+
+// Kind implements lectern.JobArgs.
+func (j copiedJob) Kind() string { return j.kind }
+
+// MarshalJSON returns the args as stored.
+func (j copiedJob) MarshalJSON() ([]byte, error) { return j.args, nil }
+
+// copyJobs enqueues again through enq, in tx, every unfinished job of
+// from's queue (running ones were cut short by the move: they run again),
+// each available at once with a new id; the target's job id sequence is
+// first moved past the source's ids, so that an id in the source's logs
+// never names another job. It returns how many it enqueued.
+func copyJobs(ctx context.Context, from *DB, tx *conn, enq lectern.Enqueuer) (int64, error) {
+	if ok, err := hasJobQueue(ctx, from); err != nil || !ok {
+		return 0, err
+	}
+	args, used := "json(args)", "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'river_job'"
+	if from.dialect == postgresDialect {
+		args, used = "args::text", "SELECT COALESCE(MAX(id), 0) FROM river_job"
+	}
+	var last int64
+	if err := from.pool.QueryRowContext(ctx, used).Scan(&last); err != nil {
+		return 0, fmt.Errorf("copy: largest job id: %w", err)
+	}
+	var maxID int64
+	if err := from.pool.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM river_job").Scan(&maxID); err != nil {
+		return 0, fmt.Errorf("copy: largest job id: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('river_job', 'id'), ?, false)", max(last, maxID)+1); err != nil {
+		return 0, fmt.Errorf("copy: move the job id sequence: %w", err)
+	}
+	rows, err := from.pool.QueryContext(ctx, "SELECT kind, "+args+" FROM river_job WHERE state IN ("+unfinishedStates+") ORDER BY id")
+	if err != nil {
+		return 0, fmt.Errorf("copy: read unfinished jobs: %w", err)
+	}
+	var pending []copiedJob
+	for rows.Next() {
+		var j copiedJob
+		var a string
+		if err := rows.Scan(&j.kind, &a); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("copy: read unfinished jobs: %w", err)
+		}
+		j.args = json.RawMessage(a)
+		pending = append(pending, j)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("copy: read unfinished jobs: %w", err)
+	}
+	for _, j := range pending {
+		if err := enqueue(ctx, enq, tx, j); err != nil {
+			return 0, fmt.Errorf("copy: %w", err)
+		}
+	}
+	return int64(len(pending)), nil
 }
 
 // Copy copies every row of every table of from into to, a PostgreSQL
@@ -55,7 +130,12 @@ func UnfinishedJobs(ctx context.Context, db *DB) (int64, error) {
 // ever handed out (AUTOINCREMENT's sqlite_sequence), so that no id is
 // reused. Both databases must be at the same migration version. It refuses
 // (lectern.ECONFLICT) a target that has any row and changes nothing then.
-func Copy(ctx context.Context, from, to *DB) ([]TableCount, error) {
+//
+// With enq (River's Enqueuer for the target), the source's unfinished
+// jobs are carried over in the same transaction (copyJobs), counted as
+// table river_job; River's tables must exist in the target. A nil enq
+// leaves them behind.
+func Copy(ctx context.Context, from, to *DB, enq lectern.Enqueuer) ([]TableCount, error) {
 	if to.dialect != postgresDialect {
 		return nil, lectern.Errorf(lectern.EINVALID, "The target of a copy must be a PostgreSQL database.")
 	}
@@ -88,7 +168,15 @@ func Copy(ctx context.Context, from, to *DB) ([]TableCount, error) {
 			}
 			counts = append(counts, TableCount{Table: table, Rows: n})
 		}
-		return setSequences(ctx, from, tx)
+		if err := setSequences(ctx, from, tx); err != nil {
+			return err
+		}
+		if enq == nil {
+			return nil
+		}
+		n, err := copyJobs(ctx, from, tx, enq)
+		counts = append(counts, TableCount{Table: "river_job", Rows: n})
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"lectern/jobs"
 	"lectern/sqldb"
 )
 
@@ -25,9 +26,11 @@ func (a *app) dbCommand() *cobra.Command {
 or file:path) into a PostgreSQL database (postgres://…), which is migrated
 first and must hold no row. Ids are kept and each id sequence is moved past
 the ids SQLite used, so an old link never names another row. It runs in one
-transaction of the target: on any error, the target stays empty. Stop
-"lectern serve" on the source first, once its job queue is empty: jobs are
-not copied. Prints the rows copied per table.`,
+transaction of the target: on any error, the target stays empty. The
+source's unfinished jobs (waiting, scheduled, to retry, or running when it
+stopped) are enqueued again on the target, each available at once under a
+new id (River's job ids are moved past the source's; row river_job). Stop
+"lectern serve" on the source first. Prints the rows copied per table.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := a.loadConfig(); err != nil {
@@ -51,17 +54,18 @@ not copied. Prints the rows copied per table.`,
 				return err
 			}
 			defer dst.Close()
-			counts, err := sqldb.Copy(ctx, src, dst)
+			// River's tables on the target: the source's unfinished jobs
+			// are enqueued again there, in the copy's transaction.
+			if err := jobs.Migrate(ctx, dst.SQL(), a.logger); err != nil {
+				return err
+			}
+			enq, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{Postgres: true, Logger: a.logger.With("edge", "jobs")})
 			if err != nil {
 				return err
 			}
-			// River's queue is not carried over yet (River runs on
-			// SQLite only): say what stays behind.
-			if n, err := sqldb.UnfinishedJobs(ctx, src); err != nil {
+			counts, err := sqldb.Copy(ctx, src, dst, enq)
+			if err != nil {
 				return err
-			} else if n > 0 {
-				fmt.Fprintf(a.stderr, "warning: %d unfinished jobs of the source's queue were not copied: "+
-					"let them finish (serve on the source) before moving, or run their work again\n", n)
 			}
 			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "TABLE\tROWS")

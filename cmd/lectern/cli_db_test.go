@@ -87,9 +87,9 @@ func TestCLIDBCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// River's queue: two jobs unfinished (the mail's and the recording's),
-	// one done (the video's encode). They are not copied, and the copy
-	// says so.
+	// River's queue: two jobs unfinished (the recording's waiting, the
+	// mail's running when the source stopped), one done (the video's
+	// encode). The two are carried over, available, with new ids.
 	if err := liteSvc.videos.SetSource(ctx, v.ID, "videos/1/source.mp4"); err != nil {
 		t.Fatal(err)
 	}
@@ -97,15 +97,21 @@ func TestCLIDBCopy(t *testing.T) {
 		WHERE kind = ?`, lectern.JobEncodeVideo); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := lite.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = CURRENT_TIMESTAMP
+		WHERE kind = ?`, lectern.JobSendMail); err != nil {
+		t.Fatal(err)
+	}
+	liteJobs := jobRows(t, lite, "SELECT kind, json(args) FROM river_job WHERE kind != 'encode_video' ORDER BY kind")
+	var lastJob int64
+	if err := lite.SQL().QueryRowContext(ctx, "SELECT MAX(id) FROM river_job").Scan(&lastJob); err != nil {
+		t.Fatal(err)
+	}
 
 	pgURL := pgtest.NewDatabase(t)
 	sqlitePath := filepath.Join(c.dataDir, "lectern.db")
 	copied := c.mustRun(t, "", "db", "copy", "--from", sqlitePath, "--to", pgURL)
-	if !strings.Contains(copied.stderr, "warning: 2 unfinished jobs") {
-		t.Errorf("copy does not warn of the 2 unfinished jobs:\n%s", copied.stderr)
-	}
 	out := copied.stdout
-	for _, want := range []string{"users                      2", "treatments                 1", "videos                     1",
+	for _, want := range []string{"river_job 2", "users                      2", "treatments                 1", "videos                     1",
 		"renditions                 1", "enrichments                1", "messages                   1", "sessions                   1"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("copy's counts lack %q:\n%s", want, out)
@@ -152,6 +158,14 @@ func TestCLIDBCopy(t *testing.T) {
 	lm, _, _ := liteSvc.messages.FindMessages(ctx, lectern.MessageFilter{})
 	pm, _, _ := pgSvc.messages.FindMessages(ctx, lectern.MessageFilter{})
 	same("messages", lm, pm)
+	same("unfinished jobs", liteJobs, jobRows(t, pdb, "SELECT kind, args::text FROM river_job WHERE state = 'available' ORDER BY kind"))
+	if n, err := sqldb.UnfinishedJobs(ctx, pdb); err != nil || n != 2 {
+		t.Errorf("unfinished jobs on PostgreSQL: %d, %v; want 2", n, err)
+	}
+	var firstJob int64
+	if err := pdb.SQL().QueryRowContext(ctx, "SELECT MIN(id) FROM river_job").Scan(&firstJob); err != nil || firstJob <= lastJob {
+		t.Errorf("carried jobs' first id %d (%v), want above the source's %d", firstJob, err, lastJob)
+	}
 	pgSessions := sessionStore(pdb)
 	defer pgSessions.StopCleanup()
 	if data, ok, err := pgSessions.Find("tok-alice"); err != nil || !ok || string(data) != "alice's session" {
@@ -172,6 +186,26 @@ func TestCLIDBCopy(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(c.dataDir, "nope.db")); !os.IsNotExist(err) {
 		t.Errorf("a refused copy made %s: %v", "nope.db", err)
 	}
+}
+
+// jobRows returns the rows of query, each its columns joined by a space,
+// with JSON's spaces removed (PostgreSQL's jsonb shows them, SQLite's not).
+func jobRows(tb testing.TB, db *sqldb.DB, query string) []string {
+	tb.Helper()
+	rows, err := db.SQL().Query(query)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var list []string
+	for rows.Next() {
+		var kind, args string
+		if err := rows.Scan(&kind, &args); err != nil {
+			tb.Fatal(err)
+		}
+		list = append(list, kind+" "+strings.ReplaceAll(args, " ", ""))
+	}
+	return list
 }
 
 // shownRecorder returns the recorder the CLI shows under name.
