@@ -71,6 +71,12 @@ func (s *TreatmentService) CreateTreatment(ctx context.Context, t *lectern.Treat
 		}
 		n, _ := res.RowsAffected()
 		created = n == 1
+		if created && s.db.dialect == postgresDialect {
+			// Serve nodes listening route it at once (ListenTreatments).
+			if _, err := tx.ExecContext(ctx, "SELECT pg_notify('"+TreatmentsChannel+"', '')"); err != nil {
+				return fmt.Errorf("create treatment %s: notify: %w", t.File, err)
+			}
+		}
 		stored, err := scanTreatment(tx.QueryRowContext(ctx, "SELECT "+treatmentColumns+" FROM treatments WHERE file = ?", t.File))
 		if err != nil {
 			return fmt.Errorf("read treatment %s: %w", t.File, err)

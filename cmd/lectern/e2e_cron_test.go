@@ -16,6 +16,7 @@ import (
 	"lectern"
 	"lectern/mail"
 	"lectern/sqldb"
+	"lectern/sqldb/pgtest"
 )
 
 // apiCount is the count of an API list at path.
@@ -34,14 +35,29 @@ func apiCount(tb testing.TB, s *server, token, path string) int {
 	return page.Count
 }
 
-// TestE2ECronDeposit is Pod's cron line beside a running server: with the
-// watcher off, `lectern recorder checkDirectory` run twice records the
-// deposits (the second pass finds them complete), and the running server
-// routes them within seconds: the manager's mail is in the outbox, the
-// --auto recorder's deposit is published, each once.
+// TestE2ECronDeposit is Pod's cron line beside a running server, on each
+// database: with the watcher off, `lectern recorder checkDirectory` run
+// twice records the deposits (the second pass finds them complete), and
+// the running server routes them within seconds (its pending pass; on
+// PostgreSQL also woken by the NOTIFY of each new treatment, which it
+// LISTENs for): the manager's mail is in the outbox, the --auto
+// recorder's deposit is published, each once.
 func TestE2ECronDeposit(t *testing.T) {
 	t.Parallel()
-	c := newCLI(t, "LECTERN_RECORDER_WATCH=false")
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			env := []string{"LECTERN_RECORDER_WATCH=false"}
+			if name == "postgres" {
+				env = append(env, "LECTERN_DATABASE_URL="+pgtest.NewDatabase(t))
+			}
+			cronDeposit(t, newCLI(t, env...))
+		})
+	}
+}
+
+// cronDeposit is TestE2ECronDeposit on c's database.
+func cronDeposit(t *testing.T, c *cli) {
 	s := startServe(t, c)
 	typeID := fmt.Sprint(c.addType(t, "Course"))
 	c.addUser(t, "boss", "--superuser")
@@ -77,6 +93,9 @@ func TestE2ECronDeposit(t *testing.T) {
 	}
 	if n := apiCount(t, s, token, "/api/v1/treatments"); n != 2 {
 		t.Errorf("%d treatments, want 2", n)
+	}
+	if strings.Contains(s.log.String(), "listen for new deposits") {
+		t.Errorf("the server could not listen for new deposits:\n%s", s.log)
 	}
 }
 

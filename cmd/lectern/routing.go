@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -43,8 +44,11 @@ func dispatchNow(router *lectern.Router, logger *slog.Logger) func(context.Conte
 
 // startPending dispatches what a previous run left half-way now and, from
 // then on, every second, what other processes record (cron passes, other
-// nodes): see pendingRouter. stop ends the loop and waits for it.
-func startPending(ctx context.Context, router *lectern.Router, treatments lectern.TreatmentService, logger *slog.Logger) (stop func()) {
+// nodes): see pendingRouter. On PostgreSQL (databaseURL postgres://) it
+// also listens for new treatments, so that those are dispatched at once.
+// stop ends the loop and the listener and waits for them.
+func startPending(ctx context.Context, router *lectern.Router, treatments lectern.TreatmentService, databaseURL string,
+	logger *slog.Logger) (stop func()) {
 	pending := newPendingRouter(router, treatments, logger)
 	if n, err := pending.pass(ctx); err != nil {
 		logger.Error("route pending deposits", "err", err)
@@ -52,14 +56,22 @@ func startPending(ctx context.Context, router *lectern.Router, treatments lecter
 		logger.Info("routed pending deposits", "treatments", n)
 	}
 	loopCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		pending.run(loopCtx, pendingInterval)
-	}()
+	var wg sync.WaitGroup
+	wake := make(chan struct{}, 1)
+	if sqldb.IsPostgresURL(databaseURL) {
+		wg.Go(func() {
+			sqldb.ListenTreatments(loopCtx, databaseURL, logger, func() {
+				select {
+				case wake <- struct{}{}:
+				default: // a pass is due already
+				}
+			})
+		})
+	}
+	wg.Go(func() { pending.run(loopCtx, pendingInterval, wake) })
 	return func() {
 		cancel()
-		<-done
+		wg.Wait()
 	}
 }
 

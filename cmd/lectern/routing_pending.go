@@ -59,8 +59,10 @@ func newPendingRouter(router *lectern.Router, treatments lectern.TreatmentServic
 		now: time.Now, retry: map[int64]*retryAt{}, routed: map[int64]bool{}}
 }
 
-// run passes every interval until ctx ends.
-func (p *pendingRouter) run(ctx context.Context, interval time.Duration) {
+// run passes every interval, and at once on each wake (a treatment made
+// by another process, announced by PostgreSQL: sqldb.ListenTreatments),
+// until ctx ends.
+func (p *pendingRouter) run(ctx context.Context, interval time.Duration, wake <-chan struct{}) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -68,6 +70,7 @@ func (p *pendingRouter) run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-wake:
 		}
 		if n, err := p.pass(ctx); err != nil && ctx.Err() == nil {
 			p.logger.Error("find deposits to route; tried again in a second", "err", err)
