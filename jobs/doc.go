@@ -1,13 +1,16 @@
 // Package jobs runs Lectern's background work on River
-// (github.com/riverqueue/river) with its SQLite driver, on the same
-// database file as the store: a job is a row, so a restart, a crash or
-// kill -9 loses none, and a job interrupted by a shutdown runs again at
-// the next start.
+// (github.com/riverqueue/river), on the store's database: a job is a
+// row, so a restart, a crash or kill -9 loses none, and a job interrupted
+// by a shutdown runs again at the next start.
 //
-// River's tables come from rivermigrate (Migrate, and New; idempotent).
-// River gets a pool of its own with one connection, as riversqlite
-// advises; busy_timeout covers the waits between that pool and the
-// store's.
+// The driver follows the database (driver.go): riversqlite on SQLite,
+// riverdatabasesql on PostgreSQL, both on a *sql.Tx, so one client type
+// and one Enqueuer serve both. River's tables come from rivermigrate with
+// that driver (Migrate, and New; idempotent). On SQLite River gets a pool
+// of its own with one connection, as riversqlite advises; busy_timeout
+// covers the waits between that pool and the store's. On PostgreSQL it
+// shares the store's pool, and LISTENs through a pgx pool of its own
+// (Config.Listener, riverpgxv5's listener).
 //
 // # Enqueueing
 //

@@ -75,12 +75,12 @@ func startPending(ctx context.Context, router *lectern.Router, treatments lecter
 	}
 }
 
-// startJobs opens River's own pool on the database and starts the job
-// queue on it: recordings processed and videos encoded always (by
+// startJobs opens River's pools on the database (riverPools) and starts
+// the job queue on it: recordings processed and videos encoded always (by
 // encoder, ENCODE_WORKERS at once, into MEDIA_ROOT),
 // mail delivered when SMTP_URL is set. The jobs a previous run left
 // running (killed) run again at once; every other job was enqueued by the
-// store with its row. stop stops the workers, then closes the pool.
+// store with its row. stop stops the workers, then closes the pools.
 func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Encoder) (q *jobs.Client, stop func(), err error) {
 	cfg, logger := a.cfg, a.logger
 	sender, err := mail.NewSender(cfg.SMTPURL, cfg.DefaultFromEmail, logger.With("edge", "mail"))
