@@ -135,12 +135,12 @@ func riverPools(ctx context.Context, db *sqldb.DB, databaseURL string) (pool *sq
 	pc, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		// pgx's message may quote the URL, password included.
-		return nil, nil, nil, fmt.Errorf("River's listener on %s: cannot parse the URL", sqldb.RedactURL(databaseURL))
+		return nil, nil, nil, fmt.Errorf("listener of River on %s: cannot parse the URL", sqldb.RedactURL(databaseURL))
 	}
 	pc.MinConns, pc.MaxConns = 0, 1 // River hijacks one connection for LISTEN
 	listener, err = pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("River's listener on %s: %w", sqldb.RedactURL(databaseURL), err)
+		return nil, nil, nil, fmt.Errorf("listener of River on %s: %w", sqldb.RedactURL(databaseURL), err)
 	}
 	return db.SQL(), listener.Close, listener, nil
 }
