@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,9 +124,11 @@ func TestMakeThumbnail(t *testing.T) {
 	if err := c.MakeThumbnail(ctx, v.ID, 1.25); err != nil {
 		t.Fatal(err)
 	}
+	// The job's last step is its note in the log: once it is there, the
+	// row, the new file and the old one's removal are done too.
 	waitFor(t, 30*time.Second, "the new thumbnail", func() bool {
 		got, err := m.videos.FindVideoByID(ctx, v.ID)
-		return err == nil && got.Thumbnail == "thumbnail-1250.jpg"
+		return err == nil && got.Thumbnail == "thumbnail-1250.jpg" && strings.Contains(m.comment(t, rec.ID), "thumbnail taken again at 1.25s")
 	})
 	dir := filepath.Join(m.root, "videos", fmt.Sprint(v.ID))
 	data, err := os.ReadFile(filepath.Join(dir, "thumbnail-1250.jpg"))
