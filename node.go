@@ -31,8 +31,9 @@ type NodeService interface {
 	// FindNodes returns every node that ever beat, by ID.
 	FindNodes(ctx context.Context) ([]*Node, error)
 	// InstallID returns the installation's random identifier, made and
-	// stored by the first call on a database: the storage marker that
-	// tells a node its MEDIA_ROOT and DEFAULT_RECORDER_PATH are the ones
-	// the other nodes share.
-	InstallID(ctx context.Context) (string, error)
+	// stored by the first call on a database (created is then true, for
+	// that call only): the storage marker that tells a node its
+	// MEDIA_ROOT and DEFAULT_RECORDER_PATH are the ones the other nodes
+	// share.
+	InstallID(ctx context.Context) (id string, created bool, err error)
 }

@@ -80,17 +80,22 @@ const installIDKey = "install_id"
 
 // InstallID implements lectern.NodeService. Two first calls at once make
 // one id: the second's insert does nothing and it reads the first's.
-func (s *NodeService) InstallID(ctx context.Context) (string, error) {
-	var id string
-	err := s.db.withTx(ctx, func(tx *conn) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-			installIDKey, rand.Text()); err != nil {
+func (s *NodeService) InstallID(ctx context.Context) (id string, created bool, err error) {
+	err = s.db.withTx(ctx, func(tx *conn) error {
+		res, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+			installIDKey, rand.Text())
+		if err != nil {
 			return err
 		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		created = n == 1
 		return tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", installIDKey).Scan(&id)
 	})
 	if err != nil {
-		return "", fmt.Errorf("install id: %w", err)
+		return "", false, fmt.Errorf("install id: %w", err)
 	}
-	return id, nil
+	return id, created, nil
 }

@@ -13,12 +13,12 @@ func testNodes(t *testing.T, open Open) {
 	nodes := open(t).Nodes
 
 	// One install id per database, the same on every call.
-	id, err := nodes.InstallID(ctx)
-	if err != nil || len(id) < 16 {
-		t.Fatalf("InstallID = %q, %v; want a long random id", id, err)
+	id, created, err := nodes.InstallID(ctx)
+	if err != nil || len(id) < 16 || !created {
+		t.Fatalf("InstallID = %q, %v, %v; want a long random id, created", id, created, err)
 	}
-	if again, err := nodes.InstallID(ctx); err != nil || again != id {
-		t.Errorf("second InstallID = %q, %v; want %q", again, err, id)
+	if again, created, err := nodes.InstallID(ctx); err != nil || again != id || created {
+		t.Errorf("second InstallID = %q, %v, %v; want %q, not created", again, created, err, id)
 	}
 
 	if _, err := nodes.FindNode(ctx, "a"); lectern.ErrorCode(err) != lectern.ENOTFOUND {
