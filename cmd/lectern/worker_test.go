@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A node whose MEDIA_ROOT or DEFAULT_RECORDER_PATH is not the storage the
+// installation's first start marked refuses to start, naming the folder
+// and what to check; the marked folders work.
+func TestWorkerStorageMarker(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	s := startServe(t, c) // the first start marks DATA_DIR/media and DATA_DIR/recorders
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	media, recorders := filepath.Join(c.dataDir, "media"), filepath.Join(c.dataDir, "recorders")
+	id, err := os.ReadFile(filepath.Join(media, storageMarker))
+	if err != nil || len(strings.TrimSpace(string(id))) < 16 {
+		t.Fatalf("MEDIA_ROOT's marker: %q, %v", id, err)
+	}
+	if again, err := os.ReadFile(filepath.Join(recorders, storageMarker)); err != nil || string(again) != string(id) {
+		t.Fatalf("DEFAULT_RECORDER_PATH's marker: %q, %v; want %q", again, err, id)
+	}
+
+	other := filepath.Join(t.TempDir(), "other")
+	foreign := filepath.Join(t.TempDir(), "foreign")
+	if err := os.MkdirAll(foreign, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(foreign, storageMarker), []byte("someotherinstallation\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, env string
+		want      []string
+	}{
+		{"MEDIA_ROOT not mounted (empty)", "LECTERN_MEDIA_ROOT=" + other,
+			[]string{"MEDIA_ROOT " + other + " is not this installation's storage", "no marker " + storageMarker, "mounted"}},
+		{"DEFAULT_RECORDER_PATH of another installation", "LECTERN_DEFAULT_RECORDER_PATH=" + foreign,
+			[]string{"DEFAULT_RECORDER_PATH " + foreign + " belongs to another installation", "someotherinstallation", "Check the mount"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &cli{dataDir: c.dataDir, environ: append(append([]string{}, c.environ...), tt.env, "LECTERN_NODE_ID=w-"+strings.Fields(tt.name)[0])}
+			w.run(t, "", "worker").wantExit(t, 2, tt.want...)
+			// serve checks the same.
+			w.run(t, "", "serve").wantExit(t, 2, tt.want...)
+		})
+	}
+	if entries, _ := os.ReadDir(other); len(entries) != 0 {
+		t.Errorf("the refused folder was written: %v", entries)
+	}
+}
