@@ -138,7 +138,9 @@ func (l *lease) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-beat.C:
-			bctx, cancel := context.WithTimeout(ctx, l.after/2)
+			// A beat that hangs is given up in time for held to be
+			// checked by RescueAfter/2 after the last good one.
+			bctx, cancel := context.WithTimeout(ctx, l.after/3)
 			err := l.beat(bctx)
 			cancel()
 			if err != nil && ctx.Err() == nil {

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +110,61 @@ func TestRescueDeadNode(t *testing.T) {
 	b.waitState(t, alive, lectern.MessageSent)
 	if n := subjects(srv); n["report 1"] != 1 || n["report 2"] != 1 {
 		t.Errorf("received %v, want each report once", n)
+	}
+}
+
+// brokenNodes fails every heartbeat once broken is closed: the database
+// out of this node's reach.
+type brokenNodes struct {
+	lectern.NodeService
+	broken chan struct{}
+}
+
+func (n *brokenNodes) BeatNode(ctx context.Context, node *lectern.Node) error {
+	select {
+	case <-n.broken:
+		return errors.New("database unreachable")
+	default:
+		return n.NodeService.BeatNode(ctx, node)
+	}
+}
+
+// A node that cannot write its heartbeat for half of RescueAfter has lost
+// its lease: LeaseLostFunc is called, once, before any other node may take
+// its jobs; a node that beats never loses it.
+func TestLeaseLost(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t, smtptest.Config{})
+	b := setup(t, srv.URL())
+	nodes := &brokenNodes{NodeService: sqldb.NewNodeService(b.db), broken: make(chan struct{})}
+	const after = time.Second
+	lost := make(chan error, 2)
+	c := b.newClientDeps(t, func(cfg *jobs.Config) {
+		cfg.ID, cfg.RescueAfter = "fragile", after
+		cfg.LeaseLostFunc = func(err error) { lost <- err }
+	}, func(d *jobs.Deps) { d.Nodes = nodes })
+	start(t, c)
+	select {
+	case err := <-lost:
+		t.Fatalf("lease lost while the node beats: %v", err)
+	case <-time.After(3 * after):
+	}
+	close(nodes.broken)
+	broke := time.Now()
+	select {
+	case err := <-lost:
+		if since := time.Since(broke); since >= after {
+			t.Errorf("lease lost %s after the last beat, not before JOB_RESCUE_AFTER (%s)", since, after)
+		}
+		if !strings.Contains(err.Error(), "no heartbeat written") {
+			t.Errorf("lease lost: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the node never noticed it could not beat")
+	}
+	select {
+	case err := <-lost:
+		t.Errorf("LeaseLostFunc called twice: %v", err)
+	case <-time.After(3 * after):
 	}
 }
