@@ -58,9 +58,10 @@ type Config struct {
 	// across restarts and differ between processes running at once: Start
 	// takes the jobs left running under this ID as orphans of a previous
 	// life of this process, killed before they finished, and runs them
-	// again at once. Empty means DefaultID, right for `lectern serve`, the
-	// one process working an SQLite queue. With Deps.Nodes, Start refuses
-	// an ID whose heartbeat another live process writes.
+	// again at once. cmd/lectern passes NODE_ID (default the host name);
+	// empty means DefaultID. With Deps.Nodes, Start refuses an ID whose
+	// heartbeat another live process writes, and the other nodes take
+	// this one's running jobs once it stops beating (see lease).
 	ID string
 	// Workers is how many messages are sent at once; zero means
 	// DefaultMailWorkers.

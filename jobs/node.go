@@ -36,18 +36,17 @@ const deadNodeError = "rescued: the node working this job stopped beating (kille
 // at once (lost), before any other node may rescue its jobs, so that a
 // job's old attempt never runs beside, or finishes after, its new one.
 type lease struct {
-	c       *Client
-	nodes   lectern.NodeService
-	node    lectern.Node
-	after   time.Duration
-	lostFn  func(error)
-	logger  interface{ Error(string, ...any) }
-	mu      sync.Mutex
-	lastOK  time.Time // monotonic: when a beat last succeeded
-	lostErr error
-	once    sync.Once
-	cancel  context.CancelFunc
-	done    chan struct{}
+	c      *Client
+	nodes  lectern.NodeService
+	node   lectern.Node
+	after  time.Duration
+	lostFn func(error)
+	logger interface{ Error(string, ...any) }
+	mu     sync.Mutex
+	lastOK time.Time // monotonic: when a beat last succeeded
+	once   sync.Once
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // checkUnique refuses to start when another running process holds the
@@ -110,9 +109,6 @@ func (l *lease) held() bool {
 // lost stops the node's work once: LeaseLostFunc, or River's StopAndCancel.
 func (l *lease) lost(err error) {
 	l.once.Do(func() {
-		l.mu.Lock()
-		l.lostErr = err
-		l.mu.Unlock()
 		l.logger.Error("node lease lost: stopping its jobs", "node_id", l.node.ID, "err", err)
 		if l.lostFn != nil {
 			l.lostFn(err)
