@@ -20,7 +20,9 @@ const storageMarker = ".lectern-install-id"
 // are the storage every other node of the installation uses: each must
 // hold the storage marker with the database's install id. The first start
 // of an installation (the id just made) writes the markers, into folders
-// empty or not (an installation older than the markers). From then on a
+// empty or not (an installation older than the markers), but never over
+// another installation's marker (a node pointed at a new, empty database
+// by mistake). From then on a
 // folder without the marker, or with another id, is refused, even empty:
 // an empty folder is what a node sees when the shared storage is not
 // mounted, and it would encode into a folder nobody serves.
@@ -34,14 +36,20 @@ func checkStorage(ctx context.Context, nodes lectern.NodeService, cfg *Config) e
 			return fmt.Errorf("create %s %s: %w", d.key, d.dir, err)
 		}
 		path := filepath.Join(d.dir, storageMarker)
-		if created {
+		data, err := os.ReadFile(path)
+		if created && errors.Is(err, os.ErrNotExist) {
 			if err := writeMarker(path, id); err != nil {
 				return fmt.Errorf("write the storage marker of %s: %w", d.key, err)
 			}
 			continue
 		}
-		data, err := os.ReadFile(path)
 		switch {
+		case created && err == nil && strings.TrimSpace(string(data)) != id:
+			// A new database on an installation's storage: never
+			// overwrite its marker, which the other nodes check.
+			return usageError{fmt.Errorf("%s %s belongs to the installation %q, but the database at %s is new: "+
+				"check DATABASE_URL. To give this storage to the new database, remove %s",
+				d.key, d.dir, strings.TrimSpace(string(data)), cfg.databaseName(), path)}
 		case errors.Is(err, os.ErrNotExist):
 			return usageError{fmt.Errorf("%s %s is not this installation's storage: it has no marker %s. "+
 				"Check that the shared storage is mounted there, as on the other nodes (the database at %s expects it). "+

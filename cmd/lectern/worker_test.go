@@ -50,6 +50,14 @@ func TestWorkerStorageMarker(t *testing.T) {
 			w.run(t, "", "serve").wantExit(t, 2, tt.want...)
 		})
 	}
+	// A node pointed at a new, empty database by mistake never takes the
+	// storage over: the markers stay the installation's.
+	fresh := &cli{dataDir: c.dataDir, environ: append(append([]string{}, c.environ...),
+		"LECTERN_DATABASE_URL="+filepath.Join(t.TempDir(), "new.db"), "LECTERN_NODE_ID=w-new")}
+	fresh.run(t, "", "worker").wantExit(t, 2, "MEDIA_ROOT "+media+" belongs to the installation", "is new: check DATABASE_URL")
+	if again, err := os.ReadFile(filepath.Join(media, storageMarker)); err != nil || string(again) != string(id) {
+		t.Errorf("MEDIA_ROOT's marker after a start on a new database: %q, %v; want %q", again, err, id)
+	}
 	if entries, _ := os.ReadDir(other); len(entries) != 0 {
 		t.Errorf("the refused folder was written: %v", entries)
 	}
