@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A node whose MEDIA_ROOT or DEFAULT_RECORDER_PATH is not the storage the
@@ -60,5 +61,36 @@ func TestWorkerStorageMarker(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(other); len(entries) != 0 {
 		t.Errorf("the refused folder was written: %v", entries)
+	}
+}
+
+// WORKERS, NODE_ID and JOB_RESCUE_AFTER: defaults, and refusals naming
+// the key.
+func TestWorkerConfig(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	cfg, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	if !cfg.Workers || cfg.NodeID != host || time.Duration(cfg.JobRescueAfter) != time.Minute {
+		t.Errorf("defaults: WORKERS %v, NODE_ID %q, JOB_RESCUE_AFTER %s; want true, %q, 1m0s",
+			cfg.Workers, cfg.NodeID, time.Duration(cfg.JobRescueAfter), host)
+	}
+	cfg, err = LoadConfig("", []string{"LECTERN_DATA_DIR=" + data, "LECTERN_WORKERS=false", "LECTERN_NODE_ID=encoder-3",
+		"LECTERN_JOB_RESCUE_AFTER=2m"})
+	if err != nil || cfg.Workers || cfg.NodeID != "encoder-3" || time.Duration(cfg.JobRescueAfter) != 2*time.Minute {
+		t.Errorf("set: %+v, %v", cfg, err)
+	}
+	for _, tt := range []struct{ env, want string }{
+		{"LECTERN_NODE_ID=two words", "NODE_ID"},
+		{"LECTERN_NODE_ID=" + strings.Repeat("n", 101), "NODE_ID"},
+		{"LECTERN_JOB_RESCUE_AFTER=100ms", "JOB_RESCUE_AFTER: must be 1s or more"},
+		{"LECTERN_WORKERS=sometimes", "WORKERS"},
+	} {
+		if _, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + data, tt.env}); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v; want an error naming %s", tt.env, err, tt.want)
+		}
 	}
 }
