@@ -151,6 +151,11 @@ func (l *lease) run(ctx context.Context) {
 	}
 }
 
+// leaseHeld tells whether this client still holds its node's lease
+// (always without Deps.Nodes); when not, the lease's loss is handled
+// (LeaseLostFunc).
+func (c *Client) leaseHeld() bool { return c.lease == nil || c.lease.held() }
+
 // workEnd is River's hook after each job's work, before its outcome is
 // written: a node that lost its lease meanwhile (frozen longer than
 // RescueAfter/2) writes nothing, since the job may already run elsewhere.
