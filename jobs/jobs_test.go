@@ -88,6 +88,10 @@ var pgSQL = strings.NewReplacer(
 	"jsonb(json_array(?))", "ARRAY[?]::text[]",
 	"json_extract(args, '$.recording_id')", "(args->>'recording_id')::bigint",
 	"json(errors)", "errors::text",
+	"datetime('now')", "now()",
+	"json_array(?)", "ARRAY[?]::text[]",
+	"json_extract(json(args), '$.message_id')", "(args->>'message_id')::bigint",
+	"json(attempted_by)", "array_to_json(attempted_by)::text",
 )
 
 // q is the test statement query for the database under test: rewritten,

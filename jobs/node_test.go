@@ -18,8 +18,8 @@ import (
 func (b *testBundle) runningBy(tb testing.TB, id int64, node string) int64 {
 	tb.Helper()
 	var jobID int64
-	if err := b.db.SQL().QueryRow(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now'),
-		attempted_by = json_array(?) WHERE kind = 'send_mail' AND json_extract(json(args), '$.message_id') = ? RETURNING id`,
+	if err := b.db.SQL().QueryRow(q(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now'),
+		attempted_by = json_array(?) WHERE kind = 'send_mail' AND json_extract(json(args), '$.message_id') = ? RETURNING id`),
 		node, id).Scan(&jobID); err != nil {
 		tb.Fatalf("mark message %d's job running by %s: %v", id, node, err)
 	}
@@ -44,7 +44,7 @@ func TestRescueDeadNode(t *testing.T) {
 	if err := nodes.BeatNode(ctx, &lectern.Node{ID: "dead", Host: "h1", PID: 1, StartedAt: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.SQL().Exec("UPDATE nodes SET heartbeat_at = ? WHERE id = 'dead'", time.Now().Add(-time.Minute).UTC()); err != nil {
+	if _, err := b.db.SQL().Exec(q("UPDATE nodes SET heartbeat_at = ? WHERE id = 'dead'"), time.Now().Add(-time.Minute).UTC()); err != nil {
 		t.Fatal(err)
 	}
 	beatCtx, stopBeat := context.WithCancel(ctx)
@@ -74,7 +74,7 @@ func TestRescueDeadNode(t *testing.T) {
 
 	var by, errs, state string
 	waitFor(t, 10*time.Second, "the rescued job is not completed", func() bool {
-		if err := b.db.SQL().QueryRow("SELECT json(attempted_by), json(errors), state FROM river_job WHERE id = ?", deadJob).
+		if err := b.db.SQL().QueryRow(q("SELECT json(attempted_by), json(errors), state FROM river_job WHERE id = ?"), deadJob).
 			Scan(&by, &errs, &state); err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestRescueDeadNode(t *testing.T) {
 
 	// The live node's job is still its own, after many rescue periods.
 	time.Sleep(5 * after)
-	if err := b.db.SQL().QueryRow("SELECT json(attempted_by), state FROM river_job WHERE id = ?", aliveJob).Scan(&by, &state); err != nil {
+	if err := b.db.SQL().QueryRow(q("SELECT json(attempted_by), state FROM river_job WHERE id = ?"), aliveJob).Scan(&by, &state); err != nil {
 		t.Fatal(err)
 	}
 	if by != `["alive"]` || state != "running" {
