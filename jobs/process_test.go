@@ -284,17 +284,35 @@ func (m *media) checkNoOrphanDirs(tb testing.TB) {
 }
 
 // checkLog checks that recording id's log holds each of want, in order.
+//
+// A job writes its last note after the row a test waits for (the video
+// done, its thumbnail set), so the log is read again for a few seconds
+// before a line is said to be missing.
 func (m *media) checkLog(tb testing.TB, id int64, want ...string) {
 	tb.Helper()
-	log := m.comment(tb, id)
-	rest := log
-	for _, w := range want {
-		i := strings.Index(rest, w)
-		if i < 0 {
+	missing := func(log string) string {
+		rest := log
+		for _, w := range want {
+			i := strings.Index(rest, w)
+			if i < 0 {
+				return w
+			}
+			rest = rest[i+len(w):]
+		}
+		return ""
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		log := m.comment(tb, id)
+		w := missing(log)
+		if w == "" {
+			return
+		}
+		if time.Now().After(deadline) {
 			tb.Errorf("recording log lacks %q (in order):\n%s", w, log)
 			return
 		}
-		rest = rest[i+len(w):]
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
