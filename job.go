@@ -106,6 +106,9 @@ type Job struct {
 	ScheduledAt time.Time
 	AttemptedAt *time.Time
 	FinalizedAt *time.Time
+	// AttemptedBy are the nodes (NODE_ID) that worked it, one per
+	// attempt, oldest first.
+	AttemptedBy []string
 }
 
 // JobError is one failed attempt.

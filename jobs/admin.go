@@ -29,7 +29,8 @@ type jobArgs struct {
 func toJob(row *rivertype.JobRow) *lectern.Job {
 	j := &lectern.Job{ID: row.ID, Kind: row.Kind, Queue: row.Queue, State: string(row.State),
 		Attempt: row.Attempt, MaxAttempts: row.MaxAttempts, CreatedAt: row.CreatedAt.UTC(),
-		ScheduledAt: row.ScheduledAt.UTC(), AttemptedAt: row.AttemptedAt, FinalizedAt: row.FinalizedAt}
+		ScheduledAt: row.ScheduledAt.UTC(), AttemptedAt: row.AttemptedAt, FinalizedAt: row.FinalizedAt,
+		AttemptedBy: row.AttemptedBy}
 	var args jobArgs
 	if err := json.Unmarshal(row.EncodedArgs, &args); err == nil {
 		j.RecordingID, j.VideoID, j.MessageID = args.RecordingID, args.VideoID, args.MessageID

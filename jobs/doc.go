@@ -93,4 +93,11 @@
 // (Config.ID, stable across restarts, unique among live processes) left
 // running: they are orphans, made available again at once. See
 // rescueOrphans.
+//
+// Several nodes (`lectern serve`, `lectern worker` on other machines) may
+// work one queue, each under its own ID. With Deps.Nodes each node writes
+// a heartbeat, and the running jobs of a node silent for RescueAfter are
+// rescued by the others; a node that could not beat for half of that
+// stops itself first (LeaseLostFunc), so that no job runs on two nodes at
+// once. See lease in node.go.
 package jobs

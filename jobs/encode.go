@@ -96,6 +96,11 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	switch {
+	case err == nil && !p.client.leaseHeld():
+		// Frozen past half of RescueAfter: the encode may be running
+		// on another node already; this one stores nothing (lease).
+		log.Error("encode finished after this node lost its lease: not stored")
+		return river.JobSnooze(0)
 	case err == nil:
 		if err := p.videos.SetEncoded(rctx, id, res); err != nil {
 			return fmt.Errorf("store encoding of video %d: %w", id, err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"lectern"
 	"lectern/avc"
@@ -65,8 +67,10 @@ type Config struct {
 	// across restarts and differ between processes running at once: Start
 	// takes the jobs left running under this ID as orphans of a previous
 	// life of this process, killed before they finished, and runs them
-	// again at once. Empty means DefaultID, right for `lectern serve`, the
-	// one process working an SQLite queue.
+	// again at once. cmd/lectern passes NODE_ID (default the host name);
+	// empty means DefaultID. With Deps.Nodes, Start refuses an ID whose
+	// heartbeat another live process writes, and the other nodes take
+	// this one's running jobs once it stops beating (see lease).
 	ID string
 	// Workers is how many messages are sent at once; zero means
 	// DefaultMailWorkers.
@@ -97,6 +101,15 @@ type Config struct {
 	// StopTimeout is how long Stop waits for running jobs before it
 	// cancels them; zero means DefaultStopTimeout.
 	StopTimeout time.Duration
+	// RescueAfter (JOB_RESCUE_AFTER) is how long a node may go without a
+	// heartbeat before its running jobs are given to the other nodes;
+	// zero means DefaultRescueAfter. Used with Deps.Nodes (see lease).
+	RescueAfter time.Duration
+	// LeaseLostFunc is called, once, when this node has not written its
+	// heartbeat for RescueAfter/2: it must stop the process at once
+	// (cmd/lectern exits), before other nodes take its jobs. Nil: the
+	// client cancels its running jobs (StopAndCancel) and works no more.
+	LeaseLostFunc func(error)
 }
 
 // Deps are the services the workers use. Mail is delivered when Sender
@@ -119,6 +132,12 @@ type Deps struct {
 	// Encoder, when it is one (ffmpeg.Runner is both).
 	Thumbnails lectern.Thumbnailer
 
+	// Nodes records this node's heartbeat, by which the others know it
+	// lives, and theirs, by which it rescues the jobs of dead ones (see
+	// lease). Nil: no heartbeat, and only the jobs this client's ID left
+	// running are rescued, at Start (one process on the queue).
+	Nodes lectern.NodeService
+
 	Logger *slog.Logger
 }
 
@@ -132,6 +151,7 @@ type Client struct {
 	dialect     dialect
 	id          string
 	proc        *processing
+	lease       *lease // nil without Deps.Nodes or workers
 	stopTimeout time.Duration
 	logger      *slog.Logger
 
@@ -202,7 +222,15 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	if err := migrate(ctx, driver, logger); err != nil {
 		return nil, err
 	}
+	var hooks []rivertype.Hook
+	if deps.Nodes != nil && w != nil {
+		c.lease = &lease{c: c, nodes: deps.Nodes, after: cmp.Or(max(cfg.RescueAfter, 0), DefaultRescueAfter),
+			lostFn: cfg.LeaseLostFunc, logger: logger, done: make(chan struct{}),
+			node: lectern.Node{ID: c.id, Host: hostname(), PID: os.Getpid(), StartedAt: time.Now().UTC()}}
+		hooks = append(hooks, river.HookWorkEndFunc(c.lease.workEnd))
+	}
 	rc, err := river.NewClient(driver, &river.Config{
+		Hooks:             hooks,
 		ID:                c.id,
 		Logger:            logger.With("component", "river"),
 		Queues:            queues,
@@ -260,11 +288,26 @@ func (c *Client) Start(ctx context.Context) error {
 	if c.startCtx != nil {
 		return errors.New("jobs: already started")
 	}
+	if l := c.lease; l != nil {
+		if err := l.checkUnique(ctx); err != nil {
+			return fmt.Errorf("jobs: start: %w", err)
+		}
+		if err := l.beat(ctx); err != nil {
+			return fmt.Errorf("jobs: start: %w", err)
+		}
+	}
 	if err := c.rescueOrphans(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
 	if err := c.river.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
+	}
+	if l := c.lease; l != nil {
+		// The heartbeat outlives River's graceful stop (Stop), whose
+		// jobs still run.
+		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		l.cancel = cancel
+		go l.run(lctx)
 	}
 	c.startCtx = ctx
 	c.logger.Info("jobs started")
@@ -292,6 +335,10 @@ func (c *Client) Stop() error {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.startCtx), 5*time.Second)
 			err = c.river.StopAndCancel(ctx)
 			cancel()
+		}
+		if l := c.lease; l != nil {
+			l.cancel()
+			<-l.done
 		}
 		c.logger.Info("jobs stopped")
 	}

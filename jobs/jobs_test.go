@@ -157,6 +157,12 @@ func logger(tb testing.TB) *slog.Logger {
 // its SMTP URL, and stops it when the test ends.
 func (b *testBundle) newClient(tb testing.TB, change func(*jobs.Config)) *jobs.Client {
 	tb.Helper()
+	return b.newClientDeps(tb, change, nil)
+}
+
+// newClientDeps is newClient with its Deps changed by changeDeps.
+func (b *testBundle) newClientDeps(tb testing.TB, change func(*jobs.Config), changeDeps func(*jobs.Deps)) *jobs.Client {
+	tb.Helper()
 	sender, err := mail.NewSMTPSender(mail.SMTPConfig{URL: b.smtpURL, Timeout: 5 * time.Second}, logger(tb))
 	if err != nil {
 		tb.Fatal(err)
@@ -166,7 +172,11 @@ func (b *testBundle) newClient(tb testing.TB, change func(*jobs.Config)) *jobs.C
 	if change != nil {
 		change(&cfg)
 	}
-	c, err := jobs.New(context.Background(), cfg, jobs.Deps{Messages: b.messages, Sender: sender, Logger: logger(tb)})
+	deps := jobs.Deps{Messages: b.messages, Sender: sender, Logger: logger(tb)}
+	if changeDeps != nil {
+		changeDeps(&deps)
+	}
+	c, err := jobs.New(context.Background(), cfg, deps)
 	if err != nil {
 		tb.Fatal(err)
 	}

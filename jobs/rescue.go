@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -37,30 +38,52 @@ const orphanError = "orphaned: the process working this job stopped before it fi
 // the process every time (ffmpeg exhausting memory) ends discarded
 // instead of crashing the server forever.
 func (c *Client) rescueOrphans(ctx context.Context) error {
-	var orphans []*rivertype.JobRow
+	tx, err := c.pool.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	orphans, err := c.runningJobs(ctx, tx, func(by string) bool { return by == c.id })
+	if err != nil || len(orphans) == 0 {
+		return err
+	}
+	if err := c.rescue(ctx, tx, orphans, orphanError, "job orphaned by a crash: rescued"); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit rescue: %w", err)
+	}
+	return c.giveUpEncodes(ctx, orphans)
+}
+
+// runningJobs lists in tx the running jobs whose last attempt is by a
+// client for which match is true.
+func (c *Client) runningJobs(ctx context.Context, tx *sql.Tx, match func(attemptedBy string) bool) ([]*rivertype.JobRow, error) {
+	var found []*rivertype.JobRow
 	params := river.NewJobListParams().States(rivertype.JobStateRunning).First(1000)
 	for {
-		res, err := c.river.JobList(ctx, params)
+		res, err := c.river.JobListTx(ctx, tx, params)
 		if err != nil {
-			return fmt.Errorf("list running jobs: %w", err)
+			return nil, fmt.Errorf("list running jobs: %w", err)
 		}
 		for _, job := range res.Jobs {
-			if n := len(job.AttemptedBy); n > 0 && job.AttemptedBy[n-1] == c.id {
-				orphans = append(orphans, job)
+			if n := len(job.AttemptedBy); n > 0 && match(job.AttemptedBy[n-1]) {
+				found = append(found, job)
 			}
 		}
 		if len(res.Jobs) < 1000 {
-			break
+			return found, nil
 		}
 		params = params.After(res.LastCursor)
 	}
-	if len(orphans) == 0 {
-		return nil
-	}
+}
 
+// rescue makes the running jobs available again in tx, as River's
+// JobRescuer does (see rescueOrphans), each with the error reason.
+func (c *Client) rescue(ctx context.Context, tx *sql.Tx, jobs []*rivertype.JobRow, reason, logMsg string) error {
 	now := time.Now().UTC()
 	p := &riverdriver.JobRescueManyParams{StuckHorizon: now.Add(time.Second)}
-	for _, job := range orphans {
+	for _, job := range jobs {
 		state := rivertype.JobStateAvailable
 		var finalized *time.Time
 		var meta struct {
@@ -73,7 +96,7 @@ func (c *Client) rescueOrphans(ctx context.Context) error {
 		case job.Attempt >= job.MaxAttempts:
 			state, finalized = rivertype.JobStateDiscarded, &now
 		}
-		e, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: max(job.Attempt, 0), Error: orphanError})
+		e, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: max(job.Attempt, 0), Error: reason})
 		if err != nil {
 			return err
 		}
@@ -82,23 +105,30 @@ func (c *Client) rescueOrphans(ctx context.Context) error {
 		p.FinalizedAt = append(p.FinalizedAt, finalized)
 		p.ScheduledAt = append(p.ScheduledAt, now)
 		p.State = append(p.State, string(state))
-		c.logger.Warn("job orphaned by a crash: rescued", "job_id", job.ID, "job_kind", job.Kind, "attempt", job.Attempt,
-			"state", state, "args", string(job.EncodedArgs))
+		job.State = state
+		c.logger.Warn(logMsg, "job_id", job.ID, "job_kind", job.Kind, "attempt", job.Attempt,
+			"attempted_by", job.AttemptedBy[len(job.AttemptedBy)-1], "state", state, "args", string(job.EncodedArgs))
 	}
-	if _, err := c.driver.GetExecutor().JobRescueMany(ctx, p); err != nil {
-		return fmt.Errorf("rescue orphaned jobs: %w", err)
+	if _, err := c.driver.UnwrapExecutor(tx).JobRescueMany(ctx, p); err != nil {
+		return fmt.Errorf("rescue jobs: %w", err)
 	}
-	// An encode given up must not leave its video "running" for ever.
-	for i, job := range orphans {
+	return nil
+}
+
+// giveUpEncodes marks the video of each rescued encode that was
+// discarded (its last attempt used) as failed: an encode given up must
+// not leave its video "running" for ever.
+func (c *Client) giveUpEncodes(ctx context.Context, rescued []*rivertype.JobRow) error {
+	for _, job := range rescued {
 		var args EncodeVideoArgs
-		if p.State[i] != string(rivertype.JobStateDiscarded) || job.Kind != args.Kind() || c.proc == nil ||
+		if job.State != rivertype.JobStateDiscarded || job.Kind != args.Kind() || c.proc == nil ||
 			json.Unmarshal(job.EncodedArgs, &args) != nil {
 			continue
 		}
-		msg := fmt.Sprintf("encoding given up: the server stopped during each of its %d attempts; an admin may retry it", job.Attempt)
+		msg := fmt.Sprintf("encoding given up: its node stopped during each of its %d attempts; an admin may retry it", job.Attempt)
 		if err := c.proc.videos.SetEncoding(ctx, args.VideoID, lectern.EncodingError, 0, msg); err != nil &&
 			lectern.ErrorCode(err) != lectern.ENOTFOUND {
-			return fmt.Errorf("rescue orphaned jobs: %w", err)
+			return fmt.Errorf("rescue jobs: %w", err)
 		}
 		c.logger.Error(msg, "video_id", args.VideoID, "job_id", job.ID)
 	}

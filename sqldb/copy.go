@@ -19,7 +19,7 @@ var copyTables = []string{
 	"video_types", "recorders", "recorder_additional_users", "recorder_groups",
 	"treatments", "treatment_names", "recordings", "recording_files", "sightings",
 	"videos", "video_additional_owners", "video_groups", "renditions", "enrichments",
-	"messages",
+	"messages", "settings",
 }
 
 // TableCount is how many rows Copy copied into one table.

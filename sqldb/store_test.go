@@ -36,6 +36,7 @@ func stores(db *sqldb.DB) storetest.Stores {
 		Enrichments: sqldb.NewEnrichmentService(db),
 
 		RecordingFiles: sqldb.NewRecordingFileService(db),
+		Nodes:          sqldb.NewNodeService(db),
 	}
 }
 

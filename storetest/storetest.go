@@ -26,6 +26,8 @@ type Stores struct {
 	Enrichments lectern.EnrichmentService
 	// RecordingFiles are the HTTP uploads.
 	RecordingFiles lectern.RecordingFileService
+	// Nodes are the job workers' heartbeats and the install id.
+	Nodes lectern.NodeService
 }
 
 // Open returns the services of a new empty database that lives until the
@@ -39,7 +41,7 @@ func Run(t *testing.T, open Open) {
 		"Treatments": testTreatments, "Sightings": testSightings,
 		"IDsNotReused": testIDsNotReused, "TreatmentMove": testTreatmentMove,
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
-		"MemberFilters": testMemberFilters,
+		"MemberFilters": testMemberFilters, "Nodes": testNodes,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -173,6 +173,11 @@ func TestAdminJobs(t *testing.T) {
 	want(t, res, http.StatusOK)
 	wantBody(t, res, fmt.Sprintf("Job #%d", encode.ID), "Encode video", "<code>encode_video</code>", "<code>encode</code>",
 		"Attempt 1", `<pre class="log">`, "1 of 5", fmt.Sprintf(`action="/admin/jobs/%d/retry/"`, encode.ID), "Not &lt;media&gt;")
+	// The node that worked each attempt (River's client ID, NODE_ID).
+	if len(encode.AttemptedBy) != 1 {
+		t.Fatalf("encode job attempted by %q, want one node", encode.AttemptedBy)
+	}
+	wantBody(t, res, "Worked by (node, each attempt)", "<code>"+encode.AttemptedBy[0]+"</code>")
 	if strings.Contains(res.body, "/cancel/") {
 		t.Error("a cancelled job offers to be cancelled")
 	}

@@ -23,6 +23,7 @@ import (
 	"lectern/avc"
 	"lectern/ffmpeg"
 	"lectern/intake/upload"
+	"lectern/jobs"
 	"lectern/sqldb"
 )
 
@@ -98,6 +99,12 @@ type Config struct {
 	ZipMaxEntries      int     `toml:"ZIP_MAX_ENTRIES"`
 	ZipMaxUncompressed int64   `toml:"ZIP_MAX_UNCOMPRESSED"`
 	ZipMaxRatio        float64 `toml:"ZIP_MAX_RATIO"`
+
+	// Nodes: several processes on one database and storage (Scaling
+	// out in the README; config_node.go).
+	Workers        bool     `toml:"WORKERS"`
+	NodeID         string   `toml:"NODE_ID"`
+	JobRescueAfter Duration `toml:"JOB_RESCUE_AFTER"`
 }
 
 // Duration is a time.Duration written as text in TOML and the
@@ -164,6 +171,8 @@ func DefaultConfig() Config {
 		ZipMaxEntries:        avc.DefaultLimits.MaxEntries,
 		ZipMaxUncompressed:   avc.DefaultLimits.MaxUncompressed,
 		ZipMaxRatio:          avc.DefaultLimits.MaxRatio,
+		Workers:              true,
+		JobRescueAfter:       Duration(jobs.DefaultRescueAfter),
 	}
 }
 
@@ -346,6 +355,7 @@ func (c *Config) finish() error {
 		}
 	}
 	c.checkDeposits(bad)
+	c.checkNode(bad)
 	if len(c.RecorderType) == 0 {
 		bad("RECORDER_TYPE", "must offer at least one recording type")
 	}

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -78,10 +80,14 @@ func startPending(ctx context.Context, router *lectern.Router, treatments lecter
 // startJobs opens River's pools on the database (riverPools) and starts
 // the job queue on it: recordings processed and videos encoded always (by
 // encoder, ENCODE_WORKERS at once, into MEDIA_ROOT),
-// mail delivered when SMTP_URL is set. The jobs a previous run left
+// mail delivered when SMTP_URL is set. Without work (WORKERS = false in
+// serve) the client only enqueues and lets admins follow the jobs, which
+// `lectern worker` nodes work. A working client is the node NODE_ID: it
+// beats, rescues dead nodes' jobs after JOB_RESCUE_AFTER, and ends the
+// process when it cannot beat (jobs.Config.LeaseLostFunc). The jobs a previous run left
 // running (killed) run again at once; every other job was enqueued by the
 // store with its row. stop stops the workers, then closes the pools.
-func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Encoder) (q *jobs.Client, stop func(), err error) {
+func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Encoder, work bool) (q *jobs.Client, stop func(), err error) {
 	cfg, logger := a.cfg, a.logger
 	sender, err := mail.NewSender(cfg.SMTPURL, cfg.DefaultFromEmail, logger.With("edge", "mail"))
 	if err != nil {
@@ -94,16 +100,28 @@ func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Enco
 	if err != nil {
 		return nil, nil, fmt.Errorf("job queue: %w", err)
 	}
+	deps := jobs.Deps{Messages: svc.messages, Sender: sender,
+		Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
+		Enrichments: svc.enrichments,
+		Encoder:     encoder,
+		Nodes:       svc.nodes,
+		Logger:      logger.With("edge", "jobs")}
+	if !work {
+		deps = jobs.Deps{Logger: deps.Logger}
+	}
 	q, err = jobs.New(ctx, jobs.Config{DB: pool, Listener: listener, Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
-		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage},
-		jobs.Deps{Messages: svc.messages, Sender: sender,
-			Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
-			Enrichments: svc.enrichments,
-			Encoder:     encoder,
-			Logger:      logger.With("edge", "jobs")})
+		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage,
+		ID: cfg.NodeID, RescueAfter: time.Duration(cfg.JobRescueAfter), LeaseLostFunc: func(err error) {
+			logger.Error("this node lost its lease on its jobs: exiting at once, so that no other node runs them beside it", "err", err)
+			os.Exit(1)
+		}}, deps)
 	if err != nil {
 		closePool()
 		return nil, nil, fmt.Errorf("job queue: %w", err)
+	}
+	if !work {
+		logger.Info("WORKERS = false: jobs are left to the worker nodes (lectern worker)")
+		return q, func() { q.Stop(); closePool() }, nil
 	}
 	if err := q.Start(ctx); err != nil {
 		q.Stop()

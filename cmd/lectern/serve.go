@@ -43,6 +43,7 @@ type services struct {
 	videos         lectern.VideoService
 	enrichments    lectern.EnrichmentService
 	messages       lectern.MessageService
+	nodes          lectern.NodeService
 }
 
 // newServices builds the store's services on db; those whose
@@ -64,6 +65,7 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		videos:         sqldb.NewVideoService(db, q),
 		enrichments:    sqldb.NewEnrichmentService(db),
 		messages:       sqldb.NewMessageService(db, q),
+		nodes:          sqldb.NewNodeService(db),
 	}
 }
 
@@ -73,7 +75,7 @@ const initialAdminFile = "initial-admin-password"
 func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run Lectern: web UI, API, FTP server, watcher and job workers",
+		Short: "Run Lectern: web UI, API, FTP server, watcher and job workers (unless WORKERS = false)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context(), nil)
@@ -105,10 +107,10 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	if err := ensureInitialAdmin(ctx, svc.users, cfg.DataDir, logger); err != nil {
 		return err
 	}
-	for _, dir := range []string{cfg.DefaultRecorderPath, cfg.MediaRoot} {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return fmt.Errorf("create %s: %w", dir, err)
-		}
+	// MEDIA_ROOT and DEFAULT_RECORDER_PATH, made when missing, must be
+	// the storage the other nodes share (its marker).
+	if err := checkStorage(ctx, svc.nodes, cfg); err != nil {
+		return err
 	}
 
 	router := a.router(svc)
@@ -118,7 +120,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	// One ffmpeg runner encodes (jobs) and takes thumbnails (web).
 	media := cfg.Encoder(logger.With("edge", "ffmpeg"))
 	// Admins follow, cancel and retry its jobs (web, api).
-	jobQueue, stopJobs, err := a.startJobs(ctx, svc, media)
+	jobQueue, stopJobs, err := a.startJobs(ctx, svc, media, cfg.Workers)
 	if err != nil {
 		return err
 	}
