@@ -36,6 +36,9 @@ type latencySetup struct {
 	clip  string
 	n     int
 	dbURL string // PostgreSQL; empty: SQLite in DATA_DIR
+	// remote: serve works no job (WORKERS = false), a `lectern worker`
+	// process does.
+	remote bool
 }
 
 // latency starts `lectern serve` as set, puts s.n deposits one after the
@@ -44,6 +47,9 @@ type latencySetup struct {
 // queue to be empty, so that an encode does not share the CPU with it.
 func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 	r.name = s.name + ", serve runs the jobs"
+	if s.remote {
+		r.name = s.name + ", jobs on a lectern worker"
+	}
 	httpAddr, err := benchkit.FreeAddr()
 	if err != nil {
 		return r, err
@@ -75,8 +81,12 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 		return r, err
 	}
 
+	serveEnv := env
+	if s.remote {
+		serveEnv = append(env[:len(env):len(env)], "LECTERN_WORKERS=false", "LECTERN_NODE_ID=front")
+	}
 	logPath := filepath.Join(s.dir, "serve.log")
-	stopServer, err := startServer(ctx, s.bin, env, logPath, httpAddr)
+	stopServer, err := startProcess(ctx, s.bin, "serve", serveEnv, logPath, func(string) bool { return healthy(httpAddr) })
 	if err != nil {
 		return r, err
 	}
@@ -88,6 +98,22 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(logPath))
 		}
 	}()
+	if s.remote {
+		workerLog := filepath.Join(s.dir, "worker.log")
+		stopWorker, err := startProcess(ctx, s.bin, "worker", append(env[:len(env):len(env)], "LECTERN_NODE_ID=worker-1"), workerLog,
+			func(log string) bool { return strings.Contains(log, "lectern worker running") })
+		if err != nil {
+			return r, err
+		}
+		defer func() {
+			if stopErr := stopWorker(); stopErr != nil && err == nil {
+				err = stopErr
+			}
+			if err != nil {
+				err = fmt.Errorf("%w\nthe worker's log ends:\n%s", err, logTail(workerLog))
+			}
+		}()
+	}
 
 	var db *sql.DB
 	if s.dbURL != "" {
@@ -230,14 +256,15 @@ func setUp(ctx context.Context, bin string, env []string) error {
 	return err
 }
 
-// startServer starts `lectern serve`, waits for its /healthz, and returns
-// the function that stops it (SIGTERM, then SIGKILL after 30 s).
-func startServer(ctx context.Context, bin string, env []string, logPath, httpAddr string) (func() error, error) {
+// startProcess starts `lectern sub`, waits until ready (given the log so
+// far) holds, and returns the function that stops it (SIGINT, then
+// SIGKILL after 30 s).
+func startProcess(ctx context.Context, bin, sub string, env []string, logPath string, ready func(log string) bool) (func() error, error) {
 	log, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve")
+	cmd := exec.Command(bin, sub)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, log, log
 	if err := cmd.Start(); err != nil {
 		log.Close()
@@ -257,21 +284,13 @@ func startServer(ctx context.Context, bin string, env []string, logPath, httpAdd
 		case <-time.After(30 * time.Second):
 			cmd.Process.Kill()
 			<-done
-			return errors.New("the server did not stop within 30 s of SIGINT")
+			return fmt.Errorf("lectern %s did not stop within 30 s of SIGINT", sub)
 		}
 	}
-	for start := time.Now(); ; {
-		resp, err := http.Get("http://" + httpAddr + "/healthz")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return stop, nil
-			}
-		}
+	for start := time.Now(); !ready(logTail(logPath)); {
 		select {
 		case <-done:
-			return nil, fmt.Errorf("the server exited: %v\n%s", cmd.ProcessState, logTail(logPath))
+			return nil, fmt.Errorf("lectern %s exited: %v\n%s", sub, cmd.ProcessState, logTail(logPath))
 		case <-ctx.Done():
 			stop()
 			return nil, ctx.Err()
@@ -279,9 +298,21 @@ func startServer(ctx context.Context, bin string, env []string, logPath, httpAdd
 		}
 		if time.Since(start) > 30*time.Second {
 			stop()
-			return nil, fmt.Errorf("the server does not answer /healthz after 30 s\n%s", logTail(logPath))
+			return nil, fmt.Errorf("lectern %s not ready after 30 s\n%s", sub, logTail(logPath))
 		}
 	}
+	return stop, nil
+}
+
+// healthy reports whether the server at addr answers /healthz.
+func healthy(addr string) bool {
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // logTail is the end of a log file.

@@ -7,6 +7,8 @@
 //     the job's row), over N deposits put one after the other by FTP into
 //     an --auto recorder of a real `lectern serve`; median and p95, with
 //     SQLite as the peer.
+//     A third run has serve on PostgreSQL work no job (WORKERS = false)
+//     and a `lectern worker` process work them, as on separate machines.
 //   - overhead: jobs per second through River alone, with the drivers and
 //     pools Lectern uses (riversqlite on a one-connection pool;
 //     riverdatabasesql with a pgx LISTEN on PostgreSQL), of a job kind that
@@ -122,8 +124,16 @@ func run(ctx context.Context, n, jobs int, bin string, keep bool) error {
 	if err != nil {
 		return fmt.Errorf("latency on PostgreSQL: %w", err)
 	}
+	pgURL, err = newDatabase(ctx, admin)
+	if err != nil {
+		return err
+	}
+	remote, err := latency(ctx, latencySetup{name: "postgres", bin: bin, dir: tmp + "/remote", clip: clip, n: n, dbURL: pgURL, remote: true})
+	if err != nil {
+		return fmt.Errorf("latency on PostgreSQL with a worker: %w", err)
+	}
 	fmt.Printf("%-34s %10s %10s %10s %10s\n", "setup", "median ms", "p95 ms", "max ms", "ratio")
-	for _, r := range []durations{sqLat, pgLat} {
+	for _, r := range []durations{sqLat, pgLat, remote} {
 		fmt.Printf("%-34s %10.0f %10.0f %10.0f %10s\n", r.name, ms(r.quantile(0.5)), ms(r.quantile(0.95)), ms(r.quantile(1)),
 			fmt.Sprintf("×%.2f", float64(r.quantile(0.5))/float64(sqLat.quantile(0.5))))
 	}
