@@ -219,7 +219,15 @@ func (c *cluster) run(ctx context.Context, db *sql.DB, n int, long, short string
 	fmt.Printf("%-44s %10.1f\n", fmt.Sprintf("total: first deposit to %d videos done", n), total.Seconds())
 	fmt.Printf("%-44s %10.2f\n", "per video (total / videos, 2 workers)", total.Seconds()/float64(n))
 	fmt.Printf("%-44s %10.2f\n", "encode job of a 2 s clip (mean, worked)", encodeAvg)
-	fmt.Printf("%-44s %10.1f\n", "rescue: kill to encode running on "+survivor, rescued.Seconds())
+	// The rescue itself: the error the rescuer recorded on the job, with
+	// its time (then the job waits for a free encode slot on the survivor).
+	var at time.Time
+	if err := db.QueryRowContext(ctx, `SELECT (errors[array_length(errors, 1)]->>'at')::timestamptz FROM river_job
+		WHERE kind = 'encode_video' AND (args->>'video_id')::bigint = $1`, longID).Scan(&at); err != nil {
+		problems = append(problems, fmt.Sprintf("the rescued job's error: %v", err))
+	}
+	fmt.Printf("%-44s %10.1f\n", "rescue: kill to the job rescued (its error)", at.Sub(killed).Seconds())
+	fmt.Printf("%-44s %10.1f\n", "kill to the encode running on "+survivor, rescued.Seconds())
 	fmt.Printf("%-44s %10.1f\n", "kill to the rescued video done", longDone.Seconds())
 	fmt.Printf("(JOB_RESCUE_AFTER = %s: the README's bound is about ×1.25 plus a fetch)\n", rescueAfter)
 	return append(problems, check(ctx, db, c.data, n, longID, holder, survivor)...), nil
