@@ -27,28 +27,16 @@ type cluster struct {
 // recorder with an FTP login) and starts the front node, then the two
 // workers.
 func newCluster(ctx context.Context, bin, tmp, dbURL string) (*cluster, error) {
-	httpAddr, err := benchkit.FreeAddr()
+	addrs, err := benchkit.ServerAddrs(20)
 	if err != nil {
 		return nil, err
 	}
-	ftpAddr, err := benchkit.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	passive, err := benchkit.FreePortRange(20)
-	if err != nil {
-		return nil, err
-	}
+	httpAddr, ftpAddr, passive := addrs.HTTP, addrs.FTP, addrs.Passive
 	data := filepath.Join(tmp, "data")
-	env := []string{"LECTERN_DATA_DIR=" + data, "LECTERN_DATABASE_URL=" + dbURL, "LECTERN_LOG_LEVEL=info",
+	env := benchkit.Env("LECTERN_DATA_DIR="+data, "LECTERN_DATABASE_URL="+dbURL, "LECTERN_LOG_LEVEL=info",
 		"LECTERN_RECORDER_WATCH=false", "LECTERN_ENCODE_PRESET=veryfast", "LECTERN_ENCODE_LADDER=360p:640x360:1000k:96k",
-		"LECTERN_JOB_RESCUE_AFTER=" + rescueAfter.String()}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LECTERN_") {
-			env = append(env, kv)
-		}
-	}
-	cli := func(stdin string, args ...string) (string, error) { return lecternCLI(ctx, bin, env, stdin, args...) }
+		"LECTERN_JOB_RESCUE_AFTER="+rescueAfter.String())
+	cli := func(stdin string, args ...string) (string, error) { return benchkit.CLI(ctx, bin, env, stdin, args...) }
 	if _, err := cli("", "type", "add", "--title", "Course"); err != nil {
 		return nil, err
 	}

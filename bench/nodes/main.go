@@ -22,12 +22,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -35,7 +32,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql's "pgx"
 
 	"lectern/bench/internal/benchkit"
@@ -90,7 +86,7 @@ func run(ctx context.Context, n int, bin string, keep bool) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL: %w", err)
 	}
-	dbURL, err := newDatabase(ctx, admin)
+	dbURL, err := benchkit.NewPostgresDatabase(ctx, admin, "lectern_nodes_")
 	if err != nil {
 		return nil, err
 	}
@@ -120,26 +116,4 @@ func run(ctx context.Context, n int, bin string, keep bool) ([]string, error) {
 	}
 	defer db.Close()
 	return c.run(ctx, db, n, long, short)
-}
-
-// newDatabase creates a fresh database on the server admin names and
-// returns its URL.
-func newDatabase(ctx context.Context, admin string) (string, error) {
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "lectern_nodes_" + hex.EncodeToString(b)
-	c, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return "", fmt.Errorf("connect to PostgreSQL: %w", err)
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", fmt.Errorf("create database %s: %w", name, err)
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + name
-	return u.String(), nil
 }

@@ -183,16 +183,3 @@ func makeClip(ctx context.Context, path string, seconds int) error {
 	}
 	return nil
 }
-
-// lecternCLI runs `bin args…` with env, stdin given.
-func lecternCLI(ctx context.Context, bin string, env []string, stdin string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("lectern %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out), nil
-}

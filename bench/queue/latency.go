@@ -50,18 +50,11 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 	if s.remote {
 		r.name = s.name + ", jobs on a lectern worker"
 	}
-	httpAddr, err := benchkit.FreeAddr()
+	addrs, err := benchkit.ServerAddrs(20)
 	if err != nil {
 		return r, err
 	}
-	ftpAddr, err := benchkit.FreeAddr()
-	if err != nil {
-		return r, err
-	}
-	passive, err := benchkit.FreePortRange(20)
-	if err != nil {
-		return r, err
-	}
+	httpAddr, ftpAddr, passive := addrs.HTTP, addrs.FTP, addrs.Passive
 	data := filepath.Join(s.dir, "data")
 	env := []string{"LECTERN_DATA_DIR=" + data, "LECTERN_HTTP_ADDR=" + httpAddr, "LECTERN_FTP_ADDR=" + ftpAddr,
 		"LECTERN_FTP_PASSIVE_PORTS=" + passive, "LECTERN_LOG_LEVEL=info", "LECTERN_RECORDER_WATCH=false",
@@ -226,17 +219,7 @@ func parseTime(s string) (time.Time, error) {
 // setUp makes, with the command line, a video type, a superuser, and a
 // recorder that publishes automatically with an FTP login.
 func setUp(ctx context.Context, bin string, env []string) error {
-	lectern := func(stdin string, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return "", fmt.Errorf("lectern %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		return string(out), nil
-	}
+	lectern := func(stdin string, args ...string) (string, error) { return benchkit.CLI(ctx, bin, env, stdin, args...) }
 	if _, err := lectern("", "type", "add", "--title", "Course"); err != nil {
 		return err
 	}

@@ -27,8 +27,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"net/url"
@@ -38,8 +36,6 @@ import (
 	"slices"
 	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"lectern/bench/internal/benchkit"
 	"lectern/sqldb/pgtest"
@@ -85,7 +81,7 @@ func run(ctx context.Context, n, jobs int, bin string, keep bool) error {
 		if err != nil {
 			return fmt.Errorf("overhead on SQLite: %w", err)
 		}
-		pgURL, err := newDatabase(ctx, admin)
+		pgURL, err := benchkit.NewPostgresDatabase(ctx, admin, "lectern_bench_")
 		if err != nil {
 			return err
 		}
@@ -116,7 +112,7 @@ func run(ctx context.Context, n, jobs int, bin string, keep bool) error {
 	if err != nil {
 		return fmt.Errorf("latency on SQLite: %w", err)
 	}
-	pgURL, err := newDatabase(ctx, admin)
+	pgURL, err := benchkit.NewPostgresDatabase(ctx, admin, "lectern_bench_")
 	if err != nil {
 		return err
 	}
@@ -124,7 +120,7 @@ func run(ctx context.Context, n, jobs int, bin string, keep bool) error {
 	if err != nil {
 		return fmt.Errorf("latency on PostgreSQL: %w", err)
 	}
-	pgURL, err = newDatabase(ctx, admin)
+	pgURL, err = benchkit.NewPostgresDatabase(ctx, admin, "lectern_bench_")
 	if err != nil {
 		return err
 	}
@@ -159,28 +155,6 @@ func (r durations) quantile(q float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return d.Seconds() * 1000 }
-
-// newDatabase creates a fresh database on the server admin names and
-// returns its URL.
-func newDatabase(ctx context.Context, admin string) (string, error) {
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "lectern_bench_" + hex.EncodeToString(b)
-	c, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return "", fmt.Errorf("connect to PostgreSQL: %w", err)
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", fmt.Errorf("create database %s: %w", name, err)
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + name
-	return u.String(), nil
-}
 
 // maskURL is u without its password.
 func maskURL(u string) string {

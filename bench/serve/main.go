@@ -101,39 +101,17 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 
 	// The server's environment: this one without any LECTERN_ setting,
 	// plus a temporary DATA_DIR and free ports.
-	httpAddr, err := benchkit.FreeAddr()
+	addrs, err := benchkit.ServerAddrs(20)
 	if err != nil {
 		return err
 	}
-	ftpAddr, err := benchkit.FreeAddr()
-	if err != nil {
-		return err
-	}
-	passive, err := benchkit.FreePortRange(20)
-	if err != nil {
-		return err
-	}
+	httpAddr, ftpAddr, passive := addrs.HTTP, addrs.FTP, addrs.Passive
 	data := filepath.Join(tmp, "data")
-	env := []string{"LECTERN_DATA_DIR=" + data, "LECTERN_HTTP_ADDR=" + httpAddr, "LECTERN_FTP_ADDR=" + ftpAddr,
-		"LECTERN_FTP_PASSIVE_PORTS=" + passive, "LECTERN_LOG_LEVEL=info"}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LECTERN_") {
-			env = append(env, kv)
-		}
-	}
+	env := benchkit.Env("LECTERN_DATA_DIR="+data, "LECTERN_HTTP_ADDR="+httpAddr, "LECTERN_FTP_ADDR="+ftpAddr,
+		"LECTERN_FTP_PASSIVE_PORTS="+passive, "LECTERN_LOG_LEVEL=info")
 
 	// The command line, on the same DATA_DIR.
-	lectern := func(stdin string, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return "", fmt.Errorf("lectern %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		return string(out), nil
-	}
+	lectern := func(stdin string, args ...string) (string, error) { return benchkit.CLI(ctx, bin, env, stdin, args...) }
 	if _, err := lectern("", "type", "add", "--title", "Course"); err != nil {
 		return err
 	}

@@ -261,18 +261,11 @@ type server struct {
 }
 
 func newInstance(tmp, name, bin string, extra ...string) (*instance, error) {
-	httpAddr, err := benchkit.FreeAddr()
+	addrs, err := benchkit.ServerAddrs(60)
 	if err != nil {
 		return nil, err
 	}
-	ftpAddr, err := benchkit.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	passive, err := benchkit.FreePortRange(60)
-	if err != nil {
-		return nil, err
-	}
+	httpAddr, ftpAddr, passive := addrs.HTTP, addrs.FTP, addrs.Passive
 	data := filepath.Join(tmp, name)
 	env := []string{"LECTERN_DATA_DIR=" + data, "LECTERN_HTTP_ADDR=" + httpAddr, "LECTERN_FTP_ADDR=" + ftpAddr,
 		"LECTERN_FTP_PASSIVE_PORTS=" + passive, "LECTERN_LOG_LEVEL=info",

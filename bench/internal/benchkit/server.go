@@ -1,0 +1,84 @@
+package benchkit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Addrs are the loopback addresses a benchmark gives the server it starts.
+type Addrs struct {
+	HTTP, FTP string
+	Passive   string // FTP_PASSIVE_PORTS, "first-last"
+}
+
+// ServerAddrs picks free loopback addresses for a server's HTTP and FTP,
+// and passive free ports for its FTP data connections.
+func ServerAddrs(passive int) (Addrs, error) {
+	var a Addrs
+	var err error
+	if a.HTTP, err = FreeAddr(); err != nil {
+		return a, err
+	}
+	if a.FTP, err = FreeAddr(); err != nil {
+		return a, err
+	}
+	a.Passive, err = FreePortRange(passive)
+	return a, err
+}
+
+// CLI runs `bin args…` with env and stdin, and returns its standard
+// output; a failure carries its standard error.
+func CLI(ctx context.Context, bin string, env []string, stdin string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env, cmd.Stdin = env, strings.NewReader(stdin)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("lectern %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out), nil
+}
+
+// NewPostgresDatabase creates a fresh database, named prefix and random
+// hex, on the PostgreSQL server admin names, and returns its URL.
+func NewPostgresDatabase(ctx context.Context, admin, prefix string) (string, error) {
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := prefix + hex.EncodeToString(b)
+	c, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "", fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// Env is the environment of a server or command a benchmark starts: its
+// own LECTERN_ settings, then this process's environment without any
+// LECTERN_ variable (so a developer's shell changes nothing).
+func Env(settings ...string) []string {
+	env := append([]string(nil), settings...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LECTERN_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
