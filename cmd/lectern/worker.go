@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -41,7 +42,7 @@ func (a *app) worker(ctx context.Context, ready chan<- struct{}) error {
 	}
 	_, stopJobs, err := a.startJobs(ctx, svc, cfg.Encoder(logger.With("edge", "ffmpeg")), true)
 	if err != nil {
-		return err
+		return nodeIDRefusal(err)
 	}
 	defer stopJobs()
 	logger.Info("lectern worker running", "node_id", cfg.NodeID, "encode_workers", cfg.EncodeWorkers,
@@ -52,4 +53,15 @@ func (a *app) worker(ctx context.Context, ready chan<- struct{}) error {
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return nil
+}
+
+// nodeIDRefusal makes the job queue's refusal of a NODE_ID that another
+// running node holds a usage error (exit status 2): a configuration
+// mistake, which restarting (systemd's Restart=on-failure) does not mend.
+// Other errors are returned as they are.
+func nodeIDRefusal(err error) error {
+	if err != nil && strings.Contains(err.Error(), "is in use by another running process") {
+		return usageError{err}
+	}
+	return err
 }
