@@ -13,7 +13,8 @@ func (a *app) workerCommand() *cobra.Command {
 		Short: "Run only the job workers (processing, encoding, thumbnails, mail) on the shared database and storage",
 		Long: `Run only the job workers: recordings processed, videos encoded (ENCODE_WORKERS
 at once), thumbnails taken and mail sent, for the whole installation, on its
-shared database and storage (MEDIA_ROOT, DEFAULT_RECORDER_PATH). No HTTP, no
+shared database and storage (MEDIA_ROOT, DEFAULT_RECORDER_PATH); and the
+deposits a cron 'recorder checkDirectory' records are routed. No HTTP, no
 FTP, no watcher: those run in 'lectern serve' (WORKERS = false there leaves
 every job to the worker nodes). Each node needs its own NODE_ID (default: the
 host name). SIGTERM or SIGINT stops it: running jobs get 30 s to finish, an
@@ -45,6 +46,10 @@ func (a *app) worker(ctx context.Context, ready chan<- struct{}) error {
 		return nodeIDRefusal(err)
 	}
 	defer stopJobs()
+	// Deposits recorded by a cron pass (`recorder checkDirectory`) are
+	// routed by whichever node runs, serve or worker: the pending pass.
+	stopPending := startPending(ctx, a.router(svc), svc.treatments, cfg.DatabaseURL, logger.With("edge", "routing"))
+	defer stopPending()
 	logger.Info("lectern worker running", "node_id", cfg.NodeID, "encode_workers", cfg.EncodeWorkers,
 		"media_root", cfg.MediaRoot, "recorder_path", cfg.DefaultRecorderPath)
 	if ready != nil {
