@@ -107,7 +107,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	if err := ensureInitialAdmin(ctx, svc.users, cfg.DataDir, logger); err != nil {
 		return err
 	}
-	// MEDIA_ROOT and DEFAULT_RECORDER_PATH, made when missing, must be
+	// MEDIA_ROOT and DEFAULT_RECORDER_PATH (made on the first start) must be
 	// the storage the other nodes share (its marker).
 	if err := checkStorage(ctx, svc.nodes, cfg); err != nil {
 		return err

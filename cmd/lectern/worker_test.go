@@ -62,8 +62,8 @@ func TestWorkerStorageMarker(t *testing.T) {
 	if again, err := os.ReadFile(filepath.Join(media, storageMarker)); err != nil || string(again) != string(id) {
 		t.Errorf("MEDIA_ROOT's marker after a start on a new database: %q, %v; want %q", again, err, id)
 	}
-	if entries, _ := os.ReadDir(other); len(entries) != 0 {
-		t.Errorf("the refused folder was written: %v", entries)
+	if _, err := os.Stat(other); !os.IsNotExist(err) {
+		t.Errorf("the refused MEDIA_ROOT %s was created (%v): a node refused leaves no folder behind", other, err)
 	}
 }
 
