@@ -125,7 +125,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		return nodeIDRefusal(err)
 	}
 	defer stopJobs()
-	stopPending := startPending(ctx, router, svc.treatments, cfg.DatabaseURL, logger.With("edge", "routing"))
+	stopPending := startPending(ctx, router, svc.treatments, cfg.DatabaseURL, a.pendingPoll(), logger.With("edge", "routing"))
 	defer stopPending()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{

@@ -48,7 +48,7 @@ func (a *app) worker(ctx context.Context, ready chan<- struct{}) error {
 	defer stopJobs()
 	// Deposits recorded by a cron pass (`recorder checkDirectory`) are
 	// routed by whichever node runs, serve or worker: the pending pass.
-	stopPending := startPending(ctx, a.router(svc), svc.treatments, cfg.DatabaseURL, logger.With("edge", "routing"))
+	stopPending := startPending(ctx, a.router(svc), svc.treatments, cfg.DatabaseURL, a.pendingPoll(), logger.With("edge", "routing"))
 	defer stopPending()
 	logger.Info("lectern worker running", "node_id", cfg.NodeID, "encode_workers", cfg.EncodeWorkers,
 		"media_root", cfg.MediaRoot, "recorder_path", cfg.DefaultRecorderPath)
