@@ -34,8 +34,11 @@
 // report.
 //
 // 3. It is routed. Router.Dispatch (routing.go) acts on that state, at
-// once for the server's own deposits (cmd/lectern/routing.go), every
-// second for those recorded elsewhere (cmd/lectern/routing_pending.go):
+// once for the server's own deposits (cmd/lectern/routing.go); those
+// recorded elsewhere (a cron pass, another node) by the pending pass of
+// any running node, serve or worker (cmd/lectern/routing_pending.go):
+// every second, and at once on PostgreSQL, woken by the NOTIFY each new
+// treatment sends (sqldb.ListenTreatments):
 // the manager is mailed a link to the add form, or the admins a report,
 // each message rendered by package mail (render.go) and stored in the
 // outbox with its send_mail job, in the treatment's transaction
@@ -73,7 +76,9 @@
 // Every state is a database row, never only memory, and every job is
 // written with the row that calls for it: a restart, a crash or kill -9 at
 // any point loses nothing and publishes nothing twice. A job a killed
-// process was running is run again at the next start (jobs/rescue.go).
+// process was running is run again by another node once that process's
+// heartbeat is older than JOB_RESCUE_AFTER, or by the process itself at
+// its next start (jobs/node.go, jobs/rescue.go).
 //
 // # Names
 //

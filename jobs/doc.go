@@ -1,7 +1,10 @@
 // Package jobs runs Lectern's background work on River
 // (github.com/riverqueue/river), on the store's database: a job is a
-// row, so a restart, a crash or kill -9 loses none, and a job interrupted
-// by a shutdown runs again at the next start.
+// row, so a restart, a crash or kill -9 loses none. A job interrupted by
+// a shutdown is free again at once, for any other running node or this
+// one when it restarts; a killed node's running jobs are rescued by the
+// others after JOB_RESCUE_AFTER (its heartbeat stopped), or by itself at
+// its next start.
 //
 // The driver follows the database (driver.go): riversqlite on SQLite,
 // riverdatabasesql on PostgreSQL, both on a *sql.Tx, so one client type
@@ -66,8 +69,9 @@
 //     that is not media cancels the job and leaves the video in state
 //     error, its source kept; another failure is retried with backoff
 //     (EncodeMaxAttempts), an admin may retry after; a shutdown puts the
-//     video back to pending and snoozes the job (river.JobSnooze(0)), run
-//     again at the next start without spending an attempt.
+//     video back to pending and snoozes the job (river.JobSnooze(0)), taken
+//     at once by another running node, or by this one when it restarts,
+//     without spending an attempt.
 //
 // Each step appends a line to the recording's log, shown to admins.
 //

@@ -123,10 +123,10 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		// A shutdown (River's stop, the server's context): run again at
 		// the next start, from the beginning (ffmpeg cannot resume).
 		if serr := p.videos.SetEncoding(rctx, id, lectern.EncodingPending, done,
-			"interrupted by a shutdown; encoded again at the next start"); serr != nil {
+			"interrupted by a shutdown; encoded again by the next node free"); serr != nil {
 			log.Error("record interrupted encoding", "err", serr)
 		}
-		p.note(ctx, v.RecordingID, fmt.Sprintf("encoding interrupted by a shutdown at %.0f%%; it starts again at the next start", done))
+		p.note(ctx, v.RecordingID, fmt.Sprintf("encoding interrupted by a shutdown at %.0f%%; it starts again from the beginning on the next node free (another node at once, or this one when it restarts)", done))
 		log.Info("encoding interrupted by shutdown: snoozed", "progress", done)
 		return river.JobSnooze(0)
 

@@ -66,8 +66,8 @@ func (w *sendMailWorker) Work(ctx context.Context, job *river.Job[SendMailArgs])
 		return nil
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
-		// Shutdown: try again at the next start, without spending an
-		// attempt.
+		// Shutdown: free again at once for another node (or this one
+		// when it restarts), without spending an attempt.
 		log.Info("mail delivery interrupted by shutdown", "err", sendErr)
 		return river.JobSnooze(0)
 	}

@@ -41,24 +41,30 @@ func apiCount(tb testing.TB, s *server, token, path string) int {
 // the running server routes them within seconds (its pending pass; on
 // PostgreSQL also woken by the NOTIFY of each new treatment, which it
 // LISTENs for): the manager's mail is in the outbox, the --auto
-// recorder's deposit is published, each once.
+// recorder's deposit is published, each once. postgres-notify polls only
+// once an hour: NOTIFY alone routes the deposits in time.
 func TestE2ECronDeposit(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"sqlite", "postgres"} {
+	for _, name := range []string{"sqlite", "postgres", "postgres-notify"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			env := []string{"LECTERN_RECORDER_WATCH=false"}
-			if name == "postgres" {
+			if name != "sqlite" {
 				env = append(env, "LECTERN_DATABASE_URL="+pgtest.NewDatabase(t))
 			}
-			cronDeposit(t, newCLI(t, env...))
+			var poll time.Duration
+			if name == "postgres-notify" {
+				poll = time.Hour
+			}
+			cronDeposit(t, newCLI(t, env...), poll)
 		})
 	}
 }
 
-// cronDeposit is TestE2ECronDeposit on c's database.
-func cronDeposit(t *testing.T, c *cli) {
-	s := startServe(t, c)
+// cronDeposit is TestE2ECronDeposit on c's database, with the server's
+// pending pass every poll (0: pendingInterval).
+func cronDeposit(t *testing.T, c *cli, poll time.Duration) {
+	s := startServeApp(t, c, func(a *app) { a.pendingEvery = poll }, "LECTERN_HTTP_ADDR=127.0.0.1:0", "LECTERN_FTP_ADDR=127.0.0.1:0")
 	typeID := fmt.Sprint(c.addType(t, "Course"))
 	c.addUser(t, "boss", "--superuser")
 	token := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "boss").stdout)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -84,6 +85,9 @@ type app struct {
 	logger *slog.Logger
 	// ftpAddr is the FTP server's bound address once serve started it.
 	ftpAddr string
+	// pendingEvery, when not zero, replaces pendingInterval (tests: a
+	// long one leaves routing to PostgreSQL's NOTIFY alone).
+	pendingEvery time.Duration
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -45,12 +45,12 @@ func dispatchNow(router *lectern.Router, logger *slog.Logger) func(context.Conte
 }
 
 // startPending dispatches what a previous run left half-way now and, from
-// then on, every second, what other processes record (cron passes, other
-// nodes): see pendingRouter. On PostgreSQL (databaseURL postgres://) it
+// then on, every interval (pendingInterval), what other processes record
+// (cron passes, other nodes): see pendingRouter. On PostgreSQL (databaseURL postgres://) it
 // also listens for new treatments, so that those are dispatched at once.
 // stop ends the loop and the listener and waits for them.
 func startPending(ctx context.Context, router *lectern.Router, treatments lectern.TreatmentService, databaseURL string,
-	logger *slog.Logger) (stop func()) {
+	interval time.Duration, logger *slog.Logger) (stop func()) {
 	pending := newPendingRouter(router, treatments, logger)
 	if n, err := pending.pass(ctx); err != nil {
 		logger.Error("route pending deposits", "err", err)
@@ -70,7 +70,7 @@ func startPending(ctx context.Context, router *lectern.Router, treatments lecter
 			})
 		})
 	}
-	wg.Go(func() { pending.run(loopCtx, pendingInterval, wake) })
+	wg.Go(func() { pending.run(loopCtx, interval, wake) })
 	return func() {
 		cancel()
 		wg.Wait()

@@ -54,6 +54,15 @@ const (
 	maxRetry        = 10 * time.Minute
 )
 
+// pendingPoll is how often this process's pending pass runs:
+// pendingInterval, unless a test set app.pendingEvery.
+func (a *app) pendingPoll() time.Duration {
+	if a.pendingEvery > 0 {
+		return a.pendingEvery
+	}
+	return pendingInterval
+}
+
 func newPendingRouter(router *lectern.Router, treatments lectern.TreatmentService, logger *slog.Logger) *pendingRouter {
 	return &pendingRouter{router: router, treatments: treatments, logger: logger, notifyGrace: 10 * time.Second,
 		now: time.Now, retry: map[int64]*retryAt{}, routed: map[int64]bool{}}

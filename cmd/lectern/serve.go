@@ -107,7 +107,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	if err := ensureInitialAdmin(ctx, svc.users, cfg.DataDir, logger); err != nil {
 		return err
 	}
-	// MEDIA_ROOT and DEFAULT_RECORDER_PATH, made when missing, must be
+	// MEDIA_ROOT and DEFAULT_RECORDER_PATH (made on the first start) must be
 	// the storage the other nodes share (its marker).
 	if err := checkStorage(ctx, svc.nodes, cfg); err != nil {
 		return err
@@ -122,10 +122,10 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	// Admins follow, cancel and retry its jobs (web, api).
 	jobQueue, stopJobs, err := a.startJobs(ctx, svc, media, cfg.Workers)
 	if err != nil {
-		return err
+		return nodeIDRefusal(err)
 	}
 	defer stopJobs()
-	stopPending := startPending(ctx, router, svc.treatments, cfg.DatabaseURL, logger.With("edge", "routing"))
+	stopPending := startPending(ctx, router, svc.treatments, cfg.DatabaseURL, a.pendingPoll(), logger.With("edge", "routing"))
 	defer stopPending()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{

@@ -44,12 +44,22 @@ func startServe(tb testing.TB, c *cli) *server {
 // environment (the addresses to listen on), and waits until it listens.
 func startServeEnv(tb testing.TB, c *cli, env ...string) *server {
 	tb.Helper()
+	return startServeApp(tb, c, nil, env...)
+}
+
+// startServeApp is startServeEnv with setup, when not nil, called on the
+// app before it serves (test hooks such as app.pendingEvery).
+func startServeApp(tb testing.TB, c *cli, setup func(*app), env ...string) *server {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.log,
 		environ: append(append([]string{}, c.environ...), env...)}
 	ready := make(chan string, 1)
 	s.app = a
+	if setup != nil {
+		setup(a)
+	}
 	go func() { s.done <- a.serve(ctx, ready) }()
 	select {
 	case addr := <-ready:

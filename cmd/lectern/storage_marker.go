@@ -25,22 +25,21 @@ const storageMarker = ".lectern-install-id"
 // by mistake). From then on a
 // folder without the marker, or with another id, is refused, even empty:
 // an empty folder is what a node sees when the shared storage is not
-// mounted, and it would encode into a folder nobody serves.
+// mounted, and it would encode into a folder nobody serves. A missing
+// folder is created only on that first start, never by a refused node.
 func checkStorage(ctx context.Context, nodes lectern.NodeService, cfg *Config) error {
 	id, created, err := nodes.InstallID(ctx)
 	if err != nil {
 		return err
 	}
+	// Every folder is checked before any is created or marked: a refused
+	// node leaves no folder behind (on an unmounted mount point, say).
+	var toMark []struct{ key, dir string }
 	for _, d := range []struct{ key, dir string }{{"MEDIA_ROOT", cfg.MediaRoot}, {"DEFAULT_RECORDER_PATH", cfg.DefaultRecorderPath}} {
-		if err := os.MkdirAll(d.dir, 0o750); err != nil {
-			return fmt.Errorf("create %s %s: %w", d.key, d.dir, err)
-		}
 		path := filepath.Join(d.dir, storageMarker)
 		data, err := os.ReadFile(path)
 		if created && errors.Is(err, os.ErrNotExist) {
-			if err := writeMarker(path, id); err != nil {
-				return fmt.Errorf("write the storage marker of %s: %w", d.key, err)
-			}
+			toMark = append(toMark, d)
 			continue
 		}
 		switch {
@@ -61,6 +60,14 @@ func checkStorage(ctx context.Context, nodes lectern.NodeService, cfg *Config) e
 			return usageError{fmt.Errorf("%s %s belongs to another installation: its marker %s holds %q, "+
 				"the database at %s expects %q. Check the mount (and DATABASE_URL): every node must share one database and one storage",
 				d.key, d.dir, storageMarker, strings.TrimSpace(string(data)), cfg.databaseName(), id)}
+		}
+	}
+	for _, d := range toMark {
+		if err := os.MkdirAll(d.dir, 0o750); err != nil {
+			return fmt.Errorf("create %s %s: %w", d.key, d.dir, err)
+		}
+		if err := writeMarker(filepath.Join(d.dir, storageMarker), id); err != nil {
+			return fmt.Errorf("write the storage marker of %s: %w", d.key, err)
 		}
 	}
 	return nil

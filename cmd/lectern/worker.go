@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -12,7 +13,8 @@ func (a *app) workerCommand() *cobra.Command {
 		Short: "Run only the job workers (processing, encoding, thumbnails, mail) on the shared database and storage",
 		Long: `Run only the job workers: recordings processed, videos encoded (ENCODE_WORKERS
 at once), thumbnails taken and mail sent, for the whole installation, on its
-shared database and storage (MEDIA_ROOT, DEFAULT_RECORDER_PATH). No HTTP, no
+shared database and storage (MEDIA_ROOT, DEFAULT_RECORDER_PATH); and the
+deposits a cron 'recorder checkDirectory' records are routed. No HTTP, no
 FTP, no watcher: those run in 'lectern serve' (WORKERS = false there leaves
 every job to the worker nodes). Each node needs its own NODE_ID (default: the
 host name). SIGTERM or SIGINT stops it: running jobs get 30 s to finish, an
@@ -41,9 +43,13 @@ func (a *app) worker(ctx context.Context, ready chan<- struct{}) error {
 	}
 	_, stopJobs, err := a.startJobs(ctx, svc, cfg.Encoder(logger.With("edge", "ffmpeg")), true)
 	if err != nil {
-		return err
+		return nodeIDRefusal(err)
 	}
 	defer stopJobs()
+	// Deposits recorded by a cron pass (`recorder checkDirectory`) are
+	// routed by whichever node runs, serve or worker: the pending pass.
+	stopPending := startPending(ctx, a.router(svc), svc.treatments, cfg.DatabaseURL, a.pendingPoll(), logger.With("edge", "routing"))
+	defer stopPending()
 	logger.Info("lectern worker running", "node_id", cfg.NodeID, "encode_workers", cfg.EncodeWorkers,
 		"media_root", cfg.MediaRoot, "recorder_path", cfg.DefaultRecorderPath)
 	if ready != nil {
@@ -52,4 +58,15 @@ func (a *app) worker(ctx context.Context, ready chan<- struct{}) error {
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return nil
+}
+
+// nodeIDRefusal makes the job queue's refusal of a NODE_ID that another
+// running node holds a usage error (exit status 2): a configuration
+// mistake, which restarting (systemd's Restart=on-failure) does not mend.
+// Other errors are returned as they are.
+func nodeIDRefusal(err error) error {
+	if err != nil && strings.Contains(err.Error(), "is in use by another running process") {
+		return usageError{err}
+	}
+	return err
 }

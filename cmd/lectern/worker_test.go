@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lectern"
+	"lectern/sqldb"
 )
 
 // A node whose MEDIA_ROOT or DEFAULT_RECORDER_PATH is not the storage the
@@ -59,8 +62,8 @@ func TestWorkerStorageMarker(t *testing.T) {
 	if again, err := os.ReadFile(filepath.Join(media, storageMarker)); err != nil || string(again) != string(id) {
 		t.Errorf("MEDIA_ROOT's marker after a start on a new database: %q, %v; want %q", again, err, id)
 	}
-	if entries, _ := os.ReadDir(other); len(entries) != 0 {
-		t.Errorf("the refused folder was written: %v", entries)
+	if _, err := os.Stat(other); !os.IsNotExist(err) {
+		t.Errorf("the refused MEDIA_ROOT %s was created (%v): a node refused leaves no folder behind", other, err)
 	}
 }
 
@@ -93,4 +96,23 @@ func TestWorkerConfig(t *testing.T) {
 			t.Errorf("%s: %v; want an error naming %s", tt.env, err, tt.want)
 		}
 	}
+}
+
+// A NODE_ID that another running node holds (a fresh heartbeat from
+// another host) is a configuration refusal: exit status 2, which the
+// systemd units do not restart.
+func TestWorkerDuplicateNodeID(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	if err := startServe(t, c).stop(); err != nil { // migrates, marks the storage
+		t.Fatal(err)
+	}
+	db := c.open(t)
+	now := time.Now()
+	if err := sqldb.NewNodeService(db).BeatNode(t.Context(), &lectern.Node{ID: "twin", Host: "elsewhere", PID: 1, StartedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	w := &cli{dataDir: c.dataDir, environ: append(append([]string{}, c.environ...), "LECTERN_NODE_ID=twin")}
+	w.run(t, "", "worker").wantExit(t, 2, `NODE_ID "twin" is in use`)
+	w.run(t, "", "serve").wantExit(t, 2, `NODE_ID "twin" is in use`)
 }

@@ -1,10 +1,10 @@
 // Package pgtest gives tests a fresh, empty PostgreSQL database on a
 // throwaway server, for test code only.
 //
-// When LECTERN_TEST_POSTGRES_URL is set (scripts/test sets it after
-// starting one server for the whole run), every database is made on that
-// server, whose URL must let its user CREATE DATABASE. Otherwise the first
-// test that asks starts a server of its own for the test binary, from
+// When LECTERN_TEST_POSTGRES_URL is set (by hand: scripts/test does not
+// set it), every database is made on that server, whose URL must let its
+// user CREATE DATABASE. Otherwise the first test that asks starts a server
+// of its own for the test binary (one per package tested), from
 // Debian's packages (/usr/lib/postgresql/*/bin): a new cluster in a
 // temporary folder, listening on a free loopback port and on a unix socket
 // in that folder, owned by the unprivileged user postgres when the tests
