@@ -202,12 +202,9 @@ func (c *Client) EncodeVideo(ctx context.Context, id int64) error {
 			return &lectern.Error{Op: op, Code: lectern.ECONFLICT, Message: msg}
 		}
 	}
-	if err := c.proc.videos.SetEncoding(ctx, id, lectern.EncodingPending, 0, ""); err != nil {
-		return err
-	}
-	if err := c.EnqueueVideo(ctx, id); err != nil {
-		c.restoreEncoding(ctx, v)
-		return err
+	// The video marked pending and its job commit together, or neither.
+	if err := c.proc.videos.EncodeAgain(ctx, id); err != nil {
+		return fmt.Errorf("encode video %d again: %w", id, err)
 	}
 	if v.RecordingID != nil {
 		c.proc.note(ctx, v.RecordingID, "encoding queued again by an admin")

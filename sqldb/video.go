@@ -163,6 +163,21 @@ func (s *VideoService) SetSource(ctx context.Context, id int64, path string) err
 	})
 }
 
+// EncodeAgain implements lectern.VideoService.
+func (s *VideoService) EncodeAgain(ctx context.Context, id int64) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE videos SET encoding_state = ?, encoding_progress = 0, encoding_log = '',
+			date_updated = ? WHERE id = ?`, lectern.EncodingPending, s.db.Now(), id)
+		if err != nil {
+			return fmt.Errorf("mark video %d pending: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errVideoNotFound
+		}
+		return enqueue(ctx, s.jobs, tx, lectern.EncodeVideoArgs{VideoID: id})
+	})
+}
+
 // SetEncoding implements lectern.VideoService.
 func (s *VideoService) SetEncoding(ctx context.Context, id int64, state string, progress float64, log string) error {
 	return s.db.execOne(ctx, "set encoding", errVideoNotFound, nil,
