@@ -239,6 +239,11 @@ type VideoService interface {
 	// (EncodeVideoArgs): an admin's "encode again" never leaves a video
 	// waiting for a job that is not there, whatever crashes.
 	EncodeAgain(ctx context.Context, id int64) error
+	// RetryEncoding marks the video's encoding pending and, in the same
+	// transaction, makes its finished encode job jobID run again (the
+	// store's Enqueuer is then a Retrier): an admin's retry, whole or
+	// not at all.
+	RetryEncoding(ctx context.Context, id, jobID int64) error
 	// SetEncoding records the encoding state, progress and log.
 	SetEncoding(ctx context.Context, id int64, state string, progress float64, log string) error
 	// SetEncoded stores an encode's result: duration, renditions and

@@ -312,3 +312,64 @@ func TestCrashBeforeCommitLeavesNothing(t *testing.T) {
 		t.Errorf("treatment state %q, %v; want it unchanged", state, err)
 	}
 }
+
+// failRetry retries the job through River, then fails: the retry and
+// the video's row roll back together.
+type failRetry struct{ lectern.Enqueuer }
+
+func (f failRetry) RetryTx(ctx context.Context, tx *sql.Tx, id int64) error {
+	if err := f.Enqueuer.(lectern.Retrier).RetryTx(ctx, tx, id); err != nil {
+		return err
+	}
+	return errInjected
+}
+
+// An admin's retry of a failed encode marks the video pending and makes
+// its job available in one transaction: when it fails after River's
+// retry, the video and the job are as they were; on both databases.
+func TestRetryEncodingWithItsJob(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for name, open := range map[string]func(testing.TB) *sqldb.DB{"sqlite": MustOpenDB, "postgres": MustOpenPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := setupJobsOn(t, open(t))
+			v := &lectern.Video{Title: "Lecture", OwnerID: b.user.ID, TypeID: b.recorder.TypeID}
+			if err := sqldb.NewVideoService(b.db, nil).CreateVideo(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+			if err := sqldb.NewVideoService(b.db, b.enq).SetSource(ctx, v.ID, "videos/1/source.mp4"); err != nil {
+				t.Fatal(err)
+			}
+			if err := sqldb.NewVideoService(b.db, nil).SetEncoding(ctx, v.ID, lectern.EncodingError, 40, "ffmpeg died"); err != nil {
+				t.Fatal(err)
+			}
+			var jobID int64
+			if err := b.db.SQL().QueryRow(`UPDATE river_job SET state = 'discarded', finalized_at = CURRENT_TIMESTAMP
+				RETURNING id`).Scan(&jobID); err != nil {
+				t.Fatal(err)
+			}
+			state := func() (video, job string) {
+				t.Helper()
+				q := `SELECT (SELECT encoding_state FROM videos), (SELECT state FROM river_job)`
+				if err := b.db.SQL().QueryRow(q).Scan(&video, &job); err != nil {
+					t.Fatal(err)
+				}
+				return video, job
+			}
+			err := sqldb.NewVideoService(b.db, failRetry{b.enq}).RetryEncoding(ctx, v.ID, jobID)
+			if !errors.Is(err, errInjected) {
+				t.Fatalf("error %v, want the injected one", err)
+			}
+			if video, job := state(); video != lectern.EncodingError || job != "discarded" {
+				t.Errorf("after a rollback: video %s, job %s; want error and discarded, as they were", video, job)
+			}
+			if err := sqldb.NewVideoService(b.db, b.enq).RetryEncoding(ctx, v.ID, jobID); err != nil {
+				t.Fatal(err)
+			}
+			if video, job := state(); video != lectern.EncodingPending || job != "available" {
+				t.Errorf("after the commit: video %s, job %s; want pending and available", video, job)
+			}
+		})
+	}
+}
