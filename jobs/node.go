@@ -62,7 +62,7 @@ func (l *lease) checkUnique(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
-	age := time.Since(prev.HeartbeatAt)
+	age := prev.HeartbeatAge // the database's clock, as the heartbeat's
 	if age >= l.after {
 		return nil // dead, or stopped long ago
 	}
@@ -233,7 +233,7 @@ func (c *Client) rescueDead(ctx context.Context, nodes lectern.NodeService, afte
 	}
 	live := map[string]bool{c.id: true}
 	for _, n := range all {
-		if time.Since(n.HeartbeatAt) < after {
+		if n.HeartbeatAge < after { // the database's clock: the nodes' may disagree
 			live[n.ID] = true
 		}
 	}
