@@ -65,6 +65,14 @@ type Enqueuer interface {
 	EnqueueTx(ctx context.Context, tx *sql.Tx, args JobArgs) error
 }
 
+// Retrier is an Enqueuer that also makes a finished job (failed,
+// cancelled, completed) run again in the caller's transaction (package
+// jobs: River's JobRetryTx), with the row that says it waits again.
+type Retrier interface {
+	// RetryTx makes job id available again in tx.
+	RetryTx(ctx context.Context, tx *sql.Tx, id int64) error
+}
+
 // Job states (the queue's own).
 const (
 	JobAvailable = "available" // waiting for a worker

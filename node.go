@@ -14,16 +14,20 @@ type Node struct {
 	Host      string // the machine's host name
 	PID       int    // the process on Host
 	StartedAt time.Time
-	// HeartbeatAt is when the node last said it was alive: a node whose
-	// heartbeat is older than JOB_RESCUE_AFTER is dead, and its running
-	// jobs are given to others.
+	// HeartbeatAt is when the node last said it was alive, by the
+	// database's clock: a node whose heartbeat is older than
+	// JOB_RESCUE_AFTER is dead, and its running jobs are given to others.
 	HeartbeatAt time.Time
+	// HeartbeatAge is how old HeartbeatAt was when read, by the
+	// database's clock too: no node's own clock is trusted.
+	HeartbeatAge time.Duration
 }
 
 // NodeService records the nodes' heartbeats and the installation they
 // share.
 type NodeService interface {
-	// BeatNode records that n is alive now (HeartbeatAt, set on n), and
+	// BeatNode records that n is alive now, by the database's clock
+	// (HeartbeatAt, set on n), and
 	// its Host, PID and StartedAt; the first beat of an ID creates its row.
 	BeatNode(ctx context.Context, n *Node) error
 	// FindNode returns the node of that ID (ENOTFOUND when it never beat).

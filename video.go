@@ -234,6 +234,16 @@ type VideoService interface {
 	// MEDIA_ROOT) and, in the same transaction, enqueues its encode
 	// (EncodeVideoArgs; not twice while one waits or runs).
 	SetSource(ctx context.Context, id int64, path string) error
+	// EncodeAgain marks the video's encoding pending (progress 0, log
+	// cleared) and, in the same transaction, enqueues its encode
+	// (EncodeVideoArgs): an admin's "encode again" never leaves a video
+	// waiting for a job that is not there, whatever crashes.
+	EncodeAgain(ctx context.Context, id int64) error
+	// RetryEncoding marks the video's encoding pending and, in the same
+	// transaction, makes its finished encode job jobID run again (the
+	// store's Enqueuer is then a Retrier): an admin's retry, whole or
+	// not at all.
+	RetryEncoding(ctx context.Context, id, jobID int64) error
 	// SetEncoding records the encoding state, progress and log.
 	SetEncoding(ctx context.Context, id int64, state string, progress float64, log string) error
 	// SetEncoded stores an encode's result: duration, renditions and

@@ -152,22 +152,21 @@ func (c *Client) RetryJob(ctx context.Context, id int64) (*lectern.Job, error) {
 	if !j.Retryable() {
 		return nil, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This job is running or about to: it cannot be retried now."}
 	}
-	var prev *lectern.Video // the encoded video, as it was
 	if j.Kind == lectern.JobEncodeVideo && j.VideoID != nil && c.proc != nil {
-		// The video shows it waits again.
-		prev, err = c.proc.videos.FindVideoByID(ctx, *j.VideoID)
-		if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
-			return nil, fmt.Errorf("retry job %d: %w", id, err)
+		// The video shows it waits again, in the transaction of the
+		// retry: both or neither.
+		err := c.proc.videos.RetryEncoding(ctx, *j.VideoID, id)
+		if err == nil {
+			c.logger.Info("job retried by an admin", "job_id", id, "job_kind", j.Kind)
+			return c.FindJobByID(ctx, id)
 		}
-		if prev != nil {
-			if err := c.proc.videos.SetEncoding(ctx, prev.ID, lectern.EncodingPending, 0, ""); err != nil {
-				return nil, fmt.Errorf("retry job %d: %w", id, err)
-			}
+		if lectern.ErrorCode(err) != lectern.ENOTFOUND {
+			return nil, jobError(op, id, err)
 		}
+		// The video is gone: the job alone runs again (and finds no video).
 	}
 	row, err := c.river.JobRetry(ctx, id)
 	if err != nil {
-		c.restoreEncoding(ctx, prev)
 		return nil, jobError(op, id, err)
 	}
 	c.logger.Info("job retried by an admin", "job_id", id, "job_kind", row.Kind)
@@ -202,32 +201,15 @@ func (c *Client) EncodeVideo(ctx context.Context, id int64) error {
 			return &lectern.Error{Op: op, Code: lectern.ECONFLICT, Message: msg}
 		}
 	}
-	if err := c.proc.videos.SetEncoding(ctx, id, lectern.EncodingPending, 0, ""); err != nil {
-		return err
-	}
-	if err := c.EnqueueVideo(ctx, id); err != nil {
-		c.restoreEncoding(ctx, v)
-		return err
+	// The video marked pending and its job commit together, or neither.
+	if err := c.proc.videos.EncodeAgain(ctx, id); err != nil {
+		return fmt.Errorf("encode video %d again: %w", id, err)
 	}
 	if v.RecordingID != nil {
 		c.proc.note(ctx, v.RecordingID, "encoding queued again by an admin")
 	}
 	c.logger.Info("video encoding queued again by an admin", "video_id", id)
 	return nil
-}
-
-// restoreEncoding puts back the encoding state of prev (nil: nothing)
-// when the job that was to change it could not be queued: a video never
-// says it waits for a job that is not there.
-func (c *Client) restoreEncoding(ctx context.Context, prev *lectern.Video) {
-	if prev == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	if err := c.proc.videos.SetEncoding(ctx, prev.ID, prev.EncodingState, prev.EncodingProgress, prev.EncodingLog); err != nil {
-		c.logger.Error("restore the encoding state of a video whose job was not queued", "video_id", prev.ID, "err", err)
-	}
 }
 
 // jobError turns River's not-found into the core's.

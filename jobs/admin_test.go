@@ -140,3 +140,48 @@ func TestMakeThumbnail(t *testing.T) {
 	}
 	m.checkLog(t, rec.ID, "encoded: ", "thumbnail taken again at 1.25s")
 }
+
+// A client that only enqueues (WORKERS = false in serve: never started)
+// has no encoder, and still queues an admin's encode again and new
+// thumbnail, which a working node then does.
+func TestEnqueueOnlyAdmin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := setupMedia(t, "")
+	worker := m.newClient(t, nil)
+	start(t, worker)
+	rec := m.deposit(t, m.recordings, "lecture.mp4", nil)
+	v := m.waitVideo(t, rec.ID, lectern.EncodingDone)
+	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 1})
+	if err := worker.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	front := m.newClient(t, func(cfg *jobs.Config, deps *jobs.Deps) {
+		cfg.EnqueueOnly, cfg.MediaRoot = true, ""
+		deps.Encoder, deps.Recorders, deps.Enrichments = nil, nil, nil
+	})
+	if err := front.MakeThumbnail(ctx, v.ID, 99); lectern.ErrorCode(err) != lectern.EINVALID {
+		t.Errorf("MakeThumbnail(at 99) of a 2 s video on an enqueue-only client = %v, want EINVALID", err)
+	}
+	if err := front.MakeThumbnail(ctx, v.ID, 1.25); err != nil {
+		t.Fatalf("MakeThumbnail on an enqueue-only client: %v", err)
+	}
+	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 1, "make_thumbnail available": 1})
+	worker2 := m.newClient(t, nil)
+	start(t, worker2)
+	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 1, "make_thumbnail completed": 1})
+	if err := worker2.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := front.EncodeVideo(ctx, v.ID); err != nil {
+		t.Fatalf("EncodeVideo on an enqueue-only client: %v", err)
+	}
+	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 1, "encode_video available": 1,
+		"make_thumbnail completed": 1})
+	start(t, m.newClient(t, nil))
+	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 2, "make_thumbnail completed": 1})
+	m.checkEncoded(t, rec, m.waitVideo(t, rec.ID, lectern.EncodingDone))
+	m.checkLog(t, rec.ID, "thumbnail taken again at 1.25s", "encoding queued again by an admin")
+}

@@ -30,6 +30,8 @@ type Enqueuer struct {
 	logger      *slog.Logger
 }
 
+var _ lectern.Retrier = (*Enqueuer)(nil)
+
 var _ lectern.Enqueuer = (*Enqueuer)(nil)
 
 // EnqueuerConfig configures an Enqueuer.
@@ -75,6 +77,14 @@ func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, args lectern.JobAr
 	}
 	if res.UniqueSkippedAsDuplicate {
 		e.logger.Debug("job already enqueued", "job_kind", args.Kind(), "job_id", res.Job.ID, "job_state", res.Job.State)
+	}
+	return nil
+}
+
+// RetryTx implements lectern.Retrier.
+func (e *Enqueuer) RetryTx(ctx context.Context, tx *sql.Tx, id int64) error {
+	if _, err := e.river.JobRetryTx(ctx, tx, id); err != nil {
+		return fmt.Errorf("retry job %d: %w", id, err)
 	}
 	return nil
 }

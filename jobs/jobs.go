@@ -110,6 +110,13 @@ type Config struct {
 	// (cmd/lectern exits), before other nodes take its jobs. Nil: the
 	// client cancels its running jobs (StopAndCancel) and works no more.
 	LeaseLostFunc func(error)
+	// EnqueueOnly makes a client that works no job (WORKERS = false in
+	// serve): it registers no worker, fetches nothing and never beats,
+	// but keeps what admins' requests need (Deps.Videos, Recordings:
+	// encode again, a new thumbnail, retries) and queues them for the
+	// nodes that work. Only Videos and Recordings are then required for
+	// videos; Sender and Nodes are not used.
+	EnqueueOnly bool
 }
 
 // Deps are the services the workers use. Mail is delivered when Sender
@@ -152,6 +159,7 @@ type Client struct {
 	id          string
 	proc        *processing
 	lease       *lease // nil without Deps.Nodes or workers
+	enqueueOnly bool   // Config.EnqueueOnly
 	stopTimeout time.Duration
 	logger      *slog.Logger
 
@@ -169,7 +177,10 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	if deps.Sender != nil && deps.Messages == nil {
 		return nil, errors.New("jobs: Messages is required with a Sender")
 	}
-	if deps.Videos != nil && (deps.Recordings == nil || deps.Recorders == nil || deps.Enrichments == nil || deps.Encoder == nil ||
+	if deps.Videos != nil && cfg.EnqueueOnly && deps.Recordings == nil {
+		return nil, errors.New("jobs: Recordings is required with Videos")
+	}
+	if deps.Videos != nil && !cfg.EnqueueOnly && (deps.Recordings == nil || deps.Recorders == nil || deps.Enrichments == nil || deps.Encoder == nil ||
 		cfg.MediaRoot == "") {
 		return nil, errors.New("jobs: Recordings, Recorders, Enrichments, Encoder and MediaRoot are required with Videos")
 	}
@@ -177,7 +188,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{id: cmp.Or(cfg.ID, DefaultID),
+	c := &Client{id: cmp.Or(cfg.ID, DefaultID), enqueueOnly: cfg.EnqueueOnly,
 		stopTimeout: cmp.Or(max(cfg.StopTimeout, 0), DefaultStopTimeout),
 		logger:      logger}
 	policy := cfg.RetryPolicy
@@ -187,25 +198,30 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 
 	w := river.NewWorkers()
 	queues := map[string]river.QueueConfig{}
-	if deps.Sender != nil {
+	if deps.Sender != nil && !cfg.EnqueueOnly {
 		river.AddWorker(w, &sendMailWorker{messages: deps.Messages, sender: deps.Sender, logger: logger})
 		queues[QueueMail] = river.QueueConfig{MaxWorkers: cmp.Or(max(cfg.Workers, 0), DefaultMailWorkers)}
 	}
 	if deps.Videos != nil {
-		root, err := filepath.Abs(cfg.MediaRoot)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: MEDIA_ROOT: %w", err)
+		root := ""
+		if cfg.MediaRoot != "" {
+			var err error
+			if root, err = filepath.Abs(cfg.MediaRoot); err != nil {
+				return nil, fmt.Errorf("jobs: MEDIA_ROOT: %w", err)
+			}
 		}
 		c.proc = &processing{client: c, videos: deps.Videos, recordings: deps.Recordings, recorders: deps.Recorders,
 			enrichments: deps.Enrichments, encoder: deps.Encoder, mediaRoot: root,
 			zipLimits: cfg.ZipLimits, skipFirstImage: cfg.SkipFirstImage,
 			progressEvery: cmp.Or(max(cfg.ProgressInterval, 0), DefaultProgressInterval), logger: logger}
-		river.AddWorker(w, &processRecordingWorker{p: c.proc})
-		river.AddWorker(w, &encodeVideoWorker{p: c.proc})
 		c.proc.thumbnails = deps.Thumbnails
 		if t, ok := deps.Encoder.(lectern.Thumbnailer); ok && c.proc.thumbnails == nil {
 			c.proc.thumbnails = t
 		}
+	}
+	if c.proc != nil && !cfg.EnqueueOnly {
+		river.AddWorker(w, &processRecordingWorker{p: c.proc})
+		river.AddWorker(w, &encodeVideoWorker{p: c.proc})
 		if c.proc.thumbnails != nil {
 			river.AddWorker(w, &makeThumbnailWorker{p: c.proc})
 		}

@@ -32,7 +32,8 @@ const deadNodeError = "rescued: the node working this job stopped beating (kille
 // however long they run: a two-hour encode keeps its node beating.
 //
 // A node that has not written its heartbeat for RescueAfter/2 (a
-// database out of reach, a process frozen) has lost its lease: it stops
+// database out of reach, a process frozen) has lost its lease: its own
+// timer (expire), apart from the loops and their database calls, stops it
 // at once (lost), before any other node may rescue its jobs, so that a
 // job's old attempt never runs beside, or finishes after, its new one.
 type lease struct {
@@ -43,7 +44,8 @@ type lease struct {
 	lostFn func(error)
 	logger interface{ Error(string, ...any) }
 	mu     sync.Mutex
-	lastOK time.Time // monotonic: when a beat last succeeded
+	lastOK time.Time   // monotonic: when a beat last succeeded
+	timer  *time.Timer // fires when the lease runs out (expire), reset by each good beat
 	once   sync.Once
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -60,7 +62,7 @@ func (l *lease) checkUnique(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
-	age := time.Since(prev.HeartbeatAt)
+	age := prev.HeartbeatAge // the database's clock, as the heartbeat's
 	if age >= l.after {
 		return nil // dead, or stopped long ago
 	}
@@ -88,8 +90,31 @@ func (l *lease) beat(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	l.lastOK = time.Now()
+	if l.timer != nil {
+		l.timer.Reset(l.after / 2)
+	}
 	l.mu.Unlock()
 	return nil
+}
+
+// expire is the lease's own timer, run RescueAfter/2 after the last good
+// beat whatever the heartbeat and rescue loops do (a database call that
+// hangs, a loop that stalls): the lease is lost unless a beat came in
+// meanwhile.
+func (l *lease) expire() {
+	l.mu.Lock()
+	if l.timer == nil {
+		l.mu.Unlock()
+		return // the lease loop stopped
+	}
+	left := l.after/2 - time.Since(l.lastOK)
+	if left > 0 {
+		l.timer.Reset(left)
+		l.mu.Unlock()
+		return
+	}
+	l.mu.Unlock()
+	l.held()
 }
 
 // held tells whether the lease is still held: a beat succeeded within
@@ -122,31 +147,57 @@ func (l *lease) lost(err error) {
 	})
 }
 
-// run beats and rescues until ctx ends.
+// run beats and rescues until ctx ends. The heartbeat and the rescue of
+// dead nodes run in loops of their own, every database call bounded by a
+// fraction of RescueAfter, and the lease's deadline has its own timer
+// (expire): a connection that hangs delays neither the next beat nor the
+// loss of the lease.
 func (l *lease) run(ctx context.Context) {
 	defer close(l.done)
-	beatEvery, rescueEvery := max(l.after/6, 10*time.Millisecond), max(l.after/4, 10*time.Millisecond)
-	beat, rescue := time.NewTicker(beatEvery), time.NewTicker(rescueEvery)
-	defer beat.Stop()
-	defer rescue.Stop()
+	l.mu.Lock()
+	l.timer = time.AfterFunc(max(l.after/2-time.Since(l.lastOK), 0), l.expire)
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.timer.Stop()
+		l.timer = nil // stopped: no beat nor expire arms it again
+		l.mu.Unlock()
+	}()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		// A beat that hangs is given up in time for the next one to be
+		// tried before the lease runs out.
+		l.every(ctx, max(l.after/6, 10*time.Millisecond), l.after/3, func(bctx context.Context) {
+			if err := l.beat(bctx); err != nil && ctx.Err() == nil {
+				l.c.logger.Warn("node heartbeat", "node_id", l.node.ID, "err", err)
+			}
+		})
+	})
+	wg.Go(func() {
+		l.every(ctx, max(l.after/4, 10*time.Millisecond), l.after/2, func(rctx context.Context) {
+			if err := l.c.rescueDead(rctx, l.nodes, l.after); err != nil && ctx.Err() == nil {
+				l.c.logger.Warn("rescue the jobs of dead nodes", "err", err)
+			}
+		})
+	})
+	wg.Wait()
+}
+
+// every calls f every period until ctx ends, each call with a context
+// that ends after timeout; ticks missed during a long call are dropped.
+func (l *lease) every(ctx context.Context, period, timeout time.Duration, f func(context.Context)) {
+	t := time.NewTicker(period)
+	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-beat.C:
-			// A beat that hangs is given up in time for held to be
-			// checked by RescueAfter/2 after the last good one.
-			bctx, cancel := context.WithTimeout(ctx, l.after/3)
-			err := l.beat(bctx)
+		case <-t.C:
+			fctx, cancel := context.WithTimeout(ctx, max(timeout, 10*time.Millisecond))
+			if ctx.Err() == nil {
+				f(fctx)
+			}
 			cancel()
-			if err != nil && ctx.Err() == nil {
-				l.c.logger.Warn("node heartbeat", "node_id", l.node.ID, "err", err)
-			}
-			l.held()
-		case <-rescue.C:
-			if err := l.c.rescueDead(ctx, l.nodes, l.after); err != nil && ctx.Err() == nil {
-				l.c.logger.Warn("rescue the jobs of dead nodes", "err", err)
-			}
 		}
 	}
 }
@@ -182,7 +233,7 @@ func (c *Client) rescueDead(ctx context.Context, nodes lectern.NodeService, afte
 	}
 	live := map[string]bool{c.id: true}
 	for _, n := range all {
-		if time.Since(n.HeartbeatAt) < after {
+		if n.HeartbeatAge < after { // the database's clock: the nodes' may disagree
 			live[n.ID] = true
 		}
 	}

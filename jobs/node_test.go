@@ -168,3 +168,51 @@ func TestLeaseLost(t *testing.T) {
 	case <-time.After(3 * after):
 	}
 }
+
+// hangingNodes, once broken is closed, fails every heartbeat and hangs
+// every listing of the nodes until its context ends: a connection that
+// stops answering in the middle of a rescue pass.
+type hangingNodes struct {
+	brokenNodes
+}
+
+func (n *hangingNodes) FindNodes(ctx context.Context) ([]*lectern.Node, error) {
+	select {
+	case <-n.broken:
+		<-ctx.Done()
+		return nil, ctx.Err()
+	default:
+		return n.NodeService.FindNodes(ctx)
+	}
+}
+
+// A node whose database hangs during a rescue pass still loses its lease
+// by RescueAfter/2 after its last beat: the lease's deadline does not
+// wait for the rescue's database calls.
+func TestLeaseLostRescueHangs(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t, smtptest.Config{})
+	b := setup(t, srv.URL())
+	nodes := &hangingNodes{brokenNodes{NodeService: sqldb.NewNodeService(b.db), broken: make(chan struct{})}}
+	const after = time.Second
+	lost := make(chan error, 2)
+	c := b.newClientDeps(t, func(cfg *jobs.Config) {
+		cfg.ID, cfg.RescueAfter = "hanging", after
+		cfg.LeaseLostFunc = func(err error) { lost <- err }
+	}, func(d *jobs.Deps) { d.Nodes = nodes })
+	start(t, c)
+	time.Sleep(after)
+	close(nodes.broken)
+	broke := time.Now()
+	select {
+	case err := <-lost:
+		if since := time.Since(broke); since >= 3*after/4 {
+			t.Errorf("lease lost %s after the database hung, want by RescueAfter/2 (%s) after the last beat", since, after/2)
+		}
+		if !strings.Contains(err.Error(), "no heartbeat written") {
+			t.Errorf("lease lost: %v", err)
+		}
+	case <-time.After(5 * after):
+		t.Fatal("the node never lost its lease while its database hung")
+	}
+}

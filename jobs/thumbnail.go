@@ -116,7 +116,9 @@ func thumbnailSource(v *lectern.Video, at float64) (string, error) {
 // before the job is queued, so a request that cannot succeed is refused
 // at once.
 func (c *Client) MakeThumbnail(ctx context.Context, id int64, at float64) error {
-	if c.proc == nil || c.proc.thumbnails == nil {
+	// An enqueue-only client has no thumbnailer of its own: the working
+	// nodes take the picture.
+	if c.proc == nil || (c.proc.thumbnails == nil && !c.enqueueOnly) {
 		return &lectern.Error{Op: "MakeThumbnail", Code: lectern.EINVALID, Message: "Videos are not processed by this server."}
 	}
 	v, err := c.proc.videos.FindVideoByID(ctx, id)

@@ -24,3 +24,23 @@ func enqueue(ctx context.Context, q lectern.Enqueuer, tx *conn, args lectern.Job
 	}
 	return nil
 }
+
+// retry makes job id run again in tx, through q (a lectern.Retrier:
+// River's JobRetryTx), with the row that says it waits again. A nil q
+// does nothing, as enqueue.
+func retry(ctx context.Context, q lectern.Enqueuer, tx *conn, id int64) error {
+	if q == nil {
+		return nil
+	}
+	r, ok := q.(lectern.Retrier)
+	if !ok {
+		return fmt.Errorf("retry job %d: the job queue cannot retry in a transaction", id)
+	}
+	if tx.tx == nil {
+		return fmt.Errorf("retry job %d: not in a transaction", id)
+	}
+	if err := r.RetryTx(ctx, tx.tx, id); err != nil {
+		return fmt.Errorf("retry job %d: %w", id, err)
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -49,16 +50,22 @@ type jobBundle struct {
 
 func setupJobs(tb testing.TB, path string) *jobBundle {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := sqldb.Open(ctx, path, nil)
+	db, err := sqldb.Open(context.Background(), path, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	if err := jobs.Migrate(ctx, db.SQL(), nil); err != nil {
+	return setupJobsOn(tb, db)
+}
+
+// setupJobsOn is setupJobs on an open database, SQLite or PostgreSQL: its
+// Enqueuer is River's for that database.
+func setupJobsOn(tb testing.TB, db *sqldb.DB) *jobBundle {
+	tb.Helper()
+	if err := jobs.Migrate(context.Background(), db.SQL(), nil); err != nil {
 		tb.Fatal(err)
 	}
-	enq, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{})
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerConfig{Postgres: db.Dialect() == "postgres"})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -102,8 +109,13 @@ func (b *jobBundle) recording() *lectern.Recording {
 // and how many jobs of kind carry its id as arg.
 func (b *jobBundle) rowAndJob(tb testing.TB, rowQuery, kind, arg string, id int64) (row, job int) {
 	tb.Helper()
-	if err := b.db.SQL().QueryRow(`SELECT (`+rowQuery+`),
-		(SELECT count(*) FROM river_job WHERE kind = ? AND json_extract(args, '$.'||?) = ?)`, id, kind, arg, id).Scan(&row, &job); err != nil {
+	query := `SELECT (` + rowQuery + `),
+		(SELECT count(*) FROM river_job WHERE kind = ? AND json_extract(args, '$.'||?) = ?)`
+	if b.db.Dialect() == "postgres" {
+		query = `SELECT (` + strings.Replace(rowQuery, "?", "$1", 1) + `),
+		(SELECT count(*) FROM river_job WHERE kind = $2 AND (args->>$3)::bigint = $4)`
+	}
+	if err := b.db.SQL().QueryRow(query, id, kind, arg, id).Scan(&row, &job); err != nil {
 		tb.Fatal(err)
 	}
 	return row, job
@@ -197,6 +209,18 @@ func TestJobCommitsWithItsRow(t *testing.T) {
 			}
 			return v.ID, sqldb.NewVideoService(b.db, q).SetSource(ctx, v.ID, "videos/1/source.mp4")
 		}, "SELECT count(*) FROM videos WHERE id = ? AND source_file <> ''", lectern.JobEncodeVideo, "video_id"},
+		{"video encoded again and encode_video", func(tb testing.TB, b *jobBundle, q lectern.Enqueuer) (int64, error) {
+			v := &lectern.Video{Title: "Lecture", OwnerID: b.user.ID, TypeID: b.recorder.TypeID}
+			videos := sqldb.NewVideoService(b.db, nil)
+			if err := videos.CreateVideo(ctx, v); err != nil {
+				tb.Fatal(err)
+			}
+			if err := videos.SetEncoding(ctx, v.ID, lectern.EncodingError, 40, "ffmpeg died"); err != nil {
+				tb.Fatal(err)
+			}
+			return v.ID, sqldb.NewVideoService(b.db, q).EncodeAgain(ctx, v.ID)
+		}, "SELECT count(*) FROM videos WHERE id = ? AND encoding_state = 'pending' AND encoding_progress = 0 AND encoding_log = ''",
+			lectern.JobEncodeVideo, "video_id"},
 		{"outbox message and send_mail", func(tb testing.TB, b *jobBundle, q lectern.Enqueuer) (int64, error) {
 			m := &lectern.Message{Kind: lectern.MessageNewRecording, To: []string{"m@univ.example"}, Subject: "new"}
 			_, err := sqldb.NewTreatmentService(b.db, q).TransitionTreatment(ctx, b.treatment.ID, lectern.TreatmentToNotify,
@@ -219,31 +243,33 @@ func TestJobCommitsWithItsRow(t *testing.T) {
 			return m.ID, sqldb.NewMessageService(b.db, q).RequeueMessage(ctx, m.ID)
 		}, "SELECT count(*) FROM messages WHERE id = ? AND state = 'queued'", lectern.JobSendMail, "message_id"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			t.Run("committed", func(t *testing.T) {
+		for db, open := range map[string]func(testing.TB) *sqldb.DB{"sqlite": MustOpenDB, "postgres": MustOpenPostgres} {
+			t.Run(db+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
-				b := setupJobs(t, filepath.Join(t.TempDir(), "lectern.db"))
-				id, err := tc.do(t, b, b.enq)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if row, job := b.rowAndJob(t, tc.rowQuery, tc.kind, tc.arg, id); row != 1 || job != 1 {
-					t.Errorf("after the commit: %d rows, %d %s jobs; want 1 and 1", row, job, tc.kind)
-				}
+				t.Run("committed", func(t *testing.T) {
+					t.Parallel()
+					b := setupJobsOn(t, open(t))
+					id, err := tc.do(t, b, b.enq)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if row, job := b.rowAndJob(t, tc.rowQuery, tc.kind, tc.arg, id); row != 1 || job != 1 {
+						t.Errorf("after the commit: %d rows, %d %s jobs; want 1 and 1", row, job, tc.kind)
+					}
+				})
+				t.Run("rolled back", func(t *testing.T) {
+					t.Parallel()
+					b := setupJobsOn(t, open(t))
+					id, err := tc.do(t, b, failAfter{Enqueuer: b.enq})
+					if !errors.Is(err, errInjected) {
+						t.Fatalf("error %v, want the injected one", err)
+					}
+					if row, job := b.rowAndJob(t, tc.rowQuery, tc.kind, tc.arg, id); row != 0 || job != 0 {
+						t.Errorf("after a rollback: %d rows, %d %s jobs; want none", row, job, tc.kind)
+					}
+				})
 			})
-			t.Run("rolled back", func(t *testing.T) {
-				t.Parallel()
-				b := setupJobs(t, filepath.Join(t.TempDir(), "lectern.db"))
-				id, err := tc.do(t, b, failAfter{Enqueuer: b.enq})
-				if !errors.Is(err, errInjected) {
-					t.Fatalf("error %v, want the injected one", err)
-				}
-				if row, job := b.rowAndJob(t, tc.rowQuery, tc.kind, tc.arg, id); row != 0 || job != 0 {
-					t.Errorf("after a rollback: %d rows, %d %s jobs; want none", row, job, tc.kind)
-				}
-			})
-		})
+		}
 	}
 }
 
@@ -284,5 +310,66 @@ func TestCrashBeforeCommitLeavesNothing(t *testing.T) {
 	var state string
 	if err := b.SQL().QueryRow(`SELECT state FROM treatments`).Scan(&state); err != nil || state != lectern.TreatmentToNotify {
 		t.Errorf("treatment state %q, %v; want it unchanged", state, err)
+	}
+}
+
+// failRetry retries the job through River, then fails: the retry and
+// the video's row roll back together.
+type failRetry struct{ lectern.Enqueuer }
+
+func (f failRetry) RetryTx(ctx context.Context, tx *sql.Tx, id int64) error {
+	if err := f.Enqueuer.(lectern.Retrier).RetryTx(ctx, tx, id); err != nil {
+		return err
+	}
+	return errInjected
+}
+
+// An admin's retry of a failed encode marks the video pending and makes
+// its job available in one transaction: when it fails after River's
+// retry, the video and the job are as they were; on both databases.
+func TestRetryEncodingWithItsJob(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for name, open := range map[string]func(testing.TB) *sqldb.DB{"sqlite": MustOpenDB, "postgres": MustOpenPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := setupJobsOn(t, open(t))
+			v := &lectern.Video{Title: "Lecture", OwnerID: b.user.ID, TypeID: b.recorder.TypeID}
+			if err := sqldb.NewVideoService(b.db, nil).CreateVideo(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+			if err := sqldb.NewVideoService(b.db, b.enq).SetSource(ctx, v.ID, "videos/1/source.mp4"); err != nil {
+				t.Fatal(err)
+			}
+			if err := sqldb.NewVideoService(b.db, nil).SetEncoding(ctx, v.ID, lectern.EncodingError, 40, "ffmpeg died"); err != nil {
+				t.Fatal(err)
+			}
+			var jobID int64
+			if err := b.db.SQL().QueryRow(`UPDATE river_job SET state = 'discarded', finalized_at = CURRENT_TIMESTAMP
+				RETURNING id`).Scan(&jobID); err != nil {
+				t.Fatal(err)
+			}
+			state := func() (video, job string) {
+				t.Helper()
+				q := `SELECT (SELECT encoding_state FROM videos), (SELECT state FROM river_job)`
+				if err := b.db.SQL().QueryRow(q).Scan(&video, &job); err != nil {
+					t.Fatal(err)
+				}
+				return video, job
+			}
+			err := sqldb.NewVideoService(b.db, failRetry{b.enq}).RetryEncoding(ctx, v.ID, jobID)
+			if !errors.Is(err, errInjected) {
+				t.Fatalf("error %v, want the injected one", err)
+			}
+			if video, job := state(); video != lectern.EncodingError || job != "discarded" {
+				t.Errorf("after a rollback: video %s, job %s; want error and discarded, as they were", video, job)
+			}
+			if err := sqldb.NewVideoService(b.db, b.enq).RetryEncoding(ctx, v.ID, jobID); err != nil {
+				t.Fatal(err)
+			}
+			if video, job := state(); video != lectern.EncodingPending || job != "available" {
+				t.Errorf("after the commit: video %s, job %s; want pending and available", video, job)
+			}
+		})
 	}
 }

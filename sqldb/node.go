@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"lectern"
 )
@@ -19,33 +20,56 @@ func NewNodeService(db *DB) *NodeService { return &NodeService{db: db} }
 
 var _ lectern.NodeService = (*NodeService)(nil)
 
-// BeatNode implements lectern.NodeService.
+// BeatNode implements lectern.NodeService. The heartbeat is the
+// database's clock, as every node's age is (nodeColumns): the nodes'
+// own clocks may disagree.
 func (s *NodeService) BeatNode(ctx context.Context, n *lectern.Node) error {
-	now := s.db.Now()
-	_, err := s.db.db.ExecContext(ctx, `INSERT INTO nodes (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
+	err := s.db.db.QueryRowContext(ctx, `INSERT INTO nodes (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, `+s.now()+`)
 		ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, started_at = excluded.started_at,
-		heartbeat_at = excluded.heartbeat_at`, n.ID, n.Host, n.PID, n.StartedAt, now)
+		heartbeat_at = excluded.heartbeat_at RETURNING heartbeat_at`, n.ID, n.Host, n.PID, n.StartedAt).Scan(&n.HeartbeatAt)
 	if err != nil {
 		return fmt.Errorf("heartbeat of node %s: %w", n.ID, err)
 	}
-	n.HeartbeatAt = now
+	n.HeartbeatAt = n.HeartbeatAt.UTC()
+	n.HeartbeatAge = 0
 	return nil
+}
+
+// now is the database's clock in SQL, as a heartbeat_at: on SQLite in
+// the form the driver reads back, to the millisecond.
+func (s *NodeService) now() string {
+	if s.db.Dialect() == "postgres" {
+		return "now()"
+	}
+	return "strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')"
+}
+
+// columns are nodeColumns and the heartbeat's age in seconds by the
+// database's clock.
+func (s *NodeService) columns() string {
+	if s.db.Dialect() == "postgres" {
+		return nodeColumns + ", EXTRACT(EPOCH FROM (now() - heartbeat_at))::float8"
+	}
+	return nodeColumns + ", (julianday('now') - julianday(heartbeat_at)) * 86400.0"
 }
 
 const nodeColumns = "id, host, pid, started_at, heartbeat_at"
 
+// scanNode scans columns().
 func scanNode(sc interface{ Scan(...any) error }) (*lectern.Node, error) {
 	var n lectern.Node
-	if err := sc.Scan(&n.ID, &n.Host, &n.PID, &n.StartedAt, &n.HeartbeatAt); err != nil {
+	var age float64
+	if err := sc.Scan(&n.ID, &n.Host, &n.PID, &n.StartedAt, &n.HeartbeatAt, &age); err != nil {
 		return nil, err
 	}
+	n.HeartbeatAge = time.Duration(age * float64(time.Second))
 	n.StartedAt, n.HeartbeatAt = n.StartedAt.UTC(), n.HeartbeatAt.UTC()
 	return &n, nil
 }
 
 // FindNode implements lectern.NodeService.
 func (s *NodeService) FindNode(ctx context.Context, id string) (*lectern.Node, error) {
-	n, err := scanNode(s.db.db.QueryRowContext(ctx, "SELECT "+nodeColumns+" FROM nodes WHERE id = ?", id))
+	n, err := scanNode(s.db.db.QueryRowContext(ctx, "SELECT "+s.columns()+" FROM nodes WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, lectern.Errorf(lectern.ENOTFOUND, "Node not found.")
 	} else if err != nil {
@@ -56,7 +80,7 @@ func (s *NodeService) FindNode(ctx context.Context, id string) (*lectern.Node, e
 
 // FindNodes implements lectern.NodeService.
 func (s *NodeService) FindNodes(ctx context.Context) ([]*lectern.Node, error) {
-	rows, err := s.db.db.QueryContext(ctx, "SELECT "+nodeColumns+" FROM nodes ORDER BY id")
+	rows, err := s.db.db.QueryContext(ctx, "SELECT "+s.columns()+" FROM nodes ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("find nodes: %w", err)
 	}

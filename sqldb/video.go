@@ -163,6 +163,39 @@ func (s *VideoService) SetSource(ctx context.Context, id int64, path string) err
 	})
 }
 
+// EncodeAgain implements lectern.VideoService.
+func (s *VideoService) EncodeAgain(ctx context.Context, id int64) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
+		if err := s.markPending(ctx, tx, id); err != nil {
+			return err
+		}
+		return enqueue(ctx, s.jobs, tx, lectern.EncodeVideoArgs{VideoID: id})
+	})
+}
+
+// RetryEncoding implements lectern.VideoService.
+func (s *VideoService) RetryEncoding(ctx context.Context, id, jobID int64) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
+		if err := s.markPending(ctx, tx, id); err != nil {
+			return err
+		}
+		return retry(ctx, s.jobs, tx, jobID)
+	})
+}
+
+// markPending marks video id's encoding pending, progress 0, log cleared.
+func (s *VideoService) markPending(ctx context.Context, tx *conn, id int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE videos SET encoding_state = ?, encoding_progress = 0, encoding_log = '',
+		date_updated = ? WHERE id = ?`, lectern.EncodingPending, s.db.Now(), id)
+	if err != nil {
+		return fmt.Errorf("mark video %d pending: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errVideoNotFound
+	}
+	return nil
+}
+
 // SetEncoding implements lectern.VideoService.
 func (s *VideoService) SetEncoding(ctx context.Context, id int64, state string, progress float64, log string) error {
 	return s.db.execOne(ctx, "set encoding", errVideoNotFound, nil,

@@ -81,8 +81,9 @@ func startPending(ctx context.Context, router *lectern.Router, treatments lecter
 // the job queue on it: recordings processed and videos encoded always (by
 // encoder, ENCODE_WORKERS at once, into MEDIA_ROOT),
 // mail delivered when SMTP_URL is set. Without work (WORKERS = false in
-// serve) the client only enqueues and lets admins follow the jobs, which
-// `lectern worker` nodes work. A working client is the node NODE_ID: it
+// serve) the client only enqueues (jobs.Config.EnqueueOnly): admins still
+// follow the jobs, encode again and take thumbnails, which `lectern
+// worker` nodes work. A working client is the node NODE_ID: it
 // beats, rescues dead nodes' jobs after JOB_RESCUE_AFTER, and ends the
 // process when it cannot beat (jobs.Config.LeaseLostFunc). The jobs a previous run left
 // running (killed) run again at once; every other job was enqueued by the
@@ -106,12 +107,10 @@ func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Enco
 		Encoder:     encoder,
 		Nodes:       svc.nodes,
 		Logger:      logger.With("edge", "jobs")}
-	if !work {
-		deps = jobs.Deps{Logger: deps.Logger}
-	}
 	q, err = jobs.New(ctx, jobs.Config{DB: pool, Listener: listener, Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
 		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage,
-		ID: cfg.NodeID, RescueAfter: time.Duration(cfg.JobRescueAfter), LeaseLostFunc: func(err error) {
+		EnqueueOnly: !work,
+		ID:          cfg.NodeID, RescueAfter: time.Duration(cfg.JobRescueAfter), LeaseLostFunc: func(err error) {
 			logger.Error("this node lost its lease on its jobs: exiting at once, so that no other node runs them beside it", "err", err)
 			os.Exit(1)
 		}}, deps)
