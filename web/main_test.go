@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -114,6 +115,16 @@ func (q *testQueue) EnqueueTx(ctx context.Context, tx *sql.Tx, args lectern.JobA
 		return nil
 	}
 	return q.next.EnqueueTx(ctx, tx, args)
+}
+
+// RetryTx implements lectern.Retrier through River (next), as the
+// store's own enqueuer does.
+func (q *testQueue) RetryTx(ctx context.Context, tx *sql.Tx, id int64) error {
+	r, ok := q.next.(lectern.Retrier)
+	if !ok {
+		return fmt.Errorf("retry job %d: no job queue in this bundle", id)
+	}
+	return r.RetryTx(ctx, tx, id)
 }
 
 func (q *testQueue) enqueued() []int64 {
