@@ -60,7 +60,7 @@ func newCluster(ctx context.Context, bin, tmp, dbURL string) (*cluster, error) {
 	frontEnv := append(env[:len(env):len(env)], "LECTERN_HTTP_ADDR="+httpAddr, "LECTERN_FTP_ADDR="+ftpAddr,
 		"LECTERN_FTP_PASSIVE_PORTS="+passive, "LECTERN_WORKERS=false")
 	c.front, err = startProcess(ctx, "front", bin, "serve", frontEnv, filepath.Join(tmp, "front.log"),
-		func(string) bool { return healthy(httpAddr) })
+		func(string) bool { return benchkit.Healthy(httpAddr) })
 	if err != nil {
 		return nil, err
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,17 +93,6 @@ func (p *process) tail() string {
 		b = b[len(b)-3000:]
 	}
 	return string(b)
-}
-
-// healthy reports whether the server at addr answers /healthz.
-func healthy(addr string) bool {
-	resp, err := http.Get("http://" + addr + "/healthz")
-	if err != nil {
-		return false
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
 
 // procKey names a process across the reuse of pids: its pid and start

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,7 +77,7 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 		serveEnv = append(env[:len(env):len(env)], "LECTERN_WORKERS=false", "LECTERN_NODE_ID=front")
 	}
 	logPath := filepath.Join(s.dir, "serve.log")
-	stopServer, err := startProcess(ctx, s.bin, "serve", serveEnv, logPath, func(string) bool { return healthy(httpAddr) })
+	stopServer, err := startProcess(ctx, s.bin, "serve", serveEnv, logPath, func(string) bool { return benchkit.Healthy(httpAddr) })
 	if err != nil {
 		return r, err
 	}
@@ -285,17 +283,6 @@ func startProcess(ctx context.Context, bin, sub string, env []string, logPath st
 		}
 	}
 	return stop, nil
-}
-
-// healthy reports whether the server at addr answers /healthz.
-func healthy(addr string) bool {
-	resp, err := http.Get("http://" + addr + "/healthz")
-	if err != nil {
-		return false
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
 
 // logTail is the end of a log file.

@@ -54,14 +54,7 @@ func TestE2EDepositToVideo(t *testing.T) {
 			// River records a job completed a moment after its worker returns.
 			var jobID int64
 			waitRow(t, s, db, 10*time.Second, "SELECT id FROM river_job WHERE kind = 'encode_video' AND state = 'completed'", nil, &jobID)
-			count := func(query string) int {
-				t.Helper()
-				var n int
-				if err := db.QueryRow(query).Scan(&n); err != nil {
-					t.Fatalf("%s: %v", query, err)
-				}
-				return n
-			}
+			count := func(query string) int { return countRows(t, db, query) }
 			if n := count("SELECT count(*) FROM videos"); n != 1 {
 				t.Errorf("%d videos, want 1", n)
 			}

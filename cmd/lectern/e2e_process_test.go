@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"io"
 	"net"
@@ -65,13 +66,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 	})
 	second.stop(t)
 
-	count := func(query string) int {
-		var n int
-		if err := db.QueryRow(query).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", query, err)
-		}
-		return n
-	}
+	count := func(query string) int { return countRows(t, db, query) }
 	if n := count("SELECT count(*) FROM videos"); n != 1 {
 		t.Errorf("%d videos, want 1", n)
 	}
@@ -298,4 +293,14 @@ func ffmpegPIDs(dataDir string) []int {
 		}
 	}
 	return pids
+}
+
+// countRows is the one number query selects from db.
+func countRows(tb testing.TB, db *sql.DB, query string) int {
+	tb.Helper()
+	var n int
+	if err := db.QueryRow(query).Scan(&n); err != nil {
+		tb.Fatalf("%s: %v", query, err)
+	}
+	return n
 }
