@@ -168,7 +168,7 @@ func freeAddr(tb testing.TB) string {
 	return ln.Addr().String()
 }
 
-// process is a running `lectern serve` program.
+// process is a running `lectern serve` or `lectern worker` program.
 type process struct {
 	cmd  *exec.Cmd
 	log  *syncBuffer
@@ -185,7 +185,24 @@ func startProcess(tb testing.TB, bin string, env []string) *process {
 			addr = v
 		}
 	}
-	p := &process{cmd: exec.Command(bin, "serve"), log: &syncBuffer{}, done: make(chan struct{})}
+	p := launch(tb, bin, "serve", env)
+	waitUntil(tb, 20*time.Second, p, "the program does not answer", func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return p
+}
+
+// launch starts `bin command` with env, its output in log. It is killed
+// when the test ends, if still running.
+func launch(tb testing.TB, bin, command string, env []string) *process {
+	tb.Helper()
+	p := &process{cmd: exec.Command(bin, command), log: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = env, p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -197,15 +214,6 @@ func startProcess(tb testing.TB, bin string, env []string) *process {
 	tb.Cleanup(func() {
 		p.cmd.Process.Kill()
 		<-p.done
-	})
-	waitUntil(tb, 20*time.Second, p, "the program does not answer", func() bool {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err != nil {
-			return false
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
 	})
 	return p
 }

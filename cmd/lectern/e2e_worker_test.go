@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -140,19 +139,7 @@ func TestWorkerNodes(t *testing.T) {
 // startWorker starts `bin worker` with env and waits until it works.
 func startWorker(tb testing.TB, bin string, env []string) *process {
 	tb.Helper()
-	p := &process{cmd: exec.Command(bin, "worker"), log: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = env, p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	go func() {
-		p.cmd.Wait()
-		close(p.done)
-	}()
-	tb.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-	})
+	p := launch(tb, bin, "worker", env)
 	waitUntil(tb, 20*time.Second, p, "the worker does not start", func() bool {
 		return strings.Contains(p.log.String(), "lectern worker running")
 	})
