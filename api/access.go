@@ -27,11 +27,9 @@ func member(u *lectern.User) *int64 {
 // store's for a row that does not exist ("Treatment not found.").
 func notFound(what string) error { return lectern.Errorf(lectern.ENOTFOUND, "%s not found.", what) }
 
-// recorderRoot is DEFAULT_RECORDER_PATH, for showing paths relative to it.
+// recorderRoot is DEFAULT_RECORDER_PATH, for showing paths relative to
+// it: the Root of Recorders (a *lectern.RecorderDirectories).
 func (h *Handler) recorderRoot() string {
-	if h.deps.RecorderRoot != "" {
-		return h.deps.RecorderRoot
-	}
 	if d, ok := h.deps.Recorders.(*lectern.RecorderDirectories); ok {
 		return d.Root
 	}

@@ -42,11 +42,6 @@ type Deps struct {
 	BaseURL   string // ends with "/"; used for next/previous links
 	Logger    *slog.Logger
 
-	// RecorderRoot is DEFAULT_RECORDER_PATH: staff see deposits' paths
-	// relative to it. When empty, the Root of Recorders (a
-	// *lectern.RecorderDirectories) is used.
-	RecorderRoot string
-
 	Treatments     lectern.TreatmentService     // GET /api/v1/treatments
 	RecordingFiles lectern.RecordingFileService // GET /api/v1/recording-files
 	Recordings     lectern.RecordingService     // GET /api/v1/recordings; nil: no such routes
