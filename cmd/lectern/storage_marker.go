@@ -38,17 +38,18 @@ func checkStorage(ctx context.Context, nodes lectern.NodeService, cfg *Config) e
 	for _, d := range []struct{ key, dir string }{{"MEDIA_ROOT", cfg.MediaRoot}, {"DEFAULT_RECORDER_PATH", cfg.DefaultRecorderPath}} {
 		path := filepath.Join(d.dir, storageMarker)
 		data, err := os.ReadFile(path)
+		marked := strings.TrimSpace(string(data))
 		if created && errors.Is(err, os.ErrNotExist) {
 			toMark = append(toMark, d)
 			continue
 		}
 		switch {
-		case created && err == nil && strings.TrimSpace(string(data)) != id:
+		case created && err == nil && marked != id:
 			// A new database on an installation's storage: never
 			// overwrite its marker, which the other nodes check.
 			return usageError{fmt.Errorf("%s %s belongs to the installation %q, but the database at %s is new: "+
 				"check DATABASE_URL. To give this storage to the new database, remove %s",
-				d.key, d.dir, strings.TrimSpace(string(data)), cfg.databaseName(), path)}
+				d.key, d.dir, marked, cfg.databaseName(), path)}
 		case errors.Is(err, os.ErrNotExist):
 			return usageError{fmt.Errorf("%s %s is not this installation's storage: it has no marker %s. "+
 				"Check that the shared storage is mounted there, as on the other nodes (the database at %s expects it). "+
@@ -56,10 +57,10 @@ func checkStorage(ctx context.Context, nodes lectern.NodeService, cfg *Config) e
 				"or write the id: echo %s > %s", d.key, d.dir, storageMarker, cfg.databaseName(), id, path)}
 		case err != nil:
 			return fmt.Errorf("read the storage marker of %s: %w", d.key, err)
-		case strings.TrimSpace(string(data)) != id:
+		case marked != id:
 			return usageError{fmt.Errorf("%s %s belongs to another installation: its marker %s holds %q, "+
 				"the database at %s expects %q. Check the mount (and DATABASE_URL): every node must share one database and one storage",
-				d.key, d.dir, storageMarker, strings.TrimSpace(string(data)), cfg.databaseName(), id)}
+				d.key, d.dir, storageMarker, marked, cfg.databaseName(), id)}
 		}
 	}
 	for _, d := range toMark {
