@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -57,25 +55,6 @@ func TestWorkerRoutesCronDeposit(t *testing.T) {
 // env added, until the test ends.
 func startInProcessWorker(tb testing.TB, c *cli, env ...string) *server {
 	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.log,
-		environ: append(append([]string{}, c.environ...), env...)}
-	ready := make(chan struct{})
-	go func() { s.done <- a.worker(ctx, ready) }()
-	select {
-	case <-ready:
-	case err := <-s.done:
-		cancel()
-		tb.Fatalf("worker ended before working: %v\nlog:\n%s", err, s.log)
-	case <-time.After(20 * time.Second):
-		cancel()
-		tb.Fatalf("worker did not start within 20s\nlog:\n%s", s.log)
-	}
-	tb.Cleanup(func() {
-		if err := s.stop(); err != nil {
-			tb.Errorf("worker: %v\nlog:\n%s", err, s.log)
-		}
-	})
+	s, _ := startApp(tb, c, "worker", nil, env, (*app).worker)
 	return s
 }

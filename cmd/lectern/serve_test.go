@@ -22,7 +22,7 @@ import (
 // syncBuffer is the log sink the server writes to while the test reads.
 type syncBuffer = syncbuf.Buffer
 
-// server is a running `lectern serve`.
+// server is a running `lectern serve` (or `lectern worker`) in this process.
 type server struct {
 	url    string // http://127.0.0.1:port
 	app    *app
@@ -51,32 +51,44 @@ func startServeEnv(tb testing.TB, c *cli, env ...string) *server {
 // app before it serves (test hooks such as app.pendingEvery).
 func startServeApp(tb testing.TB, c *cli, setup func(*app), env ...string) *server {
 	tb.Helper()
+	s, addr := startApp(tb, c, "serve", setup, env, (*app).serve)
+	s.url = "http://" + addr
+	return s
+}
+
+// startApp runs the command run (serve, worker) of an app for c with env
+// added, after setup when not nil, in this process, and waits until it
+// is ready: it returns what run sent on ready. It is stopped when the
+// test ends, if the test did not stop it.
+func startApp[R any](tb testing.TB, c *cli, name string, setup func(*app), env []string,
+	run func(*app, context.Context, chan<- R) error) (*server, R) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.log,
 		environ: append(append([]string{}, c.environ...), env...)}
-	ready := make(chan string, 1)
+	ready := make(chan R, 1)
 	s.app = a
 	if setup != nil {
 		setup(a)
 	}
-	go func() { s.done <- a.serve(ctx, ready) }()
+	go func() { s.done <- run(a, ctx, ready) }()
+	var r R
 	select {
-	case addr := <-ready:
-		s.url = "http://" + addr
+	case r = <-ready:
 	case err := <-s.done:
 		cancel()
-		tb.Fatalf("serve ended before listening: %v\nlog:\n%s", err, s.log)
+		tb.Fatalf("%s ended before it was ready: %v\nlog:\n%s", name, err, s.log)
 	case <-time.After(20 * time.Second):
 		cancel()
-		tb.Fatalf("serve did not listen within 20s\nlog:\n%s", s.log)
+		tb.Fatalf("%s was not ready within 20s\nlog:\n%s", name, s.log)
 	}
 	tb.Cleanup(func() {
 		if err := s.stop(); err != nil {
-			tb.Errorf("serve: %v\nlog:\n%s", err, s.log)
+			tb.Errorf("%s: %v\nlog:\n%s", name, err, s.log)
 		}
 	})
-	return s
+	return s, r
 }
 
 // stop cancels serve's context and returns what serve returned.
