@@ -57,7 +57,7 @@ func (s *Server) resolveSource(ctx context.Context, p *locale.Printer, rec *lect
 // one of the names before it was renamed; nil when none did.
 func (s *Server) formerDeposit(ctx context.Context, rec *lectern.Recorder, root string, names []string) (*lectern.Treatment, error) {
 	for _, name := range names {
-		if rel, err := filepath.Rel(root, name); err != nil || !filepath.IsLocal(rel) {
+		if !inside(root, name) {
 			continue
 		}
 		list, _, err := s.deps.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{FormerFile: &name, RecorderID: &rec.ID,
@@ -74,13 +74,15 @@ func (s *Server) formerDeposit(ctx context.Context, rec *lectern.Recorder, root 
 	return nil, nil
 }
 
+// inside reports whether path lies under dir (by their text).
+func inside(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && filepath.IsLocal(rel)
+}
+
 // resolvePath is resolveSource for the file's candidate paths, by what is
 // at them now.
 func (s *Server) resolvePath(ctx context.Context, p *locale.Printer, rec *lectern.Recorder, root string, candidates []string) (t *lectern.Treatment, refusal string, err error) {
-	inside := func(dir, path string) bool {
-		rel, err := filepath.Rel(dir, path)
-		return err == nil && filepath.IsLocal(rel)
-	}
 	abs, dir := "", ""
 	ownTried := false // a candidate was in the recorder's directory
 	for _, c := range candidates {
