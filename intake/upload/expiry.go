@@ -69,7 +69,13 @@ func (s *tusServer) expire(ctx context.Context, id string, now time.Time) (bool,
 // when upload id will expire if it receives nothing more, counted from
 // from (its last activity, or now for a request that sends bytes).
 func (s *tusServer) setExpires(w http.ResponseWriter, from time.Time) {
-	w.Header().Set("Upload-Expires", from.Add(s.h.cfg.Expiry).UTC().Format(http.TimeFormat))
+	w.Header().Set("Upload-Expires", s.expires(from))
+}
+
+// expires is the Upload-Expires value of an upload last active at from:
+// HTTP's date format, which is in GMT whatever the host's zone.
+func (s *tusServer) expires(from time.Time) string {
+	return from.Add(s.h.cfg.Expiry).UTC().Format(http.TimeFormat)
 }
 
 // sweeper runs Recover every SweepInterval between Start and Stop.

@@ -238,7 +238,7 @@ func (s *tusServer) preCreate(hook tushandler.HookEvent) (tushandler.HTTPRespons
 	if err := f.Err("create upload"); err != nil {
 		return tushandler.HTTPResponse{}, none, s.h.tusError(hook, err)
 	}
-	expires := tushandler.HTTPHeader{"Upload-Expires": s.h.now().Add(s.h.cfg.Expiry).Format(http.TimeFormat)}
+	expires := tushandler.HTTPHeader{"Upload-Expires": s.expires(s.h.now())}
 	return tushandler.HTTPResponse{Header: expires}, tushandler.FileInfoChanges{MetaData: tushandler.MetaData{
 		metaFilename:  name,
 		metaRecorder:  strconv.FormatInt(rec.ID, 10),
