@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -308,7 +309,7 @@ func (in *Intake) revive(ctx context.Context, t *Treatment, rec *Recorder, log *
 		return fmt.Errorf("revive treatment %d: %w", t.ID, err)
 	}
 	log.Info("missing deposit found again: its treatment comes back", "new_state", t.State)
-	if in.RoutedFunc != nil && (t.State == TreatmentToNotify || t.State == TreatmentToPublish || t.State == TreatmentToReport) {
+	if in.RoutedFunc != nil && slices.Contains(TreatmentRoutingStates, t.State) {
 		in.RoutedFunc(ctx, t)
 	}
 	return nil

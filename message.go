@@ -55,10 +55,6 @@ type MessageService interface {
 	// FindMessages returns one page of matching messages, newest first,
 	// and the number of all matching messages.
 	FindMessages(ctx context.Context, filter MessageFilter) ([]*Message, int, error)
-	// QueuedMessageIDs returns the ids of every queued message, oldest
-	// first. (Delivery needs no list: each message's job was written
-	// with it.)
-	QueuedMessageIDs(ctx context.Context) ([]int64, error)
 	// MarkMessageSent records a delivery.
 	MarkMessageSent(ctx context.Context, id int64, at time.Time) error
 	// MarkMessageAttempt records a failed attempt; failed marks it

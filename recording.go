@@ -62,9 +62,7 @@ type RecordingFilter struct {
 	RecorderID *int64
 	Member     *int64 // of a recorder the user manages or helps with
 	UserID     *int64
-	// WithoutVideo keeps the recordings no video was made from (yet).
-	WithoutVideo bool
-	Page         Page
+	Page       Page
 }
 
 // RecordingService stores recordings.

@@ -155,31 +155,3 @@ func (rt *Router) logger() *slog.Logger {
 	}
 	return rt.Logger
 }
-
-// DispatchPending dispatches every treatment still waiting for its
-// routing step (to notify, to publish, to report): the deposits whose
-// routing a crash or a stop interrupted. It returns how many it routed.
-func (rt *Router) DispatchPending(ctx context.Context) (int, error) {
-	n := 0
-	for _, state := range TreatmentRoutingStates {
-		for {
-			ts, _, err := rt.Treatments.FindTreatments(ctx, TreatmentFilter{State: &state, Page: Page{Size: MaxPageSize}})
-			if err != nil {
-				return n, err
-			}
-			if len(ts) == 0 {
-				break
-			}
-			for _, t := range ts {
-				if _, err := rt.Dispatch(ctx, t, ""); err != nil {
-					return n, fmt.Errorf("route pending treatment %d: %w", t.ID, err)
-				}
-				n++
-			}
-			if len(ts) < MaxPageSize {
-				break
-			}
-		}
-	}
-	return n, nil
-}

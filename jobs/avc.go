@@ -15,9 +15,6 @@ import (
 	"lectern/avc"
 )
 
-// slidesDir is where a video's slides are stored, in its directory.
-const slidesDir = "slides"
-
 // archive is an audiovideocast ZIP being processed; nil when the ZIP was
 // already renamed <file>_treated by an earlier attempt.
 type archive struct {
@@ -93,11 +90,11 @@ func (p *processing) storeArchive(ctx context.Context, rec *lectern.Recording, v
 	if a == nil {
 		return "", errSourceMissing
 	}
-	dir := p.abs(videoDir(v.ID))
+	dir := p.abs(lectern.VideoDir(v.ID))
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("video directory: %w", err)
 	}
-	rel := path.Join(videoDir(v.ID), "source"+strings.ToLower(path.Ext(a.pres.Media)))
+	rel := lectern.VideoSource(v.ID, path.Ext(a.pres.Media))
 	dst := p.abs(rel)
 	part := filepath.Join(dir, "."+filepath.Base(dst)+".part")
 	if err := os.Remove(part); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -143,7 +140,7 @@ func (p *processing) storeArchive(ctx context.Context, rec *lectern.Recording, v
 // afresh, and stores them as its enrichments; an image the timing never
 // shows (skipped or hidden by the next) is removed.
 func (p *processing) storeSlides(ctx context.Context, v *lectern.Video, a *archive) ([]*lectern.Enrichment, error) {
-	dir := filepath.Join(p.abs(videoDir(v.ID)), slidesDir)
+	dir := filepath.Join(p.abs(lectern.VideoDir(v.ID)), lectern.VideoSlidesDir)
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("remove earlier slides: %w", err)
 	}
@@ -157,7 +154,7 @@ func (p *processing) storeSlides(ctx context.Context, v *lectern.Video, a *archi
 	}
 	begins := make([]lectern.SlideBegin, len(files))
 	for i, f := range files {
-		begins[i] = lectern.SlideBegin{Image: path.Join(slidesDir, f.File), Begin: f.Begin.Seconds(), Width: f.Width, Height: f.Height}
+		begins[i] = lectern.SlideBegin{Image: path.Join(lectern.VideoSlidesDir, f.File), Begin: f.Begin.Seconds(), Width: f.Width, Height: f.Height}
 	}
 	slides := lectern.NewSlides(v.ID, begins, p.skipFirstImage)
 	shown := map[string]bool{}
@@ -166,7 +163,7 @@ func (p *processing) storeSlides(ctx context.Context, v *lectern.Video, a *archi
 	}
 	for _, b := range begins {
 		if !shown[b.Image] {
-			if err := os.Remove(filepath.Join(p.abs(videoDir(v.ID)), filepath.FromSlash(b.Image))); err != nil {
+			if err := os.Remove(filepath.Join(p.abs(lectern.VideoDir(v.ID)), filepath.FromSlash(b.Image))); err != nil {
 				return nil, fmt.Errorf("remove unshown slide: %w", err)
 			}
 		}

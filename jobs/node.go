@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -237,22 +236,7 @@ func (c *Client) rescueDead(ctx context.Context, nodes lectern.NodeService, afte
 			live[n.ID] = true
 		}
 	}
-	tx, err := c.pool.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	dead, err := c.runningJobs(ctx, tx, func(by string) bool { return !live[by] })
-	if err != nil || len(dead) == 0 {
-		return err
-	}
-	if err := c.rescue(ctx, tx, dead, deadNodeError, "job of a dead node: rescued"); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit rescue: %w", err)
-	}
-	return c.giveUpEncodes(ctx, dead)
+	return c.rescueRunning(ctx, func(by string) bool { return !live[by] }, deadNodeError, "job of a dead node: rescued")
 }
 
 // hostname is the machine's name for the node's row.

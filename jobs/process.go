@@ -48,10 +48,6 @@ type processing struct {
 	logger         *slog.Logger
 }
 
-// videoDir is where video id's source and renditions are stored, relative
-// to MEDIA_ROOT, with slashes (as Video.SourceFile is stored).
-func videoDir(id int64) string { return lectern.VideoDir(id) }
-
 // abs turns a path relative to MEDIA_ROOT into a file name.
 func (p *processing) abs(rel string) string {
 	return filepath.Join(p.mediaRoot, filepath.FromSlash(rel))

@@ -38,22 +38,30 @@ const orphanError = "orphaned: the process working this job stopped before it fi
 // the process every time (ffmpeg exhausting memory) ends discarded
 // instead of crashing the server forever.
 func (c *Client) rescueOrphans(ctx context.Context) error {
+	return c.rescueRunning(ctx, func(by string) bool { return by == c.id }, orphanError, "job orphaned by a crash: rescued")
+}
+
+// rescueRunning rescues the running jobs whose last attempt is by a
+// client for which match is true: they are listed and rescued in one
+// serializable transaction (rescue), then the discarded encodes among
+// them given up (giveUpEncodes).
+func (c *Client) rescueRunning(ctx context.Context, match func(attemptedBy string) bool, reason, logMsg string) error {
 	tx, err := c.pool.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	orphans, err := c.runningJobs(ctx, tx, func(by string) bool { return by == c.id })
-	if err != nil || len(orphans) == 0 {
+	found, err := c.runningJobs(ctx, tx, match)
+	if err != nil || len(found) == 0 {
 		return err
 	}
-	if err := c.rescue(ctx, tx, orphans, orphanError, "job orphaned by a crash: rescued"); err != nil {
+	if err := c.rescue(ctx, tx, found, reason, logMsg); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit rescue: %w", err)
 	}
-	return c.giveUpEncodes(ctx, orphans)
+	return c.giveUpEncodes(ctx, found)
 }
 
 // runningJobs lists in tx the running jobs whose last attempt is by a

@@ -60,7 +60,7 @@ func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumb
 		p.note(ctx, v.RecordingID, "thumbnail not taken: "+lectern.ErrorMessage(err))
 		return river.JobCancel(err)
 	}
-	dir := p.abs(videoDir(id))
+	dir := p.abs(lectern.VideoDir(id))
 	name := fmt.Sprintf("thumbnail-%d.jpg", int64(math.Round(job.Args.At*1000)))
 	// A name of this job's own (two moments of one video may be taken at
 	// once), ending in .jpg: ffmpeg picks the format by the extension.

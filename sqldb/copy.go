@@ -82,13 +82,14 @@ func copyJobs(ctx context.Context, from *DB, tx *conn, enq lectern.Enqueuer) (in
 	if ok, err := hasJobQueue(ctx, from); err != nil || !ok {
 		return 0, err
 	}
-	args, used := "json(args)", "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'river_job'"
-	if from.dialect == postgresDialect {
-		args, used = "args::text", "SELECT COALESCE(MAX(id), 0) FROM river_job"
-	}
-	var last int64
-	if err := from.pool.QueryRowContext(ctx, used).Scan(&last); err != nil {
-		return 0, fmt.Errorf("copy: largest job id: %w", err)
+	// SQLite's AUTOINCREMENT may have handed out ids above the largest
+	// left (sqlite_sequence); PostgreSQL's largest id is its own.
+	args, last := "args::text", int64(0)
+	if from.dialect == sqliteDialect {
+		args = "json(args)"
+		if err := from.pool.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'river_job'").Scan(&last); err != nil {
+			return 0, fmt.Errorf("copy: largest job id: %w", err)
+		}
 	}
 	var maxID int64
 	if err := from.pool.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM river_job").Scan(&maxID); err != nil {

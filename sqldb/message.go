@@ -89,24 +89,6 @@ func (s *MessageService) FindMessages(ctx context.Context, f lectern.MessageFilt
 	return findPage(ctx, s.db.db, "messages", messageColumns, w, "id DESC", f.Page, scanMessage)
 }
 
-// QueuedMessageIDs implements lectern.MessageService.
-func (s *MessageService) QueuedMessageIDs(ctx context.Context) ([]int64, error) {
-	rows, err := s.db.db.QueryContext(ctx, "SELECT id FROM messages WHERE state = ? ORDER BY id", lectern.MessageQueued)
-	if err != nil {
-		return nil, fmt.Errorf("list queued messages: %w", err)
-	}
-	defer rows.Close()
-	ids := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 var errMessageNotFound = lectern.Errorf(lectern.ENOTFOUND, "Message not found.")
 
 // MarkMessageSent implements lectern.MessageService.

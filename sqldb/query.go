@@ -87,20 +87,25 @@ func findPage[T any](ctx context.Context, q queryer, table, columns string, w *w
 	return list, total, rows.Err()
 }
 
-// execOne runs one statement in its own transaction and returns notFound
-// when it touched no row. A foreign key failure is returned as inUse when
-// inUse is not nil.
+// execOne runs one statement in its own transaction (execOneTx).
 func (db *DB) execOne(ctx context.Context, op string, notFound, inUse error, query string, args ...any) error {
 	return db.withTx(ctx, func(tx *conn) error {
-		res, err := tx.ExecContext(ctx, query, args...)
-		if inUse != nil && isForeignKey(err) {
-			return inUse
-		} else if err != nil {
-			return fmt.Errorf("%s %v: %w", op, args[len(args)-1], err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound
-		}
-		return nil
+		return execOneTx(ctx, tx, op, notFound, inUse, query, args...)
 	})
+}
+
+// execOneTx runs one statement in tx and returns notFound when it
+// touched no row. A foreign key failure is returned as inUse when inUse
+// is not nil.
+func execOneTx(ctx context.Context, tx *conn, op string, notFound, inUse error, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if inUse != nil && isForeignKey(err) {
+		return inUse
+	} else if err != nil {
+		return fmt.Errorf("%s %v: %w", op, args[len(args)-1], err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound
+	}
+	return nil
 }

@@ -96,9 +96,6 @@ func (s *RecordingService) FindRecordings(ctx context.Context, f lectern.Recordi
 	if f.UserID != nil {
 		w.add("user_id = ?", *f.UserID)
 	}
-	if f.WithoutVideo {
-		w.add("NOT EXISTS (SELECT 1 FROM videos WHERE videos.recording_id = recordings.id)")
-	}
 	return findPage(ctx, s.db.db, "recordings", recordingColumns, w, "date_added DESC, id DESC", f.Page, scanRecording)
 }
 

@@ -152,12 +152,9 @@ var errVideoNotFound = lectern.Errorf(lectern.ENOTFOUND, "Video not found.")
 // SetSource implements lectern.VideoService.
 func (s *VideoService) SetSource(ctx context.Context, id int64, path string) error {
 	return s.db.withTx(ctx, func(tx *conn) error {
-		res, err := tx.ExecContext(ctx, "UPDATE videos SET source_file = ?, date_updated = ? WHERE id = ?", path, s.db.Now(), id)
-		if err != nil {
-			return fmt.Errorf("set video source %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errVideoNotFound
+		if err := execOneTx(ctx, tx, "set video source", errVideoNotFound, nil,
+			"UPDATE videos SET source_file = ?, date_updated = ? WHERE id = ?", path, s.db.Now(), id); err != nil {
+			return err
 		}
 		return enqueue(ctx, s.jobs, tx, lectern.EncodeVideoArgs{VideoID: id})
 	})

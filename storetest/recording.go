@@ -119,8 +119,9 @@ func testMessages(t *testing.T, open Open) {
 		t.Fatalf("outbox %v %d %v", msgs, n, err)
 	}
 	id := msgs[0].ID
-	if ids, _ := s.Messages.QueuedMessageIDs(ctx); len(ids) != 1 || ids[0] != id {
-		t.Fatalf("queued ids %v", ids)
+	queued := lectern.MessageQueued
+	if q, n, _ := s.Messages.FindMessages(ctx, lectern.MessageFilter{State: &queued}); n != 1 || q[0].ID != id {
+		t.Fatalf("queued %v", q)
 	}
 	if err := s.Messages.MarkMessageAttempt(ctx, id, "connection refused", false); err != nil {
 		t.Fatal(err)
@@ -145,8 +146,8 @@ func testMessages(t *testing.T, open Open) {
 	if m.State != lectern.MessageSent || m.SentAt.IsZero() || m.LastError != "" {
 		t.Fatalf("after sent %+v", m)
 	}
-	if ids, _ := s.Messages.QueuedMessageIDs(ctx); len(ids) != 0 {
-		t.Fatalf("queued after sent: %v", ids)
+	if q, n, _ := s.Messages.FindMessages(ctx, lectern.MessageFilter{State: &queued}); n != 0 {
+		t.Fatalf("queued after sent: %v", q)
 	}
 	if _, err := s.Messages.FindMessageByID(ctx, 999); lectern.ErrorCode(err) != lectern.ENOTFOUND {
 		t.Fatalf("missing: %v", err)

@@ -28,16 +28,16 @@ func testVideos(t *testing.T, open Open) {
 	if err := s.Recordings.CreateRecording(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
-	if _, n, err := s.Recordings.FindRecordings(ctx, lectern.RecordingFilter{WithoutVideo: true}); err != nil || n != 1 {
-		t.Fatalf("recordings without a video before one is made: %d, %v", n, err)
+	if _, n, err := s.Videos.FindVideos(ctx, lectern.VideoFilter{RecordingID: &rec.ID}); err != nil || n != 0 {
+		t.Fatalf("videos of the recording before one is made: %d, %v", n, err)
 	}
 	v := lectern.NewVideo(rec, r)
 	v.DateEvt = "2024-03-12"
 	if err := s.Videos.CreateVideo(ctx, v); err != nil {
 		t.Fatal(err)
 	}
-	if _, n, err := s.Recordings.FindRecordings(ctx, lectern.RecordingFilter{WithoutVideo: true}); err != nil || n != 0 {
-		t.Fatalf("recordings without a video once one is made: %d, %v", n, err)
+	if _, n, err := s.Videos.FindVideos(ctx, lectern.VideoFilter{RecordingID: &rec.ID}); err != nil || n != 1 {
+		t.Fatalf("videos of the recording once one is made: %d, %v", n, err)
 	}
 	again := lectern.NewVideo(rec, r)
 	if err := s.Videos.CreateVideo(ctx, again); lectern.ErrorCode(err) != lectern.ECONFLICT || again.ID != v.ID {
