@@ -68,7 +68,9 @@ func (l *lease) checkUnique(ctx context.Context) error {
 	if prev.Host == l.node.Host && (prev.PID == l.node.PID || !processAlive(prev.PID)) {
 		return nil // this process's previous life, killed
 	}
-	return fmt.Errorf("NODE_ID %q is in use by another running process (host %s, pid %d, heartbeat %s ago): "+
+	// EINVALID: a configuration mistake, which a restart does not mend
+	// (cmd/lectern exits 2 for it, and systemd does not restart on 2).
+	return lectern.Errorf(lectern.EINVALID, "NODE_ID %q is in use by another running process (host %s, pid %d, heartbeat %s ago): "+
 		"give each node its own NODE_ID", l.node.ID, prev.Host, prev.PID, age.Round(time.Second))
 }
 

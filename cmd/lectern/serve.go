@@ -122,7 +122,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	// Admins follow, cancel and retry its jobs (web, api).
 	jobQueue, stopJobs, err := a.startJobs(ctx, svc, media, cfg.Workers)
 	if err != nil {
-		return nodeIDRefusal(err)
+		return err
 	}
 	defer stopJobs()
 	stopPending := startPending(ctx, router, svc.treatments, cfg.DatabaseURL, a.pendingPoll(), logger.With("edge", "routing"))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -43,7 +42,7 @@ func (a *app) worker(ctx context.Context, ready chan<- struct{}) error {
 	}
 	_, stopJobs, err := a.startJobs(ctx, svc, cfg.Encoder(logger.With("edge", "ffmpeg")), true)
 	if err != nil {
-		return nodeIDRefusal(err)
+		return err
 	}
 	defer stopJobs()
 	// Deposits recorded by a cron pass (`recorder checkDirectory`) are
@@ -58,15 +57,4 @@ func (a *app) worker(ctx context.Context, ready chan<- struct{}) error {
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return nil
-}
-
-// nodeIDRefusal makes the job queue's refusal of a NODE_ID that another
-// running node holds a usage error (exit status 2): a configuration
-// mistake, which restarting (systemd's Restart=on-failure) does not mend.
-// Other errors are returned as they are.
-func nodeIDRefusal(err error) error {
-	if err != nil && strings.Contains(err.Error(), "is in use by another running process") {
-		return usageError{err}
-	}
-	return err
 }
