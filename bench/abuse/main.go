@@ -101,11 +101,9 @@ func run(ctx context.Context, cfg config) error {
 		map[bool]string{true: strconv.Itoa(cfg.nofile), false: "this shell's"}[cfg.nofile > 0])
 	if cfg.bin == "" {
 		cfg.bin = filepath.Join(tmp, "lectern")
-		start := time.Now()
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", cfg.bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
+		if err := benchkit.Build(ctx, cfg.bin); err != nil {
+			return err
 		}
-		fmt.Printf("built %s in %.1f s\n", cfg.bin, time.Since(start).Seconds())
 	}
 	if cfg.httpAddr, err = benchkit.FreeAddr(); err != nil {
 		return err
@@ -149,7 +147,7 @@ func run(ctx context.Context, cfg config) error {
 		r, err := phase(ctx, &cfg, p.name, p.fn)
 		srv.stop()
 		if err != nil {
-			return fmt.Errorf("%s: %w\nthe server's log ends:\n%s", p.name, err, logTail(logPath))
+			return fmt.Errorf("%s: %w\nthe server's log ends:\n%s", p.name, err, benchkit.LogTail(logPath, 4000))
 		}
 		cfg.rows = append(cfg.rows, r)
 	}
@@ -456,7 +454,7 @@ func startServer(ctx context.Context, bin string, nofile int, env []string, logP
 		}
 		if time.Since(start) > 30*time.Second {
 			srv.stop()
-			return nil, fmt.Errorf("the server does not answer /healthz after 30 s\n%s", logTail(logPath))
+			return nil, fmt.Errorf("the server does not answer /healthz after 30 s\n%s", benchkit.LogTail(logPath, 4000))
 		}
 		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
 			srv.stop()
@@ -483,13 +481,4 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
-}
-
-// logTail is the end of the server's log.
-func logTail(path string) string {
-	b, _ := os.ReadFile(path)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"lectern/bench/internal/benchkit"
 )
 
 // process is one node: `lectern serve` or `lectern worker`.
@@ -88,11 +90,7 @@ func (p *process) stop() error {
 
 // tail is the end of the process's log.
 func (p *process) tail() string {
-	b, _ := os.ReadFile(p.log)
-	if len(b) > 3000 {
-		b = b[len(b)-3000:]
-	}
-	return string(b)
+	return benchkit.LogTail(p.log, 3000)
 }
 
 // procKey names a process across the reuse of pids: its pid and start
@@ -146,16 +144,6 @@ func readStat(pid int) (comm string, ppid int, start string, ok bool) {
 	}
 	ppid, _ = strconv.Atoi(f[1])
 	return string(b[open+1 : end]), ppid, f[19], true
-}
-
-// build compiles lectern/cmd/lectern into bin.
-func build(ctx context.Context, bin string) error {
-	start := time.Now()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
-	}
-	fmt.Printf("built %s in %.1f s\n", bin, time.Since(start).Seconds())
-	return nil
 }
 
 // makeClip makes a 640x360 clip of seconds with sound.

@@ -86,7 +86,7 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 			err = stopErr
 		}
 		if err != nil {
-			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(logPath))
+			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(logPath, 4000))
 		}
 	}()
 	if s.remote {
@@ -101,7 +101,7 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 				err = stopErr
 			}
 			if err != nil {
-				err = fmt.Errorf("%w\nthe worker's log ends:\n%s", err, logTail(workerLog))
+				err = fmt.Errorf("%w\nthe worker's log ends:\n%s", err, benchkit.LogTail(workerLog, 4000))
 			}
 		}()
 	}
@@ -268,10 +268,10 @@ func startProcess(ctx context.Context, bin, sub string, env []string, logPath st
 			return fmt.Errorf("lectern %s did not stop within 30 s of SIGINT", sub)
 		}
 	}
-	for start := time.Now(); !ready(logTail(logPath)); {
+	for start := time.Now(); !ready(benchkit.LogTail(logPath, 4000)); {
 		select {
 		case <-done:
-			return nil, fmt.Errorf("lectern %s exited: %v\n%s", sub, cmd.ProcessState, logTail(logPath))
+			return nil, fmt.Errorf("lectern %s exited: %v\n%s", sub, cmd.ProcessState, benchkit.LogTail(logPath, 4000))
 		case <-ctx.Done():
 			stop()
 			return nil, ctx.Err()
@@ -279,29 +279,10 @@ func startProcess(ctx context.Context, bin, sub string, env []string, logPath st
 		}
 		if time.Since(start) > 30*time.Second {
 			stop()
-			return nil, fmt.Errorf("lectern %s not ready after 30 s\n%s", sub, logTail(logPath))
+			return nil, fmt.Errorf("lectern %s not ready after 30 s\n%s", sub, benchkit.LogTail(logPath, 4000))
 		}
 	}
 	return stop, nil
-}
-
-// logTail is the end of a log file.
-func logTail(path string) string {
-	b, _ := os.ReadFile(path)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
-}
-
-// build compiles lectern/cmd/lectern into bin.
-func build(ctx context.Context, bin string) error {
-	start := time.Now()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
-	}
-	fmt.Printf("built %s in %.1f s\n", bin, time.Since(start).Seconds())
-	return nil
 }
 
 // makeClip makes a 1 s 160x120 clip: only the queue matters here.

@@ -92,11 +92,9 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 
 	if bin == "" {
 		bin = filepath.Join(tmp, "lectern")
-		start := time.Now()
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
+		if err := benchkit.Build(ctx, bin); err != nil {
+			return err
 		}
-		fmt.Printf("built %s in %.1f s\n", bin, time.Since(start).Seconds())
 	}
 
 	// The server's environment: this one without any LECTERN_ setting,
@@ -151,7 +149,7 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 			srv.cmd.Process.Kill()
 			<-srv.done
 			if err != nil {
-				err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(logPath))
+				err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(logPath, 3000))
 			}
 		}
 	}()
@@ -351,7 +349,7 @@ func startServer(ctx context.Context, bin string, env []string, logPath, httpAdd
 		if err != nil {
 			srv.cmd.Process.Kill()
 			<-srv.done
-			return nil, fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(logPath))
+			return nil, fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(logPath, 3000))
 		}
 	}
 }
@@ -512,11 +510,6 @@ func loggedEncodes(logPath string) []loggedEncode {
 		out = append(out, l)
 	}
 	return out
-}
-
-func logTail(logPath string) string {
-	b, _ := os.ReadFile(logPath)
-	return string(b[max(0, len(b)-3000):])
 }
 
 // makeClip writes duration seconds of bench/encode's clean clip: 1920x1080

@@ -134,11 +134,9 @@ func run(ctx context.Context, o options) (int, error) {
 	bin := o.bin
 	if bin == "" {
 		bin = filepath.Join(tmp, "lectern")
-		t := time.Now()
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
+		if err := benchkit.Build(ctx, bin); err != nil {
+			return 0, err
 		}
-		fmt.Printf("built %s in %.1f s\n", bin, time.Since(t).Seconds())
 	}
 
 	var c checker
@@ -374,11 +372,11 @@ func (in *instance) start(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-srv.done:
-			return fmt.Errorf("the server exited at start: %v\nits log ends:\n%s", srv.cmd.ProcessState, logTail(in.log))
+			return fmt.Errorf("the server exited at start: %v\nits log ends:\n%s", srv.cmd.ProcessState, benchkit.LogTail(in.log, 3000))
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Since(t) > 60*time.Second {
-			return fmt.Errorf("the server does not answer /healthz after 60 s\nits log ends:\n%s", logTail(in.log))
+			return fmt.Errorf("the server does not answer /healthz after 60 s\nits log ends:\n%s", benchkit.LogTail(in.log, 3000))
 		}
 	}
 }
@@ -504,11 +502,6 @@ func printProblems(lines []string) {
 		}
 		fmt.Println("  server log:", l)
 	}
-}
-
-func logTail(logPath string) string {
-	b, _ := os.ReadFile(logPath)
-	return string(b[max(0, len(b)-3000):])
 }
 
 // integrity runs PRAGMA integrity_check on the SQLite file.
@@ -838,7 +831,7 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 			in.kill()
 		}
 		if err != nil {
-			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(in.log))
+			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(in.log, 3000))
 		}
 	}()
 	fmt.Printf("lectern serve: http %s, ftp %s, log %s\n", in.httpAddr, in.ftpAddr, in.log)
@@ -1380,7 +1373,7 @@ func diskFullPhase(ctx context.Context, tmp, bin string, m *mediaSet, c *checker
 	defer func() {
 		in.kill() // before the unmount
 		if err != nil {
-			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(in.log))
+			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(in.log, 3000))
 		}
 	}()
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -94,4 +95,21 @@ func Healthy(addr string) bool {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// Build compiles lectern/cmd/lectern into bin and says how long it took.
+func Build(ctx context.Context, bin string) error {
+	start := time.Now()
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
+	}
+	fmt.Printf("built %s in %.1f s\n", bin, time.Since(start).Seconds())
+	return nil
+}
+
+// LogTail is the last n bytes of the log file at path (all of it when
+// shorter; nothing when it cannot be read).
+func LogTail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	return string(b[max(0, len(b)-n):])
 }
