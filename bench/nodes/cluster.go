@@ -81,7 +81,7 @@ func newCluster(ctx context.Context, bin, tmp, dbURL string) (*cluster, error) {
 func (c *cluster) close() {
 	for _, p := range append([]*process{c.front}, c.workers["worker-a"], c.workers["worker-b"]) {
 		if p != nil && !p.exited() {
-			p.kill()
+			p.Kill()
 		}
 	}
 }
@@ -147,12 +147,12 @@ func (c *cluster) run(ctx context.Context, db *sql.DB, n int, long, short string
 		survivor = "worker-b"
 	}
 	var problems []string
-	children := ffmpegChildren(dead.cmd.Process.Pid)
+	children := ffmpegChildren(dead.Cmd.Process.Pid)
 	if len(children) == 0 {
 		problems = append(problems, holder+" encodes with no ffmpeg child")
 	}
 	killed := time.Now()
-	dead.kill()
+	dead.Kill()
 	fmt.Printf("killed %s (SIGKILL) at %.1f s, encoding video %d with %d ffmpeg\n", holder, killed.Sub(start).Seconds(), longID, len(children))
 	time.Sleep(2 * time.Second)
 	for _, k := range children {
@@ -234,8 +234,8 @@ func waitFor(ctx context.Context, c *cluster, limit time.Duration, what string, 
 			return nil
 		}
 		for _, p := range append([]*process{c.front}, c.workers["worker-a"], c.workers["worker-b"]) {
-			if p.exited() && p.cmd.ProcessState != nil && !strings.Contains(p.cmd.ProcessState.String(), "killed") {
-				return fmt.Errorf("waiting for %s: %s exited: %v\n%s", what, p.name, p.cmd.ProcessState, p.tail())
+			if p.exited() && p.Cmd.ProcessState != nil && !strings.Contains(p.Cmd.ProcessState.String(), "killed") {
+				return fmt.Errorf("waiting for %s: %s exited: %v\n%s", what, p.name, p.Cmd.ProcessState, p.tail())
 			}
 		}
 		if time.Now().After(deadline) {

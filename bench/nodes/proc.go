@@ -16,10 +16,9 @@ import (
 
 // process is one node: `lectern serve` or `lectern worker`.
 type process struct {
+	*benchkit.Process
 	name string
-	cmd  *exec.Cmd
 	log  string // its log file
-	done chan struct{}
 }
 
 // startProcess starts `bin sub` as node name and waits until ready
@@ -29,28 +28,24 @@ func startProcess(ctx context.Context, name, bin, sub string, env []string, logP
 	if err != nil {
 		return nil, err
 	}
-	p := &process{name: name, cmd: exec.Command(bin, sub), log: logPath, done: make(chan struct{})}
-	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = append(env[:len(env):len(env)], "LECTERN_NODE_ID="+name), f, f
-	if err := p.cmd.Start(); err != nil {
-		f.Close()
+	cmd := exec.Command(bin, sub)
+	cmd.Env = append(env[:len(env):len(env)], "LECTERN_NODE_ID="+name)
+	bp, err := benchkit.Start(cmd, f)
+	if err != nil {
 		return nil, err
 	}
-	go func() {
-		p.cmd.Wait()
-		f.Close()
-		close(p.done)
-	}()
+	p := &process{Process: bp, name: name, log: logPath}
 	for start := time.Now(); !ready(p.tail()); {
 		select {
-		case <-p.done:
-			return nil, fmt.Errorf("%s exited: %v\n%s", name, p.cmd.ProcessState, p.tail())
+		case <-p.Done:
+			return nil, fmt.Errorf("%s exited: %v\n%s", name, p.Cmd.ProcessState, p.tail())
 		case <-ctx.Done():
-			p.kill()
+			p.Kill()
 			return nil, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Since(start) > 30*time.Second {
-			p.kill()
+			p.Kill()
 			return nil, fmt.Errorf("%s not ready after 30 s\n%s", name, p.tail())
 		}
 	}
@@ -60,17 +55,11 @@ func startProcess(ctx context.Context, name, bin, sub string, env []string, logP
 // exited reports whether the process has ended.
 func (p *process) exited() bool {
 	select {
-	case <-p.done:
+	case <-p.Done:
 		return true
 	default:
 		return false
 	}
-}
-
-// kill sends SIGKILL and waits for the end.
-func (p *process) kill() {
-	p.cmd.Process.Kill()
-	<-p.done
 }
 
 // stop sends SIGINT and waits 40 s for a graceful end, then kills.
@@ -78,14 +67,10 @@ func (p *process) stop() error {
 	if p.exited() {
 		return nil
 	}
-	p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-		return nil
-	case <-time.After(40 * time.Second):
-		p.kill()
+	if !p.Stop(os.Interrupt, 40*time.Second) {
 		return fmt.Errorf("%s did not stop within 40 s of SIGINT", p.name)
 	}
+	return nil
 }
 
 // tail is the end of the process's log.

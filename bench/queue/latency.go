@@ -246,31 +246,20 @@ func startProcess(ctx context.Context, bin, sub string, env []string, logPath st
 		return nil, err
 	}
 	cmd := exec.Command(bin, sub)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, log, log
-	if err := cmd.Start(); err != nil {
-		log.Close()
+	cmd.Env = env
+	p, err := benchkit.Start(cmd, log)
+	if err != nil {
 		return nil, err
 	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		log.Close()
-		close(done)
-	}()
 	stop := func() error {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-			return nil
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-done
+		if !p.Stop(os.Interrupt, 30*time.Second) {
 			return fmt.Errorf("lectern %s did not stop within 30 s of SIGINT", sub)
 		}
+		return nil
 	}
 	for start := time.Now(); !ready(benchkit.LogTail(logPath, 4000)); {
 		select {
-		case <-done:
+		case <-p.Done:
 			return nil, fmt.Errorf("lectern %s exited: %v\n%s", sub, cmd.ProcessState, benchkit.LogTail(logPath, 4000))
 		case <-ctx.Done():
 			stop()

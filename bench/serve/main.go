@@ -146,14 +146,13 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 	}
 	defer func() {
 		if srv != nil { // not stopped cleanly: an error on the way
-			srv.cmd.Process.Kill()
-			<-srv.done
+			srv.Kill()
 			if err != nil {
 				err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(logPath, 3000))
 			}
 		}
 	}()
-	pid := srv.cmd.Process.Pid
+	pid := srv.Cmd.Process.Pid
 	fmt.Printf("lectern serve: pid %d, http %s, ftp %s, passive ports %s\n", pid, httpAddr, ftpAddr, passive)
 
 	s := newSampler(pid, interval, "idle")
@@ -220,16 +219,16 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 
 	// Stop it.
 	stopStart := time.Now()
-	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := srv.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		return err
 	}
 	select {
-	case <-srv.done:
+	case <-srv.Done:
 	case <-time.After(60 * time.Second):
 		return errors.New("the server did not stop within 60 s of SIGTERM")
 	}
 	stopTime := time.Since(stopStart)
-	exit := srv.cmd.ProcessState
+	exit := srv.Cmd.ProcessState
 	srv = nil
 
 	// The figures.
@@ -306,30 +305,19 @@ func split(s benchkit.Memory) string {
 	return fmt.Sprintf("%d MiB anonymous, %d MiB mapped files", mib(s.Anon), mib(s.File))
 }
 
-// server is a running `lectern serve`.
-type server struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
 // startServer starts `bin serve`, its output to logPath, and waits until
 // it answers /healthz.
-func startServer(ctx context.Context, bin string, env []string, logPath, httpAddr string) (*server, error) {
+func startServer(ctx context.Context, bin string, env []string, logPath, httpAddr string) (*benchkit.Process, error) {
 	log, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	srv := &server{cmd: exec.Command(bin, "serve"), done: make(chan struct{})}
-	srv.cmd.Env, srv.cmd.Stdout, srv.cmd.Stderr = env, log, log
-	if err := srv.cmd.Start(); err != nil {
-		log.Close()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = env
+	srv, err := benchkit.Start(cmd, log)
+	if err != nil {
 		return nil, err
 	}
-	go func() {
-		srv.cmd.Wait()
-		log.Close()
-		close(srv.done)
-	}()
 	start := time.Now()
 	for {
 		resp, err := http.Get("http://" + httpAddr + "/healthz")
@@ -347,20 +335,19 @@ func startServer(ctx context.Context, bin string, env []string, logPath, httpAdd
 			err = sleep(ctx, srv, 50*time.Millisecond)
 		}
 		if err != nil {
-			srv.cmd.Process.Kill()
-			<-srv.done
+			srv.Kill()
 			return nil, fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(logPath, 3000))
 		}
 	}
 }
 
 // sleep waits d, or fails when ctx ends or the server exits.
-func sleep(ctx context.Context, srv *server, d time.Duration) error {
+func sleep(ctx context.Context, srv *benchkit.Process, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-srv.done:
-		return fmt.Errorf("the server exited: %v", srv.cmd.ProcessState)
+	case <-srv.Done:
+		return fmt.Errorf("the server exited: %v", srv.Cmd.ProcessState)
 	case <-time.After(d):
 		return nil
 	}
@@ -404,7 +391,7 @@ type video struct {
 // follow polls GET /api/v1/videos every 250 ms until the one video is
 // done, printing its progress, and returns when it was first seen
 // running and when done.
-func follow(ctx context.Context, srv *server, s *sampler, base, token string, since time.Time) (running, done time.Time, err error) {
+func follow(ctx context.Context, srv *benchkit.Process, s *sampler, base, token string, since time.Time) (running, done time.Time, err error) {
 	var last string
 	var lastPrint time.Time
 	for {

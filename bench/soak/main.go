@@ -249,13 +249,8 @@ type instance struct {
 	env                         []string
 
 	mu   sync.Mutex
-	srv  *server
+	srv  *benchkit.Process
 	runs int
-}
-
-type server struct {
-	cmd  *exec.Cmd
-	done chan struct{}
 }
 
 func newInstance(tmp, name, bin string, extra ...string) (*instance, error) {
@@ -346,17 +341,12 @@ func (in *instance) start(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(log, "==== bench/soak: start %d at %s\n", in.runs, time.Now().Format(time.RFC3339Nano))
-	srv := &server{cmd: exec.Command(in.bin, "serve"), done: make(chan struct{})}
-	srv.cmd.Env, srv.cmd.Stdout, srv.cmd.Stderr = in.env, log, log
-	if err := srv.cmd.Start(); err != nil {
-		log.Close()
+	cmd := exec.Command(in.bin, "serve")
+	cmd.Env = in.env
+	srv, err := benchkit.Start(cmd, log)
+	if err != nil {
 		return err
 	}
-	go func() {
-		srv.cmd.Wait()
-		log.Close()
-		close(srv.done)
-	}()
 	in.srv = srv
 	t := time.Now()
 	for {
@@ -371,8 +361,8 @@ func (in *instance) start(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-srv.done:
-			return fmt.Errorf("the server exited at start: %v\nits log ends:\n%s", srv.cmd.ProcessState, benchkit.LogTail(in.log, 3000))
+		case <-srv.Done:
+			return fmt.Errorf("the server exited at start: %v\nits log ends:\n%s", srv.Cmd.ProcessState, benchkit.LogTail(in.log, 3000))
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Since(t) > 60*time.Second {
@@ -388,8 +378,7 @@ func (in *instance) kill() {
 	if in.srv == nil {
 		return
 	}
-	in.srv.cmd.Process.Kill()
-	<-in.srv.done
+	in.srv.Kill()
 	in.srv = nil
 }
 
@@ -402,18 +391,13 @@ func (in *instance) stop() error {
 	}
 	srv := in.srv
 	in.srv = nil
-	srv.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-srv.done:
-		if st := srv.cmd.ProcessState; !st.Success() {
-			return fmt.Errorf("the server exited %v after SIGTERM", st)
-		}
-		return nil
-	case <-time.After(60 * time.Second):
-		srv.cmd.Process.Kill()
-		<-srv.done
+	if !srv.Stop(syscall.SIGTERM, 60*time.Second) {
 		return errors.New("the server did not stop within 60 s of SIGTERM")
 	}
+	if st := srv.Cmd.ProcessState; !st.Success() {
+		return fmt.Errorf("the server exited %v after SIGTERM", st)
+	}
+	return nil
 }
 
 // alive says whether the server process is running.
@@ -424,7 +408,7 @@ func (in *instance) alive() bool {
 		return false
 	}
 	select {
-	case <-in.srv.done:
+	case <-in.srv.Done:
 		return false
 	default:
 		return true
@@ -438,7 +422,7 @@ func (in *instance) children() []string {
 	if in.srv == nil {
 		return nil
 	}
-	pid := strconv.Itoa(in.srv.cmd.Process.Pid)
+	pid := strconv.Itoa(in.srv.Cmd.Process.Pid)
 	var out []string
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, st := range stats {
