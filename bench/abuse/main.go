@@ -435,11 +435,8 @@ func startServer(ctx context.Context, bin string, nofile int, env []string, logP
 	}
 	start := time.Now()
 	for {
-		if resp, err := http.Get("http://" + httpAddr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return srv, nil
-			}
+		if benchkit.Healthy(httpAddr) {
+			return srv, nil
 		}
 		if time.Since(start) > 30*time.Second {
 			stopServer(srv)

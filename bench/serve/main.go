@@ -320,14 +320,9 @@ func startServer(ctx context.Context, bin string, env []string, logPath, httpAdd
 	}
 	start := time.Now()
 	for {
-		resp, err := http.Get("http://" + httpAddr + "/healthz")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				fmt.Printf("the server answers /healthz after %.2f s\n", time.Since(start).Seconds())
-				return srv, nil
-			}
+		if benchkit.Healthy(httpAddr) {
+			fmt.Printf("the server answers /healthz after %.2f s\n", time.Since(start).Seconds())
+			return srv, nil
 		}
 		if time.Since(start) > 30*time.Second {
 			err = errors.New("the server does not answer /healthz after 30 s")

@@ -350,13 +350,8 @@ func (in *instance) start(ctx context.Context) error {
 	in.srv = srv
 	t := time.Now()
 	for {
-		resp, err := http.Get("http://" + in.httpAddr + "/healthz")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		if benchkit.Healthy(in.httpAddr) {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
