@@ -283,15 +283,7 @@ func (in *instance) dbPath() string {
 
 // cli runs the command line on the instance's DATA_DIR.
 func (in *instance) cli(ctx context.Context, stdin string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, in.bin, args...)
-	cmd.Env, cmd.Stdin = in.env, strings.NewReader(stdin)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("lectern %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out), nil
+	return benchkit.CLI(ctx, in.bin, in.env, stdin, args...)
 }
 
 // setup creates a video type, the manager (a superuser, to see every
