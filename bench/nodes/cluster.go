@@ -36,23 +36,7 @@ func newCluster(ctx context.Context, bin, tmp, dbURL string) (*cluster, error) {
 	env := benchkit.Env("LECTERN_DATA_DIR="+data, "LECTERN_DATABASE_URL="+dbURL, "LECTERN_LOG_LEVEL=info",
 		"LECTERN_RECORDER_WATCH=false", "LECTERN_ENCODE_PRESET=veryfast", "LECTERN_ENCODE_LADDER=360p:640x360:1000k:96k",
 		"LECTERN_JOB_RESCUE_AFTER="+rescueAfter.String())
-	cli := func(stdin string, args ...string) (string, error) { return benchkit.CLI(ctx, bin, env, stdin, args...) }
-	if _, err := cli("", "type", "add", "--title", "Course"); err != nil {
-		return nil, err
-	}
-	if _, err := cli("bench-user-pass\n", "user", "add", "--username", "boss", "--email", "boss@univ.example",
-		"--staff", "--superuser", "--password-stdin"); err != nil {
-		return nil, err
-	}
-	out, err := cli("", "type", "list", "--json")
-	if err != nil {
-		return nil, err
-	}
-	id := out[strings.Index(out, `"id":`)+5:]
-	id = strings.TrimSpace(id[:strings.IndexAny(id, ",}")])
-	if _, err := cli(ftpPassword+"\n", "recorder", "add", "--name", "Amphi Nodes", "--ip", "127.0.0.1",
-		"--directory", "amphi-nodes", "--type-id", id, "--manager", "boss", "--auto",
-		"--login", ftpLogin, "--password-stdin"); err != nil {
+	if err := benchkit.SetUpRecorder(ctx, bin, env, "Amphi Nodes", "amphi-nodes", ftpLogin, ftpPassword); err != nil {
 		return nil, err
 	}
 

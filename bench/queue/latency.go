@@ -68,7 +68,7 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return r, err
 	}
-	if err := setUp(ctx, s.bin, env); err != nil {
+	if err := benchkit.SetUpRecorder(ctx, s.bin, env, "Amphi Bench", "amphi-bench", ftpLogin, ftpPassword); err != nil {
 		return r, err
 	}
 
@@ -212,29 +212,6 @@ func parseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("a timestamp of an unknown form: %q", s)
-}
-
-// setUp makes, with the command line, a video type, a superuser, and a
-// recorder that publishes automatically with an FTP login.
-func setUp(ctx context.Context, bin string, env []string) error {
-	lectern := func(stdin string, args ...string) (string, error) { return benchkit.CLI(ctx, bin, env, stdin, args...) }
-	if _, err := lectern("", "type", "add", "--title", "Course"); err != nil {
-		return err
-	}
-	if _, err := lectern("bench-user-pass\n", "user", "add", "--username", "boss", "--email", "boss@univ.example",
-		"--staff", "--superuser", "--password-stdin"); err != nil {
-		return err
-	}
-	out, err := lectern("", "type", "list", "--json")
-	if err != nil {
-		return err
-	}
-	id := out[strings.Index(out, `"id":`)+5:]
-	id = strings.TrimSpace(id[:strings.IndexAny(id, ",}")])
-	_, err = lectern(ftpPassword+"\n", "recorder", "add", "--name", "Amphi Bench", "--ip", "127.0.0.1",
-		"--directory", "amphi-bench", "--type-id", id, "--manager", "boss", "--auto",
-		"--login", ftpLogin, "--password-stdin")
-	return err
 }
 
 // startProcess starts `lectern sub`, waits until ready (given the log so

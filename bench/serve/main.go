@@ -110,29 +110,10 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 
 	// The command line, on the same DATA_DIR.
 	lectern := func(stdin string, args ...string) (string, error) { return benchkit.CLI(ctx, bin, env, stdin, args...) }
-	if _, err := lectern("", "type", "add", "--title", "Course"); err != nil {
+	if err := benchkit.SetUpRecorder(ctx, bin, env, "Amphi Bench", "amphi-bench", ftpLogin, ftpPassword); err != nil {
 		return err
 	}
-	out, err := lectern("", "type", "list", "--json")
-	if err != nil {
-		return err
-	}
-	var types []struct {
-		ID int64 `json:"id"`
-	}
-	if err := json.Unmarshal([]byte(out), &types); err != nil || len(types) != 1 {
-		return fmt.Errorf("lectern type list --json: %v: %s", err, out)
-	}
-	if _, err := lectern("bench-user-pass\n", "user", "add", "--username", "boss", "--email", "boss@univ.example",
-		"--staff", "--superuser", "--password-stdin"); err != nil {
-		return err
-	}
-	if _, err := lectern(ftpPassword+"\n", "recorder", "add", "--name", "Amphi Bench", "--ip", "127.0.0.1",
-		"--directory", "amphi-bench", "--type-id", strconv.FormatInt(types[0].ID, 10), "--manager", "boss", "--auto",
-		"--login", ftpLogin, "--password-stdin"); err != nil {
-		return err
-	}
-	out, err = lectern("", "token", "create", "--username", "boss")
+	out, err := lectern("", "token", "create", "--username", "boss")
 	if err != nil {
 		return err
 	}
