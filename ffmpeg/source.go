@@ -78,20 +78,14 @@ func (k kind) String() string {
 // every later run forces, and what ffprobe read in it. Only open makes
 // one.
 type Source struct {
-	path    string
-	demuxer string
+	path    string // absolute
+	demuxer string // the name ffmpeg's -f takes: "mov", "matroska", ...
 	Info
 	video, audio int    // stream indexes of the picture and the sound used; -1 if none
 	audioCodec   string // "aac", "mp3", ...
 	audioBitrate int    // bits per second; 0 when unknown
 	interlaced   bool   // the picture is stored as fields
 }
-
-// Path is the file's absolute path.
-func (s *Source) Path() string { return s.path }
-
-// Demuxer is the name ffmpeg's -f takes for it: "mov", "matroska", ...
-func (s *Source) Demuxer() string { return s.demuxer }
 
 // input is the part of a command line that reads s: the checked demuxer,
 // from the file only.

@@ -57,8 +57,8 @@ func TestOpenAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Demuxer() != tc.demuxer || s.Path() != src {
-				t.Errorf("opened %s as %s, want %s", s.Path(), s.Demuxer(), tc.demuxer)
+			if s.demuxer != tc.demuxer || s.path != src {
+				t.Errorf("opened %s as %s, want %s", s.path, s.demuxer, tc.demuxer)
 			}
 			if math.Abs(s.Duration-1) > 0.2 {
 				t.Errorf("duration %.3f, want 1", s.Duration)

@@ -101,11 +101,9 @@ func run(ctx context.Context, cfg config) error {
 		map[bool]string{true: strconv.Itoa(cfg.nofile), false: "this shell's"}[cfg.nofile > 0])
 	if cfg.bin == "" {
 		cfg.bin = filepath.Join(tmp, "lectern")
-		start := time.Now()
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", cfg.bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
+		if err := benchkit.Build(ctx, cfg.bin); err != nil {
+			return err
 		}
-		fmt.Printf("built %s in %.1f s\n", cfg.bin, time.Since(start).Seconds())
 	}
 	if cfg.httpAddr, err = benchkit.FreeAddr(); err != nil {
 		return err
@@ -145,11 +143,11 @@ func run(ctx context.Context, cfg config) error {
 		if err != nil {
 			return err
 		}
-		cfg.serverPID = srv.cmd.Process.Pid
+		cfg.serverPID = srv.Cmd.Process.Pid
 		r, err := phase(ctx, &cfg, p.name, p.fn)
-		srv.stop()
+		stopServer(srv)
 		if err != nil {
-			return fmt.Errorf("%s: %w\nthe server's log ends:\n%s", p.name, err, logTail(logPath))
+			return fmt.Errorf("%s: %w\nthe server's log ends:\n%s", p.name, err, benchkit.LogTail(logPath, 4000))
 		}
 		cfg.rows = append(cfg.rows, r)
 	}
@@ -418,63 +416,41 @@ func ftpIdlePhase(ctx context.Context, cfg *config) (string, error) {
 		readyOK, readyAll), nil
 }
 
-// server is a running `lectern serve`.
-type server struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
 // startServer starts `bin serve` (with at most nofile open files, through
 // the shell's ulimit, when not 0), its output to logPath, and waits until
 // it answers /healthz (30 s at most).
-func startServer(ctx context.Context, bin string, nofile int, env []string, logPath, httpAddr string) (*server, error) {
+func startServer(ctx context.Context, bin string, nofile int, env []string, logPath, httpAddr string) (*benchkit.Process, error) {
 	log, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	srv := &server{cmd: exec.Command(bin, "serve"), done: make(chan struct{})}
+	cmd := exec.Command(bin, "serve")
 	if nofile > 0 {
-		srv.cmd = exec.Command("/bin/sh", "-c", `ulimit -n "$1" && exec "$2" serve`, "sh", strconv.Itoa(nofile), bin)
+		cmd = exec.Command("/bin/sh", "-c", `ulimit -n "$1" && exec "$2" serve`, "sh", strconv.Itoa(nofile), bin)
 	}
-	srv.cmd.Env, srv.cmd.Stdout, srv.cmd.Stderr = env, log, log
-	if err := srv.cmd.Start(); err != nil {
-		log.Close()
+	cmd.Env = env
+	srv, err := benchkit.Start(cmd, log)
+	if err != nil {
 		return nil, err
 	}
-	go func() {
-		_ = srv.cmd.Wait()
-		log.Close()
-		close(srv.done)
-	}()
 	start := time.Now()
 	for {
-		if resp, err := http.Get("http://" + httpAddr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return srv, nil
-			}
+		if benchkit.Healthy(httpAddr) {
+			return srv, nil
 		}
 		if time.Since(start) > 30*time.Second {
-			srv.stop()
-			return nil, fmt.Errorf("the server does not answer /healthz after 30 s\n%s", logTail(logPath))
+			stopServer(srv)
+			return nil, fmt.Errorf("the server does not answer /healthz after 30 s\n%s", benchkit.LogTail(logPath, 4000))
 		}
 		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
-			srv.stop()
+			stopServer(srv)
 			return nil, err
 		}
 	}
 }
 
-// stop ends the server: SIGTERM, then SIGKILL after 10 s.
-func (s *server) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+// stopServer ends the server: SIGTERM, then SIGKILL after 10 s.
+func stopServer(srv *benchkit.Process) { srv.Stop(syscall.SIGTERM, 10*time.Second) }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	select {
@@ -483,13 +459,4 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
-}
-
-// logTail is the end of the server's log.
-func logTail(path string) string {
-	b, _ := os.ReadFile(path)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
 }

@@ -36,23 +36,7 @@ func newCluster(ctx context.Context, bin, tmp, dbURL string) (*cluster, error) {
 	env := benchkit.Env("LECTERN_DATA_DIR="+data, "LECTERN_DATABASE_URL="+dbURL, "LECTERN_LOG_LEVEL=info",
 		"LECTERN_RECORDER_WATCH=false", "LECTERN_ENCODE_PRESET=veryfast", "LECTERN_ENCODE_LADDER=360p:640x360:1000k:96k",
 		"LECTERN_JOB_RESCUE_AFTER="+rescueAfter.String())
-	cli := func(stdin string, args ...string) (string, error) { return benchkit.CLI(ctx, bin, env, stdin, args...) }
-	if _, err := cli("", "type", "add", "--title", "Course"); err != nil {
-		return nil, err
-	}
-	if _, err := cli("bench-user-pass\n", "user", "add", "--username", "boss", "--email", "boss@univ.example",
-		"--staff", "--superuser", "--password-stdin"); err != nil {
-		return nil, err
-	}
-	out, err := cli("", "type", "list", "--json")
-	if err != nil {
-		return nil, err
-	}
-	id := out[strings.Index(out, `"id":`)+5:]
-	id = strings.TrimSpace(id[:strings.IndexAny(id, ",}")])
-	if _, err := cli(ftpPassword+"\n", "recorder", "add", "--name", "Amphi Nodes", "--ip", "127.0.0.1",
-		"--directory", "amphi-nodes", "--type-id", id, "--manager", "boss", "--auto",
-		"--login", ftpLogin, "--password-stdin"); err != nil {
+	if err := benchkit.SetUpRecorder(ctx, bin, env, "Amphi Nodes", "amphi-nodes", ftpLogin, ftpPassword); err != nil {
 		return nil, err
 	}
 
@@ -81,7 +65,7 @@ func newCluster(ctx context.Context, bin, tmp, dbURL string) (*cluster, error) {
 func (c *cluster) close() {
 	for _, p := range append([]*process{c.front}, c.workers["worker-a"], c.workers["worker-b"]) {
 		if p != nil && !p.exited() {
-			p.kill()
+			p.Kill()
 		}
 	}
 }
@@ -147,12 +131,12 @@ func (c *cluster) run(ctx context.Context, db *sql.DB, n int, long, short string
 		survivor = "worker-b"
 	}
 	var problems []string
-	children := ffmpegChildren(dead.cmd.Process.Pid)
+	children := ffmpegChildren(dead.Cmd.Process.Pid)
 	if len(children) == 0 {
 		problems = append(problems, holder+" encodes with no ffmpeg child")
 	}
 	killed := time.Now()
-	dead.kill()
+	dead.Kill()
 	fmt.Printf("killed %s (SIGKILL) at %.1f s, encoding video %d with %d ffmpeg\n", holder, killed.Sub(start).Seconds(), longID, len(children))
 	time.Sleep(2 * time.Second)
 	for _, k := range children {
@@ -234,8 +218,8 @@ func waitFor(ctx context.Context, c *cluster, limit time.Duration, what string, 
 			return nil
 		}
 		for _, p := range append([]*process{c.front}, c.workers["worker-a"], c.workers["worker-b"]) {
-			if p.exited() && p.cmd.ProcessState != nil && !strings.Contains(p.cmd.ProcessState.String(), "killed") {
-				return fmt.Errorf("waiting for %s: %s exited: %v\n%s", what, p.name, p.cmd.ProcessState, p.tail())
+			if p.exited() && p.Cmd.ProcessState != nil && !strings.Contains(p.Cmd.ProcessState.String(), "killed") {
+				return fmt.Errorf("waiting for %s: %s exited: %v\n%s", what, p.name, p.Cmd.ProcessState, p.tail())
 			}
 		}
 		if time.Now().After(deadline) {

@@ -92,7 +92,7 @@ func run(ctx context.Context, n int, bin string, keep bool) ([]string, error) {
 	}
 	if bin == "" {
 		bin = filepath.Join(tmp, "lectern")
-		if err := build(ctx, bin); err != nil {
+		if err := benchkit.Build(ctx, bin); err != nil {
 			return nil, err
 		}
 	}

@@ -10,14 +10,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"lectern/bench/internal/benchkit"
 )
 
 // process is one node: `lectern serve` or `lectern worker`.
 type process struct {
+	*benchkit.Process
 	name string
-	cmd  *exec.Cmd
 	log  string // its log file
-	done chan struct{}
 }
 
 // startProcess starts `bin sub` as node name and waits until ready
@@ -27,28 +28,24 @@ func startProcess(ctx context.Context, name, bin, sub string, env []string, logP
 	if err != nil {
 		return nil, err
 	}
-	p := &process{name: name, cmd: exec.Command(bin, sub), log: logPath, done: make(chan struct{})}
-	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = append(env[:len(env):len(env)], "LECTERN_NODE_ID="+name), f, f
-	if err := p.cmd.Start(); err != nil {
-		f.Close()
+	cmd := exec.Command(bin, sub)
+	cmd.Env = append(env[:len(env):len(env)], "LECTERN_NODE_ID="+name)
+	bp, err := benchkit.Start(cmd, f)
+	if err != nil {
 		return nil, err
 	}
-	go func() {
-		p.cmd.Wait()
-		f.Close()
-		close(p.done)
-	}()
+	p := &process{Process: bp, name: name, log: logPath}
 	for start := time.Now(); !ready(p.tail()); {
 		select {
-		case <-p.done:
-			return nil, fmt.Errorf("%s exited: %v\n%s", name, p.cmd.ProcessState, p.tail())
+		case <-p.Done:
+			return nil, fmt.Errorf("%s exited: %v\n%s", name, p.Cmd.ProcessState, p.tail())
 		case <-ctx.Done():
-			p.kill()
+			p.Kill()
 			return nil, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Since(start) > 30*time.Second {
-			p.kill()
+			p.Kill()
 			return nil, fmt.Errorf("%s not ready after 30 s\n%s", name, p.tail())
 		}
 	}
@@ -58,17 +55,11 @@ func startProcess(ctx context.Context, name, bin, sub string, env []string, logP
 // exited reports whether the process has ended.
 func (p *process) exited() bool {
 	select {
-	case <-p.done:
+	case <-p.Done:
 		return true
 	default:
 		return false
 	}
-}
-
-// kill sends SIGKILL and waits for the end.
-func (p *process) kill() {
-	p.cmd.Process.Kill()
-	<-p.done
 }
 
 // stop sends SIGINT and waits 40 s for a graceful end, then kills.
@@ -76,23 +67,15 @@ func (p *process) stop() error {
 	if p.exited() {
 		return nil
 	}
-	p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-		return nil
-	case <-time.After(40 * time.Second):
-		p.kill()
+	if !p.Stop(os.Interrupt, 40*time.Second) {
 		return fmt.Errorf("%s did not stop within 40 s of SIGINT", p.name)
 	}
+	return nil
 }
 
 // tail is the end of the process's log.
 func (p *process) tail() string {
-	b, _ := os.ReadFile(p.log)
-	if len(b) > 3000 {
-		b = b[len(b)-3000:]
-	}
-	return string(b)
+	return benchkit.LogTail(p.log, 3000)
 }
 
 // procKey names a process across the reuse of pids: its pid and start
@@ -146,16 +129,6 @@ func readStat(pid int) (comm string, ppid int, start string, ok bool) {
 	}
 	ppid, _ = strconv.Atoi(f[1])
 	return string(b[open+1 : end]), ppid, f[19], true
-}
-
-// build compiles lectern/cmd/lectern into bin.
-func build(ctx context.Context, bin string) error {
-	start := time.Now()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
-	}
-	fmt.Printf("built %s in %.1f s\n", bin, time.Since(start).Seconds())
-	return nil
 }
 
 // makeClip makes a 640x360 clip of seconds with sound.

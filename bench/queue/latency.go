@@ -68,7 +68,7 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return r, err
 	}
-	if err := setUp(ctx, s.bin, env); err != nil {
+	if err := benchkit.SetUpRecorder(ctx, s.bin, env, "Amphi Bench", "amphi-bench", ftpLogin, ftpPassword); err != nil {
 		return r, err
 	}
 
@@ -86,7 +86,7 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 			err = stopErr
 		}
 		if err != nil {
-			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(logPath))
+			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(logPath, 4000))
 		}
 	}()
 	if s.remote {
@@ -101,7 +101,7 @@ func latency(ctx context.Context, s latencySetup) (r durations, err error) {
 				err = stopErr
 			}
 			if err != nil {
-				err = fmt.Errorf("%w\nthe worker's log ends:\n%s", err, logTail(workerLog))
+				err = fmt.Errorf("%w\nthe worker's log ends:\n%s", err, benchkit.LogTail(workerLog, 4000))
 			}
 		}()
 	}
@@ -214,29 +214,6 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("a timestamp of an unknown form: %q", s)
 }
 
-// setUp makes, with the command line, a video type, a superuser, and a
-// recorder that publishes automatically with an FTP login.
-func setUp(ctx context.Context, bin string, env []string) error {
-	lectern := func(stdin string, args ...string) (string, error) { return benchkit.CLI(ctx, bin, env, stdin, args...) }
-	if _, err := lectern("", "type", "add", "--title", "Course"); err != nil {
-		return err
-	}
-	if _, err := lectern("bench-user-pass\n", "user", "add", "--username", "boss", "--email", "boss@univ.example",
-		"--staff", "--superuser", "--password-stdin"); err != nil {
-		return err
-	}
-	out, err := lectern("", "type", "list", "--json")
-	if err != nil {
-		return err
-	}
-	id := out[strings.Index(out, `"id":`)+5:]
-	id = strings.TrimSpace(id[:strings.IndexAny(id, ",}")])
-	_, err = lectern(ftpPassword+"\n", "recorder", "add", "--name", "Amphi Bench", "--ip", "127.0.0.1",
-		"--directory", "amphi-bench", "--type-id", id, "--manager", "boss", "--auto",
-		"--login", ftpLogin, "--password-stdin")
-	return err
-}
-
 // startProcess starts `lectern sub`, waits until ready (given the log so
 // far) holds, and returns the function that stops it (SIGINT, then
 // SIGKILL after 30 s).
@@ -246,32 +223,21 @@ func startProcess(ctx context.Context, bin, sub string, env []string, logPath st
 		return nil, err
 	}
 	cmd := exec.Command(bin, sub)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, log, log
-	if err := cmd.Start(); err != nil {
-		log.Close()
+	cmd.Env = env
+	p, err := benchkit.Start(cmd, log)
+	if err != nil {
 		return nil, err
 	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		log.Close()
-		close(done)
-	}()
 	stop := func() error {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-			return nil
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-done
+		if !p.Stop(os.Interrupt, 30*time.Second) {
 			return fmt.Errorf("lectern %s did not stop within 30 s of SIGINT", sub)
 		}
+		return nil
 	}
-	for start := time.Now(); !ready(logTail(logPath)); {
+	for start := time.Now(); !ready(benchkit.LogTail(logPath, 4000)); {
 		select {
-		case <-done:
-			return nil, fmt.Errorf("lectern %s exited: %v\n%s", sub, cmd.ProcessState, logTail(logPath))
+		case <-p.Done:
+			return nil, fmt.Errorf("lectern %s exited: %v\n%s", sub, cmd.ProcessState, benchkit.LogTail(logPath, 4000))
 		case <-ctx.Done():
 			stop()
 			return nil, ctx.Err()
@@ -279,29 +245,10 @@ func startProcess(ctx context.Context, bin, sub string, env []string, logPath st
 		}
 		if time.Since(start) > 30*time.Second {
 			stop()
-			return nil, fmt.Errorf("lectern %s not ready after 30 s\n%s", sub, logTail(logPath))
+			return nil, fmt.Errorf("lectern %s not ready after 30 s\n%s", sub, benchkit.LogTail(logPath, 4000))
 		}
 	}
 	return stop, nil
-}
-
-// logTail is the end of a log file.
-func logTail(path string) string {
-	b, _ := os.ReadFile(path)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
-}
-
-// build compiles lectern/cmd/lectern into bin.
-func build(ctx context.Context, bin string) error {
-	start := time.Now()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
-	}
-	fmt.Printf("built %s in %.1f s\n", bin, time.Since(start).Seconds())
-	return nil
 }
 
 // makeClip makes a 1 s 160x120 clip: only the queue matters here.

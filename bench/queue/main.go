@@ -100,7 +100,7 @@ func run(ctx context.Context, n, jobs int, bin string, keep bool) error {
 	fmt.Printf("\n== latency: deposit completed → process_recording started, %d deposits ==\n", n)
 	if bin == "" {
 		bin = tmp + "/lectern"
-		if err := build(ctx, bin); err != nil {
+		if err := benchkit.Build(ctx, bin); err != nil {
 			return err
 		}
 	}

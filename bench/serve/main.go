@@ -92,11 +92,9 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 
 	if bin == "" {
 		bin = filepath.Join(tmp, "lectern")
-		start := time.Now()
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
+		if err := benchkit.Build(ctx, bin); err != nil {
+			return err
 		}
-		fmt.Printf("built %s in %.1f s\n", bin, time.Since(start).Seconds())
 	}
 
 	// The server's environment: this one without any LECTERN_ setting,
@@ -112,29 +110,10 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 
 	// The command line, on the same DATA_DIR.
 	lectern := func(stdin string, args ...string) (string, error) { return benchkit.CLI(ctx, bin, env, stdin, args...) }
-	if _, err := lectern("", "type", "add", "--title", "Course"); err != nil {
+	if err := benchkit.SetUpRecorder(ctx, bin, env, "Amphi Bench", "amphi-bench", ftpLogin, ftpPassword); err != nil {
 		return err
 	}
-	out, err := lectern("", "type", "list", "--json")
-	if err != nil {
-		return err
-	}
-	var types []struct {
-		ID int64 `json:"id"`
-	}
-	if err := json.Unmarshal([]byte(out), &types); err != nil || len(types) != 1 {
-		return fmt.Errorf("lectern type list --json: %v: %s", err, out)
-	}
-	if _, err := lectern("bench-user-pass\n", "user", "add", "--username", "boss", "--email", "boss@univ.example",
-		"--staff", "--superuser", "--password-stdin"); err != nil {
-		return err
-	}
-	if _, err := lectern(ftpPassword+"\n", "recorder", "add", "--name", "Amphi Bench", "--ip", "127.0.0.1",
-		"--directory", "amphi-bench", "--type-id", strconv.FormatInt(types[0].ID, 10), "--manager", "boss", "--auto",
-		"--login", ftpLogin, "--password-stdin"); err != nil {
-		return err
-	}
-	out, err = lectern("", "token", "create", "--username", "boss")
+	out, err := lectern("", "token", "create", "--username", "boss")
 	if err != nil {
 		return err
 	}
@@ -148,14 +127,13 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 	}
 	defer func() {
 		if srv != nil { // not stopped cleanly: an error on the way
-			srv.cmd.Process.Kill()
-			<-srv.done
+			srv.Kill()
 			if err != nil {
-				err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(logPath))
+				err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(logPath, 3000))
 			}
 		}
 	}()
-	pid := srv.cmd.Process.Pid
+	pid := srv.Cmd.Process.Pid
 	fmt.Printf("lectern serve: pid %d, http %s, ftp %s, passive ports %s\n", pid, httpAddr, ftpAddr, passive)
 
 	s := newSampler(pid, interval, "idle")
@@ -222,16 +200,16 @@ func run(ctx context.Context, clipDir, bin string, duration int, keep bool) (err
 
 	// Stop it.
 	stopStart := time.Now()
-	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := srv.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		return err
 	}
 	select {
-	case <-srv.done:
+	case <-srv.Done:
 	case <-time.After(60 * time.Second):
 		return errors.New("the server did not stop within 60 s of SIGTERM")
 	}
 	stopTime := time.Since(stopStart)
-	exit := srv.cmd.ProcessState
+	exit := srv.Cmd.ProcessState
 	srv = nil
 
 	// The figures.
@@ -308,40 +286,24 @@ func split(s benchkit.Memory) string {
 	return fmt.Sprintf("%d MiB anonymous, %d MiB mapped files", mib(s.Anon), mib(s.File))
 }
 
-// server is a running `lectern serve`.
-type server struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
 // startServer starts `bin serve`, its output to logPath, and waits until
 // it answers /healthz.
-func startServer(ctx context.Context, bin string, env []string, logPath, httpAddr string) (*server, error) {
+func startServer(ctx context.Context, bin string, env []string, logPath, httpAddr string) (*benchkit.Process, error) {
 	log, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	srv := &server{cmd: exec.Command(bin, "serve"), done: make(chan struct{})}
-	srv.cmd.Env, srv.cmd.Stdout, srv.cmd.Stderr = env, log, log
-	if err := srv.cmd.Start(); err != nil {
-		log.Close()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = env
+	srv, err := benchkit.Start(cmd, log)
+	if err != nil {
 		return nil, err
 	}
-	go func() {
-		srv.cmd.Wait()
-		log.Close()
-		close(srv.done)
-	}()
 	start := time.Now()
 	for {
-		resp, err := http.Get("http://" + httpAddr + "/healthz")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				fmt.Printf("the server answers /healthz after %.2f s\n", time.Since(start).Seconds())
-				return srv, nil
-			}
+		if benchkit.Healthy(httpAddr) {
+			fmt.Printf("the server answers /healthz after %.2f s\n", time.Since(start).Seconds())
+			return srv, nil
 		}
 		if time.Since(start) > 30*time.Second {
 			err = errors.New("the server does not answer /healthz after 30 s")
@@ -349,20 +311,19 @@ func startServer(ctx context.Context, bin string, env []string, logPath, httpAdd
 			err = sleep(ctx, srv, 50*time.Millisecond)
 		}
 		if err != nil {
-			srv.cmd.Process.Kill()
-			<-srv.done
-			return nil, fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(logPath))
+			srv.Kill()
+			return nil, fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(logPath, 3000))
 		}
 	}
 }
 
 // sleep waits d, or fails when ctx ends or the server exits.
-func sleep(ctx context.Context, srv *server, d time.Duration) error {
+func sleep(ctx context.Context, srv *benchkit.Process, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-srv.done:
-		return fmt.Errorf("the server exited: %v", srv.cmd.ProcessState)
+	case <-srv.Done:
+		return fmt.Errorf("the server exited: %v", srv.Cmd.ProcessState)
 	case <-time.After(d):
 		return nil
 	}
@@ -406,7 +367,7 @@ type video struct {
 // follow polls GET /api/v1/videos every 250 ms until the one video is
 // done, printing its progress, and returns when it was first seen
 // running and when done.
-func follow(ctx context.Context, srv *server, s *sampler, base, token string, since time.Time) (running, done time.Time, err error) {
+func follow(ctx context.Context, srv *benchkit.Process, s *sampler, base, token string, since time.Time) (running, done time.Time, err error) {
 	var last string
 	var lastPrint time.Time
 	for {
@@ -512,11 +473,6 @@ func loggedEncodes(logPath string) []loggedEncode {
 		out = append(out, l)
 	}
 	return out
-}
-
-func logTail(logPath string) string {
-	b, _ := os.ReadFile(logPath)
-	return string(b[max(0, len(b)-3000):])
 }
 
 // makeClip writes duration seconds of bench/encode's clean clip: 1920x1080

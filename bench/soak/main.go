@@ -134,11 +134,9 @@ func run(ctx context.Context, o options) (int, error) {
 	bin := o.bin
 	if bin == "" {
 		bin = filepath.Join(tmp, "lectern")
-		t := time.Now()
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
+		if err := benchkit.Build(ctx, bin); err != nil {
+			return 0, err
 		}
-		fmt.Printf("built %s in %.1f s\n", bin, time.Since(t).Seconds())
 	}
 
 	var c checker
@@ -251,13 +249,8 @@ type instance struct {
 	env                         []string
 
 	mu   sync.Mutex
-	srv  *server
+	srv  *benchkit.Process
 	runs int
-}
-
-type server struct {
-	cmd  *exec.Cmd
-	done chan struct{}
 }
 
 func newInstance(tmp, name, bin string, extra ...string) (*instance, error) {
@@ -290,15 +283,7 @@ func (in *instance) dbPath() string {
 
 // cli runs the command line on the instance's DATA_DIR.
 func (in *instance) cli(ctx context.Context, stdin string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, in.bin, args...)
-	cmd.Env, cmd.Stdin = in.env, strings.NewReader(stdin)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("lectern %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out), nil
+	return benchkit.CLI(ctx, in.bin, in.env, stdin, args...)
 }
 
 // setup creates a video type, the manager (a superuser, to see every
@@ -348,37 +333,27 @@ func (in *instance) start(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(log, "==== bench/soak: start %d at %s\n", in.runs, time.Now().Format(time.RFC3339Nano))
-	srv := &server{cmd: exec.Command(in.bin, "serve"), done: make(chan struct{})}
-	srv.cmd.Env, srv.cmd.Stdout, srv.cmd.Stderr = in.env, log, log
-	if err := srv.cmd.Start(); err != nil {
-		log.Close()
+	cmd := exec.Command(in.bin, "serve")
+	cmd.Env = in.env
+	srv, err := benchkit.Start(cmd, log)
+	if err != nil {
 		return err
 	}
-	go func() {
-		srv.cmd.Wait()
-		log.Close()
-		close(srv.done)
-	}()
 	in.srv = srv
 	t := time.Now()
 	for {
-		resp, err := http.Get("http://" + in.httpAddr + "/healthz")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		if benchkit.Healthy(in.httpAddr) {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-srv.done:
-			return fmt.Errorf("the server exited at start: %v\nits log ends:\n%s", srv.cmd.ProcessState, logTail(in.log))
+		case <-srv.Done:
+			return fmt.Errorf("the server exited at start: %v\nits log ends:\n%s", srv.Cmd.ProcessState, benchkit.LogTail(in.log, 3000))
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Since(t) > 60*time.Second {
-			return fmt.Errorf("the server does not answer /healthz after 60 s\nits log ends:\n%s", logTail(in.log))
+			return fmt.Errorf("the server does not answer /healthz after 60 s\nits log ends:\n%s", benchkit.LogTail(in.log, 3000))
 		}
 	}
 }
@@ -390,8 +365,7 @@ func (in *instance) kill() {
 	if in.srv == nil {
 		return
 	}
-	in.srv.cmd.Process.Kill()
-	<-in.srv.done
+	in.srv.Kill()
 	in.srv = nil
 }
 
@@ -404,18 +378,13 @@ func (in *instance) stop() error {
 	}
 	srv := in.srv
 	in.srv = nil
-	srv.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-srv.done:
-		if st := srv.cmd.ProcessState; !st.Success() {
-			return fmt.Errorf("the server exited %v after SIGTERM", st)
-		}
-		return nil
-	case <-time.After(60 * time.Second):
-		srv.cmd.Process.Kill()
-		<-srv.done
+	if !srv.Stop(syscall.SIGTERM, 60*time.Second) {
 		return errors.New("the server did not stop within 60 s of SIGTERM")
 	}
+	if st := srv.Cmd.ProcessState; !st.Success() {
+		return fmt.Errorf("the server exited %v after SIGTERM", st)
+	}
+	return nil
 }
 
 // alive says whether the server process is running.
@@ -426,7 +395,7 @@ func (in *instance) alive() bool {
 		return false
 	}
 	select {
-	case <-in.srv.done:
+	case <-in.srv.Done:
 		return false
 	default:
 		return true
@@ -440,7 +409,7 @@ func (in *instance) children() []string {
 	if in.srv == nil {
 		return nil
 	}
-	pid := strconv.Itoa(in.srv.cmd.Process.Pid)
+	pid := strconv.Itoa(in.srv.Cmd.Process.Pid)
 	var out []string
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, st := range stats {
@@ -504,11 +473,6 @@ func printProblems(lines []string) {
 		}
 		fmt.Println("  server log:", l)
 	}
-}
-
-func logTail(logPath string) string {
-	b, _ := os.ReadFile(logPath)
-	return string(b[max(0, len(b)-3000):])
 }
 
 // integrity runs PRAGMA integrity_check on the SQLite file.
@@ -838,7 +802,7 @@ func loadPhase(ctx context.Context, o options, rng *rand.Rand, tmp, bin string, 
 			in.kill()
 		}
 		if err != nil {
-			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(in.log))
+			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(in.log, 3000))
 		}
 	}()
 	fmt.Printf("lectern serve: http %s, ftp %s, log %s\n", in.httpAddr, in.ftpAddr, in.log)
@@ -1380,7 +1344,7 @@ func diskFullPhase(ctx context.Context, tmp, bin string, m *mediaSet, c *checker
 	defer func() {
 		in.kill() // before the unmount
 		if err != nil {
-			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, logTail(in.log))
+			err = fmt.Errorf("%w\nthe server's log ends:\n%s", err, benchkit.LogTail(in.log, 3000))
 		}
 	}()
 

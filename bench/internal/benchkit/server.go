@@ -4,13 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -94,4 +97,50 @@ func Healthy(addr string) bool {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// Build compiles lectern/cmd/lectern into bin and says how long it took.
+func Build(ctx context.Context, bin string) error {
+	start := time.Now()
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "lectern/cmd/lectern").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build lectern/cmd/lectern: %w\n%s", err, out)
+	}
+	fmt.Printf("built %s in %.1f s\n", bin, time.Since(start).Seconds())
+	return nil
+}
+
+// LogTail is the last n bytes of the log file at path (all of it when
+// shorter; nothing when it cannot be read).
+func LogTail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	return string(b[max(0, len(b)-n):])
+}
+
+// SetUpRecorder makes, with bin's command line on env, a video type, a
+// superuser "boss", and a recorder (name, in directory) that boss
+// manages, which publishes automatically and logs in by FTP as login
+// with password.
+func SetUpRecorder(ctx context.Context, bin string, env []string, name, directory, login, password string) error {
+	cli := func(stdin string, args ...string) (string, error) { return CLI(ctx, bin, env, stdin, args...) }
+	if _, err := cli("", "type", "add", "--title", "Course"); err != nil {
+		return err
+	}
+	if _, err := cli("bench-user-pass\n", "user", "add", "--username", "boss", "--email", "boss@univ.example",
+		"--staff", "--superuser", "--password-stdin"); err != nil {
+		return err
+	}
+	out, err := cli("", "type", "list", "--json")
+	if err != nil {
+		return err
+	}
+	var types []struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &types); err != nil || len(types) != 1 {
+		return fmt.Errorf("lectern type list --json: %v: %s", err, out)
+	}
+	_, err = cli(password+"\n", "recorder", "add", "--name", name, "--ip", "127.0.0.1",
+		"--directory", directory, "--type-id", strconv.FormatInt(types[0].ID, 10), "--manager", "boss", "--auto",
+		"--login", login, "--password-stdin")
+	return err
 }
