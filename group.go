@@ -9,6 +9,11 @@ import (
 type Group struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
+	// AutoSync groups are made and filled from identity providers'
+	// affiliations and groups (CREATE_GROUP_FROM_AFFILIATION,
+	// CREATE_GROUP_FROM_GROUPS): each login adds the person to the ones
+	// they are in and removes them from the others.
+	AutoSync bool `json:"auto_sync"`
 }
 
 // Validate checks the group's name.
@@ -27,6 +32,8 @@ func (g *Group) Validate() error {
 type GroupService interface {
 	// FindGroups returns every group ordered by name.
 	FindGroups(ctx context.Context) ([]*Group, error)
+	// FindGroupByName returns the group with that exact name; ENOTFOUND.
+	FindGroupByName(ctx context.Context, name string) (*Group, error)
 	// CreateGroup inserts g, setting g.ID; ECONFLICT when the name is taken.
 	CreateGroup(ctx context.Context, g *Group) error
 	// DeleteGroup removes the group; ENOTFOUND.

@@ -24,6 +24,15 @@ type User struct {
 	DateJoined   time.Time `json:"date_joined"`
 	LastLogin    time.Time `json:"last_login"`
 	Groups       []int64   `json:"groups"`
+	// AuthType is how the account was made and logs in: AuthLocal (a
+	// password), or the identity source of its single sign-on (AuthCAS,
+	// AuthOIDC, ...), which refreshes its names, email, affiliation, staff
+	// flag and groups at each login. An account that never had a password
+	// cannot log in with one.
+	AuthType string `json:"auth_type"`
+	// Affiliation is the primary affiliation the identity provider gave
+	// (student, faculty, staff, ...), as Pod's Owner.affiliation.
+	Affiliation string `json:"affiliation"`
 }
 
 // FullName is "First Last", or the username when both are empty.
@@ -65,6 +74,7 @@ func (u *User) Validate() error {
 type UserFilter struct {
 	ID          *int64
 	Username    *string
+	Email       *string // exact, case-insensitive
 	Search      string // matches username, names and email, case-insensitively
 	IsStaff     *bool
 	IsSuperuser *bool

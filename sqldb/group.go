@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"lectern"
@@ -54,4 +56,16 @@ func (s *GroupService) CreateGroup(ctx context.Context, g *lectern.Group) error 
 func (s *GroupService) DeleteGroup(ctx context.Context, id int64) error {
 	return s.db.execOne(ctx, "delete group", lectern.Errorf(lectern.ENOTFOUND, "Group not found."), nil,
 		"DELETE FROM groups WHERE id = ?", id)
+}
+
+// FindGroupByName implements lectern.GroupService.
+func (s *GroupService) FindGroupByName(ctx context.Context, name string) (*lectern.Group, error) {
+	var g lectern.Group
+	err := s.db.db.QueryRowContext(ctx, "SELECT id, name FROM groups WHERE name = ?", name).Scan(&g.ID, &g.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "Group not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find group %q: %w", name, err)
+	}
+	return &g, nil
 }

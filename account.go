@@ -1,0 +1,242 @@
+package lectern
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Accounts turns identities into accounts: one account per person however
+// they log in, refreshed from the identity provider (or the directory) at
+// each login, as Pod's authentication backends do.
+type Accounts struct {
+	Users  UserService
+	Groups GroupService
+	// Directory fills the identities of the sources in PopulateFrom
+	// (POPULATE_USER = "LDAP" for CAS logins), and lets Adopt find people
+	// who never logged in; nil: no directory.
+	Directory    Directory
+	PopulateFrom []string
+	// AffiliationStaff (AFFILIATION_STAFF) are the affiliations that make
+	// a person staff.
+	AffiliationStaff []string
+	// CreateGroupFromAffiliation and CreateGroupFromGroups
+	// (CREATE_GROUP_FROM_AFFILIATION, CREATE_GROUP_FROM_GROUPS) keep an
+	// auto-synced group per affiliation or directory group and put each
+	// person in theirs.
+	CreateGroupFromAffiliation bool
+	CreateGroupFromGroups      bool
+	// MatchByEmail lets a login whose username is unknown take the
+	// account with the same email, when one account has it (for sites
+	// that moved from one identity provider to another).
+	MatchByEmail bool
+	Now          func() time.Time
+}
+
+// SignIn returns the account of the person id describes, creating it at
+// their first login and refreshing its names, email, affiliation, staff
+// flag and auto-synced groups from id. An inactive account is refused
+// with EFORBIDDEN; an identity without a valid username with EINVALID.
+func (a *Accounts) SignIn(ctx context.Context, id Identity) (*User, error) {
+	id.Username = strings.TrimSpace(id.Username)
+	if id.Username == "" {
+		return nil, Errorf(EINVALID, "The identity provider gave no username.")
+	}
+	if a.Directory != nil && slices.Contains(a.PopulateFrom, id.Source) {
+		if p, err := a.Directory.LookupPerson(ctx, id.Username); err == nil {
+			id = mergeIdentity(id, *p)
+		} else if ErrorCode(err) != ENOTFOUND {
+			return nil, fmt.Errorf("sign in %q: fill from the directory: %w", id.Username, err)
+		}
+	}
+	u, err := a.find(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("sign in %q: %w", id.Username, err)
+	}
+	if u != nil && !u.IsActive {
+		return nil, Errorf(EFORBIDDEN, "This account is inactive.")
+	}
+	u, err = a.save(ctx, u, id)
+	if err != nil {
+		return nil, fmt.Errorf("sign in %q: %w", id.Username, err)
+	}
+	return u, nil
+}
+
+// Adopt returns the account of username: the existing one, else one made
+// from the directory's entry (for an admin who picks someone who never
+// logged in as a recorder's manager or a video's owner). ENOTFOUND when
+// neither has them.
+func (a *Accounts) Adopt(ctx context.Context, username string) (*User, error) {
+	if u, err := a.Users.FindUserByUsername(ctx, username); err == nil {
+		return u, nil
+	} else if ErrorCode(err) != ENOTFOUND {
+		return nil, fmt.Errorf("adopt %q: %w", username, err)
+	}
+	if a.Directory == nil {
+		return nil, Errorf(ENOTFOUND, "No user is named %q.", username)
+	}
+	p, err := a.Directory.LookupPerson(ctx, username)
+	if err != nil {
+		return nil, fmt.Errorf("adopt %q: %w", username, err)
+	}
+	u, err := a.save(ctx, nil, *p)
+	if err != nil {
+		return nil, fmt.Errorf("adopt %q: %w", username, err)
+	}
+	return u, nil
+}
+
+// find returns the account id logs into, or nil for a new person.
+func (a *Accounts) find(ctx context.Context, id Identity) (*User, error) {
+	u, err := a.Users.FindUserByUsername(ctx, id.Username)
+	if err == nil {
+		return u, nil
+	} else if ErrorCode(err) != ENOTFOUND {
+		return nil, err
+	}
+	if !a.MatchByEmail || id.Email == "" {
+		return nil, nil
+	}
+	found, n, err := a.Users.FindUsers(ctx, UserFilter{Email: &id.Email, Page: Page{Size: 2}})
+	if err != nil {
+		return nil, err
+	}
+	if n != 1 {
+		return nil, nil // nobody, or several: not one person's
+	}
+	return found[0], nil
+}
+
+// save creates or refreshes u from id.
+func (a *Accounts) save(ctx context.Context, u *User, id Identity) (*User, error) {
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	isNew := u == nil
+	if isNew {
+		u = &User{Username: id.Username, IsActive: true, AuthType: id.Source, DateJoined: now().UTC()}
+	} else if u.AuthType == "" || u.AuthType == AuthLDAP {
+		// An account adopted from the directory becomes its first
+		// login's; a local account keeps its password and its type.
+		u.AuthType = id.Source
+	}
+	if id.Email != "" {
+		u.Email = id.Email
+	}
+	if id.FirstName != "" || id.LastName != "" {
+		u.FirstName, u.LastName = id.FirstName, id.LastName
+	}
+	if id.PrimaryAffiliation != "" {
+		u.Affiliation = id.PrimaryAffiliation
+	}
+	if id.Source != AuthLDAP && !u.IsSuperuser {
+		// The directory's entry is not a login: an admin's pick keeps
+		// the flag until the person's first login decides it.
+		u.IsStaff = !id.NoStaff && a.staff(id)
+	} else if isNew {
+		u.IsStaff = a.staff(id)
+	}
+	groups, err := a.syncGroups(ctx, u.Groups, id)
+	if err != nil {
+		return nil, err
+	}
+	u.Groups = groups
+	if isNew {
+		err = a.Users.CreateUser(ctx, u)
+	} else {
+		err = a.Users.UpdateUser(ctx, u)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// staff tells whether one of id's affiliations is in AffiliationStaff.
+func (a *Accounts) staff(id Identity) bool {
+	for _, aff := range append([]string{id.PrimaryAffiliation}, id.Affiliations...) {
+		if aff != "" && slices.Contains(a.AffiliationStaff, aff) {
+			return true
+		}
+	}
+	return false
+}
+
+// syncGroups returns member (a user's group ids) with the auto-synced
+// groups id belongs to, made when missing, and without the auto-synced
+// groups it no longer belongs to. Groups an admin made stay as they are.
+func (a *Accounts) syncGroups(ctx context.Context, member []int64, id Identity) ([]int64, error) {
+	var names []string
+	if a.CreateGroupFromAffiliation {
+		names = append(names, id.Affiliations...)
+		if id.PrimaryAffiliation != "" {
+			names = append(names, id.PrimaryAffiliation)
+		}
+	}
+	if a.CreateGroupFromGroups {
+		names = append(names, id.Groups...)
+	}
+	if a.Groups == nil || (!a.CreateGroupFromAffiliation && !a.CreateGroupFromGroups) {
+		return member, nil
+	}
+	all, err := a.Groups.FindGroups(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	out := []int64{}
+	for _, g := range all {
+		if slices.Contains(member, g.ID) && !g.AutoSync {
+			out = append(out, g.ID)
+		}
+	}
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		if name == "" || len(name) > 150 {
+			continue
+		}
+		g, err := a.Groups.FindGroupByName(ctx, name)
+		if ErrorCode(err) == ENOTFOUND {
+			g = &Group{Name: name, AutoSync: true}
+			err = a.Groups.CreateGroup(ctx, g)
+			if ErrorCode(err) == ECONFLICT { // made meanwhile by another login
+				g, err = a.Groups.FindGroupByName(ctx, name)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("group %q: %w", name, err)
+		}
+		if !slices.Contains(out, g.ID) {
+			out = append(out, g.ID)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// mergeIdentity fills id with what the directory's entry p says (the
+// directory wins, as POPULATE_USER = "LDAP" makes Pod do), keeping id's
+// source and session.
+func mergeIdentity(id, p Identity) Identity {
+	p.Source, p.SessionIndex, p.NoStaff = id.Source, id.SessionIndex, id.NoStaff
+	p.Username = id.Username
+	if p.Email == "" {
+		p.Email = id.Email
+	}
+	if p.FirstName == "" && p.LastName == "" {
+		p.FirstName, p.LastName = id.FirstName, id.LastName
+	}
+	if p.PrimaryAffiliation == "" {
+		p.PrimaryAffiliation = id.PrimaryAffiliation
+	}
+	if len(p.Affiliations) == 0 {
+		p.Affiliations = id.Affiliations
+	}
+	if len(p.Groups) == 0 {
+		p.Groups = id.Groups
+	}
+	return p
+}
