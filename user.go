@@ -75,7 +75,7 @@ type UserFilter struct {
 	ID          *int64
 	Username    *string
 	Email       *string // exact, case-insensitive
-	Search      string // matches username, names and email, case-insensitively
+	Search      string  // matches username, names and email, case-insensitively
 	IsStaff     *bool
 	IsSuperuser *bool
 	Page        Page

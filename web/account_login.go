@@ -14,10 +14,22 @@ type loginPage struct {
 	Username string
 	NextURL  string
 	Error    string
+	Methods  []loginMethodLink
+}
+
+// loginMethodLink is a single sign-on button: its name and its URL,
+// carrying next.
+type loginMethodLink struct {
+	Name string
+	URL  string
 }
 
 func (s *Server) loginPage(r *http.Request, username, next, errMsg string) loginPage {
-	return loginPage{layout: s.page(r, "login.title", "login"), Username: username, NextURL: next, Error: errMsg}
+	p := loginPage{layout: s.page(r, "login.title", "login"), Username: username, NextURL: next, Error: errMsg}
+	for _, m := range s.cfg.LoginMethods {
+		p.Methods = append(p.Methods, loginMethodLink{Name: m.Name, URL: m.Path + "?next=" + url.QueryEscape(next)})
+	}
+	return p
 }
 
 // handleLoginForm shows the login form; a logged-in user goes straight on.
@@ -79,15 +91,23 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// handleLogout ends the session and goes back to the login page.
+// handleLogout ends the session and goes back to the login page, or to
+// the identity provider's logout when the login came from one that has
+// it (LogoutURLs).
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	source := s.sessions.GetString(ctx, sessionSource)
 	if err := s.sessions.Clear(ctx); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		s.serverError(w, r, err)
+		return
+	}
+	if logout := s.cfg.LogoutURLs[source]; logout != nil {
+		returnTo := strings.TrimSuffix(s.cfg.BaseURL, "/") + "/accounts/login/"
+		http.Redirect(w, r, logout(r, returnTo), http.StatusSeeOther)
 		return
 	}
 	s.flash(r, "success", "logout.done")

@@ -91,7 +91,7 @@ func (s *Server) routes() {
 			m.Handle("GET /"+s.cfg.PublicRecordDir+"/{path...}", s.staff(s.handleRecordPreview))
 		}
 	}
-	if s.cfg.UseCAS {
+	if s.cfg.UseCAS && !s.cfg.NativeCAS {
 		// The links Pod mailed go through the CAS login; until Lectern
 		// speaks CAS, the local login takes them, keeping next.
 		m.HandleFunc("GET /sso-cas/login/{$}", s.handleCASLogin)

@@ -85,8 +85,19 @@ type Config struct {
 	// value is avc's defaults.
 	ZipLimits avc.Limits
 	// UseCAS (USE_CAS): the links Pod mails go through
-	// /sso-cas/login/?next=…, which the pages then answer.
-	UseCAS bool
+	// /sso-cas/login/?next=…, which the pages then answer (by the local
+	// login) unless an edge mounts the CAS login there (NativeCAS).
+	UseCAS    bool
+	NativeCAS bool
+	// LoginMethods are the single sign-on ways the login page offers, by
+	// their name, each link carrying next; the local form stays below.
+	LoginMethods []LoginMethod
+	// LogoutURLs give, per identity source (lectern.AuthCAS, ...), where
+	// logging out goes once Lectern's session has ended (the identity
+	// provider's logout, e.g. CAS_LOGOUT_COMPLETELY); returnTo is the
+	// absolute URL of the login page. A source missing here: the login
+	// page.
+	LogoutURLs map[string]func(r *http.Request, returnTo string) string
 	// DataDir (DATA_DIR) holds the thumbnail cache, DataDir/thumbnails;
 	// empty: no thumbnails.
 	DataDir string
@@ -135,7 +146,20 @@ type Deps struct {
 	// list (an *ffmpeg.Runner); nil: placeholders, no durations.
 	Thumbnails Thumbnailer
 	Sessions   scs.Store
-	Logger     *slog.Logger
+	// Accounts logs in people identity providers vouch for
+	// (CompleteLogin); SSOSessions ties their sessions to Lectern's for
+	// single logout (EndSSOSessions). nil: no single sign-on.
+	Accounts    *lectern.Accounts
+	SSOSessions lectern.SSOSessionService
+	Logger      *slog.Logger
+}
+
+// LoginMethod is a single sign-on way offered on the login page: Name as
+// the site calls it (SHIB_NAME, OIDC_NAME, "CAS"), Path the URL that
+// starts it (it gets ?next=).
+type LoginMethod struct {
+	Name string
+	Path string
 }
 
 // Thumbnailer is what the claim list asks of ffmpeg.
