@@ -32,7 +32,7 @@ func (s *Server) CompleteLogin(w http.ResponseWriter, r *http.Request, id lecter
 	if err != nil {
 		if c := lectern.ErrorCode(err); c == lectern.EFORBIDDEN || c == lectern.EINVALID {
 			s.logger.Info("single sign-on refused", "source", id.Source, "username", id.Username, "err", err)
-			s.LoginFailed(w, r, http.StatusForbidden, "login.error.sso_refused")
+			s.render(w, r, http.StatusForbidden, "account_login", s.loginPage(r, "", "/", s.printer(r).T("login.error.sso_refused")))
 			return
 		}
 		s.serverError(w, r, err)
@@ -63,12 +63,13 @@ func (s *Server) CompleteLogin(w http.ResponseWriter, r *http.Request, id lecter
 	http.Redirect(w, r, safeNext(next, "/"), http.StatusSeeOther)
 }
 
-// LoginFailed shows the login page with the translated message key, for
+// LoginFailed shows the login page saying the login did not succeed, for
 // an identity provider's answer that logs nobody in (a refused ticket, a
-// bad signature, a cancelled login). The details go to the log, where the
-// edge found them.
-func (s *Server) LoginFailed(w http.ResponseWriter, r *http.Request, status int, key string) {
-	page := s.loginPage(r, "", "/", s.printer(r).T(key))
+// bad signature, a cancelled login), with status (403 for a forged or
+// replayed answer, 502 when the provider could not be reached). The
+// details go to the log, where the edge found them.
+func (s *Server) LoginFailed(w http.ResponseWriter, r *http.Request, status int) {
+	page := s.loginPage(r, "", "/", s.printer(r).T("login.error.sso_failed"))
 	s.render(w, r, status, "account_login", page)
 }
 
