@@ -48,6 +48,21 @@ type Config struct {
 	UseCAS                             bool              `toml:"USE_CAS"`
 	VideoAllowedExtensions             []string          `toml:"VIDEO_ALLOWED_EXTENSIONS"`
 
+	// Identity (README "Identity"): who is staff, and the groups logins
+	// fill. The settings of each way of logging in follow, one block per
+	// way, each checked in its config_<way>.go.
+	AffiliationStaff           []string `toml:"AFFILIATION_STAFF"`
+	CreateGroupFromAffiliation bool     `toml:"CREATE_GROUP_FROM_AFFILIATION"`
+	CreateGroupFromGroups      bool     `toml:"CREATE_GROUP_FROM_GROUPS"`
+
+	// Identity: CAS (USE_CAS above).
+
+	// Identity: LDAP.
+
+	// Identity: Shibboleth and SAML.
+
+	// Identity: OpenID Connect.
+
 	// Lectern's own.
 	DataDir          string `toml:"DATA_DIR"`
 	HTTPAddr         string `toml:"HTTP_ADDR"`
@@ -173,6 +188,15 @@ func DefaultConfig() Config {
 		ZipMaxRatio:          avc.DefaultLimits.MaxRatio,
 		Workers:              true,
 		JobRescueAfter:       Duration(jobs.DefaultRescueAfter),
+
+		AffiliationStaff: []string{"faculty", "employee", "staff"},
+		// Identity: CAS defaults.
+
+		// Identity: LDAP defaults.
+
+		// Identity: Shibboleth and SAML defaults.
+
+		// Identity: OpenID Connect defaults.
 	}
 }
 
@@ -356,6 +380,7 @@ func (c *Config) finish() error {
 	}
 	c.checkDeposits(bad)
 	c.checkNode(bad)
+	c.checkIdentity(bad)
 	if len(c.RecorderType) == 0 {
 		bad("RECORDER_TYPE", "must offer at least one recording type")
 	}

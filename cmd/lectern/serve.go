@@ -44,6 +44,10 @@ type services struct {
 	enrichments    lectern.EnrichmentService
 	messages       lectern.MessageService
 	nodes          lectern.NodeService
+	// once and ssoSessions back single sign-on: used tickets and
+	// assertions, and the sessions single logout ends.
+	once        lectern.OnceService
+	ssoSessions lectern.SSOSessionService
 }
 
 // newServices builds the store's services on db; those whose
@@ -154,6 +158,10 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 
 	sessions := sessionStore(db)
 	defer sessions.StopCleanup()
+	idp, err := newIdentity(cfg, svc, logger)
+	if err != nil {
+		return err
+	}
 	pages, err := web.New(web.Config{
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
@@ -169,6 +177,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		UseRecordPreview:                   cfg.UseRecordPreview,
 		PublicRecordDir:                    cfg.PublicRecordDir,
 		UseCAS:                             cfg.UseCAS,
+		NativeCAS:                          idp.nativeCAS,
+		LoginMethods:                       idp.methods,
+		LogoutURLs:                         idp.logouts,
 		DataDir:                            cfg.DataDir,
 		MediaRoot:                          cfg.MediaRoot,
 		VideoAllowedExtensions:             cfg.VideoAllowedExtensions,
@@ -179,9 +190,13 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Notifier: notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
 		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
 		Thumbnails: media,
-		Sessions:   sessions, Logger: logger.With("edge", "web"),
+		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions,
+		Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
+		return err
+	}
+	if err := idp.mount(pages); err != nil {
 		return err
 	}
 	restAPI := api.New(api.Deps{

@@ -1,0 +1,4 @@
+package main
+
+// checkOIDC validates the OIDC settings.
+func (c *Config) checkOIDC(bad func(key, format string, args ...any)) {}
