@@ -75,8 +75,10 @@ type SAML struct {
 	EndSessionsFunc func(ctx context.Context, source, index string) error
 	Logger          *slog.Logger
 
-	// now is the clock (tests move it); nil: time.Now.
-	now func() time.Time
+	// now is the clock (tests move it); nil: time.Now. requestTTL, when
+	// not zero, is the request IDs' lifetime instead of requestTTL.
+	now        func() time.Time
+	requestTTL time.Duration
 
 	mu        sync.Mutex
 	idp       *saml.EntityDescriptor
@@ -108,7 +110,11 @@ func (s *SAML) entityID() string {
 // which every node shares.
 func (s *SAML) requestIDs() requestIDs {
 	sum := sha256.Sum256(append([]byte("lectern saml request id\x00"), x509.MarshalPKCS1PrivateKey(s.Key)...))
-	return requestIDs{key: sum[:], ttl: requestTTL}
+	ttl := requestTTL
+	if s.requestTTL != 0 {
+		ttl = s.requestTTL
+	}
+	return requestIDs{key: sum[:], ttl: ttl}
 }
 
 // provider is crewjam's service provider with this configuration; with

@@ -95,7 +95,9 @@ func (s *SAML) identity(a *saml.Assertion) (lectern.Identity, error) {
 		LastName:           attrs.first("sn"),
 		PrimaryAffiliation: attrs.first("eduPersonPrimaryAffiliation"),
 		Affiliations:       attrs.values("eduPersonAffiliation"),
-		Groups:             append(attrs.values("memberOf"), attrs.values("isMemberOf")...),
+	}
+	for _, g := range append(attrs.values("memberOf"), attrs.values("isMemberOf")...) {
+		id.Groups = append(id.Groups, groupName(g))
 	}
 	if id.Username == "" {
 		return id, statusError{http.StatusForbidden, fmt.Errorf("saml assertion %s has no %s attribute (SAML_USERNAME_ATTRIBUTE)", a.ID, userAttr)}
@@ -112,4 +114,15 @@ func (s *SAML) identity(a *saml.Assertion) (lectern.Identity, error) {
 		}
 	}
 	return id, nil
+}
+
+// groupName is a group's name from memberOf's DN (the cn of
+// "cn=lecturers,ou=groups,dc=..."), or the value as sent when it is not
+// a DN whose first part is a cn.
+func groupName(v string) string {
+	first, _, _ := strings.Cut(v, ",")
+	if k, name, ok := strings.Cut(first, "="); ok && strings.EqualFold(strings.TrimSpace(k), "cn") && name != "" {
+		return strings.TrimSpace(name)
+	}
+	return v
 }

@@ -1,0 +1,215 @@
+package shibboleth
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"lectern"
+	"lectern/idptest"
+)
+
+// memOnce is an in-memory lectern.OnceService (one node).
+type memOnce struct {
+	mu   sync.Mutex
+	used map[string]time.Time
+}
+
+func (m *memOnce) UseOnce(_ context.Context, key string, expires time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if exp, ok := m.used[key]; ok && time.Now().Before(exp) {
+		return lectern.Errorf(lectern.ECONFLICT, "%s already used", key)
+	}
+	if m.used == nil {
+		m.used = map[string]time.Time{}
+	}
+	m.used[key] = expires
+	return nil
+}
+
+// spBundle is a service provider under test and what it handed on.
+type spBundle struct {
+	sp *SAML
+	// newSP makes another service provider like sp.
+	newSP  func() *SAML
+	idp    *idptest.IdP
+	app    *idptest.App
+	mu     sync.Mutex
+	logins []lectern.Identity
+	nexts  []string
+	fails  []int
+}
+
+func (b *spBundle) loggedIn() []lectern.Identity {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]lectern.Identity(nil), b.logins...)
+}
+
+// newSPBundle is a service provider for one of the test identity
+// provider's applications.
+func newSPBundle(t *testing.T) *spBundle {
+	t.Helper()
+	idp := idptest.Start(t)
+	app := idp.App(t)
+	cert, key, err := LoadOrCreateKeyPair(idp.SPCert, idp.SPKey, "unused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &spBundle{idp: idp, app: app}
+	b.newSP = func() *SAML {
+		return &SAML{
+			BaseURL: app.URL + "/", IDPMetadataURL: idp.SAMLMetadataURL,
+			Certificate: cert, Key: key, Once: &memOnce{},
+			HTTPClient: &http.Client{Timeout: 10 * time.Second},
+			Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+			LoginFunc: func(w http.ResponseWriter, r *http.Request, id lectern.Identity, next string) {
+				b.mu.Lock()
+				b.logins, b.nexts = append(b.logins, id), append(b.nexts, next)
+				b.mu.Unlock()
+				w.WriteHeader(http.StatusSeeOther)
+			},
+			FailFunc: func(w http.ResponseWriter, r *http.Request, status int) {
+				b.mu.Lock()
+				b.fails = append(b.fails, status)
+				b.mu.Unlock()
+				w.WriteHeader(status)
+			},
+			EndSessionsFunc: func(context.Context, string, string) error { return nil },
+		}
+	}
+	b.sp = b.newSP()
+	return b
+}
+
+// login starts a login at the service provider with next and logs in at
+// the identity provider as username; it returns the form the identity
+// provider's page would POST to the ACS.
+func (b *spBundle) login(t *testing.T, username, next string) url.Values {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	b.sp.handleLogin(rec, httptest.NewRequest("GET", b.app.URL+SAMLLoginPath+"?next="+url.QueryEscape(next), nil))
+	if rec.Code != http.StatusFound {
+		t.Fatalf("login: %d %s", rec.Code, rec.Body)
+	}
+	loc := rec.Header().Get("Location")
+	if !strings.HasPrefix(loc, b.idp.Portal+"/") || !strings.Contains(loc, "Signature=") {
+		t.Fatalf("login goes to %s, want a signed request to the identity provider", loc)
+	}
+	res, err := b.idp.Login(t.Context(), idptest.NewClient(), loc, username, idptest.People[username].Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.FormAction != b.app.URL+SAMLACSPath {
+		t.Fatalf("the identity provider posts to %q", res.FormAction)
+	}
+	return res.Form
+}
+
+// post sends form to the ACS and returns the status.
+func (b *spBundle) post(form url.Values) int { return b.postTo(b.sp, form) }
+
+// postTo sends form to sp's ACS and returns the status.
+func (b *spBundle) postTo(sp *SAML, form url.Values) int {
+	req := httptest.NewRequest("POST", b.app.URL+SAMLACSPath, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	sp.handleACS(rec, req)
+	return rec.Code
+}
+
+// responseXML and withXML read and replace the form's SAMLResponse.
+func responseXML(t *testing.T, form url.Values) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(form.Get("SAMLResponse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func withXML(form url.Values, xml string) url.Values {
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set("SAMLResponse", base64.StdEncoding.EncodeToString([]byte(xml)))
+	return f
+}
+
+func TestSAMLLogin(t *testing.T) {
+	t.Parallel()
+	b := newSPBundle(t)
+	for _, user := range []string{"alice", "carol"} {
+		form := b.login(t, user, b.app.URL+"/record/add_recording/?mediapath=a%2Fb.mp4&recorder=1")
+		if got := b.post(form); got != http.StatusSeeOther {
+			t.Fatalf("%s: ACS answered %d (fails %v)", user, got, b.fails)
+		}
+	}
+	p := idptest.People
+	want := []lectern.Identity{
+		{Source: lectern.AuthSAML, Username: "alice", Email: p["alice"].Email, FirstName: "Alice", LastName: "Staff",
+			PrimaryAffiliation: "staff", Affiliations: p["alice"].Affiliations, Groups: p["alice"].Groups},
+		{Source: lectern.AuthSAML, Username: "carol", Email: p["carol"].Email, FirstName: "Carol", LastName: "Student",
+			PrimaryAffiliation: "student", Affiliations: p["carol"].Affiliations, Groups: p["carol"].Groups},
+	}
+	got := b.loggedIn()
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(lectern.Identity{}, "SessionIndex"), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("identities (-want +got):\n%s", diff)
+	}
+	for _, id := range got {
+		if id.SessionIndex == "" {
+			t.Errorf("%s: no session index", id.Username)
+		}
+	}
+	if want := "/record/add_recording/?mediapath=a%2Fb.mp4&recorder=1"; b.nexts[0] != want {
+		t.Errorf("next %q, want %q", b.nexts[0], want)
+	}
+}
+
+func TestSAMLStaffAllowedDomains(t *testing.T) {
+	t.Parallel()
+	b := newSPBundle(t)
+	b.sp.StaffAllowedDomains = []string{"univ.example"}
+	if got := b.post(b.login(t, "alice", "/")); got != http.StatusSeeOther {
+		t.Fatalf("ACS answered %d", got)
+	}
+	b.sp.StaffAllowedDomains = []string{"other.example", "EXAMPLE.test"}
+	if got := b.post(b.login(t, "alice", "/")); got != http.StatusSeeOther {
+		t.Fatalf("ACS answered %d", got)
+	}
+	ids := b.loggedIn()
+	if !ids[0].NoStaff || ids[1].NoStaff {
+		t.Errorf("NoStaff: %v with univ.example only, %v with example.test listed", ids[0].NoStaff, ids[1].NoStaff)
+	}
+}
+
+func TestSAMLMetadata(t *testing.T) {
+	t.Parallel()
+	b := newSPBundle(t)
+	rec := httptest.NewRecorder()
+	b.sp.handleMetadata(rec, httptest.NewRequest("GET", b.app.URL+SAMLMetadataPath, nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`entityID="` + b.app.SAMLEntityID + `"`,
+		`Location="` + b.app.URL + SAMLACSPath + `"`,
+		`Location="` + b.app.URL + SAMLSLOPath + `"`,
+		`AuthnRequestsSigned="true"`, `WantAssertionsSigned="true"`, "X509Certificate",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metadata lacks %s:\n%s", want, body)
+		}
+	}
+}
