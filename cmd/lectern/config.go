@@ -63,6 +63,22 @@ type Config struct {
 	// Identity: LDAP.
 
 	// Identity: Shibboleth and SAML.
+	UseShib                       bool             `toml:"USE_SHIB"`
+	ShibName                      string           `toml:"SHIB_NAME"`
+	ShibURL                       string           `toml:"SHIB_URL"`
+	ShibLogoutURL                 string           `toml:"SHIB_LOGOUT_URL"`
+	RemoteUserHeader              string           `toml:"REMOTE_USER_HEADER"`
+	ShibbolethAttributeMap        map[string][]any `toml:"SHIBBOLETH_ATTRIBUTE_MAP"`
+	ShibbolethStaffAllowedDomains []string         `toml:"SHIBBOLETH_STAFF_ALLOWED_DOMAINS"`
+	ShibMode                      string           `toml:"SHIB_MODE"`
+	ShibTrustedProxies            []string         `toml:"SHIB_TRUSTED_PROXIES"`
+	SAMLIdPMetadataURL            string           `toml:"SAML_IDP_METADATA_URL"`
+	SAMLIdPMetadataFile           string           `toml:"SAML_IDP_METADATA_FILE"`
+	SAMLSPCert                    string           `toml:"SAML_SP_CERT"`
+	SAMLSPKey                     string           `toml:"SAML_SP_KEY"`
+	SAMLEntityID                  string           `toml:"SAML_ENTITY_ID"`
+	SAMLUsernameAttribute         string           `toml:"SAML_USERNAME_ATTRIBUTE"`
+	SAMLAllowIDPInitiated         bool             `toml:"SAML_ALLOW_IDP_INITIATED"`
 
 	// Identity: OpenID Connect.
 
@@ -198,6 +214,10 @@ func DefaultConfig() Config {
 		// Identity: LDAP defaults.
 
 		// Identity: Shibboleth and SAML defaults.
+		ShibName:              "Identify Federation",
+		RemoteUserHeader:      "REMOTE_USER",
+		ShibMode:              "header",
+		SAMLUsernameAttribute: "uid",
 
 		// Identity: OpenID Connect defaults.
 	}
