@@ -29,7 +29,18 @@ const (
 	SAMLLoginPath    = "/saml/login/"
 	SAMLACSPath      = "/saml/acs/"
 	SAMLSLOPath      = "/saml/slo/"
+	// SAMLContinuePath is where a login goes after the ACS: it sends the
+	// browser on to the next the login started with (nextCookie).
+	SAMLContinuePath = "/saml/continue/"
 )
+
+// nextCookie keeps a login's next from SAMLLoginPath to
+// SAMLContinuePath. RelayState cannot carry it: identity providers cut or
+// refuse a RelayState over 80 bytes (LemonLDAP::NG does), and an add
+// form's link is longer. The cookie is SameSite=Lax, so it does not come
+// with the identity provider's cross-site POST to the ACS, but it does
+// with the top-level GET of SAMLContinuePath the ACS redirects to.
+const nextCookie = "lectern_saml_next"
 
 // requestTTL is how long a login may take at the identity provider: an
 // answer to a request older than this is refused.
@@ -192,7 +203,7 @@ func (s *SAML) handleMetadata(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleLogin sends the browser to the identity provider with a signed
-// AuthnRequest; RelayState carries next.
+// AuthnRequest; next waits in nextCookie.
 func (s *SAML) handleLogin(w http.ResponseWriter, r *http.Request) {
 	next := localNext(s.BaseURL, r.URL.Query().Get("next"))
 	sp, err := s.provider(r.Context(), true)
@@ -207,14 +218,46 @@ func (s *SAML) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	var u *url.URL
 	if err == nil {
-		u, err = req.Redirect(next, sp)
+		u, err = req.Redirect("", sp)
 	}
 	if err != nil {
 		s.Logger.Error("saml authn request", "err", err)
 		s.FailFunc(w, r, http.StatusInternalServerError)
 		return
 	}
+	http.SetCookie(w, &http.Cookie{Name: nextCookie, Value: url.QueryEscape(next), Path: SAMLContinuePath,
+		MaxAge: int(requestTTL / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: strings.HasPrefix(s.BaseURL, "https://")})
 	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+// handleContinue sends a browser just logged in on to the next its
+// login started with (nextCookie), a path on this site; "/" otherwise.
+func (s *SAML) handleContinue(w http.ResponseWriter, r *http.Request) {
+	next := "/"
+	if c, err := r.Cookie(nextCookie); err == nil {
+		if v, err := url.QueryUnescape(c.Value); err == nil && isLocalPath(v) {
+			next = v
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: nextCookie, Path: SAMLContinuePath, MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.BaseURL, "https://")})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// isLocalPath reports whether next is a path on this site: "/..." but
+// not "//host" nor "/\host", which browsers take for another site.
+func isLocalPath(next string) bool {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return false
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	u, err := url.Parse(next)
+	return err == nil && u.Scheme == "" && u.Host == ""
 }
 
 // handleACS takes the identity provider's answer (HTTP-POST binding).
@@ -238,7 +281,13 @@ func (s *SAML) handleACS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Logger.Info("saml login", "username", id.Username, "remote_addr", r.RemoteAddr)
-	s.LoginFunc(w, r, id, localNext(s.BaseURL, r.PostFormValue("RelayState")))
+	// An IdP-initiated login may name where to go in RelayState; an
+	// SP-initiated one continues to its next.
+	next := SAMLContinuePath
+	if rs := localNext(s.BaseURL, r.PostFormValue("RelayState")); rs != "" {
+		next = rs
+	}
+	s.LoginFunc(w, r, id, next)
 }
 
 // statusError is a refusal that is not the sender's fault.

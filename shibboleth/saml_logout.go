@@ -58,6 +58,7 @@ func (s *SAML) Mount(handle func(pattern string, h http.Handler), exempt func(pa
 	handle("GET "+SAMLMetadataPath+"{$}", http.HandlerFunc(s.handleMetadata))
 	handle("GET "+SAMLLoginPath+"{$}", http.HandlerFunc(s.handleLogin))
 	handle("POST "+SAMLACSPath+"{$}", http.HandlerFunc(s.handleACS))
+	handle("GET "+SAMLContinuePath+"{$}", http.HandlerFunc(s.handleContinue))
 	handle(SAMLSLOPath+"{$}", http.HandlerFunc(s.handleSLO))
 	exempt(SAMLACSPath)
 	exempt(SAMLSLOPath)

@@ -48,8 +48,10 @@ type spBundle struct {
 	app    *idptest.App
 	mu     sync.Mutex
 	logins []lectern.Identity
-	nexts  []string
-	fails  []int
+	// nextCookies are the cookies each login set.
+	nextCookies []*http.Cookie
+	nexts       []string
+	fails       []int
 }
 
 func (b *spBundle) loggedIn() []lectern.Identity {
@@ -105,6 +107,11 @@ func (b *spBundle) login(t *testing.T, username, next string) url.Values {
 		t.Fatalf("login: %d %s", rec.Code, rec.Body)
 	}
 	loc := rec.Header().Get("Location")
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == nextCookie {
+			b.nextCookies = append(b.nextCookies, c)
+		}
+	}
 	if !strings.HasPrefix(loc, b.idp.Portal+"/") || !strings.Contains(loc, "Signature=") {
 		t.Fatalf("login goes to %s, want a signed request to the identity provider", loc)
 	}
@@ -174,8 +181,26 @@ func TestSAMLLogin(t *testing.T) {
 			t.Errorf("%s: no session index", id.Username)
 		}
 	}
-	if want := "/record/add_recording/?mediapath=a%2Fb.mp4&recorder=1"; b.nexts[0] != want {
-		t.Errorf("next %q, want %q", b.nexts[0], want)
+	// The ACS goes on to SAMLContinuePath, which sends the browser to
+	// the login's next, kept in a cookie.
+	if b.nexts[0] != SAMLContinuePath {
+		t.Errorf("next %q, want %q", b.nexts[0], SAMLContinuePath)
+	}
+	req := httptest.NewRequest("GET", b.app.URL+SAMLContinuePath, nil)
+	req.AddCookie(b.nextCookies[0])
+	rec := httptest.NewRecorder()
+	b.sp.handleContinue(rec, req)
+	if want := "/record/add_recording/?mediapath=a%2Fb.mp4&recorder=1"; rec.Header().Get("Location") != want {
+		t.Errorf("continue to %q, want %q", rec.Header().Get("Location"), want)
+	}
+	for _, next := range []string{"//evil.example/", "/\\evil.example/", "https://evil.example/", "javascript:alert(1)", "/a\nb"} {
+		req := httptest.NewRequest("GET", b.app.URL+SAMLContinuePath, nil)
+		req.AddCookie(&http.Cookie{Name: nextCookie, Value: url.QueryEscape(next)})
+		rec := httptest.NewRecorder()
+		b.sp.handleContinue(rec, req)
+		if got := rec.Header().Get("Location"); got != "/" {
+			t.Errorf("continue with next %q goes to %q", next, got)
+		}
 	}
 }
 

@@ -33,6 +33,12 @@ conf = {
                                    "directory_umask": "007", "namespace": "lemonldap-ng-sessions"},
     "notification": 0, "loginHistoryEnabled": 0, "reloadUrls": {},
     "domain": domain, "portal": portal, "cookieName": "lemonldap", "securedCookie": 0,
+    # With its SAML issuer on, LL::NG's cookies default to SameSite=None,
+    # which a browser drops without Secure (plain http here): the SAML
+    # request kept in lemonldappdata between the form and its POST is
+    # then lost (Lasso -407). The SPs use the HTTP-Redirect binding, so
+    # Lax does.
+    "sameSite": "Lax",
     "timeout": 72000, "portalSkin": "bootstrap",
     "trustedDomains": "127.0.0.1 localhost",
     "whatToTrace": "uid",
