@@ -109,7 +109,7 @@ func (d *fakeDirectory) LookupPerson(_ context.Context, username string) (*lecte
 
 var _ lectern.Directory = (*fakeDirectory)(nil)
 
-func TestSignInFirstLoginCreatesAccount(t *testing.T) {
+func TestAccountsSignInFirstLoginCreatesAccount(t *testing.T) {
 	t.Parallel()
 	b := setupAccounts(t)
 	u := b.signIn(t, lectern.Identity{Source: lectern.AuthCAS, Username: " alice ", Email: "alice@univ.example",
@@ -124,7 +124,7 @@ func TestSignInFirstLoginCreatesAccount(t *testing.T) {
 	}
 }
 
-func TestSignInRefreshesAccount(t *testing.T) {
+func TestAccountsSignInRefreshesAccount(t *testing.T) {
 	t.Parallel()
 	b := setupAccounts(t)
 	first := b.signIn(t, lectern.Identity{Source: lectern.AuthOIDC, Username: "bob", Email: "bob@univ.example",
@@ -151,7 +151,7 @@ func TestSignInRefreshesAccount(t *testing.T) {
 	}
 }
 
-func TestSignInStaff(t *testing.T) {
+func TestAccountsSignInStaff(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
 		name    string
@@ -181,7 +181,7 @@ func TestSignInStaff(t *testing.T) {
 	}
 }
 
-func TestSignInStaffFollowsEachLogin(t *testing.T) {
+func TestAccountsSignInStaffFollowsEachLogin(t *testing.T) {
 	t.Parallel()
 	b := setupAccounts(t)
 	b.signIn(t, lectern.Identity{Source: lectern.AuthCAS, Username: "carol", PrimaryAffiliation: "employee"})
@@ -202,7 +202,7 @@ func TestSignInStaffFollowsEachLogin(t *testing.T) {
 	}
 }
 
-func TestSignInSuperuserNeverDemoted(t *testing.T) {
+func TestAccountsSignInSuperuserNeverDemoted(t *testing.T) {
 	t.Parallel()
 	b := setupAccounts(t)
 	root := b.create(t, &lectern.User{Username: "root", Email: "root@univ.example", IsStaff: true, IsSuperuser: true,
@@ -219,7 +219,7 @@ func TestSignInSuperuserNeverDemoted(t *testing.T) {
 	}
 }
 
-func TestSignInRefusals(t *testing.T) {
+func TestAccountsSignInRefusals(t *testing.T) {
 	t.Parallel()
 	b := setupAccounts(t)
 	ctx := context.Background()
@@ -244,7 +244,7 @@ func TestSignInRefusals(t *testing.T) {
 	}
 }
 
-func TestSignInMatchByEmail(t *testing.T) {
+func TestAccountsSignInMatchByEmail(t *testing.T) {
 	t.Parallel()
 	login := lectern.Identity{Source: lectern.AuthOIDC, Username: "amartin", Email: "Alice.Martin@univ.example", PrimaryAffiliation: "faculty"}
 	t.Run("on", func(t *testing.T) {
@@ -315,7 +315,7 @@ func (b *accountBundle) groupNames(tb testing.TB, username string) []string {
 	return names
 }
 
-func TestSignInGroups(t *testing.T) {
+func TestAccountsSignInGroups(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setupAccounts(t)
@@ -364,7 +364,7 @@ func TestSignInGroups(t *testing.T) {
 	}
 }
 
-func TestSignInGroupsOff(t *testing.T) {
+func TestAccountsSignInGroupsOff(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	t.Run("groups only", func(t *testing.T) {
@@ -386,7 +386,7 @@ func TestSignInGroupsOff(t *testing.T) {
 	})
 }
 
-func TestSignInPopulateFromDirectory(t *testing.T) {
+func TestAccountsSignInPopulateFromDirectory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setupAccounts(t)
@@ -421,7 +421,7 @@ func TestSignInPopulateFromDirectory(t *testing.T) {
 	}
 }
 
-func TestAdopt(t *testing.T) {
+func TestAccountsAdopt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setupAccounts(t)
@@ -481,10 +481,10 @@ func TestAdopt(t *testing.T) {
 	}
 }
 
-// TestSignInFirstLoginsAtOnce signs the same new person in twice at once,
-// as a browser's two tabs back from the provider would: both logins
-// succeed, into one account.
-func TestSignInFirstLoginsAtOnce(t *testing.T) {
+// TestAccountsSignInFirstLoginsAtOnce signs the same new person in twice
+// at once, as a browser's two tabs back from the provider would: both
+// logins succeed, into one account.
+func TestAccountsSignInFirstLoginsAtOnce(t *testing.T) {
 	t.Parallel()
 	b := setupAccounts(t)
 	b.accounts.CreateGroupFromAffiliation = true
