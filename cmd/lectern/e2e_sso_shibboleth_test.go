@@ -85,7 +85,7 @@ func TestBrowserSAMLJourney(t *testing.T) {
 	j.shot("login-saml", true, "")
 	j.run("pick the federation", 20*time.Second, chromedp.Click(`a[href^="`+shibboleth.SAMLLoginPath+`"]`, chromedp.ByQuery))
 	j.loginAtIdP("alice", "alicepw")
-	j.run("back on the add form", 20*time.Second, waitJS(`location.pathname === "/record/add_recording/" && !!document.querySelector("#id_title")`))
+	j.run("back on the add form", 20*time.Second, waitJS(fmt.Sprintf(`location.pathname + location.search === %q && !!document.querySelector("#id_title")`, link)))
 	if p := j.path(); p != link {
 		j.fatal("after login", fmt.Errorf("at %s, want the add form %s", p, link))
 	}
