@@ -3,11 +3,13 @@ package shibboleth
 import (
 	"context"
 	"encoding/base64"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +53,9 @@ type spBundle struct {
 	// nextCookies are the cookies each login set.
 	nextCookies []*http.Cookie
 	nexts       []string
-	fails       []int
+	// ended are the session indexes EndSessionsFunc was given.
+	ended []string
+	fails []int
 }
 
 func (b *spBundle) loggedIn() []lectern.Identity {
@@ -89,7 +93,12 @@ func newSPBundle(t *testing.T) *spBundle {
 				b.mu.Unlock()
 				w.WriteHeader(status)
 			},
-			EndSessionsFunc: func(context.Context, string, string) error { return nil },
+			EndSessionsFunc: func(_ context.Context, source, index string) error {
+				b.mu.Lock()
+				b.ended = append(b.ended, source+" "+index)
+				b.mu.Unlock()
+				return nil
+			},
 		}
 	}
 	b.sp = b.newSP()
@@ -236,5 +245,51 @@ func TestSAMLMetadata(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("metadata lacks %s:\n%s", want, body)
 		}
+	}
+}
+
+// Logging out at the identity provider ends the Lectern sessions its
+// session opened: its LogoutRequest (front channel, in an iframe) reaches
+// the SLO route, which answers with a LogoutResponse.
+func TestSAMLSingleLogout(t *testing.T) {
+	t.Parallel()
+	b := newSPBundle(t)
+	rec := httptest.NewRecorder()
+	b.sp.handleLogin(rec, httptest.NewRequest("GET", b.app.URL+SAMLLoginPath+"?next=/", nil))
+	client := idptest.NewClient()
+	res, err := b.idp.Login(t.Context(), client, rec.Header().Get("Location"), "alice", "alicepw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.post(res.Form); got != http.StatusSeeOther {
+		t.Fatalf("ACS answered %d", got)
+	}
+	index := b.loggedIn()[0].SessionIndex
+
+	page, err := client.Get(b.idp.Portal + "/?logout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	m := regexp.MustCompile(`src="(` + regexp.QuoteMeta(b.app.URL+SAMLSLOPath) + `\?[^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no logout request for the service provider in the identity provider's logout page:\n%s", body)
+	}
+	// A forged copy (the signature of another request) ends nothing.
+	sloURL := html.UnescapeString(string(m[1]))
+	forged := strings.Replace(sloURL, "Signature=", "Signature=AAAA", 1)
+	rec = httptest.NewRecorder()
+	b.sp.handleSLO(rec, httptest.NewRequest("GET", forged, nil))
+	if rec.Code != http.StatusBadRequest || len(b.ended) != 0 {
+		t.Errorf("forged logout request: %d, ended %v", rec.Code, b.ended)
+	}
+	rec = httptest.NewRecorder()
+	b.sp.handleSLO(rec, httptest.NewRequest("GET", sloURL, nil))
+	if rec.Code != http.StatusFound || !strings.Contains(rec.Header().Get("Location"), "SAMLResponse=") {
+		t.Errorf("logout request: %d to %s", rec.Code, rec.Header().Get("Location"))
+	}
+	if want := []string{lectern.AuthSAML + " " + index}; !cmp.Equal(b.ended, want) {
+		t.Errorf("ended %v, want %v", b.ended, want)
 	}
 }
