@@ -142,3 +142,8 @@ func sep(u string) string {
 func LogoutURL(logoutURL, returnTo string) string {
 	return logoutURL + sep(logoutURL) + "return=" + url.QueryEscape(returnTo)
 }
+
+// Mount adds the header login's route with handle (the pages' Handle).
+func (h *Header) Mount(handle func(pattern string, h http.Handler)) {
+	handle("GET "+HeaderLoginPath+"{$}", h)
+}

@@ -5,9 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -202,167 +200,16 @@ func (s *SAML) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	w.Write(append([]byte(xml.Header), buf...))
 }
 
-// handleLogin sends the browser to the identity provider with a signed
-// AuthnRequest; next waits in nextCookie.
-func (s *SAML) handleLogin(w http.ResponseWriter, r *http.Request) {
-	next := localNext(s.BaseURL, r.URL.Query().Get("next"))
-	sp, err := s.provider(r.Context(), true)
-	if err != nil {
-		s.Logger.Error("saml login", "err", err)
-		s.FailFunc(w, r, http.StatusBadGateway)
-		return
-	}
-	req, err := sp.MakeAuthenticationRequest(sp.GetSSOBindingLocation(saml.HTTPRedirectBinding), saml.HTTPRedirectBinding, saml.HTTPPostBinding)
-	if err == nil {
-		req.ID, err = s.requestIDs().newID(s.clock())
-	}
-	var u *url.URL
-	if err == nil {
-		u, err = req.Redirect("", sp)
-	}
-	if err != nil {
-		s.Logger.Error("saml authn request", "err", err)
-		s.FailFunc(w, r, http.StatusInternalServerError)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: nextCookie, Value: url.QueryEscape(next), Path: SAMLContinuePath,
-		MaxAge: int(requestTTL / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: strings.HasPrefix(s.BaseURL, "https://")})
-	http.Redirect(w, r, u.String(), http.StatusFound)
-}
-
-// handleContinue sends a browser just logged in on to the next its
-// login started with (nextCookie), a path on this site; "/" otherwise.
-func (s *SAML) handleContinue(w http.ResponseWriter, r *http.Request) {
-	next := "/"
-	if c, err := r.Cookie(nextCookie); err == nil {
-		if v, err := url.QueryUnescape(c.Value); err == nil && isLocalPath(v) {
-			next = v
-		}
-	}
-	http.SetCookie(w, &http.Cookie{Name: nextCookie, Path: SAMLContinuePath, MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.BaseURL, "https://")})
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-// isLocalPath reports whether next is a path on this site: "/..." but
-// not "//host" nor "/\host", which browsers take for another site.
-func isLocalPath(next string) bool {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return false
-	}
-	for _, c := range next {
-		if c < 0x20 || c == 0x7f || c == '\\' {
-			return false
-		}
-	}
-	u, err := url.Parse(next)
-	return err == nil && u.Scheme == "" && u.Host == ""
-}
-
-// handleACS takes the identity provider's answer (HTTP-POST binding).
-// The pages' CSRF check does not apply (the POST comes from the identity
-// provider's page); the answer's own checks do: signature (the Response
-// or the Assertion signed by a key of the IdP's metadata), Destination
-// and Recipient, audience, NotBefore/NotOnOrAfter (with
-// saml.MaxClockSkew), InResponseTo one of Lectern's requests, and the
-// assertion used once on every node.
-func (s *SAML) handleACS(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id, err := s.consume(ctx, r)
-	if err != nil {
-		status := http.StatusForbidden
-		var se statusError
-		if errors.As(err, &se) {
-			status = se.status
-		}
-		s.Logger.Warn("saml login refused", "err", err, "remote_addr", r.RemoteAddr)
-		s.FailFunc(w, r, status)
-		return
-	}
-	s.Logger.Info("saml login", "username", id.Username, "remote_addr", r.RemoteAddr)
-	// An IdP-initiated login may name where to go in RelayState; an
-	// SP-initiated one continues to its next.
-	next := SAMLContinuePath
-	if rs := localNext(s.BaseURL, r.PostFormValue("RelayState")); rs != "" {
-		next = rs
-	}
-	s.LoginFunc(w, r, id, next)
-}
-
-// statusError is a refusal that is not the sender's fault.
-type statusError struct {
-	status int
-	err    error
-}
-
-func (e statusError) Error() string { return e.err.Error() }
-func (e statusError) Unwrap() error { return e.err }
-
-// consume checks the answer and returns the person it vouches for.
-func (s *SAML) consume(ctx context.Context, r *http.Request) (lectern.Identity, error) {
-	sp, err := s.provider(ctx, true)
-	if err != nil {
-		return lectern.Identity{}, statusError{http.StatusBadGateway, err}
-	}
-	raw, err := base64.StdEncoding.DecodeString(r.PostFormValue("SAMLResponse"))
-	if err != nil || len(raw) == 0 {
-		return lectern.Identity{}, fmt.Errorf("no SAMLResponse in the form (%v)", err)
-	}
-	// The request IDs it may answer: the one it names, if Lectern made
-	// it (the library then checks the signed answer names it too).
-	var ids []string
-	if irt := peekInResponseTo(raw); irt != "" && s.requestIDs().valid(irt, s.clock()) {
-		ids = []string{irt}
-	}
-	a, err := sp.ParseXMLResponse(raw, ids, sp.AcsURL)
-	if err != nil {
-		return lectern.Identity{}, fmt.Errorf("saml response: %w", privateErr(err))
-	}
-	if err := s.Once.UseOnce(ctx, "saml-assertion:"+a.ID, assertionExpiry(a, s.clock())); err != nil {
-		if lectern.ErrorCode(err) == lectern.ECONFLICT {
-			return lectern.Identity{}, fmt.Errorf("saml assertion %s replayed", a.ID)
-		}
-		return lectern.Identity{}, statusError{http.StatusInternalServerError, fmt.Errorf("saml assertion %s: %w", a.ID, err)}
-	}
-	return s.identity(a)
-}
-
-// privateErr is what crewjam's InvalidResponseError hides (its Error is
-// only "Authentication failed"), for the log.
-func privateErr(err error) error {
-	var ire *saml.InvalidResponseError
-	if errors.As(err, &ire) && ire.PrivateErr != nil {
-		return ire.PrivateErr
-	}
-	return err
-}
-
-// peekInResponseTo reads the Response's InResponseTo before anything is
-// checked: only to pick the request ID the checked Response must name.
-func peekInResponseTo(raw []byte) string {
-	var resp struct {
-		InResponseTo string `xml:"InResponseTo,attr"`
-	}
-	if xml.Unmarshal(raw, &resp) != nil {
-		return ""
-	}
-	return resp.InResponseTo
-}
-
-// assertionExpiry is how long the assertion's ID must be remembered: as
-// long as the assertion could be accepted.
-func assertionExpiry(a *saml.Assertion, now time.Time) time.Time {
-	exp := now.Add(requestTTL)
-	if a.Conditions != nil && !a.Conditions.NotOnOrAfter.IsZero() {
-		exp = a.Conditions.NotOnOrAfter
-	}
-	if a.Subject != nil {
-		for _, c := range a.Subject.SubjectConfirmations {
-			if d := c.SubjectConfirmationData; d != nil && d.NotOnOrAfter.After(exp) {
-				exp = d.NotOnOrAfter
-			}
-		}
-	}
-	return exp.Add(saml.MaxClockSkew)
+// Mount adds the service provider's routes with handle (the pages'
+// Handle) and exempts the ones the identity provider POSTs to from the
+// pages' CSRF check with exempt: each checks the message's signature
+// instead.
+func (s *SAML) Mount(handle func(pattern string, h http.Handler), exempt func(path string)) {
+	handle("GET "+SAMLMetadataPath+"{$}", http.HandlerFunc(s.handleMetadata))
+	handle("GET "+SAMLLoginPath+"{$}", http.HandlerFunc(s.handleLogin))
+	handle("POST "+SAMLACSPath+"{$}", http.HandlerFunc(s.handleACS))
+	handle("GET "+SAMLContinuePath+"{$}", http.HandlerFunc(s.handleContinue))
+	handle(SAMLSLOPath+"{$}", http.HandlerFunc(s.handleSLO))
+	exempt(SAMLACSPath)
+	exempt(SAMLSLOPath)
 }

@@ -49,22 +49,3 @@ func (s *SAML) handleSLO(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
-
-// Mount adds the service provider's routes with handle (the pages'
-// Handle) and exempts the ones the identity provider POSTs to from the
-// pages' CSRF check with exempt: each checks the message's signature
-// instead.
-func (s *SAML) Mount(handle func(pattern string, h http.Handler), exempt func(path string)) {
-	handle("GET "+SAMLMetadataPath+"{$}", http.HandlerFunc(s.handleMetadata))
-	handle("GET "+SAMLLoginPath+"{$}", http.HandlerFunc(s.handleLogin))
-	handle("POST "+SAMLACSPath+"{$}", http.HandlerFunc(s.handleACS))
-	handle("GET "+SAMLContinuePath+"{$}", http.HandlerFunc(s.handleContinue))
-	handle(SAMLSLOPath+"{$}", http.HandlerFunc(s.handleSLO))
-	exempt(SAMLACSPath)
-	exempt(SAMLSLOPath)
-}
-
-// Mount adds the header login's route with handle (the pages' Handle).
-func (h *Header) Mount(handle func(pattern string, h http.Handler)) {
-	handle("GET "+HeaderLoginPath+"{$}", h)
-}

@@ -35,6 +35,13 @@ func parseIDPMetadata(data []byte) (*saml.EntityDescriptor, error) {
 	return nil, errors.New("the metadata describes no identity provider (no IDPSSODescriptor)")
 }
 
+// CheckIDPMetadata reports what is wrong with data as an identity
+// provider's metadata (SAML_IDP_METADATA_FILE, checked at start).
+func CheckIDPMetadata(data []byte) error {
+	_, err := parseIDPMetadata(data)
+	return err
+}
+
 // fetchIDPMetadata GETs the identity provider's metadata.
 func fetchIDPMetadata(ctx context.Context, client *http.Client, url string) (*saml.EntityDescriptor, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -293,3 +293,37 @@ func TestSAMLSingleLogout(t *testing.T) {
 		t.Errorf("ended %v, want %v", b.ended, want)
 	}
 }
+
+// SAML_IDP_METADATA_FILE: the metadata from a file, alone or in a
+// federation's EntitiesDescriptor.
+func TestSAMLMetadataFile(t *testing.T) {
+	t.Parallel()
+	b := newSPBundle(t)
+	res, err := http.Get(b.idp.SAMLMetadataURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for name, data := range map[string]string{
+		"entity": string(md),
+		"federation": `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">` +
+			`<md:EntityDescriptor entityID="https://sp.other/"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>` +
+			regexp.MustCompile(`^<\?xml[^>]*>`).ReplaceAllString(strings.TrimSpace(string(md)), "") + `</md:EntitiesDescriptor>`,
+	} {
+		if err := CheckIDPMetadata([]byte(data)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sp := b.newSP()
+		sp.IDPMetadataURL, sp.IDPMetadata = "", []byte(data)
+		b.sp = sp
+		if got := b.post(b.login(t, "bob", "/")); got != http.StatusSeeOther {
+			t.Errorf("%s: ACS answered %d", name, got)
+		}
+	}
+	for _, bad := range []string{"", "<html/>", `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>`} {
+		if CheckIDPMetadata([]byte(bad)) == nil {
+			t.Errorf("%q taken for an identity provider's metadata", bad)
+		}
+	}
+}

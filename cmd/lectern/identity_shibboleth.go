@@ -71,6 +71,9 @@ func addSAML(id *identity, cfg *Config, svc *services, logger *slog.Logger) erro
 		if s.IDPMetadata, err = os.ReadFile(cfg.SAMLIdPMetadataFile); err != nil {
 			return fmt.Errorf("SAML_IDP_METADATA_FILE: %w", err)
 		}
+		if err := shibboleth.CheckIDPMetadata(s.IDPMetadata); err != nil {
+			return fmt.Errorf("SAML_IDP_METADATA_FILE %s: %w", cfg.SAMLIdPMetadataFile, err)
+		}
 	}
 	id.methods = append(id.methods, web.LoginMethod{Name: cfg.ShibName, Path: shibboleth.SAMLLoginPath})
 	// Logging out ends Lectern's session, then goes to SHIB_LOGOUT_URL
