@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,21 @@ func TestBrowserSAMLJourney(t *testing.T) {
 	if want := (shibUser{Username: "alice", Email: "alice@example.test", FirstName: "Alice", LastName: "Staff", IsStaff: true}); alice != want {
 		t.Errorf("alice after her login: %+v, want %+v", alice, want)
 	}
+	// Logging out at the identity provider ends her Lectern session too:
+	// its logout page calls /saml/slo/ with a LogoutRequest.
+	j.run("log out at the identity provider", 30*time.Second, chromedp.Navigate(idp.Portal+"/?logout=1"),
+		waitJS(`document.readyState === "complete"`))
+	deadline := time.Now().Add(20 * time.Second)
+	for !regexp.MustCompile(`msg="single logout" .*source=SAML sessions=1`).MatchString(s.log.String()) {
+		if time.Now().After(deadline) {
+			j.fatal("single logout", fmt.Errorf("Lectern's session was not ended"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	j.open(link)
+	if !strings.HasPrefix(j.path(), "/accounts/login/") {
+		j.fatal("after the single logout", fmt.Errorf("at %s, want the login page", j.path()))
+	}
 
 	j2 := newJourney(t, "sso-saml-student", s)
 	j2.open("/accounts/login/?next=/")
@@ -126,8 +142,9 @@ func shibHeaders(p idptest.Person) map[string]string {
 // Lectern at target (host:port), on ln, as mod_shib is: it removes the
 // Shibboleth headers browsers send; its /Shibboleth.sso/Login?target=
 // opens a Shibboleth session for person (the identity provider's part is
-// not under test here) and goes to target; and it passes the session's
-// person on in headers to /shibboleth/login/.
+// not under test here) and goes to target, its /Shibboleth.sso/Logout?return=
+// ends it; and it passes the session's person on in headers to
+// /shibboleth/login/.
 func startShibProxy(t *testing.T, ln net.Listener, target string, person idptest.Person) {
 	t.Helper()
 	headers := shibHeaders(person)
@@ -147,6 +164,10 @@ func startShibProxy(t *testing.T, ln net.Listener, target string, person idptest
 	mux.HandleFunc("GET /Shibboleth.sso/Login", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "_shibsession", Value: "1", Path: "/", HttpOnly: true})
 		http.Redirect(w, r, r.URL.Query().Get("target"), http.StatusFound)
+	})
+	mux.HandleFunc("GET /Shibboleth.sso/Logout", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "_shibsession", Path: "/", MaxAge: -1})
+		http.Redirect(w, r, r.URL.Query().Get("return"), http.StatusFound)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
@@ -174,11 +195,13 @@ func startShibHeaderServe(t *testing.T, c *cli, person idptest.Person, env ...st
 // 127.0.0.1 is trusted.
 var shibHeaderEnv = []string{"LECTERN_USE_SHIB=true", "LECTERN_SHIB_NAME=Example Federation",
 	"LECTERN_SHIB_TRUSTED_PROXIES=127.0.0.1/32", "LECTERN_SHIB_URL=/Shibboleth.sso/Login",
+	"LECTERN_SHIB_LOGOUT_URL=/Shibboleth.sso/Logout",
 	"LECTERN_SHIBBOLETH_STAFF_ALLOWED_DOMAINS=example.test"}
 
 // TestBrowserShibbolethHeaderJourney: behind the web server's Shibboleth
 // module, a teacher picks the federation on the login page and is logged
-// in from its headers, staff.
+// in from its headers, staff; logging out goes through the module's
+// logout (SHIB_LOGOUT_URL) back to the login page.
 func TestBrowserShibbolethHeaderJourney(t *testing.T) {
 	t.Parallel()
 	chromiumPath(t)
@@ -199,4 +222,15 @@ func TestBrowserShibbolethHeaderJourney(t *testing.T) {
 	if !loggedIn {
 		j.fatal("after login", fmt.Errorf("no logout button"))
 	}
+	// Logging out ends the Shibboleth session too (SHIB_LOGOUT_URL),
+	// which comes back to the login page.
+	j.logout()
+	var cookies string
+	j.eval(`location.pathname + " " + document.cookie`, &cookies)
+	if !strings.HasPrefix(cookies, "/accounts/login/") {
+		j.fatal("after logout", fmt.Errorf("at %s, want the login page", cookies))
+	}
+	j.open("/accounts/login/?next=/")
+	j.run("log in again", 20*time.Second, chromedp.Click(`a[href^="`+shibboleth.HeaderLoginPath+`"]`, chromedp.ByQuery),
+		waitJS(`location.pathname === "/" && document.readyState === "complete"`))
 }
