@@ -142,6 +142,10 @@ func (s *SAML) provider(ctx context.Context, idp bool) (*saml.ServiceProvider, e
 		LogoutBindings:                   []string{saml.HTTPRedirectBinding},
 		HTTPClient:                       s.HTTPClient,
 		MetadataValidDuration:            7 * 24 * time.Hour,
+		// The metadata offers the certificate for encryption too (the
+		// Shibboleth IdP then encrypts assertions): a CBC-encrypted one
+		// is decrypted only inside a Response whose signature held.
+		RequireSignedResponseForCBC: true,
 	}
 	if s.now != nil {
 		sp.Clock = dsig.NewFakeClockAt(s.now())
