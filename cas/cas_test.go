@@ -80,7 +80,7 @@ func setup(t *testing.T, cfg Config) (*Handler, *outcome) {
 		o.mu.Unlock()
 		return nil
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
