@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -27,8 +28,8 @@ func casEnv(idp *idptest.IdP, extra ...string) []string {
 // casLinkRE is the add-form link of a mail sent with USE_CAS.
 var casLinkRE = regexp.MustCompile(`https?://\S+/sso-cas/login/\?next=\S+`)
 
-// lookupUser reads username's account from c's database.
-func lookupUser(t *testing.T, c *cli, username string) *lectern.User {
+// casAccount reads username's account from c's database.
+func casAccount(t *testing.T, c *cli, username string) *lectern.User {
 	t.Helper()
 	u, err := sqldb.NewUserService(c.open(t)).FindUserByUsername(context.Background(), username)
 	if err != nil {
@@ -56,7 +57,7 @@ func TestBrowserSSOCAS(t *testing.T) {
 	c.addUser(t, "alice") // an admin made her the manager before her first login
 	c.mustRun(t, "ftp-secret\n", "recorder", "add", "--name", "MultiCAM de Polytech", "--ip", "10.1.2.6", "--directory", "polytech",
 		"--type-id", fmt.Sprint(typeID), "--manager", "alice", "--login", "polytech", "--password-stdin")
-	if u := lookupUser(t, c, "alice"); u.IsStaff || u.FirstName != "" {
+	if u := casAccount(t, c, "alice"); u.IsStaff || u.FirstName != "" {
 		t.Fatalf("alice before her first login: staff %v, first name %q", u.IsStaff, u.FirstName)
 	}
 	srv := startServeSSO(t, c, app, casEnv(idp)...)
@@ -86,7 +87,7 @@ func TestBrowserSSOCAS(t *testing.T) {
 	j.run("the add form", 20*time.Second, waitJS(`location.pathname === "/mediacourses_add/" && !!document.querySelector("form.form")`))
 	j.wantText("e60e464d-d096.mp4")
 	j.shot("add-form", false, "")
-	u := lookupUser(t, c, "alice")
+	u := casAccount(t, c, "alice")
 	alice := idptest.People["alice"]
 	if u.Email != alice.Email || u.FirstName != alice.FirstName || u.LastName != alice.LastName || !u.IsStaff || u.Affiliation != "staff" {
 		t.Errorf("alice after her CAS login: email %q, names %q %q, staff %v, affiliation %q; want the directory's",
@@ -119,17 +120,9 @@ func TestBrowserSSOCAS(t *testing.T) {
 	t.Logf("carol sees at %s:\n%s", k.path(), k.text())
 	k.wantText("Access denied", "You do not have permission to see this page.")
 	k.snap("add-form-refused")
-	if u := lookupUser(t, c, "carol"); u.IsStaff || u.AuthType != lectern.AuthCAS || u.Email != idptest.People["carol"].Email {
+	if u := casAccount(t, c, "carol"); u.IsStaff || u.AuthType != lectern.AuthCAS || u.Email != idptest.People["carol"].Email {
 		t.Errorf("carol: staff %v, auth type %q, email %q", u.IsStaff, u.AuthType, u.Email)
 	}
-}
-
-// location is the browser's full URL.
-func (j *journey) location() string {
-	j.t.Helper()
-	var loc string
-	j.eval(`location.href`, &loc)
-	return loc
 }
 
 // casClientLogin logs username in at srv by CAS with client (one of
@@ -156,8 +149,8 @@ func casClientLogin(t *testing.T, idp *idptest.IdP, client *http.Client, srv *se
 	return res.Redirect.String()
 }
 
-// visit GETs target with client and returns the status and Location.
-func visit(t *testing.T, client *http.Client, target string) (int, string) {
+// casVisit GETs target with client and returns the status and Location.
+func casVisit(t *testing.T, client *http.Client, target string) (int, string) {
 	t.Helper()
 	resp, err := client.Get(target)
 	if err != nil {
@@ -178,18 +171,18 @@ func TestSSOCASSingleLogout(t *testing.T) {
 	srv := startServeSSO(t, c, app, casEnv(idp)...)
 	client := idptest.NewClient()
 	back := casClientLogin(t, idp, client, srv, "/", "bob")
-	if st, loc := visit(t, client, back); st != http.StatusSeeOther || loc != "/" {
+	if st, loc := casVisit(t, client, back); st != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("the ticket: %d to %q, want 303 to /", st, loc)
 	}
-	if st, _ := visit(t, client, srv.url+"/"); st != http.StatusOK {
+	if st, _ := casVisit(t, client, srv.url+"/"); st != http.StatusOK {
 		t.Fatalf("bob's dashboard: %d", st)
 	}
-	if st, _ := visit(t, client, idp.CASURL+"/logout"); st >= 400 {
+	if st, _ := casVisit(t, client, idp.CASURL+"/logout"); st >= 400 {
 		t.Fatalf("CAS logout: %d", st)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st, loc := visit(t, client, srv.url+"/")
+		st, loc := casVisit(t, client, srv.url+"/")
 		if st == http.StatusFound && strings.HasPrefix(loc, "/accounts/login/") {
 			break
 		}
@@ -201,4 +194,65 @@ func TestSSOCASSingleLogout(t *testing.T) {
 	if !strings.Contains(srv.log.String(), "single logout") {
 		t.Errorf("no single logout in the log:\n%s", srv.log)
 	}
+}
+
+// TestSSOCASPodLogoutURL: Pod's /sso-cas/logout/. A POST with the pages'
+// form token logs out (on to the pages' logout, then the CAS server's);
+// a GET, which a link on any site can make, goes home and logs nobody
+// out, as a GET of /accounts/logout/ does.
+func TestSSOCASPodLogoutURL(t *testing.T) {
+	t.Parallel()
+	idp := idptest.Start(t)
+	app := idp.App(t)
+	srv := startServeSSO(t, newCLI(t), app, casEnv(idp)...)
+	client := idptest.NewClient()
+	if st, _ := casVisit(t, client, casClientLogin(t, idp, client, srv, "/", "bob")); st != http.StatusSeeOther {
+		t.Fatalf("bob's login: %d", st)
+	}
+	if st, loc := casVisit(t, client, srv.url+"/sso-cas/logout/"); st != http.StatusSeeOther || loc != "/" {
+		t.Errorf("GET /sso-cas/logout/: %d to %q, want 303 to /", st, loc)
+	}
+	st, page := casGet(t, client, srv.url+"/")
+	if st != http.StatusOK {
+		t.Fatalf("after GET /sso-cas/logout/, / is %d: bob was logged out", st)
+	}
+	form := url.Values{"csrf_token": {csrfToken(t, page)}}
+	post := func(target string) (int, string, string) {
+		req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", srv.url)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Location"), string(body)
+	}
+	st, loc, _ := post(srv.url + "/sso-cas/logout/")
+	if st != http.StatusTemporaryRedirect || loc != "/accounts/logout/" {
+		t.Fatalf("POST /sso-cas/logout/: %d to %q, want 307 to /accounts/logout/", st, loc)
+	}
+	st, _, body := post(srv.url + loc)
+	if want := idp.CASURL + "/logout?service="; st != http.StatusOK || !strings.Contains(body, want) {
+		t.Errorf("the pages' logout: %d, want a page sending the browser to %s…:\n%s", st, want, body)
+	}
+	if st, _ := casVisit(t, client, srv.url+"/"); st != http.StatusFound {
+		t.Errorf("after the logout / is %d, want the login page", st)
+	}
+}
+
+// casGet GETs target with client and returns the status and body.
+func casGet(t *testing.T, client *http.Client, target string) (int, string) {
+	t.Helper()
+	resp, err := client.Get(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
