@@ -26,11 +26,11 @@ func TestHostileSSOCAS(t *testing.T) {
 
 	bob := idptest.NewClient()
 	bobTicket := casClientLogin(t, idp, bob, srv, "/", "bob")
-	if st, loc := visit(t, bob, bobTicket); st != http.StatusSeeOther || loc != "/" {
+	if st, loc := casVisit(t, bob, bobTicket); st != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("bob's login: %d to %q", st, loc)
 	}
 	loggedIn := func(client *http.Client) bool {
-		st, _ := visit(t, client, srv.url+"/")
+		st, _ := casVisit(t, client, srv.url+"/")
 		return st == http.StatusOK
 	}
 	// refused checks that target, visited by a fresh browser, answers
@@ -80,7 +80,7 @@ func TestHostileSSOCAS(t *testing.T) {
 		before := h.snapshot()
 		for _, next := range []string{"https://evil.example/", "//evil.example/", `/\evil.example/`, "javascript:alert(1)"} {
 			client := idptest.NewClient()
-			st, loc := visit(t, client, srv.url+"/sso-cas/login/?next="+url.QueryEscape(next))
+			st, loc := casVisit(t, client, srv.url+"/sso-cas/login/?next="+url.QueryEscape(next))
 			u, err := url.Parse(loc)
 			if st != http.StatusFound || err != nil {
 				t.Fatalf("next %q: %d to %q", next, st, loc)
@@ -92,7 +92,7 @@ func TestHostileSSOCAS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st, loc := visit(t, client, res.Redirect.String()); st != http.StatusSeeOther || loc != "/" {
+			if st, loc := casVisit(t, client, res.Redirect.String()); st != http.StatusSeeOther || loc != "/" {
 				t.Errorf("next %q: after the login %d to %q, want 303 to /", next, st, loc)
 			}
 		}
@@ -147,7 +147,7 @@ func TestHostileSSOCASLaxServer(t *testing.T) {
 	srv := startServeEnv(t, c, "LECTERN_USE_CAS=true", "LECTERN_CAS_SERVER_URL="+lax.URL, "LECTERN_LANGUAGE_CODE=en")
 	h := &hostile{t: t, s: srv, c: c, db: c.open(t).SQL()}
 	target := srv.url + "/sso-cas/login/?next=%2F&ticket=ST-lax-1"
-	if st, loc := visit(t, idptest.NewClient(), target); st != http.StatusSeeOther || loc != "/" {
+	if st, loc := casVisit(t, idptest.NewClient(), target); st != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("first use: %d to %q", st, loc)
 	}
 	before := h.snapshot()
@@ -159,7 +159,7 @@ func TestHostileSSOCASLaxServer(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	h.refused(t, "the ticket again", resp.StatusCode, string(body), http.StatusForbidden)
-	if st, _ := visit(t, client, srv.url+"/"); st == http.StatusOK {
+	if st, _ := casVisit(t, client, srv.url+"/"); st == http.StatusOK {
 		t.Errorf("the replayed ticket logged mallory in")
 	}
 	h.unchanged(t, before)
