@@ -134,3 +134,53 @@ func TestLemonLDAPRefusals(t *testing.T) {
 		}
 	})
 }
+
+// CAS_GATEWAY against LemonLDAP::NG: someone with no CAS session comes
+// back without a ticket and goes on to next, unlogged, and their next
+// login shows the form; someone with a CAS session is logged in at once.
+func TestLemonLDAPGateway(t *testing.T) {
+	t.Parallel()
+	idp := idptest.Start(t)
+	app := idp.App(t)
+	h, o := setup(t, Config{ServerURL: idp.CASURL, Version: "3", BaseURL: app.URL + "/", Gateway: true})
+	client := idptest.NewClient()
+	follow := func(target string) *http.Response {
+		t.Helper()
+		resp, err := client.Get(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+
+	w := get(t, h, "/sso-cas/login/?next=%2Fx%2F")
+	resp := follow(w.Header().Get("Location"))
+	back, err := resp.Location()
+	if err != nil || back.Query().Get("ticket") != "" || back.Query().Get("gatewayed") != "true" {
+		t.Fatalf("nobody logged in at the server: %d to %v (%v), want back without a ticket", resp.StatusCode, back, err)
+	}
+	w = get(t, h, back.RequestURI())
+	if w.Code != http.StatusFound || w.Header().Get("Location") != "/x/" || len(o.logins) != 0 {
+		t.Fatalf("the gateway's return: %d to %q, logins %v", w.Code, w.Header().Get("Location"), o.logins)
+	}
+	tried := w.Result().Cookies()
+	w = get(t, h, "/sso-cas/login/?next=%2Fx%2F", tried...)
+	res, err := idp.Login(t.Context(), client, w.Header().Get("Location"), "bob", "bobpw")
+	if err != nil {
+		t.Fatalf("the login after the gateway's return shows no form: %v", err)
+	}
+	get(t, h, res.Redirect.RequestURI())
+
+	// bob has a CAS session now: the gateway logs him in without a form.
+	w = get(t, h, "/sso-cas/login/?next=%2Fy%2F")
+	resp = follow(w.Header().Get("Location"))
+	back, _ = resp.Location()
+	if back == nil || back.Query().Get("ticket") == "" {
+		t.Fatalf("with a CAS session the gateway gave no ticket: %d to %v", resp.StatusCode, back)
+	}
+	get(t, h, back.RequestURI())
+	if len(o.logins) != 2 || o.nexts[1] != "/y/" || o.logins[1].Username != "bob" {
+		t.Errorf("logins %v to %v", o.logins, o.nexts)
+	}
+}
