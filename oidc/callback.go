@@ -33,14 +33,12 @@ func (h *Handler) Callback(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, "check state", err)
 		return
 	}
-	if h.cfg.Once != nil {
-		if err := h.cfg.Once.UseOnce(ctx, "oidc-state:"+state, f.Expires); lectern.ErrorCode(err) == lectern.ECONFLICT {
-			h.refuse(w, r, "check state", errors.New("state already used"))
-			return
-		} else if err != nil {
-			h.fail(w, r, "check state", err)
-			return
-		}
+	if err := h.cfg.Once.UseOnce(ctx, "oidc-state:"+state, f.Expires); lectern.ErrorCode(err) == lectern.ECONFLICT {
+		h.refuse(w, r, "check state", errors.New("state already used"))
+		return
+	} else if err != nil {
+		h.fail(w, r, "check state", err)
+		return
 	}
 	if e := q.Get("error"); e != "" {
 		h.refuse(w, r, "authorize", fmt.Errorf("provider answered %s: %s", e, q.Get("error_description")))

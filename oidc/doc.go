@@ -9,7 +9,8 @@
 //     SameSite=Lax lets the cookie ride the provider's redirect back.
 //   - GET /oidc/callback/ (Handler.Callback) takes the provider's answer:
 //     the state must name a cookie this browser holds and is used once
-//     (Config.Once refuses a replay on every node); the code is exchanged
+//     (Config.Once refuses a replay on every node, else this process);
+//     the code is exchanged
 //     on the back channel with the PKCE verifier (client_secret_basic or
 //     client_secret_post, as the provider's discovery document says, else
 //     found by trying); the id_token's signature (the provider's JWKS,

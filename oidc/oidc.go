@@ -85,8 +85,8 @@ type Config struct {
 	// HTTPClient calls the provider; nil: one with Timeout.
 	HTTPClient *http.Client
 	// Once remembers the states used, so that a callback replayed with
-	// its cookie is refused on every node; nil: the cookie alone, which
-	// the first callback clears.
+	// its cookie is refused on every node; nil: remembered in this
+	// process only.
 	Once lectern.OnceService
 	// FlowTTL is how long a login at the provider may take; 0: 10
 	// minutes.
@@ -158,6 +158,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Once == nil {
+		cfg.Once = &memOnce{used: map[string]time.Time{}, now: cfg.Now}
 	}
 	client := cfg.HTTPClient
 	if client == nil {
@@ -283,4 +286,28 @@ func trimBase(next, redirectURL string) string {
 		return strings.TrimPrefix(next, base)
 	}
 	return next
+}
+
+// memOnce is a OnceService of this process, for a single node.
+type memOnce struct {
+	mu   sync.Mutex
+	used map[string]time.Time
+	now  func() time.Time
+}
+
+// UseOnce implements lectern.OnceService.
+func (o *memOnce) UseOnce(_ context.Context, key string, expires time.Time) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	now := o.now()
+	for k, e := range o.used {
+		if now.After(e) {
+			delete(o.used, k)
+		}
+	}
+	if _, ok := o.used[key]; ok {
+		return lectern.Errorf(lectern.ECONFLICT, "%s was already used.", key)
+	}
+	o.used[key] = expires
+	return nil
 }
