@@ -26,31 +26,32 @@ func TestHostileSSOOIDC(t *testing.T) {
 		"bob": {"email": "bob@example.test", "given_name": "Bob", "family_name": "Faculty",
 			"eduperson_affiliation": []any{"faculty", "member"}},
 	})
-	p.SetLogin("bob")
 	addr := freeAddr(t)
 	c := newCLI(t)
 	s := startServeEnv(t, c, "LECTERN_HTTP_ADDR="+addr, "LECTERN_FTP_ADDR="+freeAddr(t), "LECTERN_BASE_URL=http://"+addr+"/",
 		"LECTERN_USE_OIDC=true", "LECTERN_OIDC_OP_ISSUER="+p.URL, "LECTERN_OIDC_RP_CLIENT_ID=lectern",
 		"LECTERN_OIDC_RP_CLIENT_SECRET=s3cret", "LECTERN_LANGUAGE_CODE=en")
 	users := sqldb.NewUserService(c.open(t))
-	noAccount := func(t *testing.T) {
+	// Each row logs in someone of its own, who must have no account.
+	noAccount := func(t *testing.T, username string) {
 		t.Helper()
-		if _, err := users.FindUserByUsername(context.Background(), "bob"); lectern.ErrorCode(err) != lectern.ENOTFOUND {
-			t.Errorf("bob has an account: %v", err)
+		if _, err := users.FindUserByUsername(context.Background(), username); lectern.ErrorCode(err) != lectern.ENOTFOUND {
+			t.Errorf("%s has an account: %v", username, err)
 		}
 	}
 
 	for _, row := range []struct {
-		name   string
-		tamper oidctest.Tamper
-		log    string
+		name, user string
+		tamper     oidctest.Tamper
+		log        string
 	}{
-		{"forged id_token signature", oidctest.Tamper{ForgeSignature: true}, "failed to verify signature"},
-		{"unsigned id_token (alg none)", oidctest.Tamper{AlgNone: true}, "malformed jwt"},
-		{"expired id_token", oidctest.Tamper{Expired: true}, "token is expired"},
-		{"id_token of another login (nonce)", oidctest.Tamper{Nonce: "another-login"}, "is not this login's"},
+		{"forged id_token signature", "forged", oidctest.Tamper{ForgeSignature: true}, "failed to verify signature"},
+		{"unsigned id_token (alg none)", "unsigned", oidctest.Tamper{AlgNone: true}, "malformed jwt"},
+		{"expired id_token", "expired", oidctest.Tamper{Expired: true}, "token is expired"},
+		{"id_token of another login (nonce)", "nonce", oidctest.Tamper{Nonce: "another-login"}, "is not this login's"},
 	} {
 		t.Run(row.name, func(t *testing.T) {
+			p.SetLogin(row.user)
 			p.SetTamper(row.tamper)
 			b := newOIDCBrowser(t, s)
 			status, body := b.get(s.url + "/oidc/authenticate/?next=/recorders/")
@@ -58,7 +59,7 @@ func TestHostileSSOOIDC(t *testing.T) {
 				t.Errorf("status %d, want 403 and the login page saying so:\n%s", status, body)
 			}
 			b.loggedOut()
-			noAccount(t)
+			noAccount(t, row.user)
 			if !strings.Contains(s.log.String(), row.log) {
 				t.Errorf("the log does not say %q:\n%s", row.log, s.log)
 			}
@@ -68,6 +69,7 @@ func TestHostileSSOOIDC(t *testing.T) {
 	t.Run("replayed state", func(t *testing.T) {
 		// The provider would exchange the code again: the state alone
 		// must refuse the replay.
+		p.SetLogin("bob")
 		p.SetTamper(oidctest.Tamper{ReuseCodes: true})
 		victim := newOIDCBrowser(t, s)
 		callback, cookie := victim.stopAtCallback("/recorders/")
@@ -78,7 +80,7 @@ func TestHostileSSOOIDC(t *testing.T) {
 			t.Errorf("another browser's callback: status %d, want 403", status)
 		}
 		thief.loggedOut()
-		noAccount(t)
+		noAccount(t, "bob")
 
 		// The victim's own callback logs in.
 		if status, _ := victim.get(callback); status != http.StatusOK || victim.path() != "/recorders/" {
