@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +123,87 @@ func wantAccount(t *testing.T, db *sqldb.DB, username, email, first, last string
 	}
 	if u.Email != email || u.FirstName != first || u.LastName != last || u.IsStaff != staff || u.PasswordHash != "" {
 		t.Errorf("account %s: %+v; want %s %s %s, staff %v, no password", username, u, email, first, last, staff)
+	}
+}
+
+// Logout after an OIDC login ends Lectern's session and goes on to the
+// provider's end-session endpoint, which ends its session and comes back
+// to the login page: the next login asks for the password again.
+func TestOIDCLogout(t *testing.T) {
+	t.Parallel()
+	idp := idptest.Start(t)
+	app := idp.App(t)
+	c := newCLI(t)
+	srv := startServeSSO(t, c, app, oidcEnv(idp, app)...)
+	client := idptest.NewClient()
+	ctx := context.Background()
+	do := func(method, u string, form url.Values) *http.Response {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequestWithContext(ctx, method, u, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", srv.url)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		res.Body = io.NopCloser(strings.NewReader(string(b)))
+		return res
+	}
+	res := do(http.MethodGet, srv.url+"/oidc/authenticate/?next=/", nil)
+	back, err := idp.Login(ctx, client, res.Header.Get("Location"), "alice", "alicepw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := do(http.MethodGet, back.Redirect.String(), nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("callback: %d", res.StatusCode)
+	}
+	res = do(http.MethodGet, srv.url+"/", nil)
+	page, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard: %d\n%s", res.StatusCode, page)
+	}
+	res = do(http.MethodPost, srv.url+"/accounts/logout/", url.Values{"csrf_token": {csrfToken(t, string(page))}})
+	end, _ := url.Parse(res.Header.Get("Location"))
+	q := end.Query()
+	if !strings.HasPrefix(end.String(), idp.Portal+"/") || q.Get("post_logout_redirect_uri") != app.URL+"/accounts/login/" ||
+		q.Get("id_token_hint") == "" || q.Get("client_id") != app.ClientID {
+		t.Fatalf("logout goes to %s", end)
+	}
+	// LemonLDAP::NG asks "Do you want to logout?": accept.
+	res = do(http.MethodGet, end.String(), nil)
+	confirm, _ := io.ReadAll(res.Body)
+	form := url.Values{}
+	for _, in := range regexp.MustCompile(`<input type="hidden"[^>]*>`).FindAllString(string(confirm), -1) {
+		n, v := regexp.MustCompile(`name="([^"]*)"`).FindStringSubmatch(in), regexp.MustCompile(`value="([^"]*)"`).FindStringSubmatch(in)
+		if n != nil && v != nil {
+			form.Set(n[1], html.UnescapeString(v[1]))
+		}
+	}
+	if form.Get("confirm") == "" || form.Get("post_logout_redirect_uri") != app.URL+"/accounts/login/" {
+		t.Fatalf("the provider's logout page: %d\n%s", res.StatusCode, confirm)
+	}
+	res = do(http.MethodPost, end.String(), form)
+	if end, err = url.Parse(res.Header.Get("Location")); err != nil {
+		t.Fatal(err)
+	}
+	if end.String() != app.URL+"/accounts/login/" {
+		t.Errorf("the provider's logout ends at %s", end)
+	}
+	if res := do(http.MethodGet, srv.url+"/", nil); res.StatusCode/100 != 3 {
+		t.Errorf("still logged in at Lectern: %d", res.StatusCode)
+	}
+	// The provider's session ended too: its login form again.
+	res = do(http.MethodGet, srv.url+"/oidc/authenticate/", nil)
+	res = do(http.MethodGet, res.Header.Get("Location"), nil)
+	if page, _ := io.ReadAll(res.Body); !strings.Contains(string(page), `name="password"`) {
+		t.Errorf("the provider's session survived the logout: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 }
