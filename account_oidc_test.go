@@ -10,11 +10,11 @@ import (
 	"lectern/sqldb"
 )
 
-// TestSignInDefaultGroups: OIDC_DEFAULT_ACCESS_GROUP_CODE_NAMES
+// TestAccountsDefaultGroups: OIDC_DEFAULT_ACCESS_GROUP_CODE_NAMES
 // (Identity.DefaultGroups) put a person in the named groups at their
 // first login, skipping names no group has, as Pod does at an OIDC
 // account's creation; later logins leave an admin's removal alone.
-func TestSignInDefaultGroups(t *testing.T) {
+func TestAccountsDefaultGroups(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, err := sqldb.Open(ctx, filepath.Join(t.TempDir(), "l.db"), nil)

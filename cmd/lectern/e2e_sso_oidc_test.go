@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"lectern"
 	"lectern/idptest"
 	"lectern/sqldb"
 )
@@ -51,7 +52,7 @@ func TestBrowserOIDCJourney(t *testing.T) {
 	j.loginAtIdP("bob", "bobpw")
 	j.run("the dashboard", 20*time.Second, waitJS(`location.pathname === "/" && document.readyState === "complete"`))
 	j.wantText("Bob Faculty")
-	wantAccount(t, db, "bob", "bob@example.test", "Bob", "Faculty", true)
+	wantAccount(t, db, "bob", "bob@example.test", "Bob", "Faculty", "faculty", true)
 
 	// bob manages a recorder with a deposit: the add form's link, in a
 	// browser that is logged in nowhere.
@@ -101,7 +102,7 @@ func TestBrowserOIDCJourney(t *testing.T) {
 		strings.Contains(text, "My recorders") {
 		j3.fatal("no staff rights", fmt.Errorf("carol sees:\n%s", text))
 	}
-	wantAccount(t, db, "carol", "carol@example.test", "Carol", "Student", false)
+	wantAccount(t, db, "carol", "carol@example.test", "Carol", "Student", "student", false)
 }
 
 // clickOIDC clicks the login page's OpenID Connect button and waits until
@@ -113,16 +114,16 @@ func (j *journey) clickOIDC() {
 		waitJS(`location.host === "`+idpHost(j)+`"`))
 }
 
-// wantAccount checks the account username got from its OIDC login (the
-// store keeps no affiliation nor auth type yet).
-func wantAccount(t *testing.T, db *sqldb.DB, username, email, first, last string, staff bool) {
+// wantAccount checks the account username got from its OIDC login.
+func wantAccount(t *testing.T, db *sqldb.DB, username, email, first, last, affiliation string, staff bool) {
 	t.Helper()
 	u, err := sqldb.NewUserService(db).FindUserByUsername(context.Background(), username)
 	if err != nil {
 		t.Fatalf("account %s: %v", username, err)
 	}
-	if u.Email != email || u.FirstName != first || u.LastName != last || u.IsStaff != staff || u.PasswordHash != "" {
-		t.Errorf("account %s: %+v; want %s %s %s, staff %v, no password", username, u, email, first, last, staff)
+	if u.Email != email || u.FirstName != first || u.LastName != last || u.Affiliation != affiliation ||
+		u.IsStaff != staff || u.AuthType != lectern.AuthOIDC || u.PasswordHash != "" {
+		t.Errorf("account %s: %+v; want %s %s %s, %s, staff %v, OIDC, no password", username, u, email, first, last, affiliation, staff)
 	}
 }
 
