@@ -19,7 +19,7 @@ import (
 // answers are spoiled on purpose. A forged or unsigned id_token, an
 // expired one, one for another login (nonce), a callback replayed with
 // its cookie, or taken to another browser: each answers 403, logs nobody
-// in, and makes no account.
+// in, and makes no account. A next on another site ends on this one.
 func TestHostileSSOOIDC(t *testing.T) {
 	t.Parallel()
 	p := oidctest.Start(t, "lectern", "s3cret", map[string]map[string]any{
@@ -65,6 +65,22 @@ func TestHostileSSOOIDC(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("next on another site", func(t *testing.T) {
+		p.SetLogin("nexter")
+		p.SetTamper(oidctest.Tamper{})
+		b := newOIDCBrowser(t, s)
+		b.client.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+			if r.URL.Host == "evil.example" {
+				return http.ErrUseLastResponse
+			}
+			return nil
+		}
+		if status, _ := b.get(s.url + "/oidc/authenticate/?next=" + url.QueryEscape("https://evil.example/x")); status != http.StatusOK ||
+			b.last.Host != strings.TrimPrefix(s.url, "http://") || b.path() != "/" {
+			t.Errorf("after the login: %d at %s, want this site's /", status, b.last)
+		}
+	})
 
 	t.Run("replayed state", func(t *testing.T) {
 		// The provider would exchange the code again: the state alone
