@@ -29,7 +29,7 @@ func (h *Handler) identity(claims map[string]any) (lectern.Identity, error) {
 		Email:        claimString(claims, claimEmail),
 		FirstName:    claimString(claims, c.ClaimGivenName),
 		LastName:     claimString(claims, c.ClaimFamilyName),
-		Groups:       claimStrings(claims, claimGroups),
+		Groups:       groupNames(claimStrings(claims, claimGroups)),
 		SessionIndex: claimString(claims, claimSessionID),
 	}
 	if id.Username == "" {
@@ -56,6 +56,20 @@ func (h *Handler) identity(claims map[string]any) (lectern.Identity, error) {
 	}
 	id.DefaultGroups = c.DefaultGroups
 	return id, nil
+}
+
+// groupNames returns groups by name: a group given as an LDAP DN (a
+// memberOf released as is: cn=lecturers,ou=groups,dc=…) is named by its
+// first value.
+func groupNames(groups []string) []string {
+	for i, g := range groups {
+		if len(g) > 3 && strings.EqualFold(g[:3], "cn=") {
+			if name, _, ok := strings.Cut(g[3:], ","); ok && name != "" && !strings.HasSuffix(name, "\\") {
+				groups[i] = name
+			}
+		}
+	}
+	return groups
 }
 
 // claimString returns a string claim, trimmed; "" when missing or not a

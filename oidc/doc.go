@@ -38,7 +38,8 @@
 // Affiliations come from eduperson_affiliation (or affiliations) and
 // eduperson_primary_affiliation when the provider releases them; when it
 // says nothing, OIDC_DEFAULT_AFFILIATION is the person's affiliation, as
-// Pod's OIDC backend always does. A "groups" claim fills Identity.Groups,
-// and OIDC_DEFAULT_ACCESS_GROUP_CODE_NAMES Identity.DefaultGroups. The sid
+// Pod's OIDC backend always does. A "groups" claim fills Identity.Groups
+// (a group given as an LDAP DN is named by its cn), and
+// OIDC_DEFAULT_ACCESS_GROUP_CODE_NAMES Identity.DefaultGroups. The sid
 // claim, when present, is the SessionIndex.
 package oidc
