@@ -109,9 +109,15 @@ type Handler struct {
 	client *http.Client
 	secure bool
 
-	mu   sync.Mutex
-	prov *provider // nil until discovery succeeded
+	mu      sync.Mutex
+	prov    *provider // nil until discovery succeeded
+	failed  error     // the last discovery's failure, retried after retryAfter
+	failedT time.Time
 }
+
+// retryAfter is how long logins fail at once after a failed discovery,
+// rather than each waiting for the provider in turn.
+const retryAfter = 5 * time.Second
 
 // New checks cfg and returns its handler. It does not call the provider:
 // discovery waits for the first login.
@@ -194,6 +200,21 @@ func (h *Handler) provider(ctx context.Context) (*provider, error) {
 	if h.prov != nil {
 		return h.prov, nil
 	}
+	if h.failed != nil && h.cfg.Now().Before(h.failedT.Add(retryAfter)) {
+		return nil, h.failed
+	}
+	p, err := h.discover(ctx)
+	if err != nil {
+		h.failed, h.failedT = err, h.cfg.Now()
+		return nil, err
+	}
+	h.prov, h.failed = p, nil
+	return p, nil
+}
+
+// discover reads the provider's discovery document, when there is an
+// issuer, and builds the provider from it and the configured endpoints.
+func (h *Handler) discover(ctx context.Context) (*provider, error) {
 	c := h.cfg
 	pc := gooidc.ProviderConfig{
 		IssuerURL: c.Issuer, AuthURL: c.AuthorizationEndpoint, TokenURL: c.TokenEndpoint,
@@ -219,11 +240,11 @@ func (h *Handler) provider(ctx context.Context) (*provider, error) {
 		if err := d.Claims(&meta); err != nil {
 			return nil, fmt.Errorf("discover %s: %w: %w", c.Issuer, errUnreachable, err)
 		}
-		pc.AuthURL = or(pc.AuthURL, meta.AuthorizationEndpoint)
-		pc.TokenURL = or(pc.TokenURL, meta.TokenEndpoint)
-		pc.UserInfoURL = or(pc.UserInfoURL, meta.UserInfoEndpoint)
-		pc.JWKSURL = or(pc.JWKSURL, meta.JWKSURI)
-		endSession = or(endSession, meta.EndSessionEndpoint)
+		pc.AuthURL = firstOf(pc.AuthURL, meta.AuthorizationEndpoint)
+		pc.TokenURL = firstOf(pc.TokenURL, meta.TokenEndpoint)
+		pc.UserInfoURL = firstOf(pc.UserInfoURL, meta.UserInfoEndpoint)
+		pc.JWKSURL = firstOf(pc.JWKSURL, meta.JWKSURI)
+		endSession = firstOf(endSession, meta.EndSessionEndpoint)
 		switch {
 		case slices.Contains(meta.AuthMethods, "client_secret_basic"):
 			style = oauth2.AuthStyleInHeader
@@ -236,7 +257,7 @@ func (h *Handler) provider(ctx context.Context) (*provider, error) {
 			return nil, fmt.Errorf("discover %s: %w: no authorization, token or JWKS endpoint", c.Issuer, errUnreachable)
 		}
 	}
-	p := pc.NewProvider(h.clientContext(context.Background()))
+	p := pc.NewProvider(h.clientContext(ctx)) // only its client is kept
 	vc := &gooidc.Config{
 		ClientID:             c.ClientID,
 		SupportedSigningAlgs: []string{c.SignAlgo},
@@ -245,7 +266,7 @@ func (h *Handler) provider(ctx context.Context) (*provider, error) {
 	}
 	ep := p.Endpoint()
 	ep.AuthStyle = style
-	h.prov = &provider{
+	return &provider{
 		oauth: oauth2.Config{
 			ClientID: c.ClientID, ClientSecret: c.ClientSecret, Endpoint: ep,
 			RedirectURL: c.RedirectURL, Scopes: c.Scopes,
@@ -254,11 +275,12 @@ func (h *Handler) provider(ctx context.Context) (*provider, error) {
 		p:          p,
 		userInfo:   pc.UserInfoURL,
 		endSession: endSession,
-	}
-	return h.prov, nil
+	}, nil
 }
 
-func or(a, b string) string {
+// firstOf returns a, or b when a is empty: a configured endpoint wins
+// over the discovered one.
+func firstOf(a, b string) string {
 	if a != "" {
 		return a
 	}
@@ -286,28 +308,4 @@ func trimBase(next, redirectURL string) string {
 		return strings.TrimPrefix(next, base)
 	}
 	return next
-}
-
-// memOnce is a OnceService of this process, for a single node.
-type memOnce struct {
-	mu   sync.Mutex
-	used map[string]time.Time
-	now  func() time.Time
-}
-
-// UseOnce implements lectern.OnceService.
-func (o *memOnce) UseOnce(_ context.Context, key string, expires time.Time) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	now := o.now()
-	for k, e := range o.used {
-		if now.After(e) {
-			delete(o.used, k)
-		}
-	}
-	if _, ok := o.used[key]; ok {
-		return lectern.Errorf(lectern.ECONFLICT, "%s was already used.", key)
-	}
-	o.used[key] = expires
-	return nil
 }
