@@ -46,7 +46,11 @@ func addOIDC(id *identity, cfg *Config, svc *services, logger *slog.Logger) erro
 		return err
 	}
 	id.methods = append(id.methods, web.LoginMethod{Name: cfg.OIDCName, Path: oidc.AuthenticatePath})
-	id.logouts[lectern.AuthOIDC] = h.LogoutURL
+	if cfg.OIDCOPIssuer != "" || cfg.OIDCOPEndSessionEndpoint != "" {
+		// An end-session endpoint, configured or maybe discovered
+		// (LogoutURL falls back to the login page without one).
+		id.logouts[lectern.AuthOIDC] = h.LogoutURL
+	}
 	id.mounts = append(id.mounts, func(p *web.Server) error {
 		pages = p
 		p.Handle("GET "+oidc.AuthenticatePath+"{$}", http.HandlerFunc(h.Authenticate))
