@@ -71,6 +71,23 @@ type Config struct {
 	// Identity: Shibboleth and SAML.
 
 	// Identity: OpenID Connect.
+	UseOIDC                         bool     `toml:"USE_OIDC"`
+	OIDCName                        string   `toml:"OIDC_NAME"`
+	OIDCRPClientID                  string   `toml:"OIDC_RP_CLIENT_ID"`
+	OIDCRPClientSecret              string   `toml:"OIDC_RP_CLIENT_SECRET" secret:"password"`
+	OIDCOPIssuer                    string   `toml:"OIDC_OP_ISSUER"`
+	OIDCOPAuthorizationEndpoint     string   `toml:"OIDC_OP_AUTHORIZATION_ENDPOINT"`
+	OIDCOPTokenEndpoint             string   `toml:"OIDC_OP_TOKEN_ENDPOINT"`
+	OIDCOPUserEndpoint              string   `toml:"OIDC_OP_USER_ENDPOINT"`
+	OIDCOPJWKSEndpoint              string   `toml:"OIDC_OP_JWKS_ENDPOINT"`
+	OIDCOPEndSessionEndpoint        string   `toml:"OIDC_OP_END_SESSION_ENDPOINT"`
+	OIDCRPSignAlgo                  string   `toml:"OIDC_RP_SIGN_ALGO"`
+	OIDCRPScopes                    string   `toml:"OIDC_RP_SCOPES"`
+	OIDCClaimGivenName              string   `toml:"OIDC_CLAIM_GIVEN_NAME"`
+	OIDCClaimFamilyName             string   `toml:"OIDC_CLAIM_FAMILY_NAME"`
+	OIDCClaimPreferredUsername      string   `toml:"OIDC_CLAIM_PREFERRED_USERNAME"`
+	OIDCDefaultAffiliation          string   `toml:"OIDC_DEFAULT_AFFILIATION"`
+	OIDCDefaultAccessGroupCodeNames []string `toml:"OIDC_DEFAULT_ACCESS_GROUP_CODE_NAMES"`
 
 	// Lectern's own.
 	DataDir          string `toml:"DATA_DIR"`
@@ -209,6 +226,14 @@ func DefaultConfig() Config {
 		// Identity: Shibboleth and SAML defaults.
 
 		// Identity: OpenID Connect defaults.
+		OIDCName:                        "OpenID Connect",
+		OIDCRPSignAlgo:                  "RS256",
+		OIDCRPScopes:                    "openid profile email",
+		OIDCClaimGivenName:              "given_name",
+		OIDCClaimFamilyName:             "family_name",
+		OIDCClaimPreferredUsername:      "preferred_username",
+		OIDCDefaultAffiliation:          "student",
+		OIDCDefaultAccessGroupCodeNames: []string{},
 	}
 }
 
@@ -485,6 +510,7 @@ func (c *Config) Masked() string {
 	cp := *c
 	cp.SMTPURL = maskURL(cp.SMTPURL)
 	cp.DatabaseURL = maskURL(cp.DatabaseURL)
+	maskSecrets(&cp)
 	var b bytes.Buffer
 	enc := toml.NewEncoder(&b)
 	enc.Indent = ""
@@ -507,6 +533,17 @@ func (c *Config) Masked() string {
 	}
 	sort.Strings(top)
 	return strings.Join(append(top, append([]string{""}, rest...)...), "\n") + "\n"
+}
+
+// maskSecrets hides the settings tagged secret:"password" (a client
+// secret, a bind password): xxxxx unless empty.
+func maskSecrets(c *Config) {
+	v := reflect.ValueOf(c).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).Tag.Get("secret") == "password" && v.Field(i).String() != "" {
+			v.Field(i).SetString("xxxxx")
+		}
+	}
 }
 
 // maskURL replaces the password of a URL with xxxxx. A URL that does not
