@@ -172,7 +172,14 @@ func TestOIDCLogout(t *testing.T) {
 		t.Fatalf("dashboard: %d\n%s", res.StatusCode, page)
 	}
 	res = do(http.MethodPost, srv.url+"/accounts/logout/", url.Values{"csrf_token": {csrfToken(t, string(page))}})
-	end, _ := url.Parse(res.Header.Get("Location"))
+	// The logout page sends the browser on by a meta refresh (the pages'
+	// form-action policy forbids redirecting a form to another site).
+	leave, _ := io.ReadAll(res.Body)
+	m := regexp.MustCompile(`http-equiv="refresh" content="0;url=([^"]+)"`).FindSubmatch(leave)
+	if m == nil {
+		t.Fatalf("logout page: %d\n%s", res.StatusCode, leave)
+	}
+	end, _ := url.Parse(html.UnescapeString(string(m[1])))
 	q := end.Query()
 	if !strings.HasPrefix(end.String(), idp.Portal+"/") || q.Get("post_logout_redirect_uri") != app.URL+"/accounts/login/" ||
 		q.Get("id_token_hint") == "" || q.Get("client_id") != app.ClientID {
