@@ -59,6 +59,12 @@ type Config struct {
 	MatchAccountsByEmail bool `toml:"MATCH_ACCOUNTS_BY_EMAIL"`
 
 	// Identity: CAS (USE_CAS above).
+	CASServerURL              string            `toml:"CAS_SERVER_URL"`
+	CASVersion                casVersion        `toml:"CAS_VERSION"`
+	CASGateway                bool              `toml:"CAS_GATEWAY"`
+	CASLogoutCompletely       bool              `toml:"CAS_LOGOUT_COMPLETELY"`
+	CASForceLowercaseUsername bool              `toml:"CAS_FORCE_LOWERCASE_USERNAME"`
+	UserCASMappingAttributes  map[string]string `toml:"USER_CAS_MAPPING_ATTRIBUTES"`
 
 	// Identity: LDAP.
 
@@ -81,6 +87,23 @@ type Config struct {
 	SAMLAllowIDPInitiated         bool             `toml:"SAML_ALLOW_IDP_INITIATED"`
 
 	// Identity: OpenID Connect.
+	UseOIDC                         bool     `toml:"USE_OIDC"`
+	OIDCName                        string   `toml:"OIDC_NAME"`
+	OIDCRPClientID                  string   `toml:"OIDC_RP_CLIENT_ID"`
+	OIDCRPClientSecret              string   `toml:"OIDC_RP_CLIENT_SECRET" secret:"password"`
+	OIDCOPIssuer                    string   `toml:"OIDC_OP_ISSUER"`
+	OIDCOPAuthorizationEndpoint     string   `toml:"OIDC_OP_AUTHORIZATION_ENDPOINT"`
+	OIDCOPTokenEndpoint             string   `toml:"OIDC_OP_TOKEN_ENDPOINT"`
+	OIDCOPUserEndpoint              string   `toml:"OIDC_OP_USER_ENDPOINT"`
+	OIDCOPJWKSEndpoint              string   `toml:"OIDC_OP_JWKS_ENDPOINT"`
+	OIDCOPEndSessionEndpoint        string   `toml:"OIDC_OP_END_SESSION_ENDPOINT"`
+	OIDCRPSignAlgo                  string   `toml:"OIDC_RP_SIGN_ALGO"`
+	OIDCRPScopes                    string   `toml:"OIDC_RP_SCOPES"`
+	OIDCClaimGivenName              string   `toml:"OIDC_CLAIM_GIVEN_NAME"`
+	OIDCClaimFamilyName             string   `toml:"OIDC_CLAIM_FAMILY_NAME"`
+	OIDCClaimPreferredUsername      string   `toml:"OIDC_CLAIM_PREFERRED_USERNAME"`
+	OIDCDefaultAffiliation          string   `toml:"OIDC_DEFAULT_AFFILIATION"`
+	OIDCDefaultAccessGroupCodeNames []string `toml:"OIDC_DEFAULT_ACCESS_GROUP_CODE_NAMES"`
 
 	// Lectern's own.
 	DataDir          string `toml:"DATA_DIR"`
@@ -210,6 +233,9 @@ func DefaultConfig() Config {
 
 		AffiliationStaff: []string{"faculty", "employee", "staff"},
 		// Identity: CAS defaults.
+		CASVersion:               "2",
+		CASLogoutCompletely:      true,
+		UserCASMappingAttributes: defaultCASMapping(),
 
 		// Identity: LDAP defaults.
 
@@ -220,6 +246,14 @@ func DefaultConfig() Config {
 		SAMLUsernameAttribute: "uid",
 
 		// Identity: OpenID Connect defaults.
+		OIDCName:                        "OpenID Connect",
+		OIDCRPSignAlgo:                  "RS256",
+		OIDCRPScopes:                    "openid profile email",
+		OIDCClaimGivenName:              "given_name",
+		OIDCClaimFamilyName:             "family_name",
+		OIDCClaimPreferredUsername:      "preferred_username",
+		OIDCDefaultAffiliation:          "student",
+		OIDCDefaultAccessGroupCodeNames: []string{},
 	}
 }
 
@@ -496,6 +530,7 @@ func (c *Config) Masked() string {
 	cp := *c
 	cp.SMTPURL = maskURL(cp.SMTPURL)
 	cp.DatabaseURL = maskURL(cp.DatabaseURL)
+	maskSecrets(&cp)
 	var b bytes.Buffer
 	enc := toml.NewEncoder(&b)
 	enc.Indent = ""
@@ -518,6 +553,17 @@ func (c *Config) Masked() string {
 	}
 	sort.Strings(top)
 	return strings.Join(append(top, append([]string{""}, rest...)...), "\n") + "\n"
+}
+
+// maskSecrets hides the settings tagged secret:"password" (a client
+// secret, a bind password): xxxxx unless empty.
+func maskSecrets(c *Config) {
+	v := reflect.ValueOf(c).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).Tag.Get("secret") == "password" && v.Field(i).String() != "" {
+			v.Field(i).SetString("xxxxx")
+		}
+	}
 }
 
 // maskURL replaces the password of a URL with xxxxx. A URL that does not

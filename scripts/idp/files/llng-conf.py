@@ -33,11 +33,9 @@ conf = {
                                    "directory_umask": "007", "namespace": "lemonldap-ng-sessions"},
     "notification": 0, "loginHistoryEnabled": 0, "reloadUrls": {},
     "domain": domain, "portal": portal, "cookieName": "lemonldap", "securedCookie": 0,
-    # With its SAML issuer on, LL::NG's cookies default to SameSite=None,
-    # which a browser drops without Secure (plain http here): the SAML
-    # request kept in lemonldappdata between the form and its POST is
-    # then lost (Lasso -407). The SPs use the HTTP-Redirect binding, so
-    # Lax does.
+    # Lax, not the None LL::NG picks when SAML is on: over plain http a
+    # SameSite=None cookie has no Secure, and Chromium drops it (no SSO
+    # session in the browser journeys: every login shows the form).
     "sameSite": "Lax",
     "timeout": 72000, "portalSkin": "bootstrap",
     "trustedDomains": "127.0.0.1 localhost",
@@ -52,6 +50,8 @@ conf = {
     "multiValuesSeparator": "; ",
     # CAS server
     "issuerDBCASActivation": 1, "casAttr": "uid", "casAccessControlPolicy": "error",
+    # single logout: a LogoutRequest posted to each service the session logged into
+    "casBackChannelSingleLogout": 1,
     "casAttributes": {a: a for a in attrs},
     "casAppMetaDataOptions": {}, "casAppMetaDataExportedVars": {},
     # OpenID Connect provider
