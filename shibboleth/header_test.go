@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,7 +112,7 @@ func TestHeaderRefusals(t *testing.T) {
 		t.Errorf("back without headers: %d", rec.Code)
 	}
 	if rec := b.get("192.0.2.1:1", "/shibboleth/login/", nil); rec.Code != http.StatusFound ||
-		rec.Header().Get("Location")[:len(b.h.LoginURL)+8] != b.h.LoginURL+"&target=" {
+		!strings.HasPrefix(rec.Header().Get("Location"), b.h.LoginURL+"&target=") {
 		t.Errorf("without headers: %d to %s", rec.Code, rec.Header().Get("Location"))
 	}
 	if len(b.logins) != 0 {
