@@ -33,11 +33,12 @@ const (
 )
 
 // nextCookie keeps a login's next from SAMLLoginPath to
-// SAMLContinuePath. RelayState cannot carry it: identity providers cut or
-// refuse a RelayState over 80 bytes (LemonLDAP::NG does), and an add
-// form's link is longer. The cookie is SameSite=Lax, so it does not come
-// with the identity provider's cross-site POST to the ACS, but it does
-// with the top-level GET of SAMLContinuePath the ACS redirects to.
+// SAMLContinuePath. RelayState cannot carry it: the SAML bindings allow
+// it 80 bytes (saml-bindings §3.4.3), which identity providers may
+// enforce, and an add form's link is longer. The cookie is SameSite=Lax,
+// so it does not come with the identity provider's cross-site POST to
+// the ACS, but it does with the top-level GET of SAMLContinuePath the ACS
+// redirects to.
 const nextCookie = "lectern_saml_next"
 
 // requestTTL is how long a login may take at the identity provider: an
