@@ -185,6 +185,7 @@ type Server struct {
 
 	exemptMu sync.RWMutex
 	exempt   map[string]bool
+	limits   map[string]int64 // LimitBody
 }
 
 // New returns a Server; it parses every template at once and fails on a
@@ -223,7 +224,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, logger: logger, templates: tpl, mux: http.NewServeMux(), exempt: map[string]bool{},
+	s := &Server{cfg: cfg, deps: deps, logger: logger, templates: tpl, mux: http.NewServeMux(), exempt: map[string]bool{}, limits: map[string]int64{},
 		media:      newMediaCache(cfg.DataDir, deps.Thumbnails, cfg.ZipLimits, logger),
 		loginLimit: newPasswordLimiter("login", logger), videoLimit: newPasswordLimiter("video_password", logger)}
 	for _, p := range cfg.CSRFExemptPaths {

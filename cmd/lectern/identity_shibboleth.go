@@ -89,6 +89,10 @@ func addSAML(id *identity, cfg *Config, svc *services, logger *slog.Logger) erro
 	id.mounts = append(id.mounts, func(pages *web.Server) error {
 		s.LoginFunc, s.FailFunc, s.EndSessionsFunc = pages.CompleteLogin, pages.LoginFailed, pages.EndSSOSessions
 		s.Mount(pages.Handle, pages.ExemptCSRF)
+		// A SAML response carries the identity provider's certificate
+		// and every attribute: more than the 16 KiB of the pages' other
+		// machine-called routes.
+		pages.LimitBody(shibboleth.SAMLACSPath, 1<<20)
 		return nil
 	})
 	return nil
