@@ -50,6 +50,7 @@
     var timer = 0;
     var asked = 0; // the latest search; older answers are dropped
     var chosenName = input.value;
+    var chose = false; // Enter's keydown chose someone
 
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
@@ -77,7 +78,10 @@
       }
     }
 
-    function show(answer) {
+    // show lists the people found for q; the one highlighted stays so
+    // when the new answer still has them.
+    function show(answer, q) {
+      var was = active >= 0 && people[active] ? people[active].username : "";
       people = answer.people || [];
       list.textContent = "";
       people.forEach(function (p, i) {
@@ -97,9 +101,10 @@
       }
       var count = box.getAttribute(people.length === 1 ? "data-picker-count-one" : "data-picker-count-many");
       status.textContent = count.replace("%d", people.length);
+      list.setAttribute("data-query", q);
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
-      highlight(-1);
+      highlight(people.findIndex(function (p) { return p.username === was; }));
     }
 
     function search() {
@@ -116,7 +121,7 @@
         })
         .then(function (answer) {
           if (answer && n === asked && document.activeElement === input) {
-            show(answer);
+            show(answer, q);
           }
         })
         .catch(function () {});
@@ -184,6 +189,7 @@
         case "Enter":
           if (open && active >= 0) {
             e.preventDefault(); // choose, do not submit the form
+            chose = true;
             choose(active);
           }
           break;
@@ -197,6 +203,17 @@
           close();
           break;
       }
+    });
+    // A keypress of its own (as automation sends one) must not submit the
+    // form either, once its keydown chose.
+    input.addEventListener("keypress", function (e) {
+      if (e.key === "Enter" && chose) {
+        e.preventDefault();
+      }
+      chose = false;
+    });
+    input.addEventListener("keyup", function () {
+      chose = false;
     });
     input.addEventListener("blur", function () {
       close();
