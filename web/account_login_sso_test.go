@@ -78,7 +78,7 @@ func TestLoginPageWithSSO(t *testing.T) {
 		if alert < d[0] {
 			t.Errorf("the local form's error is not inside it")
 		}
-		wantBody(t, res, `name="username" value="root"`, "autofocus",
+		wantBody(t, res, `name="username" value="root"`, `autocomplete="current-password" required autofocus`,
 			`href="/sso-cas/login/?next=`+strings.ReplaceAll(url.QueryEscape(next), "&", "&amp;")+`"`)
 	})
 
