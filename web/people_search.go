@@ -116,7 +116,8 @@ func (s *Server) searchPeople(ctx context.Context, q string) (peopleAnswer, erro
 			answer.People = append(answer.People, personHit{u.Username, u.FullName(), u.Email, true})
 		}
 	}
-	if s.deps.Directory == nil || len(answer.People) >= peopleLimit {
+	// Without Accounts nobody found there could be picked (adopt).
+	if s.deps.Directory == nil || s.deps.Accounts == nil || len(answer.People) >= peopleLimit {
 		return answer, nil
 	}
 	dctx, cancel := context.WithTimeout(ctx, peopleDirectoryGrace)

@@ -153,8 +153,8 @@ type Deps struct {
 	SSOSessions lectern.SSOSessionService
 	// Directory is the university's people directory the people pickers
 	// search (GET /people/search.json); someone picked from it gets an
-	// account through Accounts.Adopt. nil: the pickers find accounts
-	// only.
+	// account through Accounts.Adopt, so it takes Accounts too. nil (or
+	// no Accounts): the pickers find accounts only.
 	Directory lectern.Directory
 	Logger    *slog.Logger
 }

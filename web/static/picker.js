@@ -93,14 +93,20 @@
         person(li, p, newLabel);
         list.appendChild(li);
       });
+      // Notes are not choices: the status line says them too.
+      var notes = [];
       if (!people.length) {
-        list.appendChild(text("li", "picker-note", box.getAttribute("data-picker-none")));
+        notes.push(text("li", "picker-note", box.getAttribute("data-picker-none")));
       }
       if (answer.directory_failed) {
-        list.appendChild(text("li", "picker-note picker-warning", box.getAttribute("data-picker-failed")));
+        notes.push(text("li", "picker-note picker-warning", box.getAttribute("data-picker-failed")));
       }
+      notes.forEach(function (li) {
+        li.setAttribute("role", "presentation");
+        list.appendChild(li);
+      });
       var count = box.getAttribute(people.length === 1 ? "data-picker-count-one" : "data-picker-count-many");
-      status.textContent = count.replace("%d", people.length);
+      status.textContent = [count.replace("%d", people.length)].concat(notes.map(function (li) { return li.textContent; })).join(" ");
       list.setAttribute("data-query", q);
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
