@@ -151,7 +151,12 @@ type Deps struct {
 	// single logout (EndSSOSessions). nil: no single sign-on.
 	Accounts    *lectern.Accounts
 	SSOSessions lectern.SSOSessionService
-	Logger      *slog.Logger
+	// Directory is the university's people directory the people pickers
+	// search (GET /people/search.json); someone picked from it gets an
+	// account through Accounts.Adopt, so it takes Accounts too. nil (or
+	// no Accounts): the pickers find accounts only.
+	Directory lectern.Directory
+	Logger    *slog.Logger
 }
 
 // LoginMethod is a single sign-on way offered on the login page: Name as
