@@ -150,7 +150,20 @@ func (s *Server) leaveFor(w http.ResponseWriter, r *http.Request, target string)
 // next. A next on this site's BASE_URL is taken as its path; any other
 // site is dropped.
 func (s *Server) handleCASLogin(w http.ResponseWriter, r *http.Request) {
-	next := r.URL.Query().Get("next")
+	s.toLoginPage(w, r, r.URL.Query().Get("next"))
+}
+
+// handlePodLogin answers Pod's login page, /authentication_login/?referrer=…,
+// which other sites and Pod's own pages link to: Lectern's login page,
+// which offers the same ways of logging in, then the referrer.
+func (s *Server) handlePodLogin(w http.ResponseWriter, r *http.Request) {
+	s.toLoginPage(w, r, r.URL.Query().Get("referrer"))
+}
+
+// toLoginPage sends the browser to the login page, which goes on to next
+// once logged in. A next on this site's BASE_URL is taken as its path;
+// any other site is dropped.
+func (s *Server) toLoginPage(w http.ResponseWriter, r *http.Request, next string) {
 	if base := strings.TrimSuffix(s.cfg.BaseURL, "/"); base != "" && strings.HasPrefix(next, base+"/") {
 		next = strings.TrimPrefix(next, base)
 	}

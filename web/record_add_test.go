@@ -388,3 +388,31 @@ func TestAddFormFrench(t *testing.T) {
 	wantBody(t, res, "Votre publication est sauvegardée, elle sera ajoutée à vos vidéos dans quelques minutes.", "Mes enregistrements")
 	wantNoKeys(t, "/", res)
 }
+
+// TestPodLoginURL: Pod's /authentication_login/?referrer=… is the login
+// page, going on to the referrer on this site only; Pod's logout link goes
+// home without logging out (the layout's button logs out).
+func TestPodLoginURL(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	for referrer, wantLoc := range map[string]string{
+		"/video/1/":                          "/accounts/login/?next=%2Fvideo%2F1%2F",
+		"http://lectern.example/video/1/":    "/accounts/login/?next=%2Fvideo%2F1%2F",
+		"https://evil.example/x":             "/accounts/login/",
+		"http://lectern.example.evil.com/x/": "/accounts/login/",
+		"//evil.example/":                    "/accounts/login/",
+		"":                                   "/accounts/login/",
+	} {
+		res := c.get("/authentication_login/?referrer=" + url.QueryEscape(referrer))
+		want(t, res, http.StatusFound)
+		if res.location != wantLoc {
+			t.Errorf("referrer %q: goes to %q, want %q", referrer, res.location, wantLoc)
+		}
+	}
+	res := c.get("/authentication_logout/")
+	want(t, res, http.StatusSeeOther)
+	if res.location != "/" {
+		t.Errorf("Pod's logout link goes to %q", res.location)
+	}
+}

@@ -17,6 +17,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /accounts/logout/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
+	// Pod's own login and logout URLs: the login page; a logout by link
+	// only goes home (a POST of the layout's button logs out).
+	m.HandleFunc("GET /authentication_login/{$}", s.handlePodLogin)
+	m.HandleFunc("GET /authentication_logout/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
 	m.HandleFunc("POST /i18n/setlang/{$}", s.handleSetLanguage)
 
 	m.Handle("GET /recorders/{$}", s.staff(s.handleRecorderList))
