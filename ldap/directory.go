@@ -1,0 +1,196 @@
+package ldap
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	goldap "github.com/go-ldap/ldap/v3"
+
+	"lectern"
+)
+
+// Directory is the people directory over LDAP; it implements
+// lectern.Directory. It is safe for concurrent use.
+type Directory struct {
+	addr         string
+	bindDN       string
+	bindPassword string
+	base         string
+	filter       string
+	mapping      map[string]string
+	attributes   []string
+	timeout      time.Duration
+	tlsConfig    *tls.Config
+	logger       *slog.Logger
+}
+
+var _ lectern.Directory = (*Directory)(nil)
+
+// Limits of a people search: a longer query is refused (EINVALID), and
+// the directory is asked for at most searchCap entries, sorted here by
+// username before the first limit are returned (LDAP servers sort only
+// with an overlay, often not loaded).
+const (
+	maxQueryLen   = 200
+	maxQueryWords = 8
+	searchCap     = 200
+)
+
+// New returns the directory cfg describes, or why cfg is wrong. It does not
+// connect: a directory that is down at start-up fails the calls, not the
+// start.
+func New(cfg Config) (*Directory, error) {
+	addr, err := Address(cfg.URL, cfg.Port, cfg.UseSSL)
+	if err != nil {
+		return nil, fmt.Errorf("ldap: LDAP_SERVER: %w", err)
+	}
+	if err := CheckFilter(cfg.Filter); err != nil {
+		return nil, fmt.Errorf("ldap: AUTH_LDAP_USER_SEARCH: %w", err)
+	}
+	if err := CheckDN(cfg.Base); err != nil {
+		return nil, fmt.Errorf("ldap: AUTH_LDAP_USER_SEARCH: base %w", err)
+	}
+	if err := CheckDN(cfg.BindDN); err != nil {
+		return nil, fmt.Errorf("ldap: AUTH_LDAP_BIND_DN: %w", err)
+	}
+	mapping := cfg.Mapping
+	if mapping == nil {
+		mapping = DefaultMapping()
+	}
+	if err := CheckMapping(mapping); err != nil {
+		return nil, fmt.Errorf("ldap: USER_LDAP_MAPPING_ATTRIBUTES: %w", err)
+	}
+	d := &Directory{
+		addr: addr, bindDN: cfg.BindDN, bindPassword: cfg.BindPassword,
+		base: cfg.Base, filter: cfg.Filter,
+		mapping:   maps.Clone(mapping),
+		timeout:   cfg.Timeout,
+		tlsConfig: cfg.TLSConfig,
+		logger:    cfg.Logger,
+	}
+	if d.timeout <= 0 {
+		d.timeout = DefaultTimeout
+	}
+	if d.tlsConfig == nil {
+		d.tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if d.logger == nil {
+		d.logger = slog.New(slog.DiscardHandler)
+	}
+	for _, k := range MappingKeys {
+		if a := d.mapping[k]; a != "" && k != "establishment" && !slices.Contains(d.attributes, a) {
+			d.attributes = append(d.attributes, a)
+		}
+	}
+	return d, nil
+}
+
+// Address returns the URL the directory dials.
+func (d *Directory) Address() string { return d.addr }
+
+// LookupPerson returns the person whose username is username, found with
+// AUTH_LDAP_USER_SEARCH's filter; ENOTFOUND when there is none.
+func (d *Directory) LookupPerson(ctx context.Context, username string) (*lectern.Identity, error) {
+	username = strings.TrimSpace(username)
+	if username == "" || len(username) > maxQueryLen || !utf8.ValidString(username) {
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "The directory has nobody named %q.", username)
+	}
+	filter := formatFilter(d.filter, goldap.EscapeFilter(username))
+	// Two, to tell a filter that matches several people from one.
+	entries, err := d.search(ctx, filter, 2)
+	if err != nil {
+		return nil, fmt.Errorf("ldap: look up %q: %w", username, err)
+	}
+	switch len(entries) {
+	case 0:
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "The directory has nobody named %q.", username)
+	case 1:
+	default:
+		return nil, fmt.Errorf("ldap: look up %q: the filter of AUTH_LDAP_USER_SEARCH matches several entries (%s, %s)", username, entries[0].DN, entries[1].DN)
+	}
+	id := d.identity(entries[0])
+	if id.Username == "" {
+		id.Username = username
+	}
+	return &id, nil
+}
+
+// SearchPeople returns at most limit people, sorted by username, whose
+// username, email, first or last name or cn contains each word of query
+// (case-insensitively, as the directory's schema compares those
+// attributes). A blank query or a limit of 0 finds nobody; a query of
+// more than 200 bytes or 8 words is EINVALID.
+func (d *Directory) SearchPeople(ctx context.Context, query string, limit int) ([]lectern.Identity, error) {
+	words := strings.Fields(query)
+	if len(query) > maxQueryLen || len(words) > maxQueryWords || !utf8.ValidString(query) {
+		return nil, lectern.Errorf(lectern.EINVALID, "Search with a few words, at most %d letters.", maxQueryLen)
+	}
+	if len(words) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	var attrs []string
+	for _, k := range []string{"uid", "mail", "first_name", "last_name"} {
+		if a := d.mapping[k]; a != "" && !slices.ContainsFunc(attrs, func(s string) bool { return strings.EqualFold(s, a) }) {
+			attrs = append(attrs, a)
+		}
+	}
+	if !slices.ContainsFunc(attrs, func(s string) bool { return strings.EqualFold(s, "cn") }) {
+		attrs = append(attrs, "cn")
+	}
+	var b strings.Builder
+	b.WriteString("(&")
+	b.WriteString(formatFilter(d.filter, "*"))
+	for _, w := range words {
+		esc := goldap.EscapeFilter(w)
+		b.WriteString("(|")
+		for _, a := range attrs {
+			fmt.Fprintf(&b, "(%s=*%s*)", a, esc)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(")")
+	entries, err := d.search(ctx, b.String(), max(limit, searchCap))
+	if err != nil {
+		return nil, fmt.Errorf("ldap: search people %q: %w", query, err)
+	}
+	people := make([]lectern.Identity, 0, len(entries))
+	for _, e := range entries {
+		if id := d.identity(e); id.Username != "" {
+			people = append(people, id)
+		}
+	}
+	slices.SortFunc(people, func(a, b lectern.Identity) int { return strings.Compare(a.Username, b.Username) })
+	if len(people) > limit {
+		people = people[:limit]
+	}
+	return people, nil
+}
+
+// search runs one subtree search under the base, on its own connection,
+// and returns up to size entries (a server's size limit is no error).
+func (d *Directory) search(ctx context.Context, filter string, size int) ([]*goldap.Entry, error) {
+	start := time.Now()
+	s, err := d.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	req := goldap.NewSearchRequest(d.base, goldap.ScopeWholeSubtree, goldap.NeverDerefAliases,
+		size, int(d.timeout/time.Second), false, filter, d.attributes, nil)
+	res, err := s.conn.Search(req)
+	if err != nil && !goldap.IsErrorWithCode(err, goldap.LDAPResultSizeLimitExceeded) {
+		if goldap.IsErrorWithCode(err, goldap.LDAPResultNoSuchObject) {
+			return nil, fmt.Errorf("search under %s: AUTH_LDAP_USER_SEARCH's base is not in the directory: %w", d.base, err)
+		}
+		return nil, d.requestError(ctx, "search under "+d.base, err)
+	}
+	d.logger.DebugContext(ctx, "ldap search", "filter", filter, "entries", len(res.Entries), "duration", time.Since(start))
+	return res.Entries, nil
+}
