@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	goldap "github.com/go-ldap/ldap/v3"
@@ -99,7 +100,7 @@ func (d *Directory) Address() string { return d.addr }
 // AUTH_LDAP_USER_SEARCH's filter; ENOTFOUND when there is none.
 func (d *Directory) LookupPerson(ctx context.Context, username string) (*lectern.Identity, error) {
 	username = strings.TrimSpace(username)
-	if username == "" || len(username) > maxQueryLen || !utf8.ValidString(username) {
+	if username == "" || len(username) > maxQueryLen || !utf8.ValidString(username) || strings.IndexFunc(username, invisible) >= 0 {
 		return nil, lectern.Errorf(lectern.ENOTFOUND, "The directory has nobody named %q.", username)
 	}
 	filter := formatFilter(d.filter, goldap.EscapeFilter(username))
@@ -125,12 +126,22 @@ func (d *Directory) LookupPerson(ctx context.Context, username string) (*lectern
 // SearchPeople returns at most limit people, sorted by username, whose
 // username, email, first or last name or cn contains each word of query
 // (case-insensitively, as the directory's schema compares those
-// attributes). A blank query or a limit of 0 finds nobody; a query of
-// more than 200 bytes or 8 words is EINVALID.
+// attributes). Words without a letter or a digit are left out; a query
+// with none, with a control or format character (which the directory's
+// string preparation, RFC 4518, would drop, leaving "**"), or a limit of
+// 0 finds nobody; a query of more than 200 bytes or 8 words is EINVALID.
 func (d *Directory) SearchPeople(ctx context.Context, query string, limit int) ([]lectern.Identity, error) {
-	words := strings.Fields(query)
-	if len(query) > maxQueryLen || len(words) > maxQueryWords || !utf8.ValidString(query) {
+	if len(query) > maxQueryLen || len(strings.Fields(query)) > maxQueryWords || !utf8.ValidString(query) {
 		return nil, lectern.Errorf(lectern.EINVALID, "Search with a few words, at most %d letters.", maxQueryLen)
+	}
+	if strings.IndexFunc(query, invisible) >= 0 {
+		return nil, nil
+	}
+	var words []string
+	for _, w := range strings.Fields(query) {
+		if strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			words = append(words, w)
+		}
 	}
 	if len(words) == 0 || limit <= 0 {
 		return nil, nil
@@ -171,6 +182,12 @@ func (d *Directory) SearchPeople(ctx context.Context, query string, limit int) (
 		people = people[:limit]
 	}
 	return people, nil
+}
+
+// invisible tells the characters a directory's string preparation (RFC
+// 4518) maps to nothing or refuses: controls and format characters.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError
 }
 
 // search runs one subtree search under the base, on its own connection,
