@@ -58,6 +58,13 @@ type Config struct {
 	// Identity: CAS (USE_CAS above).
 
 	// Identity: LDAP.
+	LDAPServer                LDAPServer        `toml:"LDAP_SERVER"`
+	AuthLDAPBindDN            string            `toml:"AUTH_LDAP_BIND_DN"`
+	AuthLDAPBindPassword      string            `toml:"AUTH_LDAP_BIND_PASSWORD" secret:"value"`
+	AuthLDAPUserSearch        []string          `toml:"AUTH_LDAP_USER_SEARCH"`
+	UserLDAPMappingAttributes map[string]string `toml:"USER_LDAP_MAPPING_ATTRIBUTES"`
+	PopulateUser              string            `toml:"POPULATE_USER"`
+	AuthCASUserSearch         string            `toml:"AUTH_CAS_USER_SEARCH"`
 
 	// Identity: Shibboleth and SAML.
 
@@ -193,6 +200,10 @@ func DefaultConfig() Config {
 		// Identity: CAS defaults.
 
 		// Identity: LDAP defaults.
+		// USER_LDAP_MAPPING_ATTRIBUTES is Pod's when unset (checkLDAP): a
+		// map here would be merged with the file's, not replaced.
+		AuthLDAPUserSearch: []string{"ou=people,dc=univ,dc=fr", "(uid=%(uid)s)"},
+		AuthCASUserSearch:  "user",
 
 		// Identity: Shibboleth and SAML defaults.
 
@@ -471,8 +482,8 @@ func (c *Config) RecordingTypeLabels() map[string]string {
 // Masked returns the configuration as TOML with passwords hidden.
 func (c *Config) Masked() string {
 	cp := *c
-	cp.SMTPURL = maskURL(cp.SMTPURL)
 	cp.DatabaseURL = maskURL(cp.DatabaseURL)
+	maskSecrets(&cp)
 	var b bytes.Buffer
 	enc := toml.NewEncoder(&b)
 	enc.Indent = ""
@@ -495,6 +506,23 @@ func (c *Config) Masked() string {
 	}
 	sort.Strings(top)
 	return strings.Join(append(top, append([]string{""}, rest...)...), "\n") + "\n"
+}
+
+// maskSecrets hides the keys tagged secret: the password of a URL
+// (secret:"url"), the whole of a value (secret:"value").
+func maskSecrets(c *Config) {
+	v := reflect.ValueOf(c).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch v.Type().Field(i).Tag.Get("secret") {
+		case "url":
+			f.SetString(maskURL(f.String()))
+		case "value":
+			if f.String() != "" {
+				f.SetString("xxxxx")
+			}
+		}
+	}
 }
 
 // maskURL replaces the password of a URL with xxxxx. A URL that does not
