@@ -54,6 +54,9 @@ type Config struct {
 	AffiliationStaff           []string `toml:"AFFILIATION_STAFF"`
 	CreateGroupFromAffiliation bool     `toml:"CREATE_GROUP_FROM_AFFILIATION"`
 	CreateGroupFromGroups      bool     `toml:"CREATE_GROUP_FROM_GROUPS"`
+	// MatchAccountsByEmail (Lectern's own) lets a login whose username
+	// no account has take the one account with the same email.
+	MatchAccountsByEmail bool `toml:"MATCH_ACCOUNTS_BY_EMAIL"`
 
 	// Identity: CAS (USE_CAS above).
 

@@ -42,6 +42,7 @@ func newIdentity(cfg *Config, svc *services, logger *slog.Logger) (*identity, er
 			AffiliationStaff:           cfg.AffiliationStaff,
 			CreateGroupFromAffiliation: cfg.CreateGroupFromAffiliation,
 			CreateGroupFromGroups:      cfg.CreateGroupFromGroups,
+			MatchByEmail:               cfg.MatchAccountsByEmail,
 		},
 		logouts: map[string]func(*http.Request, string) string{},
 	}
