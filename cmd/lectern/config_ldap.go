@@ -1,11 +1,6 @@
 package main
 
-import (
-	"encoding/xml"
-	"strings"
-
-	"lectern/ldap"
-)
+import "lectern/ldap"
 
 // LDAPServer is Pod's LDAP_SERVER: {url, port, use_ssl}. The url is
 // ldap://host[:port], ldaps://host[:port] or a bare host; port 0 is the
@@ -16,8 +11,10 @@ type LDAPServer struct {
 	UseSSL bool   `toml:"use_ssl"`
 }
 
-// Values of POPULATE_USER (Pod's; unset is Pod's None: CAS logins keep
-// only their username, and names and email they had).
+// Values of POPULATE_USER (Pod's; unset is Pod's None). Lectern's CAS
+// edge reads the attributes the CAS answer gives whatever the value (Pod
+// reads them only with "CAS"); "LDAP" fills CAS logins from the directory
+// too, its values winning.
 const (
 	populateCAS  = "CAS"
 	populateLDAP = "LDAP"
@@ -70,18 +67,7 @@ func (c *Config) checkLDAP(bad func(key, format string, args ...any)) {
 	default:
 		bad("POPULATE_USER", `want "CAS", "LDAP" or nothing, not %q`, c.PopulateUser)
 	}
-	if !xmlName(c.AuthCASUserSearch) {
-		bad("AUTH_CAS_USER_SEARCH", "want the name of an element of the CAS answer (Pod's user), not %q", c.AuthCASUserSearch)
-	}
-}
-
-// xmlName reports whether s is an XML element's local name.
-func xmlName(s string) bool {
-	if s == "" || strings.ContainsAny(s, ":") {
-		return false
-	}
-	var v struct {
-		XMLName xml.Name
-	}
-	return xml.Unmarshal([]byte("<"+s+"/>"), &v) == nil && v.XMLName.Local == s
+	// AUTH_CAS_USER_SEARCH is accepted and unused, as in Pod 4: Pod 3
+	// read the username from the CAS answer's element of that name;
+	// django-cas-ng, and Lectern's CAS edge, read <cas:user>.
 }

@@ -90,8 +90,6 @@ func TestLoadConfigLDAPErrors(t *testing.T) {
 		{"POPULATE_USER unknown", `POPULATE_USER = "SHIB"`, []string{"POPULATE_USER", "SHIB"}},
 		{"POPULATE_USER None", `POPULATE_USER = "None"`, []string{"POPULATE_USER"}},
 		{"POPULATE_USER LDAP without a directory", `POPULATE_USER = "LDAP"`, []string{"POPULATE_USER", "LDAP_SERVER"}},
-		{"AUTH_CAS_USER_SEARCH empty", `AUTH_CAS_USER_SEARCH = ""`, []string{"AUTH_CAS_USER_SEARCH"}},
-		{"AUTH_CAS_USER_SEARCH not a name", `AUTH_CAS_USER_SEARCH = "cas:user"`, []string{"AUTH_CAS_USER_SEARCH"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
