@@ -34,12 +34,13 @@ type Directory struct {
 
 var _ lectern.Directory = (*Directory)(nil)
 
-// Limits of a people search: a longer query is refused (EINVALID), and
-// the directory is asked for at most searchCap entries, sorted here by
-// username before the first limit are returned (LDAP servers sort only
-// with an overlay, often not loaded).
+// Limits of a people search: a longer query finds nobody (no name is
+// that long, and the filter stays small), and the directory is asked for
+// at most searchCap entries, sorted here by username before the first
+// limit are returned (LDAP servers sort only with an overlay, often not
+// loaded). A username longer than maxQueryLen is nobody's either.
 const (
-	maxQueryLen   = 200
+	maxQueryLen   = 256 // bytes
 	maxQueryWords = 8
 	searchCap     = 200
 )
@@ -126,15 +127,15 @@ func (d *Directory) LookupPerson(ctx context.Context, username string) (*lectern
 // SearchPeople returns at most limit people, sorted by username, whose
 // username, email, first or last name or cn contains each word of query
 // (case-insensitively, as the directory's schema compares those
-// attributes). Words without a letter or a digit are left out; a query
+// attributes). Words without a letter or a digit are left out. A query
 // with none, with a control or format character (which the directory's
-// string preparation, RFC 4518, would drop, leaving "**"), or a limit of
-// 0 finds nobody; a query of more than 200 bytes or 8 words is EINVALID.
+// string preparation, RFC 4518, would drop, leaving "**"), not UTF-8, of
+// more than 256 bytes or 8 words, or a limit of 0 finds nobody: whatever
+// someone types in a people picker, only the directory failing is an
+// error.
 func (d *Directory) SearchPeople(ctx context.Context, query string, limit int) ([]lectern.Identity, error) {
-	if len(query) > maxQueryLen || len(strings.Fields(query)) > maxQueryWords || !utf8.ValidString(query) {
-		return nil, lectern.Errorf(lectern.EINVALID, "Search with a few words, at most %d letters.", maxQueryLen)
-	}
-	if strings.IndexFunc(query, invisible) >= 0 {
+	if len(query) > maxQueryLen || len(strings.Fields(query)) > maxQueryWords || !utf8.ValidString(query) ||
+		strings.IndexFunc(query, invisible) >= 0 {
 		return nil, nil
 	}
 	var words []string
