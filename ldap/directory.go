@@ -102,7 +102,7 @@ func (d *Directory) Address() string { return d.addr }
 func (d *Directory) LookupPerson(ctx context.Context, username string) (*lectern.Identity, error) {
 	username = strings.TrimSpace(username)
 	if username == "" || len(username) > maxQueryLen || !utf8.ValidString(username) || strings.IndexFunc(username, invisible) >= 0 {
-		return nil, lectern.Errorf(lectern.ENOTFOUND, "The directory has nobody named %q.", username)
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "The directory has nobody with this username.")
 	}
 	filter := formatFilter(d.filter, goldap.EscapeFilter(username))
 	// Two, to tell a filter that matches several people from one.
@@ -112,7 +112,7 @@ func (d *Directory) LookupPerson(ctx context.Context, username string) (*lectern
 	}
 	switch len(entries) {
 	case 0:
-		return nil, lectern.Errorf(lectern.ENOTFOUND, "The directory has nobody named %q.", username)
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "The directory has nobody with this username.")
 	case 1:
 	default:
 		return nil, fmt.Errorf("ldap: look up %q: the filter of AUTH_LDAP_USER_SEARCH matches several entries (%s, %s)", username, entries[0].DN, entries[1].DN)
