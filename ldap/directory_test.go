@@ -3,7 +3,11 @@ package ldap_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -265,5 +269,35 @@ func TestDirectoryDown(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("directory silent, context cancelled: %v; want context.Canceled", err)
+	}
+}
+
+// ldaps:// and use_ssl dial TLS and check the directory's certificate
+// (here one the system does not trust); ldap:// does not.
+func TestDirectoryTLS(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes it refuses
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "https://")
+	for _, tc := range []struct {
+		url  string
+		ssl  bool
+		cert bool
+	}{
+		{"ldaps://" + host, false, true},
+		{"ldap://" + host, true, true},
+		{"ldap://" + host, false, false},
+	} {
+		d, err := ldap.New(ldap.Config{URL: tc.url, UseSSL: tc.ssl, BindDN: "cn=admin,dc=x", BindPassword: "pw",
+			Base: "dc=x", Filter: "(uid=%(uid)s)", Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = d.LookupPerson(context.Background(), "bob")
+		if err == nil || strings.Contains(err.Error(), "certificate") != tc.cert {
+			t.Errorf("%s, use_ssl %v: %v; want an error, about the certificate: %v", tc.url, tc.ssl, err, tc.cert)
+		}
 	}
 }
