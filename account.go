@@ -3,6 +3,7 @@ package lectern
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -51,18 +52,26 @@ func (a *Accounts) SignIn(ctx context.Context, id Identity) (*User, error) {
 			return nil, fmt.Errorf("sign in %q: fill from the directory: %w", id.Username, err)
 		}
 	}
-	u, err := a.find(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("sign in %q: %w", id.Username, err)
+	for retried := false; ; retried = true {
+		u, err := a.find(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("sign in %q: %w", id.Username, err)
+		}
+		if u != nil && !u.IsActive {
+			return nil, Errorf(EFORBIDDEN, "This account is inactive.")
+		}
+		isNew := u == nil
+		u, err = a.save(ctx, u, id)
+		if isNew && !retried && ErrorCode(err) == ECONFLICT {
+			// Another login made the account meanwhile (a second tab
+			// back from the provider): refresh that one.
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sign in %q: %w", id.Username, err)
+		}
+		return u, nil
 	}
-	if u != nil && !u.IsActive {
-		return nil, Errorf(EFORBIDDEN, "This account is inactive.")
-	}
-	u, err = a.save(ctx, u, id)
-	if err != nil {
-		return nil, fmt.Errorf("sign in %q: %w", id.Username, err)
-	}
-	return u, nil
 }
 
 // Adopt returns the account of username: the existing one, else one made
@@ -82,7 +91,14 @@ func (a *Accounts) Adopt(ctx context.Context, username string) (*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("adopt %q: %w", username, err)
 	}
+	// The directory may match another case (LDAP ignores it), and another
+	// admin may adopt the same person meanwhile: the account its entry
+	// names, when there is one, is theirs.
+	p.Source = AuthLDAP
 	u, err := a.save(ctx, nil, *p)
+	if ErrorCode(err) == ECONFLICT {
+		u, err = a.Users.FindUserByUsername(ctx, p.Username)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("adopt %q: %w", username, err)
 	}
@@ -104,8 +120,11 @@ func (a *Accounts) find(ctx context.Context, id Identity) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n != 1 {
-		return nil, nil // nobody, or several: not one person's
+	if n != 1 || found[0].IsSuperuser {
+		// Nobody, or several: not one person's. A superuser's account
+		// is never taken by an email a provider vouches for: it logs in
+		// by its username or its password.
+		return nil, nil
 	}
 	return found[0], nil
 }
@@ -124,8 +143,12 @@ func (a *Accounts) save(ctx context.Context, u *User, id Identity) (*User, error
 		// login's; a local account keeps its password and its type.
 		u.AuthType = id.Source
 	}
-	if id.Email != "" {
-		u.Email = id.Email
+	if e := strings.TrimSpace(id.Email); e != "" {
+		// A malformed address (a directory's typo) is left out rather
+		// than refuse the person: User.Validate would.
+		if addr, err := mail.ParseAddress(e); err == nil && addr.Address == e {
+			u.Email = e
+		}
 	}
 	if id.FirstName != "" || id.LastName != "" {
 		u.FirstName, u.LastName = id.FirstName, id.LastName

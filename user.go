@@ -90,8 +90,8 @@ type UserService interface {
 	// FindUsers returns one page of matching users ordered by username, and
 	// the number of all matching users.
 	FindUsers(ctx context.Context, filter UserFilter) ([]*User, int, error)
-	// CreateUser validates u and inserts it, setting u.ID; ECONFLICT when the
-	// username is taken.
+	// CreateUser validates u and inserts it, setting u.ID (and AuthType to
+	// AuthLocal when empty); ECONFLICT when the username is taken.
 	CreateUser(ctx context.Context, u *User) error
 	// UpdateUser validates u and saves every field but the password hash;
 	// ENOTFOUND, ECONFLICT.

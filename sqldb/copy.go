@@ -13,9 +13,14 @@ import (
 )
 
 // copyTables are Lectern's tables in an order where each row's references
-// are copied before it.
+// are copied before it. The short-lived rows of single sign-on are copied
+// too, as the sessions are: sso_sessions, so that an identity provider's
+// single logout still ends the sessions opened before the move; once_keys,
+// so that a ticket or an assertion used just before the move is not taken
+// again just after. Both are small (expired rows are deleted as others
+// are written) and rows expired meanwhile are ignored on the target.
 var copyTables = []string{
-	"users", "groups", "user_groups", "api_tokens", "sessions",
+	"users", "groups", "user_groups", "api_tokens", "sessions", "sso_sessions", "once_keys",
 	"video_types", "recorders", "recorder_additional_users", "recorder_groups",
 	"treatments", "treatment_names", "recordings", "recording_files", "sightings",
 	"videos", "video_additional_owners", "video_groups", "renditions", "enrichments",

@@ -19,7 +19,7 @@ var _ lectern.GroupService = (*GroupService)(nil)
 
 // FindGroups implements lectern.GroupService.
 func (s *GroupService) FindGroups(ctx context.Context) ([]*lectern.Group, error) {
-	rows, err := s.db.db.QueryContext(ctx, "SELECT id, name FROM groups ORDER BY name")
+	rows, err := s.db.db.QueryContext(ctx, "SELECT id, name, auto_sync FROM groups ORDER BY name")
 	if err != nil {
 		return nil, fmt.Errorf("find groups: %w", err)
 	}
@@ -27,7 +27,7 @@ func (s *GroupService) FindGroups(ctx context.Context) ([]*lectern.Group, error)
 	groups := []*lectern.Group{}
 	for rows.Next() {
 		var g lectern.Group
-		if err := rows.Scan(&g.ID, &g.Name); err != nil {
+		if err := rows.Scan(&g.ID, &g.Name, &g.AutoSync); err != nil {
 			return nil, fmt.Errorf("scan group: %w", err)
 		}
 		groups = append(groups, &g)
@@ -41,7 +41,7 @@ func (s *GroupService) CreateGroup(ctx context.Context, g *lectern.Group) error 
 		return err
 	}
 	return s.db.withTx(ctx, func(tx *conn) error {
-		err := tx.QueryRowContext(ctx, "INSERT INTO groups (name) VALUES (?) RETURNING id", g.Name).Scan(&g.ID)
+		err := tx.QueryRowContext(ctx, "INSERT INTO groups (name, auto_sync) VALUES (?, ?) RETURNING id", g.Name, g.AutoSync).Scan(&g.ID)
 		if isUnique(err) {
 			return &lectern.Error{Op: "create group", Code: lectern.ECONFLICT, Message: "A group with that name already exists.",
 				Fields: map[string]string{"name": "A group with that name already exists."}}
@@ -61,7 +61,7 @@ func (s *GroupService) DeleteGroup(ctx context.Context, id int64) error {
 // FindGroupByName implements lectern.GroupService.
 func (s *GroupService) FindGroupByName(ctx context.Context, name string) (*lectern.Group, error) {
 	var g lectern.Group
-	err := s.db.db.QueryRowContext(ctx, "SELECT id, name FROM groups WHERE name = ?", name).Scan(&g.ID, &g.Name)
+	err := s.db.db.QueryRowContext(ctx, "SELECT id, name, auto_sync FROM groups WHERE name = ?", name).Scan(&g.ID, &g.Name, &g.AutoSync)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, lectern.Errorf(lectern.ENOTFOUND, "Group not found.")
 	} else if err != nil {

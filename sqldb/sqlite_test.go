@@ -74,7 +74,7 @@ func TestMigrateEmptyAndIdempotent(t *testing.T) {
 	}
 	// Every table of the model exists.
 	for _, table := range []string{"users", "groups", "video_types", "recorders", "treatments", "recordings",
-		"recording_files", "videos", "renditions", "enrichments", "api_tokens", "sessions"} {
+		"recording_files", "videos", "renditions", "enrichments", "api_tokens", "sessions", "once_keys", "sso_sessions"} {
 		var n int
 		if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
 			t.Errorf("table %s: %v", table, err)

@@ -37,6 +37,8 @@ func stores(db *sqldb.DB) storetest.Stores {
 
 		RecordingFiles: sqldb.NewRecordingFileService(db),
 		Nodes:          sqldb.NewNodeService(db),
+		Once:           sqldb.NewOnceService(db),
+		SSOSessions:    sqldb.NewSSOSessionService(db),
 	}
 }
 

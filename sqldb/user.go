@@ -17,12 +17,12 @@ func NewUserService(db *DB) *UserService { return &UserService{db: db} }
 
 var _ lectern.UserService = (*UserService)(nil)
 
-const userColumns = `id, username, email, first_name, last_name, is_staff, is_superuser, is_active, password_hash, date_joined, last_login`
+const userColumns = `id, username, email, first_name, last_name, is_staff, is_superuser, is_active, password_hash, date_joined, last_login, auth_type, affiliation`
 
 func scanUser(row rowScanner) (*lectern.User, error) {
 	var u lectern.User
 	var last sql.NullTime
-	if err := row.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsStaff, &u.IsSuperuser, &u.IsActive, &u.PasswordHash, &u.DateJoined, &last); err != nil {
+	if err := row.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsStaff, &u.IsSuperuser, &u.IsActive, &u.PasswordHash, &u.DateJoined, &last, &u.AuthType, &u.Affiliation); err != nil {
 		return nil, err
 	}
 	u.LastLogin = last.Time
@@ -61,6 +61,9 @@ func (s *UserService) FindUsers(ctx context.Context, f lectern.UserFilter) ([]*l
 	if f.Username != nil {
 		w.add("username = ?", *f.Username)
 	}
+	if f.Email != nil {
+		w.add("lower(email) = lower(?)", *f.Email)
+	}
 	if f.IsStaff != nil {
 		w.add("is_staff = ?", *f.IsStaff)
 	}
@@ -88,10 +91,14 @@ func (s *UserService) CreateUser(ctx context.Context, u *lectern.User) error {
 	if u.DateJoined.IsZero() {
 		u.DateJoined = s.db.Now()
 	}
+	if u.AuthType == "" {
+		u.AuthType = lectern.AuthLocal
+	}
 	return s.db.withTx(ctx, func(tx *conn) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, first_name, last_name, is_staff, is_superuser, is_active, password_hash, date_joined, last_login)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			u.Username, u.Email, u.FirstName, u.LastName, u.IsStaff, u.IsSuperuser, u.IsActive, u.PasswordHash, u.DateJoined.UTC(), nullTime(u.LastLogin)).Scan(&u.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, first_name, last_name, is_staff, is_superuser, is_active, password_hash, date_joined, last_login, auth_type, affiliation)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			u.Username, u.Email, u.FirstName, u.LastName, u.IsStaff, u.IsSuperuser, u.IsActive, u.PasswordHash, u.DateJoined.UTC(), nullTime(u.LastLogin),
+			u.AuthType, u.Affiliation).Scan(&u.ID)
 		if err != nil {
 			return userError("create user", u.Username, err)
 		}
@@ -104,9 +111,13 @@ func (s *UserService) UpdateUser(ctx context.Context, u *lectern.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
+	if u.AuthType == "" {
+		u.AuthType = lectern.AuthLocal
+	}
 	return s.db.withTx(ctx, func(tx *conn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, email = ?, first_name = ?, last_name = ?, is_staff = ?, is_superuser = ?, is_active = ? WHERE id = ?`,
-			u.Username, u.Email, u.FirstName, u.LastName, u.IsStaff, u.IsSuperuser, u.IsActive, u.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, email = ?, first_name = ?, last_name = ?, is_staff = ?, is_superuser = ?, is_active = ?,
+			auth_type = ?, affiliation = ? WHERE id = ?`,
+			u.Username, u.Email, u.FirstName, u.LastName, u.IsStaff, u.IsSuperuser, u.IsActive, u.AuthType, u.Affiliation, u.ID)
 		if err != nil {
 			return userError("update user", u.Username, err)
 		}

@@ -28,6 +28,10 @@ type Stores struct {
 	RecordingFiles lectern.RecordingFileService
 	// Nodes are the job workers' heartbeats and the install id.
 	Nodes lectern.NodeService
+	// Once and SSOSessions back single sign-on: used tickets and
+	// assertions, and the sessions single logout ends.
+	Once        lectern.OnceService
+	SSOSessions lectern.SSOSessionService
 }
 
 // Open returns the services of a new empty database that lives until the
@@ -42,6 +46,7 @@ func Run(t *testing.T, open Open) {
 		"IDsNotReused": testIDsNotReused, "TreatmentMove": testTreatmentMove,
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
 		"MemberFilters": testMemberFilters, "Nodes": testNodes,
+		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -107,11 +109,27 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	if logout := s.cfg.LogoutURLs[source]; logout != nil {
 		returnTo := strings.TrimSuffix(s.cfg.BaseURL, "/") + "/accounts/login/"
-		http.Redirect(w, r, logout(r, returnTo), http.StatusSeeOther)
+		s.leaveFor(w, r, logout(r, returnTo))
 		return
 	}
 	s.flash(r, "success", "logout.done")
 	http.Redirect(w, r, "/accounts/login/", http.StatusSeeOther)
+}
+
+// leaveFor sends the browser on to target, an identity provider's
+// logout, from the logout form's POST. Not by a redirect: the pages'
+// Content-Security-Policy (form-action 'self') forbids a form's
+// submission to be redirected to another site, and the browser would
+// stay where it was. A page of its own sends it on (meta refresh, with a
+// link for a browser that does not follow it).
+func (s *Server) leaveFor(w http.ResponseWriter, r *http.Request, target string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	t := html.EscapeString(target)
+	_, _ = fmt.Fprintf(w, `<!DOCTYPE html><html lang="%s"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=%s"><title>%s</title></head><body><p><a href="%s">%s</a></p></body></html>`,
+		s.printer(r).Lang(), t, html.EscapeString(s.printer(r).T("logout.done")), t, html.EscapeString(s.printer(r).T("logout.continue")))
 }
 
 // handleCASLogin answers Pod's CAS login URL, which the links Pod mails

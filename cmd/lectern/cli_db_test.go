@@ -18,7 +18,8 @@ import (
 
 // TestCLIDBCopy fills a SQLite database through the CLI and the services
 // (users, a type, recorders, treatments, a recording, a video with its
-// renditions and slides, a queued mail, a session), copies it with `lectern
+// renditions and slides, a queued mail, a session, a single sign-on
+// account, group, used ticket and session), copies it with `lectern
 // db copy` into a new PostgreSQL database, and checks that the CLI and the
 // services read the same there, that ids are not reused, and that a second
 // copy into the now full database is refused.
@@ -86,6 +87,23 @@ func TestCLIDBCopy(t *testing.T) {
 	if err := sessions.Commit("tok-alice", []byte("alice's session"), expiry); err != nil {
 		t.Fatal(err)
 	}
+	// Single sign-on: an account from CAS in an auto-synced group, a
+	// used ticket and the session it opened, copied as the sessions are.
+	faculty := &lectern.Group{Name: "faculty", AutoSync: true}
+	if err := liteSvc.groups.CreateGroup(ctx, faculty); err != nil {
+		t.Fatal(err)
+	}
+	carol := &lectern.User{Username: "carol", Email: "carol@univ.example", IsActive: true, IsStaff: true,
+		AuthType: lectern.AuthCAS, Affiliation: "faculty", Groups: []int64{faculty.ID}}
+	if err := liteSvc.users.CreateUser(ctx, carol); err != nil {
+		t.Fatal(err)
+	}
+	if err := liteSvc.once.UseOnce(ctx, "ST-1-cas", expiry); err != nil {
+		t.Fatal(err)
+	}
+	if err := liteSvc.ssoSessions.RememberSSOSession(ctx, lectern.AuthCAS, "ST-1-cas", "tok-alice", expiry); err != nil {
+		t.Fatal(err)
+	}
 
 	// River's queue: two jobs unfinished (the recording's waiting, the
 	// mail's running when the source stopped), one done (the video's
@@ -111,7 +129,7 @@ func TestCLIDBCopy(t *testing.T) {
 	sqlitePath := filepath.Join(c.dataDir, "lectern.db")
 	copied := c.mustRun(t, "", "db", "copy", "--from", sqlitePath, "--to", pgURL)
 	out := copied.stdout
-	for _, want := range []string{"river_job 2", "users                      2", "treatments                 1", "videos                     1",
+	for _, want := range []string{"river_job 2", "users                      3", "groups 1", "once_keys 1", "sso_sessions 1", "treatments                 1", "videos                     1",
 		"renditions                 1", "enrichments                1", "messages                   1", "sessions                   1"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("copy's counts lack %q:\n%s", want, out)
@@ -165,6 +183,24 @@ func TestCLIDBCopy(t *testing.T) {
 	var firstJob int64
 	if err := pdb.SQL().QueryRowContext(ctx, "SELECT MIN(id) FROM river_job").Scan(&firstJob); err != nil || firstJob <= lastJob {
 		t.Errorf("carried jobs' first id %d (%v), want above the source's %d", firstJob, err, lastJob)
+	}
+	lc, _ := liteSvc.users.FindUserByUsername(ctx, "carol")
+	pc, err := pgSvc.users.FindUserByUsername(ctx, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("single sign-on account", lc, pc)
+	la, _ := liteSvc.users.FindUserByUsername(ctx, "alice")
+	pa, _ := pgSvc.users.FindUserByUsername(ctx, "alice")
+	same("local account", la, pa)
+	liteGroups, _ := liteSvc.groups.FindGroups(ctx)
+	pgGroups, _ := pgSvc.groups.FindGroups(ctx)
+	same("groups", liteGroups, pgGroups)
+	if err := pgSvc.once.UseOnce(ctx, "ST-1-cas", expiry); lectern.ErrorCode(err) != lectern.ECONFLICT {
+		t.Errorf("a ticket used before the copy, used again after: %v; want a conflict", err)
+	}
+	if tokens, err := pgSvc.ssoSessions.TakeSSOSessions(ctx, lectern.AuthCAS, "ST-1-cas"); err != nil || !cmp.Equal(tokens, []string{"tok-alice"}) {
+		t.Errorf("single sign-on sessions after the copy: %v, %v; want tok-alice", tokens, err)
 	}
 	pgSessions := sessionStore(pdb)
 	defer pgSessions.StopCleanup()

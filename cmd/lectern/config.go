@@ -59,6 +59,12 @@ type Config struct {
 	MatchAccountsByEmail bool `toml:"MATCH_ACCOUNTS_BY_EMAIL"`
 
 	// Identity: CAS (USE_CAS above).
+	CASServerURL              string            `toml:"CAS_SERVER_URL"`
+	CASVersion                casVersion        `toml:"CAS_VERSION"`
+	CASGateway                bool              `toml:"CAS_GATEWAY"`
+	CASLogoutCompletely       bool              `toml:"CAS_LOGOUT_COMPLETELY"`
+	CASForceLowercaseUsername bool              `toml:"CAS_FORCE_LOWERCASE_USERNAME"`
+	UserCASMappingAttributes  map[string]string `toml:"USER_CAS_MAPPING_ATTRIBUTES"`
 
 	// Identity: LDAP.
 	LDAPServer                LDAPServer        `toml:"LDAP_SERVER"`
@@ -201,6 +207,9 @@ func DefaultConfig() Config {
 
 		AffiliationStaff: []string{"faculty", "employee", "staff"},
 		// Identity: CAS defaults.
+		CASVersion:               "2",
+		CASLogoutCompletely:      true,
+		UserCASMappingAttributes: defaultCASMapping(),
 
 		// Identity: LDAP defaults.
 		// USER_LDAP_MAPPING_ATTRIBUTES is Pod's when unset (checkLDAP): a

@@ -70,6 +70,8 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		enrichments:    sqldb.NewEnrichmentService(db),
 		messages:       sqldb.NewMessageService(db, q),
 		nodes:          sqldb.NewNodeService(db),
+		once:           sqldb.NewOnceService(db),
+		ssoSessions:    sqldb.NewSSOSessionService(db),
 	}
 }
 

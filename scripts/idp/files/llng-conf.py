@@ -33,6 +33,10 @@ conf = {
                                    "directory_umask": "007", "namespace": "lemonldap-ng-sessions"},
     "notification": 0, "loginHistoryEnabled": 0, "reloadUrls": {},
     "domain": domain, "portal": portal, "cookieName": "lemonldap", "securedCookie": 0,
+    # Lax, not the None LL::NG picks when SAML is on: over plain http a
+    # SameSite=None cookie has no Secure, and Chromium drops it (no SSO
+    # session in the browser journeys: every login shows the form).
+    "sameSite": "Lax",
     "timeout": 72000, "portalSkin": "bootstrap",
     "trustedDomains": "127.0.0.1 localhost",
     "whatToTrace": "uid",
@@ -46,6 +50,8 @@ conf = {
     "multiValuesSeparator": "; ",
     # CAS server
     "issuerDBCASActivation": 1, "casAttr": "uid", "casAccessControlPolicy": "error",
+    # single logout: a LogoutRequest posted to each service the session logged into
+    "casBackChannelSingleLogout": 1,
     "casAttributes": {a: a for a in attrs},
     "casAppMetaDataOptions": {}, "casAppMetaDataExportedVars": {},
     # OpenID Connect provider

@@ -1,0 +1,130 @@
+package cas
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"lectern"
+)
+
+// gatewayCookie marks a browser the gateway login was tried for and that
+// came back without a ticket: its next visit to LoginPath shows the
+// server's form instead of trying again (which would send it back at
+// once, in a loop).
+const gatewayCookie = "lectern_cas_gateway"
+
+// login answers GET LoginPath: without a ticket, the browser goes to the
+// server's login page; with one, the ticket is checked on the back
+// channel and the person it names is logged in.
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	next := h.localNext(q.Get("next"))
+	ticket := q.Get("ticket")
+	gatewayed := q.Get("gatewayed") == "true"
+	if ticket == "" {
+		if gatewayed {
+			// The server knew nobody: go on to next without a login;
+			// the next login shows the server's form.
+			h.setGatewayTried(w, r, true)
+			if next == "" {
+				next = "/"
+			}
+			http.Redirect(w, r, next, http.StatusFound)
+			return
+		}
+		gateway := h.cfg.Gateway && !h.gatewayTried(r)
+		if h.gatewayTried(r) {
+			h.setGatewayTried(w, r, false)
+		}
+		u := h.endpoint("login")
+		v := url.Values{"service": {h.serviceURL(next, gateway)}}
+		if gateway {
+			v.Set("gateway", "true")
+		}
+		u.RawQuery = v.Encode()
+		http.Redirect(w, r, u.String(), http.StatusFound)
+		return
+	}
+
+	log := h.logger.With("remote_addr", r.RemoteAddr)
+	id, err := h.validate(r.Context(), ticket, h.serviceURL(next, gatewayed))
+	if err != nil {
+		status := http.StatusBadGateway
+		var refused *refusedError
+		if errors.As(err, &refused) {
+			status = http.StatusForbidden
+		}
+		log.Warn("CAS login refused", "err", err, "status", status)
+		h.cfg.FailFunc(w, r, status)
+		return
+	}
+	// A ticket is good for one login, whatever the server says: a lax
+	// server (or a replay between its check and its expiry) must not
+	// log anyone in twice.
+	if err := h.cfg.Once.UseOnce(r.Context(), "cas:"+ticket, timeNow().Add(TicketMemory)); err != nil {
+		if lectern.ErrorCode(err) == lectern.ECONFLICT {
+			log.Warn("CAS login refused: ticket already used", "username", id.Username)
+			h.cfg.FailFunc(w, r, http.StatusForbidden)
+			return
+		}
+		log.Error("CAS login: record the ticket", "err", err)
+		h.cfg.FailFunc(w, r, http.StatusInternalServerError)
+		return
+	}
+	h.cfg.LoginFunc(w, r, id, next)
+}
+
+// serviceURL is the URL the server sends the browser back to, carrying
+// next, and the one a ticket is then checked against: the same string
+// both times, built from the same parts.
+func (h *Handler) serviceURL(next string, gatewayed bool) string {
+	v := url.Values{}
+	if next != "" {
+		v.Set("next", next)
+	}
+	if gatewayed {
+		v.Set("gatewayed", "true")
+	}
+	s := h.base + LoginPath
+	if len(v) > 0 {
+		s += "?" + v.Encode()
+	}
+	return s
+}
+
+// localNext is next as a path on this site: an absolute URL on BaseURL
+// (the mail's link carries one) is taken as its path; any other site,
+// and anything that is not a plain path, is dropped.
+func (h *Handler) localNext(next string) string {
+	if strings.HasPrefix(next, h.base+"/") {
+		next = strings.TrimPrefix(next, h.base)
+	}
+	if next == "" || next[0] != '/' || len(next) > 2000 || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
+		return ""
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f {
+			return ""
+		}
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
+		return ""
+	}
+	return next
+}
+
+func (h *Handler) gatewayTried(r *http.Request) bool {
+	c, err := r.Cookie(gatewayCookie)
+	return err == nil && c.Value == "1"
+}
+
+func (h *Handler) setGatewayTried(w http.ResponseWriter, r *http.Request, tried bool) {
+	c := &http.Cookie{Name: gatewayCookie, Value: "1", Path: LoginPath, HttpOnly: true,
+		Secure: strings.HasPrefix(h.base, "https://"), SameSite: http.SameSiteLaxMode, MaxAge: 600}
+	if !tried {
+		c.Value, c.MaxAge = "", -1
+	}
+	http.SetCookie(w, c)
+}
