@@ -1,6 +1,7 @@
 package ldap
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -123,6 +124,21 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		edit(&c)
 		if _, err := New(c); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("New with a bad %s = %v, want an error naming it", name, err)
+		}
+	}
+}
+
+// Printing a directory never shows its bind password.
+func TestDirectoryString(t *testing.T) {
+	t.Parallel()
+	d, err := New(Config{URL: "ldap://127.0.0.1:1389", BindDN: "cn=admin,dc=x", BindPassword: "s3cret-ldap",
+		Base: "dc=x", Filter: "(uid=%(uid)s)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		if out := fmt.Sprintf(format, d); strings.Contains(out, "s3cret") || !strings.Contains(out, "127.0.0.1:1389") {
+			t.Errorf("Sprintf(%q, directory) = %q", format, out)
 		}
 	}
 }

@@ -97,6 +97,13 @@ func New(cfg Config) (*Directory, error) {
 // Address returns the URL the directory dials.
 func (d *Directory) Address() string { return d.addr }
 
+// String names the directory by its address, so that printing it (%v,
+// %+v) never shows the bind password.
+func (d *Directory) String() string { return "LDAP directory " + d.addr }
+
+// GoString is String, for %#v.
+func (d *Directory) GoString() string { return d.String() }
+
 // LookupPerson returns the person whose username is username, found with
 // AUTH_LDAP_USER_SEARCH's filter; ENOTFOUND when there is none.
 func (d *Directory) LookupPerson(ctx context.Context, username string) (*lectern.Identity, error) {

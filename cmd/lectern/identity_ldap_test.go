@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -103,4 +104,32 @@ func TestCLIDirectory(t *testing.T) {
 	wrong := newCLI(t, ldapEnviron(t, "LECTERN_AUTH_LDAP_BIND_PASSWORD=wrong")...)
 	wrong.run(t, "", "directory", "lookup", "bob").wantExit(t, 1, "AUTH_LDAP_BIND_PASSWORD")
 	newCLI(t).run(t, "", "directory", "lookup", "bob").wantExit(t, 2, "LDAP_SERVER is not set")
+}
+
+// A real CAS login on a real serve with POPULATE_USER = "LDAP": the CAS
+// server's attributes are not read (every field of
+// USER_CAS_MAPPING_ATTRIBUTES empty), so bob's name, email, affiliation,
+// staff flag and group can only come from the directory.
+func TestSSOCASPopulateLDAP(t *testing.T) {
+	t.Parallel()
+	idp := idptest.Start(t)
+	app := idp.App(t)
+	c := newCLI(t)
+	env := casEnv(idp, ldapEnviron(t, "LECTERN_POPULATE_USER=LDAP", "LECTERN_CREATE_GROUP_FROM_GROUPS=true",
+		`LECTERN_USER_CAS_MAPPING_ATTRIBUTES={ mail = "", first_name = "", last_name = "", primaryAffiliation = "", affiliation = "", groups = "" }`)...)
+	srv := startServeSSO(t, c, app, env...)
+	client := idptest.NewClient()
+	back := casClientLogin(t, idp, client, srv, "/", "bob")
+	if st, loc := casVisit(t, client, back); st != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("bob's ticket: %d to %q, want 303 to /", st, loc)
+	}
+	bob := casAccount(t, c, "bob")
+	if bob.FirstName != "Bob" || bob.LastName != "Faculty" || bob.Email != "bob@example.test" || bob.Affiliation != "faculty" ||
+		!bob.IsStaff || bob.AuthType != lectern.AuthCAS {
+		t.Errorf("bob after his CAS login = %+v; want him filled from the directory, staff", bob)
+	}
+	lecturers, err := sqldb.NewGroupService(c.open(t)).FindGroupByName(context.Background(), "lecturers")
+	if err != nil || !slices.Contains(bob.Groups, lecturers.ID) {
+		t.Errorf("bob's groups = %v (lecturers: %+v, %v); want lecturers, from his memberOf", bob.Groups, lecturers, err)
+	}
 }
