@@ -278,10 +278,20 @@ func TestAddFormOwnerChoice(t *testing.T) {
 	if len(recs) != 1 || recs[0].UserID != b.plain.ID || recs[0].RecorderID != recB.ID || recs[0].Type != lectern.RecordingTypeAudioVideoCast {
 		t.Errorf("recordings = %+v", recs)
 	}
-	// An unknown owner is refused next to its field.
-	res = c.post("/record/add_recording/?recorder="+id64(b.rec.ID), url.Values{"title": {"A"}, "source_file": {b.t.File}, "user": {"9999"}})
-	want(t, res, http.StatusBadRequest)
-	wantFieldError(t, res, "user", "Select a valid user.")
+	// An unknown owner is refused next to its field, by id or by name,
+	// and stays typed.
+	for _, typed := range []string{"9999", "nemo"} {
+		res = c.post("/record/add_recording/?recorder="+id64(b.rec.ID), url.Values{"title": {"A"}, "source_file": {b.t.File}, "user": {typed}})
+		want(t, res, http.StatusBadRequest)
+		wantFieldError(t, res, "user", "Nobody is named “"+typed+"”.")
+		wantBody(t, res, `name="user" value="`+typed+`"`)
+	}
+	// An owner typed by username is taken.
+	res = c.post("/record/add_recording/?recorder="+id64(b.rec.ID), url.Values{"title": {"A"}, "source_file": {b.t.File}, "user": {b.plain.Username}})
+	want(t, res, http.StatusSeeOther)
+	if recs := b.allRecordings(); len(recs) != 2 || recs[1].UserID != b.plain.ID {
+		t.Errorf("recordings = %+v", recs)
+	}
 }
 
 func TestAddFormHiddenFieldsChecked(t *testing.T) {

@@ -20,6 +20,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /i18n/setlang/{$}", s.handleSetLanguage)
 
 	m.Handle("GET /recorders/{$}", s.staff(s.handleRecorderList))
+	// The people pickers' search; it checks who may pick itself.
+	m.HandleFunc("GET /people/search.json", s.handlePeopleSearch)
 
 	m.Handle("GET /admin/{$}", s.superuser(s.handleAdminIndex))
 
