@@ -168,7 +168,7 @@ func TestFilterInjection(t *testing.T) {
 	ctx := context.Background()
 	for _, s := range []string{
 		"*", "**", "*)(uid=*", "bob)(|(uid=*", "*)(|(objectClass=*", "bob)(uid=alice",
-		`\00`, "\x00", "bob\x00", "\u00ad", "bob\u200b", `\2a`, "(", ")", `\`, "*bob*", "b*b", "éçà", "*)(objectClass=*))(&(uid=*",
+		`\00`, "\x00", "bob\x00", "\u00ad", "bob\u200b", `\2a`, "(", ")", `\`, "*bob*", "b*b", "a*e", "a\x00", "éçà", "*)(objectClass=*))(&(uid=*",
 	} {
 		got, err := d.SearchPeople(ctx, s, 10)
 		if err != nil || len(got) != 0 {
