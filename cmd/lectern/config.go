@@ -67,6 +67,13 @@ type Config struct {
 	UserCASMappingAttributes  map[string]string `toml:"USER_CAS_MAPPING_ATTRIBUTES"`
 
 	// Identity: LDAP.
+	LDAPServer                LDAPServer        `toml:"LDAP_SERVER"`
+	AuthLDAPBindDN            string            `toml:"AUTH_LDAP_BIND_DN"`
+	AuthLDAPBindPassword      string            `toml:"AUTH_LDAP_BIND_PASSWORD" secret:"password"`
+	AuthLDAPUserSearch        []string          `toml:"AUTH_LDAP_USER_SEARCH"`
+	UserLDAPMappingAttributes map[string]string `toml:"USER_LDAP_MAPPING_ATTRIBUTES"`
+	PopulateUser              string            `toml:"POPULATE_USER"`
+	AuthCASUserSearch         string            `toml:"AUTH_CAS_USER_SEARCH"`
 
 	// Identity: Shibboleth and SAML.
 	UseShib                       bool             `toml:"USE_SHIB"`
@@ -238,6 +245,10 @@ func DefaultConfig() Config {
 		UserCASMappingAttributes: defaultCASMapping(),
 
 		// Identity: LDAP defaults.
+		// USER_LDAP_MAPPING_ATTRIBUTES is Pod's when unset (checkLDAP): a
+		// map here would be merged with the file's, not replaced.
+		AuthLDAPUserSearch: []string{"ou=people,dc=univ,dc=fr", "(uid=%(uid)s)"},
+		AuthCASUserSearch:  "user",
 
 		// Identity: Shibboleth and SAML defaults.
 		ShibName:              "Identify Federation",
