@@ -9,6 +9,7 @@ package freeport
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 )
 
@@ -25,22 +26,42 @@ func Range(n int) (int, error) {
 		if first+n > 65535 {
 			continue
 		}
-		var ls []net.Listener
-		for p := first; p < first+n; p++ {
-			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-			if err != nil {
-				break
-			}
-			ls = append(ls, l)
-		}
-		for _, l := range ls {
-			l.Close()
-		}
-		if len(ls) == n {
+		if free(first, n) {
 			return first, nil
 		}
 	}
 	return 0, fmt.Errorf("no %d free loopback ports in a row", n)
+}
+
+// Quiet is Range below the kernel's usual ephemeral range (32768 and
+// up), for ports chosen long before they are listened on (an identity
+// provider told of an application's address before the application
+// starts): any outgoing connection of the machine may meanwhile take a
+// port of the ephemeral range, none takes one below it.
+func Quiet(n int) (int, error) {
+	for range 200 {
+		first := 20000 + rand.IntN(12000-n)
+		if free(first, n) {
+			return first, nil
+		}
+	}
+	return 0, fmt.Errorf("no %d free loopback ports in a row below 32768", n)
+}
+
+// free tells whether the n ports from first could all be listened on.
+func free(first, n int) bool {
+	var ls []net.Listener
+	for p := first; p < first+n; p++ {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			break
+		}
+		ls = append(ls, l)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return len(ls) == n
 }
 
 // TB is the part of testing.TB that Must uses (this package does not
