@@ -186,9 +186,11 @@ func (a *Accounts) save(ctx context.Context, u *User, id Identity) (*User, error
 	return u, nil
 }
 
-// staff tells whether one of id's affiliations is in AffiliationStaff.
+// staff tells whether one of id's affiliations, or one of its directory
+// groups (Pod's GROUP_STAFF, which is AFFILIATION_STAFF), is in
+// AffiliationStaff.
 func (a *Accounts) staff(id Identity) bool {
-	for _, aff := range append([]string{id.PrimaryAffiliation}, id.Affiliations...) {
+	for _, aff := range slices.Concat([]string{id.PrimaryAffiliation}, id.Affiliations, id.Groups) {
 		if aff != "" && slices.Contains(a.AffiliationStaff, aff) {
 			return true
 		}

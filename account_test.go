@@ -159,21 +159,26 @@ func TestAccountsSignInStaff(t *testing.T) {
 		all     []string
 		noStaff bool
 		want    bool
+		groups  []string
 	}{
-		{"primary faculty", "faculty", nil, false, true},
-		{"primary employee", "employee", []string{"employee", "member"}, false, true},
-		{"staff among the affiliations", "student", []string{"student", "staff", "member"}, false, true},
-		{"student", "student", []string{"student", "member"}, false, false},
-		{"member only", "member", []string{"member"}, false, false},
-		{"no affiliation", "", nil, false, false},
-		{"case counts", "Faculty", []string{"FACULTY"}, false, false},
-		{"NoStaff wins", "faculty", []string{"faculty"}, true, false},
+		{"primary faculty", "faculty", nil, false, true, nil},
+		{"primary employee", "employee", []string{"employee", "member"}, false, true, nil},
+		{"staff among the affiliations", "student", []string{"student", "staff", "member"}, false, true, nil},
+		{"student", "student", []string{"student", "member"}, false, false, nil},
+		{"member only", "member", []string{"member"}, false, false, nil},
+		{"no affiliation", "", nil, false, false, nil},
+		{"case counts", "Faculty", []string{"FACULTY"}, false, false, nil},
+		{"NoStaff wins", "faculty", []string{"faculty"}, true, false, nil},
+		// Pod's GROUP_STAFF, which is AFFILIATION_STAFF: a directory
+		// group of that name makes staff too.
+		{"a group named staff", "student", []string{"student"}, false, true, []string{"staff"}},
+		{"other groups", "student", []string{"student"}, false, false, []string{"students", "lecturers"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			b := setupAccounts(t)
 			u := b.signIn(t, lectern.Identity{Source: lectern.AuthShibboleth, Username: "p", PrimaryAffiliation: c.primary,
-				Affiliations: c.all, NoStaff: c.noStaff})
+				Affiliations: c.all, NoStaff: c.noStaff, Groups: c.groups})
 			if u.IsStaff != c.want || b.stored(t, "p").IsStaff != c.want {
 				t.Errorf("staff = %v (stored %v); want %v", u.IsStaff, b.stored(t, "p").IsStaff, c.want)
 			}
