@@ -124,6 +124,29 @@ func TestHostileSSOReview(t *testing.T) {
 		h.unchanged(t, before)
 	})
 
+	t.Run("extra query parameters on the way back", func(t *testing.T) {
+		// A second next, a gateway flag and junk added to the URL the
+		// server sends back: the ticket is checked for the service it
+		// was issued for, rebuilt from the first next and the state,
+		// and the login goes on to that next; a second next or a
+		// gateway flag makes the service another, which the server
+		// refuses.
+		client := idptest.NewClient()
+		back := casClientLogin(t, idp, client, srv, "/recorders/", "carol")
+		if st, loc := casVisit(t, client, back+"&next=%2F%2Fevil.example%2F&evil=1"); st != http.StatusSeeOther || loc != "/recorders/" {
+			t.Errorf("the ticket with extra parameters: %d to %q, want 303 to /recorders/", st, loc)
+		}
+		client = idptest.NewClient()
+		back = casClientLogin(t, idp, client, srv, "/recorders/", "carol")
+		u, _ := url.Parse(back)
+		q := u.Query()
+		q.Set("next", "/admin/")
+		q.Set("gatewayed", "true")
+		u.RawQuery = q.Encode()
+		st, body := casGet(t, client, u.String())
+		h.refused(t, "the ticket with another next and the gateway flag", st, body, http.StatusForbidden)
+	})
+
 	t.Run("session fixation", func(t *testing.T) {
 		// carol's session cookie, planted in alice's browser, does not
 		// become alice's session: alice's login opens a new one and
