@@ -95,6 +95,10 @@ type serviceResponse struct {
 		// nobody's, whichever an XML reader would keep.
 		Users      []string   `xml:"user"`
 		Attributes *xmlFields `xml:"attributes"`
+		// Proxies are there when the ticket was a proxy ticket:
+		// another application logging in for the person, which
+		// serviceValidate must refuse and Lectern does not take.
+		Proxies *struct{} `xml:"proxies"`
 		xmlFields
 	} `xml:"authenticationSuccess"`
 	Failure *struct {
@@ -132,6 +136,9 @@ func parseServiceResponse(body []byte) (string, []attribute, error) {
 		return "", nil, &refusedError{Code: strings.TrimSpace(sr.Failure.Code), Message: strings.TrimSpace(sr.Failure.Message)}
 	case sr.Success == nil:
 		return "", nil, fmt.Errorf("CAS answer: neither authenticationSuccess nor authenticationFailure")
+	}
+	if sr.Success.Proxies != nil {
+		return "", nil, &refusedError{Code: "PROXIED", Message: "a proxy ticket: another application logging in for the person"}
 	}
 	if n := len(sr.Success.Users); n > 1 {
 		return "", nil, fmt.Errorf("CAS answer: authenticationSuccess with %d users", n)

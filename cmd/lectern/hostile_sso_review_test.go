@@ -306,6 +306,7 @@ func TestHostileSSOReviewAnswers(t *testing.T) {
 		"ST-Alice":   answer("<cas:user>ALICE</cas:user>", ""),
 		"ST-admin":   answer("<cas:user>Admin</cas:user>", "<cas:eduPersonAffiliation>staff</cas:eduPersonAffiliation>"),
 		"ST-nodes-1": answer("<cas:user>mallory3</cas:user>", ""),
+		"ST-proxy":   answer("<cas:user>kate</cas:user><cas:proxies><cas:proxy>https://portal.evil.example/pgt</cas:proxy></cas:proxies>", ""),
 	}
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, ok := answers[r.URL.Query().Get("ticket")]
@@ -349,6 +350,7 @@ func TestHostileSSOReviewAnswers(t *testing.T) {
 		{"two users, mallory then kate", "ST-two", "did not succeed"},
 		{"kate injected through an attribute's value", "ST-inject", "did not succeed"},
 		{"Admin, lowercased to serve's superuser", "ST-admin", "cannot log you in"},
+		{"kate's proxy ticket, another application's", "ST-proxy", "did not succeed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := h.snapshot()
