@@ -184,6 +184,13 @@ func (a *Accounts) save(ctx context.Context, u *User, id Identity) (*User, error
 	if err != nil {
 		return nil, err
 	}
+	if u.LastLogin.IsZero() {
+		// A first login (a new account, or one adopted from the
+		// directory): the default groups, as Pod gives them at creation.
+		if groups, err = a.defaultGroups(ctx, groups, id.DefaultGroups); err != nil {
+			return nil, err
+		}
+	}
 	u.Groups = groups
 	if isNew {
 		err = a.Users.CreateUser(ctx, u)
@@ -261,11 +268,33 @@ func (a *Accounts) syncGroups(ctx context.Context, member []int64, id Identity) 
 	return out, nil
 }
 
+// defaultGroups returns member with the groups named in names that
+// exist.
+func (a *Accounts) defaultGroups(ctx context.Context, member []int64, names []string) ([]int64, error) {
+	if a.Groups == nil || len(names) == 0 {
+		return member, nil
+	}
+	for _, name := range names {
+		g, err := a.Groups.FindGroupByName(ctx, strings.TrimSpace(name))
+		if ErrorCode(err) == ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("default group %q: %w", name, err)
+		}
+		if !slices.Contains(member, g.ID) {
+			member = append(member, g.ID)
+		}
+	}
+	slices.Sort(member)
+	return member, nil
+}
+
 // mergeIdentity fills id with what the directory's entry p says (the
 // directory wins, as POPULATE_USER = "LDAP" makes Pod do), keeping id's
 // source and session.
 func mergeIdentity(id, p Identity) Identity {
 	p.Source, p.SessionIndex, p.NoStaff = id.Source, id.SessionIndex, id.NoStaff
+	p.DefaultGroups = id.DefaultGroups
 	p.Username = id.Username
 	if p.Email == "" {
 		p.Email = id.Email

@@ -26,6 +26,11 @@ type Identity struct {
 	// Groups are the directory's groups (memberOf, a groups claim), kept
 	// as groups of the same name with CREATE_GROUP_FROM_GROUPS.
 	Groups []string
+	// DefaultGroups are groups a new account is put in, by name
+	// (OIDC_DEFAULT_ACCESS_GROUP_CODE_NAMES): groups an admin made, which
+	// stay the person's as any other; a name no group has is skipped, as
+	// Pod skips an unknown access group.
+	DefaultGroups []string
 	// NoStaff keeps the staff flag off whatever the affiliations say
 	// (SHIBBOLETH_STAFF_ALLOWED_DOMAINS refused the person's domain).
 	NoStaff bool

@@ -17,6 +17,9 @@ type loginPage struct {
 	NextURL  string
 	Error    string
 	Methods  []loginMethodLink
+	// LocalOpen unfolds the local form under the single sign-on buttons:
+	// it was just used (a username, an error to read beside it).
+	LocalOpen bool
 }
 
 // loginMethodLink is a single sign-on button: its name and its URL,
@@ -27,7 +30,13 @@ type loginMethodLink struct {
 }
 
 func (s *Server) loginPage(r *http.Request, username, next, errMsg string) loginPage {
-	p := loginPage{layout: s.page(r, "login.title", "login"), Username: username, NextURL: next, Error: errMsg}
+	p := loginPage{layout: s.page(r, "login.title", "login"), Username: username, NextURL: next, Error: errMsg,
+		LocalOpen: username != ""}
+	if next != "/" {
+		// The language switch comes back here, next kept (a POST's
+		// page is only its path).
+		p.Next = "/accounts/login/?next=" + url.QueryEscape(next)
+	}
 	for _, m := range s.cfg.LoginMethods {
 		p.Methods = append(p.Methods, loginMethodLink{Name: m.Name, URL: m.Path + "?next=" + url.QueryEscape(next)})
 	}
@@ -57,7 +66,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	try, wait := s.loginLimit.begin(clientAddr(r), username)
 	if try == nil {
 		msg := s.refuseGuess(w, r, wait)
-		s.render(w, r, http.StatusTooManyRequests, "account_login", s.loginPage(r, username, next, msg))
+		page := s.loginPage(r, username, next, msg)
+		page.LocalOpen = true
+		s.render(w, r, http.StatusTooManyRequests, "account_login", page)
 		return
 	}
 	defer try.cancel()
@@ -76,6 +87,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		try.fail()
 		s.logger.Info("login failed", "username", username, "remote_addr", r.RemoteAddr)
 		page := s.loginPage(r, username, next, s.printer(r).T("login.error.invalid"))
+		page.LocalOpen = true
 		s.render(w, r, http.StatusOK, "account_login", page)
 		return
 	}
@@ -138,7 +150,20 @@ func (s *Server) leaveFor(w http.ResponseWriter, r *http.Request, target string)
 // next. A next on this site's BASE_URL is taken as its path; any other
 // site is dropped.
 func (s *Server) handleCASLogin(w http.ResponseWriter, r *http.Request) {
-	next := r.URL.Query().Get("next")
+	s.toLoginPage(w, r, r.URL.Query().Get("next"))
+}
+
+// handlePodLogin answers Pod's login page, /authentication_login/?referrer=…,
+// which other sites and Pod's own pages link to: Lectern's login page,
+// which offers the same ways of logging in, then the referrer.
+func (s *Server) handlePodLogin(w http.ResponseWriter, r *http.Request) {
+	s.toLoginPage(w, r, r.URL.Query().Get("referrer"))
+}
+
+// toLoginPage sends the browser to the login page, which goes on to next
+// once logged in. A next on this site's BASE_URL is taken as its path;
+// any other site is dropped.
+func (s *Server) toLoginPage(w http.ResponseWriter, r *http.Request, next string) {
 	if base := strings.TrimSuffix(s.cfg.BaseURL, "/"); base != "" && strings.HasPrefix(next, base+"/") {
 		next = strings.TrimPrefix(next, base)
 	}

@@ -40,8 +40,8 @@ type adminRecorderFormPage struct {
 	formErrors
 
 	RecordingTypes  []option
-	Managers        []option
-	AdditionalUsers []option
+	Manager         pickerField
+	AdditionalUsers pickerField
 	Types           []option
 	Groups          []option
 	Cursus          []option
@@ -66,7 +66,7 @@ func (s *Server) handleAdminRecorderAdd(w http.ResponseWriter, r *http.Request) 
 			rec.TypeID = types[0].ID
 		}
 	}
-	s.renderRecorderForm(w, r, http.StatusOK, rec, nil, false, false, nil)
+	s.renderRecorderForm(w, r, http.StatusOK, rec, nil, nil, false, false, nil)
 }
 
 // handleAdminRecorderChange shows a stored recorder.
@@ -75,13 +75,13 @@ func (s *Server) handleAdminRecorderChange(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
-	s.renderRecorderForm(w, r, http.StatusOK, rec, rec, false, false, nil)
+	s.renderRecorderForm(w, r, http.StatusOK, rec, rec, nil, false, false, nil)
 }
 
 // renderRecorderForm shows rec's values; stored is the saved recorder (nil
-// on the add page).
+// on the add page); people are the pickers' posted values (nil: rec's).
 func (s *Server) renderRecorderForm(w http.ResponseWriter, r *http.Request, status int, rec, stored *lectern.Recorder,
-	clearCred, clearPw bool, fields map[string]string) {
+	people *recorderPeople, clearCred, clearPw bool, fields map[string]string) {
 	p := s.printer(r)
 	title := "admin.recorder.add.title"
 	if stored != nil {
@@ -110,6 +110,19 @@ func (s *Server) renderRecorderForm(w http.ResponseWriter, r *http.Request, stat
 		s.serverError(w, r, err)
 		return
 	}
+	if people == nil {
+		var err error
+		if people, err = s.storedRecorderPeople(r.Context(), rec); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	data.Manager = pickerField{Name: "user", ID: "id_user", Label: p.T("recorder.field.user"),
+		Help: p.T("recorder.help.user") + " " + p.T("picker.help"), URL: peopleSearchPath,
+		Text: people.ManagerText, Chosen: people.Manager, Error: data.Errors["user"]}
+	data.AdditionalUsers = pickerField{Name: "additional_users", ID: "id_additional_users", Label: p.T("recorder.field.additional_users"),
+		Help: p.T("recorder.help.additional_users") + " " + p.T("picker.help_many"), URL: peopleSearchPath, Multiple: true,
+		Text: people.AdditionalText, Picked: people.Additional, Error: data.Errors["additional_users"]}
 	s.render(w, r, status, "admin_recorder_form", data)
 }
 
@@ -147,16 +160,6 @@ func (s *Server) recorderChoices(ctx context.Context, p *locale.Printer, data *a
 	}
 	if !offered && rec.RecordingType != "" {
 		data.RecordingTypes = append(data.RecordingTypes, option{rec.RecordingType, s.recordingTypeLabel(p, rec.RecordingType), true})
-	}
-
-	users, err := s.allUsers(ctx)
-	if err != nil {
-		return err
-	}
-	data.Managers = []option{{"", p.T("form.none"), rec.UserID == nil}}
-	for _, u := range users {
-		data.Managers = append(data.Managers, option{id64(u.ID), userLabel(u), rec.UserID != nil && *rec.UserID == u.ID})
-		data.AdditionalUsers = append(data.AdditionalUsers, option{id64(u.ID), userLabel(u), slices.Contains(rec.AdditionalUsers, u.ID)})
 	}
 
 	types, err := s.allTypes(ctx)

@@ -29,13 +29,21 @@ func (s *Server) handleAdminRecorderSave(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	clearCred, clearPw := r.PostForm.Has("credentials_clear"), r.PostForm.Has("password_clear")
-	fields, err := s.readRecorderForm(r, rec, stored, clearCred, clearPw)
+	fields, people, err := s.readRecorderForm(r, rec, stored, clearCred, clearPw)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	for k, v := range lectern.ErrorFields(rec.Validate()) {
 		fields.Add(k, v)
+	}
+	if len(fields) == 0 {
+		// Only a valid form makes accounts for the people picked from
+		// the directory.
+		if err := s.adoptRecorderPeople(ctx, s.printer(r), rec, people, fields); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
 	if len(fields) == 0 {
 		logged, done := "recorder changed", "admin.recorder.changed"
@@ -53,12 +61,13 @@ func (s *Server) handleAdminRecorderSave(w http.ResponseWriter, r *http.Request)
 			return
 		}
 	}
-	s.renderRecorderForm(w, r, http.StatusBadRequest, rec, stored, clearCred, clearPw, fields)
+	s.renderRecorderForm(w, r, http.StatusBadRequest, rec, stored, people, clearCred, clearPw, fields)
 }
 
-// readRecorderForm copies the posted fields into rec. Password fields are
-// write-only: empty keeps the stored hash, the clear boxes remove it.
-func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder, clearCred, clearPw bool) (lectern.FieldErrors, error) {
+// readRecorderForm copies the posted fields into rec, and resolves its
+// people (readRecorderPeople). Password fields are write-only: empty
+// keeps the stored hash, the clear boxes remove it.
+func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder, clearCred, clearPw bool) (lectern.FieldErrors, *recorderPeople, error) {
 	f := lectern.FieldErrors{}
 	form := r.PostForm
 	rec.Name = form.Get("name")
@@ -83,13 +92,9 @@ func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder
 	if !s.recordingTypeOffered(rec.RecordingType) && (stored == nil || stored.RecordingType != rec.RecordingType) {
 		f.Add("recording_type", "Select a valid recording type.")
 	}
-	rec.UserID = nil
-	if v := form.Get("user"); v != "" {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
-			rec.UserID = &id
-		} else {
-			f.Add("user", "Select a valid user.")
-		}
+	people, err := s.readRecorderPeople(r.Context(), s.printer(r), form, rec, f)
+	if err != nil {
+		return nil, nil, err
 	}
 	rec.TypeID = 0
 	if v := form.Get("type"); v != "" {
@@ -100,9 +105,6 @@ func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder
 		}
 	}
 	var ok bool
-	if rec.AdditionalUsers, ok = formIDs(form["additional_users"]); !ok {
-		f.Add("additional_users", "Select valid users.")
-	}
 	if rec.RestrictAccessToGroups, ok = formIDs(form["restrict_access_to_groups"]); !ok {
 		f.Add("restrict_access_to_groups", "Select valid groups.")
 	}
@@ -110,14 +112,14 @@ func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder
 	if clearCred {
 		rec.CredentialsLogin, rec.CredentialsPasswordHash = "", ""
 	} else if err := s.formPassword(r, f, "credentials_password", &rec.CredentialsPasswordHash); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if clearPw {
 		rec.PasswordHash = ""
 	} else if err := s.formPassword(r, f, "password", &rec.PasswordHash); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return f, nil
+	return f, people, nil
 }
 
 // formPassword hashes the password typed in field into hash; an empty

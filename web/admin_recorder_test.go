@@ -70,7 +70,9 @@ func TestRecorderFormValidation(t *testing.T) {
 		{"RecordingTypeNotOffered", "recording_type", "Select a valid recording type.", func(f url.Values) { f.Set("recording_type", "podcast") }},
 		{"BadLicence", "licence", "Select a valid licence.", func(f url.Values) { f.Set("licence", "gpl") }},
 		{"BadCursus", "cursus", "Select a valid university course.", func(f url.Values) { f.Set("cursus", "X") }},
-		{"UnknownManager", "user", "Select a valid user.", func(f url.Values) { f.Set("user", "999") }},
+		{"UnknownManager", "user", "Nobody is named “999”.", func(f url.Values) { f.Set("user", "999") }},
+		{"UnknownManagerName", "user", "Nobody is named “nemo”.", func(f url.Values) { f.Set("user", "nemo") }},
+		{"UnknownAdditionalUser", "additional_users", "Nobody is named “nemo”.", func(f url.Values) { f.Add("additional_users", "nemo") }},
 		{"UnknownGroup", "restrict_access_to_groups", "Select valid groups.", func(f url.Values) { f.Add("restrict_access_to_groups", "999") }},
 		{"LongPassword", "password", "Ensure this value has at most 72 characters.", func(f url.Values) { f.Set("password", strings.Repeat("x", 73)) }},
 	}

@@ -13,6 +13,7 @@ type adminUserFormPage struct {
 	IsNew  bool
 	IsSelf bool
 	Form   *lectern.User
+	Login  authLabel // how the stored account logs in
 	Groups []option
 	formErrors
 }
@@ -62,6 +63,7 @@ func (s *Server) handleAdminUserForm(w http.ResponseWriter, r *http.Request) {
 		IsNew:      isNew,
 		IsSelf:     isSelf,
 		Form:       u,
+		Login:      newAuthLabel(s.printer(r), u.AuthType),
 		formErrors: newFormErrors(s.printer(r), fields, userFields),
 	}
 	for _, g := range groups {
@@ -123,6 +125,10 @@ func (s *Server) saveUser(r *http.Request, u *lectern.User, isNew, isSelf bool) 
 	}
 	var err error
 	if isNew {
+		// The admin's form makes local accounts; identity providers'
+		// accounts are made at their first login, or picked from the
+		// directory.
+		u.AuthType = lectern.AuthLocal
 		u.PasswordHash = hash
 		err = s.deps.Users.CreateUser(ctx, u)
 	} else if err = s.deps.Users.UpdateUser(ctx, u); err == nil && hash != "" {

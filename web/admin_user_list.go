@@ -5,13 +5,20 @@ import (
 	"strings"
 
 	"lectern"
+	"lectern/locale"
 )
 
 type adminUserListPage struct {
 	layout
 	Head       listHead
-	Users      []*lectern.User
+	Users      []userRow
 	Pagination pagination
+}
+
+// userRow is a user in the list, with how they log in.
+type userRow struct {
+	*lectern.User
+	Login authLabel
 }
 
 // handleAdminUserList lists users, 20 a page, searched by username, names
@@ -31,7 +38,15 @@ func (s *Server) handleAdminUserList(w http.ResponseWriter, r *http.Request) {
 			Path: "/admin/users/", AddURL: "/admin/users/add/", AddLabel: p.T("admin.user.add.button"),
 			SearchLabel: p.T("admin.user.list.search"), Query: q, Count: p.Plural("admin.user.list.count", total),
 		},
-		Users:      users,
+		Users:      userRows(p, users),
 		Pagination: newPagination(r, page, total),
 	})
+}
+
+func userRows(p *locale.Printer, users []*lectern.User) []userRow {
+	rows := make([]userRow, len(users))
+	for i, u := range users {
+		rows[i] = userRow{User: u, Login: newAuthLabel(p, u.AuthType)}
+	}
+	return rows
 }

@@ -107,6 +107,18 @@ func TestBodyLimitExempt(t *testing.T) {
 		want(t, post("/hook/", bytes.Repeat([]byte{'x'}, formSmall/2), chunked), http.StatusOK)
 		want(t, post("/hook/", bytes.Repeat([]byte{'x'}, formSmall+1), chunked), http.StatusRequestEntityTooLarge)
 	}
+	// A route given its own limit (a SAML consumer) takes more, up to it.
+	b.server.ExemptCSRF("/big-hook/")
+	b.server.LimitBody("/big-hook/", 4*formSmall)
+	b.server.Handle("/big-hook/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		}
+	}))
+	for _, chunked := range []bool{false, true} {
+		want(t, post("/big-hook/", bytes.Repeat([]byte{'x'}, 2*formSmall), chunked), http.StatusOK)
+		want(t, post("/big-hook/", bytes.Repeat([]byte{'x'}, 4*formSmall+1), chunked), http.StatusRequestEntityTooLarge)
+	}
 
 	// From an unknown recorder: the answer shows the query was read.
 	query := "?" + url.Values{"recordingPlace": {"10_9_9_9"}, "mediapath": {"a.mp4"}, "key": {"k"}}.Encode()

@@ -74,6 +74,8 @@ type testBundle struct {
 	jobs *jobs.Client
 	// enrichments are the videos' slides (withSlides).
 	enrichments lectern.EnrichmentService
+	// deps are the server's (withDirectory serves them again with more).
+	deps Deps
 }
 
 // podExtensions is Pod's VIDEO_ALLOWED_EXTENSIONS.
@@ -258,6 +260,7 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		b.jobs = b.jobClient("", logger)
 		deps.Jobs = b.jobs
 	}
+	b.deps = deps
 	b.server, err = New(cfg, deps)
 	if err != nil {
 		tb.Fatal(err)

@@ -16,8 +16,11 @@ type recordAddForm struct {
 	Title      string
 	SourceFile string
 	RecorderID int64
-	OwnerID    int64
 	Delete     bool
+	// Owner is what the owner picker holds (a username, or an account's
+	// id); owner the person it names, nil for the visitor.
+	Owner string
+	owner *pick
 }
 
 type recordAddPage struct {
@@ -35,7 +38,7 @@ type recordAddPage struct {
 	ShowOwner    bool // the owner select
 	ShowRecorder bool // recorder and source selects (superusers)
 	ShowDelete   bool
-	Owners       []option
+	Owner        pickerField
 	Recorders    []option
 	Sources      []optionGroup
 	Cancel       string
@@ -84,7 +87,7 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	form := recordAddForm{RecorderID: rec.ID, OwnerID: u.ID, SourceFile: mediapath,
+	form := recordAddForm{RecorderID: rec.ID, Owner: u.Username, SourceFile: mediapath,
 		Title: strings.TrimSpace(q.Get("course_title"))}
 	fields := map[string]string{}
 	if r.Method == http.MethodPost {
@@ -104,12 +107,18 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 			}
 			form.RecorderID = rec.ID
 		}
-		if v := r.PostFormValue("user"); v != "" && s.mayChooseOwner(u, rec) {
-			id, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || id <= 0 {
-				fields["user"] = p.Error("Select a valid user.")
+		if v := strings.TrimSpace(r.PostFormValue("user")); v != "" && s.mayChooseOwner(u, rec) {
+			form.Owner = v
+			pk, msg, err := s.findPick(ctx, p, v)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
 			}
-			form.OwnerID = id
+			if pk == nil {
+				fields["user"] = msg
+			} else {
+				form.owner, form.Owner = pk, pk.Username()
+			}
 		}
 	}
 
@@ -186,10 +195,11 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 // publish creates the recording of deposit t for the chosen owner, or u.
+// An owner only the directory knows gets their account here.
 func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, form recordAddForm) error {
 	owner := u.ID
-	if s.mayChooseOwner(u, rec) && form.OwnerID > 0 {
-		o, err := s.deps.Users.FindUserByID(ctx, form.OwnerID)
+	if s.mayChooseOwner(u, rec) && form.owner != nil {
+		o, err := s.adopt(ctx, form.owner)
 		if lectern.ErrorCode(err) == lectern.ENOTFOUND || (err == nil && !o.IsActive) {
 			return &lectern.Error{Op: "publish", Code: lectern.EINVALID, Message: "Select a valid user.",
 				Fields: map[string]string{"user": "Select a valid user."}}
@@ -262,14 +272,16 @@ func (s *Server) recordAddPage(r *http.Request, p *locale.Printer, u *lectern.Us
 		}
 	}
 	if data.ShowOwner {
-		users, err := s.allUsers(ctx)
-		if err != nil {
-			return data, err
-		}
-		for _, o := range users {
-			if o.IsActive {
-				data.Owners = append(data.Owners, option{id64(o.ID), userLabel(o), o.ID == form.OwnerID})
-			}
+		data.Owner = pickerField{Name: "user", ID: "id_user", Label: p.T("recording.field.user"),
+			Help: p.T("record.add.help.user") + " " + p.T("picker.help"), URL: peopleSearchPath + "?recorder=" + id64(rec.ID),
+			Text: form.Owner, Error: data.Errors["user"]}
+		switch {
+		case form.owner != nil:
+			shown := form.owner.shown()
+			data.Owner.Chosen = &shown
+		case form.Owner == u.Username:
+			shown := pick{User: u}.shown()
+			data.Owner.Chosen = &shown
 		}
 	}
 	if data.ShowRecorder {

@@ -278,10 +278,20 @@ func TestAddFormOwnerChoice(t *testing.T) {
 	if len(recs) != 1 || recs[0].UserID != b.plain.ID || recs[0].RecorderID != recB.ID || recs[0].Type != lectern.RecordingTypeAudioVideoCast {
 		t.Errorf("recordings = %+v", recs)
 	}
-	// An unknown owner is refused next to its field.
-	res = c.post("/record/add_recording/?recorder="+id64(b.rec.ID), url.Values{"title": {"A"}, "source_file": {b.t.File}, "user": {"9999"}})
-	want(t, res, http.StatusBadRequest)
-	wantFieldError(t, res, "user", "Select a valid user.")
+	// An unknown owner is refused next to its field, by id or by name,
+	// and stays typed.
+	for _, typed := range []string{"9999", "nemo"} {
+		res = c.post("/record/add_recording/?recorder="+id64(b.rec.ID), url.Values{"title": {"A"}, "source_file": {b.t.File}, "user": {typed}})
+		want(t, res, http.StatusBadRequest)
+		wantFieldError(t, res, "user", "Nobody is named “"+typed+"”.")
+		wantBody(t, res, `name="user" value="`+typed+`"`)
+	}
+	// An owner typed by username is taken.
+	res = c.post("/record/add_recording/?recorder="+id64(b.rec.ID), url.Values{"title": {"A"}, "source_file": {b.t.File}, "user": {b.plain.Username}})
+	want(t, res, http.StatusSeeOther)
+	if recs := b.allRecordings(); len(recs) != 2 || recs[1].UserID != b.plain.ID {
+		t.Errorf("recordings = %+v", recs)
+	}
 }
 
 func TestAddFormHiddenFieldsChecked(t *testing.T) {
@@ -377,4 +387,32 @@ func TestAddFormFrench(t *testing.T) {
 	res = c.get("/")
 	wantBody(t, res, "Votre publication est sauvegardée, elle sera ajoutée à vos vidéos dans quelques minutes.", "Mes enregistrements")
 	wantNoKeys(t, "/", res)
+}
+
+// TestPodLoginURL: Pod's /authentication_login/?referrer=… is the login
+// page, going on to the referrer on this site only; Pod's logout link goes
+// home without logging out (the layout's button logs out).
+func TestPodLoginURL(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	for referrer, wantLoc := range map[string]string{
+		"/video/1/":                          "/accounts/login/?next=%2Fvideo%2F1%2F",
+		"http://lectern.example/video/1/":    "/accounts/login/?next=%2Fvideo%2F1%2F",
+		"https://evil.example/x":             "/accounts/login/",
+		"http://lectern.example.evil.com/x/": "/accounts/login/",
+		"//evil.example/":                    "/accounts/login/",
+		"":                                   "/accounts/login/",
+	} {
+		res := c.get("/authentication_login/?referrer=" + url.QueryEscape(referrer))
+		want(t, res, http.StatusFound)
+		if res.location != wantLoc {
+			t.Errorf("referrer %q: goes to %q, want %q", referrer, res.location, wantLoc)
+		}
+	}
+	res := c.get("/authentication_logout/")
+	want(t, res, http.StatusSeeOther)
+	if res.location != "/" {
+		t.Errorf("Pod's logout link goes to %q", res.location)
+	}
 }

@@ -17,9 +17,17 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /accounts/logout/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
+	// Pod's own login and logout URLs: the login page; a logout by link
+	// only goes home (a POST of the layout's button logs out).
+	m.HandleFunc("GET /authentication_login/{$}", s.handlePodLogin)
+	m.HandleFunc("GET /authentication_logout/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
 	m.HandleFunc("POST /i18n/setlang/{$}", s.handleSetLanguage)
 
 	m.Handle("GET /recorders/{$}", s.staff(s.handleRecorderList))
+	// The people pickers' search; it checks who may pick itself.
+	m.HandleFunc("GET /people/search.json", s.handlePeopleSearch)
 
 	m.Handle("GET /admin/{$}", s.superuser(s.handleAdminIndex))
 

@@ -56,7 +56,7 @@ func usedKeys(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|form|format|layout|login|logout|nav|outbox|pagination|record|recorder|recording|recording_file|treatment|user|type|group|video)\.[a-z0-9_.]+[a-z0-9_])"`)
+	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|form|format|layout|login|logout|nav|outbox|pagination|record|recorder|recording|recording_file|treatment|user|type|group|video|picker)\.[a-z0-9_.]+[a-z0-9_])"`)
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {

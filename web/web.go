@@ -151,7 +151,12 @@ type Deps struct {
 	// single logout (EndSSOSessions). nil: no single sign-on.
 	Accounts    *lectern.Accounts
 	SSOSessions lectern.SSOSessionService
-	Logger      *slog.Logger
+	// Directory is the university's people directory the people pickers
+	// search (GET /people/search.json); someone picked from it gets an
+	// account through Accounts.Adopt, so it takes Accounts too. nil (or
+	// no Accounts): the pickers find accounts only.
+	Directory lectern.Directory
+	Logger    *slog.Logger
 }
 
 // LoginMethod is a single sign-on way offered on the login page: Name as
@@ -185,6 +190,7 @@ type Server struct {
 
 	exemptMu sync.RWMutex
 	exempt   map[string]bool
+	limits   map[string]int64 // LimitBody
 }
 
 // New returns a Server; it parses every template at once and fails on a
@@ -223,7 +229,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, logger: logger, templates: tpl, mux: http.NewServeMux(), exempt: map[string]bool{},
+	s := &Server{cfg: cfg, deps: deps, logger: logger, templates: tpl, mux: http.NewServeMux(), exempt: map[string]bool{}, limits: map[string]int64{},
 		media:      newMediaCache(cfg.DataDir, deps.Thumbnails, cfg.ZipLimits, logger),
 		loginLimit: newPasswordLimiter("login", logger), videoLimit: newPasswordLimiter("video_password", logger)}
 	for _, p := range cfg.CSRFExemptPaths {

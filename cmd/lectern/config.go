@@ -67,10 +67,50 @@ type Config struct {
 	UserCASMappingAttributes  map[string]string `toml:"USER_CAS_MAPPING_ATTRIBUTES"`
 
 	// Identity: LDAP.
+	LDAPServer                LDAPServer        `toml:"LDAP_SERVER"`
+	AuthLDAPBindDN            string            `toml:"AUTH_LDAP_BIND_DN"`
+	AuthLDAPBindPassword      string            `toml:"AUTH_LDAP_BIND_PASSWORD" secret:"password"`
+	AuthLDAPUserSearch        []string          `toml:"AUTH_LDAP_USER_SEARCH"`
+	UserLDAPMappingAttributes map[string]string `toml:"USER_LDAP_MAPPING_ATTRIBUTES"`
+	PopulateUser              string            `toml:"POPULATE_USER"`
+	AuthCASUserSearch         string            `toml:"AUTH_CAS_USER_SEARCH"`
 
 	// Identity: Shibboleth and SAML.
+	UseShib                       bool             `toml:"USE_SHIB"`
+	ShibName                      string           `toml:"SHIB_NAME"`
+	ShibURL                       string           `toml:"SHIB_URL"`
+	ShibLogoutURL                 string           `toml:"SHIB_LOGOUT_URL"`
+	RemoteUserHeader              string           `toml:"REMOTE_USER_HEADER"`
+	ShibbolethAttributeMap        map[string][]any `toml:"SHIBBOLETH_ATTRIBUTE_MAP"`
+	ShibbolethStaffAllowedDomains []string         `toml:"SHIBBOLETH_STAFF_ALLOWED_DOMAINS"`
+	ShibMode                      string           `toml:"SHIB_MODE"`
+	ShibTrustedProxies            []string         `toml:"SHIB_TRUSTED_PROXIES"`
+	SAMLIdPMetadataURL            string           `toml:"SAML_IDP_METADATA_URL"`
+	SAMLIdPMetadataFile           string           `toml:"SAML_IDP_METADATA_FILE"`
+	SAMLSPCert                    string           `toml:"SAML_SP_CERT"`
+	SAMLSPKey                     string           `toml:"SAML_SP_KEY"`
+	SAMLEntityID                  string           `toml:"SAML_ENTITY_ID"`
+	SAMLUsernameAttribute         string           `toml:"SAML_USERNAME_ATTRIBUTE"`
+	SAMLAllowIDPInitiated         bool             `toml:"SAML_ALLOW_IDP_INITIATED"`
 
 	// Identity: OpenID Connect.
+	UseOIDC                         bool     `toml:"USE_OIDC"`
+	OIDCName                        string   `toml:"OIDC_NAME"`
+	OIDCRPClientID                  string   `toml:"OIDC_RP_CLIENT_ID"`
+	OIDCRPClientSecret              string   `toml:"OIDC_RP_CLIENT_SECRET" secret:"password"`
+	OIDCOPIssuer                    string   `toml:"OIDC_OP_ISSUER"`
+	OIDCOPAuthorizationEndpoint     string   `toml:"OIDC_OP_AUTHORIZATION_ENDPOINT"`
+	OIDCOPTokenEndpoint             string   `toml:"OIDC_OP_TOKEN_ENDPOINT"`
+	OIDCOPUserEndpoint              string   `toml:"OIDC_OP_USER_ENDPOINT"`
+	OIDCOPJWKSEndpoint              string   `toml:"OIDC_OP_JWKS_ENDPOINT"`
+	OIDCOPEndSessionEndpoint        string   `toml:"OIDC_OP_END_SESSION_ENDPOINT"`
+	OIDCRPSignAlgo                  string   `toml:"OIDC_RP_SIGN_ALGO"`
+	OIDCRPScopes                    string   `toml:"OIDC_RP_SCOPES"`
+	OIDCClaimGivenName              string   `toml:"OIDC_CLAIM_GIVEN_NAME"`
+	OIDCClaimFamilyName             string   `toml:"OIDC_CLAIM_FAMILY_NAME"`
+	OIDCClaimPreferredUsername      string   `toml:"OIDC_CLAIM_PREFERRED_USERNAME"`
+	OIDCDefaultAffiliation          string   `toml:"OIDC_DEFAULT_AFFILIATION"`
+	OIDCDefaultAccessGroupCodeNames []string `toml:"OIDC_DEFAULT_ACCESS_GROUP_CODE_NAMES"`
 
 	// Lectern's own.
 	DataDir          string `toml:"DATA_DIR"`
@@ -205,10 +245,26 @@ func DefaultConfig() Config {
 		UserCASMappingAttributes: defaultCASMapping(),
 
 		// Identity: LDAP defaults.
+		// USER_LDAP_MAPPING_ATTRIBUTES is Pod's when unset (checkLDAP): a
+		// map here would be merged with the file's, not replaced.
+		AuthLDAPUserSearch: []string{"ou=people,dc=univ,dc=fr", "(uid=%(uid)s)"},
+		AuthCASUserSearch:  "user",
 
 		// Identity: Shibboleth and SAML defaults.
+		ShibName:              "Identify Federation",
+		RemoteUserHeader:      "REMOTE_USER",
+		ShibMode:              "header",
+		SAMLUsernameAttribute: "uid",
 
 		// Identity: OpenID Connect defaults.
+		OIDCName:                        "OpenID Connect",
+		OIDCRPSignAlgo:                  "RS256",
+		OIDCRPScopes:                    "openid profile email",
+		OIDCClaimGivenName:              "given_name",
+		OIDCClaimFamilyName:             "family_name",
+		OIDCClaimPreferredUsername:      "preferred_username",
+		OIDCDefaultAffiliation:          "student",
+		OIDCDefaultAccessGroupCodeNames: []string{},
 	}
 }
 
@@ -485,6 +541,7 @@ func (c *Config) Masked() string {
 	cp := *c
 	cp.SMTPURL = maskURL(cp.SMTPURL)
 	cp.DatabaseURL = maskURL(cp.DatabaseURL)
+	maskSecrets(&cp)
 	var b bytes.Buffer
 	enc := toml.NewEncoder(&b)
 	enc.Indent = ""
@@ -507,6 +564,17 @@ func (c *Config) Masked() string {
 	}
 	sort.Strings(top)
 	return strings.Join(append(top, append([]string{""}, rest...)...), "\n") + "\n"
+}
+
+// maskSecrets hides the settings tagged secret:"password" (a client
+// secret, a bind password): xxxxx unless empty.
+func maskSecrets(c *Config) {
+	v := reflect.ValueOf(c).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).Tag.Get("secret") == "password" && v.Field(i).String() != "" {
+			v.Field(i).SetString("xxxxx")
+		}
+	}
 }
 
 // maskURL replaces the password of a URL with xxxxx. A URL that does not

@@ -188,10 +188,13 @@ func (j *journey) setLang(lang string) {
 	j.run("language "+lang, 10*time.Second, network.SetCookie("lang", lang).WithURL(j.srv.url+"/").WithHTTPOnly(true))
 }
 
-// login fills the login form the browser is on and submits it.
+// login fills the login form the browser is on and submits it; with
+// single sign-on on, it unfolds the local form first.
 func (j *journey) login(username, password string) {
 	j.t.Helper()
 	j.run("log in as "+username, 20*time.Second,
+		chromedp.WaitReady("#id_username", chromedp.ByQuery),
+		waitJS(`(function () { var d = document.querySelector("details.local-login"); if (d) { d.open = true; } return true; })()`),
 		chromedp.WaitVisible("#id_username", chromedp.ByQuery),
 		chromedp.SetValue("#id_username", username, chromedp.ByQuery),
 		chromedp.SetValue("#id_password", password, chromedp.ByQuery),

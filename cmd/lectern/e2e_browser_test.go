@@ -41,6 +41,19 @@ func selectByText(sel, text string) chromedp.Action {
 	})(document.querySelector(%q), %q)`, sel, text))
 }
 
+// pickPerson types username in the people picker sel (an input) and
+// chooses them in the list it shows.
+func pickPerson(sel, username string) chromedp.Action {
+	option := fmt.Sprintf(`%s-list [data-username=%q]`, sel, username)
+	return chromedp.Tasks{
+		waitJS(fmt.Sprintf(`(function (i) { if (!i) { return false; } i.value = ""; return true; })(document.querySelector(%q))`, sel)),
+		chromedp.SendKeys(sel, username, chromedp.ByQuery),
+		chromedp.WaitVisible(option, chromedp.ByQuery),
+		chromedp.Click(option, chromedp.ByQuery),
+		waitJS(fmt.Sprintf(`document.querySelector(%q).value === %q`, sel, username)),
+	}
+}
+
 // playerReady is true once the video page's player is set up: its MP4,
 // or hls.js attached (it loads nothing before play with preload="none").
 const playerReady = `(function (v) { return v && (!v.hasAttribute("data-hls") || v.currentSrc !== ""); })(document.querySelector(".player video"))`
@@ -192,7 +205,7 @@ func TestBrowserRecorderMailJourneys(t *testing.T) {
 		chromedp.SetValue("#id_directory", "polytech", chromedp.ByQuery),
 		chromedp.SetValue("#id_credentials_login", "polytech", chromedp.ByQuery),
 		chromedp.SetValue("#id_credentials_password", "ftp-secret", chromedp.ByQuery),
-		selectByText("#id_user", "jdupont"),
+		pickPerson("#id_user", "jdupont"),
 		selectByText("#id_type", "Course"),
 	}
 	j.open("/admin/recorders/add/")
@@ -323,7 +336,7 @@ func TestBrowserClaimJourneys(t *testing.T) {
 		j3.fatal("after login", fmt.Errorf("at %s, want the add form %s", p, link))
 	}
 	j3.shot("add-form-owner", true, `document.querySelector("#id_user")`)
-	j3.run("give it to Marc Martin", 20*time.Second, selectByText("#id_user", "mmartin"),
+	j3.run("give it to Marc Martin", 20*time.Second, pickPerson("#id_user", "mmartin"),
 		chromedp.SetValue("#id_title", "Optique 1", chromedp.ByQuery))
 	j3.submit("publish", `form.form button[type=submit]`)
 	if p := j3.path(); p != "/" {

@@ -192,7 +192,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Notifier: notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
 		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
 		Thumbnails: media,
-		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions,
+		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
 		Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
