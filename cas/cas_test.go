@@ -335,8 +335,9 @@ func TestLoginCSRF(t *testing.T) {
 		t.Errorf("a ticket with the attacker's state, no cookie: %d, want 403", w.Code)
 	}
 	w = get(t, h, "/sso-cas/login/?next=%2Fx%2F&state="+state+"&ticket=ST-attacker", &http.Cookie{Name: stateCookie, Value: "VICTIMSOWNSTATEVICTIMSOWN"})
-	if w.Code != http.StatusForbidden {
-		t.Errorf("a ticket with the attacker's state, the victim's cookie: %d, want 403", w.Code)
+	loc, _ = url.Parse(w.Header().Get("Location"))
+	if w.Code != http.StatusFound || loc.Path != "/cas/login" || stateOf(t, w).Value == state {
+		t.Errorf("a ticket with the attacker's state, the victim's cookie: %d to %s, want the victim's login started again", w.Code, loc)
 	}
 	if asked != 0 || len(o.logins) != 0 {
 		t.Errorf("the server was asked %d times, logins %v; want none", asked, o.logins)
@@ -349,6 +350,54 @@ func TestLoginCSRF(t *testing.T) {
 	}
 	if c := w.Result().Cookies(); len(c) != 1 || c[0].Name != stateCookie || c[0].MaxAge >= 0 {
 		t.Errorf("the state cookie stays after its ticket: %v", c)
+	}
+}
+
+// Two logins started in one browser (two mails' links in two tabs), each
+// ticket coming back in either order: both log in. A fifth login started
+// meanwhile pushes the first's state out; its ticket then starts the login
+// again.
+func TestLoginTabs(t *testing.T) {
+	t.Parallel()
+	srv := casServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, successV3) })
+	h, o := setup(t, Config{ServerURL: srv.URL + "/cas", Version: "3"})
+	// jar is the browser's state cookie, as each answer leaves it.
+	var jar *http.Cookie
+	do := func(target string) *httptest.ResponseRecorder {
+		var w *httptest.ResponseRecorder
+		if jar != nil {
+			w = get(t, h, target, jar)
+		} else {
+			w = get(t, h, target)
+		}
+		for _, c := range w.Result().Cookies() {
+			if c.Name == stateCookie {
+				jar = c
+				if c.MaxAge < 0 {
+					jar = nil
+				}
+			}
+		}
+		return w
+	}
+	back := func(start *httptest.ResponseRecorder, ticket string) *httptest.ResponseRecorder {
+		loc, _ := url.Parse(start.Header().Get("Location"))
+		svc, _ := url.Parse(loc.Query().Get("service"))
+		return do(svc.Path + "?" + svc.RawQuery + "&ticket=" + ticket)
+	}
+	a := do("/sso-cas/login/?next=%2Fa%2F")
+	b := do("/sso-cas/login/?next=%2Fb%2F")
+	back(b, "ST-b")
+	back(a, "ST-a")
+	if len(o.logins) != 2 || o.nexts[0] != "/b/" || o.nexts[1] != "/a/" || jar != nil {
+		t.Fatalf("logins to %v, failures %v, cookie %v; want both tabs logged in and the cookie gone", o.nexts, o.failures, jar)
+	}
+	first := do("/sso-cas/login/?next=%2F1%2F")
+	for range maxStates {
+		do("/sso-cas/login/?next=%2Fn%2F")
+	}
+	if w := back(first, "ST-1"); w.Code != http.StatusFound || len(o.logins) != 2 {
+		t.Errorf("a login pushed out: %d, logins %v; want it started again", w.Code, o.nexts)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,11 @@ const gatewayCookie = "lectern_cas_gateway"
 // attacker (login CSRF): their uploads and publications would go to the
 // attacker's account.
 const stateCookie = "lectern_cas_state"
+
+// maxStates is how many logins a browser may have started at once (two
+// mails' links in two tabs): the cookie keeps the newest states, dot
+// separated.
+const maxStates = 4
 
 // stateMaxAge is how long a started login waits for its ticket: the CAS
 // form, a second factor, a coffee.
@@ -71,13 +77,24 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.redirectToServer(w, r, next, false)
 		return
 	}
-	c, err := r.Cookie(stateCookie)
-	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {
+	states := h.states(r)
+	i := slices.IndexFunc(states, func(s string) bool { return subtle.ConstantTimeCompare([]byte(s), []byte(state)) == 1 })
+	switch {
+	case len(states) == 0:
+		// No login started in this browser: another's ticket, or a
+		// browser that keeps no cookie (starting again would loop).
 		log.Warn("CAS login refused: the ticket's login was started by another browser")
 		h.cfg.FailFunc(w, r, http.StatusForbidden)
 		return
+	case i < 0:
+		// The ticket is another's, or its login's state was pushed
+		// out by newer ones: not checked; the login starts again, as
+		// above.
+		log.Info("CAS ticket of another login than this browser's: the login starts again")
+		h.redirectToServer(w, r, next, false)
+		return
 	}
-	h.setState(w, "")
+	h.setStates(w, slices.Delete(states, i, i+1))
 	id, err := h.validate(r.Context(), ticket, h.serviceURL(next, gatewayed, state))
 	if err != nil {
 		status := http.StatusBadGateway
@@ -109,7 +126,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 // and in the service URL, and the browser on to the server's login.
 func (h *Handler) redirectToServer(w http.ResponseWriter, r *http.Request, next string, gateway bool) {
 	state := rand.Text()
-	h.setState(w, state)
+	states := append(h.states(r), state)
+	h.setStates(w, states[max(0, len(states)-maxStates):])
 	u := h.endpoint("login")
 	v := url.Values{"service": {h.serviceURL(next, gateway, state)}}
 	if gateway {
@@ -161,12 +179,21 @@ func (h *Handler) localNext(next string) string {
 	return next
 }
 
-// setState keeps state in the browser's cookie for the login it
-// starts; "" forgets it (the ticket came back).
-func (h *Handler) setState(w http.ResponseWriter, state string) {
-	c := &http.Cookie{Name: stateCookie, Value: state, Path: LoginPath, HttpOnly: true,
+// states are the logins this browser started and has not finished,
+// oldest first.
+func (h *Handler) states(r *http.Request) []string {
+	c, err := r.Cookie(stateCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	return strings.Split(c.Value, ".")
+}
+
+// setStates keeps states in the browser's cookie; none forgets it.
+func (h *Handler) setStates(w http.ResponseWriter, states []string) {
+	c := &http.Cookie{Name: stateCookie, Value: strings.Join(states, "."), Path: LoginPath, HttpOnly: true,
 		Secure: strings.HasPrefix(h.base, "https://"), SameSite: http.SameSiteLaxMode, MaxAge: int(stateMaxAge / time.Second)}
-	if state == "" {
+	if len(states) == 0 {
 		c.MaxAge = -1
 	}
 	http.SetCookie(w, c)

@@ -100,26 +100,30 @@ func TestHostileSSOReview(t *testing.T) {
 		// her back to, ticket and all, unvisited.
 		planted := casClientLogin(t, idp, idptest.NewClient(), srv, "/", "carol")
 		before := h.snapshot()
-		// alice's browser opens it (a link, an image), idle or in the
-		// middle of a login of its own: refused, nobody logged in.
-		idle, busy := idptest.NewClient(), idptest.NewClient()
-		casVisit(t, busy, srv.url+"/sso-cas/login/")
-		for name, victim := range map[string]*http.Client{"idle": idle, "logging in": busy} {
-			st, body := casGet(t, victim, planted)
-			h.refused(t, "the planted ticket in a browser "+name, st, body, http.StatusForbidden)
-			if home(victim) != http.StatusFound {
-				t.Errorf("the planted ticket logged alice's browser (%s) in as carol", name)
-			}
+		// alice's idle browser opens it (a link, an image): refused,
+		// nobody logged in.
+		victim := idptest.NewClient()
+		st, body := casGet(t, victim, planted)
+		h.refused(t, "the planted ticket in an idle browser", st, body, http.StatusForbidden)
+		if home(victim) != http.StatusFound {
+			t.Errorf("the planted ticket logged alice's idle browser in as carol")
 		}
-		// Without carol's state: the login starts over at the CAS
-		// server, for whoever alice's browser is there.
+		// In the middle of a login of its own, and without carol's
+		// state: the ticket is not checked, the login starts over at
+		// the CAS server, for whoever alice's browser is there.
+		busy := idptest.NewClient()
+		casVisit(t, busy, srv.url+"/sso-cas/login/")
 		u, _ := url.Parse(planted)
 		q := u.Query()
 		q.Del("state")
 		u.RawQuery = q.Encode()
-		victim := idptest.NewClient()
-		if st, loc := casVisit(t, victim, u.String()); !strings.HasPrefix(loc, idp.CASURL+"/login?") || home(victim) != http.StatusFound {
-			t.Errorf("the planted ticket without its state: %d to %q, / then %d; want the CAS login, nobody logged in", st, loc, home(victim))
+		for name, tc := range map[string]struct {
+			client *http.Client
+			target string
+		}{"logging in": {busy, planted}, "without the state": {idptest.NewClient(), u.String()}} {
+			if st, loc := casVisit(t, tc.client, tc.target); !strings.HasPrefix(loc, idp.CASURL+"/login?") || home(tc.client) != http.StatusFound {
+				t.Errorf("the planted ticket %s: %d to %q, / then %d; want the CAS login, nobody logged in", name, st, loc, home(tc.client))
+			}
 		}
 		h.unchanged(t, before)
 	})
