@@ -22,6 +22,8 @@ package idptest
 import (
 	"context"
 	"fmt"
+	mathrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -33,8 +35,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"lectern/internal/freeport"
 )
 
 // MaxApps is how many applications the providers know at once.
@@ -165,7 +165,7 @@ func start() (*IdP, error) {
 	if err := os.Chmod(state, 0o755); err != nil {
 		return nil, err
 	}
-	first, err := freeport.Range(2 + MaxApps)
+	first, err := quietPorts(2 + MaxApps)
 	if err != nil {
 		os.RemoveAll(state)
 		return nil, err
@@ -213,6 +213,33 @@ func start() (*IdP, error) {
 		return nil, fmt.Errorf("scripts/idp/up: %v: %s", err, out)
 	}
 	return p, nil
+}
+
+// quietPorts returns the first of n consecutive loopback ports, free a
+// moment ago, below the kernel's ephemeral range (32768 and up): the
+// applications' ports are chosen now and listened on much later, by each
+// test's serve, and a port of the ephemeral range may meanwhile be taken
+// by any outgoing connection of the machine (a browser's, a database
+// client's), which no port below it is.
+func quietPorts(n int) (int, error) {
+	for range 200 {
+		first := 20000 + mathrand.IntN(12000-n)
+		var ls []net.Listener
+		for p := first; p < first+n; p++ {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				break
+			}
+			ls = append(ls, l)
+		}
+		for _, l := range ls {
+			l.Close()
+		}
+		if len(ls) == n {
+			return first, nil
+		}
+	}
+	return 0, fmt.Errorf("idptest: no %d free loopback ports in a row below 32768", n)
 }
 
 // scriptsDir finds the module's scripts/idp from the test's folder.

@@ -28,6 +28,10 @@ func (w *where) search(q string, cols ...string) {
 	if q = strings.TrimSpace(q); q == "" {
 		return
 	}
+	if strings.ContainsRune(q, 0) {
+		w.nothing()
+		return
+	}
 	ors := make([]string, len(cols))
 	for i, c := range cols {
 		ors[i] = `lower(` + c + `) LIKE lower(?) ESCAPE '\'`
@@ -47,12 +51,17 @@ func (w *where) member(user *int64) {
 // searchBelow is search on col, matching only the part of the path below
 // folder when folder is set (lectern.TreatmentFilter.SearchBelow).
 func (w *where) searchBelow(q, folder, col string) {
-	if q = strings.TrimSpace(q); q == "" || folder == "" {
+	if q = strings.TrimSpace(q); q == "" || folder == "" || strings.ContainsRune(q, 0) {
 		w.search(q, col)
 		return
 	}
 	w.add(`lower(substr(`+col+`, length(CAST(? AS TEXT)) + 2)) LIKE lower(?) ESCAPE '\'`, strings.TrimSuffix(folder, "/"), like(q))
 }
+
+// nothing keeps no row: a search holding a NUL byte, which no stored text
+// has (SQLite's lower() would stop at it and match everything;
+// PostgreSQL's text refuses it).
+func (w *where) nothing() { w.conds = append(w.conds, "1 = 0") }
 
 func (w *where) String() string {
 	if len(w.conds) == 0 {

@@ -56,7 +56,7 @@ func testMemberFilters(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	// SearchBelow: a search of the paths below /root, not of /root itself.
-	for q, want := range map[string]int{"root": 0, "/r0": 0, "r0/a": 1, "A.MP4": 3} {
+	for q, want := range map[string]int{"root": 0, "/r0": 0, "r0/a": 1, "A.MP4": 3, "\x00": 0} {
 		if _, n, err := s.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{Search: q, SearchBelow: "/root"}); err != nil || n != want {
 			t.Errorf("search %q below /root: %d, %v; want %d", q, n, err, want)
 		}

@@ -99,6 +99,13 @@ func testUsers(t *testing.T, open Open) {
 	if err != nil || total != 1 || len(list) != 1 {
 		t.Fatalf("search: %d %d %v", total, len(list), err)
 	}
+	// A NUL byte finds nobody (SQLite's lower() stops at it: "%" would
+	// match everyone) and fails nothing (PostgreSQL's text refuses it).
+	for _, q := range []string{"\x00", "\x00\x00", "a\x00"} {
+		if _, total, err := users.FindUsers(ctx, lectern.UserFilter{Search: q}); err != nil || total != 0 {
+			t.Errorf("search %q: %d, %v; want nobody", q, total, err)
+		}
+	}
 	if _, err := users.FindUserByID(ctx, 999); lectern.ErrorCode(err) != lectern.ENOTFOUND {
 		t.Fatalf("missing user: %v", err)
 	}
