@@ -38,12 +38,19 @@ type Accounts struct {
 
 // SignIn returns the account of the person id describes, creating it at
 // their first login and refreshing its names, email, affiliation, staff
-// flag and auto-synced groups from id. An inactive account is refused
-// with EFORBIDDEN; an identity without a valid username with EINVALID.
+// flag and auto-synced groups from id. An inactive account, and a local
+// superuser's (the break-glass account), are refused with EFORBIDDEN; an
+// identity without a valid username with EINVALID.
 func (a *Accounts) SignIn(ctx context.Context, id Identity) (*User, error) {
-	id.Username = strings.TrimSpace(id.Username)
+	// Only ASCII white space is trimmed, and the username must be one
+	// an account can have before it is looked up: Unicode's trimming
+	// would make "\u00a0kate", another person at the provider, kate.
+	id.Username = strings.Trim(id.Username, " \t\r\n")
 	if id.Username == "" {
 		return nil, Errorf(EINVALID, "The identity provider gave no username.")
+	}
+	if !usernameRE.MatchString(id.Username) {
+		return nil, Errorf(EINVALID, "The identity provider gave the username %q, which no account can have.", id.Username)
 	}
 	if a.Directory != nil && slices.Contains(a.PopulateFrom, id.Source) {
 		if p, err := a.Directory.LookupPerson(ctx, id.Username); err == nil {
@@ -59,6 +66,14 @@ func (a *Accounts) SignIn(ctx context.Context, id Identity) (*User, error) {
 		}
 		if u != nil && !u.IsActive {
 			return nil, Errorf(EFORBIDDEN, "This account is inactive.")
+		}
+		if u != nil && u.IsSuperuser && isLocal(u.AuthType) {
+			// The break-glass account (serve's first start makes
+			// "admin") is not whoever a provider names so: a
+			// provider's "admin" would administer everything. A
+			// person's own single sign-on account can be made
+			// superuser instead.
+			return nil, Errorf(EFORBIDDEN, "%q is a local superuser's account: single sign-on does not log in to it.", u.Username)
 		}
 		isNew := u == nil
 		u, err = a.save(ctx, u, id)
@@ -120,10 +135,12 @@ func (a *Accounts) find(ctx context.Context, id Identity) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n != 1 || found[0].IsSuperuser {
+	if n != 1 || found[0].IsSuperuser || found[0].AuthType == id.Source {
 		// Nobody, or several: not one person's. A superuser's account
 		// is never taken by an email a provider vouches for: it logs in
-		// by its username or its password.
+		// by its username or its password. Nor is an account the same
+		// provider made for another username: that is another person
+		// there, who shares the address (a department's mailbox).
 		return nil, nil
 	}
 	return found[0], nil
@@ -185,6 +202,10 @@ func (a *Accounts) save(ctx context.Context, u *User, id Identity) (*User, error
 	}
 	return u, nil
 }
+
+// isLocal tells whether authType is a local account's (a password; an
+// empty AuthType is local, as CreateUser's contract says).
+func isLocal(authType string) bool { return authType == AuthLocal || authType == "" }
 
 // staff tells whether one of id's affiliations, or one of its directory
 // groups (Pod's GROUP_STAFF, which is AFFILIATION_STAFF), is in

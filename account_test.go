@@ -210,17 +210,43 @@ func TestAccountsSignInStaffFollowsEachLogin(t *testing.T) {
 func TestAccountsSignInSuperuserNeverDemoted(t *testing.T) {
 	t.Parallel()
 	b := setupAccounts(t)
+	// A person's own CAS account, which an admin made superuser.
 	root := b.create(t, &lectern.User{Username: "root", Email: "root@univ.example", IsStaff: true, IsSuperuser: true,
-		IsActive: true, PasswordHash: "hash"})
+		IsActive: true, AuthType: lectern.AuthCAS})
 	u := b.signIn(t, lectern.Identity{Source: lectern.AuthCAS, Username: "root", PrimaryAffiliation: "student",
 		Affiliations: []string{"student"}, NoStaff: true, FirstName: "Rosa"})
 	got := b.stored(t, "root")
 	if u.ID != root.ID || !got.IsSuperuser || !got.IsStaff || !got.IsActive || got.FirstName != "Rosa" {
 		t.Errorf("superuser after a student's login: %+v", got)
 	}
-	// The break-glass password and the account's type stay.
-	if got.PasswordHash != "hash" || got.AuthType != lectern.AuthLocal {
-		t.Errorf("superuser's password %q and type %q; want kept", got.PasswordHash, got.AuthType)
+}
+
+// A local superuser (the break-glass account serve's first start makes,
+// "admin") is not taken by a provider's person of the same username, of
+// any case; a local account that is not superuser is (an admin made it
+// for the person before single sign-on).
+func TestAccountsSignInLocalSuperuserRefused(t *testing.T) {
+	t.Parallel()
+	b := setupAccounts(t)
+	ctx := context.Background()
+	b.create(t, &lectern.User{Username: "admin", Email: "admin@univ.example", IsStaff: true, IsSuperuser: true,
+		IsActive: true, PasswordHash: "hash"})
+	for _, src := range []string{lectern.AuthCAS, lectern.AuthOIDC, lectern.AuthSAML, lectern.AuthShibboleth, lectern.AuthLDAP} {
+		_, err := b.accounts.SignIn(ctx, lectern.Identity{Source: src, Username: "admin", FirstName: "Mallory", PrimaryAffiliation: "staff"})
+		if lectern.ErrorCode(err) != lectern.EFORBIDDEN {
+			t.Errorf("%s login as the local superuser admin: %v; want forbidden", src, err)
+		}
+	}
+	if got := b.stored(t, "admin"); got.FirstName != "" || got.PasswordHash != "hash" || got.AuthType != lectern.AuthLocal || !got.IsSuperuser {
+		t.Errorf("a refused login changed the superuser: %+v", got)
+	}
+	// "Admin" is another username: a new account, not a superuser.
+	if u := b.signIn(t, lectern.Identity{Source: lectern.AuthCAS, Username: "Admin"}); u.IsSuperuser || u.Username != "Admin" {
+		t.Errorf("CAS login as Admin: %+v", u)
+	}
+	teacher := b.create(t, &lectern.User{Username: "jdupont", IsActive: true, PasswordHash: "hash"})
+	if u := b.signIn(t, lectern.Identity{Source: lectern.AuthCAS, Username: "jdupont", PrimaryAffiliation: "faculty"}); u.ID != teacher.ID || !u.IsStaff {
+		t.Errorf("CAS login as the local teacher jdupont took %+v; want the account, staff", u)
 	}
 }
 
@@ -244,8 +270,19 @@ func TestAccountsSignInRefusals(t *testing.T) {
 	if _, err := b.accounts.SignIn(ctx, lectern.Identity{Source: lectern.AuthCAS, Username: "not a name!"}); lectern.ErrorCode(err) != lectern.EINVALID {
 		t.Errorf("username with a space: %v; want invalid", err)
 	}
-	if n, _ := b.users.CountUsers(ctx); n != 1 {
-		t.Errorf("%d accounts after refused logins; want 1", n)
+	// A username that is someone's only once Unicode trims or folds it
+	// is another person's at the provider: refused, the account untouched.
+	b.create(t, &lectern.User{Username: "kate", Email: "kate@univ.example", IsActive: true, PasswordHash: "h"})
+	for _, name := range []string{"\u00a0kate", "kate\u2003", "\u212aate"} {
+		if _, err := b.accounts.SignIn(ctx, lectern.Identity{Source: lectern.AuthCAS, Username: name, FirstName: "Mallory"}); lectern.ErrorCode(err) != lectern.EINVALID {
+			t.Errorf("username %q: %v; want invalid", name, err)
+		}
+	}
+	if got := b.stored(t, "kate"); got.FirstName != "" {
+		t.Errorf("a refused login changed kate's account: %+v", got)
+	}
+	if n, _ := b.users.CountUsers(ctx); n != 2 {
+		t.Errorf("%d accounts after refused logins; want 2", n)
 	}
 }
 
@@ -290,6 +327,17 @@ func TestAccountsSignInMatchByEmail(t *testing.T) {
 		root := b.create(t, &lectern.User{Username: "root", Email: "alice.martin@univ.example", IsActive: true, IsSuperuser: true, PasswordHash: "h"})
 		if u := b.signIn(t, login); u.ID == root.ID || u.IsSuperuser {
 			t.Errorf("a login by email took the superuser's account: %+v", u)
+		}
+	})
+	t.Run("not the same provider's other username", func(t *testing.T) {
+		t.Parallel()
+		// Two people the same provider vouches for share a
+		// department's mailbox: the second is not the first.
+		b := setupAccounts(t)
+		b.accounts.MatchByEmail = true
+		first := b.create(t, &lectern.User{Username: "sec1", Email: "alice.martin@univ.example", IsActive: true, AuthType: lectern.AuthOIDC})
+		if u := b.signIn(t, login); u.ID == first.ID || u.Username != "amartin" {
+			t.Errorf("an OIDC login by email took another OIDC username's account: %+v", u)
 		}
 	})
 	t.Run("no email", func(t *testing.T) {

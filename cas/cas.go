@@ -3,7 +3,10 @@
 // browser to the server's login page, the server sends it back with a
 // service ticket, and the ticket is checked on the back channel
 // (/validate, /serviceValidate or /p3/serviceValidate, CAS_VERSION 1, 2
-// or 3) before anyone is logged in. The server's single logout request
+// or 3) before anyone is logged in. The login is bound to the browser
+// that started it (a random state in the service URL and in a cookie),
+// as CAS itself does not: a ticket brought by another browser is never
+// checked (login CSRF). The server's single logout request
 // (a SAML LogoutRequest posted to the same URL) ends the sessions its
 // ticket opened.
 //

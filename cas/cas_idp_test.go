@@ -14,8 +14,9 @@ import (
 
 // casLogin starts a login at h for next, logs username in at the real CAS
 // server with client, and returns the URL the server sends the browser
-// back to (the service, with its ticket), as a path and query.
-func casLogin(t *testing.T, idp *idptest.IdP, client *http.Client, h *Handler, next, username string) string {
+// back to (the service, with its ticket), as a path and query, and the
+// state cookie the login's start set in the browser.
+func casLogin(t *testing.T, idp *idptest.IdP, client *http.Client, h *Handler, next, username string) (string, *http.Cookie) {
 	t.Helper()
 	w := get(t, h, "/sso-cas/login/?next="+url.QueryEscape(next))
 	if w.Code != http.StatusFound {
@@ -28,7 +29,7 @@ func casLogin(t *testing.T, idp *idptest.IdP, client *http.Client, h *Handler, n
 	if res.Redirect == nil || res.Redirect.Query().Get("ticket") == "" {
 		t.Fatalf("the CAS server sent no ticket: %+v", res)
 	}
-	return res.Redirect.RequestURI()
+	return res.Redirect.RequestURI(), stateOf(t, w)
 }
 
 // The whole login against LemonLDAP::NG, for each CAS version: the ticket
@@ -41,9 +42,9 @@ func TestLemonLDAPLogin(t *testing.T) {
 	for _, version := range []string{"1", "2", "3"} {
 		t.Run("CAS "+version, func(t *testing.T) {
 			h, o := setup(t, Config{ServerURL: idp.CASURL, Version: version, BaseURL: app.URL + "/"})
-			back := casLogin(t, idp, idptest.NewClient(), h, app.URL+"/record/add_recording/?mediapath=a.mp4", "alice")
+			back, state := casLogin(t, idp, idptest.NewClient(), h, app.URL+"/record/add_recording/?mediapath=a.mp4", "alice")
 			u, _ := url.Parse(back)
-			get(t, h, back)
+			get(t, h, back, state)
 			if len(o.logins) != 1 {
 				t.Fatalf("logins %v, failures %v", o.logins, o.failures)
 			}
@@ -73,9 +74,9 @@ func TestLemonLDAPRefusals(t *testing.T) {
 	idp := idptest.Start(t)
 	app := idp.App(t)
 	cfg := Config{ServerURL: idp.CASURL, Version: "3", BaseURL: app.URL + "/"}
-	refused := func(t *testing.T, h *Handler, o *outcome, target string) {
+	refused := func(t *testing.T, h *Handler, o *outcome, target string, state *http.Cookie) {
 		t.Helper()
-		w := get(t, h, target)
+		w := get(t, h, target, state)
 		if w.Code != http.StatusForbidden || len(o.failures) == 0 || o.failures[len(o.failures)-1] != http.StatusForbidden {
 			t.Errorf("%s: status %d, failures %v, want 403", target, w.Code, o.failures)
 		}
@@ -84,9 +85,9 @@ func TestLemonLDAPRefusals(t *testing.T) {
 	t.Run("replayed, on the same node", func(t *testing.T) {
 		t.Parallel()
 		h, o := setup(t, cfg)
-		back := casLogin(t, idp, idptest.NewClient(), h, "/", "bob")
-		get(t, h, back)
-		refused(t, h, o, back)
+		back, state := casLogin(t, idp, idptest.NewClient(), h, "/", "bob")
+		get(t, h, back, state)
+		refused(t, h, o, back, state)
 		if len(o.logins) != 1 {
 			t.Errorf("logins %v", o.logins)
 		}
@@ -94,10 +95,10 @@ func TestLemonLDAPRefusals(t *testing.T) {
 	t.Run("replayed, on a node that never saw it (the server refuses it)", func(t *testing.T) {
 		t.Parallel()
 		h, o := setup(t, cfg)
-		back := casLogin(t, idp, idptest.NewClient(), h, "/", "bob")
-		get(t, h, back)
+		back, state := casLogin(t, idp, idptest.NewClient(), h, "/", "bob")
+		get(t, h, back, state)
 		h2, o2 := setup(t, cfg)
-		refused(t, h2, o2, back)
+		refused(t, h2, o2, back, state)
 		if len(o.logins) != 1 || len(o2.logins) != 0 {
 			t.Errorf("logins %v then %v", o.logins, o2.logins)
 		}
@@ -105,7 +106,8 @@ func TestLemonLDAPRefusals(t *testing.T) {
 	t.Run("forged", func(t *testing.T) {
 		t.Parallel()
 		h, o := setup(t, cfg)
-		refused(t, h, o, "/sso-cas/login/?next=%2F&ticket=ST-1-forgedforgedforged-auth.example.test")
+		state := stateOf(t, get(t, h, "/sso-cas/login/?next=%2F"))
+		refused(t, h, o, "/sso-cas/login/?next=%2F&state="+state.Value+"&ticket=ST-1-forgedforgedforged-auth.example.test", state)
 		if len(o.logins) != 0 {
 			t.Errorf("logins %v", o.logins)
 		}
@@ -113,11 +115,11 @@ func TestLemonLDAPRefusals(t *testing.T) {
 	t.Run("issued for another service", func(t *testing.T) {
 		t.Parallel()
 		h, o := setup(t, cfg)
-		back := casLogin(t, idp, idptest.NewClient(), h, "/record/claim_record/", "carol")
+		back, state := casLogin(t, idp, idptest.NewClient(), h, "/record/claim_record/", "carol")
 		u, _ := url.Parse(back)
 		// The same ticket, brought back to another next: the service
 		// Lectern checks it for is not the one it was issued for.
-		refused(t, h, o, "/sso-cas/login/?next=%2Fadmin%2F&ticket="+url.QueryEscape(u.Query().Get("ticket")))
+		refused(t, h, o, "/sso-cas/login/?next=%2Fadmin%2F&state="+state.Value+"&ticket="+url.QueryEscape(u.Query().Get("ticket")), state)
 		if len(o.logins) != 0 {
 			t.Errorf("logins %v", o.logins)
 		}
@@ -127,8 +129,8 @@ func TestLemonLDAPRefusals(t *testing.T) {
 		other := idp.App(t)
 		h, o := setup(t, cfg)
 		hOther, _ := setup(t, Config{ServerURL: idp.CASURL, Version: "3", BaseURL: other.URL + "/"})
-		back := casLogin(t, idp, idptest.NewClient(), hOther, "/", "carol")
-		refused(t, h, o, back)
+		back, state := casLogin(t, idp, idptest.NewClient(), hOther, "/", "carol")
+		refused(t, h, o, back, state)
 		if len(o.logins) != 0 {
 			t.Errorf("logins %v", o.logins)
 		}
@@ -170,7 +172,7 @@ func TestLemonLDAPGateway(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the login after the gateway's return shows no form: %v", err)
 	}
-	get(t, h, res.Redirect.RequestURI())
+	get(t, h, res.Redirect.RequestURI(), stateOf(t, w))
 
 	// bob has a CAS session now: the gateway logs him in without a form.
 	w = get(t, h, "/sso-cas/login/?next=%2Fy%2F")
@@ -179,7 +181,7 @@ func TestLemonLDAPGateway(t *testing.T) {
 	if back == nil || back.Query().Get("ticket") == "" {
 		t.Fatalf("with a CAS session the gateway gave no ticket: %d to %v", resp.StatusCode, back)
 	}
-	get(t, h, back.RequestURI())
+	get(t, h, back.RequestURI(), stateOf(t, w))
 	if len(o.logins) != 2 || o.nexts[1] != "/y/" || o.logins[1].Username != "bob" {
 		t.Errorf("logins %v to %v", o.logins, o.nexts)
 	}

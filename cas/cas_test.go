@@ -99,6 +99,37 @@ func get(t *testing.T, h http.Handler, target string, cookies ...*http.Cookie) *
 	return w
 }
 
+// stateOf is the state cookie a login's start set on w.
+func stateOf(t *testing.T, w *httptest.ResponseRecorder) *http.Cookie {
+	t.Helper()
+	for _, c := range w.Result().Cookies() {
+		if c.Name == stateCookie && c.Value != "" {
+			return c
+		}
+	}
+	t.Fatalf("the login's start set no state cookie: %v", w.Result().Cookies())
+	return nil
+}
+
+// ticketGet brings ticket back to h as the CAS server would, for a login
+// started at start (LoginPath and its query) in the same browser: to the
+// service URL the start sent the server, with the start's state cookie.
+// It returns the answer and that service URL.
+func ticketGet(t *testing.T, h http.Handler, start, ticket string) (*httptest.ResponseRecorder, string) {
+	t.Helper()
+	w := get(t, h, start)
+	loc, err := url.Parse(w.Header().Get("Location"))
+	if err != nil || w.Code != http.StatusFound {
+		t.Fatalf("login start %s: %d to %q", start, w.Code, w.Header().Get("Location"))
+	}
+	service := loc.Query().Get("service")
+	svc, err := url.Parse(service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return get(t, h, svc.Path+"?"+svc.RawQuery+"&ticket="+url.QueryEscape(ticket), stateOf(t, w)), service
+}
+
 func TestLoginRedirectsToServer(t *testing.T) {
 	t.Parallel()
 	h, _ := setup(t, Config{ServerURL: "https://cas.example.test/cas/"})
@@ -129,7 +160,18 @@ func TestLoginRedirectsToServer(t *testing.T) {
 			if got := loc.Scheme + "://" + loc.Host + loc.Path; got != "https://cas.example.test/cas/login" {
 				t.Errorf("login URL %s", got)
 			}
-			if got := loc.Query().Get("service"); got != tc.service {
+			// The service carries the login's state, the cookie's.
+			svc, err := url.Parse(loc.Query().Get("service"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := svc.Query()
+			if state := q.Get("state"); len(state) < 20 || state != stateOf(t, w).Value {
+				t.Errorf("state %q, cookie %v", state, w.Result().Cookies())
+			}
+			q.Del("state")
+			svc.RawQuery = q.Encode()
+			if got := strings.TrimSuffix(svc.String(), "?"); got != tc.service {
 				t.Errorf("service\n got %s\nwant %s", got, tc.service)
 			}
 			if got := loc.Query().Get("gateway") == "true"; got != tc.gateway {
@@ -157,8 +199,12 @@ func TestGatewayReturnDoesNotLoop(t *testing.T) {
 	if loc.Query().Get("gateway") != "" || strings.Contains(loc.Query().Get("service"), "gatewayed") {
 		t.Errorf("second login after a gateway return asked for the gateway again: %s", loc)
 	}
-	if c := w.Result().Cookies(); len(c) != 1 || c[0].MaxAge >= 0 {
-		t.Errorf("the gateway cookie stays: %v", c)
+	forgotten := false
+	for _, c := range w.Result().Cookies() {
+		forgotten = forgotten || (c.Name == gatewayCookie && c.MaxAge < 0)
+	}
+	if !forgotten {
+		t.Errorf("the gateway cookie stays: %v", w.Result().Cookies())
 	}
 	if len(o.logins)+len(o.failures) != 0 {
 		t.Errorf("logins %v, failures %v", o.logins, o.failures)
@@ -215,6 +261,14 @@ func TestValidateAnswers(t *testing.T) {
 		{"malformed XML", "3", "/cas/p3/serviceValidate", 200, `<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess><cas:user>alice`, false, nil, 502},
 		{"another root", "3", "/cas/p3/serviceValidate", 200, `<html><authenticationSuccess><user>alice</user></authenticationSuccess></html>`, false, nil, 502},
 		{"success without a user", "3", "/cas/p3/serviceValidate", 200, `<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess><cas:user> </cas:user></cas:authenticationSuccess></cas:serviceResponse>`, false, nil, 502},
+		{"a proxy ticket's answer: another application logging in for the person", "2", "/cas/serviceValidate", 200, `<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess><cas:user>kate</cas:user><cas:proxies><cas:proxy>https://portal.example.test/pgtCallback</cas:proxy></cas:proxies></cas:authenticationSuccess></cas:serviceResponse>`, false, nil, 403},
+		{"two users", "3", "/cas/p3/serviceValidate", 200, `<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess><cas:user>mallory</cas:user><cas:attributes><cas:mail>m@example.test</cas:mail></cas:attributes><cas:user>kate</cas:user></cas:authenticationSuccess></cas:serviceResponse>`, false, nil, 502},
+		{"a uid attribute does not name the user", "3", "/cas/p3/serviceValidate", 200, `<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess><cas:user>mallory</cas:user><cas:attributes><cas:uid>kate</cas:uid><cas:user>kate</cas:user></cas:attributes></cas:authenticationSuccess></cas:serviceResponse>`, false,
+			&lectern.Identity{Source: lectern.AuthCAS, Username: "mallory", SessionIndex: "ST-1"}, 0},
+		{"lowercase never makes ASCII of another letter (Kelvin sign)", "3", "/cas/p3/serviceValidate", 200, `<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess><cas:user>` + "\u212aATE" + `</cas:user></cas:authenticationSuccess></cas:serviceResponse>`, true,
+			&lectern.Identity{Source: lectern.AuthCAS, Username: "\u212aate", SessionIndex: "ST-1"}, 0},
+		{"a user in no-break spaces is kept so", "3", "/cas/p3/serviceValidate", 200, "<cas:serviceResponse xmlns:cas=\"http://www.yale.edu/tp/cas\"><cas:authenticationSuccess><cas:user>\n  \u00a0kate\u00a0\n</cas:user></cas:authenticationSuccess></cas:serviceResponse>", false,
+			&lectern.Identity{Source: lectern.AuthCAS, Username: "\u00a0kate\u00a0", SessionIndex: "ST-1"}, 0},
 		{"neither", "3", "/cas/p3/serviceValidate", 200, `<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"/>`, false, nil, 502},
 		{"server error", "3", "/cas/p3/serviceValidate", 500, successV3, false, nil, 502},
 		{"huge answer", "3", "/cas/p3/serviceValidate", 200, strings.Replace(successV3, "<cas:mail>", strings.Repeat("<cas:x>y</cas:x>", MaxAnswer/16)+"<cas:mail>", 1), false, nil, 502},
@@ -228,11 +282,11 @@ func TestValidateAnswers(t *testing.T) {
 				io.WriteString(w, tc.body)
 			})
 			h, o := setup(t, Config{ServerURL: srv.URL + "/cas", Version: tc.version, ForceLowercaseUsername: tc.lower})
-			w := get(t, h, "/sso-cas/login/?next=%2Fx%2F&ticket=ST-1")
+			w, want := ticketGet(t, h, "/sso-cas/login/?next=%2Fx%2F", "ST-1")
 			if gotPath != tc.path {
 				t.Errorf("validated at %s, want %s", gotPath, tc.path)
 			}
-			if want := testBase + "/sso-cas/login/?next=%2Fx%2F"; gotService != want {
+			if !strings.HasPrefix(want, testBase+"/sso-cas/login/?next=%2Fx%2F&state=") || gotService != want {
 				t.Errorf("validated for service %s, want %s", gotService, want)
 			}
 			if tc.want == nil {
@@ -254,6 +308,99 @@ func TestValidateAnswers(t *testing.T) {
 	}
 }
 
+// Login CSRF: a ticket is only checked in the browser that started its
+// login. An attacker's own ticket, planted in a victim's browser without
+// the state (a link to the service URL), starts the victim's own login
+// over; with the attacker's state but not its cookie, it is refused. The
+// server is never asked, nobody is logged in.
+func TestLoginCSRF(t *testing.T) {
+	t.Parallel()
+	asked := 0
+	srv := casServer(t, func(w http.ResponseWriter, r *http.Request) {
+		asked++
+		io.WriteString(w, successV3)
+	})
+	h, o := setup(t, Config{ServerURL: srv.URL + "/cas", Version: "3"})
+	// The attacker's login, started in the attacker's browser.
+	start := get(t, h, "/sso-cas/login/?next=%2Fx%2F")
+	state := stateOf(t, start).Value
+
+	w := get(t, h, "/sso-cas/login/?next=%2Fx%2F&ticket=ST-attacker")
+	loc, _ := url.Parse(w.Header().Get("Location"))
+	if w.Code != http.StatusFound || loc.Path != "/cas/login" || stateOf(t, w).Value == state {
+		t.Errorf("a ticket without a state: %d to %s, want the login started again with a state of its own", w.Code, loc)
+	}
+	w = get(t, h, "/sso-cas/login/?next=%2Fx%2F&state="+state+"&ticket=ST-attacker")
+	if w.Code != http.StatusForbidden {
+		t.Errorf("a ticket with the attacker's state, no cookie: %d, want 403", w.Code)
+	}
+	w = get(t, h, "/sso-cas/login/?next=%2Fx%2F&state="+state+"&ticket=ST-attacker", &http.Cookie{Name: stateCookie, Value: "VICTIMSOWNSTATEVICTIMSOWN"})
+	loc, _ = url.Parse(w.Header().Get("Location"))
+	if w.Code != http.StatusFound || loc.Path != "/cas/login" || stateOf(t, w).Value == state {
+		t.Errorf("a ticket with the attacker's state, the victim's cookie: %d to %s, want the victim's login started again", w.Code, loc)
+	}
+	if asked != 0 || len(o.logins) != 0 {
+		t.Errorf("the server was asked %d times, logins %v; want none", asked, o.logins)
+	}
+	// In the browser that started it, the login goes through, once: the
+	// cookie is forgotten.
+	w = get(t, h, "/sso-cas/login/?next=%2Fx%2F&state="+state+"&ticket=ST-1", stateOf(t, start))
+	if len(o.logins) != 1 {
+		t.Fatalf("the attacker's own login: %d, logins %v, failures %v", w.Code, o.logins, o.failures)
+	}
+	if c := w.Result().Cookies(); len(c) != 1 || c[0].Name != stateCookie || c[0].MaxAge >= 0 {
+		t.Errorf("the state cookie stays after its ticket: %v", c)
+	}
+}
+
+// Two logins started in one browser (two mails' links in two tabs), each
+// ticket coming back in either order: both log in. A fifth login started
+// meanwhile pushes the first's state out; its ticket then starts the login
+// again.
+func TestLoginTabs(t *testing.T) {
+	t.Parallel()
+	srv := casServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, successV3) })
+	h, o := setup(t, Config{ServerURL: srv.URL + "/cas", Version: "3"})
+	// jar is the browser's state cookie, as each answer leaves it.
+	var jar *http.Cookie
+	do := func(target string) *httptest.ResponseRecorder {
+		var w *httptest.ResponseRecorder
+		if jar != nil {
+			w = get(t, h, target, jar)
+		} else {
+			w = get(t, h, target)
+		}
+		for _, c := range w.Result().Cookies() {
+			if c.Name == stateCookie {
+				jar = c
+				if c.MaxAge < 0 {
+					jar = nil
+				}
+			}
+		}
+		return w
+	}
+	back := func(start *httptest.ResponseRecorder, ticket string) *httptest.ResponseRecorder {
+		loc, _ := url.Parse(start.Header().Get("Location"))
+		svc, _ := url.Parse(loc.Query().Get("service"))
+		return do(svc.Path + "?" + svc.RawQuery + "&ticket=" + ticket)
+	}
+	a := do("/sso-cas/login/?next=%2Fa%2F")
+	b := do("/sso-cas/login/?next=%2Fb%2F")
+	back(b, "ST-b")
+	back(a, "ST-a")
+	if len(o.logins) != 2 || o.nexts[0] != "/b/" || o.nexts[1] != "/a/" || jar != nil {
+		t.Fatalf("logins to %v, failures %v, cookie %v; want both tabs logged in and the cookie gone", o.nexts, o.failures, jar)
+	}
+	first := do("/sso-cas/login/?next=%2F1%2F")
+	for range maxStates {
+		do("/sso-cas/login/?next=%2Fn%2F")
+	}
+	if w := back(first, "ST-1"); w.Code != http.StatusFound || len(o.logins) != 2 {
+		t.Errorf("a login pushed out: %d, logins %v; want it started again", w.Code, o.nexts)
+	}
+}
+
 // A lax server that accepts a ticket twice: Lectern refuses the second
 // login itself.
 func TestReplayedTicketRefusedByLectern(t *testing.T) {
@@ -262,8 +409,8 @@ func TestReplayedTicketRefusedByLectern(t *testing.T) {
 	once := &memOnce{}
 	h1, o1 := setup(t, Config{ServerURL: srv.URL + "/cas", Version: "3", Once: once})
 	h2, o2 := setup(t, Config{ServerURL: srv.URL + "/cas", Version: "3", Once: once}) // another node
-	get(t, h1, "/sso-cas/login/?ticket=ST-7")
-	w := get(t, h2, "/sso-cas/login/?ticket=ST-7")
+	ticketGet(t, h1, "/sso-cas/login/", "ST-7")
+	w, _ := ticketGet(t, h2, "/sso-cas/login/", "ST-7")
 	if len(o1.logins) != 1 || len(o2.logins) != 0 || w.Code != http.StatusForbidden {
 		t.Errorf("first node logins %d, second node logins %d and status %d, want 1, 0, 403", len(o1.logins), len(o2.logins), w.Code)
 	}
@@ -282,7 +429,7 @@ func TestServerThatHangs(t *testing.T) {
 	})
 	defer close(release)
 	h, o := setup(t, Config{ServerURL: srv.URL, Version: "3", Timeout: 100 * time.Millisecond})
-	w := get(t, h, "/sso-cas/login/?ticket=ST-1")
+	w, _ := ticketGet(t, h, "/sso-cas/login/", "ST-1")
 	if w.Code != http.StatusBadGateway || len(o.logins) != 0 {
 		t.Errorf("status %d, logins %v", w.Code, o.logins)
 	}
@@ -294,7 +441,7 @@ func TestServerUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	h, o := setup(t, Config{ServerURL: srv.URL, Version: "2"})
-	w := get(t, h, "/sso-cas/login/?ticket=ST-1")
+	w, _ := ticketGet(t, h, "/sso-cas/login/", "ST-1")
 	if w.Code != http.StatusBadGateway || len(o.logins) != 0 {
 		t.Errorf("status %d, logins %v", w.Code, o.logins)
 	}

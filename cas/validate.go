@@ -78,7 +78,7 @@ func parseV1(body []byte) (string, error) {
 		if len(lines) < 2 || strings.TrimSpace(lines[1]) == "" {
 			return "", fmt.Errorf("CAS 1 answer: yes without a user")
 		}
-		return strings.TrimSpace(lines[1]), nil
+		return trimXMLSpace(lines[1]), nil
 	case "no":
 		return "", &refusedError{Code: "no", Message: "CAS 1 validation answered no"}
 	}
@@ -90,8 +90,15 @@ func parseV1(body []byte) (string, error) {
 type serviceResponse struct {
 	XMLName xml.Name
 	Success *struct {
-		User       string     `xml:"user"`
+		// Users must be one: an answer naming two people (a server
+		// that let an attribute's value inject a <cas:user>) is
+		// nobody's, whichever an XML reader would keep.
+		Users      []string   `xml:"user"`
 		Attributes *xmlFields `xml:"attributes"`
+		// Proxies are there when the ticket was a proxy ticket:
+		// another application logging in for the person, which
+		// serviceValidate must refuse and Lectern does not take.
+		Proxies *struct{} `xml:"proxies"`
 		xmlFields
 	} `xml:"authenticationSuccess"`
 	Failure *struct {
@@ -130,7 +137,16 @@ func parseServiceResponse(body []byte) (string, []attribute, error) {
 	case sr.Success == nil:
 		return "", nil, fmt.Errorf("CAS answer: neither authenticationSuccess nor authenticationFailure")
 	}
-	user := strings.TrimSpace(sr.Success.User)
+	if sr.Success.Proxies != nil {
+		return "", nil, &refusedError{Code: "PROXIED", Message: "a proxy ticket: another application logging in for the person"}
+	}
+	if n := len(sr.Success.Users); n > 1 {
+		return "", nil, fmt.Errorf("CAS answer: authenticationSuccess with %d users", n)
+	}
+	user := ""
+	if len(sr.Success.Users) == 1 {
+		user = trimXMLSpace(sr.Success.Users[0])
+	}
 	if user == "" {
 		return "", nil, fmt.Errorf("CAS answer: authenticationSuccess without a user")
 	}
@@ -153,6 +169,23 @@ func parseServiceResponse(body []byte) (string, []attribute, error) {
 	return user, attrs, nil
 }
 
+// trimXMLSpace trims the white space an XML answer puts around a value,
+// and only that: a user in no-break spaces is another user, which the
+// accounts refuse, not someone else's username.
+func trimXMLSpace(s string) string { return strings.Trim(s, " \t\r\n") }
+
+// lowerASCII lowercases A to Z only (CAS_FORCE_LOWERCASE_USERNAME):
+// Unicode's lowercase makes ASCII of other letters (the Kelvin sign K
+// is k), which would turn a username nobody has into someone's.
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -165,7 +198,7 @@ func contains(list []string, s string) bool {
 // identity maps the answer to a lectern.Identity through Mapping.
 func (h *Handler) identity(user string, attrs []attribute, ticket string) lectern.Identity {
 	if h.cfg.ForceLowercaseUsername {
-		user = strings.ToLower(user)
+		user = lowerASCII(user)
 	}
 	all := func(field string) []string {
 		name := h.mapping[field]

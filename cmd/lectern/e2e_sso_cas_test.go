@@ -149,6 +149,25 @@ func casClientLogin(t *testing.T, idp *idptest.IdP, client *http.Client, srv *se
 	return res.Redirect.String()
 }
 
+// casTicketURL starts a CAS login for next at srv with client (which keeps
+// the login's state cookie), and returns the service URL the CAS server
+// would send that browser back to, with ticket: a ticket brought back in
+// the browser that started its login, as the server does.
+func casTicketURL(t *testing.T, client *http.Client, srv *server, next, ticket string) string {
+	t.Helper()
+	st, loc := casVisit(t, client, srv.url+"/sso-cas/login/?next="+url.QueryEscape(next))
+	u, err := url.Parse(loc)
+	if st != http.StatusFound || err != nil {
+		t.Fatalf("/sso-cas/login/: %d to %q", st, loc)
+	}
+	service := u.Query().Get("service")
+	sep := "?"
+	if strings.Contains(service, "?") {
+		sep = "&"
+	}
+	return service + sep + "ticket=" + url.QueryEscape(ticket)
+}
+
 // casVisit GETs target with client and returns the status and Location.
 func casVisit(t *testing.T, client *http.Client, target string) (int, string) {
 	t.Helper()

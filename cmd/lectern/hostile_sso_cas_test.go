@@ -33,11 +33,11 @@ func TestHostileSSOCAS(t *testing.T) {
 		st, _ := casVisit(t, client, srv.url+"/")
 		return st == http.StatusOK
 	}
-	// refused checks that target, visited by a fresh browser, answers
-	// 403 with the login page and logs nobody in.
-	refused := func(t *testing.T, target string) {
+	// refused checks that target, visited by client (a browser that
+	// started a CAS login), answers 403 with the login page and logs
+	// nobody in.
+	refused := func(t *testing.T, client *http.Client, target string) {
 		t.Helper()
-		client := idptest.NewClient()
 		resp, err := client.Get(target)
 		if err != nil {
 			t.Fatal(err)
@@ -55,12 +55,21 @@ func TestHostileSSOCAS(t *testing.T) {
 
 	t.Run("replayed ticket", func(t *testing.T) {
 		before := h.snapshot()
-		refused(t, bobTicket)
+		// In a browser that never started its login, and in one that
+		// started a login of its own.
+		refused(t, idptest.NewClient(), bobTicket)
+		u, err := url.Parse(bobTicket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := idptest.NewClient()
+		refused(t, client, casTicketURL(t, client, srv, "/", u.Query().Get("ticket")))
 		h.unchanged(t, before)
 	})
 	t.Run("forged ticket", func(t *testing.T) {
 		before := h.snapshot()
-		refused(t, srv.url+"/sso-cas/login/?next=%2F&ticket=ST-1-Zm9yZ2VkZm9yZ2VkZm9yZ2Vk-auth.example.test")
+		client := idptest.NewClient()
+		refused(t, client, casTicketURL(t, client, srv, "/", "ST-1-Zm9yZ2VkZm9yZ2VkZm9yZ2Vk-auth.example.test"))
 		h.unchanged(t, before)
 	})
 	t.Run("ticket for another service", func(t *testing.T) {
@@ -68,12 +77,13 @@ func TestHostileSSOCAS(t *testing.T) {
 		// to a login for the admin pages: checked for that service, the
 		// CAS server refuses it.
 		before := h.snapshot()
-		back := casClientLogin(t, idp, idptest.NewClient(), srv, "/record/claim_record/", "carol")
+		client := idptest.NewClient()
+		back := casClientLogin(t, idp, client, srv, "/record/claim_record/", "carol")
 		u, err := url.Parse(back)
 		if err != nil {
 			t.Fatal(err)
 		}
-		refused(t, srv.url+"/sso-cas/login/?next=%2Fadmin%2F&ticket="+url.QueryEscape(u.Query().Get("ticket")))
+		refused(t, client, srv.url+"/sso-cas/login/?next=%2Fadmin%2F&state="+u.Query().Get("state")+"&ticket="+url.QueryEscape(u.Query().Get("ticket")))
 		h.unchanged(t, before)
 	})
 	t.Run("next to another site", func(t *testing.T) {
@@ -85,7 +95,7 @@ func TestHostileSSOCAS(t *testing.T) {
 			if st != http.StatusFound || err != nil {
 				t.Fatalf("next %q: %d to %q", next, st, loc)
 			}
-			if got := u.Query().Get("service"); got != app.URL+"/sso-cas/login/" {
+			if got := u.Query().Get("service"); !strings.HasPrefix(got, app.URL+"/sso-cas/login/?state=") || strings.Contains(got, "next") {
 				t.Errorf("next %q: the CAS server is asked to send the browser back to %s", next, got)
 			}
 			res, err := idp.Login(t.Context(), client, loc, "bob", "bobpw")
@@ -146,13 +156,13 @@ func TestHostileSSOCASLaxServer(t *testing.T) {
 	c := newCLI(t)
 	srv := startServeEnv(t, c, "LECTERN_USE_CAS=true", "LECTERN_CAS_SERVER_URL="+lax.URL, "LECTERN_LANGUAGE_CODE=en")
 	h := &hostile{t: t, s: srv, c: c, db: c.open(t).SQL()}
-	target := srv.url + "/sso-cas/login/?next=%2F&ticket=ST-lax-1"
-	if st, loc := casVisit(t, idptest.NewClient(), target); st != http.StatusSeeOther || loc != "/" {
+	first := idptest.NewClient()
+	if st, loc := casVisit(t, first, casTicketURL(t, first, srv, "/", "ST-lax-1")); st != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("first use: %d to %q", st, loc)
 	}
 	before := h.snapshot()
 	client := idptest.NewClient()
-	resp, err := client.Get(target)
+	resp, err := client.Get(casTicketURL(t, client, srv, "/", "ST-lax-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
