@@ -505,7 +505,6 @@ func TestEncodeCancel(t *testing.T) {
 }
 
 func TestEncodeFailure(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	fake := filepath.Join(dir, "fake-ffmpeg")
 	// Much chatter, then the reason, then a failure.
@@ -513,6 +512,14 @@ func TestEncodeFailure(t *testing.T) {
 	if err := os.WriteFile(fake, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	slow := filepath.Join(dir, "slow-ffmpeg")
+	if err := os.WriteFile(slow, []byte("#!/bin/sh\necho encoding >&2\nsleep 30\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// The scripts are written before the parallel tests run: a process
+	// another test forks while a script is still open for writing would
+	// make its exec fail with "text file busy".
+	t.Parallel()
 	_, err := (&Runner{FFmpeg: fake}).Encode(context.Background(), lectureClip(t, "640x360"), t.TempDir(), nil)
 	if err == nil || !strings.Contains(err.Error(), "the encoder broke down") || !strings.Contains(err.Error(), "exit status 1") {
 		t.Fatalf("err = %v", err)
@@ -525,10 +532,6 @@ func TestEncodeFailure(t *testing.T) {
 	}
 
 	t.Run("Timeout", func(t *testing.T) {
-		slow := filepath.Join(dir, "slow-ffmpeg")
-		if err := os.WriteFile(slow, []byte("#!/bin/sh\necho encoding >&2\nsleep 30\n"), 0o700); err != nil {
-			t.Fatal(err)
-		}
 		start := time.Now()
 		_, err := (&Runner{FFmpeg: slow, EncodeTimeout: 300 * time.Millisecond}).Encode(context.Background(), lectureClip(t, "640x360"), t.TempDir(), nil)
 		if err == nil || !strings.Contains(err.Error(), "deadline exceeded after 300ms") || !strings.Contains(err.Error(), "encoding") {
