@@ -52,8 +52,13 @@ func (p *Printer) Month(m time.Month) string {
 	if m < time.January || m > time.December {
 		return ""
 	}
-	return p.T("format.month." + strconv.Itoa(int(m)))
+	return p.T(monthKeys[m-1])
 }
+
+// monthKeys name the months' short forms in the catalog.
+var monthKeys = []string{"format.month.1", "format.month.2", "format.month.3", "format.month.4", "format.month.5",
+	"format.month.6", "format.month.7", "format.month.8", "format.month.9", "format.month.10", "format.month.11",
+	"format.month.12"}
 
 // Zone names the printer's time zone with its offset at t: "UTC",
 // "Europe/Paris, UTC+01:00" (UTC+02:00 in summer).
