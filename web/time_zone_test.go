@@ -32,7 +32,7 @@ func TestPagesInTimeZone(t *testing.T) {
 		t.DateAdded = time.Date(2025, 7, 14, 7, 5, 0, 0, time.UTC)
 	})
 	for _, lang := range []struct {
-		accept                string
+		accept               string
 		winter, summer, zone string
 	}{
 		{"en", "6 Dec 2025, 09:45:12", "14 Jul 2025, 09:05:00", "Time zone: Europe/Paris, UTC&#43;0"},
