@@ -212,6 +212,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	uploads, err := upload.New(upload.Config{
 		Root: cfg.DefaultRecorderPath, TempDir: filepath.Join(cfg.DataDir, "uploads"),
 		MaxSize: cfg.RecordingFileMaxSize, BaseURL: cfg.BaseURL, Expiry: time.Duration(cfg.UploadExpiry),
+		Location: cfg.Location(),
 	}, upload.Deps{Recorders: svc.recorders, RecordingFiles: svc.recordingFiles, Tokens: svc.tokens, Intake: in,
 		Logger: logger.With("edge", "upload")})
 	if err != nil {
