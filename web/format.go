@@ -17,9 +17,6 @@ func humanSize(p *locale.Printer, n int64) string { return p.Size(n) }
 // exactSize writes n bytes in full: "1,234,567 bytes", "1 234 567 octets".
 func exactSize(p *locale.Printer, n int64) string { return p.ExactSize(n) }
 
-// decimal writes v with prec decimals and the reader's decimal separator.
-func decimal(p *locale.Printer, v float64, prec int) string { return p.Decimal(v, prec) }
-
 // humanDuration writes a detection latency: "0.3 s", "2 min 4 s".
 func humanDuration(p *locale.Printer, d time.Duration) string { return p.Duration(d) }
 
