@@ -81,7 +81,10 @@ func TestBrowserTimeZone(t *testing.T) {
 
 	// The mail's HTML as admins read it in the outbox (the still is a
 	// data URL there).
+	j.open("/admin/users/") // last logins, in the zone too
+	j.shot("users", true, "")
 	j.open("/admin/outbox/")
+	j.shot("outbox", true, "")
 	var href string
 	j.eval(`(document.querySelector('a[href^="/admin/outbox/"][href$="/"]:not([href="/admin/outbox/"])') || {}).getAttribute("href")`, &href)
 	if !regexp.MustCompile(`^/admin/outbox/\d+/$`).MatchString(href) {
