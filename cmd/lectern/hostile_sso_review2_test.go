@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"lectern"
+	"lectern/idptest"
+	"lectern/oidc/oidctest"
+	"lectern/shibboleth"
+	"lectern/sqldb"
+)
+
+// TestHostileSSOReview2: the second review's rows, each against a real
+// serve, each failing without the check it names.
+func TestHostileSSOReview2(t *testing.T) {
+	t.Parallel()
+
+	// MATCH_ACCOUNTS_BY_EMAIL with a provider that lets anyone type any
+	// address: mallory's email_verified false address is the staff
+	// member's, and must not log mallory into that account.
+	t.Run("oidc unverified email takes no account", func(t *testing.T) {
+		t.Parallel()
+		p := oidctest.Start(t, "lectern", "s3cret", map[string]map[string]any{
+			"mallory": {"email": "victim@example.test", "email_verified": false, "given_name": "Mallory"},
+		})
+		addr := freeAddr(t)
+		c := newCLI(t)
+		s := startServeEnv(t, c, "LECTERN_HTTP_ADDR="+addr, "LECTERN_FTP_ADDR="+freeAddr(t), "LECTERN_BASE_URL=http://"+addr+"/",
+			"LECTERN_USE_OIDC=true", "LECTERN_OIDC_OP_ISSUER="+p.URL, "LECTERN_OIDC_RP_CLIENT_ID=lectern",
+			"LECTERN_OIDC_RP_CLIENT_SECRET=s3cret", "LECTERN_MATCH_ACCOUNTS_BY_EMAIL=true", "LECTERN_LANGUAGE_CODE=en")
+		users := sqldb.NewUserService(c.open(t))
+		ctx := context.Background()
+		victim := &lectern.User{Username: "victim", Email: "victim@example.test", IsActive: true, IsStaff: true,
+			AuthType: lectern.AuthLocal, DateJoined: time.Now().UTC()}
+		if err := users.CreateUser(ctx, victim); err != nil {
+			t.Fatal(err)
+		}
+		p.SetLogin("mallory")
+		b := newOIDCBrowser(t, s)
+		if status, _ := b.get(s.url + "/oidc/authenticate/?next=/"); status != http.StatusOK {
+			t.Fatalf("mallory's login: %d", status)
+		}
+		v, err := users.FindUserByUsername(ctx, "victim")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !v.LastLogin.IsZero() || v.AuthType != lectern.AuthLocal || v.FirstName == "Mallory" {
+			t.Errorf("mallory logged into the victim's account: %+v", v)
+		}
+		m, err := users.FindUserByUsername(ctx, "mallory")
+		if err != nil || m.Email != "victim@example.test" {
+			t.Errorf("mallory's own account: %+v, %v (want one, the address kept for mail)", m, err)
+		}
+	})
+
+	// A trusted proxy that appends the Shibboleth headers to the
+	// client's instead of replacing them: the request carries the
+	// username header twice, the client's first. Nobody is logged in.
+	t.Run("shibboleth header sent twice", func(t *testing.T) {
+		t.Parallel()
+		c := newCLI(t, shibHeaderEnv...)
+		addr := freeAddr(t)
+		s := startServeEnv(t, c, "LECTERN_HTTP_ADDR="+addr, "LECTERN_FTP_ADDR="+freeAddr(t))
+		proxy := shibClient(t, "127.0.0.1")
+		req, _ := http.NewRequest("GET", s.url+shibboleth.HeaderLoginPath+"?next=/", nil)
+		for h, v := range shibHeaders(idptest.People["carol"]) {
+			req.Header.Set(h, v)
+		}
+		req.Header["Remote_user"] = []string{"alice@example.test", "carol@example.test"}
+		if status, loc := shibDo(t, proxy, req); status != http.StatusForbidden || loggedIn(t, proxy, s.url) {
+			t.Errorf("two REMOTE_USER headers: %d to %q, want 403 and nobody in", status, loc)
+		}
+	})
+}
