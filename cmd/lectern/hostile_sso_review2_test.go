@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,45 @@ func TestHostileSSOReview2(t *testing.T) {
 		m, err := users.FindUserByUsername(ctx, "mallory")
 		if err != nil || m.Email != "victim@example.test" {
 			t.Errorf("mallory's own account: %+v, %v (want one, the address kept for mail)", m, err)
+		}
+	})
+
+	// Usernames Lectern's rule refuses, or claims of the wrong type:
+	// the login page says the login was refused or did not succeed
+	// (403), nobody is logged in, no account is made.
+	t.Run("oidc usernames refused", func(t *testing.T) {
+		t.Parallel()
+		p := oidctest.Start(t, "lectern", "s3cret", map[string]map[string]any{
+			"space":  {"preferred_username": "bob smith"},
+			"slash":  {"preferred_username": "../admin"},
+			"array":  {"preferred_username": []any{"admin"}},
+			"number": {"preferred_username": 42},
+			"empty":  {"preferred_username": ""},
+			"long":   {"preferred_username": strings.Repeat("b", 151)},
+		})
+		addr := freeAddr(t)
+		c := newCLI(t)
+		s := startServeEnv(t, c, "LECTERN_HTTP_ADDR="+addr, "LECTERN_FTP_ADDR="+freeAddr(t), "LECTERN_BASE_URL=http://"+addr+"/",
+			"LECTERN_USE_OIDC=true", "LECTERN_OIDC_OP_ISSUER="+p.URL, "LECTERN_OIDC_RP_CLIENT_ID=lectern",
+			"LECTERN_OIDC_RP_CLIENT_SECRET=s3cret", "LECTERN_LANGUAGE_CODE=en")
+		users := sqldb.NewUserService(c.open(t))
+		for _, who := range []string{"space", "slash", "array", "number", "empty", "long"} {
+			p.SetLogin(who)
+			b := newOIDCBrowser(t, s)
+			status, body := b.get(s.url + "/oidc/authenticate/?next=/")
+			if status != http.StatusForbidden || !strings.Contains(body, "did not succeed") && !strings.Contains(body, "cannot log you in") {
+				t.Errorf("%s: status %d, want 403 and the login page saying why", who, status)
+			}
+			b.loggedOut()
+		}
+		found, _, err := users.FindUsers(context.Background(), lectern.UserFilter{Page: lectern.Page{Size: 10}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range found {
+			if u.AuthType == lectern.AuthOIDC {
+				t.Errorf("account made: %q", u.Username)
+			}
 		}
 	})
 
