@@ -92,6 +92,12 @@ func (h *Handler) takeFlow(w http.ResponseWriter, r *http.Request, state string)
 	if h.cfg.Now().After(f.Expires) {
 		return nil, fmt.Errorf("login started too long ago (expired %s)", f.Expires.UTC().Format(time.RFC3339))
 	}
+	if latest := h.cfg.Now().Add(h.cfg.FlowTTL); f.Expires.After(latest) {
+		// The cookie is the browser's to write: an expiry Lectern never
+		// gave would keep the state in Once (a row per forged callback)
+		// for as long as it says.
+		f.Expires = latest
+	}
 	return &f, nil
 }
 

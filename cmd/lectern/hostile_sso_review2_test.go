@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -93,6 +95,44 @@ func TestHostileSSOReview2(t *testing.T) {
 			if u.AuthType == lectern.AuthOIDC {
 				t.Errorf("account made: %q", u.Username)
 			}
+		}
+	})
+
+	// The flow's cookie is the browser's: an attacker writes their own,
+	// with a state of their choosing and an expiry in the year 9999, and
+	// calls the callback with it (no login at the provider). Refused
+	// (the code is not one), and the state it spends is remembered no
+	// longer than a login may take: the database does not keep a row per
+	// such request for ever.
+	t.Run("oidc forged flow cookie grows no database", func(t *testing.T) {
+		t.Parallel()
+		p := oidctest.Start(t, "lectern", "s3cret", nil)
+		addr := freeAddr(t)
+		c := newCLI(t)
+		s := startServeEnv(t, c, "LECTERN_HTTP_ADDR="+addr, "LECTERN_FTP_ADDR="+freeAddr(t), "LECTERN_BASE_URL=http://"+addr+"/",
+			"LECTERN_USE_OIDC=true", "LECTERN_OIDC_OP_ISSUER="+p.URL, "LECTERN_OIDC_RP_CLIENT_ID=lectern",
+			"LECTERN_OIDC_RP_CLIENT_SECRET=s3cret", "LECTERN_LANGUAGE_CODE=en")
+		flow := base64.RawURLEncoding.EncodeToString([]byte(`{"n":"x","v":"y","x":"/","e":"9999-01-01T00:00:00Z"}`))
+		for i := range 3 {
+			state := fmt.Sprintf("forged-%d", i)
+			req, _ := http.NewRequest("GET", s.url+"/oidc/callback/?code=nothing&state="+state, nil)
+			req.AddCookie(&http.Cookie{Name: "lectern_oidc_" + state, Value: flow})
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusForbidden {
+				t.Errorf("forged callback %d: status %d, want 403", i, res.StatusCode)
+			}
+		}
+		var kept int
+		if err := c.open(t).SQL().QueryRow(`SELECT count(*) FROM once_keys WHERE key LIKE 'oidc-state:forged-%' AND expires_at > ?`,
+			time.Now().Add(time.Hour).UTC()).Scan(&kept); err != nil {
+			t.Fatal(err)
+		}
+		if kept != 0 {
+			t.Errorf("%d forged states kept beyond an hour", kept)
 		}
 	})
 
