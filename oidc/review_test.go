@@ -115,3 +115,35 @@ func TestLongNext(t *testing.T) {
 		t.Errorf("%d logins (next %d bytes): want one, without next", len(logins), len(logins[0].next))
 	}
 }
+
+// Two logins started in two tabs of one browser, finished in the other
+// order: each has its own state and cookie, and both log in.
+func TestTwoTabs(t *testing.T) {
+	t.Parallel()
+	p := fakeProvider(t)
+	b := setup(t, "", oidc.Config{Issuer: p.URL, ClientID: "lectern", ClientSecret: "s3cret"})
+	p.SetLogin("bob")
+	tab := &http.Client{Jar: b.browser.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	stop := func(next string) string {
+		res, err := tab.Get(b.app.URL + oidc.AuthenticatePath + "?next=" + next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		res, err = tab.Get(res.Header.Get("Location"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.Header.Get("Location")
+	}
+	first, second := stop("/one"), stop("/two")
+	for _, cb := range []string{second, first} {
+		if status, _ := b.get(b.browser, cb); status != http.StatusOK {
+			t.Errorf("callback %s: %d\n%s", cb, status, b.logOutput())
+		}
+	}
+	if logins, _ := b.result(); len(logins) != 2 || logins[0].next != "/two" || logins[1].next != "/one" {
+		t.Errorf("logins %+v", logins)
+	}
+}
