@@ -128,7 +128,7 @@ func (a *Accounts) find(ctx context.Context, id Identity) (*User, error) {
 	} else if ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
-	if !a.MatchByEmail || id.Email == "" {
+	if !a.MatchByEmail || id.Email == "" || id.EmailUnverified {
 		return nil, nil
 	}
 	found, n, err := a.Users.FindUsers(ctx, UserFilter{Email: &id.Email, Page: Page{Size: 2}})

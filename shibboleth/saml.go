@@ -93,7 +93,16 @@ type SAML struct {
 	mu        sync.Mutex
 	idp       *saml.EntityDescriptor
 	idpLoaded time.Time
+	// idpFailed is the last fetch's failure while there is no metadata,
+	// at idpFailedAt: logins fail at once with it for metadataRetry.
+	idpFailed   error
+	idpFailedAt time.Time
 }
+
+// metadataRetry is how long logins fail at once after the identity
+// provider's metadata could not be fetched, rather than each wait for
+// it in turn (on s.mu, up to the fetch's 15 s each).
+const metadataRetry = 5 * time.Second
 
 func (s *SAML) clock() time.Time {
 	if s.now != nil {
@@ -170,6 +179,9 @@ func (s *SAML) idpMetadata(ctx context.Context) (*saml.EntityDescriptor, error) 
 	if s.idp != nil && (s.IDPMetadataURL == "" || time.Since(s.idpLoaded) < metadataTTL) {
 		return s.idp, nil
 	}
+	if s.idp == nil && s.idpFailed != nil && s.clock().Before(s.idpFailedAt.Add(metadataRetry)) {
+		return nil, s.idpFailed
+	}
 	var md *saml.EntityDescriptor
 	var err error
 	if len(s.IDPMetadata) > 0 {
@@ -185,9 +197,11 @@ func (s *SAML) idpMetadata(ctx context.Context) (*saml.EntityDescriptor, error) 
 			s.idpLoaded = time.Now()
 			return s.idp, nil
 		}
-		return nil, fmt.Errorf("saml idp metadata %s: %w", s.IDPMetadataURL, err)
+		s.idpFailed = fmt.Errorf("saml idp metadata %s: %w", s.IDPMetadataURL, err)
+		s.idpFailedAt = s.clock()
+		return nil, s.idpFailed
 	}
-	s.idp, s.idpLoaded = md, time.Now()
+	s.idp, s.idpLoaded, s.idpFailed = md, time.Now(), nil
 	return md, nil
 }
 
