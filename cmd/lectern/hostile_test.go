@@ -790,6 +790,7 @@ var snapshotTables = []string{"treatments", "recordings", "videos", "messages", 
 
 func (h *hostile) snapshot() snapshot {
 	h.t.Helper()
+	h.settle()
 	s := snapshot{files: map[string]int64{}, rows: map[string]int{}}
 	err := filepath.WalkDir(h.c.dataDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -825,6 +826,25 @@ func (h *hostile) snapshot() snapshot {
 		s.rows[table] = n
 	}
 	return s
+}
+
+// settle waits, up to 20 s, until no deposit waits for the router: serve
+// dispatches new deposits in the background (their mails take ffmpeg a
+// moment), and a mail queued after a row's snapshot is not the row's.
+func (h *hostile) settle() {
+	h.t.Helper()
+	states := "'" + strings.Join(lectern.TreatmentRoutingStates, "', '") + "'"
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		if err := h.db.QueryRow("SELECT count(*) FROM treatments WHERE state IN (" + states + ")").Scan(&n); err != nil {
+			h.t.Fatalf("count deposits waiting for the router: %v", err)
+		}
+		if n == 0 || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // unchanged fails the running test when the state is not before's.

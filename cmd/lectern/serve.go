@@ -120,7 +120,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 
 	router := a.router(svc)
-	in := a.intake(svc, dispatchNow(router, logger))
+	dispatch, waitDispatch := dispatchNow(router, logger)
+	defer waitDispatch() // before the database closes
+	in := a.intake(svc, dispatch)
 	notifier := &lectern.Notifier{Root: cfg.DefaultRecorderPath, Recorders: svc.recorders, Treatments: svc.treatments,
 		Intake: in, Router: router, Logger: logger.With("edge", "notify"), Quiescence: time.Duration(cfg.RecorderQuiescence)}
 	// One ffmpeg runner encodes (jobs) and takes thumbnails (web).
