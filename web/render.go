@@ -36,6 +36,9 @@ type layout struct {
 	// Wide pages (lists with many columns) use the whole width of large
 	// screens.
 	Wide bool
+	// NoSMTP shows a superuser, on the dashboard and the
+	// administration's pages, that no mail leaves without SMTP_URL.
+	NoSMTP bool
 }
 
 // AdminSection reports whether the page is one of the administration
@@ -88,6 +91,8 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 	if r.Method != http.MethodGet {
 		l.Next = r.URL.Path
 	}
+	l.NoSMTP = !s.cfg.SMTPConfigured && s.deps.Messages != nil && l.User != nil && l.User.IsSuperuser &&
+		(section == "home" || l.AdminSection())
 	for _, code := range locale.Languages {
 		l.Languages = append(l.Languages, languageChoice{Code: code, Label: p.T("language." + code), Current: code == l.Lang})
 	}

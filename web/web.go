@@ -104,6 +104,11 @@ type Config struct {
 	// VideoAllowedExtensions (VIDEO_ALLOWED_EXTENSIONS) are the source
 	// files the add form accepts (zip always is).
 	VideoAllowedExtensions []string
+	// SMTPConfigured tells whether SMTP_URL is set: without it the
+	// outbox's mail is never delivered, which the outbox says on each
+	// message and a banner tells the admins (on the dashboard and the
+	// administration's pages).
+	SMTPConfigured bool
 	// MediaRoot (MEDIA_ROOT) holds each video's files in
 	// videos/<id>/, served under /media/videos/<id>/ to whoever may watch
 	// the video; empty: no media file is served.
