@@ -3,7 +3,9 @@
 // (treatments, with their bulk delete, and recording files), the mail
 // outbox, and Pod's recorder pages: the notify URL recorders call, the add
 // form the manager's email links to, the claim list with thumbnails and
-// previews, and the user's recordings on the dashboard; the video pages
+// previews, and the user's recordings on the dashboard with the deposits
+// waiting for them (a page at a time, published or deleted in bulk:
+// record_waiting.go) and the staff's status tiles; the video pages
 // (player, password form, progress, media files with Pod's access rules,
 // to the session's visitor or to an API client's token; the frame its
 // managers choose as its thumbnail),
