@@ -114,7 +114,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if waiting.Total > dashboardWaiting {
-				waiting.AllURL, waiting.AllLabel = "/record/waiting/", p.T("dashboard.waiting.all", waiting.Total)
+				waiting.AllURL, waiting.AllLabel = waitingListPath, p.T("dashboard.waiting.all", waiting.Total)
 			}
 			waiting.Pagination = waiting.Pagination.withFragment("waiting")
 			data.Waiting = &waiting

@@ -57,6 +57,11 @@ func (s *Server) waitingList(r *http.Request, p *locale.Printer, l layout, param
 	page := requestPageOf(r, param)
 	page.Size = size
 	list, total, err := s.deps.Treatments.FindTreatments(ctx, waitingFilter(u, page))
+	if err == nil && len(list) == 0 && page.Number > page.PageCount(total) && total > 0 {
+		// Past the end (deposits went since the link was made): the last page.
+		page.Number = page.PageCount(total)
+		list, total, err = s.deps.Treatments.FindTreatments(ctx, waitingFilter(u, page))
+	}
 	if err != nil {
 		return waitingList{}, err
 	}
@@ -83,6 +88,10 @@ type recordWaitingListPage struct {
 	layout
 	List waitingList
 }
+
+// waitingListPath is the full list, where the bulk actions' pages (POST
+// answers) send the language switch back.
+const waitingListPath = "/record/waiting/"
 
 // waitingPageSize is the number of deposits a page of the full list
 // shows.

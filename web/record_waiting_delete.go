@@ -91,6 +91,7 @@ func (s *Server) handleRecordWaitingDelete(w http.ResponseWriter, r *http.Reques
 		Rows:     rows,
 		Back:     back,
 	}
+	data.Next = waitingListPath
 	if left > 0 {
 		data.Left = p.Plural("record.waiting.delete.left", left)
 	}

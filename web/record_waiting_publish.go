@@ -46,6 +46,7 @@ func (s *Server) handleRecordWaitingPublish(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	data := recordWaitingPublishPage{layout: s.page(r, "record.waiting.publish.title", "home"), Back: back}
+	data.Next = waitingListPath
 	for _, id := range ids {
 		out, published, err := s.publishDefault(ctx, p, u, id)
 		if err != nil {

@@ -77,6 +77,9 @@ func TestWaitingPagination(t *testing.T) {
 	}
 	res = c.get("/?wpage=5")
 	wantBody(t, res, "talk-03.mp4", "talk-01.mp4")
+	// Past the end (deposits went meanwhile): the last page.
+	wantBody(t, c.get("/?wpage=99"), "talk-01.mp4")
+	wantBody(t, c.get("/record/waiting/?page=7"), "talk-01.mp4")
 
 	res = c.get("/record/waiting/")
 	want(t, res, http.StatusOK)
@@ -137,6 +140,8 @@ func TestWaitingBulkPublish(t *testing.T) {
 	form.Set("csrf_token", c.token("/"))
 	res := c.postRaw("/record/waiting/publish/", form)
 	want(t, res, http.StatusOK)
+	// The language switch comes back to the list, not to this POST's URL.
+	wantBody(t, res, `name="next" value="/record/waiting/"`)
 	wantBody(t, res, "2 deposits published with their default titles.", "Published", "Not published",
 		"algebra.mp4", "geometry_2.mov", html.EscapeString("published as “"+lectern.DefaultTitle("", ok1.File)+"”"),
 		"vanished.mp4", "The source file does not exist.",
