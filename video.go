@@ -230,6 +230,9 @@ type VideoService interface {
 	// FindVideos returns one page of matching videos, newest first, and
 	// the number of all matching videos.
 	FindVideos(ctx context.Context, filter VideoFilter) ([]*Video, int, error)
+	// CountVideos returns the number of matching videos (the filter's
+	// Page is ignored).
+	CountVideos(ctx context.Context, filter VideoFilter) (int, error)
 	// SetSource records where the video's source now is (relative to
 	// MEDIA_ROOT) and, in the same transaction, enqueues its encode
 	// (EncodeVideoArgs; not twice while one waits or runs).

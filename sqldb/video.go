@@ -122,6 +122,26 @@ func (s *VideoService) FindVideoByID(ctx context.Context, id int64) (*lectern.Vi
 
 // FindVideos implements lectern.VideoService.
 func (s *VideoService) FindVideos(ctx context.Context, f lectern.VideoFilter) ([]*lectern.Video, int, error) {
+	w := videoWhere(f)
+	videos, total, err := findPage(ctx, s.db.db, "videos", videoColumns, w, "date_added DESC, id DESC", f.Page, scanVideo)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, v := range videos {
+		if err := s.fill(ctx, v); err != nil {
+			return nil, 0, err
+		}
+	}
+	return videos, total, nil
+}
+
+// CountVideos implements lectern.VideoService.
+func (s *VideoService) CountVideos(ctx context.Context, f lectern.VideoFilter) (int, error) {
+	return countRows(ctx, s.db.db, "videos", videoWhere(f))
+}
+
+// videoWhere is the WHERE clause of f.
+func videoWhere(f lectern.VideoFilter) *where {
 	w := &where{}
 	if f.ID != nil {
 		w.add("id = ?", *f.ID)
@@ -135,16 +155,7 @@ func (s *VideoService) FindVideos(ctx context.Context, f lectern.VideoFilter) ([
 	if f.State != nil {
 		w.add("encoding_state = ?", *f.State)
 	}
-	videos, total, err := findPage(ctx, s.db.db, "videos", videoColumns, w, "date_added DESC, id DESC", f.Page, scanVideo)
-	if err != nil {
-		return nil, 0, err
-	}
-	for _, v := range videos {
-		if err := s.fill(ctx, v); err != nil {
-			return nil, 0, err
-		}
-	}
-	return videos, total, nil
+	return w
 }
 
 var errVideoNotFound = lectern.Errorf(lectern.ENOTFOUND, "Video not found.")

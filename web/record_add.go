@@ -145,7 +145,7 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if form.Title == "" && r.Method == http.MethodGet && t != nil {
-		form.Title = lectern.DefaultTitle("", rec.Name, t.DateAdded, s.cfg.Location, s.cfg.LanguageCode)
+		form.Title = s.addFormDefaults(u, rec, t).Title
 	}
 
 	status := http.StatusOK
@@ -192,6 +192,13 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, status, "record_add", data)
+}
+
+// addFormDefaults is what the add form proposes for deposit t of rec to
+// u, which the dashboard's bulk publication takes as is: the default
+// title, u as the owner.
+func (s *Server) addFormDefaults(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment) recordAddForm {
+	return recordAddForm{Title: lectern.DefaultTitle("", rec.Name, t.DateAdded, s.cfg.Location, s.cfg.LanguageCode), SourceFile: t.File, RecorderID: rec.ID, Owner: u.Username}
 }
 
 // publish creates the recording of deposit t for the chosen owner, or u.

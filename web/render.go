@@ -40,6 +40,9 @@ type layout struct {
 	// TimeZone names TIME_ZONE and its offset now, once in the footer:
 	// the times of every page are in it, without a label.
 	TimeZone string
+	// NoSMTP shows a superuser, on the dashboard and the
+	// administration's pages, that no mail leaves without SMTP_URL.
+	NoSMTP bool
 }
 
 // AdminSection reports whether the page is one of the administration
@@ -93,6 +96,8 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 	if r.Method != http.MethodGet {
 		l.Next = r.URL.Path
 	}
+	l.NoSMTP = !s.cfg.SMTPConfigured && s.deps.Messages != nil && l.User != nil && l.User.IsSuperuser &&
+		(section == "home" || l.AdminSection())
 	for _, code := range locale.Languages {
 		l.Languages = append(l.Languages, languageChoice{Code: code, Label: p.T("language." + code), Current: code == l.Lang})
 	}

@@ -92,6 +92,10 @@ func (s *Server) routes() {
 		m.Handle("GET /record/delete_record/{id}/{$}", s.superuser(s.handleRecordDelete))
 		m.Handle("POST /record/delete_record/{id}/{$}", s.superuser(s.handleRecordDelete))
 		m.Handle("GET /record/thumbnail/{name}", s.staff(s.handleRecordThumbnail))
+		// The deposits waiting for the user, and their bulk actions.
+		m.Handle("GET /record/waiting/{$}", s.staff(s.handleRecordWaitingList))
+		m.Handle("POST /record/waiting/publish/{$}", s.staff(s.handleRecordWaitingPublish))
+		m.Handle("POST /record/waiting/delete/{$}", s.staff(s.handleRecordWaitingDelete))
 		if s.claimListOn() {
 			m.Handle("GET /record/claim_record/{$}", s.staff(s.handleRecordClaimList))
 		}

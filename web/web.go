@@ -3,7 +3,9 @@
 // (treatments, with their bulk delete, and recording files), the mail
 // outbox, and Pod's recorder pages: the notify URL recorders call, the add
 // form the manager's email links to, the claim list with thumbnails and
-// previews, and the user's recordings on the dashboard; the video pages
+// previews, and the user's recordings on the dashboard with the deposits
+// waiting for them (a page at a time, published or deleted in bulk:
+// record_waiting.go) and the staff's status tiles; the video pages
 // (player, password form, progress, media files with Pod's access rules,
 // to the session's visitor or to an API client's token; the frame its
 // managers choose as its thumbnail),
@@ -107,6 +109,11 @@ type Config struct {
 	// VideoAllowedExtensions (VIDEO_ALLOWED_EXTENSIONS) are the source
 	// files the add form accepts (zip always is).
 	VideoAllowedExtensions []string
+	// SMTPConfigured tells whether SMTP_URL is set: without it the
+	// outbox's mail is never delivered, which the outbox says on each
+	// message and a banner tells the admins (on the dashboard and the
+	// administration's pages).
+	SMTPConfigured bool
 	// MediaRoot (MEDIA_ROOT) holds each video's files in
 	// videos/<id>/, served under /media/videos/<id>/ to whoever may watch
 	// the video; empty: no media file is served.

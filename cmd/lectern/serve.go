@@ -189,6 +189,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		MediaRoot:                          cfg.MediaRoot,
 		VideoAllowedExtensions:             cfg.VideoAllowedExtensions,
 		ZipLimits:                          cfg.ZipLimits(),
+		SMTPConfigured:                     cfg.SMTPURL != "",
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
