@@ -209,7 +209,7 @@ func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Reco
 		owner = o.ID
 	}
 	recording := &lectern.Recording{RecorderID: rec.ID, UserID: owner, TreatmentID: &t.ID, Title: form.Title,
-		Type: rec.RecordingType, SourceFile: t.File}
+		Type: rec.RecordingType, SourceFile: t.File, PublishedByID: &u.ID}
 	if err := s.deps.Recordings.CreateRecording(ctx, recording); err != nil {
 		return err
 	}
