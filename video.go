@@ -212,8 +212,8 @@ func intersects(a, b []int64) bool {
 
 // VideoFilter selects videos; zero fields match everything.
 type VideoFilter struct {
-	ID          *int64
-	OwnerID     *int64 // owner or additional owner
+	ID      *int64
+	OwnerID *int64 // owner or additional owner
 	// PublishedBy is who published the video's recording
 	// (Recording.PublishedByID); videos they own or co-own are left out.
 	PublishedBy *int64
