@@ -26,8 +26,8 @@ type videoShowPage struct {
 	Manager  bool
 	ErrorLog string
 	// Edit is the edit page's link, for its managers.
-	Edit string
-	Player   *player
+	Edit   string
+	Player *player
 	// Downloads are the MP4 renditions, largest first, when the visitor
 	// may download them.
 	Downloads []download
