@@ -68,7 +68,15 @@ func (s *Server) handleVideoMine(w http.ResponseWriter, r *http.Request) {
 	}
 	mine := make([]videoMineRow, len(rows))
 	for i, row := range rows {
-		mine[i] = videoMineRow{videoRow: row, Edit: editVideoURL(row.V)}
+		mine[i] = videoMineRow{videoRow: row}
+		// Who published a draft for someone else neither edits nor
+		// watches it: no edit link, no live progress (its status is
+		// the owners').
+		if row.V.ManagedBy(u) {
+			mine[i].Edit = editVideoURL(row.V)
+		} else {
+			mine[i].Active = false
+		}
 	}
 	accessFilter := listFilter{Name: "access", Label: p.T("video.field.access"), Options: []option{
 		{"", p.T("video.mine.all_access"), access == ""},
