@@ -22,6 +22,7 @@ type videoEditPage struct {
 	layout
 	V             *lectern.Video // the values shown
 	URL           string         // the stored video's page
+	Name          string         // the stored video's title
 	DeleteURL     string
 	HasPassword   bool // a hash is stored: an empty field keeps it
 	ClearPassword bool
@@ -109,7 +110,7 @@ func (s *Server) renderVideoEdit(w http.ResponseWriter, r *http.Request, status 
 	p := s.printer(r)
 	l := s.page(r, "video.edit.title", "my_videos")
 	data := videoEditPage{
-		layout: l, V: v, URL: videoURL(stored), DeleteURL: deleteVideoURL(stored),
+		layout: l, V: v, URL: videoURL(stored), Name: stored.Title, DeleteURL: deleteVideoURL(stored),
 		HasPassword: stored.PasswordHash != "", ClearPassword: clearPw,
 		formErrors: newFormErrors(p, fields, videoFields),
 	}

@@ -70,12 +70,13 @@ func (s *Server) handleVideoMine(w http.ResponseWriter, r *http.Request) {
 	for i, row := range rows {
 		mine[i] = videoMineRow{videoRow: row}
 		// Who published a draft for someone else neither edits nor
-		// watches it: no edit link, no live progress (its status is
-		// the owners').
+		// watches it: no edit link, and its thumbnail and live
+		// progress only when they may watch it (its files and status
+		// answer its viewers).
 		if row.V.ManagedBy(u) {
 			mine[i].Edit = editVideoURL(row.V)
-		} else {
-			mine[i].Active = false
+		} else if s.videoAccess(r, row.V) != lectern.AccessAllowed {
+			mine[i].Active, mine[i].Thumb = false, ""
 		}
 	}
 	accessFilter := listFilter{Name: "access", Label: p.T("video.field.access"), Options: []option{

@@ -87,6 +87,8 @@ func TestBrowserVideosJourney(t *testing.T) {
 		j.fatal("after login", fmt.Errorf("at %s, want the video", p))
 	}
 
+	j.shot("video-owner", true, playerReady)
+
 	// The owner edits it: a mistake, then the title and public.
 	var edit string
 	j.eval(`document.querySelector("a.video-edit").getAttribute("href")`, &edit)
