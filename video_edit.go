@@ -102,26 +102,38 @@ type VideoRemover struct {
 }
 
 // Remove deletes video id: the row first (a job starting after it finds
-// nothing to do), then its waiting or running jobs are cancelled (a
-// running encode stops within seconds, and its worker removes what it
-// wrote meanwhile), then its folder. ENOTFOUND when there is no such
-// video.
+// nothing to do), then its waiting or running jobs are cancelled (its
+// encode and thumbnail, and its recording's processing: a running
+// encode stops within seconds, and its worker removes what it wrote
+// meanwhile), then its folder. ENOTFOUND when there is no such video.
 func (rm VideoRemover) Remove(ctx context.Context, id int64) error {
+	v, err := rm.Videos.FindVideoByID(ctx, id)
+	if err != nil {
+		return err
+	}
 	if err := rm.Videos.DeleteVideo(ctx, id); err != nil {
 		return err
 	}
 	var errs []error
 	if rm.Jobs != nil {
-		jobs, _, err := rm.Jobs.FindJobs(ctx, JobFilter{VideoID: &id, Page: Page{Number: 1, Size: 100}})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("find jobs of video %d: %w", id, err))
+		filters := []JobFilter{{VideoID: &id}}
+		if v.RecordingID != nil {
+			kind := JobProcessRecording
+			filters = append(filters, JobFilter{Kind: &kind, RecordingID: v.RecordingID})
 		}
-		for _, j := range jobs {
-			if !j.Active() {
-				continue
+		for _, f := range filters {
+			f.Page = Page{Number: 1, Size: 100}
+			jobs, _, err := rm.Jobs.FindJobs(ctx, f)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("find jobs of video %d: %w", id, err))
 			}
-			if _, err := rm.Jobs.CancelJob(ctx, j.ID); err != nil && ErrorCode(err) != EINVALID {
-				errs = append(errs, fmt.Errorf("cancel job %d of video %d: %w", j.ID, id, err))
+			for _, j := range jobs {
+				if !j.Active() {
+					continue
+				}
+				if _, err := rm.Jobs.CancelJob(ctx, j.ID); err != nil && ErrorCode(err) != EINVALID {
+					errs = append(errs, fmt.Errorf("cancel job %d of video %d: %w", j.ID, id, err))
+				}
 			}
 		}
 	}

@@ -91,3 +91,26 @@ func TestDeleteVideoWhileEncoding(t *testing.T) {
 		m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video cancelled": 2})
 	}
 }
+
+// Deleting a video whose recording waits to be processed cancels the
+// processing: no video comes back when the workers start.
+func TestDeleteVideoBeforeProcessing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := setupMedia(t, "")
+	c := m.newClient(t, nil)
+	rec := m.deposit(t, m.recordings, "lecture.mp4", nil) // its process job waits: the client is not started
+	v := &lectern.Video{Title: "Early", OwnerID: m.owner.ID, TypeID: m.typeID, RecordingID: &rec.ID}
+	if err := m.videos.CreateVideo(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if err := (lectern.VideoRemover{Videos: m.videos, Jobs: c, MediaRoot: m.root}).Remove(ctx, v.ID); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	m.waitJobs(t, map[string]int{"process_recording cancelled": 1})
+	start(t, c)
+	m.waitJobs(t, map[string]int{"process_recording cancelled": 1})
+	if list := m.videosOf(t, rec.ID); len(list) != 0 {
+		t.Errorf("the recording has a video again: %+v", list[0])
+	}
+}
