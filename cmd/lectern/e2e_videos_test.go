@@ -119,6 +119,9 @@ func TestBrowserVideosJourney(t *testing.T) {
 	// The owner deletes it.
 	j.open("/accounts/login/")
 	j.login("mmartin", "pw-mmartin")
+	j.open("/")
+	j.wantText("Edit, publish or delete them")
+	j.shot("dashboard", true, "")
 	j.open(video + "delete/")
 	j.wantText("Delete the video “Optique géométrique”?")
 	j.shot("video-delete", true, "")
