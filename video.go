@@ -212,10 +212,14 @@ func intersects(a, b []int64) bool {
 
 // VideoFilter selects videos; zero fields match everything.
 type VideoFilter struct {
-	ID          *int64
-	OwnerID     *int64 // owner or additional owner
+	ID      *int64
+	OwnerID *int64 // owner or additional owner
+	// PublishedBy is who published the video's recording
+	// (Recording.PublishedByID); videos they own or co-own are left out.
+	PublishedBy *int64
 	RecordingID *int64
 	State       *string
+	Draft       *bool
 	Page        Page
 }
 
@@ -225,6 +229,13 @@ type VideoService interface {
 	// the stored video) when its recording already has one: one video per
 	// recording, whatever crashes in between.
 	CreateVideo(ctx context.Context, v *Video) error
+	// UpdateVideo validates v (Video.Validate) and saves what its
+	// managers edit: title (and slug), description, date of the event,
+	// type, draft, restricted, groups, password hash, additional owners,
+	// cursus, language, tags, licence, downloading, 360, comments.
+	// ENOTFOUND; EINVALID (with Fields) for bad values or an unknown
+	// type, user or group.
+	UpdateVideo(ctx context.Context, v *Video) error
 	// FindVideoByID returns ENOTFOUND when no video has that id.
 	FindVideoByID(ctx context.Context, id int64) (*Video, error)
 	// FindVideos returns one page of matching videos, newest first, and

@@ -57,6 +57,9 @@ type Deps struct {
 	// Enrichments gives GET /api/v1/videos/{id} the video's enrichments
 	// (not the list, which stays light); nil: an empty list.
 	Enrichments lectern.EnrichmentService
+	// MediaRoot (MEDIA_ROOT) holds each video's files in videos/<id>/,
+	// removed by DELETE /api/v1/videos/{id}; empty: files are left.
+	MediaRoot string
 	// Jobs backs /api/v1/jobs (superuser) and, with Videos, POST
 	// /api/v1/videos/{id}/encode (superuser) and POST
 	// /api/v1/videos/{id}/thumbnail (the video's managers); nil: no such
@@ -97,6 +100,8 @@ func New(deps Deps) *Handler {
 	if deps.Videos != nil {
 		h.handle("GET /api/v1/videos", httpjson.AnyUser, h.handleVideoList)
 		h.handle("GET /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoGet)
+		h.handle("PATCH /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoUpdate)
+		h.handle("DELETE /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoDelete)
 	}
 	if deps.Messages != nil {
 		h.handle("GET /api/v1/outbox", httpjson.Superuser, h.handleOutboxList)

@@ -205,7 +205,7 @@ func (s *Server) addFormDefaults(u *lectern.User, rec *lectern.Recorder, t *lect
 // An owner only the directory knows gets their account here.
 func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, form recordAddForm) error {
 	recording := &lectern.Recording{RecorderID: rec.ID, UserID: u.ID, TreatmentID: &t.ID, Title: form.Title,
-		Type: rec.RecordingType, SourceFile: t.File}
+		Type: rec.RecordingType, SourceFile: t.File, PublishedByID: &u.ID}
 	if err := recording.Validate(); err != nil {
 		// Before the owner is adopted: a form that does not save makes
 		// nobody's account.

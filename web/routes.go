@@ -122,6 +122,12 @@ func (s *Server) routes() {
 		m.HandleFunc("POST /video/{ref}/{$}", s.handleVideoUnlock)
 		m.HandleFunc("GET /video/{ref}/status.json", s.handleVideoStatus)
 		m.HandleFunc("GET /media/videos/{ref}/{path...}", s.handleVideoMedia)
+		// A video's managers edit and delete it; everyone lists theirs.
+		m.Handle("GET /video/my/{$}", s.login(s.handleVideoMine))
+		m.Handle("GET /video/{ref}/edit/{$}", s.login(s.handleVideoEdit))
+		m.Handle("POST /video/{ref}/edit/{$}", s.login(s.handleVideoEdit))
+		m.Handle("GET /video/{ref}/delete/{$}", s.login(s.handleVideoDelete))
+		m.Handle("POST /video/{ref}/delete/{$}", s.login(s.handleVideoDelete))
 		m.Handle("GET /admin/videos/{$}", s.superuser(s.handleAdminVideoList))
 	}
 	if s.deps.Recordings != nil {

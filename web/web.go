@@ -8,7 +8,9 @@
 // record_waiting.go) and the staff's status tiles; the video pages
 // (player, password form, progress, media files with Pod's access rules,
 // to the session's visitor or to an API client's token; the frame its
-// managers choose as its thumbnail),
+// managers choose as its thumbnail; its managers' edit and delete pages,
+// lectern.Video.ManagedBy's rule; the reasons a refused visitor is
+// given), "My videos" with "Published by me",
 // the user's videos on the dashboard, the admin lists of recordings
 // and videos, and the background jobs (list, detail, cancel, retry, encode
 // a video again).

@@ -208,7 +208,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	restAPI := api.New(api.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles, Recordings: svc.recordings, Messages: svc.messages,
-		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobQueue,
+		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobQueue, MediaRoot: cfg.MediaRoot,
 		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"), Location: cfg.Location(),
 	})
 
