@@ -21,6 +21,11 @@ type Recording struct {
 	SourceFile  string    `json:"source_file"`
 	Comment     string    `json:"comment"`
 	DateAdded   time.Time `json:"date_added"`
+	// PublishedBy is the person who published the deposit, for someone
+	// else or themselves; nil for an automatic publication, a recording
+	// made before it was stored, or an account since deleted. Not in the
+	// API (Pod's recordings have no such field).
+	PublishedBy *int64 `json:"-"`
 }
 
 // Validate checks the recording's own fields.
@@ -62,7 +67,9 @@ type RecordingFilter struct {
 	RecorderID *int64
 	Member     *int64 // of a recorder the user manages or helps with
 	UserID     *int64
-	Page       Page
+	// TreatmentID selects the recording made from that deposit.
+	TreatmentID *int64
+	Page        Page
 }
 
 // RecordingService stores recordings.

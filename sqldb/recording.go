@@ -23,16 +23,19 @@ func NewRecordingService(db *DB, jobs lectern.Enqueuer) *RecordingService {
 
 var _ lectern.RecordingService = (*RecordingService)(nil)
 
-const recordingColumns = "id, recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added"
+const recordingColumns = "id, recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added, published_by"
 
 func scanRecording(row rowScanner) (*lectern.Recording, error) {
 	var r lectern.Recording
-	var treatment sql.NullInt64
-	if err := row.Scan(&r.ID, &r.RecorderID, &r.UserID, &treatment, &r.Title, &r.Type, &r.SourceFile, &r.Comment, &r.DateAdded); err != nil {
+	var treatment, by sql.NullInt64
+	if err := row.Scan(&r.ID, &r.RecorderID, &r.UserID, &treatment, &r.Title, &r.Type, &r.SourceFile, &r.Comment, &r.DateAdded, &by); err != nil {
 		return nil, err
 	}
 	if treatment.Valid {
 		r.TreatmentID = &treatment.Int64
+	}
+	if by.Valid {
+		r.PublishedBy = &by.Int64
 	}
 	return &r, nil
 }
@@ -58,8 +61,9 @@ func (s *RecordingService) CreateRecording(ctx context.Context, r *lectern.Recor
 					Fields:  map[string]string{"source_file": "This recording has already been published, or can no longer be."}}
 			}
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO recordings (recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.RecorderID, r.UserID, r.TreatmentID, r.Title, r.Type, r.SourceFile, r.Comment, r.DateAdded.UTC()).Scan(&r.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO recordings (recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added, published_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.RecorderID, r.UserID, r.TreatmentID, r.Title, r.Type, r.SourceFile, r.Comment,
+			r.DateAdded.UTC(), r.PublishedBy).Scan(&r.ID)
 		switch {
 		case isUnique(err):
 			return fieldError("create recording", lectern.ECONFLICT, "source_file", "This recording has already been published, or can no longer be.")
@@ -95,6 +99,9 @@ func (s *RecordingService) FindRecordings(ctx context.Context, f lectern.Recordi
 	w.member(f.Member)
 	if f.UserID != nil {
 		w.add("user_id = ?", *f.UserID)
+	}
+	if f.TreatmentID != nil {
+		w.add("treatment_id = ?", *f.TreatmentID)
 	}
 	return findPage(ctx, s.db.db, "recordings", recordingColumns, w, "date_added DESC, id DESC", f.Page, scanRecording)
 }
