@@ -25,7 +25,7 @@ func (a *app) router(svc *services) *lectern.Router {
 	return &lectern.Router{
 		Recorders: svc.recorders, Users: svc.users, Treatments: svc.treatments, Recordings: svc.recordings,
 		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, UseCAS: cfg.UseCAS,
-			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode}),
+			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode, RecorderRoot: cfg.DefaultRecorderPath}),
 		Logger: a.logger.With("edge", "routing"),
 	}
 }
