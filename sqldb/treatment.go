@@ -223,7 +223,7 @@ func (s *TreatmentService) DeleteTreatmentBy(ctx context.Context, id, by int64) 
 // FindDeletion implements lectern.TreatmentService.
 func (s *TreatmentService) FindDeletion(ctx context.Context, recorderID int64, files []string) (*lectern.TreatmentDeletion, error) {
 	if len(files) == 0 {
-		return nil, lectern.Errorf(lectern.ENOTFOUND, "Deletion not found.")
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "Treatment not found.")
 	}
 	args := []any{recorderID}
 	marks := make([]string, len(files))
@@ -237,7 +237,7 @@ func (s *TreatmentService) FindDeletion(ctx context.Context, recorderID int64, f
 		WHERE recorder_id = ? AND file IN (`+strings.Join(marks, ", ")+`) ORDER BY deleted_at DESC, id DESC LIMIT 1`, args...).
 		Scan(&d.File, &rec, &by, &d.DeletedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, lectern.Errorf(lectern.ENOTFOUND, "Deletion not found.")
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "Treatment not found.")
 	} else if err != nil {
 		return nil, fmt.Errorf("find deletion of %s: %w", files[0], err)
 	}

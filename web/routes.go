@@ -92,6 +92,8 @@ func (s *Server) routes() {
 		m.Handle("GET /record/delete_record/{id}/{$}", s.superuser(s.handleRecordDelete))
 		m.Handle("POST /record/delete_record/{id}/{$}", s.superuser(s.handleRecordDelete))
 		m.Handle("GET /record/thumbnail/{name}", s.staff(s.handleRecordThumbnail))
+		// A recording's progress, polled by its dashboard entry.
+		m.HandleFunc("GET /record/recordings/{id}/status.json", s.handleRecordingStatus)
 		if s.claimListOn() {
 			m.Handle("GET /record/claim_record/{$}", s.staff(s.handleRecordClaimList))
 		}
