@@ -154,6 +154,14 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		if refusal != "" {
 			fields["source_file"] = refusal
 		}
+		if t == nil && refusal != "" {
+			// Published, its file moved into media storage since: the
+			// disk no longer shows it, its treatment does.
+			if t, err = s.publishedDeposit(ctx, rec, form.SourceFile); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+		}
 		if t != nil {
 			form.SourceFile = t.File
 		}
@@ -245,53 +253,6 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, status, "record_add", data)
-}
-
-// publish creates the recording of deposit t for the chosen owner, or u,
-// as published by u. An owner only the directory knows gets their account
-// here.
-func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, form recordAddForm) (*lectern.Recording, error) {
-	owner := u.ID
-	if s.mayChooseOwner(u, rec) && form.owner != nil {
-		o, err := s.adopt(ctx, form.owner)
-		if lectern.ErrorCode(err) == lectern.ENOTFOUND || (err == nil && !o.IsActive) {
-			return nil, &lectern.Error{Op: "publish", Code: lectern.EINVALID, Message: "Select a valid user.",
-				Fields: map[string]string{"user": "Select a valid user."}}
-		} else if err != nil {
-			return nil, err
-		}
-		owner = o.ID
-	}
-	by := u.ID
-	recording := &lectern.Recording{RecorderID: rec.ID, UserID: owner, TreatmentID: &t.ID, Title: form.Title,
-		Type: rec.RecordingType, SourceFile: t.File, PublishedBy: &by}
-	if err := s.deps.Recordings.CreateRecording(ctx, recording); err != nil {
-		return nil, err
-	}
-	s.logger.Info("deposit published", "treatment_id", t.ID, "recording_id", recording.ID, "recorder_id", rec.ID,
-		"user_id", owner, "by_user_id", u.ID, "claimed", !rec.ManagedBy(u))
-	return recording, nil
-}
-
-// proposedOwner is whom a superuser's form proposes as the owner: the
-// recorder's manager, else DEFAULT_RECORDER_USER_ID; nil when neither
-// names an active account (the superuser then, as before).
-func (s *Server) proposedOwner(ctx context.Context, rec *lectern.Recorder) (*lectern.User, error) {
-	for _, id := range []*int64{rec.UserID, &s.cfg.DefaultRecorderUserID} {
-		if id == nil || *id <= 0 {
-			continue
-		}
-		o, err := s.deps.Users.FindUserByID(ctx, *id)
-		if lectern.ErrorCode(err) == lectern.ENOTFOUND {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		if o.IsActive {
-			return o, nil
-		}
-	}
-	return nil, nil
 }
 
 // findRecorder finds the recorder of an id given as text; ENOTFOUND for

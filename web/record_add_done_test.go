@@ -53,12 +53,34 @@ func TestAddFormSaysWhatBecameOfIt(t *testing.T) {
 	// Its video made, the link leads to it, for whoever may watch it (a
 	// public video: everyone).
 	rc := b.allRecordings()[0]
-	v := b.video(b.help, "Course 1", func(v *lectern.Video) { v.RecordingID = &rc.ID })
+	// A draft: its owner's, not the manager's to watch; the page says
+	// whose it is, without a link.
+	draft := b.video(b.help, "Course 1", func(v *lectern.Video) { v.RecordingID, v.IsDraft = &rc.ID, true })
 	c.language = "en"
 	res := c.get(relative)
+	wantBody(t, res, "Its video belongs to help.")
+	if strings.Contains(res.body, "See the video") {
+		t.Error("a link to a video the manager may not watch")
+	}
+	if err := b.videos.DeleteVideo(context.Background(), draft.ID); err != nil {
+		t.Fatal(err)
+	}
+	v := b.video(b.help, "Course 1", func(v *lectern.Video) { v.RecordingID = &rc.ID })
+	res = c.get(relative)
 	wantBody(t, res, `href="`+html.EscapeString(videoURL(v))+`"`, "See the video")
 	if strings.Contains(res.body, "Its video is being prepared.") {
 		t.Error("the video is made, the page still waits for it")
+	}
+	// Its file moved into media storage (the processing does), the link
+	// still says so, by either name.
+	if err := os.Rename(b.t.File, filepath.Join(t.TempDir(), "source.mp4")); err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []string{relative, absolute} {
+		res := c.get(link)
+		want(t, res, http.StatusOK)
+		wantBody(t, res, "Published by mgr for help on ", "See the video")
+		wantNoFormError(t, res)
 	}
 	// The manager published for themselves: "Published by mgr".
 	t2 := b.complete("amphi-a/second.mp4", "video")

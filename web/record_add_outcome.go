@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 
@@ -19,6 +20,7 @@ type depositOutcome struct {
 	At       when   // when it was published or deleted; zero: unknown
 	VideoURL string // its video's page, when there is one the visitor may see
 	Pending  bool   // published, its video not made yet
+	Private  string // its video is made, but not for the visitor to watch: whose it is
 }
 
 // publishedOutcome tells who published t (the recording made of it) and
@@ -65,6 +67,8 @@ func (s *Server) publishedOutcome(r *http.Request, p *locale.Printer, t *lectern
 			o.Pending = false
 			if s.videoAccess(r, videos[0]) == lectern.AccessAllowed {
 				o.VideoURL = videoURL(videos[0])
+			} else {
+				o.Private = p.T("record.add.done.video_owner", owner)
 			}
 		}
 	}
@@ -126,21 +130,26 @@ func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, p *locale
 	s.render(w, r, status, "record_add", data)
 }
 
-// publishedRedirect takes u where the new recording's progress shows and
-// moves by itself: their dashboard, where their own recording's entry
-// follows its processing; for a recording u published for someone else,
-// the same dashboard with that recording on top (?published=), and a
-// confirmation naming its owner.
-func (s *Server) publishedRedirect(w http.ResponseWriter, r *http.Request, u *lectern.User, rc *lectern.Recording) {
-	if rc.UserID == u.ID {
-		s.flash(r, "success", "record.add.saved")
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
+// publishedDeposit finds the published deposit of rec that file named
+// (by any of the names the add form tries for it, or a name its file had
+// before a rename), once its file has left the recorder's folder for
+// media storage; nil when there is none. Only rec's own deposits are
+// looked for: they are the visitor's to see, or refused as a whole by
+// mayPublish.
+func (s *Server) publishedDeposit(ctx context.Context, rec *lectern.Recorder, file string) (*lectern.Treatment, error) {
+	for _, name := range s.sourceCandidates(rec, file) {
+		for _, f := range []lectern.TreatmentFilter{{File: &name}, {FormerFile: &name}} {
+			f.RecorderID, f.Page = &rec.ID, lectern.Page{Size: lectern.MaxPageSize}
+			list, _, err := s.deps.Treatments.FindTreatments(ctx, f)
+			if err != nil {
+				return nil, fmt.Errorf("find published deposit %s: %w", name, err)
+			}
+			for _, t := range list {
+				if t.State == lectern.TreatmentPublished {
+					return t, nil
+				}
+			}
+		}
 	}
-	owner, err := s.userName(r.Context(), &rc.UserID)
-	if err != nil {
-		s.logger.Error("find the new owner's name", "user_id", rc.UserID, "err", err)
-	}
-	s.flash(r, "success", "record.add.saved_for", owner)
-	http.Redirect(w, r, "/?published="+id64(rc.ID)+"#published", http.StatusSeeOther)
+	return nil, nil
 }

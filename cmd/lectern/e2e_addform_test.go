@@ -91,7 +91,9 @@ func TestBrowserAddFormJourney(t *testing.T) {
 
 	// The mail's link again: who published it, for whom, when.
 	j.open(link)
-	j.wantText("This recording is already published", "Published by Jeanne Dupont for Paul Martin on", "See the video")
+	// The video is Paul Martin's draft (the recorder's defaults): the
+	// page says whose it is rather than link where she may not go.
+	j.wantText("This recording is already published", "Published by Jeanne Dupont for Paul Martin on", "Its video belongs to Paul Martin.")
 	var banner bool
 	j.eval(`!!document.querySelector(".alert-error, .field-error")`, &banner)
 	if banner {
