@@ -18,7 +18,7 @@ func TestLoginPurpose(t *testing.T) {
 		link := addPath("lecture.mp4", "Call 555-0100 to claim your prize", b.rec.ID)
 		for lang, purpose := range map[string]string{
 			"en": "Log in to publish the recording from Amphi A.",
-			"fr": "Connectez-vous pour publier l’enregistrement de « Amphi A ».",
+			"fr": "Connectez-vous pour publier l’enregistrement de « Amphi A ».",
 		} {
 			c := b.client()
 			c.language = lang

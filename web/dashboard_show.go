@@ -132,7 +132,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 			}
 			data.Recordings = append(data.Recordings, row)
 		}
-		if data.Published, data.PublishedOwner, err = s.publishedEntry(ctx, p, u, r.URL.Query().Get("published")); err != nil {
+		if data.Published, data.PublishedOwner, err = s.publishedEntry(r, p, u, r.URL.Query().Get("published")); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

@@ -199,7 +199,7 @@ func TestAddFormDeleteConfirm(t *testing.T) {
 	}
 	for lang, texts := range map[string][]string{
 		"en": {"Delete “lecture.mp4”?", "The file lecture.mp4 from “Amphi A” will be deleted", "Delete lecture.mp4", "Back to the form"},
-		"fr": {"Supprimer « lecture.mp4 » ?", "Le fichier lecture.mp4 de « Amphi A » sera supprimé", "Supprimer lecture.mp4", "Revenir au formulaire"},
+		"fr": {"Supprimer « lecture.mp4 » ?", "Le fichier lecture.mp4 de « Amphi A » sera supprimé", "Supprimer lecture.mp4", "Revenir au formulaire"},
 	} {
 		c.language = lang
 		res := c.post(path, url.Values{"title": {"x"}, "source_file": {"lecture.mp4"}, "delete": {"ask"}})
@@ -295,7 +295,7 @@ func TestPublishedProgressMoves(t *testing.T) {
 	var rc *lectern.Recording
 	for lang, texts := range map[string][]string{
 		"en": {"Published for help; encoding now.", "Published for help</h2>", "Course " + "en", "Waiting"},
-		"fr": {"Publié pour help ; encodage en cours.", "Publié pour help</h2>", "Course " + "fr"},
+		"fr": {"Publié pour help ; encodage en cours.", "Publié pour help</h2>", "Course " + "fr"},
 	} {
 		t.Run(lang, func(t *testing.T) {
 			tr := b.complete("amphi-a/"+lang+".mp4", "video")

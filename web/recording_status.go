@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -83,7 +82,8 @@ func (s *Server) recordingStatus(r *http.Request, p *locale.Printer, rc *lectern
 // publishedEntry is the recording u just published for someone else
 // (?published=<id> on the dashboard, where the add form sends them), with
 // its owner's name; nil for any other id.
-func (s *Server) publishedEntry(ctx context.Context, p *locale.Printer, u *lectern.User, param string) (*recordingRow, string, error) {
+func (s *Server) publishedEntry(r *http.Request, p *locale.Printer, u *lectern.User, param string) (*recordingRow, string, error) {
+	ctx := r.Context()
 	id, err := strconv.ParseInt(param, 10, 64)
 	if err != nil || id <= 0 || s.deps.Recordings == nil {
 		return nil, "", nil
@@ -112,6 +112,9 @@ func (s *Server) publishedEntry(ctx context.Context, p *locale.Printer, u *lecte
 	}
 	if row.Video != nil && !row.Video.Active {
 		row.StatusURL = "" // done: nothing moves any more
+	}
+	if row.Video != nil && s.videoAccess(r, row.Video.V) != lectern.AccessAllowed {
+		row.Video.URL = "" // the owner's draft: no link to a refusal
 	}
 	return &row, owner, nil
 }
