@@ -67,6 +67,12 @@ func TestHostileAddform(t *testing.T) {
 	if err := db.QueryRow("SELECT id FROM recordings WHERE title = 'Published'").Scan(&id); err != nil {
 		t.Fatal(err)
 	}
+	// Its processing moves and writes files: the rows below start once
+	// it is over, so that their snapshots see only what they do.
+	waitFor("the video of the publication encoded", func() bool {
+		var n int
+		return db.QueryRow("SELECT count(*) FROM videos WHERE encoding_state IN ('done', 'error')").Scan(&n) == nil && n == 1
+	})
 	status := fmt.Sprintf("/record/recordings/%d/status.json", id)
 	if resp, body := mgr.do(http.MethodGet, s.url+status, nil); resp.StatusCode != http.StatusOK || !strings.Contains(body, `"recording_id":`) {
 		t.Fatalf("the publisher's status: %d %s", resp.StatusCode, body)
