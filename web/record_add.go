@@ -191,7 +191,7 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if form.Title == "" && r.Method == http.MethodGet && t != nil {
-		form.Title = lectern.DefaultTitle("", t.File)
+		form.Title = lectern.DefaultTitle("", rec.Name, t.DateAdded, s.cfg.Location, s.cfg.LanguageCode)
 	}
 
 	status := http.StatusOK

@@ -11,7 +11,14 @@ import (
 // as published by u. An owner only the directory knows gets their account
 // here.
 func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, form recordAddForm) (*lectern.Recording, error) {
-	owner := u.ID
+	by := u.ID
+	recording := &lectern.Recording{RecorderID: rec.ID, UserID: u.ID, TreatmentID: &t.ID, Title: form.Title,
+		Type: rec.RecordingType, SourceFile: t.File, PublishedBy: &by}
+	if err := recording.Validate(); err != nil {
+		// Before the owner is adopted: a form that does not save makes
+		// nobody's account.
+		return nil, err
+	}
 	if s.mayChooseOwner(u, rec) && form.owner != nil {
 		o, err := s.adopt(ctx, form.owner)
 		if lectern.ErrorCode(err) == lectern.ENOTFOUND || (err == nil && !o.IsActive) {
@@ -20,16 +27,13 @@ func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Reco
 		} else if err != nil {
 			return nil, err
 		}
-		owner = o.ID
+		recording.UserID = o.ID
 	}
-	by := u.ID
-	recording := &lectern.Recording{RecorderID: rec.ID, UserID: owner, TreatmentID: &t.ID, Title: form.Title,
-		Type: rec.RecordingType, SourceFile: t.File, PublishedBy: &by}
 	if err := s.deps.Recordings.CreateRecording(ctx, recording); err != nil {
 		return nil, err
 	}
 	s.logger.Info("deposit published", "treatment_id", t.ID, "recording_id", recording.ID, "recorder_id", rec.ID,
-		"user_id", owner, "by_user_id", u.ID, "claimed", !rec.ManagedBy(u))
+		"user_id", recording.UserID, "by_user_id", u.ID, "claimed", !rec.ManagedBy(u))
 	return recording, nil
 }
 
