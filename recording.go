@@ -56,7 +56,9 @@ type RecordingFilter struct {
 	RecorderID *int64
 	Member     *int64 // of a recorder the user manages or helps with
 	UserID     *int64
-	Page       Page
+	// TreatmentID selects the recording made from that deposit.
+	TreatmentID *int64
+	Page        Page
 }
 
 // RecordingService stores recordings.

@@ -127,6 +127,16 @@ func InitialState(rec *Recorder, allowClaiming bool) (state string, requireManua
 	return TreatmentToReport, false
 }
 
+// TreatmentDeletion records that a person deleted a waiting deposit (its
+// file and its treatment), so that the mail's link, opened again, says
+// who did and when.
+type TreatmentDeletion struct {
+	File       string    // one of the names the file had, absolute
+	RecorderID *int64    // nil: the deposit had no recorder
+	DeletedBy  *int64    // nil: the account is gone
+	DeletedAt  time.Time // UTC
+}
+
 // TreatmentFilter selects treatments; zero fields match everything.
 type TreatmentFilter struct {
 	ID         *int64
@@ -180,6 +190,15 @@ type TreatmentService interface {
 	TransitionTreatment(ctx context.Context, id int64, from, to string, msg *Message) (bool, error)
 	// DeleteTreatment removes the row (not the file); ENOTFOUND.
 	DeleteTreatment(ctx context.Context, id int64) error
+	// DeleteTreatmentBy removes the row as DeleteTreatment does and, in
+	// the same transaction, records that user by deleted it now, under
+	// the file's name and every name it had before (FindDeletion);
+	// ENOTFOUND.
+	DeleteTreatmentBy(ctx context.Context, id, by int64) error
+	// FindDeletion returns the newest deletion of a deposit of recorder
+	// recorderID whose file had one of the names files; ENOTFOUND when
+	// none was deleted so.
+	FindDeletion(ctx context.Context, recorderID int64, files []string) (*TreatmentDeletion, error)
 	// TreatedFiles returns the set of files that belong to a treatment,
 	// for scans that must skip known files quickly: every file with a
 	// treatment except published and missing ones, whose file was moved

@@ -214,13 +214,13 @@ func intersects(a, b []int64) bool {
 type VideoFilter struct {
 	ID      *int64
 	OwnerID *int64 // owner or additional owner
-	// PublishedBy is who published the video's recording
+	// PublishedByID is who published the video's recording
 	// (Recording.PublishedByID); videos they own or co-own are left out.
-	PublishedBy *int64
-	RecordingID *int64
-	State       *string
-	Draft       *bool
-	Page        Page
+	PublishedByID *int64
+	RecordingID   *int64
+	State         *string
+	Draft         *bool
+	Page          Page
 }
 
 // VideoService stores videos.

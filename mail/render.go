@@ -33,6 +33,11 @@ type RendererConfig struct {
 	UseCAS    bool   // USE_CAS: links go through the CAS login
 	From      string // DEFAULT_FROM_EMAIL
 	Language  string // LANGUAGE_CODE; an unknown one renders English
+	// RecorderRoot (DEFAULT_RECORDER_PATH) is where the recorders'
+	// folders are: the manager's link names the file relative to its
+	// recorder's folder, as the seed's example mail does; empty, or a
+	// file outside that folder: its absolute path.
+	RecorderRoot string
 	// Location (TIME_ZONE) is the zone dates are written in; nil: UTC.
 	Location *time.Location
 }
@@ -69,8 +74,9 @@ func NewRenderer(cfg RendererConfig) *Renderer {
 //
 //	BASE_URL/sso-cas/login/?next=<the link, query-encoded>
 //
-// mediapath is the deposit's file, absolute (as Pod's own links send it)
-// or relative to the recorder's directory; the add form accepts both.
+// mediapath is the deposit's file relative to the recorder's directory
+// (as the seed's example mail has it), or absolute (as Pod's own links
+// send it); the add form accepts both.
 // baseURL may end with a slash or not.
 func LinkFor(baseURL string, useCAS bool, mediapath, courseTitle string, recorderID int64) string {
 	base := strings.TrimRight(baseURL, "/")
@@ -80,6 +86,20 @@ func LinkFor(baseURL string, useCAS bool, mediapath, courseTitle string, recorde
 		return base + "/sso-cas/login/?next=" + url.QueryEscape(link)
 	}
 	return link
+}
+
+// mediapath is file as the link names it: relative to rec's folder when
+// it lies inside, else absolute (the add form takes both). The server's
+// own folders stay out of the mail.
+func (r *Renderer) mediapath(rec *lectern.Recorder, file string) string {
+	if r.cfg.RecorderRoot == "" || rec.Directory == "" {
+		return file
+	}
+	rel, err := filepath.Rel(filepath.Join(r.cfg.RecorderRoot, rec.Directory), file)
+	if err != nil || !filepath.IsLocal(rel) {
+		return file
+	}
+	return filepath.ToSlash(rel)
 }
 
 // AdminTreatmentURL is the admin page of treatment id.
@@ -118,7 +138,7 @@ func (r *Renderer) NewRecording(m lectern.NewRecordingMail) (*lectern.Message, e
 		Recorder: oneLine(m.Recorder.Name),
 		Title:    oneLine(m.CourseTitle),
 		File:     oneLine(filepath.Base(m.Treatment.File)),
-		Link:     LinkFor(r.cfg.BaseURL, r.cfg.UseCAS, m.Treatment.File, m.CourseTitle, m.Recorder.ID),
+		Link:     LinkFor(r.cfg.BaseURL, r.cfg.UseCAS, r.mediapath(m.Recorder, m.Treatment.File), m.CourseTitle, m.Recorder.ID),
 		Size:     r.p.Size(m.Treatment.FileSize),
 	}
 	if at := m.Treatment.DateAdded; !at.IsZero() {

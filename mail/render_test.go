@@ -33,7 +33,7 @@ var paris = func() *time.Location {
 
 func renderer(lang string, cas bool) *mail.Renderer {
 	return mail.NewRenderer(mail.RendererConfig{SiteTitle: "Pod Université", BaseURL: "https://pod.univ.example/",
-		UseCAS: cas, From: "pod@univ.example", Language: lang, Location: paris})
+		UseCAS: cas, From: "pod@univ.example", Language: lang, Location: paris, RecorderRoot: "/data/recorders/"})
 }
 
 // stillJPEG stands for a recording's still: the renderer takes bytes.
@@ -43,7 +43,7 @@ var stillJPEG = []byte("\xff\xd8\xff\xe0 a still \xff\xd9")
 // Paris), 1.2 GB, 1 h 2 min long, with its still.
 func newRecordingMail() lectern.NewRecordingMail {
 	return lectern.NewRecordingMail{
-		Recorder: &lectern.Recorder{ID: 1, Name: "MultiCAM de Polytech"},
+		Recorder: &lectern.Recorder{ID: 1, Name: "MultiCAM de Polytech", Directory: "polytech"},
 		Treatment: &lectern.Treatment{ID: 7, File: "/data/recorders/polytech/e60e464d-d096-4388-91c2-7ac67a60176e.zip",
 			FileSize: 1_234_567_890, DateAdded: time.Date(2026, 12, 6, 8, 45, 0, 0, time.UTC)},
 		CourseTitle: "Enregistrement 2 juil. 2019",
@@ -206,6 +206,40 @@ func TestLinkParsesBack(t *testing.T) {
 				check(t, html.UnescapeString(h[1]), cas)
 			}
 		})
+	}
+}
+
+// The link names the file relative to its recorder's folder, as the
+// seed's example mail does, and never the server's folders; a file
+// outside that folder (a deposit DEFAULT_RECORDER_ID gave the recorder)
+// keeps its absolute path, which the add form takes too.
+func TestLinkNamesFileInRecorderFolder(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ root, file, want string }{
+		{"/data/recorders/", "/data/recorders/polytech/e60e.zip", "e60e.zip"},
+		{"/data/recorders", "/data/recorders/polytech/2026/lundi/cours.mp4", "2026/lundi/cours.mp4"},
+		{"/data/recorders/", "/data/recorders/other/cours.mp4", "/data/recorders/other/cours.mp4"},
+		{"/data/recorders/", "/data/recorders/polytech-2/cours.mp4", "/data/recorders/polytech-2/cours.mp4"},
+		{"", "/data/recorders/polytech/cours.mp4", "/data/recorders/polytech/cours.mp4"},
+	} {
+		r := mail.NewRenderer(mail.RendererConfig{SiteTitle: "Pod", BaseURL: "https://pod.univ.example/", RecorderRoot: tc.root})
+		m := newRecordingMail()
+		m.Treatment.File = tc.file
+		msg, err := r.NewRecording(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := regexp.MustCompile(`(?m)^https://\S+$`).FindString(msg.Text)
+		u, err := url.Parse(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := u.Query().Get("mediapath"); got != tc.want {
+			t.Errorf("root %q, file %q: mediapath %q, want %q", tc.root, tc.file, got, tc.want)
+		}
+		if tc.want != tc.file && strings.Contains(msg.Text+msg.HTML, "/data/") {
+			t.Errorf("root %q, file %q: the mail names the server's folders", tc.root, tc.file)
+		}
 	}
 }
 

@@ -101,6 +101,9 @@ func (s *RecordingService) FindRecordings(ctx context.Context, f lectern.Recordi
 	if f.UserID != nil {
 		w.add("user_id = ?", *f.UserID)
 	}
+	if f.TreatmentID != nil {
+		w.add("treatment_id = ?", *f.TreatmentID)
+	}
 	return findPage(ctx, s.db.db, "recordings", recordingColumns, w, "date_added DESC, id DESC", f.Page, scanRecording)
 }
 

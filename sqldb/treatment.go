@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"lectern"
@@ -184,6 +185,81 @@ func (s *TreatmentService) MoveTreatment(ctx context.Context, id int64, from, to
 func (s *TreatmentService) DeleteTreatment(ctx context.Context, id int64) error {
 	return s.db.execOne(ctx, "delete treatment", lectern.Errorf(lectern.ENOTFOUND, "Treatment not found."), nil,
 		"DELETE FROM treatments WHERE id = ?", id)
+}
+
+// DeleteTreatmentBy implements lectern.TreatmentService.
+func (s *TreatmentService) DeleteTreatmentBy(ctx context.Context, id, by int64) error {
+	now := s.db.Now()
+	return s.db.withTx(ctx, func(tx *conn) error {
+		var file string
+		var rec sql.NullInt64
+		err := tx.QueryRowContext(ctx, "SELECT file, recorder_id FROM treatments WHERE id = ?", id).Scan(&file, &rec)
+		if errors.Is(err, sql.ErrNoRows) {
+			return lectern.Errorf(lectern.ENOTFOUND, "Treatment not found.")
+		} else if err != nil {
+			return fmt.Errorf("find treatment %d: %w", id, err)
+		}
+		// The current name and the former ones (MoveTreatment's), read
+		// before the row and its names go.
+		names := []string{file}
+		rows, err := tx.QueryContext(ctx, "SELECT file FROM treatment_names WHERE treatment_id = ?", id)
+		if err != nil {
+			return fmt.Errorf("former names of treatment %d: %w", id, err)
+		}
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				rows.Close()
+				return fmt.Errorf("former names of treatment %d: %w", id, err)
+			}
+			names = append(names, name)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("former names of treatment %d: %w", id, err)
+		}
+		for _, name := range names {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO treatment_deletions (file, recorder_id, deleted_by, deleted_at)
+				VALUES (?, ?, ?, ?)`, name, rec, by, now); err != nil {
+				return fmt.Errorf("record deletion of treatment %d: %w", id, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM treatments WHERE id = ?", id); err != nil {
+			return fmt.Errorf("delete treatment %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// FindDeletion implements lectern.TreatmentService.
+func (s *TreatmentService) FindDeletion(ctx context.Context, recorderID int64, files []string) (*lectern.TreatmentDeletion, error) {
+	if len(files) == 0 {
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "Treatment not found.")
+	}
+	args := []any{recorderID}
+	marks := make([]string, len(files))
+	for i, f := range files {
+		marks[i] = "?"
+		args = append(args, f)
+	}
+	var d lectern.TreatmentDeletion
+	var rec, by sql.NullInt64
+	err := s.db.db.QueryRowContext(ctx, `SELECT file, recorder_id, deleted_by, deleted_at FROM treatment_deletions
+		WHERE recorder_id = ? AND file IN (`+strings.Join(marks, ", ")+`) ORDER BY deleted_at DESC, id DESC LIMIT 1`, args...).
+		Scan(&d.File, &rec, &by, &d.DeletedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, lectern.Errorf(lectern.ENOTFOUND, "Treatment not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find deletion of %s: %w", files[0], err)
+	}
+	if rec.Valid {
+		d.RecorderID = &rec.Int64
+	}
+	if by.Valid {
+		d.DeletedBy = &by.Int64
+	}
+	d.DeletedAt = d.DeletedAt.UTC()
+	return &d, nil
 }
 
 // TreatedFiles implements lectern.TreatmentService.

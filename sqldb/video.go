@@ -195,9 +195,9 @@ func videoWhere(f lectern.VideoFilter) *where {
 	if f.Draft != nil {
 		w.add("is_draft = ?", *f.Draft)
 	}
-	if f.PublishedBy != nil {
+	if f.PublishedByID != nil {
 		w.add(`recording_id IN (SELECT id FROM recordings WHERE published_by_id = ?) AND owner_id <> ?
-			AND id NOT IN (SELECT video_id FROM video_additional_owners WHERE user_id = ?)`, *f.PublishedBy, *f.PublishedBy, *f.PublishedBy)
+			AND id NOT IN (SELECT video_id FROM video_additional_owners WHERE user_id = ?)`, *f.PublishedByID, *f.PublishedByID, *f.PublishedByID)
 	}
 	return w
 }

@@ -43,7 +43,7 @@ func Run(t *testing.T, open Open) {
 	for name, test := range map[string]func(*testing.T, Open){
 		"Users": testUsers, "Tokens": testTokens, "VideoTypes": testVideoTypes, "Recorders": testRecorders,
 		"Treatments": testTreatments, "Sightings": testSightings,
-		"IDsNotReused": testIDsNotReused, "TreatmentMove": testTreatmentMove,
+		"IDsNotReused": testIDsNotReused, "TreatmentMove": testTreatmentMove, "DepositOutcome": testDepositOutcome,
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "VideoUpdate": testVideoUpdate, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
 		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,

@@ -89,10 +89,10 @@ func testVideoUpdate(t *testing.T, open Open) {
 		return n
 	}
 	yes, no := true, false
-	if n := count(lectern.VideoFilter{PublishedBy: &manager.ID}); n != 1 {
+	if n := count(lectern.VideoFilter{PublishedByID: &manager.ID}); n != 1 {
 		t.Errorf("published by the manager: %d, want 1 (their own video is not one)", n)
 	}
-	if n := count(lectern.VideoFilter{PublishedBy: &owner.ID}); n != 0 {
+	if n := count(lectern.VideoFilter{PublishedByID: &owner.ID}); n != 0 {
 		t.Errorf("published by the owner: %d, want 0", n)
 	}
 	if n := count(lectern.VideoFilter{OwnerID: &manager.ID, Draft: &yes}); n != 1 {
@@ -110,7 +110,7 @@ func testVideoUpdate(t *testing.T, open Open) {
 	if err := s.Videos.UpdateVideo(ctx, &ed2); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(lectern.VideoFilter{PublishedBy: &manager.ID}); n != 0 {
+	if n := count(lectern.VideoFilter{PublishedByID: &manager.ID}); n != 0 {
 		t.Errorf("published by the manager once a co-owner: %d, want 0", n)
 	}
 }

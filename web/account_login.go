@@ -20,6 +20,9 @@ type loginPage struct {
 	// LocalOpen unfolds the local form under the single sign-on buttons:
 	// it was just used (a username, an error to read beside it).
 	LocalOpen bool
+	// Purpose says what the login is for, when next is an add form's
+	// link (loginPurpose); "" otherwise.
+	Purpose string
 }
 
 // loginMethodLink is a single sign-on button: its name and its URL,
@@ -37,6 +40,7 @@ func (s *Server) loginPage(r *http.Request, username, next, errMsg string) login
 		// page is only its path).
 		p.Next = "/accounts/login/?next=" + url.QueryEscape(next)
 	}
+	p.Purpose = s.loginPurpose(r, next)
 	for _, m := range s.cfg.LoginMethods {
 		p.Methods = append(p.Methods, loginMethodLink{Name: m.Name, URL: m.Path + "?next=" + url.QueryEscape(next)})
 	}

@@ -37,6 +37,12 @@ type dashboardPage struct {
 	Videos           []videoRow
 	VideoCount       string
 	VideosPagination pagination
+	// Published is the recording the user just published for someone
+	// else (?published=), PublishedOwner its owner's name; Live tells
+	// that an entry follows its progress (progress.js).
+	Published      *recordingRow
+	PublishedOwner string
+	Live           bool
 }
 
 // recordingRow is one of the user's recordings, translated.
@@ -48,6 +54,9 @@ type recordingRow struct {
 	Type     string
 	Added    when
 	Video    *videoRow // the video made from it; nil: none yet
+	// StatusURL, while its video is not made yet or encodes, is where
+	// the entry polls its progress; "" once done.
+	StatusURL string
 }
 
 // handleDashboard welcomes a logged-in user with what they may do, and
@@ -103,7 +112,18 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 				s.serverError(w, r, err)
 				return
 			}
+			if row.Video == nil || row.Video.Active {
+				row.StatusURL = recordingStatusURL(rc.ID)
+				data.Live = true
+			}
 			data.Recordings = append(data.Recordings, row)
+		}
+		if data.Published, data.PublishedOwner, err = s.publishedEntry(r, p, u, r.URL.Query().Get("published")); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if data.Published != nil && data.Published.StatusURL != "" {
+			data.Live = true
 		}
 		data.Count = p.Plural("dashboard.recordings.count", total)
 		data.Pagination = newPagination(r, page, total)

@@ -16,7 +16,8 @@ type recordAddForm struct {
 	Title      string
 	SourceFile string
 	RecorderID int64
-	Delete     bool
+	Delete     bool // delete the deposit (Pod's "delete" box, or the confirmation's button)
+	AskDelete  bool // "Delete instead…": show the confirmation first
 	// Owner is what the owner picker holds (a username, or an account's
 	// id); owner the person it names, nil for the visitor.
 	Owner string
@@ -42,7 +43,13 @@ type recordAddPage struct {
 	Recorders    []option
 	Sources      []optionGroup
 	Cancel       string
+	// Outcome replaces the form once the deposit no longer waits.
+	Outcome *depositOutcome
 }
+
+// deleteAsk is the value of the "Delete instead…" button: it asks for
+// the confirmation, which posts delete=on (Pod's box, which deletes).
+const deleteAsk = "ask"
 
 // optionGroup is an <optgroup> of a select.
 type optionGroup struct {
@@ -89,11 +96,25 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 
 	form := recordAddForm{RecorderID: rec.ID, Owner: u.Username, SourceFile: mediapath,
 		Title: strings.TrimSpace(q.Get("course_title"))}
+	if u.IsSuperuser && r.Method == http.MethodGet {
+		// A superuser publishes for the recorder's people, not for
+		// themselves, unless they choose so.
+		o, err := s.proposedOwner(ctx, rec)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if o != nil {
+			form.owner, form.Owner = &pick{User: o}, o.Username
+		}
+	}
 	fields := map[string]string{}
 	if r.Method == http.MethodPost {
 		form.Title = r.PostFormValue("title")
 		form.SourceFile = r.PostFormValue("source_file")
-		form.Delete = r.PostFormValue("delete") != ""
+		del := r.PostFormValue("delete")
+		form.AskDelete = del == deleteAsk
+		form.Delete = del != "" && !form.AskDelete
 		if u.IsSuperuser && r.PostFormValue("recorder") != "" {
 			chosen, err := s.findRecorder(ctx, r.PostFormValue("recorder"))
 			switch {
@@ -123,8 +144,8 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var t *lectern.Treatment
+	var refusal string
 	if form.SourceFile != "" {
-		var refusal string
 		t, refusal, err = s.resolveSource(ctx, p, rec, form.SourceFile)
 		if err != nil {
 			s.serverError(w, r, err)
@@ -132,6 +153,14 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		}
 		if refusal != "" {
 			fields["source_file"] = refusal
+		}
+		if t == nil && refusal != "" {
+			// Published, its file moved into media storage since: the
+			// disk no longer shows it, its treatment does.
+			if t, err = s.publishedDeposit(ctx, rec, form.SourceFile); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
 		}
 		if t != nil {
 			form.SourceFile = t.File
@@ -144,6 +173,23 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.forbidden"))
 		return
 	}
+	// Published or deleted already (the mail's link opened again): the
+	// page says by whom and when, instead of the form.
+	var outcome *depositOutcome
+	switch {
+	case t != nil && !pending(t):
+		outcome, err = s.publishedOutcome(r, p, t)
+	case t == nil && refusal != "":
+		outcome, err = s.deletedOutcome(ctx, p, rec, form.SourceFile)
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if outcome != nil {
+		s.renderOutcome(w, r, p, rec, form, outcome)
+		return
+	}
 	if form.Title == "" && r.Method == http.MethodGet && t != nil {
 		form.Title = s.addFormDefaults(u, rec, t).Title
 	}
@@ -151,31 +197,46 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		status = http.StatusBadRequest
+		if (form.Delete || form.AskDelete) && !mayDelete(u, rec) {
+			s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.forbidden"))
+			return
+		}
+		if form.AskDelete && fields["source_file"] == "" && fields["recorder"] == "" {
+			s.renderDeleteConfirm(w, r, p, u, rec, t, form)
+			return
+		}
 		if len(fields) == 0 {
+			var rc *lectern.Recording
 			if form.Delete {
-				if !mayDelete(u, rec) {
-					s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.forbidden"))
-					return
-				}
-				err = s.discardDeposit(ctx, t)
+				err = s.discardDeposit(ctx, t, u.ID)
 				if err == nil {
 					s.logger.Info("deposit deleted from the add form", "treatment_id", t.ID, "file", t.File, "user_id", u.ID)
 					s.flash(r, "success", "record.add.deleted")
 					http.Redirect(w, r, "/", http.StatusSeeOther)
 					return
 				}
-			} else {
-				err = s.publish(ctx, u, rec, t, form)
-				if err == nil {
-					s.flash(r, "success", "record.add.saved")
-					http.Redirect(w, r, "/", http.StatusSeeOther)
-					return
-				}
+			} else if rc, err = s.publish(ctx, u, rec, t, form); err == nil {
+				s.publishedRedirect(w, r, u, rc)
+				return
 			}
 			switch {
 			case lectern.ErrorCode(err) == lectern.ECONFLICT:
+				// Published or deleted meanwhile, by someone else.
+				if t, err = s.deps.Treatments.FindTreatmentByID(ctx, t.ID); err == nil {
+					outcome, err = s.publishedOutcome(r, p, t)
+				} else if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+					outcome, err = s.deletedOutcome(ctx, p, rec, form.SourceFile)
+				}
+				if err != nil {
+					s.serverError(w, r, err)
+					return
+				}
+				if outcome != nil {
+					s.renderOutcome(w, r, p, rec, form, outcome)
+					return
+				}
 				status = http.StatusConflict
-				fields["source_file"] = conflictMessage(p, t)
+				fields["source_file"] = p.T("record.source.error.gone")
 			case len(lectern.ErrorFields(err)) > 0:
 				for k, v := range lectern.ErrorFields(err) {
 					fields[k] = p.Error(v)
@@ -199,34 +260,6 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 // title, u as the owner.
 func (s *Server) addFormDefaults(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment) recordAddForm {
 	return recordAddForm{Title: lectern.DefaultTitle("", rec.Name, t.DateAdded, s.cfg.Location, s.cfg.LanguageCode), SourceFile: t.File, RecorderID: rec.ID, Owner: u.Username}
-}
-
-// publish creates the recording of deposit t for the chosen owner, or u.
-// An owner only the directory knows gets their account here.
-func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, form recordAddForm) error {
-	recording := &lectern.Recording{RecorderID: rec.ID, UserID: u.ID, TreatmentID: &t.ID, Title: form.Title,
-		Type: rec.RecordingType, SourceFile: t.File, PublishedByID: &u.ID}
-	if err := recording.Validate(); err != nil {
-		// Before the owner is adopted: a form that does not save makes
-		// nobody's account.
-		return err
-	}
-	if s.mayChooseOwner(u, rec) && form.owner != nil {
-		o, err := s.adopt(ctx, form.owner)
-		if lectern.ErrorCode(err) == lectern.ENOTFOUND || (err == nil && !o.IsActive) {
-			return &lectern.Error{Op: "publish", Code: lectern.EINVALID, Message: "Select a valid user.",
-				Fields: map[string]string{"user": "Select a valid user."}}
-		} else if err != nil {
-			return err
-		}
-		recording.UserID = o.ID
-	}
-	if err := s.deps.Recordings.CreateRecording(ctx, recording); err != nil {
-		return err
-	}
-	s.logger.Info("deposit published", "treatment_id", t.ID, "recording_id", recording.ID, "recorder_id", rec.ID,
-		"user_id", recording.UserID, "by_user_id", u.ID, "claimed", !rec.ManagedBy(u))
-	return nil
 }
 
 // findRecorder finds the recorder of an id given as text; ENOTFOUND for

@@ -72,6 +72,8 @@ func TestAddFormFollowsRenamedDeposit(t *testing.T) {
 	if len(recs) != 1 || recs[0].SourceFile != b.t.File || recs[0].Title != "Renamed twice" {
 		t.Fatalf("recordings %+v, want one of %s", recs, b.t.File)
 	}
-	// Once published, no former name leads to it any more.
-	wantBody(t, mgr.get(addPath(mailed, "", b.rec.ID)), "The source file does not exist.")
+	// Once published, the mail's link (a former name) says so, and by
+	// whom; a name it never had is still missing.
+	wantBody(t, mgr.get(addPath(mailed, "", b.rec.ID)), "Published by mgr on ")
+	wantBody(t, mgr.get(addPath("amphi-a/nothere.mp4", "", b.rec.ID)), "The source file does not exist.")
 }

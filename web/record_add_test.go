@@ -210,19 +210,24 @@ func TestAddFormPublish(t *testing.T) {
 
 	res = c.post(path, url.Values{"title": {"Course 1"}, "source_file": {b.t.File}, "user": {id64(b.help.ID)}})
 	want(t, res, http.StatusSeeOther)
-	if res.location != "/" {
-		t.Errorf("saved: goes to %q, want the dashboard", res.location)
-	}
-	res = c.get("/")
-	wantBody(t, res, "Your publication is saved. Adding it to your videos will be in a few minutes.")
-	if strings.Contains(res.body, "Waiting for you") {
-		t.Error("the published deposit still waits on the dashboard")
-	}
 	recs := b.allRecordings()
 	if len(recs) != 1 {
 		t.Fatalf("%d recordings, want 1", len(recs))
 	}
+	// Published for someone else: the dashboard, with that recording on
+	// top, and a confirmation naming its owner.
+	if res.location != "/?published="+id64(recs[0].ID)+"#published" {
+		t.Errorf("saved: goes to %q, want the dashboard", res.location)
+	}
+	res = c.get(res.location)
+	wantBody(t, res, "Published for help; encoding now.")
+	if strings.Contains(res.body, "Waiting for you") {
+		t.Error("the published deposit still waits on the dashboard")
+	}
 	r := recs[0]
+	if r.PublishedByID == nil || *r.PublishedByID != b.mgr.ID {
+		t.Errorf("published by %v, want the manager", r.PublishedByID)
+	}
 	if r.UserID != b.help.ID || r.RecorderID != b.rec.ID || r.Title != "Course 1" || r.Type != b.rec.RecordingType ||
 		r.SourceFile != b.t.File || r.TreatmentID == nil || *r.TreatmentID != b.t.ID {
 		t.Errorf("recording = %+v", r)
@@ -239,14 +244,17 @@ func TestAddFormPublish(t *testing.T) {
 	h.login("help")
 	wantBody(t, h.get("/"), "My recordings", "Course 1", "1 recording")
 
-	// Published once: the same link now says so, and a second POST is a
-	// conflict.
+	// Published once: the same link now says by whom, for whom and when,
+	// without the form nor an error; a second POST is a conflict that
+	// says the same.
 	res = c.get(path)
 	want(t, res, http.StatusOK)
-	wantFieldError(t, res, "source_file", "This recording has already been published.")
+	wantBody(t, res, "This recording is already published", "Published by mgr for help on ")
+	wantNoFormError(t, res)
 	res = c.post(path, url.Values{"title": {"Again"}, "source_file": {b.t.File}})
-	want(t, res, http.StatusBadRequest)
-	wantFieldError(t, res, "source_file", "This recording has already been published.")
+	want(t, res, http.StatusConflict)
+	wantBody(t, res, "Published by mgr for help on ")
+	wantNoFormError(t, res)
 	if n := len(b.allRecordings()); n != 1 {
 		t.Errorf("%d recordings, want 1", n)
 	}
@@ -384,7 +392,7 @@ func TestAddFormFrench(t *testing.T) {
 	path := addPath("lecture.mp4", "", b.rec.ID)
 	res := c.get(path)
 	want(t, res, http.StatusOK)
-	wantBody(t, res, "Ajouter un nouvel enregistrement", "Supprimer cet enregistrement", "Propriétaire", "Fichier source")
+	wantBody(t, res, "Ajouter un nouvel enregistrement", "Supprimer plutôt…", "Propriétaire", "Fichier source")
 	wantNoKeys(t, path, res)
 	want(t, c.post(path, url.Values{"title": {"Cours"}, "source_file": {b.t.File}}), http.StatusSeeOther)
 	res = c.get("/")

@@ -304,9 +304,11 @@ func TestDoubleClaim(t *testing.T) {
 		switch res.status {
 		case http.StatusSeeOther:
 			won++
-		case http.StatusConflict, http.StatusBadRequest:
+		case http.StatusConflict:
+			// The loser is told who won, as news: no error.
 			lost++
-			wantFieldError(t, res, "source_file", "This recording has already been claimed.")
+			wantBody(t, res, "This recording is already claimed", "Published by staff")
+			wantNoFormError(t, res)
 		default:
 			t.Errorf("status %d\n%s", res.status, res.body)
 		}

@@ -41,7 +41,7 @@ func (s *Server) handleRecordDelete(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusBadRequest
 		if r.PostFormValue("agree") == "" {
 			fields["agree"] = p.Error("This field is required.")
-		} else if err := s.discardDeposit(ctx, t); err == nil {
+		} else if err := s.discardDeposit(ctx, t, currentUser(r).ID); err == nil {
 			s.logger.Info("deposit deleted", "treatment_id", t.ID, "file", t.File, "user_id", currentUser(r).ID)
 			s.flash(r, "success", "record.delete.done")
 			http.Redirect(w, r, back, http.StatusSeeOther)

@@ -36,12 +36,7 @@ func (s *Server) resolveSource(ctx context.Context, p *locale.Printer, rec *lect
 	if file == "" {
 		return nil, p.Error("Please specify a source file."), nil
 	}
-	var candidates []string
-	if filepath.IsAbs(file) {
-		candidates = []string{filepath.Clean(file)}
-	} else {
-		candidates = []string{filepath.Join(root, rec.Directory, file), filepath.Join(root, file)}
-	}
+	candidates := s.sourceCandidates(rec, file)
 	t, refusal, err = s.resolvePath(ctx, p, rec, root, candidates)
 	if err != nil || refusal == "" {
 		return t, refusal, err
@@ -51,6 +46,17 @@ func (s *Server) resolveSource(ctx context.Context, p *locale.Printer, rec *lect
 		return t, refusal, err
 	}
 	return former, "", nil
+}
+
+// sourceCandidates are the paths file may name for rec, in the order
+// they are tried: file itself when absolute, else in the recorder's
+// directory, then in DEFAULT_RECORDER_PATH.
+func (s *Server) sourceCandidates(rec *lectern.Recorder, file string) []string {
+	if filepath.IsAbs(file) {
+		return []string{filepath.Clean(file)}
+	}
+	root := filepath.Clean(s.recorderRoot())
+	return []string{filepath.Join(root, rec.Directory, file), filepath.Join(root, file)}
 }
 
 // formerDeposit finds the newest pending deposit of rec whose file had
@@ -151,8 +157,9 @@ func conflictMessage(p *locale.Printer, t *lectern.Treatment) string {
 // goes (only inside DEFAULT_RECORDER_PATH, never through a link out of
 // it), then the row. A file that cannot be removed is kept, and so is the
 // treatment, back in its state. ECONFLICT when t was published (or
-// deleted) meanwhile.
-func (s *Server) discardDeposit(ctx context.Context, t *lectern.Treatment) error {
+// deleted) meanwhile. The deletion is recorded as by user by, so that the
+// mail's link says who deleted the deposit and when.
+func (s *Server) discardDeposit(ctx context.Context, t *lectern.Treatment, by int64) error {
 	if !pending(t) {
 		return lectern.Errorf(lectern.ECONFLICT, "This recording has already been published, or can no longer be.")
 	}
@@ -169,7 +176,7 @@ func (s *Server) discardDeposit(ctx context.Context, t *lectern.Treatment) error
 		}
 		return err
 	}
-	if err := s.deps.Treatments.DeleteTreatment(ctx, t.ID); err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
+	if err := s.deps.Treatments.DeleteTreatmentBy(ctx, t.ID, by); err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
 		return err
 	}
 	s.media.forget(t.ID)

@@ -57,7 +57,7 @@ func (s *Server) handleRecordWaitingDelete(w http.ResponseWriter, r *http.Reques
 	if r.PostForm.Get("confirm") != "" {
 		deleted := 0
 		for _, t := range list {
-			if err := s.discardDeposit(ctx, t); err != nil {
+			if err := s.discardDeposit(ctx, t, u.ID); err != nil {
 				switch lectern.ErrorCode(err) {
 				case lectern.ECONFLICT, lectern.EINVALID:
 					s.logger.Warn("deposit kept", "treatment_id", t.ID, "file", t.File, "err", err, "user_id", u.ID)

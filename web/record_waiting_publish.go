@@ -140,7 +140,7 @@ func (s *Server) publishDefault(ctx context.Context, p *locale.Printer, u *lecte
 	}
 	form := s.addFormDefaults(u, rec, resolved)
 	out.Title = form.Title
-	err = s.publish(ctx, u, rec, resolved, form)
+	_, err = s.publish(ctx, u, rec, resolved, form)
 	switch {
 	case err == nil:
 		return out, true, nil

@@ -96,6 +96,8 @@ func (s *Server) routes() {
 		m.Handle("GET /record/waiting/{$}", s.staff(s.handleRecordWaitingList))
 		m.Handle("POST /record/waiting/publish/{$}", s.staff(s.handleRecordWaitingPublish))
 		m.Handle("POST /record/waiting/delete/{$}", s.staff(s.handleRecordWaitingDelete))
+		// A recording's progress, polled by its dashboard entry.
+		m.HandleFunc("GET /record/recordings/{id}/status.json", s.handleRecordingStatus)
 		if s.claimListOn() {
 			m.Handle("GET /record/claim_record/{$}", s.staff(s.handleRecordClaimList))
 		}

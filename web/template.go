@@ -45,6 +45,7 @@ var pageTemplates = []string{
 	"admin_outbox_list",
 	"admin_outbox_show",
 	"record_add",
+	"record_add_delete",
 	"record_claim_list",
 	"record_delete",
 	"record_waiting_list",

@@ -41,7 +41,7 @@ func (s *Server) handleVideoMine(w http.ResponseWriter, r *http.Request) {
 	published := q.Get("tab") == "published"
 	filter := lectern.VideoFilter{Page: requestPage(r)}
 	if published {
-		filter.PublishedBy = &u.ID
+		filter.PublishedByID = &u.ID
 	} else {
 		filter.OwnerID = &u.ID
 	}

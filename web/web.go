@@ -80,6 +80,10 @@ type Config struct {
 	// (ALLOW_RECORDER_MANAGER_CHOICE_VID_OWNER) lets a recorder's manager
 	// choose the owner of what they publish in the add form.
 	AllowRecorderManagerChoiceVidOwner bool
+	// DefaultRecorderUserID (DEFAULT_RECORDER_USER_ID) is the owner a
+	// superuser's add form proposes for a recorder without a manager;
+	// zero: none (the superuser).
+	DefaultRecorderUserID int64
 	// UseRecordPreview (USE_RECORD_PREVIEW) adds a preview player to the
 	// claim list; the sources are served under PublicRecordDir.
 	UseRecordPreview bool

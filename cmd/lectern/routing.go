@@ -27,7 +27,8 @@ func (a *app) router(svc *services) *lectern.Router {
 	return &lectern.Router{
 		Recorders: svc.recorders, Users: svc.users, Treatments: svc.treatments, Recordings: svc.recordings,
 		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, UseCAS: cfg.UseCAS,
-			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode, Location: cfg.Location()}),
+			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode, Location: cfg.Location(),
+			RecorderRoot: cfg.DefaultRecorderPath}),
 		Logger:   a.logger.With("edge", "routing"),
 		Location: cfg.Location(), Language: cfg.LanguageCode,
 		Thumbnails: cfg.Encoder(a.logger.With("edge", "ffmpeg")),

@@ -179,6 +179,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 
 		AllowManualRecordingClaiming:       cfg.AllowManualRecordingClaiming,
 		AllowRecorderManagerChoiceVidOwner: cfg.AllowRecorderManagerChoiceVidOwner,
+		DefaultRecorderUserID:              cfg.DefaultRecorderUserID,
 		UseRecordPreview:                   cfg.UseRecordPreview,
 		PublicRecordDir:                    cfg.PublicRecordDir,
 		UseCAS:                             cfg.UseCAS,

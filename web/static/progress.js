@@ -3,6 +3,8 @@
 // seconds and shows the state (every data-state inside), the bar
 // (progress) and the percentage (data-progress-text) it answers,
 // translated by the server.
+// A recording's status (waiting for its video, then the video's) is
+// polled the same way, and shows the video's link once there is one.
 // Once the encoding ends, an element marked data-reload reloads the page,
 // where the player now is; the others keep the final state and drop the
 // bar.
@@ -16,8 +18,15 @@
     var bar = el.querySelector("progress");
     var text = el.querySelector("[data-progress-text]");
     var box = el.querySelector("[data-progress]");
+    // A recording just published has no video yet: its link shows once
+    // the status gives one (video_url).
+    var link = el.querySelector("[data-video-link]");
 
     function show(s) {
+      if (link && s.video_url) {
+        link.href = s.video_url;
+        link.hidden = false;
+      }
       Array.prototype.forEach.call(badges, function (badge) {
         badge.textContent = s.state_label;
         badge.className = "badge badge-" + s.state_class;
