@@ -786,7 +786,7 @@ type snapshot struct {
 }
 
 var snapshotTables = []string{"treatments", "recordings", "videos", "messages", "recorders", "users", "recording_files",
-	"enrichments", "video_types", "groups", "api_tokens", "sightings"}
+	"enrichments", "video_types", "groups", "api_tokens", "sightings", "treatment_deletions"}
 
 func (h *hostile) snapshot() snapshot {
 	h.t.Helper()
