@@ -206,7 +206,7 @@ func (c *Client) EncodeVideo(ctx context.Context, id int64) error {
 		return fmt.Errorf("encode video %d again: %w", id, err)
 	}
 	if v.RecordingID != nil {
-		c.proc.note(ctx, v.RecordingID, "encoding queued again by an admin")
+		c.proc.note(ctx, v.RecordingID, lectern.NewLogEntry("encoding_queued_again"))
 	}
 	c.logger.Info("video encoding queued again by an admin", "video_id", id)
 	return nil

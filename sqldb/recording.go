@@ -100,7 +100,7 @@ func (s *RecordingService) FindRecordings(ctx context.Context, f lectern.Recordi
 }
 
 // AppendRecordingLog implements lectern.RecordingService.
-func (s *RecordingService) AppendRecordingLog(ctx context.Context, id int64, line string) error {
+func (s *RecordingService) AppendRecordingLog(ctx context.Context, id int64, e lectern.RecordingLogEntry) error {
 	return s.db.execOne(ctx, "append to recording log", lectern.Errorf(lectern.ENOTFOUND, "Recording not found."), nil,
-		"UPDATE recordings SET comment = comment || ? WHERE id = ?", line+"\n", id)
+		"UPDATE recordings SET comment = comment || ? WHERE id = ?", e.Line()+"\n", id)
 }

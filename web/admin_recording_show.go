@@ -11,6 +11,8 @@ import (
 type adminRecordingShowPage struct {
 	layout
 	Row adminRecordingRow
+	// Log is the recording's log, in the reader's language.
+	Log []logLine
 	// Jobs are the recording's processing and its video's encodes, newest
 	// first; JobsOn tells whether the job pages exist.
 	Jobs   jobTable
@@ -33,7 +35,7 @@ func (s *Server) handleAdminRecordingShow(w http.ResponseWriter, r *http.Request
 		return
 	}
 	data := adminRecordingShowPage{layout: s.page(r, "admin.recording.show.title", "recordings"), Row: rows[0],
-		JobsOn: s.deps.Jobs != nil}
+		JobsOn: s.deps.Jobs != nil, Log: recordingLog(s.printer(r), rc.Comment)}
 	if s.deps.Jobs != nil {
 		all := lectern.Page{Size: lectern.MaxPageSize}
 		jobs, _, err := s.deps.Jobs.FindJobs(ctx, lectern.JobFilter{RecordingID: &rc.ID, Page: all})

@@ -20,6 +20,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lectern"
+	"lectern/locale"
 )
 
 // TestHostileMedia is issue 11's sweep of files that make ffmpeg read
@@ -114,7 +117,8 @@ func TestHostileMedia(t *testing.T) {
 		deadline := time.Now().Add(60 * time.Second)
 		for {
 			err := db.QueryRow("SELECT id, comment FROM recordings WHERE source_file = ?", deposit).Scan(&id, &comment)
-			if err == nil && strings.Contains(comment, "not processed: ") {
+			comment = lectern.RecordingLogText(comment, locale.NewPrinter("en"))
+			if err == nil && strings.Contains(comment, "Not processed: ") {
 				break
 			}
 			if time.Now().After(deadline) {
