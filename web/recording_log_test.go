@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,48 @@ func TestRecordingLogTranslated(t *testing.T) {
 			if lang == "fr" && strings.Contains(res.body, english) {
 				t.Errorf("the French page shows %q", english)
 			}
+		}
+	}
+}
+
+// The recording page says where the source is now: in its video's
+// directory once processed (and where it was received), where it was
+// deposited before; an audiovideocast's ZIP renamed once used.
+func TestRecordingSourceNow(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	root := b.user("root", true, true)
+	rec := b.recorder("Amphi", "10.8.0.1", "amphi", b.videoType("Cours").ID)
+	moved := b.recording(rec, root, "Moved")
+	b.video(root, "Moved", func(v *lectern.Video) { v.RecordingID, v.SourceFile = &moved.ID, "videos/41/source.mp4" })
+	waiting := b.recording(rec, root, "Waiting")
+	avc := b.recording(rec, root, "Cast")
+	b.video(root, "Cast", func(v *lectern.Video) { v.RecordingID, v.SourceFile = &avc.ID, "videos/42/cours.mp4" })
+	e := lectern.NewLogEntry("archive_renamed", "cast.zip_treated")
+	e.At = time.Now()
+	if err := b.recordings.AppendRecordingLog(t.Context(), avc.ID, e); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "fr"} {
+		c := b.visitor("root")
+		c.language = lang
+		received, archive := "Received as", "The archive, renamed once used:"
+		if lang == "fr" {
+			received, archive = "Reçu sous", "L’archive, renommée une fois utilisée :"
+		}
+		res := c.get("/admin/recordings/" + id64(moved.ID) + "/")
+		wantBody(t, res, "<code>"+filepath.Join(b.mediaRoot, "videos", "41", "source.mp4")+"</code>",
+			`<span class="muted">`+received+`</span> <code>`+moved.SourceFile+`</code>`)
+		res = c.get("/admin/recordings/" + id64(waiting.ID) + "/")
+		wantBody(t, res, "<code>"+waiting.SourceFile+"</code></dd>")
+		if strings.Contains(res.body, received) {
+			t.Errorf("a recording not processed yet says it was moved")
+		}
+		res = c.get("/admin/recordings/" + id64(avc.ID) + "/")
+		wantBody(t, res, "<code>"+filepath.Join(b.mediaRoot, "videos", "42", "cours.mp4")+"</code>",
+			`<span class="muted">`+archive+`</span> <code>`+avc.SourceFile+`_treated</code>`)
+		if strings.Count(res.body, received) != 0 {
+			t.Errorf("an archive used says where it was received besides where it is")
 		}
 	}
 }
