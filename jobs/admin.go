@@ -149,6 +149,9 @@ func (c *Client) RetryJob(ctx context.Context, id int64) (*lectern.Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if j.State == lectern.JobCompleted {
+		return nil, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This job has completed: it does not run again. To encode a video again, use “Encode again” on its page."}
+	}
 	if !j.Retryable() {
 		return nil, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This job is running or about to: it cannot be retried now."}
 	}

@@ -76,6 +76,12 @@ func TestAdminCancelAndRetry(t *testing.T) {
 
 	// Encoding a done video again.
 	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 1})
+	// A completed job is not retried: the video is encoded again by its
+	// own action.
+	if _, err := c2.RetryJob(ctx, job.ID); lectern.ErrorCode(err) != lectern.EINVALID ||
+		!strings.HasPrefix(lectern.ErrorMessage(err), "This job has completed: it does not run again.") {
+		t.Errorf("RetryJob(completed) = %v, want EINVALID", err)
+	}
 	if err := c2.EncodeVideo(ctx, v.ID); err != nil {
 		t.Fatalf("EncodeVideo(done): %v", err)
 	}
