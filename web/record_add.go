@@ -151,7 +151,9 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		status = http.StatusBadRequest
-		if len(fields) == 0 {
+		// A stale token (formExpired): the form again as typed, neither
+		// published nor deleted.
+		if len(fields) == 0 && !formExpired(r) {
 			if form.Delete {
 				if !mayDelete(u, rec) {
 					s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.forbidden"))

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+)
+
+// A form whose token failed the check (the browser's cookie was cleared
+// or had expired, the page was opened before it was set) is shown again,
+// for the main forms, rather than an error page that loses what was typed:
+// the same page, filled with the posted values (passwords excepted), a
+// fresh token in it (for the cookie this answer sets when there was none),
+// and a notice that nothing was saved. The answer is still 403. The check
+// is as strong as before: the form's handler is told (formExpired) and
+// shows its form without saving anything. A request refused by the
+// origin check (another site's) still gets the error page.
+
+// reshownForms are the routes (their exact patterns in routes.go) whose
+// handler honours formExpired: the login, the recorder's form, the user's
+// form and the add form.
+var reshownForms = []string{
+	"POST /accounts/login/{$}",
+	"POST /admin/recorders/add/{$}",
+	"POST /admin/recorders/{id}/change/{$}",
+	"POST /admin/users/add/{$}",
+	"POST /admin/users/{id}/change/{$}",
+	"POST /record/add_recording/{$}",
+	"POST /mediacourses_add/{$}",
+}
+
+type formExpiredKeyType struct{}
+
+var formExpiredKey formExpiredKeyType
+
+// formExpired reports whether r failed the CSRF token check and is only
+// to be shown again: its handler must change nothing.
+func formExpired(r *http.Request) bool {
+	expired, _ := r.Context().Value(formExpiredKey).(bool)
+	return expired
+}
+
+// reshowForm serves r, whose token failed the check, to its form's
+// handler to be shown again, when it is one of reshownForms, and reports
+// whether it did.
+func (s *Server) reshowForm(w http.ResponseWriter, r *http.Request, reason error) bool {
+	if _, pattern := s.mux.Handler(r); !slices.Contains(reshownForms, pattern) {
+		return false
+	}
+	s.logger.Warn("csrf check failed: form shown again, nothing saved", "method", r.Method, "path", r.URL.Path, "reason", reason.Error())
+	s.mux.ServeHTTP(&expiredWriter{ResponseWriter: w}, r.WithContext(context.WithValue(r.Context(), formExpiredKey, true)))
+	return true
+}
+
+// expiredWriter answers 403 for the form shown again, whatever status the
+// handler gives the page (200, or 400 with the field errors).
+type expiredWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (w *expiredWriter) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	if code < 300 || code == http.StatusBadRequest || code == http.StatusConflict {
+		code = http.StatusForbidden
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (w *expiredWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *expiredWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
