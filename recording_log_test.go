@@ -83,12 +83,12 @@ func TestRecordingLog(t *testing.T) {
 }
 
 // Every key the jobs write (NewLogEntry("key", ...), or key = "...") is
-// in both catalogs.
+// in both catalogs, and every key of the catalogs is written.
 func TestRecordingLogKeysTranslated(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("jobs/*.go")
 	written := regexp.MustCompile(`NewLogEntry\("([a-zA-Z0-9_]+)"|key :?= "([a-zA-Z0-9_]+)"|key :?= "[^"]*", "([a-zA-Z0-9_]+)"`)
-	n := 0
+	n, seen := 0, map[string]bool{}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -100,6 +100,7 @@ func TestRecordingLogKeysTranslated(t *testing.T) {
 		for _, m := range written.FindAllStringSubmatch(string(b), -1) {
 			key := "recording.log." + m[1] + m[2] + m[3]
 			n++
+			seen[key] = true
 			for _, lang := range locale.Languages {
 				if !locale.Has(lang, key) {
 					t.Errorf("%s writes %s, which %s.json lacks", f, key, lang)
@@ -109,5 +110,10 @@ func TestRecordingLogKeysTranslated(t *testing.T) {
 	}
 	if n < 25 {
 		t.Errorf("found only %d log keys in jobs/: the scan is broken", n)
+	}
+	for _, k := range locale.Keys(locale.Default) {
+		if strings.HasPrefix(k, "recording.log.") && !seen[k] {
+			t.Errorf("%s is never written", k)
+		}
 	}
 }

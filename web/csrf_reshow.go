@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"slices"
@@ -42,42 +43,52 @@ func formExpired(r *http.Request) bool {
 
 // reshowForm serves r, whose token failed the check, to its form's
 // handler to be shown again, when it is one of reshownForms, and reports
-// whether it did.
+// whether it did. A handler that answers otherwise than with its page (a
+// visitor not logged in is sent to the login) leaves the error page to
+// the caller: a failed check never redirects.
 func (s *Server) reshowForm(w http.ResponseWriter, r *http.Request, reason error) bool {
 	if _, pattern := s.mux.Handler(r); !slices.Contains(reshownForms, pattern) {
 		return false
 	}
+	ew := &expiredWriter{header: w.Header()}
+	s.mux.ServeHTTP(ew, r.WithContext(context.WithValue(r.Context(), formExpiredKey, true)))
+	if ew.status >= 300 && ew.status < 400 {
+		w.Header().Del("Location")
+		return false
+	}
 	s.logger.Warn("csrf check failed: form shown again, nothing saved", "method", r.Method, "path", r.URL.Path, "reason", reason.Error())
-	s.mux.ServeHTTP(&expiredWriter{ResponseWriter: w}, r.WithContext(context.WithValue(r.Context(), formExpiredKey, true)))
+	status := ew.status
+	if status < 300 || status == http.StatusBadRequest || status == http.StatusConflict {
+		status = http.StatusForbidden
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(ew.body.Bytes())
 	return true
 }
 
-// expiredWriter answers 403 for the form shown again, whatever status the
-// handler gives the page (200, or 400 with the field errors).
+// expiredWriter keeps the answer of a form shown again, for reshowForm to
+// send with a 403 (whatever status the handler gave the page: 200, or 400
+// with the field errors) or to drop.
 type expiredWriter struct {
-	http.ResponseWriter
-	wrote bool
+	header http.Header
+	status int
+	body   bytes.Buffer
 }
+
+// Header implements http.ResponseWriter.
+func (w *expiredWriter) Header() http.Header { return w.header }
 
 // WriteHeader implements http.ResponseWriter.
 func (w *expiredWriter) WriteHeader(code int) {
-	if w.wrote {
-		return
+	if w.status == 0 {
+		w.status = code
 	}
-	w.wrote = true
-	if code < 300 || code == http.StatusBadRequest || code == http.StatusConflict {
-		code = http.StatusForbidden
-	}
-	w.ResponseWriter.WriteHeader(code)
 }
 
 // Write implements http.ResponseWriter.
 func (w *expiredWriter) Write(b []byte) (int, error) {
-	if !w.wrote {
-		w.WriteHeader(http.StatusOK)
+	if w.status == 0 {
+		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	return w.body.Write(b)
 }
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *expiredWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
