@@ -70,6 +70,10 @@ func testRecordings(t *testing.T, open Open) {
 			t.Fatal(err)
 		}
 	}
+	// An entry without a time gets the present one.
+	if err := s.Recordings.AppendRecordingLog(ctx, list[0].ID, lectern.NewLogEntry("encoding_queued")); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Recordings.AppendRecordingLog(ctx, 1<<40, moved); lectern.ErrorCode(err) != lectern.ENOTFOUND {
 		t.Fatalf("log of a missing recording: %v", err)
 	}
@@ -77,8 +81,10 @@ func testRecordings(t *testing.T, open Open) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := lectern.ParseRecordingLog(one.Comment); len(got) != 2 || !reflect.DeepEqual(got[0], moved) || !reflect.DeepEqual(got[1], failed) {
-		t.Fatalf("log %q read back as %+v", one.Comment, got)
+	entries := lectern.ParseRecordingLog(one.Comment)
+	if len(entries) != 3 || !reflect.DeepEqual(entries[0], moved) || !reflect.DeepEqual(entries[1], failed) || entries[2].Key != "encoding_queued" ||
+		time.Since(entries[2].At) > time.Hour {
+		t.Fatalf("log %q read back as %+v", one.Comment, entries)
 	}
 	// Without a treatment, the source file is still published once.
 	dup := &lectern.Recording{RecorderID: r.ID, UserID: u.ID, Title: "Again", Type: "video", SourceFile: tr.File}

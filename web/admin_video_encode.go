@@ -16,9 +16,8 @@ func encodable(v *lectern.Video) bool {
 // encodeForm is the "Encode again" button of a video, a link to its
 // confirmation; Next is where the POST then comes back to.
 type encodeForm struct {
-	ID        int64
-	CSRFToken string
-	Next      string
+	ID   int64
+	Next string
 }
 
 type adminVideoEncodePage struct {
@@ -52,7 +51,7 @@ func (s *Server) encodeForm(l layout, v *lectern.Video) *encodeForm {
 	if s.deps.Jobs == nil || v == nil || !encodable(v) {
 		return nil
 	}
-	return &encodeForm{ID: v.ID, CSRFToken: l.CSRFToken, Next: l.Next}
+	return &encodeForm{ID: v.ID, Next: l.Next}
 }
 
 // handleAdminVideoEncode encodes a video again (after a failure, or after
