@@ -15,9 +15,9 @@ import (
 //
 //	2026-12-06 09:45:12 {"key":"source_moved","args":["videos/12/source.mp4"]}
 //
-// Lines written before entries had keys are free English text, kept as
-// they are: ParseRecordingLog gives them back as Raw entries, with the
-// lines that continue them.
+// Lines written before entries had keys are free English text: those the
+// jobs wrote are read back into their entries (recording_log_legacy.go),
+// any other is kept as it is, a Raw entry with the lines that continue it.
 
 // RecordingLogTimeLayout is how an entry's time starts its line.
 const RecordingLogTimeLayout = "2006-01-02 15:04:05"
@@ -76,7 +76,8 @@ func (e RecordingLogEntry) Line() string {
 
 // ParseRecordingLog reads a recording's comment into its entries, oldest
 // first. A line of free text starts a Raw entry, which the lines after it
-// without a time continue (an old message with ffmpeg's lines in it).
+// without a time continue (an old message with ffmpeg's lines in it); one
+// the jobs wrote before entries had keys is read back into its entries.
 func ParseRecordingLog(comment string) []RecordingLogEntry {
 	var list []RecordingLogEntry
 	for _, line := range strings.Split(strings.TrimSuffix(comment, "\n"), "\n") {
@@ -98,7 +99,21 @@ func ParseRecordingLog(comment string) []RecordingLogEntry {
 		}
 		list = append(list, RecordingLogEntry{At: at, Raw: rest})
 	}
-	return list
+	// The old lines the jobs wrote become their entries.
+	out := list[:0:0]
+	for _, e := range list {
+		if e.Key == "" {
+			if read := legacyEntries(e.Raw); read != nil {
+				for _, r := range read {
+					r.At = e.At
+					out = append(out, r)
+				}
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // cutLogTime splits a line into its leading time and the rest; a line

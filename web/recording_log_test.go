@@ -11,14 +11,16 @@ import (
 )
 
 // The recording page shows its log in the reader's language: the entries
-// with keys translated, ffmpeg's words as they are under the line that
-// introduces them, and the lines written before the keys as they were.
+// with keys translated, and the lines the jobs wrote before the keys too;
+// ffmpeg's words as they are under the line that introduces them; a line
+// of no job as it was.
 func TestRecordingLogTranslated(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	root := b.user("root", true, true)
 	rec := b.recorder("Amphi", "10.8.0.1", "amphi", b.videoType("Cours").ID)
-	rc := b.recording(rec, root, "Thermodynamique", "2026-11-30 10:00:00 video 1 created", "2026-11-30 10:00:01 source moved to videos/1/source.mp4")
+	rc := b.recording(rec, root, "Thermodynamique", "2026-11-30 09:59:59 moved by hand <see ticket 42>",
+		"2026-11-30 10:00:00 video 1 created", "2026-11-30 10:00:01 source moved to videos/1/source.mp4")
 	at := time.Date(2026, 12, 6, 9, 45, 12, 0, time.UTC)
 	for i, e := range []lectern.RecordingLogEntry{
 		lectern.NewLogEntry("video_created", 2),
@@ -36,13 +38,14 @@ func TestRecordingLogTranslated(t *testing.T) {
 	ffmpeg := `<pre class="log log-detail">[mov,mp4 @ 0x55] moov atom not found` + "\n" + `&lt;b&gt;source.mp4&lt;/b&gt;: Invalid data</pre>`
 	for lang, subs := range map[string][]string{
 		"fr": {"<h2>Journal</h2>",
-			`<time datetime="2026-11-30T10:00:00Z">`, `<li class="log-raw">`, `<span class="log-text">video 1 created</span>`,
-			`<span class="log-text">source moved to videos/1/source.mp4</span>`,
+			`<li class="log-raw"><time datetime="2026-11-30T09:59:59Z">30 nov. 2026, 09:59:59 UTC</time> <span class="log-text">moved by hand &lt;see ticket 42&gt;</span>`,
+			`<time datetime="2026-11-30T10:00:00Z">30 nov. 2026, 10:00:00 UTC</time> <span class="log-text">Vidéo 1 créée</span>`,
+			`<span class="log-text">Source déplacée vers videos/1/source.mp4</span>`,
 			`<time datetime="2026-12-06T09:45:12Z">6 déc. 2026, 09:45:12 UTC</time> <span class="log-text">Vidéo 2 créée</span>`,
 			"Source déplacée vers videos/2/source.mp4",
 			"Échec de l’encodage (tentative 3 sur 3, plus de nouvel essai : un administrateur peut le relancer). L’encodeur a dit :", ffmpeg,
 			"2 diapositives importées", "Aucune vidéo créée : Sélectionnez un enregistreur valide."},
-		"en": {"<h2>Log</h2>", `<span class="log-text">video 1 created</span>`, "Video 2 created</span>", "Source moved to videos/2/source.mp4",
+		"en": {"<h2>Log</h2>", `<span class="log-text">moved by hand &lt;see ticket 42&gt;</span>`, `<span class="log-text">Video 1 created</span>`, "Video 2 created</span>", "Source moved to videos/2/source.mp4",
 			"Encoding failed (attempt 3 of 3, no more retries: an admin may retry it). The encoder said:", ffmpeg,
 			"2 slides imported", "No video made: Select a valid recorder."},
 	} {
@@ -52,7 +55,7 @@ func TestRecordingLogTranslated(t *testing.T) {
 		want(t, res, http.StatusOK)
 		wantBody(t, res, subs...)
 		wantNoKeys(t, lang+" "+page, res)
-		for _, english := range []string{"Video 2 created", "Source moved to videos/2", `"key"`} {
+		for _, english := range []string{"Video 2 created", "Source moved to videos/2", "video 1 created", "source moved to", `"key"`} {
 			if lang == "fr" && strings.Contains(res.body, english) {
 				t.Errorf("the French page shows %q", english)
 			}

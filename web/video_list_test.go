@@ -140,8 +140,8 @@ func TestAdminRecordings(t *testing.T) {
 
 	res = c.get("/admin/recordings/" + id64(first.ID) + "/")
 	want(t, res, http.StatusOK)
-	wantBody(t, res, "First lecture", `<ol class="log-list">`, `<span class="log-text">video 1 created</span>`,
-		`<span class="log-text">source moved to videos/1/source.mp4</span>`,
+	wantBody(t, res, "First lecture", `<ol class="log-list">`, `<span class="log-text">Video 1 created</span>`,
+		`<span class="log-text">Source moved to videos/1/source.mp4</span>`,
 		"encoding failed: &lt;b&gt;moov atom not found&lt;/b&gt;", `href="`+videoURL(v)+`"`, "Watch the video",
 		filepath.Join(b.root, "amphi", "first-lecture.mp4"))
 	res = c.get("/admin/recordings/" + id64(last.ID) + "/")
