@@ -35,15 +35,21 @@ func TestBrowserPolishLogic(t *testing.T) {
 	j.open("/accounts/login/")
 	j.login("boss", "pw-boss")
 
-	// The recording's page: its log in French, where the source is now.
+	// The recording's page: its log in French (a line an older version
+	// wrote too), where the source is now.
+	if _, err := db.Exec("UPDATE recordings SET comment = ? || comment WHERE id = ?",
+		"2026-11-30 10:00:00 encoding queued again by an admin\n", recID); err != nil {
+		t.Fatal(err)
+	}
 	page := fmt.Sprintf("/admin/recordings/%d/", recID)
 	j.open(page)
 	j.wantText("Source moved to videos/", "Encoding started (attempt 1)", "Encoded: ", "Received as",
 		fmt.Sprintf("videos/%d/source.mp4", videoID))
 	j.setLang("fr")
 	j.open(page)
-	j.wantText("Journal", "Vidéo ", " créée", "Source déplacée vers videos/", "Encodage commencé (tentative 1)", "Encodée : ", "Reçu sous")
-	if text := j.text(); strings.Contains(text, "Source moved") || strings.Contains(text, "Encoding started") {
+	j.wantText("Journal", "Encodage remis en file d’attente par un administrateur", "Vidéo ", " créée", "Source déplacée vers videos/", "Encodage commencé (tentative 1)", "Encodée : ", "Reçu sous")
+	if text := j.text(); strings.Contains(text, "Source moved") || strings.Contains(text, "Encoding started") ||
+		strings.Contains(text, "queued again") {
 		j.fatal("the French log", fmt.Errorf("English lines on the French page:\n%s", text))
 	}
 	j.setLang("en")
