@@ -15,7 +15,8 @@ import (
 // and a notice that nothing was saved. The answer is still 403. The check
 // is as strong as before: the form's handler is told (formExpired) and
 // shows its form without saving anything. A request refused by the
-// origin check (another site's) still gets the error page.
+// origin check (another site's), or one that does not say where it comes
+// from (no Origin, no Sec-Fetch-Site), still gets the error page.
 
 // reshownForms are the routes (their exact patterns in routes.go) whose
 // handler honours formExpired: the login, the recorder's form, the user's
@@ -47,6 +48,12 @@ func formExpired(r *http.Request) bool {
 // visitor not logged in is sent to the login) leaves the error page to
 // the caller: a failed check never redirects.
 func (s *Server) reshowForm(w http.ResponseWriter, r *http.Request, reason error) bool {
+	// Only a browser that said where the form came from (the origin
+	// check then found it this site): another site's page cannot have
+	// its values shown in this one's form.
+	if r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") != "same-origin" {
+		return false
+	}
 	if _, pattern := s.mux.Handler(r); !slices.Contains(reshownForms, pattern) {
 		return false
 	}

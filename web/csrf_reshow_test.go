@@ -132,7 +132,8 @@ func TestCSRFFailureReshowsForm(t *testing.T) {
 }
 
 // Every form reshownForms names is a route; other forms keep the error
-// page, and a cross-origin POST gets it whatever the form.
+// page, and a cross-origin POST, or one that does not say its origin, gets
+// it whatever the form.
 func TestCSRFReshowOnlyNamedForms(t *testing.T) {
 	t.Parallel()
 	b := newAddBundle(t)
@@ -148,7 +149,13 @@ func TestCSRFReshowOnlyNamedForms(t *testing.T) {
 	res := c.postRaw("/admin/types/add/", url.Values{"title": {"Talk"}, "csrf_token": {staleToken}})
 	want(t, res, http.StatusForbidden)
 	wantBody(t, res, "CSRF check failed")
+	// A POST that does not say where it comes from: the error page.
 	req, _ := http.NewRequest(http.MethodPost, b.http.URL+"/admin/recorders/add/", strings.NewReader("name=Evil"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res = c.do(req)
+	want(t, res, http.StatusForbidden)
+	wantBody(t, res, "CSRF check failed")
+	req, _ = http.NewRequest(http.MethodPost, b.http.URL+"/admin/recorders/add/", strings.NewReader("name=Evil"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", "https://evil.example")
 	res = c.do(req)

@@ -188,7 +188,7 @@ func TestHostileMedia(t *testing.T) {
 		zw.Close()
 		ftpPut("avc", "ftp-avc", "cours.zip", buf.Bytes())
 		refused(t, "avc", "cours.zip", buf.Bytes(),
-			"not processed: the archive's media cours/video/cours.mp4 is not a media container Lectern accepts: "+hlsWhy)
+			"Not processed: the archive's media cours/video/cours.mp4 is not a media container Lectern accepts: "+hlsWhy)
 	})
 	t.Run("concat script as .mp4 by FTP", func(t *testing.T) {
 		data := []byte("ffconcat version 1.0\nfile " + encoded + "\nfile " + pending + "\n")

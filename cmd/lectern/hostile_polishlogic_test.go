@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -150,21 +151,33 @@ func TestHostilePolishLogic(t *testing.T) {
 			}
 		})
 	}
-	t.Run("recorder form from another site: the error page, not the form", func(t *testing.T) {
-		before := h.snapshot()
-		page := h.page(boss, "/admin/recorders/add/")
-		req, _ := http.NewRequest(http.MethodPost, s.url+"/admin/recorders/add/", strings.NewReader(url.Values{"name": {"Evil"},
-			"csrf_token": {csrfToken(t, page)}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", "https://evil.example")
-		resp, err := boss.hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("cross-origin POST: %d", resp.StatusCode)
-		}
-		h.unchanged(t, before)
-	})
+	for _, row := range []struct{ name, origin, token string }{
+		{"recorder form from another site: the error page, not the form", "https://evil.example", ""},
+		{"recorder form saying no origin, its token stale: the error page, not the form", "", staleCSRFToken},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			before := h.snapshot()
+			token := row.token
+			if token == "" {
+				token = csrfToken(t, h.page(boss, "/admin/recorders/add/"))
+			}
+			req, _ := http.NewRequest(http.MethodPost, s.url+"/admin/recorders/add/", strings.NewReader(url.Values{"name": {"Evil"},
+				"csrf_token": {token}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if row.origin != "" {
+				req.Header.Set("Origin", row.origin)
+			}
+			resp, err := boss.hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			h.refused(t, row.name, resp.StatusCode, string(body), http.StatusForbidden)
+			if strings.Contains(string(body), `value="Evil"`) {
+				t.Error("the posted values are shown in the site's form")
+			}
+			h.unchanged(t, before)
+		})
+	}
 }
