@@ -48,15 +48,6 @@ func (r *Recording) Validate() error {
 	return f.Err("validate recording")
 }
 
-// DefaultTitle is the title of a recording published without one: the
-// course title the recorder sent, else the file's name (Pod's rule).
-func DefaultTitle(courseTitle, file string) string {
-	if t := strings.TrimSpace(courseTitle); t != "" {
-		return t
-	}
-	return filepath.Base(file)
-}
-
 // RecordingFilter selects recordings; zero fields match everything.
 type RecordingFilter struct {
 	ID         *int64

@@ -21,6 +21,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"lectern"
@@ -41,6 +42,9 @@ type Deps struct {
 	Tokens    lectern.TokenService
 	BaseURL   string // ends with "/"; used for next/previous links
 	Logger    *slog.Logger
+	// Location (TIME_ZONE): every time is answered in it, RFC 3339 with
+	// its offset ("2026-12-06T09:45:00+01:00"); nil: UTC ("…Z").
+	Location *time.Location
 
 	Treatments     lectern.TreatmentService     // GET /api/v1/treatments
 	RecordingFiles lectern.RecordingFileService // GET /api/v1/recording-files
@@ -118,6 +122,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, u *lectern.User) e
 // handle registers fn behind authentication and the access check.
 func (h *Handler) handle(pattern string, need httpjson.Access, fn handlerFunc) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		w = httpjson.InLocation(w, h.deps.Location)
 		u, err := httpjson.Authenticate(r, h.deps.Tokens)
 		if err == nil {
 			err = httpjson.Allow(u, need)

@@ -38,10 +38,10 @@ func TestRecordingLogTranslated(t *testing.T) {
 	ffmpeg := `<pre class="log log-detail">[mov,mp4 @ 0x55] moov atom not found` + "\n" + `&lt;b&gt;source.mp4&lt;/b&gt;: Invalid data</pre>`
 	for lang, subs := range map[string][]string{
 		"fr": {"<h2>Journal</h2>",
-			`<li class="log-raw"><time datetime="2026-11-30T09:59:59Z">30 nov. 2026, 09:59:59 UTC</time> <span class="log-text">moved by hand &lt;see ticket 42&gt;</span>`,
-			`<time datetime="2026-11-30T10:00:00Z">30 nov. 2026, 10:00:00 UTC</time> <span class="log-text">Vidéo 1 créée</span>`,
+			`<li class="log-raw"><time datetime="2026-11-30T09:59:59Z" title="UTC">30 nov. 2026, 09:59:59</time> <span class="log-text">moved by hand &lt;see ticket 42&gt;</span>`,
+			`<time datetime="2026-11-30T10:00:00Z" title="UTC">30 nov. 2026, 10:00:00</time> <span class="log-text">Vidéo 1 créée</span>`,
 			`<span class="log-text">Source déplacée vers videos/1/source.mp4</span>`,
-			`<time datetime="2026-12-06T09:45:12Z">6 déc. 2026, 09:45:12 UTC</time> <span class="log-text">Vidéo 2 créée</span>`,
+			`<time datetime="2026-12-06T09:45:12Z" title="UTC">6 déc. 2026, 09:45:12</time> <span class="log-text">Vidéo 2 créée</span>`,
 			"Source déplacée vers videos/2/source.mp4",
 			"Échec de l’encodage (tentative 3 sur 3, plus de nouvel essai : un administrateur peut le relancer). L’encodeur a dit :", ffmpeg,
 			"2 diapositives importées", "Aucune vidéo créée : Sélectionnez un enregistreur valide."},
@@ -103,4 +103,27 @@ func TestRecordingSourceNow(t *testing.T) {
 			t.Errorf("an archive used says where it was received besides where it is")
 		}
 	}
+}
+
+// The log's times read in TIME_ZONE, old lines' and new entries' alike.
+func TestRecordingLogInTimeZone(t *testing.T) {
+	t.Parallel()
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := setup(t, func(c *Config) { c.Location = paris })
+	root := b.user("root", true, true)
+	rec := b.recorder("Amphi", "10.8.0.1", "amphi", b.videoType("Cours").ID)
+	rc := b.recording(rec, root, "Optique", "2026-11-30 10:00:00 video 1 created")
+	e := lectern.NewLogEntry("encoding_queued")
+	e.At = time.Date(2026, 7, 14, 7, 5, 0, 0, time.UTC)
+	if err := b.recordings.AppendRecordingLog(t.Context(), rc.ID, e); err != nil {
+		t.Fatal(err)
+	}
+	c := b.visitor("root")
+	c.language = "fr"
+	wantBody(t, c.get("/admin/recordings/"+id64(rc.ID)+"/"),
+		`<time datetime="2026-11-30T11:00:00&#43;01:00" title="Europe/Paris, UTC&#43;01:00">30 nov. 2026, 11:00:00</time> <span class="log-text">Vidéo 1 créée</span>`,
+		`<time datetime="2026-07-14T09:05:00&#43;02:00" title="Europe/Paris, UTC&#43;02:00">14 juil. 2026, 09:05:00</time> <span class="log-text">Encodage mis en file d’attente</span>`)
 }

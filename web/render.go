@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"lectern"
 	"lectern/locale"
@@ -36,6 +37,9 @@ type layout struct {
 	// Wide pages (lists with many columns) use the whole width of large
 	// screens.
 	Wide bool
+	// TimeZone names TIME_ZONE and its offset now, once in the footer:
+	// the times of every page are in it, without a label.
+	TimeZone string
 }
 
 // AdminSection reports whether the page is one of the administration
@@ -79,6 +83,7 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 		Recordings:     s.deps.Recordings != nil,
 		Videos:         s.deps.Videos != nil,
 		Jobs:           s.deps.Jobs != nil,
+		TimeZone:       p.Zone(time.Now()),
 	}
 	// Without the printer the request never reached the session layer
 	// (the session store failed): there are no flashes to read.

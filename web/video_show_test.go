@@ -314,7 +314,7 @@ func TestVideoPlayer(t *testing.T) {
 		`poster="`+mediaURL(v, "thumbnail.jpg")+`"`, `<source src="`+mediaURL(v, "360p.mp4")+`" type="video/mp4">`,
 		`data-hls-script="/static/vendor/hls.min.js?v=`, `<option value="`+mediaURL(v, "360p.mp4")+`" selected>360p</option>`,
 		`data-auto-label="Auto"`, "owner", "0:00:02", "Conference", `<li class="badge">physics</li>`, `<li class="badge">heat</li>`,
-		"Second lecture.\nBring notes.", "player.js", "<dt>Recorded on</dt><dd>Mar 12, 2026</dd>")
+		"Second lecture.\nBring notes.", "player.js", "<dt>Recorded on</dt><dd>12 Mar 2026</dd>")
 	fr := b.visitor("other")
 	fr.language = "fr"
 	if res := fr.get(videoURL(v)); !strings.Contains(res.body, "<dt>Enregistrée le</dt><dd>12 mars 2026</dd>") {

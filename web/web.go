@@ -47,9 +47,12 @@ import (
 
 // Config holds the plain settings the pages need.
 type Config struct {
-	SiteTitle           string
-	BaseURL             string     // ends with "/"; https makes cookies Secure
-	LanguageCode        string     // "fr" or "en": used when the browser asks for neither
+	SiteTitle    string
+	BaseURL      string // ends with "/"; https makes cookies Secure
+	LanguageCode string // "fr" or "en": used when the browser asks for neither
+	// Location (TIME_ZONE) is the time zone every page writes times in,
+	// and the add form's default title; nil: UTC.
+	Location            *time.Location
 	RecordingTypes      [][]string // RECORDER_TYPE: [value, label] pairs offered in forms
 	DefaultRecorderPath string     // shown on recorder pages
 	// DefaultTypeID (DEFAULT_RECORDER_TYPE_ID) is preselected in a new
@@ -201,6 +204,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if cfg.LanguageCode != "fr" {
 		cfg.LanguageCode = "en"
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	if cfg.FTPPort == 0 {
 		cfg.FTPPort = DefaultFTPPort

@@ -72,6 +72,9 @@ func TestHostileInput(t *testing.T) {
 		t.Fatalf("upload for B: %d %s", st, body)
 	}
 	waitTreatments(t, s, bossToken, "", 2)
+	// A's mail is queued once ffmpeg has probed it (its duration and
+	// still), a moment after its treatment: before any row's snapshot.
+	waitTreatments(t, s, bossToken, "?state=notified", 1)
 	depositA := filepath.Join(c.dataDir, "recorders", "amphi-a", "lecture.mp4")
 	depositB := filepath.Join(c.dataDir, "recorders", "amphi-b", "other.mp4")
 

@@ -19,14 +19,18 @@ import (
 
 // router builds the Router: it mails, publishes or reports each new
 // treatment (lectern.Router.Dispatch), the message and its job in the
-// treatment's transaction.
+// treatment's transaction. Default titles and mails are written in
+// LANGUAGE_CODE and TIME_ZONE; ffmpeg gives the manager's mail the
+// recording's duration and still.
 func (a *app) router(svc *services) *lectern.Router {
 	cfg := a.cfg
 	return &lectern.Router{
 		Recorders: svc.recorders, Users: svc.users, Treatments: svc.treatments, Recordings: svc.recordings,
 		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, UseCAS: cfg.UseCAS,
-			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode}),
-		Logger: a.logger.With("edge", "routing"),
+			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode, Location: cfg.Location()}),
+		Logger:   a.logger.With("edge", "routing"),
+		Location: cfg.Location(), Language: cfg.LanguageCode,
+		Thumbnails: cfg.Encoder(a.logger.With("edge", "ffmpeg")),
 	}
 }
 

@@ -168,6 +168,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
 		LanguageCode:        cfg.LanguageCode,
+		Location:            cfg.Location(),
 		RecordingTypes:      cfg.RecorderType,
 		DefaultRecorderPath: cfg.DefaultRecorderPath,
 		DefaultTypeID:       cfg.DefaultRecorderTypeID,
@@ -205,12 +206,13 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles, Recordings: svc.recordings, Messages: svc.messages,
 		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobQueue,
-		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
+		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"), Location: cfg.Location(),
 	})
 
 	uploads, err := upload.New(upload.Config{
 		Root: cfg.DefaultRecorderPath, TempDir: filepath.Join(cfg.DataDir, "uploads"),
 		MaxSize: cfg.RecordingFileMaxSize, BaseURL: cfg.BaseURL, Expiry: time.Duration(cfg.UploadExpiry),
+		Location: cfg.Location(),
 	}, upload.Deps{Recorders: svc.recorders, RecordingFiles: svc.recordingFiles, Tokens: svc.tokens, Intake: in,
 		Logger: logger.With("edge", "upload")})
 	if err != nil {
