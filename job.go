@@ -129,11 +129,13 @@ type JobError struct {
 // Active tells whether the job waits or runs (an admin may cancel it).
 func (j *Job) Active() bool { return slices.Contains(JobActiveStates, j.State) }
 
-// Retryable tells whether an admin may run the job again: it has
-// finished, or waits for a later retry.
+// Retryable tells whether an admin may run the job again: it failed,
+// was cancelled, or waits for a later retry. A completed job is not run
+// again (its mail would be sent twice); a video is encoded again by its
+// own action (JobService.EncodeVideo).
 func (j *Job) Retryable() bool {
 	switch j.State {
-	case JobCancelled, JobDiscarded, JobCompleted, JobRetryable, JobScheduled:
+	case JobCancelled, JobDiscarded, JobRetryable, JobScheduled:
 		return true
 	}
 	return false
@@ -162,8 +164,9 @@ type JobService interface {
 	// stop (its worker records why on the recording or video). A job
 	// that has finished is EINVALID.
 	CancelJob(ctx context.Context, id int64) (*Job, error)
-	// RetryJob runs a finished or waiting job again as soon as a worker
-	// is free, with a fresh count of attempts. A running job is EINVALID.
+	// RetryJob runs a failed, cancelled or waiting job again as soon as a
+	// worker is free, with a fresh count of attempts. A running or
+	// completed job is EINVALID (see Job.Retryable).
 	RetryJob(ctx context.Context, id int64) (*Job, error)
 	// EncodeVideo encodes video id again (an admin's retry after a
 	// failure, or after the encoding settings changed), unless an

@@ -10,7 +10,8 @@ import (
 
 // Recording is a deposit given to a user: publishing creates it, and the
 // processing stage turns it into a video. Comment is its log, appended to
-// by each step and shown to admins (Pod's "comment").
+// by each step and shown to admins (Pod's "comment"): one entry a line,
+// read with ParseRecordingLog.
 type Recording struct {
 	ID          int64  `json:"id"`
 	RecorderID  int64  `json:"recorder"`
@@ -76,6 +77,7 @@ type RecordingService interface {
 	// FindRecordings returns one page of matching recordings, newest
 	// first, and the number of all matching recordings.
 	FindRecordings(ctx context.Context, filter RecordingFilter) ([]*Recording, int, error)
-	// AppendRecordingLog adds a line to the recording's comment.
-	AppendRecordingLog(ctx context.Context, id int64, line string) error
+	// AppendRecordingLog adds an entry to the recording's log, its
+	// comment (see RecordingLogEntry); ENOTFOUND when it does not exist.
+	AppendRecordingLog(ctx context.Context, id int64, e RecordingLogEntry) error
 }

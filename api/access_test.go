@@ -51,7 +51,8 @@ func setupAccess(t *testing.T) *accessBundle {
 	for i, rec := range b.recs {
 		b.deposits[i] = b.treatment(t, 10+i, rec, lectern.TreatmentNotified)
 		b.recordings[i] = b.recording(t, 20+i, rec, ids[i])
-		if err := recordings.AppendRecordingLog(b.ctx, b.recordings[i].ID, "copy failed: open "+b.recordings[i].SourceFile); err != nil {
+		if err := recordings.AppendRecordingLog(b.ctx, b.recordings[i].ID,
+			lectern.NewLogEntry("not_processed", "copy failed: open "+b.recordings[i].SourceFile)); err != nil {
 			t.Fatal(err)
 		}
 		b.files[i] = b.recordingFile(t, 30+i, rec)
@@ -173,8 +174,8 @@ func TestStaffReadOnlyTheirs(t *testing.T) {
 	want(t, b.do(t, "GET", fmt.Sprintf("/api/v1/treatments/%d", b.noRecorder.ID), as(b.super), nil), http.StatusOK)
 	want(t, b.do(t, "GET", fmt.Sprintf("/api/v1/treatments/%d", b.noRecorder.ID), as(b.mgr), nil), http.StatusNotFound)
 	r := b.do(t, "GET", fmt.Sprintf("/api/v1/recordings/%d", b.recordings[0].ID), as(b.super), nil)
-	if c, _ := r.object(t)["comment"].(string); !strings.Contains(c, "copy failed") {
-		t.Errorf("superuser's recording log %q", c)
+	if c, _ := r.object(t)["comment"].(string); !strings.Contains(c, " Not processed: copy failed: open ") || strings.Contains(c, `"key"`) {
+		t.Errorf("superuser's recording log %q, want it as English text", c)
 	}
 }
 

@@ -122,8 +122,9 @@ func (h *Handler) handleJobCancel(w http.ResponseWriter, r *http.Request, _ *lec
 }
 
 // handleJobRetry serves POST /api/v1/jobs/{id}/retry (superuser): a
-// finished job, or one waiting for a retry, runs again as soon as a
-// worker is free, with a fresh count of attempts. A running job is 400.
+// failed or cancelled job, or one waiting for a retry, runs again as soon
+// as a worker is free, with a fresh count of attempts. A running or
+// completed job is 400.
 func (h *Handler) handleJobRetry(w http.ResponseWriter, r *http.Request, _ *lectern.User) error {
 	return h.jobAction(w, r, h.deps.Jobs.RetryJob)
 }

@@ -6,6 +6,7 @@ import (
 
 	"lectern"
 	"lectern/httpjson"
+	"lectern/locale"
 )
 
 // userFromQuery reads ?user=: nil when absent, a field error unless it is
@@ -13,12 +14,14 @@ import (
 func (h *Handler) userFromQuery(r *http.Request) (*int64, error) { return h.idFromQuery(r, "user") }
 
 // recording is rc as v's user sees it: for all but superusers, its source
-// relative to its recorder's directory, and no log (the admin pages').
+// relative to its recorder's directory, and no log (the admin pages');
+// superusers read the log as English text, Pod's comment.
 func (v *viewer) recording(ctx context.Context, rc *lectern.Recording) (*lectern.Recording, error) {
-	if v.u.IsSuperuser {
-		return rc, nil
-	}
 	c := *rc
+	if v.u.IsSuperuser {
+		c.Comment = lectern.RecordingLogText(rc.Comment, locale.NewPrinter(locale.Default))
+		return &c, nil
+	}
 	var err error
 	if c.SourceFile, err = v.path(ctx, &rc.RecorderID, rc.SourceFile); err != nil {
 		return nil, err

@@ -175,6 +175,9 @@ func (c *Client) RetryJob(ctx context.Context, id int64) (*lectern.Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if j.State == lectern.JobCompleted {
+		return nil, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This job has completed: it does not run again. To encode a video again, use “Encode again” on its page."}
+	}
 	if !j.Retryable() {
 		return nil, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "This job is running or about to: it cannot be retried now."}
 	}
@@ -232,7 +235,7 @@ func (c *Client) EncodeVideo(ctx context.Context, id int64) error {
 		return fmt.Errorf("encode video %d again: %w", id, err)
 	}
 	if v.RecordingID != nil {
-		c.proc.note(ctx, v.RecordingID, "encoding queued again by an admin")
+		c.proc.note(ctx, v.RecordingID, lectern.NewLogEntry("encoding_queued_again"))
 	}
 	c.logger.Info("video encoding queued again by an admin", "video_id", id)
 	return nil

@@ -72,16 +72,22 @@ func TestAdminCancelAndRetry(t *testing.T) {
 		t.Fatalf("RetryJob: %v", err)
 	}
 	m.checkEncoded(t, rec, m.waitVideo(t, rec.ID, lectern.EncodingDone))
-	m.checkLog(t, rec.ID, "encoding cancelled by an admin", "encoded: ")
+	m.checkLog(t, rec.ID, "Encoding cancelled by an admin", "Encoded: ")
 
 	// Encoding a done video again.
 	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 1})
+	// A completed job is not retried: the video is encoded again by its
+	// own action.
+	if _, err := c2.RetryJob(ctx, job.ID); lectern.ErrorCode(err) != lectern.EINVALID ||
+		!strings.HasPrefix(lectern.ErrorMessage(err), "This job has completed: it does not run again.") {
+		t.Errorf("RetryJob(completed) = %v, want EINVALID", err)
+	}
 	if err := c2.EncodeVideo(ctx, v.ID); err != nil {
 		t.Fatalf("EncodeVideo(done): %v", err)
 	}
 	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 2})
 	m.checkEncoded(t, rec, m.waitVideo(t, rec.ID, lectern.EncodingDone))
-	m.checkLog(t, rec.ID, "encoding queued again by an admin", "encoded: ")
+	m.checkLog(t, rec.ID, "Encoding queued again by an admin", "Encoded: ")
 
 	state := lectern.JobCompleted
 	if list, total, err := c2.FindJobs(ctx, lectern.JobFilter{State: &state, RecordingID: &rec.ID}); err != nil || total != 1 ||
@@ -128,7 +134,7 @@ func TestMakeThumbnail(t *testing.T) {
 	// row, the new file and the old one's removal are done too.
 	waitFor(t, 30*time.Second, "the new thumbnail", func() bool {
 		got, err := m.videos.FindVideoByID(ctx, v.ID)
-		return err == nil && got.Thumbnail == "thumbnail-1250.jpg" && strings.Contains(m.comment(t, rec.ID), "thumbnail taken again at 1.25s")
+		return err == nil && got.Thumbnail == "thumbnail-1250.jpg" && strings.Contains(m.comment(t, rec.ID), "Thumbnail taken again at 1.25s")
 	})
 	dir := filepath.Join(m.root, "videos", fmt.Sprint(v.ID))
 	data, err := os.ReadFile(filepath.Join(dir, "thumbnail-1250.jpg"))
@@ -138,7 +144,7 @@ func TestMakeThumbnail(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, old)); !os.IsNotExist(err) {
 		t.Errorf("the previous thumbnail %s is still there: %v", old, err)
 	}
-	m.checkLog(t, rec.ID, "encoded: ", "thumbnail taken again at 1.25s")
+	m.checkLog(t, rec.ID, "Encoded: ", "Thumbnail taken again at 1.25s")
 }
 
 // A client that only enqueues (WORKERS = false in serve: never started)
@@ -183,5 +189,5 @@ func TestEnqueueOnlyAdmin(t *testing.T) {
 	start(t, m.newClient(t, nil))
 	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 2, "make_thumbnail completed": 1})
 	m.checkEncoded(t, rec, m.waitVideo(t, rec.ID, lectern.EncodingDone))
-	m.checkLog(t, rec.ID, "thumbnail taken again at 1.25s", "encoding queued again by an admin")
+	m.checkLog(t, rec.ID, "Thumbnail taken again at 1.25s", "Encoding queued again by an admin")
 }

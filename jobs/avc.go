@@ -37,17 +37,17 @@ func (p *processing) openArchive(ctx context.Context, rec *lectern.Recording) (*
 		return nil, err
 	}
 	pres := a.Presentation()
-	line := fmt.Sprintf("archive checked: media %s, %d slides", pres.Media, len(pres.Slides))
+	p.note(ctx, &rec.ID, lectern.NewLogEntry("archive_checked", pres.Media, len(pres.Slides)).WithCount(len(pres.Slides)))
 	if pres.Title != "" {
-		line += fmt.Sprintf(", title %q", pres.Title)
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("archive_title", pres.Title))
 	}
-	if pres.Date != "" {
-		line += fmt.Sprintf(", recorded %q", pres.Date)
-		if lectern.EventDate(pres.Date) == "" {
-			line += " (not a date Lectern reads: the video has no lecture date)"
-		}
+	switch {
+	case pres.Date == "":
+	case lectern.EventDate(pres.Date) == "":
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("archive_date_unread", pres.Date))
+	default:
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("archive_date", pres.Date))
 	}
-	p.note(ctx, &rec.ID, line)
 	return &archive{Archive: a, pres: pres}, nil
 }
 
@@ -120,7 +120,7 @@ func (p *processing) storeArchive(ctx context.Context, rec *lectern.Recording, v
 	if err := syncDir(dir); err != nil {
 		return "", err
 	}
-	p.note(ctx, &rec.ID, fmt.Sprintf("media %s (%d bytes) extracted to %s", a.pres.Media, n, rel))
+	p.note(ctx, &rec.ID, lectern.NewLogEntry("media_extracted", a.pres.Media, n, rel))
 
 	slides, err := p.storeSlides(ctx, v, a)
 	if err != nil {
@@ -128,11 +128,11 @@ func (p *processing) storeArchive(ctx context.Context, rec *lectern.Recording, v
 		// again.
 		return "", err
 	}
-	skipped := ""
+	key := "slides_imported"
 	if p.skipFirstImage && len(a.pres.Slides) > 0 {
-		skipped = " (the first skipped: RECORDER_SKIP_FIRST_IMAGE)"
+		key = "slides_imported_first_skipped"
 	}
-	p.note(ctx, &rec.ID, fmt.Sprintf("%d slides imported%s", len(slides), skipped))
+	p.note(ctx, &rec.ID, lectern.NewLogEntry(key, len(slides)).WithCount(len(slides)))
 	return rel, nil
 }
 
@@ -190,7 +190,7 @@ func (p *processing) markTreated(ctx context.Context, rec *lectern.Recording, lo
 	if err := syncDir(filepath.Dir(treated)); err != nil {
 		return err
 	}
-	p.note(ctx, &rec.ID, "archive renamed "+filepath.Base(treated))
+	p.note(ctx, &rec.ID, lectern.NewLogEntry("archive_renamed", filepath.Base(treated)))
 	log.Info("archive treated", "source", rec.SourceFile)
 	return nil
 }

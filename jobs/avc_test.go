@@ -184,8 +184,9 @@ func TestProcessAudioVideoCast(t *testing.T) {
 			if _, err := os.Stat(path + "_treated"); err != nil {
 				t.Errorf("the ZIP was not renamed _treated: %v", err)
 			}
-			m.checkLog(t, rec.ID, `archive checked: media cours-42/video/cours.mp4, 3 slides, title "Optique ondulatoire", recorded "2024-03-12T14:00:00+01:00"`, "extracted to", "slides imported",
-				"archive renamed cours-42.zip_treated", "encoded: ")
+			m.checkLog(t, rec.ID, "Archive checked: media cours-42/video/cours.mp4, 3 slides", "The archive's title: “Optique ondulatoire”",
+				"The archive's recording date: “2024-03-12T14:00:00+01:00”", "extracted to", "slides imported",
+				"Archive renamed cours-42.zip_treated", "Encoded: ")
 			m.checkNoOrphanDirs(t)
 		})
 	}
@@ -234,7 +235,7 @@ func TestProcessAudioVideoCastRefusedThenRetried(t *testing.T) {
 	path := z.write(t, m.dir)
 	rec := m.publishZip(t, c, path, "Cours 42")
 	m.waitJobs(t, map[string]int{"process_recording cancelled": 1})
-	m.checkLog(t, rec.ID, "not processed: ", "s2.jpg", "the file is kept where it was")
+	m.checkLog(t, rec.ID, "Not processed: ", "s2.jpg", "the file is kept where it was")
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("the refused ZIP moved: %v", err)
 	}
@@ -283,7 +284,7 @@ func TestProcessAudioVideoCastPlaylistMedia(t *testing.T) {
 	rec := m.publishZip(t, c, path, "Cours 42")
 	m.waitJobs(t, map[string]int{"process_recording cancelled": 1})
 	why := "the archive's media cours-42/video/cours.mp4 is not a media container Lectern accepts: ffprobe reads it as hls (a playlist, which names other files)"
-	m.checkLog(t, rec.ID, "not processed: "+why, "the file is kept where it was")
+	m.checkLog(t, rec.ID, "Not processed: "+why, "the file is kept where it was")
 	v := m.waitVideo(t, rec.ID, lectern.EncodingError)
 	if v.EncodingLog != why || len(v.Renditions) != 0 || v.SourceFile != "" {
 		t.Errorf("video: log %q, %d renditions, source %q", v.EncodingLog, len(v.Renditions), v.SourceFile)
@@ -310,7 +311,7 @@ func TestProcessAudioVideoCastHostile(t *testing.T) {
 	before := listTree(t, m.dir)
 	rec := m.publishZip(t, c, path, "Cours 42")
 	m.waitJobs(t, map[string]int{"process_recording cancelled": 1})
-	m.checkLog(t, rec.ID, "not processed: ", "evil.jpg")
+	m.checkLog(t, rec.ID, "Not processed: ", "evil.jpg")
 	if list := m.videosOf(t, rec.ID); len(list) != 0 {
 		t.Errorf("a hostile archive made a video: %+v", list)
 	}

@@ -74,7 +74,7 @@ func TestDeleteVideoWhileEncoding(t *testing.T) {
 		entries, _ := os.ReadDir(dir)
 		t.Errorf("the video's folder is still there (%v): %v", err, entries)
 	}
-	m.checkLog(t, rec.ID, "encoding stopped: the video was deleted")
+	m.checkLog(t, rec.ID, "Encoding stopped: the video was deleted")
 	if err := rm.Remove(ctx, v.ID); lectern.ErrorCode(err) != lectern.ENOTFOUND {
 		t.Errorf("Remove again = %v, want ENOTFOUND", err)
 	}

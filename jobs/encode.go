@@ -77,7 +77,7 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		return fmt.Errorf("start encoding video %d: %w", id, err)
 	}
 	log.Info("encoding", "source", v.SourceFile)
-	p.note(ctx, v.RecordingID, fmt.Sprintf("encoding started (attempt %d)", job.Attempt))
+	p.note(ctx, v.RecordingID, lectern.NewLogEntry("encoding_started", job.Attempt))
 
 	var pct atomic.Uint64 // float64 bits: the last percentage reported
 	var last time.Time
@@ -106,7 +106,7 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		if rerr := lectern.RemoveVideoDir(p.mediaRoot, id); rerr != nil {
 			log.Warn("remove the files of a deleted video", "err", rerr)
 		}
-		p.note(rctx, v.RecordingID, "encoding stopped: the video was deleted")
+		p.note(rctx, v.RecordingID, lectern.NewLogEntry("encoding_stopped_deleted"))
 		log.Info("video deleted while it was encoded: encoding dropped")
 		return river.JobCancel(fmt.Errorf("video %d was deleted", id))
 	}
@@ -121,7 +121,7 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 			return fmt.Errorf("store encoding of video %d: %w", id, err)
 		}
 		d := time.Duration(res.Info.Duration * float64(time.Second)).Round(10 * time.Millisecond)
-		p.note(ctx, v.RecordingID, fmt.Sprintf("encoded: %d renditions, duration %s", len(res.Renditions), d))
+		p.note(ctx, v.RecordingID, lectern.NewLogEntry("encoded", len(res.Renditions), d).WithCount(len(res.Renditions)))
 		log.Info("video encoded", "renditions", len(res.Renditions), "duration", d, "took", time.Since(start).Round(time.Millisecond))
 		return nil
 
@@ -130,7 +130,7 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		if serr := p.videos.SetEncoding(rctx, id, lectern.EncodingError, done, msg); serr != nil {
 			log.Error("record cancelled encoding", "err", serr)
 		}
-		p.note(ctx, v.RecordingID, msg)
+		p.note(ctx, v.RecordingID, lectern.NewLogEntry("encoding_cancelled"))
 		log.Info(msg)
 		return err
 
@@ -141,7 +141,7 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 			"interrupted by a shutdown; encoded again by the next node free"); serr != nil {
 			log.Error("record interrupted encoding", "err", serr)
 		}
-		p.note(ctx, v.RecordingID, fmt.Sprintf("encoding interrupted by a shutdown at %.0f%%; it starts again from the beginning on the next node free (another node at once, or this one when it restarts)", done))
+		p.note(ctx, v.RecordingID, lectern.NewLogEntry("encoding_interrupted", fmt.Sprintf("%.0f", done)))
 		log.Info("encoding interrupted by shutdown: snoozed", "progress", done)
 		return river.JobSnooze(0)
 
@@ -150,7 +150,7 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		if serr := p.videos.SetEncoding(rctx, id, lectern.EncodingError, 0, msg); serr != nil {
 			return fmt.Errorf("record failed encoding of video %d: %w", id, serr) // retried: the state must say it
 		}
-		p.note(ctx, v.RecordingID, "encoding failed: "+msg+" (the source is kept)")
+		p.note(ctx, v.RecordingID, lectern.NewLogEntry("encoding_refused", msg))
 		log.Warn("video not encodable", "err", err)
 		return river.JobCancel(err)
 
@@ -158,12 +158,13 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		if serr := p.videos.SetEncoding(rctx, id, lectern.EncodingError, done, tail(err.Error(), encodeLogMax)); serr != nil {
 			log.Error("record failed encoding", "err", serr)
 		}
-		next := "retried later"
+		next, key := "retried later", "encoding_failed"
 		if job.Attempt >= job.MaxAttempts {
-			next = "no more retries: an admin may retry it"
+			next, key = "no more retries: an admin may retry it", "encoding_failed_last"
 		}
-		p.note(ctx, v.RecordingID, fmt.Sprintf("encoding failed (attempt %d of %d, %s): %s", job.Attempt, job.MaxAttempts, next,
-			tail(err.Error(), 300)))
+		// The encoder's own words (ffmpeg's last lines) are shown as they
+		// are, under the translated line.
+		p.note(ctx, v.RecordingID, lectern.NewLogEntry(key, job.Attempt, job.MaxAttempts).WithDetail(tail(err.Error(), 300)))
 		log.Error("encoding failed", "err", err, "source", filepath.Base(v.SourceFile), "next", next)
 		return fmt.Errorf("encode video %d: %w", id, err)
 	}

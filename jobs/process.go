@@ -53,18 +53,19 @@ func (p *processing) abs(rel string) string {
 	return filepath.Join(p.mediaRoot, filepath.FromSlash(rel))
 }
 
-// note appends a line to recording id's log (its "comment", shown to
-// admins), with the time. A failure is logged, not returned: the log
+// note appends an entry to recording id's log (its "comment", shown to
+// admins in their language: its key is "recording.log.<key>" in the
+// catalogs), with the time. A failure is logged, not returned: the log
 // tells about the work, it is not the work.
-func (p *processing) note(ctx context.Context, id *int64, line string) {
+func (p *processing) note(ctx context.Context, id *int64, e lectern.RecordingLogEntry) {
 	if id == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	stamped := time.Now().UTC().Format("2006-01-02 15:04:05") + " " + line
-	if err := p.recordings.AppendRecordingLog(ctx, *id, stamped); err != nil {
-		p.logger.Warn("append to recording log", "recording_id", *id, "line", line, "err", err)
+	e.At = time.Now()
+	if err := p.recordings.AppendRecordingLog(ctx, *id, e); err != nil {
+		p.logger.Warn("append to recording log", "recording_id", *id, "key", e.Key, "err", err)
 	}
 }
 
@@ -99,7 +100,7 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 		return fmt.Errorf("load recording %d: %w", id, err)
 	}
 	if !processable(rec.Type) {
-		p.note(ctx, &rec.ID, fmt.Sprintf("recordings of type %q cannot be processed", rec.Type))
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("type_refused", rec.Type))
 		return river.JobCancel(fmt.Errorf("recording %d: unknown type %q", id, rec.Type))
 	}
 	recorder, err := p.recorders.FindRecorderByID(ctx, rec.RecorderID)
@@ -122,16 +123,15 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	err = p.videos.CreateVideo(ctx, v)
 	switch code := lectern.ErrorCode(err); {
 	case err == nil:
-		p.note(ctx, &rec.ID, fmt.Sprintf("video %d created", v.ID))
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("video_created", v.ID))
 		log.Info("video created", "video_id", v.ID)
 	case code == lectern.ECONFLICT && v.ID != 0:
 		// An earlier attempt made it (and crashed, or this is a duplicate):
 		// v is the stored video.
 		log.Info("video already made: processing resumed", "video_id", v.ID, "encoding_state", v.EncodingState)
 	case code == lectern.EINVALID:
-		msg := "no video made: " + lectern.ErrorMessage(err)
-		p.note(ctx, &rec.ID, msg)
-		log.Error(msg, "err", err)
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("video_refused", lectern.ErrorMessage(err)))
+		log.Error("no video made: "+lectern.ErrorMessage(err), "err", err)
 		return river.JobCancel(err)
 	default:
 		return fmt.Errorf("create video of recording %d: %w", id, err)
@@ -153,7 +153,7 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 		if serr := p.videos.SetEncoding(rctx, v.ID, lectern.EncodingError, 0, msg); serr != nil {
 			return fmt.Errorf("record missing source of video %d: %w", v.ID, serr)
 		}
-		p.note(ctx, &rec.ID, msg)
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("source_missing", rec.SourceFile))
 		log.Error("recording not processed: its source is missing", "source", rec.SourceFile)
 		return river.JobCancel(fmt.Errorf("recording %d: %w", id, err))
 	case lectern.ErrorCode(err) == lectern.EINVALID:
@@ -185,13 +185,13 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 			if rerr := lectern.RemoveVideoDir(p.mediaRoot, v.ID); rerr != nil {
 				log.Warn("remove the files of a deleted video", "err", rerr)
 			}
-			p.note(ctx, &rec.ID, "not encoded: the video was deleted")
+			p.note(ctx, &rec.ID, lectern.NewLogEntry("not_encoded_deleted"))
 			log.Info("video deleted while its recording was processed")
 			return river.JobCancel(fmt.Errorf("video %d was deleted", v.ID))
 		} else if err != nil {
 			return fmt.Errorf("record source of video %d: %w", v.ID, err)
 		}
-		p.note(ctx, &rec.ID, "encoding queued")
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("encoding_queued"))
 	default:
 		log.Info("video not encoded again", "encoding_state", v.EncodingState)
 	}
@@ -217,15 +217,15 @@ func (p *processing) storeSource(ctx context.Context, rec *lectern.Recording, v 
 	}
 	switch how.kind {
 	case moveRenamed:
-		p.note(ctx, &rec.ID, "source moved to "+rel)
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("source_moved", rel))
 	case moveCopied:
-		p.note(ctx, &rec.ID, "source copied to "+rel+" (another file system), then removed from the recorder's directory")
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("source_copied", rel))
 	case moveCopiedKept:
-		p.note(ctx, &rec.ID, "source copied to "+rel+" (another file system); the original could not be removed: "+how.err.Error())
+		p.note(ctx, &rec.ID, lectern.NewLogEntry("source_copied_kept", rel).WithDetail(how.err.Error()))
 		log.Warn("source copied but the original could not be removed", "source", rec.SourceFile, "err", how.err)
 	case moveDone:
 		if v.SourceFile != rel {
-			p.note(ctx, &rec.ID, "source found moved to "+rel)
+			p.note(ctx, &rec.ID, lectern.NewLogEntry("source_found_moved", rel))
 		}
 	}
 	log.Info("source in media storage", "source", rel, "how", how.kind)
@@ -249,20 +249,21 @@ func (p *processing) checkSource(ctx context.Context, rec *lectern.Recording) er
 		}
 		return fmt.Errorf("check source %s: %w", rec.SourceFile, err)
 	}
-	p.note(ctx, &rec.ID, fmt.Sprintf("source checked: %s", describeMedia(info)))
+	p.note(ctx, &rec.ID, describeMedia(info))
 	return nil
 }
 
-// describeMedia tells in a few words what a probe found.
-func describeMedia(info lectern.MediaInfo) string {
+// describeMedia is the log entry telling in a few words what a probe
+// found.
+func describeMedia(info lectern.MediaInfo) lectern.RecordingLogEntry {
 	d := time.Duration(info.Duration * float64(time.Second)).Round(10 * time.Millisecond)
 	switch {
 	case info.HasVideo && info.HasAudio:
-		return fmt.Sprintf("video %dx%d with sound, %s", info.Width, info.Height, d)
+		return lectern.NewLogEntry("source_checked_video_sound", info.Width, info.Height, d)
 	case info.HasVideo:
-		return fmt.Sprintf("video %dx%d without sound, %s", info.Width, info.Height, d)
+		return lectern.NewLogEntry("source_checked_video", info.Width, info.Height, d)
 	default:
-		return fmt.Sprintf("sound only, %s", d)
+		return lectern.NewLogEntry("source_checked_sound", d)
 	}
 }
 
@@ -274,7 +275,7 @@ func (p *processing) refuse(ctx context.Context, rec *lectern.Recording, log *sl
 	if lectern.ErrorCode(err) != lectern.EINVALID {
 		return fmt.Errorf("recording %d: %w", rec.ID, err)
 	}
-	p.note(ctx, &rec.ID, "not processed: "+lectern.ErrorMessage(err)+" (the file is kept where it was; fix it and retry the job)")
+	p.note(ctx, &rec.ID, lectern.NewLogEntry("not_processed", lectern.ErrorMessage(err)))
 	log.Warn("recording refused", "source", rec.SourceFile, "err", err)
 	return river.JobCancel(err)
 }

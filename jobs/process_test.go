@@ -16,6 +16,7 @@ import (
 	"lectern"
 	"lectern/ffmpeg"
 	"lectern/jobs"
+	"lectern/locale"
 	"lectern/sqldb"
 )
 
@@ -194,14 +195,14 @@ func (m *media) waitVideo(tb testing.TB, id int64, state string) *lectern.Video 
 	}
 }
 
-// comment returns recording id's log.
+// comment returns recording id's log, as an English reader sees it.
 func (m *media) comment(tb testing.TB, id int64) string {
 	tb.Helper()
 	rec, err := m.recordings.FindRecordingByID(context.Background(), id)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return rec.Comment
+	return lectern.RecordingLogText(rec.Comment, locale.NewPrinter("en"))
 }
 
 // jobsByKind counts the jobs by "kind state".
@@ -334,8 +335,8 @@ func TestProcessRecording(t *testing.T) {
 		fmt.Sprint(v.AdditionalOwners) != fmt.Sprint([]int64{m.helper.ID}) || fmt.Sprint(v.Groups) != fmt.Sprint([]int64{m.group.ID}) {
 		t.Errorf("video does not carry the recorder's defaults: %+v", v)
 	}
-	m.checkLog(t, rec.ID, fmt.Sprintf("video %d created", v.ID), fmt.Sprintf("source moved to videos/%d/source.mp4", v.ID),
-		"encoding queued", "encoding started (attempt 1)", fmt.Sprintf("encoded: %d renditions, duration 2", len(v.Renditions)))
+	m.checkLog(t, rec.ID, fmt.Sprintf("Video %d created", v.ID), fmt.Sprintf("Source moved to videos/%d/source.mp4", v.ID),
+		"Encoding queued", "Encoding started (attempt 1)", fmt.Sprintf("Encoded: %d renditions, duration 2", len(v.Renditions)))
 	m.waitJobs(t, map[string]int{"encode_video completed": 1, "process_recording completed": 1})
 }
 
@@ -390,10 +391,10 @@ func TestNotMediaRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := m.deposit(t, m.recordings, tc.name, []byte(tc.data))
 			deadline := time.Now().Add(30 * time.Second)
-			for !strings.Contains(m.comment(t, rec.ID), "not processed: ") && time.Now().Before(deadline) {
+			for !strings.Contains(m.comment(t, rec.ID), "Not processed: ") && time.Now().Before(deadline) {
 				time.Sleep(20 * time.Millisecond)
 			}
-			m.checkLog(t, rec.ID, "not processed: "+tc.why+" (the file is kept where it was; fix it and retry the job)")
+			m.checkLog(t, rec.ID, "Not processed: "+tc.why+" (the file is kept where it was; fix it and retry the job)")
 			v := m.waitVideo(t, rec.ID, lectern.EncodingError)
 			if v.EncodingLog != tc.why || v.SourceFile != "" || len(v.Renditions) != 0 {
 				t.Errorf("video: log %q, source %q, %d renditions", v.EncodingLog, v.SourceFile, len(v.Renditions))
@@ -443,7 +444,7 @@ func TestEncodeNotMediaFailsCleanly(t *testing.T) {
 	if len(v.Renditions) != 0 {
 		t.Errorf("renditions %+v", v.Renditions)
 	}
-	m.checkLog(t, rec.ID, "encoding failed: source.mp4 is not an audio or video file (the source is kept)")
+	m.checkLog(t, rec.ID, "Encoding failed: source.mp4 is not an audio or video file (the source is kept)")
 }
 
 // A source that vanished before it was moved: the job is cancelled, the
@@ -466,7 +467,7 @@ func TestMissingSource(t *testing.T) {
 	if v.EncodingLog != want {
 		t.Errorf("encoding log %q, want %q", v.EncodingLog, want)
 	}
-	m.checkLog(t, rec.ID, fmt.Sprintf("video %d created", v.ID), want)
+	m.checkLog(t, rec.ID, fmt.Sprintf("Video %d created", v.ID), fmt.Sprintf("Source file %s is missing: nothing to encode", rec.SourceFile))
 	if _, err := os.Stat(filepath.Join(m.root, "videos")); !os.IsNotExist(err) {
 		t.Errorf("a video directory was made for nothing: %v", err)
 	}
@@ -672,7 +673,7 @@ func TestShutdownSnoozesEncode(t *testing.T) {
 	c2 := m.newClient(t, nil)
 	start(t, c2)
 	m.checkEncoded(t, rec, m.waitVideo(t, rec.ID, lectern.EncodingDone))
-	m.checkLog(t, rec.ID, "encoding interrupted by a shutdown at 37%", "encoded: ")
+	m.checkLog(t, rec.ID, "Encoding interrupted by a shutdown at 37%", "Encoded: ")
 }
 
 // A recorder's directory on another file system than MEDIA_ROOT: the
@@ -699,7 +700,7 @@ func TestProcessAcrossFileSystems(t *testing.T) {
 	rec := m.deposit(t, m.recordings, "lecture.mp4", nil)
 	v := m.waitVideo(t, rec.ID, lectern.EncodingDone)
 	m.checkEncoded(t, rec, v)
-	m.checkLog(t, rec.ID, fmt.Sprintf("source copied to videos/%d/source.mp4 (another file system), then removed", v.ID))
+	m.checkLog(t, rec.ID, fmt.Sprintf("Source copied to videos/%d/source.mp4 (another file system), then removed", v.ID))
 	if entries, _ := os.ReadDir(filepath.Join(m.root, "videos", fmt.Sprint(v.ID))); len(entries) == 0 {
 		t.Fatal("empty video directory")
 	} else {

@@ -57,7 +57,7 @@ func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumb
 	}
 	src, err := thumbnailSource(v, job.Args.At)
 	if err != nil {
-		p.note(ctx, v.RecordingID, "thumbnail not taken: "+lectern.ErrorMessage(err))
+		p.note(ctx, v.RecordingID, lectern.NewLogEntry("thumbnail_refused", lectern.ErrorMessage(err)))
 		return river.JobCancel(err)
 	}
 	dir := p.abs(lectern.VideoDir(id))
@@ -70,7 +70,7 @@ func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumb
 		if lectern.ErrorCode(err) == lectern.EINVALID {
 			// The rendition is not what ffmpeg accepts (it was replaced
 			// on disk): trying again changes nothing.
-			p.note(ctx, v.RecordingID, "thumbnail not taken: "+lectern.ErrorMessage(err))
+			p.note(ctx, v.RecordingID, lectern.NewLogEntry("thumbnail_refused", lectern.ErrorMessage(err)))
 			return river.JobCancel(err)
 		}
 		return fmt.Errorf("thumbnail of video %d: %w", id, err)
@@ -90,7 +90,7 @@ func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumb
 			log.Warn("remove previous thumbnail", "file", old, "err", err)
 		}
 	}
-	p.note(ctx, v.RecordingID, fmt.Sprintf("thumbnail taken again at %s", time.Duration(job.Args.At*float64(time.Second)).Round(10*time.Millisecond)))
+	p.note(ctx, v.RecordingID, lectern.NewLogEntry("thumbnail_taken", time.Duration(job.Args.At*float64(time.Second)).Round(10*time.Millisecond)))
 	log.Info("thumbnail taken again", "at", job.Args.At, "file", name)
 	return nil
 }

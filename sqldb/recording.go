@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"lectern"
 )
@@ -107,8 +108,12 @@ func (s *RecordingService) FindRecordings(ctx context.Context, f lectern.Recordi
 	return findPage(ctx, s.db.db, "recordings", recordingColumns, w, "date_added DESC, id DESC", f.Page, scanRecording)
 }
 
-// AppendRecordingLog implements lectern.RecordingService.
-func (s *RecordingService) AppendRecordingLog(ctx context.Context, id int64, line string) error {
+// AppendRecordingLog implements lectern.RecordingService; an entry
+// without a time gets the present one.
+func (s *RecordingService) AppendRecordingLog(ctx context.Context, id int64, e lectern.RecordingLogEntry) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
 	return s.db.execOne(ctx, "append to recording log", lectern.Errorf(lectern.ENOTFOUND, "Recording not found."), nil,
-		"UPDATE recordings SET comment = comment || ? WHERE id = ?", line+"\n", id)
+		"UPDATE recordings SET comment = comment || ? WHERE id = ?", e.Line()+"\n", id)
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -59,15 +60,31 @@ func testRecordings(t *testing.T, open Open) {
 	if err != nil || n != 1 || list[0].Title != "Lecture" || list[0].TreatmentID == nil {
 		t.Fatalf("recordings: %v %d %v", list, n, err)
 	}
-	if err := s.Recordings.AppendRecordingLog(ctx, list[0].ID, "moved source"); err != nil {
+	at := time.Date(2026, 12, 6, 9, 45, 12, 0, time.UTC)
+	moved := lectern.NewLogEntry("source_moved", "videos/1/source.mp4")
+	moved.At = at
+	failed := lectern.NewLogEntry("encoding_failed", 2, 3).WithDetail("line 1\nline \"2\"")
+	failed.At = at.Add(time.Second)
+	for _, e := range []lectern.RecordingLogEntry{moved, failed} {
+		if err := s.Recordings.AppendRecordingLog(ctx, list[0].ID, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An entry without a time gets the present one.
+	if err := s.Recordings.AppendRecordingLog(ctx, list[0].ID, lectern.NewLogEntry("encoding_queued")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Recordings.AppendRecordingLog(ctx, list[0].ID, "created video"); err != nil {
-		t.Fatal(err)
+	if err := s.Recordings.AppendRecordingLog(ctx, 1<<40, moved); lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		t.Fatalf("log of a missing recording: %v", err)
 	}
 	one, err := s.Recordings.FindRecordingByID(ctx, list[0].ID)
-	if err != nil || one.Comment != "moved source\ncreated video\n" {
-		t.Fatalf("log %q %v", one.Comment, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := lectern.ParseRecordingLog(one.Comment)
+	if len(entries) != 3 || !reflect.DeepEqual(entries[0], moved) || !reflect.DeepEqual(entries[1], failed) || entries[2].Key != "encoding_queued" ||
+		time.Since(entries[2].At) > time.Hour {
+		t.Fatalf("log %q read back as %+v", one.Comment, entries)
 	}
 	// Without a treatment, the source file is still published once.
 	dup := &lectern.Recording{RecorderID: r.ID, UserID: u.ID, Title: "Again", Type: "video", SourceFile: tr.File}

@@ -66,6 +66,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	username, pw := r.PostFormValue("username"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"), "/")
+	if formExpired(r) {
+		// Its token was stale: the form again, the username kept,
+		// the password neither checked nor counted as a guess.
+		page := s.loginPage(r, username, next, "")
+		page.LocalOpen = true
+		s.render(w, r, http.StatusForbidden, "account_login", page)
+		return
+	}
 
 	try, wait := s.loginLimit.begin(clientAddr(r), username)
 	if try == nil {

@@ -20,8 +20,9 @@ func (s *Server) handleAdminJobCancel(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// handleAdminJobRetry runs a finished job again, or a failed one now, as
-// soon as a worker is free.
+// handleAdminJobRetry runs a failed or cancelled job again, or one
+// waiting for a retry now, as soon as a worker is free; a completed one is
+// refused (Job.Retryable).
 func (s *Server) handleAdminJobRetry(w http.ResponseWriter, r *http.Request) {
 	s.jobAction(w, r, s.deps.Jobs.RetryJob, func(*lectern.Job) string { return "admin.job.retry.done" })
 }

@@ -54,12 +54,9 @@ type jobErrorRow struct {
 // retry once it has finished or waits for a retry. Next is where the
 // POST comes back to.
 type jobActions struct {
-	ID     int64
-	Cancel bool
-	Retry  bool
-	// Quiet tones the retry of a completed job down: it is seldom what an
-	// admin looks for among the failures.
-	Quiet     bool
+	ID        int64
+	Cancel    bool
+	Retry     bool
 	CSRFToken string
 	Next      string
 }
@@ -129,7 +126,7 @@ func (s *Server) jobRows(r *http.Request, l layout, targets *jobTargets, list []
 		row := jobRow{J: j, Kind: jobKindLabel(p, j.Kind), State: jobStateLabel(p, j.State), StateClass: jobClasses[j.State],
 			Created: moment(p, j.CreatedAt), Scheduled: moment(p, j.ScheduledAt), Attempted: momentOf(p, j.AttemptedAt),
 			Finalized: momentOf(p, j.FinalizedAt),
-			Actions: jobActions{ID: j.ID, Cancel: j.Active(), Retry: j.Retryable(), Quiet: j.State == lectern.JobCompleted,
+			Actions: jobActions{ID: j.ID, Cancel: j.Active(), Retry: j.Retryable(),
 				CSRFToken: l.CSRFToken, Next: l.Next}}
 		if row.StateClass == "" {
 			row.StateClass = "off"

@@ -271,13 +271,41 @@ func TestAdminVideoEncode(t *testing.T) {
 	c := b.visitor("root")
 	res := c.get("/admin/videos/")
 	want(t, res, http.StatusOK)
+	// The buttons lead to a confirmation naming the video, which posts.
 	for _, v := range []*lectern.Video{noSource, done} {
-		wantBody(t, res, fmt.Sprintf(`action="/admin/videos/%d/encode/"`, v.ID))
+		wantBody(t, res, fmt.Sprintf(`href="/admin/videos/%d/encode/?next=%%2fadmin%%2fvideos%%2f"`, v.ID))
 	}
-	if strings.Contains(res.body, fmt.Sprintf(`action="/admin/videos/%d/encode/"`, pending.ID)) {
+	if strings.Contains(res.body, fmt.Sprintf(`/admin/videos/%d/encode/`, pending.ID)) {
 		t.Error("a pending video offers to be encoded again")
 	}
-	wantBody(t, c.get(fmt.Sprintf("/admin/recordings/%d/", missing.ID)), fmt.Sprintf(`action="/admin/videos/%d/encode/"`, noSource.ID))
+	if strings.Contains(res.body, `method="post" action="/admin/videos/`) {
+		t.Error("the list encodes again without asking")
+	}
+	wantBody(t, c.get(fmt.Sprintf("/admin/recordings/%d/", missing.ID)), fmt.Sprintf(`href="/admin/videos/%d/encode/?next=%%2fadmin%%2frecordings%%2f%d%%2f"`,
+		noSource.ID, missing.ID))
+	confirm := fmt.Sprintf("/admin/videos/%d/encode/?next=%%2Fadmin%%2Fvideos%%2F%%3Fstate%%3Ddone", done.ID)
+	res = c.get(confirm)
+	want(t, res, http.StatusOK)
+	wantBody(t, res, "<h1>Encode again</h1>", "Encode the video “Done lecture” again?",
+		fmt.Sprintf(`<form method="post" action="/admin/videos/%d/encode/"`, done.ID), `name="next" value="/admin/videos/?state=done"`,
+		"Yes, encode it again", `<a class="button button-quiet" href="/admin/videos/?state=done">Cancel</a>`)
+	kind := lectern.JobEncodeVideo
+	if _, n, err := b.jobs.FindJobs(ctx, lectern.JobFilter{Kind: &kind, VideoID: &done.ID}); n != 0 || err != nil {
+		t.Errorf("asking made %d encode jobs (%v)", n, err)
+	}
+	fr := b.visitor("root")
+	fr.language = "fr"
+	res = fr.get(confirm)
+	wantBody(t, res, "<h1>Encoder à nouveau</h1>", "Encoder à nouveau la vidéo « Done lecture » ?", "Oui, l’encoder à nouveau")
+	wantNoKeys(t, confirm, res)
+	wantBody(t, c.get(fmt.Sprintf("/admin/videos/%d/encode/?next=https://evil.example/", done.ID)), `<a class="button button-quiet" href="/admin/videos/">`)
+	res = c.get(fmt.Sprintf("/admin/videos/%d/encode/", pending.ID))
+	wantBody(t, res, "This video waits for its encoding or is being encoded: it cannot be encoded again now.")
+	if strings.Contains(res.body, `method="post" action="/admin/videos/`) {
+		t.Error("a pending video's confirmation offers to encode it")
+	}
+	want(t, c.get("/admin/videos/99999/encode/"), http.StatusNotFound)
+	want(t, b.visitor("mgr").get(confirm), http.StatusForbidden)
 
 	// Encoding a done video again: a new encode job waits, the video too.
 	res = c.post(fmt.Sprintf("/admin/videos/%d/encode/", done.ID), url.Values{"next": {"/admin/videos/?state=done"}})

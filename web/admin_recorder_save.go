@@ -37,6 +37,12 @@ func (s *Server) handleAdminRecorderSave(w http.ResponseWriter, r *http.Request)
 	for k, v := range lectern.ErrorFields(rec.Validate()) {
 		fields.Add(k, v)
 	}
+	if formExpired(r) {
+		// Its token was stale: the form again as typed, nothing saved
+		// and no account made.
+		s.renderRecorderForm(w, r, http.StatusForbidden, rec, stored, people, clearCred, clearPw, fields)
+		return
+	}
 	if len(fields) == 0 {
 		// Only a valid form makes accounts for the people picked from
 		// the directory.

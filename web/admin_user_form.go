@@ -37,7 +37,11 @@ func (s *Server) handleAdminUserForm(w http.ResponseWriter, r *http.Request) {
 	me := currentUser(r)
 	isSelf := !isNew && u.ID == me.ID
 	status, fields := http.StatusOK, map[string]string(nil)
-	if r.Method == http.MethodPost {
+	if r.Method == http.MethodPost && formExpired(r) {
+		// Its token was stale: the form again as typed, nothing saved.
+		_, err := s.readUserForm(r, u, isNew, isSelf)
+		status, fields = http.StatusForbidden, lectern.ErrorFields(err)
+	} else if r.Method == http.MethodPost {
 		done := "admin.user.changed"
 		if isNew {
 			done = "admin.user.added"
@@ -76,9 +80,44 @@ func (s *Server) handleAdminUserForm(w http.ResponseWriter, r *http.Request) {
 // error with field messages.
 func (s *Server) saveUser(r *http.Request, u *lectern.User, isNew, isSelf bool) error {
 	ctx := r.Context()
+	pw, err := s.readUserForm(r, u, isNew, isSelf)
+	if err != nil {
+		return err
+	}
+	var hash string
+	if pw != "" {
+		if hash, err = password.Hash(pw); err != nil {
+			return err
+		}
+	}
+	if isNew {
+		// The admin's form makes local accounts; identity providers'
+		// accounts are made at their first login, or picked from the
+		// directory.
+		u.AuthType = lectern.AuthLocal
+		u.PasswordHash = hash
+		err = s.deps.Users.CreateUser(ctx, u)
+	} else if err = s.deps.Users.UpdateUser(ctx, u); err == nil && hash != "" {
+		if err = s.deps.Users.SetUserPassword(ctx, u.ID, hash); err == nil && isSelf {
+			// Keep this session: only the others end.
+			u.PasswordHash = hash
+			s.sessions.Put(ctx, sessionAuthHash, authHash(u))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	s.logger.Info("user saved", "target_user_id", u.ID, "user_id", currentUser(r).ID, "created", isNew, "password_changed", hash != "")
+	return nil
+}
+
+// readUserForm reads the form into u and returns the password typed;
+// bad input is an EINVALID error with field messages. It changes nothing
+// stored.
+func (s *Server) readUserForm(r *http.Request, u *lectern.User, isNew, isSelf bool) (string, error) {
 	p := s.printer(r)
 	if err := r.ParseForm(); err != nil {
-		return lectern.Errorf(lectern.EINVALID, "Please correct the errors below.")
+		return "", lectern.Errorf(lectern.EINVALID, "Please correct the errors below.")
 	}
 	form := r.PostForm
 	u.Username = form.Get("username")
@@ -112,35 +151,5 @@ func (s *Server) saveUser(r *http.Request, u *lectern.User, isNew, isSelf bool) 
 	case pw != confirm:
 		f.Add("password_confirm", p.T("form.password.mismatch"))
 	}
-	if len(f) > 0 {
-		return f.Err("save user")
-	}
-
-	var hash string
-	if pw != "" {
-		var err error
-		if hash, err = password.Hash(pw); err != nil {
-			return err
-		}
-	}
-	var err error
-	if isNew {
-		// The admin's form makes local accounts; identity providers'
-		// accounts are made at their first login, or picked from the
-		// directory.
-		u.AuthType = lectern.AuthLocal
-		u.PasswordHash = hash
-		err = s.deps.Users.CreateUser(ctx, u)
-	} else if err = s.deps.Users.UpdateUser(ctx, u); err == nil && hash != "" {
-		if err = s.deps.Users.SetUserPassword(ctx, u.ID, hash); err == nil && isSelf {
-			// Keep this session: only the others end.
-			u.PasswordHash = hash
-			s.sessions.Put(ctx, sessionAuthHash, authHash(u))
-		}
-	}
-	if err != nil {
-		return err
-	}
-	s.logger.Info("user saved", "target_user_id", u.ID, "user_id", currentUser(r).ID, "created", isNew, "password_changed", hash != "")
-	return nil
+	return pw, f.Err("save user")
 }

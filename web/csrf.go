@@ -97,15 +97,22 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		if token == "" {
 			token = r.PostFormValue(csrfField)
 		}
+		var reason error
 		switch {
 		case isNew:
-			s.csrfFailure(w, r, errCSRFNoCookie)
+			reason = errCSRFNoCookie
 		case token == "":
-			s.csrfFailure(w, r, errCSRFNoToken)
+			reason = errCSRFNoToken
 		case !csrfTokenMatches(token, secret):
-			s.csrfFailure(w, r, errCSRFBadToken)
+			reason = errCSRFBadToken
 		default:
 			next.ServeHTTP(w, r)
+			return
+		}
+		// From this site (the origin check passed), with a token gone
+		// stale: a main form is shown again (csrf_reshow.go).
+		if !s.reshowForm(w, r, reason) {
+			s.csrfFailure(w, r, reason)
 		}
 	})
 }

@@ -205,7 +205,9 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 			s.renderDeleteConfirm(w, r, p, u, rec, t, form)
 			return
 		}
-		if len(fields) == 0 {
+		// A stale token (formExpired): the form again as typed, neither
+		// published nor deleted.
+		if len(fields) == 0 && !formExpired(r) {
 			var rc *lectern.Recording
 			if form.Delete {
 				err = s.discardDeposit(ctx, t, u.ID)

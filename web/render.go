@@ -93,6 +93,9 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 	if _, ok := r.Context().Value(printerKey).(*locale.Printer); ok {
 		l.Flashes = s.popFlashes(r)
 	}
+	if formExpired(r) {
+		l.Flashes = append([]flash{{Kind: "error", Message: p.T("error.csrf.reshown")}}, l.Flashes...)
+	}
 	if r.Method != http.MethodGet {
 		l.Next = r.URL.Path
 	}

@@ -142,6 +142,7 @@ func (s *Server) routes() {
 		m.Handle("POST /admin/jobs/{id}/cancel/{$}", s.superuser(s.handleAdminJobCancel))
 		m.Handle("POST /admin/jobs/{id}/retry/{$}", s.superuser(s.handleAdminJobRetry))
 		if s.deps.Videos != nil {
+			m.Handle("GET /admin/videos/{id}/encode/{$}", s.superuser(s.handleAdminVideoEncodeConfirm))
 			m.Handle("POST /admin/videos/{id}/encode/{$}", s.superuser(s.handleAdminVideoEncode))
 			m.HandleFunc("POST /video/{ref}/thumbnail/{$}", s.handleVideoThumbnail)
 		}

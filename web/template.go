@@ -60,6 +60,7 @@ var pageTemplates = []string{
 	"admin_recording_list",
 	"admin_recording_show",
 	"admin_video_list",
+	"admin_video_encode",
 	"admin_job_list",
 	"admin_job_show",
 }

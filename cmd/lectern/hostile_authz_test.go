@@ -76,7 +76,7 @@ func TestHostileAuthz(t *testing.T) {
 		if err := recordingService.CreateRecording(t.Context(), rc); err != nil {
 			t.Fatal(err)
 		}
-		if err := recordingService.AppendRecordingLog(t.Context(), rc.ID, "2025-01-01 source kept at "+path); err != nil {
+		if err := recordingService.AppendRecordingLog(t.Context(), rc.ID, lectern.NewLogEntry("source_moved", path)); err != nil {
 			t.Fatal(err)
 		}
 	}

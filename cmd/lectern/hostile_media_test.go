@@ -20,6 +20,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lectern"
+	"lectern/locale"
 )
 
 // TestHostileMedia is issue 11's sweep of files that make ffmpeg read
@@ -114,7 +117,8 @@ func TestHostileMedia(t *testing.T) {
 		deadline := time.Now().Add(60 * time.Second)
 		for {
 			err := db.QueryRow("SELECT id, comment FROM recordings WHERE source_file = ?", deposit).Scan(&id, &comment)
-			if err == nil && strings.Contains(comment, "not processed: ") {
+			comment = lectern.RecordingLogText(comment, locale.NewPrinter("en"))
+			if err == nil && strings.Contains(comment, "Not processed: ") {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -184,7 +188,7 @@ func TestHostileMedia(t *testing.T) {
 		zw.Close()
 		ftpPut("avc", "ftp-avc", "cours.zip", buf.Bytes())
 		refused(t, "avc", "cours.zip", buf.Bytes(),
-			"not processed: the archive's media cours/video/cours.mp4 is not a media container Lectern accepts: "+hlsWhy)
+			"Not processed: the archive's media cours/video/cours.mp4 is not a media container Lectern accepts: "+hlsWhy)
 	})
 	t.Run("concat script as .mp4 by FTP", func(t *testing.T) {
 		data := []byte("ffconcat version 1.0\nfile " + encoded + "\nfile " + pending + "\n")

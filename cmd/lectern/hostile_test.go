@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"lectern"
+	"lectern/locale"
 )
 
 // TestHostileInput is issue 7's sweep: what an attacker would send to
@@ -582,6 +583,7 @@ func TestHostileInput(t *testing.T) {
 		var comment string
 		for {
 			err := db.QueryRow("SELECT comment FROM recordings WHERE recorder_id = ?", recAVC).Scan(&comment)
+			comment = lectern.RecordingLogText(comment, locale.NewPrinter("en"))
 			if err == nil && strings.Contains(comment, "..") {
 				break
 			}
