@@ -408,7 +408,7 @@ func TestBrowserClaimJourneys(t *testing.T) {
 	if p := j6.path(); p != "/record/claim_record/" {
 		j6.fatal("delete", fmt.Errorf("at %s, want the claim list", p))
 	}
-	j6.wantText("The record has been deleted.", "mistake-2.mp4")
+	j6.wantText("The recording has been deleted.", "mistake-2.mp4")
 	j6.snap("claim-list-deleted-en-1280")
 	if _, err := os.Stat(filepath.Join(dir, "mistake-1.mp4")); !os.IsNotExist(err) {
 		t.Errorf("mistake-1.mp4 is still on disk (%v)", err)
@@ -418,7 +418,7 @@ func TestBrowserClaimJourneys(t *testing.T) {
 	j6.shot("add-form-superuser", true, "")
 	j6.run("delete instead", 10*time.Second, chromedp.Click("#id_delete", chromedp.ByQuery))
 	j6.submit("delete from the add form", `form.form button[type=submit]`)
-	j6.wantText("The selected record has been deleted.")
+	j6.wantText("The selected recording has been deleted.")
 	j6.snap("add-form-deleted-en-1280")
 	if _, err := os.Stat(filepath.Join(dir, "mistake-2.mp4")); !os.IsNotExist(err) {
 		t.Errorf("mistake-2.mp4 is still on disk (%v)", err)
