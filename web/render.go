@@ -33,9 +33,6 @@ type layout struct {
 	Recordings bool
 	Videos     bool
 	Jobs       bool
-	// Wide pages (lists with many columns) use the whole width of large
-	// screens.
-	Wide bool
 }
 
 // AdminSection reports whether the page is one of the administration

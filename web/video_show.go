@@ -129,7 +129,6 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		data.Wide = data.Slides != nil // the player and the slide side by side
 	}
 	s.render(w, r, http.StatusOK, "video_show", data)
 }
