@@ -3,6 +3,8 @@ package web
 import (
 	"cmp"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -118,7 +120,7 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 		data.ErrorLog = v.EncodingLog
 	}
 	if v.EncodingState == lectern.EncodingDone {
-		data.Player = newPlayer(v)
+		data.Player = s.newPlayer(v)
 		data.Thumbnail = s.thumbnailForm(l, u, v)
 		if mayDownload(u, v) {
 			data.Downloads = downloads(p, v)
@@ -135,7 +137,7 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 
 // newPlayer chooses what v's page plays; nil when there is nothing to
 // play.
-func newPlayer(v *lectern.Video) *player {
+func (s *Server) newPlayer(v *lectern.Video) *player {
 	pl := &player{}
 	var mp4s []lectern.Rendition
 	for _, rd := range v.Renditions {
@@ -155,9 +157,7 @@ func newPlayer(v *lectern.Video) *player {
 		return &player{Audio: pl.Audio}
 	}
 	pl.Audio = ""
-	if v.Thumbnail != "" {
-		pl.Poster = mediaURL(v, v.Thumbnail)
-	}
+	pl.Poster = s.posterURL(v)
 	slices.SortFunc(mp4s, func(a, b lectern.Rendition) int { return cmp.Compare(a.Height, b.Height) })
 	pick := -1 // the largest up to defaultHeight, else the smallest
 	for i, rd := range mp4s {
@@ -268,4 +268,20 @@ func (s *Server) handleVideoUnlock(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Put(ctx, sessionVideoUnlock+id64(v.ID), unlockToken(v))
 	http.Redirect(w, r, videoURL(v), http.StatusSeeOther)
+}
+
+// posterURL is the picture the player shows before it plays: the poster
+// taken with the thumbnail, as large as the rendition the player starts
+// with (lectern.PosterName), else (a video encoded before posters) the
+// thumbnail; "" for none.
+func (s *Server) posterURL(v *lectern.Video) string {
+	if v.Thumbnail == "" {
+		return ""
+	}
+	if poster := lectern.PosterName(v.Thumbnail); poster != "" && s.cfg.MediaRoot != "" {
+		if fi, err := os.Stat(filepath.Join(s.cfg.MediaRoot, filepath.FromSlash(lectern.VideoDir(v.ID)), filepath.FromSlash(poster))); err == nil && fi.Mode().IsRegular() {
+			return mediaURL(v, poster)
+		}
+	}
+	return mediaURL(v, v.Thumbnail)
 }
