@@ -45,7 +45,7 @@ func Run(t *testing.T, open Open) {
 		"Treatments": testTreatments, "Sightings": testSightings,
 		"IDsNotReused": testIDsNotReused, "TreatmentMove": testTreatmentMove,
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
-		"MemberFilters": testMemberFilters, "Nodes": testNodes,
+		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Groups": testGroups,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
 	} {
 		t.Run(name, func(t *testing.T) {
