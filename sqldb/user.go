@@ -70,6 +70,9 @@ func (s *UserService) FindUsers(ctx context.Context, f lectern.UserFilter) ([]*l
 	if f.IsSuperuser != nil {
 		w.add("is_superuser = ?", *f.IsSuperuser)
 	}
+	if f.IsActive != nil {
+		w.add("is_active = ?", *f.IsActive)
+	}
 	if f.GroupID != nil {
 		w.add("id IN (SELECT user_id FROM user_groups WHERE group_id = ?)", *f.GroupID)
 	}

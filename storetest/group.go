@@ -10,7 +10,8 @@ import (
 
 // testGroups checks a group's rename: validated, refused when another
 // group has the name (nothing changes), and keeping its members and the
-// recorders restricted to it; and the members filter of FindUsers.
+// recorders restricted to it; and the members and active filters of
+// FindUsers.
 func testGroups(t *testing.T, open Open) {
 	ctx := context.Background()
 	s := open(t)
@@ -80,6 +81,20 @@ func testGroups(t *testing.T, open Open) {
 	}
 	if _, n, err := s.Users.FindUsers(ctx, lectern.UserFilter{GroupID: &maths.ID}); err != nil || n != 0 {
 		t.Errorf("members of an empty group: %d, %v", n, err)
+	}
+	// IsActive: the people pickers list active accounts only.
+	u2, err := s.Users.FindUserByUsername(ctx, "u2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u2.IsActive = false
+	if err := s.Users.UpdateUser(ctx, u2); err != nil {
+		t.Fatal(err)
+	}
+	for active, want := range map[bool]int{true: 2, false: 1} {
+		if _, n, err := s.Users.FindUsers(ctx, lectern.UserFilter{IsActive: &active, Search: "u"}); err != nil || n != want {
+			t.Errorf("IsActive %v: %d, %v; want %d", active, n, err, want)
+		}
 	}
 	got, err := s.Recorders.FindRecorderByID(ctx, r.ID)
 	if err != nil || len(got.RestrictAccessToGroups) != 1 || got.RestrictAccessToGroups[0] != physics.ID {
