@@ -369,7 +369,7 @@ func TestRecordDelete(t *testing.T) {
 	c.login("root")
 	res := c.get(path)
 	want(t, res, http.StatusOK)
-	wantBody(t, res, "Deleting the record “lecture.mp4”", "I agree", dep.File)
+	wantBody(t, res, "Deleting the recording “lecture.mp4”", "I agree", dep.File)
 
 	// Without "I agree": an error, and nothing removed.
 	res = c.post(path, url.Values{})
