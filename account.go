@@ -2,6 +2,7 @@ package lectern
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -36,6 +37,12 @@ type Accounts struct {
 	Now          func() time.Time
 }
 
+// ErrDirectory is in the chain of a SignIn that needed the directory
+// (PopulateFrom) and could not read it: the login is refused (the
+// account's names, staff flag and groups are the directory's to decide),
+// and the person is told to try again rather than shown an internal error.
+var ErrDirectory = errors.New("the directory did not answer")
+
 // SignIn returns the account of the person id describes, creating it at
 // their first login and refreshing its names, email, affiliation, staff
 // flag and auto-synced groups from id. An inactive account, and a local
@@ -56,7 +63,7 @@ func (a *Accounts) SignIn(ctx context.Context, id Identity) (*User, error) {
 		if p, err := a.Directory.LookupPerson(ctx, id.Username); err == nil {
 			id = mergeIdentity(id, *p)
 		} else if ErrorCode(err) != ENOTFOUND {
-			return nil, fmt.Errorf("sign in %q: fill from the directory: %w", id.Username, err)
+			return nil, fmt.Errorf("sign in %q: %w: %w", id.Username, ErrDirectory, err)
 		}
 	}
 	for retried := false; ; retried = true {
@@ -128,7 +135,7 @@ func (a *Accounts) find(ctx context.Context, id Identity) (*User, error) {
 	} else if ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
-	if !a.MatchByEmail || id.Email == "" {
+	if !a.MatchByEmail || id.Email == "" || id.EmailUnverified {
 		return nil, nil
 	}
 	found, n, err := a.Users.FindUsers(ctx, UserFilter{Email: &id.Email, Page: Page{Size: 2}})

@@ -13,11 +13,16 @@ type Identity struct {
 	// Source is how the person logged in, Pod's Owner.auth_type values:
 	// AuthCAS, AuthOIDC, AuthShibboleth, AuthSAML, AuthLDAP (the
 	// directory, for someone an admin picked who never logged in).
-	Source    string
-	Username  string
-	Email     string
-	FirstName string
-	LastName  string
+	Source   string
+	Username string
+	Email    string
+	// EmailUnverified: the provider said it did not verify Email (OIDC's
+	// email_verified false). The account keeps it for mail, but
+	// MATCH_ACCOUNTS_BY_EMAIL never takes an account by it: anyone may
+	// type anyone's address at a provider that does not check it.
+	EmailUnverified bool
+	FirstName       string
+	LastName        string
 	// PrimaryAffiliation is eduPersonPrimaryAffiliation (Pod's
 	// Owner.affiliation); Affiliations is eduPersonAffiliation, every
 	// value. AFFILIATION_STAFF is matched against both.

@@ -153,6 +153,9 @@ type JobService interface {
 	// FindJobs returns one page of matching jobs, newest first, and the
 	// number of all matching jobs.
 	FindJobs(ctx context.Context, filter JobFilter) ([]*Job, int, error)
+	// CountJobs returns the number of matching jobs (the filter's Page
+	// is ignored).
+	CountJobs(ctx context.Context, filter JobFilter) (int, error)
 	// FindJobByID returns ENOTFOUND when no job has that id.
 	FindJobByID(ctx context.Context, id int64) (*Job, error)
 	// CancelJob stops a waiting job for good, or asks the running one to

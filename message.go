@@ -23,6 +23,10 @@ const (
 // through them.
 var MessageStates = []string{MessageQueued, MessageSent, MessageFailed}
 
+// MessageUnsentStates are the states of a message nobody has received
+// (yet): waiting, or failed.
+var MessageUnsentStates = []string{MessageQueued, MessageFailed}
+
 // Message is an email in the outbox: rendered once, stored, then
 // delivered with retries. Nothing is lost while the SMTP server is down.
 type Message struct {
@@ -43,9 +47,10 @@ type Message struct {
 
 // MessageFilter selects messages; zero fields match everything.
 type MessageFilter struct {
-	ID    *int64
-	State *string
-	Page  Page
+	ID     *int64
+	State  *string
+	States []string // any of these states (with State: both must hold)
+	Page   Page
 }
 
 // MessageService stores the outbox.
@@ -55,6 +60,9 @@ type MessageService interface {
 	// FindMessages returns one page of matching messages, newest first,
 	// and the number of all matching messages.
 	FindMessages(ctx context.Context, filter MessageFilter) ([]*Message, int, error)
+	// CountMessages returns the number of matching messages (the
+	// filter's Page is ignored).
+	CountMessages(ctx context.Context, filter MessageFilter) (int, error)
 	// MarkMessageSent records a delivery.
 	MarkMessageSent(ctx context.Context, id int64, at time.Time) error
 	// MarkMessageAttempt records a failed attempt; failed marks it

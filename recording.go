@@ -12,15 +12,18 @@ import (
 // processing stage turns it into a video. Comment is its log, appended to
 // by each step and shown to admins (Pod's "comment").
 type Recording struct {
-	ID          int64     `json:"id"`
-	RecorderID  int64     `json:"recorder"`
-	UserID      int64     `json:"user"`
-	TreatmentID *int64    `json:"treatment"`
-	Title       string    `json:"title"`
-	Type        string    `json:"type"`
-	SourceFile  string    `json:"source_file"`
-	Comment     string    `json:"comment"`
-	DateAdded   time.Time `json:"date_added"`
+	ID          int64  `json:"id"`
+	RecorderID  int64  `json:"recorder"`
+	UserID      int64  `json:"user"`
+	TreatmentID *int64 `json:"treatment"`
+	// PublishedByID is who published it for UserID (the add form, the
+	// claim list); nil for an automatic publication.
+	PublishedByID *int64    `json:"published_by"`
+	Title         string    `json:"title"`
+	Type          string    `json:"type"`
+	SourceFile    string    `json:"source_file"`
+	Comment       string    `json:"comment"`
+	DateAdded     time.Time `json:"date_added"`
 }
 
 // Validate checks the recording's own fields.
@@ -45,15 +48,6 @@ func (r *Recording) Validate() error {
 		f.Add("source_file", "Please specify a source file.")
 	}
 	return f.Err("validate recording")
-}
-
-// DefaultTitle is the title of a recording published without one: the
-// course title the recorder sent, else the file's name (Pod's rule).
-func DefaultTitle(courseTitle, file string) string {
-	if t := strings.TrimSpace(courseTitle); t != "" {
-		return t
-	}
-	return filepath.Base(file)
 }
 
 // RecordingFilter selects recordings; zero fields match everything.

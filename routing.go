@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // NewRecordingMail is what the manager's email says: a deposit from a
@@ -14,6 +15,12 @@ type NewRecordingMail struct {
 	Treatment   *Treatment
 	CourseTitle string
 	To          []string
+	// Duration is the recording's length; 0 when unknown (no
+	// Router.Thumbnails, or a file it cannot read).
+	Duration time.Duration
+	// Thumbnail is a JPEG still of the recording (MailThumbnailWidth
+	// wide); nil when there is none.
+	Thumbnail []byte
 }
 
 // AdminReportMail tells the admins of a deposit that nobody gets: no
@@ -42,6 +49,13 @@ type Router struct {
 	Recordings RecordingService
 	Mail       MailRenderer
 	Logger     *slog.Logger
+	// Location (TIME_ZONE) and Language (LANGUAGE_CODE) write the
+	// default title of what is published automatically; nil: UTC.
+	Location *time.Location
+	Language string
+	// Thumbnails, when set, gives the manager's mail the recording's
+	// duration and a still (mailMedia); nil: the mail has neither.
+	Thumbnails Thumbnailer
 }
 
 // Dispatch acts on t's state (InitialState chose it): it mails the
@@ -63,7 +77,7 @@ func (rt *Router) Dispatch(ctx context.Context, t *Treatment, courseTitle string
 		if rec == nil || rec.UserID == nil {
 			return "", Errorf(ECONFLICT, "The recorder of this deposit has no manager to publish for.")
 		}
-		r := &Recording{RecorderID: rec.ID, UserID: *rec.UserID, TreatmentID: &t.ID, Title: DefaultTitle(courseTitle, t.File),
+		r := &Recording{RecorderID: rec.ID, UserID: *rec.UserID, TreatmentID: &t.ID, Title: DefaultTitle(courseTitle, rec.Name, t.DateAdded, rt.Location, rt.Language),
 			Type: t.Type, SourceFile: t.File}
 		if err := rt.Recordings.CreateRecording(ctx, r); err != nil && ErrorCode(err) != ECONFLICT {
 			return "", fmt.Errorf("publish treatment %d: %w", t.ID, err)
@@ -76,7 +90,9 @@ func (rt *Router) Dispatch(ctx context.Context, t *Treatment, courseTitle string
 		if err != nil {
 			return "", err
 		}
-		msg, err := rt.Mail.NewRecording(NewRecordingMail{Recorder: rec, Treatment: t, CourseTitle: courseTitle, To: to})
+		m := NewRecordingMail{Recorder: rec, Treatment: t, CourseTitle: courseTitle, To: to}
+		m.Duration, m.Thumbnail = rt.mailMedia(ctx, t)
+		msg, err := rt.Mail.NewRecording(m)
 		if err != nil {
 			return "", fmt.Errorf("render mail for treatment %d: %w", t.ID, err)
 		}

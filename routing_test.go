@@ -122,7 +122,12 @@ func TestRouterPublishesAutomatically(t *testing.T) {
 	b := newRouting(t)
 	ctx := context.Background()
 	mgr := b.manager.ID
-	b.recorder("auto", "auto", func(r *lectern.Recorder) { r.UserID = &mgr; r.PublicationAuto = true })
+	b.recorder("Amphi A", "auto", func(r *lectern.Recorder) { r.UserID = &mgr; r.PublicationAuto = true })
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.router.Location, b.router.Language = paris, "fr"
 	tr, _, err := b.in.Complete(ctx, lectern.Deposit{Path: b.file(t, "auto/b.mp4", 10), Source: lectern.SourceWatch})
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +136,10 @@ func TestRouterPublishesAutomatically(t *testing.T) {
 		t.Fatalf("answer %q %v", answer, err)
 	}
 	recs, n, _ := b.recs.FindRecordings(ctx, lectern.RecordingFilter{})
-	if n != 1 || recs[0].UserID != mgr || recs[0].Title != "b.mp4" || recs[0].SourceFile != tr.File {
+	// The default title: the recorder's name and the deposit's local
+	// time, in LANGUAGE_CODE; never the file's name.
+	title := "Amphi A – " + lectern.DateTime(tr.DateAdded, paris, "fr")
+	if n != 1 || recs[0].UserID != mgr || recs[0].Title != title || recs[0].SourceFile != tr.File {
 		t.Fatalf("recordings %+v", recs)
 	}
 	if len(b.outbox(t)) != 0 {

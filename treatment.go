@@ -136,7 +136,8 @@ type TreatmentFilter struct {
 	RecorderID *int64
 	Member     *int64 // of a recorder the user manages or helps with
 	State      *string
-	Search     string // file name, case-insensitive
+	States     []string // any of these states (with State: both must hold)
+	Search     string   // file name, case-insensitive
 	// SearchBelow, when set, is the folder (DEFAULT_RECORDER_PATH) below
 	// which Search matches the file's path: staff, who see paths relative
 	// to it, do not learn the folders above by searching them.
@@ -156,6 +157,9 @@ type TreatmentService interface {
 	// FindTreatments returns one page of matching treatments, newest
 	// first, and the number of all matching treatments.
 	FindTreatments(ctx context.Context, filter TreatmentFilter) ([]*Treatment, int, error)
+	// CountTreatments returns the number of matching treatments (the
+	// filter's Page is ignored): one COUNT, for the dashboard's tiles.
+	CountTreatments(ctx context.Context, filter TreatmentFilter) (int, error)
 	// UpdateTreatment saves the mutable fields (file size, state, reason,
 	// require_manual_claim, email_sent, date_email_sent, routed_at, the
 	// file's identity); ENOTFOUND.

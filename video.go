@@ -266,10 +266,14 @@ func intersects(a, b []int64) bool {
 
 // VideoFilter selects videos; zero fields match everything.
 type VideoFilter struct {
-	ID          *int64
-	OwnerID     *int64 // owner or additional owner
+	ID      *int64
+	OwnerID *int64 // owner or additional owner
+	// PublishedBy is who published the video's recording
+	// (Recording.PublishedByID); videos they own or co-own are left out.
+	PublishedBy *int64
 	RecordingID *int64
 	State       *string
+	Draft       *bool
 	Page        Page
 }
 
@@ -279,11 +283,21 @@ type VideoService interface {
 	// the stored video) when its recording already has one: one video per
 	// recording, whatever crashes in between.
 	CreateVideo(ctx context.Context, v *Video) error
+	// UpdateVideo validates v (Video.Validate) and saves what its
+	// managers edit: title (and slug), description, date of the event,
+	// type, draft, restricted, groups, password hash, additional owners,
+	// cursus, language, tags, licence, downloading, 360, comments.
+	// ENOTFOUND; EINVALID (with Fields) for bad values or an unknown
+	// type, user or group.
+	UpdateVideo(ctx context.Context, v *Video) error
 	// FindVideoByID returns ENOTFOUND when no video has that id.
 	FindVideoByID(ctx context.Context, id int64) (*Video, error)
 	// FindVideos returns one page of matching videos, newest first, and
 	// the number of all matching videos.
 	FindVideos(ctx context.Context, filter VideoFilter) ([]*Video, int, error)
+	// CountVideos returns the number of matching videos (the filter's
+	// Page is ignored).
+	CountVideos(ctx context.Context, filter VideoFilter) (int, error)
 	// SetSource records where the video's source now is (relative to
 	// MEDIA_ROOT) and, in the same transaction, enqueues its encode
 	// (EncodeVideoArgs; not twice while one waits or runs).

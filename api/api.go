@@ -21,6 +21,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"lectern"
@@ -41,6 +42,9 @@ type Deps struct {
 	Tokens    lectern.TokenService
 	BaseURL   string // ends with "/"; used for next/previous links
 	Logger    *slog.Logger
+	// Location (TIME_ZONE): every time is answered in it, RFC 3339 with
+	// its offset ("2026-12-06T09:45:00+01:00"); nil: UTC ("…Z").
+	Location *time.Location
 
 	Treatments     lectern.TreatmentService     // GET /api/v1/treatments
 	RecordingFiles lectern.RecordingFileService // GET /api/v1/recording-files
@@ -53,6 +57,9 @@ type Deps struct {
 	// Enrichments gives GET /api/v1/videos/{id} the video's enrichments
 	// (not the list, which stays light); nil: an empty list.
 	Enrichments lectern.EnrichmentService
+	// MediaRoot (MEDIA_ROOT) holds each video's files in videos/<id>/,
+	// removed by DELETE /api/v1/videos/{id}; empty: files are left.
+	MediaRoot string
 	// Jobs backs /api/v1/jobs (superuser) and, with Videos, POST
 	// /api/v1/videos/{id}/encode (superuser) and POST
 	// /api/v1/videos/{id}/thumbnail (the video's managers); nil: no such
@@ -93,6 +100,8 @@ func New(deps Deps) *Handler {
 	if deps.Videos != nil {
 		h.handle("GET /api/v1/videos", httpjson.AnyUser, h.handleVideoList)
 		h.handle("GET /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoGet)
+		h.handle("PATCH /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoUpdate)
+		h.handle("DELETE /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoDelete)
 	}
 	if deps.Messages != nil {
 		h.handle("GET /api/v1/outbox", httpjson.Superuser, h.handleOutboxList)
@@ -118,6 +127,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, u *lectern.User) e
 // handle registers fn behind authentication and the access check.
 func (h *Handler) handle(pattern string, need httpjson.Access, fn handlerFunc) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		w = httpjson.InLocation(w, h.deps.Location)
 		u, err := httpjson.Authenticate(r, h.deps.Tokens)
 		if err == nil {
 			err = httpjson.Allow(u, need)

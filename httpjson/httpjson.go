@@ -84,8 +84,12 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error, logger *slog.
 // becomes a 500 {"detail":"Internal error."} instead of half an answer;
 // then come the headers (Content-Type application/json; charset=utf-8,
 // X-Content-Type-Options nosniff, Cache-Control no-store) and the body
-// with a final newline.
+// with a final newline. Through a writer of InLocation, times are
+// written in its location.
 func Write(w http.ResponseWriter, status int, v any) {
+	if lw, ok := w.(*locationWriter); ok {
+		v = inLocation(v, lw.loc)
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError

@@ -47,35 +47,13 @@ func toJob(row *rivertype.JobRow) *lectern.Job {
 // counts nothing), written for both databases (dialect), then the rows
 // are read through River, which decodes them.
 func (c *Client) FindJobs(ctx context.Context, f lectern.JobFilter) ([]*lectern.Job, int, error) {
-	const op = "FindJobs"
-	var where []string
-	var args []any
-	add := func(cond string, arg any) { // cond's placeholder: %s
-		args = append(args, arg)
-		where = append(where, fmt.Sprintf(cond, c.dialect.arg(len(args))))
+	clause, args, err := c.jobWhere("FindJobs", f)
+	if err != nil {
+		return nil, 0, err
 	}
-	if f.Kind != nil {
-		add("kind = %s", *f.Kind)
-	}
-	if f.State != nil {
-		if !slices.Contains(lectern.JobStates, *f.State) {
-			return nil, 0, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "Unknown job state."}
-		}
-		add("state = %s", *f.State)
-	}
-	if f.RecordingID != nil {
-		add(c.dialect.argsInt("recording_id")+" = %s", *f.RecordingID)
-	}
-	if f.VideoID != nil {
-		add(c.dialect.argsInt("video_id")+" = %s", *f.VideoID)
-	}
-	clause := ""
-	if len(where) > 0 {
-		clause = " WHERE " + strings.Join(where, " AND ")
-	}
-	var total int
-	if err := c.pool.QueryRowContext(ctx, "SELECT count(*) FROM river_job"+clause, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count jobs: %w", err)
+	total, err := c.countJobs(ctx, clause, args)
+	if err != nil {
+		return nil, 0, err
 	}
 	p := f.Page.Normalize()
 	n := len(args)
@@ -110,6 +88,54 @@ func (c *Client) FindJobs(ctx context.Context, f lectern.JobFilter) ([]*lectern.
 	}
 	slices.SortFunc(jobs, func(a, b *lectern.Job) int { return cmp.Compare(b.ID, a.ID) })
 	return jobs, total, nil
+}
+
+// CountJobs implements lectern.JobService: one count on River's table
+// (its state index answers a count by state).
+func (c *Client) CountJobs(ctx context.Context, f lectern.JobFilter) (int, error) {
+	clause, args, err := c.jobWhere("CountJobs", f)
+	if err != nil {
+		return 0, err
+	}
+	return c.countJobs(ctx, clause, args)
+}
+
+func (c *Client) countJobs(ctx context.Context, clause string, args []any) (int, error) {
+	var total int
+	if err := c.pool.QueryRowContext(ctx, "SELECT count(*) FROM river_job"+clause, args...).Scan(&total); err != nil {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return total, nil
+}
+
+// jobWhere is the WHERE clause of f on River's table (" WHERE ...", or
+// "" for every job) and its arguments, in the dialect's placeholders.
+func (c *Client) jobWhere(op string, f lectern.JobFilter) (string, []any, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { // cond's placeholder: %s
+		args = append(args, arg)
+		where = append(where, fmt.Sprintf(cond, c.dialect.arg(len(args))))
+	}
+	if f.Kind != nil {
+		add("kind = %s", *f.Kind)
+	}
+	if f.State != nil {
+		if !slices.Contains(lectern.JobStates, *f.State) {
+			return "", nil, &lectern.Error{Op: op, Code: lectern.EINVALID, Message: "Unknown job state."}
+		}
+		add("state = %s", *f.State)
+	}
+	if f.RecordingID != nil {
+		add(c.dialect.argsInt("recording_id")+" = %s", *f.RecordingID)
+	}
+	if f.VideoID != nil {
+		add(c.dialect.argsInt("video_id")+" = %s", *f.VideoID)
+	}
+	if len(where) == 0 {
+		return "", args, nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args, nil
 }
 
 // FindJobByID implements lectern.JobService.

@@ -70,7 +70,10 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		log.Warn("video not encoded: its source is not stored yet")
 		return river.JobCancel(fmt.Errorf("video %d has no source yet", id))
 	}
-	if err := p.videos.SetEncoding(ctx, id, lectern.EncodingRunning, 0, ""); err != nil {
+	if err := p.videos.SetEncoding(ctx, id, lectern.EncodingRunning, 0, ""); lectern.ErrorCode(err) == lectern.ENOTFOUND {
+		log.Info("video not encoded: it was deleted")
+		return river.JobCancel(fmt.Errorf("video %d was deleted", id))
+	} else if err != nil {
 		return fmt.Errorf("start encoding video %d: %w", id, err)
 	}
 	log.Info("encoding", "source", v.SourceFile)
@@ -84,7 +87,8 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 			return
 		}
 		last = time.Now()
-		if err := p.videos.SetEncoding(ctx, id, lectern.EncodingRunning, percent, ""); err != nil && ctx.Err() == nil {
+		err := p.videos.SetEncoding(ctx, id, lectern.EncodingRunning, percent, "")
+		if err != nil && ctx.Err() == nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
 			log.Warn("record encoding progress", "err", err)
 		}
 	}
@@ -95,6 +99,17 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 	// The outcome is recorded even when ctx has ended.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
+	if _, ferr := p.videos.FindVideoByID(rctx, id); lectern.ErrorCode(ferr) == lectern.ENOTFOUND {
+		// Deleted while it was encoded (lectern.VideoRemover), which
+		// cancels this job: what ffmpeg wrote meanwhile goes too, and
+		// the job ends without an error.
+		if rerr := lectern.RemoveVideoDir(p.mediaRoot, id); rerr != nil {
+			log.Warn("remove the files of a deleted video", "err", rerr)
+		}
+		p.note(rctx, v.RecordingID, "encoding stopped: the video was deleted")
+		log.Info("video deleted while it was encoded: encoding dropped")
+		return river.JobCancel(fmt.Errorf("video %d was deleted", id))
+	}
 	switch {
 	case err == nil && !p.client.leaseHeld():
 		// Frozen past half of RescueAfter: the encode may be running

@@ -179,7 +179,16 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	// retries it), whose source was stored before is left as it is.
 	switch {
 	case v.SourceFile != rel || v.EncodingState == lectern.EncodingPending || v.EncodingState == lectern.EncodingRunning:
-		if err := p.videos.SetSource(ctx, v.ID, rel); err != nil {
+		if err := p.videos.SetSource(ctx, v.ID, rel); lectern.ErrorCode(err) == lectern.ENOTFOUND {
+			// Deleted while its source was stored (lectern.VideoRemover):
+			// the source moved into its folder goes with it.
+			if rerr := lectern.RemoveVideoDir(p.mediaRoot, v.ID); rerr != nil {
+				log.Warn("remove the files of a deleted video", "err", rerr)
+			}
+			p.note(ctx, &rec.ID, "not encoded: the video was deleted")
+			log.Info("video deleted while its recording was processed")
+			return river.JobCancel(fmt.Errorf("video %d was deleted", v.ID))
+		} else if err != nil {
 			return fmt.Errorf("record source of video %d: %w", v.ID, err)
 		}
 		p.note(ctx, &rec.ID, "encoding queued")

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Default is the language every lookup falls back to.
@@ -132,9 +133,11 @@ func ErrorSentences(lang string) []string {
 	return keys
 }
 
-// Printer translates into one language. The zero value prints English.
+// Printer translates into one language and writes times in one time
+// zone (In). The zero value prints English, in UTC.
 type Printer struct {
 	lang string
+	loc  *time.Location // nil: UTC
 }
 
 // NewPrinter returns a printer for lang; an unknown language prints

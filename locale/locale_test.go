@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"lectern"
 )
 
 func TestCatalogsHaveTheSameKeys(t *testing.T) {
@@ -148,5 +151,20 @@ func TestCoreMessagesTranslated(t *testing.T) {
 	}
 	if fr.Error("Internal error.") == "Internal error." {
 		t.Error(`"Internal error." is not translated`)
+	}
+}
+
+// TestMonthsMatchTheCore: the core writes default titles with its own
+// month names (it imports no catalog); they must be the catalogs'.
+func TestMonthsMatchTheCore(t *testing.T) {
+	t.Parallel()
+	for _, lang := range Languages {
+		p := NewPrinter(lang)
+		for m := time.January; m <= time.December; m++ {
+			at := time.Date(2026, m, 6, 9, 45, 0, 0, time.UTC)
+			if got, want := lectern.DateTime(at, time.UTC, lang), p.DateTime(at); got != want {
+				t.Errorf("%s: core writes %q, catalog %q", lang, got, want)
+			}
+		}
 	}
 }

@@ -19,7 +19,10 @@
 //   - NewRecording, to the recorder's manager (or every superuser): the
 //     subject is "[<SITE_TITLE>] New recording added" as in Pod, and the
 //     body names the site and the recorder and carries the add-form link of
-//     LinkFor.
+//     LinkFor; it gives the deposit's date and time in TIME_ZONE
+//     (RendererConfig.Location, the zone named), its size, and its
+//     duration and still when the Router could take them (HTML part, as a
+//     data URL the SMTP sender sends inline: inline.go).
 //   - AdminReport, to the superusers, about a deposit nobody receives: its
 //     file, its recorder (or none, and its directory), the reason, and a
 //     link to the deposit's admin page.

@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"embed"
+	"encoding/base64"
 	"fmt"
 	htmltemplate "html/template"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
 	"lectern"
 	"lectern/locale"
@@ -31,6 +33,8 @@ type RendererConfig struct {
 	UseCAS    bool   // USE_CAS: links go through the CAS login
 	From      string // DEFAULT_FROM_EMAIL
 	Language  string // LANGUAGE_CODE; an unknown one renders English
+	// Location (TIME_ZONE) is the zone dates are written in; nil: UTC.
+	Location *time.Location
 }
 
 // Renderer renders Lectern's emails in one language. It implements
@@ -48,7 +52,7 @@ var _ lectern.MailRenderer = (*Renderer)(nil)
 // templates are part of the binary, so a parse error is a bug: it panics
 // (a test parses them).
 func NewRenderer(cfg RendererConfig) *Renderer {
-	p := locale.NewPrinter(cfg.Language)
+	p := locale.NewPrinter(cfg.Language).In(cfg.Location)
 	funcs := map[string]any{"t": p.T}
 	text := texttemplate.Must(texttemplate.New("mail").Funcs(funcs).ParseFS(templateFS, "templates/*.txt"))
 	html := htmltemplate.Must(htmltemplate.New("mail").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
@@ -91,6 +95,13 @@ type newRecordingData struct {
 	Title         string // the course title the recorder sent; may be empty
 	File          string // the file's name
 	Link          string
+	// Date is when the deposit arrived, in TIME_ZONE with the zone
+	// named (a mail has no footer to name it); Size its size; Duration
+	// its length, "" when unknown.
+	Date, Size, Duration string
+	// Thumbnail is a still of the recording as a data URL, "" for none;
+	// the SMTP sender sends it as an inline part (inline.go).
+	Thumbnail htmltemplate.URL
 }
 
 // NewRecording implements lectern.MailRenderer: the manager's email with
@@ -108,6 +119,17 @@ func (r *Renderer) NewRecording(m lectern.NewRecordingMail) (*lectern.Message, e
 		Title:    oneLine(m.CourseTitle),
 		File:     oneLine(filepath.Base(m.Treatment.File)),
 		Link:     LinkFor(r.cfg.BaseURL, r.cfg.UseCAS, m.Treatment.File, m.CourseTitle, m.Recorder.ID),
+		Size:     r.p.Size(m.Treatment.FileSize),
+	}
+	if at := m.Treatment.DateAdded; !at.IsZero() {
+		d.Date = r.p.DateTime(at) + " (" + r.p.Location().String() + ")"
+	}
+	if m.Duration > 0 {
+		d.Duration = r.p.Duration(m.Duration)
+	}
+	if len(m.Thumbnail) > 0 {
+		// Built here from bytes, never from what a recorder sent.
+		d.Thumbnail = htmltemplate.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(m.Thumbnail))
 	}
 	return r.message(lectern.MessageNewRecording, templateNewRecording, d.Subject, d, m.Treatment, m.To)
 }

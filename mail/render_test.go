@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -21,17 +22,34 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
+// paris is the golden files' TIME_ZONE.
+var paris = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
 func renderer(lang string, cas bool) *mail.Renderer {
 	return mail.NewRenderer(mail.RendererConfig{SiteTitle: "Pod Université", BaseURL: "https://pod.univ.example/",
-		UseCAS: cas, From: "pod@univ.example", Language: lang})
+		UseCAS: cas, From: "pod@univ.example", Language: lang, Location: paris})
 }
 
+// stillJPEG stands for a recording's still: the renderer takes bytes.
+var stillJPEG = []byte("\xff\xd8\xff\xe0 a still \xff\xd9")
+
+// newRecordingMail is a deposit of 6 December 2026, 08:45 UTC (09:45 in
+// Paris), 1.2 GB, 1 h 2 min long, with its still.
 func newRecordingMail() lectern.NewRecordingMail {
 	return lectern.NewRecordingMail{
-		Recorder:    &lectern.Recorder{ID: 1, Name: "MultiCAM de Polytech"},
-		Treatment:   &lectern.Treatment{ID: 7, File: "/data/recorders/polytech/e60e464d-d096-4388-91c2-7ac67a60176e.zip"},
+		Recorder: &lectern.Recorder{ID: 1, Name: "MultiCAM de Polytech"},
+		Treatment: &lectern.Treatment{ID: 7, File: "/data/recorders/polytech/e60e464d-d096-4388-91c2-7ac67a60176e.zip",
+			FileSize: 1_234_567_890, DateAdded: time.Date(2026, 12, 6, 8, 45, 0, 0, time.UTC)},
 		CourseTitle: "Enregistrement 2 juil. 2019",
 		To:          []string{"manager@univ.example"},
+		Duration:    time.Hour + 2*time.Minute + 15*time.Second,
+		Thumbnail:   stillJPEG,
 	}
 }
 
@@ -65,7 +83,11 @@ func TestRenderGolden(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				m, err := renderer(lang, cas).NewRecording(newRecordingMail())
+				nm := newRecordingMail()
+				if cas { // and a file ffmpeg could not read: no duration nor still
+					nm.Duration, nm.Thumbnail = 0, nil
+				}
+				m, err := renderer(lang, cas).NewRecording(nm)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -227,6 +249,7 @@ func TestHTMLEscapes(t *testing.T) {
 	m.Treatment.File = "/data/recorders/polytech/<script>alert(1)<script>.mp4"
 	m.CourseTitle = `<script>alert("title")</script> & <b>co</b>`
 	m.Recorder.Name = "<img src=x onerror=alert(2)>"
+	m.Thumbnail = nil // the still is the message's own <img> (TestStillInline)
 	msg, err := renderer("en", false).NewRecording(m)
 	if err != nil {
 		t.Fatal(err)

@@ -188,7 +188,8 @@ func (s *SMTPSender) dial(sendCtx, dialCtx context.Context, network, addr string
 }
 
 // build turns an outbox message into a MIME message: text and HTML as
-// multipart/alternative, and a Message-ID that is the same on every
+// multipart/alternative (in a multipart/related with the HTML's pictures,
+// inline.go), and a Message-ID that is the same on every
 // attempt, so that a duplicate delivery can be recognised.
 func (s *SMTPSender) build(m *lectern.Message) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
@@ -207,12 +208,17 @@ func (s *SMTPSender) build(m *lectern.Message) (*gomail.Msg, error) {
 	}
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(time.Now())
-	msg.SetMessageIDWithValue(messageID(m, from))
+	id := messageID(m, from)
+	msg.SetMessageIDWithValue(id)
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetGenHeader(gomail.HeaderXMailer, "Lectern")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
-		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+		body, pics := inlinePictures(m.HTML, id)
+		msg.AddAlternativeString(gomail.TypeTextHTML, body)
+		if err := embedPictures(msg, pics); err != nil {
+			return nil, err
+		}
 	}
 	return msg, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"lectern"
@@ -76,6 +77,10 @@ func (h *Handler) Callback(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, "verify id_token", err)
 		return
 	}
+	if err := authorizedParty(idt, h.cfg.ClientID); err != nil {
+		h.refuse(w, r, "verify id_token", err)
+		return
+	}
 	if idt.Nonce != f.Nonce {
 		h.refuse(w, r, "verify id_token", fmt.Errorf("nonce %q is not this login's", idt.Nonce))
 		return
@@ -109,12 +114,16 @@ func (h *Handler) Callback(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, "read claims", fmt.Errorf("subject %q: %w", idt.Subject, err))
 		return
 	}
-	if len(raw) <= hintMaxLen {
-		http.SetCookie(w, &http.Cookie{
-			Name: hintCookie, Value: raw, Path: hintCookiePath, MaxAge: int((24 * time.Hour).Seconds()),
-			HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
-		})
+	hint := &http.Cookie{
+		Name: hintCookie, Value: raw, Path: hintCookiePath, MaxAge: int((24 * time.Hour).Seconds()),
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
 	}
+	if len(raw) > hintMaxLen {
+		// Too long to keep: the hint an earlier login of this browser
+		// left must not go with this person's logout.
+		hint.Value, hint.MaxAge = "", -1
+	}
+	http.SetCookie(w, hint)
 	h.cfg.Logger.Info("oidc login checked", "username", id.Username, "subject", idt.Subject)
 	h.cfg.LoginFunc(w, r, id, f.Next)
 }
@@ -134,4 +143,25 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, what string, err 
 	}
 	h.cfg.Logger.Error("oidc login failed", "step", what, "err", err, "status", status)
 	h.cfg.FailFunc(w, r, status)
+}
+
+// authorizedParty checks the id_token's azp (OIDC Core 3.1.3.7): an
+// id_token for several audiences must name Lectern as the party it was
+// issued to, and one that names another party is not Lectern's, whatever
+// its audiences (go-oidc checks only that aud holds the client id).
+func authorizedParty(idt *gooidc.IDToken, clientID string) error {
+	var c struct {
+		AZP any `json:"azp"`
+	}
+	if err := idt.Claims(&c); err != nil {
+		return fmt.Errorf("read azp: %w", err)
+	}
+	azp, isString := c.AZP.(string)
+	switch {
+	case c.AZP != nil && (!isString || azp != clientID):
+		return fmt.Errorf("id_token issued to %v (azp), not to %q", c.AZP, clientID)
+	case c.AZP == nil && len(idt.Audience) > 1:
+		return fmt.Errorf("id_token for %v without azp", idt.Audience)
+	}
+	return nil
 }

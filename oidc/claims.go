@@ -10,10 +10,11 @@ import (
 
 // Claims read besides the configured ones.
 const (
-	claimEmail        = "email"
-	claimSessionID    = "sid"
-	claimGroups       = "groups"
-	claimPrimaryAffil = "eduperson_primary_affiliation"
+	claimEmail         = "email"
+	claimEmailVerified = "email_verified"
+	claimSessionID     = "sid"
+	claimGroups        = "groups"
+	claimPrimaryAffil  = "eduperson_primary_affiliation"
 )
 
 // claimAffiliations are the claims that may list the affiliations, in
@@ -31,6 +32,14 @@ func (h *Handler) identity(claims map[string]any) (lectern.Identity, error) {
 		LastName:     claimString(claims, c.ClaimFamilyName),
 		Groups:       groupNames(claimStrings(claims, claimGroups)),
 		SessionIndex: claimString(claims, claimSessionID),
+	}
+	// email_verified false: anyone could have typed that address at the
+	// provider (some send it as a string).
+	switch v := claims[claimEmailVerified].(type) {
+	case bool:
+		id.EmailUnverified = !v
+	case string:
+		id.EmailUnverified = strings.EqualFold(strings.TrimSpace(v), "false")
 	}
 	if id.Username == "" {
 		return lectern.Identity{}, fmt.Errorf("no %s claim", c.ClaimPreferredUsername)

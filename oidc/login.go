@@ -17,6 +17,10 @@ import (
 // it.
 const flowCookiePrefix = "lectern_oidc_"
 
+// maxNext is the longest next a login keeps: its cookie then stays well
+// under a browser's 4096 bytes (base64 adds a third).
+const maxNext = 2000
+
 // flow is what a login keeps in its browser between the authentication
 // request and the callback.
 type flow struct {
@@ -37,6 +41,12 @@ func (h *Handler) Authenticate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := trimBase(r.URL.Query().Get("next"), h.cfg.RedirectURL)
+	if len(next) > maxNext {
+		// The flow's cookie would outgrow what a browser keeps (4096
+		// bytes), and the login would fail at the callback.
+		h.cfg.Logger.Info("oidc login: next too long, left out", "bytes", len(next))
+		next = ""
+	}
 	state, nonce := randomString(), randomString()
 	f := flow{Nonce: nonce, Verifier: oauth2.GenerateVerifier(), Next: next, Expires: h.cfg.Now().Add(h.cfg.FlowTTL)}
 	b, err := json.Marshal(f)
@@ -81,6 +91,12 @@ func (h *Handler) takeFlow(w http.ResponseWriter, r *http.Request, state string)
 	}
 	if h.cfg.Now().After(f.Expires) {
 		return nil, fmt.Errorf("login started too long ago (expired %s)", f.Expires.UTC().Format(time.RFC3339))
+	}
+	if latest := h.cfg.Now().Add(h.cfg.FlowTTL); f.Expires.After(latest) {
+		// The cookie is the browser's to write: an expiry Lectern never
+		// gave would keep the state in Once (a row per forged callback)
+		// for as long as it says.
+		f.Expires = latest
 	}
 	return &f, nil
 }

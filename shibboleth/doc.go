@@ -14,8 +14,9 @@
 //     (github.com/crewjam/saml): metadata, SP-initiated login with a
 //     signed AuthnRequest, the assertion consumer service (signature,
 //     audience, time conditions, destination, InResponseTo, replay on
-//     every node through lectern.OnceService) and the identity provider's
-//     single logout.
+//     every node through lectern.OnceService), the answer's login ended
+//     only in the browser that started it (saml_continue.go: login CSRF)
+//     and the identity provider's single logout.
 //
 // Both end in the LoginFunc the caller gives (web's CompleteLogin) with a
 // lectern.Identity, or in FailFunc (web's LoginFailed) with the details

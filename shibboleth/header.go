@@ -81,6 +81,15 @@ func (h *Header) identity(r *http.Request) (lectern.Identity, error) {
 		}
 		return lectern.Identity{}, errNoHeaders
 	}
+	// Each header once: the Shibboleth module joins an attribute's
+	// values in one ("a;b"), so a second copy is not the module's but a
+	// client's, passed on by a proxy that adds its headers to the
+	// client's instead of replacing them (Get would read the first).
+	for _, name := range append(sortedKeys(h.AttributeMap), h.RemoteUserHeader) {
+		if n := len(r.Header.Values(name)); n > 1 {
+			return lectern.Identity{}, fmt.Errorf("header %s sent %d times", name, n)
+		}
+	}
 	// The username is REMOTE_USER_HEADER's, as in Pod, whatever the map
 	// says; without it there is no Shibboleth session yet.
 	username := strings.TrimSpace(r.Header.Get(h.RemoteUserHeader))

@@ -27,19 +27,11 @@ const (
 	SAMLLoginPath    = "/saml/login/"
 	SAMLACSPath      = "/saml/acs/"
 	SAMLSLOPath      = "/saml/slo/"
-	// SAMLContinuePath is where a login goes after the ACS: it sends the
-	// browser on to the next the login started with (nextCookie).
+	// SAMLContinuePath is where the ACS sends the browser with the
+	// checked answer sealed: the login ends there, in the browser that
+	// started it (saml_continue.go).
 	SAMLContinuePath = "/saml/continue/"
 )
-
-// nextCookie keeps a login's next from SAMLLoginPath to
-// SAMLContinuePath. RelayState cannot carry it: the SAML bindings allow
-// it 80 bytes (saml-bindings §3.4.3), which identity providers may
-// enforce, and an add form's link is longer. The cookie is SameSite=Lax,
-// so it does not come with the identity provider's cross-site POST to
-// the ACS, but it does with the top-level GET of SAMLContinuePath the ACS
-// redirects to.
-const nextCookie = "lectern_saml_next"
 
 // requestTTL is how long a login may take at the identity provider: an
 // answer to a request older than this is refused.
@@ -93,7 +85,16 @@ type SAML struct {
 	mu        sync.Mutex
 	idp       *saml.EntityDescriptor
 	idpLoaded time.Time
+	// idpFailed is the last fetch's failure while there is no metadata,
+	// at idpFailedAt: logins fail at once with it for metadataRetry.
+	idpFailed   error
+	idpFailedAt time.Time
 }
+
+// metadataRetry is how long logins fail at once after the identity
+// provider's metadata could not be fetched, rather than each wait for
+// it in turn (on s.mu, up to the fetch's 15 s each).
+const metadataRetry = 5 * time.Second
 
 func (s *SAML) clock() time.Time {
 	if s.now != nil {
@@ -116,15 +117,19 @@ func (s *SAML) entityID() string {
 	return u.String()
 }
 
+// ttl is the request IDs' lifetime: requestTTL, or the tests' s.requestTTL.
+func (s *SAML) ttl() time.Duration {
+	if s.requestTTL != 0 {
+		return s.requestTTL
+	}
+	return requestTTL
+}
+
 // requestIDs derives the key of the request IDs from the private key,
 // which every node shares.
 func (s *SAML) requestIDs() requestIDs {
 	sum := sha256.Sum256(append([]byte("lectern saml request id\x00"), x509.MarshalPKCS1PrivateKey(s.Key)...))
-	ttl := requestTTL
-	if s.requestTTL != 0 {
-		ttl = s.requestTTL
-	}
-	return requestIDs{key: sum[:], ttl: ttl}
+	return requestIDs{key: sum[:], ttl: s.ttl()}
 }
 
 // provider is crewjam's service provider with this configuration; with
@@ -170,6 +175,9 @@ func (s *SAML) idpMetadata(ctx context.Context) (*saml.EntityDescriptor, error) 
 	if s.idp != nil && (s.IDPMetadataURL == "" || time.Since(s.idpLoaded) < metadataTTL) {
 		return s.idp, nil
 	}
+	if s.idp == nil && s.idpFailed != nil && s.clock().Before(s.idpFailedAt.Add(metadataRetry)) {
+		return nil, s.idpFailed
+	}
 	var md *saml.EntityDescriptor
 	var err error
 	if len(s.IDPMetadata) > 0 {
@@ -185,9 +193,11 @@ func (s *SAML) idpMetadata(ctx context.Context) (*saml.EntityDescriptor, error) 
 			s.idpLoaded = time.Now()
 			return s.idp, nil
 		}
-		return nil, fmt.Errorf("saml idp metadata %s: %w", s.IDPMetadataURL, err)
+		s.idpFailed = fmt.Errorf("saml idp metadata %s: %w", s.IDPMetadataURL, err)
+		s.idpFailedAt = s.clock()
+		return nil, s.idpFailed
 	}
-	s.idp, s.idpLoaded = md, time.Now()
+	s.idp, s.idpLoaded, s.idpFailed = md, time.Now(), nil
 	return md, nil
 }
 

@@ -20,10 +20,13 @@ import (
 // or the Assertion signed by a key of the IdP's metadata), Destination
 // and Recipient, audience, NotBefore/NotOnOrAfter (with
 // saml.MaxClockSkew), InResponseTo one of Lectern's requests, and the
-// assertion used once on every node.
+// assertion used once on every node. It logs nobody in: the cross-site
+// POST cannot tell whose browser brings the answer, so the checked
+// identity goes sealed to SAMLContinuePath, which logs in only the
+// browser that started the login (saml_continue.go).
 func (s *SAML) handleACS(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, err := s.consume(ctx, r)
+	id, irt, err := s.consume(ctx, r)
 	if err != nil {
 		status := http.StatusForbidden
 		var se statusError
@@ -34,14 +37,26 @@ func (s *SAML) handleACS(w http.ResponseWriter, r *http.Request) {
 		s.FailFunc(w, r, status)
 		return
 	}
-	s.Logger.Info("saml login", "username", id.Username, "remote_addr", r.RemoteAddr)
-	// An IdP-initiated login may name where to go in RelayState; an
-	// SP-initiated one continues to its next.
-	next := SAMLContinuePath
-	if rs := localNext(s.BaseURL, r.PostFormValue("RelayState")); rs != "" {
-		next = rs
+	if irt == "" {
+		// Unsolicited (SAML_ALLOW_IDP_INITIATED): no request, so nothing
+		// to bind it to a browser; it logs in here and goes to its
+		// RelayState path, if any.
+		s.Logger.Info("saml login", "username", id.Username, "unsolicited", true, "remote_addr", r.RemoteAddr)
+		next := localNext(s.BaseURL, r.PostFormValue("RelayState"))
+		if !isLocalPath(next) {
+			next = "/"
+		}
+		s.LoginFunc(w, r, id, next)
+		return
 	}
-	s.LoginFunc(w, r, id, next)
+	sealed, err := s.sealAnswer(irt, id)
+	if err != nil {
+		s.Logger.Error("saml login", "err", err)
+		s.FailFunc(w, r, http.StatusInternalServerError)
+		return
+	}
+	s.Logger.Info("saml answer checked", "username", id.Username, "remote_addr", r.RemoteAddr)
+	http.Redirect(w, r, SAMLContinuePath+"?t="+sealed, http.StatusSeeOther)
 }
 
 // statusError is a refusal answered with status (403 when an error is
@@ -54,15 +69,17 @@ type statusError struct {
 func (e statusError) Error() string { return e.err.Error() }
 func (e statusError) Unwrap() error { return e.err }
 
-// consume checks the answer and returns the person it vouches for.
-func (s *SAML) consume(ctx context.Context, r *http.Request) (lectern.Identity, error) {
+// consume checks the answer and returns the person it vouches for and
+// the request of Lectern's it answers: "" for an unsolicited answer,
+// which only SAML_ALLOW_IDP_INITIATED accepts.
+func (s *SAML) consume(ctx context.Context, r *http.Request) (lectern.Identity, string, error) {
 	sp, err := s.provider(ctx, true)
 	if err != nil {
-		return lectern.Identity{}, statusError{http.StatusBadGateway, err}
+		return lectern.Identity{}, "", statusError{http.StatusBadGateway, err}
 	}
 	raw, err := base64.StdEncoding.DecodeString(r.PostFormValue("SAMLResponse"))
 	if err != nil || len(raw) == 0 {
-		return lectern.Identity{}, fmt.Errorf("no SAMLResponse in the form (%v)", err)
+		return lectern.Identity{}, "", fmt.Errorf("no SAMLResponse in the form (%v)", err)
 	}
 	// The request IDs it may answer: the one it names, if Lectern made
 	// it (the library then checks the signed answer names it too).
@@ -72,15 +89,24 @@ func (s *SAML) consume(ctx context.Context, r *http.Request) (lectern.Identity, 
 	}
 	a, err := sp.ParseXMLResponse(raw, ids, sp.AcsURL)
 	if err != nil {
-		return lectern.Identity{}, fmt.Errorf("saml response: %w", privateErr(err))
+		return lectern.Identity{}, "", fmt.Errorf("saml response: %w", privateErr(err))
+	}
+	// With no request ID, the library accepted it as unsolicited; that
+	// is never bound to a browser, so never without the setting.
+	irt := ""
+	if len(ids) > 0 {
+		irt = ids[0]
+	} else if !s.AllowIDPInitiated {
+		return lectern.Identity{}, "", fmt.Errorf("saml assertion %s answers no request of ours", a.ID)
 	}
 	if err := s.Once.UseOnce(ctx, "saml-assertion:"+a.ID, assertionExpiry(a, s.clock())); err != nil {
 		if lectern.ErrorCode(err) == lectern.ECONFLICT {
-			return lectern.Identity{}, fmt.Errorf("saml assertion %s replayed", a.ID)
+			return lectern.Identity{}, "", fmt.Errorf("saml assertion %s replayed", a.ID)
 		}
-		return lectern.Identity{}, statusError{http.StatusInternalServerError, fmt.Errorf("saml assertion %s: %w", a.ID, err)}
+		return lectern.Identity{}, "", statusError{http.StatusInternalServerError, fmt.Errorf("saml assertion %s: %w", a.ID, err)}
 	}
-	return s.identity(a)
+	id, err := s.identity(a)
+	return id, irt, err
 }
 
 // privateErr is what crewjam's InvalidResponseError hides (its Error is

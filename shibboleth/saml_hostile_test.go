@@ -116,7 +116,7 @@ func TestSAMLHostile(t *testing.T) {
 		}
 		req := httptest.NewRequest("POST", b.app.URL+SAMLACSPath, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		_, err := sp.consume(t.Context(), req)
+		_, _, err := sp.consume(t.Context(), req)
 		if r.wantMsg != "" && (err == nil || !strings.Contains(err.Error(), r.wantMsg)) || r.wantMsg == "" && !errors.Is(err, r.want) {
 			t.Errorf("%s: %v, want %v", r.name, err, r.want)
 		}

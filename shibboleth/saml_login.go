@@ -4,15 +4,18 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/crewjam/saml"
 )
 
 // handleLogin sends the browser to the identity provider with a signed
-// AuthnRequest; next waits in nextCookie.
+// AuthnRequest; the request's ID and next wait in this browser's
+// loginCookie, which binds the answer to it (saml_continue.go).
 func (s *SAML) handleLogin(w http.ResponseWriter, r *http.Request) {
 	next := localNext(s.BaseURL, r.URL.Query().Get("next"))
+	if !isLocalPath(next) || len(next) > maxNext {
+		next = ""
+	}
 	sp, err := s.provider(r.Context(), true)
 	if err != nil {
 		s.Logger.Error("saml login", "err", err)
@@ -32,24 +35,8 @@ func (s *SAML) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.FailFunc(w, r, http.StatusInternalServerError)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: nextCookie, Value: url.QueryEscape(next), Path: SAMLContinuePath,
-		MaxAge: int(requestTTL / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: strings.HasPrefix(s.BaseURL, "https://")})
+	s.setPendingLogins(w, append(s.pendingLogins(r), pendingLogin{id: req.ID, next: next}))
 	http.Redirect(w, r, u.String(), http.StatusFound)
-}
-
-// handleContinue sends a browser just logged in on to the next its
-// login started with (nextCookie), a path on this site; "/" otherwise.
-func (s *SAML) handleContinue(w http.ResponseWriter, r *http.Request) {
-	next := "/"
-	if c, err := r.Cookie(nextCookie); err == nil {
-		if v, err := url.QueryUnescape(c.Value); err == nil && isLocalPath(v) {
-			next = v
-		}
-	}
-	http.SetCookie(w, &http.Cookie{Name: nextCookie, Path: SAMLContinuePath, MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.BaseURL, "https://")})
-	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // isLocalPath reports whether next is a path on this site: "/..." but

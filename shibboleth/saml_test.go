@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -50,9 +51,10 @@ type spBundle struct {
 	app    *idptest.App
 	mu     sync.Mutex
 	logins []lectern.Identity
-	// nextCookies are the cookies each login set.
-	nextCookies []*http.Cookie
-	nexts       []string
+	nexts  []string
+	// jar is the browser's cookies: the one logins start in, unless
+	// another is named.
+	jar http.CookieJar
 	// ended are the session indexes EndSessionsFunc was given.
 	ended []string
 	fails []int
@@ -74,7 +76,7 @@ func newSPBundle(t *testing.T) *spBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &spBundle{idp: idp, app: app}
+	b := &spBundle{idp: idp, app: app, jar: newJar()}
 	b.newSP = func() *SAML {
 		return &SAML{
 			BaseURL: app.URL + "/", IDPMetadataURL: idp.SAMLMetadataURL,
@@ -105,25 +107,44 @@ func newSPBundle(t *testing.T) *spBundle {
 	return b
 }
 
-// login starts a login at the service provider with next and logs in at
-// the identity provider as username; it returns the form the identity
-// provider's page would POST to the ACS.
-func (b *spBundle) login(t *testing.T, username, next string) url.Values {
-	t.Helper()
+// newJar is a browser's cookie jar.
+func newJar() http.CookieJar {
+	jar, _ := cookiejar.New(nil)
+	return jar
+}
+
+// serve sends req to h with the cookies jar has for it, keeps the
+// cookies the answer sets, and returns the answer.
+func serve(h http.HandlerFunc, jar http.CookieJar, req *http.Request) *httptest.ResponseRecorder {
+	for _, c := range jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
 	rec := httptest.NewRecorder()
-	b.sp.handleLogin(rec, httptest.NewRequest("GET", b.app.URL+SAMLLoginPath+"?next="+url.QueryEscape(next), nil))
+	h(rec, req)
+	jar.SetCookies(req.URL, rec.Result().Cookies())
+	return rec
+}
+
+// start starts a login at the service provider with next in the browser
+// jar and returns the identity provider's URL it goes to.
+func (b *spBundle) start(t *testing.T, jar http.CookieJar, next string) string {
+	t.Helper()
+	rec := serve(b.sp.handleLogin, jar, httptest.NewRequest("GET", b.app.URL+SAMLLoginPath+"?next="+url.QueryEscape(next), nil))
 	if rec.Code != http.StatusFound {
 		t.Fatalf("login: %d %s", rec.Code, rec.Body)
 	}
 	loc := rec.Header().Get("Location")
-	for _, c := range rec.Result().Cookies() {
-		if c.Name == nextCookie {
-			b.nextCookies = append(b.nextCookies, c)
-		}
-	}
 	if !strings.HasPrefix(loc, b.idp.Portal+"/") || !strings.Contains(loc, "Signature=") {
 		t.Fatalf("login goes to %s, want a signed request to the identity provider", loc)
 	}
+	return loc
+}
+
+// answer logs in at the identity provider as username from the login
+// at loc; it returns the form the identity provider's page would POST
+// to the ACS.
+func (b *spBundle) answer(t *testing.T, loc, username string) url.Values {
+	t.Helper()
 	res, err := b.idp.Login(t.Context(), idptest.NewClient(), loc, username, idptest.People[username].Password)
 	if err != nil {
 		t.Fatal(err)
@@ -134,16 +155,36 @@ func (b *spBundle) login(t *testing.T, username, next string) url.Values {
 	return res.Form
 }
 
-// post sends form to the ACS and returns the status.
+// login starts a login in b.jar with next and logs in at the identity
+// provider as username; it returns the form the identity provider's page
+// would POST to the ACS.
+func (b *spBundle) login(t *testing.T, username, next string) url.Values {
+	t.Helper()
+	return b.answer(t, b.start(t, b.jar, next), username)
+}
+
+// post sends form to the ACS from b.jar's browser, follows its redirect
+// to SAMLContinuePath, and returns the last status.
 func (b *spBundle) post(form url.Values) int { return b.postTo(b.sp, form) }
 
-// postTo sends form to sp's ACS and returns the status.
-func (b *spBundle) postTo(sp *SAML, form url.Values) int {
+// postTo is post to sp.
+func (b *spBundle) postTo(sp *SAML, form url.Values) int { return b.postAs(sp, b.jar, form) }
+
+// postAs sends form to sp's ACS from jar's browser, follows its
+// redirect to SAMLContinuePath, and returns the last status.
+func (b *spBundle) postAs(sp *SAML, jar http.CookieJar, form url.Values) int {
+	rec := b.acs(sp, jar, form)
+	if loc := rec.Header().Get("Location"); rec.Code == http.StatusSeeOther && strings.HasPrefix(loc, SAMLContinuePath) {
+		rec = serve(sp.handleContinue, jar, httptest.NewRequest("GET", b.app.URL+loc, nil))
+	}
+	return rec.Code
+}
+
+// acs sends form to sp's ACS from jar's browser.
+func (b *spBundle) acs(sp *SAML, jar http.CookieJar, form url.Values) *httptest.ResponseRecorder {
 	req := httptest.NewRequest("POST", b.app.URL+SAMLACSPath, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	rec := httptest.NewRecorder()
-	sp.handleACS(rec, req)
-	return rec.Code
+	return serve(sp.handleACS, jar, req)
 }
 
 // responseXML and withXML read and replace the form's SAMLResponse.
@@ -190,25 +231,10 @@ func TestSAMLLogin(t *testing.T) {
 			t.Errorf("%s: no session index", id.Username)
 		}
 	}
-	// The ACS goes on to SAMLContinuePath, which sends the browser to
-	// the login's next, kept in a cookie.
-	if b.nexts[0] != SAMLContinuePath {
-		t.Errorf("next %q, want %q", b.nexts[0], SAMLContinuePath)
-	}
-	req := httptest.NewRequest("GET", b.app.URL+SAMLContinuePath, nil)
-	req.AddCookie(b.nextCookies[0])
-	rec := httptest.NewRecorder()
-	b.sp.handleContinue(rec, req)
-	if want := "/record/add_recording/?mediapath=a%2Fb.mp4&recorder=1"; rec.Header().Get("Location") != want {
-		t.Errorf("continue to %q, want %q", rec.Header().Get("Location"), want)
-	}
-	for _, next := range []string{"//evil.example/", "/\\evil.example/", "https://evil.example/", "javascript:alert(1)", "/a\nb"} {
-		req := httptest.NewRequest("GET", b.app.URL+SAMLContinuePath, nil)
-		req.AddCookie(&http.Cookie{Name: nextCookie, Value: url.QueryEscape(next)})
-		rec := httptest.NewRecorder()
-		b.sp.handleContinue(rec, req)
-		if got := rec.Header().Get("Location"); got != "/" {
-			t.Errorf("continue with next %q goes to %q", next, got)
+	// The login goes on to its next, kept in the browser's cookie.
+	for i, want := range []string{"/record/add_recording/?mediapath=a%2Fb.mp4&recorder=1", "/record/add_recording/?mediapath=a%2Fb.mp4&recorder=1"} {
+		if b.nexts[i] != want {
+			t.Errorf("login %d: next %q, want %q", i, b.nexts[i], want)
 		}
 	}
 }
@@ -254,10 +280,8 @@ func TestSAMLMetadata(t *testing.T) {
 func TestSAMLSingleLogout(t *testing.T) {
 	t.Parallel()
 	b := newSPBundle(t)
-	rec := httptest.NewRecorder()
-	b.sp.handleLogin(rec, httptest.NewRequest("GET", b.app.URL+SAMLLoginPath+"?next=/", nil))
 	client := idptest.NewClient()
-	res, err := b.idp.Login(t.Context(), client, rec.Header().Get("Location"), "alice", "alicepw")
+	res, err := b.idp.Login(t.Context(), client, b.start(t, b.jar, "/"), "alice", "alicepw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +303,7 @@ func TestSAMLSingleLogout(t *testing.T) {
 	// A forged copy (the signature of another request) ends nothing.
 	sloURL := html.UnescapeString(string(m[1]))
 	forged := strings.Replace(sloURL, "Signature=", "Signature=AAAA", 1)
-	rec = httptest.NewRecorder()
+	rec := httptest.NewRecorder()
 	b.sp.handleSLO(rec, httptest.NewRequest("GET", forged, nil))
 	if rec.Code != http.StatusBadRequest || len(b.ended) != 0 {
 		t.Errorf("forged logout request: %d, ended %v", rec.Code, b.ended)

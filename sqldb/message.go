@@ -79,6 +79,16 @@ func (s *MessageService) FindMessageByID(ctx context.Context, id int64) (*lecter
 
 // FindMessages implements lectern.MessageService.
 func (s *MessageService) FindMessages(ctx context.Context, f lectern.MessageFilter) ([]*lectern.Message, int, error) {
+	return findPage(ctx, s.db.db, "messages", messageColumns, messageWhere(f), "id DESC", f.Page, scanMessage)
+}
+
+// CountMessages implements lectern.MessageService.
+func (s *MessageService) CountMessages(ctx context.Context, f lectern.MessageFilter) (int, error) {
+	return countRows(ctx, s.db.db, "messages", messageWhere(f))
+}
+
+// messageWhere is the WHERE clause of f.
+func messageWhere(f lectern.MessageFilter) *where {
 	w := &where{}
 	if f.ID != nil {
 		w.add("id = ?", *f.ID)
@@ -86,7 +96,8 @@ func (s *MessageService) FindMessages(ctx context.Context, f lectern.MessageFilt
 	if f.State != nil {
 		w.add("state = ?", *f.State)
 	}
-	return findPage(ctx, s.db.db, "messages", messageColumns, w, "id DESC", f.Page, scanMessage)
+	w.in("state", f.States)
+	return w
 }
 
 var errMessageNotFound = lectern.Errorf(lectern.ENOTFOUND, "Message not found.")

@@ -40,6 +40,19 @@ func (w *where) search(q string, cols ...string) {
 	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
 }
 
+// in adds col IN (values); an empty list adds nothing.
+func (w *where) in(col string, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ")
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	w.add(col+" IN ("+marks+")", args...)
+}
+
 // member keeps the rows whose recorder_id is a recorder user manages or
 // helps with (lectern.RecorderFilter.Member's rule).
 func (w *where) member(user *int64) {
@@ -74,9 +87,9 @@ func (w *where) String() string {
 // them in order, each read by scan.
 func findPage[T any](ctx context.Context, q queryer, table, columns string, w *where, order string, page lectern.Page,
 	scan func(rowScanner) (T, error)) ([]T, int, error) {
-	var total int
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table+" WHERE "+w.String(), w.args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count %s: %w", table, err)
+	total, err := countRows(ctx, q, table, w)
+	if err != nil {
+		return nil, 0, err
 	}
 	page = page.Normalize()
 	rows, err := q.QueryContext(ctx, "SELECT "+columns+" FROM "+table+" WHERE "+w.String()+" ORDER BY "+order+" LIMIT ? OFFSET ?",
@@ -94,6 +107,15 @@ func findPage[T any](ctx context.Context, q queryer, table, columns string, w *w
 		list = append(list, v)
 	}
 	return list, total, rows.Err()
+}
+
+// countRows counts the rows of table matching w.
+func countRows(ctx context.Context, q queryer, table string, w *where) (int, error) {
+	var total int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table+" WHERE "+w.String(), w.args...).Scan(&total); err != nil {
+		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	return total, nil
 }
 
 // execOne runs one statement in its own transaction (execOneTx).

@@ -23,13 +23,17 @@ func NewRecordingService(db *DB, jobs lectern.Enqueuer) *RecordingService {
 
 var _ lectern.RecordingService = (*RecordingService)(nil)
 
-const recordingColumns = "id, recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added"
+const recordingColumns = "id, recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added, published_by_id"
 
 func scanRecording(row rowScanner) (*lectern.Recording, error) {
 	var r lectern.Recording
-	var treatment sql.NullInt64
-	if err := row.Scan(&r.ID, &r.RecorderID, &r.UserID, &treatment, &r.Title, &r.Type, &r.SourceFile, &r.Comment, &r.DateAdded); err != nil {
+	var treatment, publisher sql.NullInt64
+	if err := row.Scan(&r.ID, &r.RecorderID, &r.UserID, &treatment, &r.Title, &r.Type, &r.SourceFile, &r.Comment, &r.DateAdded,
+		&publisher); err != nil {
 		return nil, err
+	}
+	if publisher.Valid {
+		r.PublishedByID = &publisher.Int64
 	}
 	if treatment.Valid {
 		r.TreatmentID = &treatment.Int64
@@ -58,8 +62,9 @@ func (s *RecordingService) CreateRecording(ctx context.Context, r *lectern.Recor
 					Fields:  map[string]string{"source_file": "This recording has already been published, or can no longer be."}}
 			}
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO recordings (recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.RecorderID, r.UserID, r.TreatmentID, r.Title, r.Type, r.SourceFile, r.Comment, r.DateAdded.UTC()).Scan(&r.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO recordings (recorder_id, user_id, treatment_id, title, type, source_file, comment, date_added,
+			published_by_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.RecorderID, r.UserID, r.TreatmentID, r.Title, r.Type,
+			r.SourceFile, r.Comment, r.DateAdded.UTC(), r.PublishedByID).Scan(&r.ID)
 		switch {
 		case isUnique(err):
 			return fieldError("create recording", lectern.ECONFLICT, "source_file", "This recording has already been published, or can no longer be.")

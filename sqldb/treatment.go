@@ -100,6 +100,16 @@ func (s *TreatmentService) FindTreatmentByID(ctx context.Context, id int64) (*le
 
 // FindTreatments implements lectern.TreatmentService.
 func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.TreatmentFilter) ([]*lectern.Treatment, int, error) {
+	return findPage(ctx, s.db.db, "treatments", treatmentColumns, treatmentWhere(f), "date_added DESC, id DESC", f.Page, scanTreatment)
+}
+
+// CountTreatments implements lectern.TreatmentService.
+func (s *TreatmentService) CountTreatments(ctx context.Context, f lectern.TreatmentFilter) (int, error) {
+	return countRows(ctx, s.db.db, "treatments", treatmentWhere(f))
+}
+
+// treatmentWhere is the WHERE clause of f.
+func treatmentWhere(f lectern.TreatmentFilter) *where {
 	w := &where{}
 	if f.ID != nil {
 		w.add("id = ?", *f.ID)
@@ -120,8 +130,9 @@ func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.Treatme
 	if f.State != nil {
 		w.add("state = ?", *f.State)
 	}
+	w.in("state", f.States)
 	w.searchBelow(f.Search, f.SearchBelow, "file")
-	return findPage(ctx, s.db.db, "treatments", treatmentColumns, w, "date_added DESC, id DESC", f.Page, scanTreatment)
+	return w
 }
 
 // UpdateTreatment implements lectern.TreatmentService.

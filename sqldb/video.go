@@ -109,6 +109,43 @@ func (s *VideoService) CreateVideo(ctx context.Context, v *lectern.Video) error 
 	return err
 }
 
+// UpdateVideo implements lectern.VideoService.
+func (s *VideoService) UpdateVideo(ctx context.Context, v *lectern.Video) error {
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	v.DateUpdated = s.db.Now()
+	return s.db.withTx(ctx, func(tx *conn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE videos SET title = ?, slug = ?, description = ?, date_evt = ?, type_id = ?,
+			is_draft = ?, is_restricted = ?, password_hash = ?, cursus = ?, main_lang = ?, tags = ?, licence = ?,
+			allow_downloading = ?, is_360 = ?, disable_comment = ?, date_updated = ? WHERE id = ?`,
+			v.Title, v.Slug, v.Description, v.DateEvt, v.TypeID, v.IsDraft, v.IsRestricted, v.PasswordHash, v.Cursus, v.MainLang,
+			v.Tags, v.Licence, v.AllowDownloading, v.Is360, v.DisableComment, v.DateUpdated, v.ID)
+		switch {
+		case isForeignKey(err):
+			return fieldError("update video", lectern.EINVALID, "type", "Select a valid video type.")
+		case err != nil:
+			return fmt.Errorf("update video %d: %w", v.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errVideoNotFound
+		}
+		if err := videoAdditionalOwners.set(ctx, tx, v.ID, v.AdditionalOwners); err != nil {
+			if isForeignKey(err) {
+				return fieldError("update video", lectern.EINVALID, "additional_owners", "Select valid users.")
+			}
+			return err
+		}
+		if err := videoGroups.set(ctx, tx, v.ID, v.Groups); err != nil {
+			if isForeignKey(err) {
+				return fieldError("update video", lectern.EINVALID, "restrict_access_to_groups", "Select valid groups.")
+			}
+			return err
+		}
+		return nil
+	})
+}
+
 // FindVideoByID implements lectern.VideoService.
 func (s *VideoService) FindVideoByID(ctx context.Context, id int64) (*lectern.Video, error) {
 	v, err := scanVideo(s.db.db.QueryRowContext(ctx, "SELECT "+videoColumns+" FROM videos WHERE id = ?", id))
@@ -122,6 +159,26 @@ func (s *VideoService) FindVideoByID(ctx context.Context, id int64) (*lectern.Vi
 
 // FindVideos implements lectern.VideoService.
 func (s *VideoService) FindVideos(ctx context.Context, f lectern.VideoFilter) ([]*lectern.Video, int, error) {
+	w := videoWhere(f)
+	videos, total, err := findPage(ctx, s.db.db, "videos", videoColumns, w, "date_added DESC, id DESC", f.Page, scanVideo)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, v := range videos {
+		if err := s.fill(ctx, v); err != nil {
+			return nil, 0, err
+		}
+	}
+	return videos, total, nil
+}
+
+// CountVideos implements lectern.VideoService.
+func (s *VideoService) CountVideos(ctx context.Context, f lectern.VideoFilter) (int, error) {
+	return countRows(ctx, s.db.db, "videos", videoWhere(f))
+}
+
+// videoWhere is the WHERE clause of f.
+func videoWhere(f lectern.VideoFilter) *where {
 	w := &where{}
 	if f.ID != nil {
 		w.add("id = ?", *f.ID)
@@ -135,16 +192,14 @@ func (s *VideoService) FindVideos(ctx context.Context, f lectern.VideoFilter) ([
 	if f.State != nil {
 		w.add("encoding_state = ?", *f.State)
 	}
-	videos, total, err := findPage(ctx, s.db.db, "videos", videoColumns, w, "date_added DESC, id DESC", f.Page, scanVideo)
-	if err != nil {
-		return nil, 0, err
+	if f.Draft != nil {
+		w.add("is_draft = ?", *f.Draft)
 	}
-	for _, v := range videos {
-		if err := s.fill(ctx, v); err != nil {
-			return nil, 0, err
-		}
+	if f.PublishedBy != nil {
+		w.add(`recording_id IN (SELECT id FROM recordings WHERE published_by_id = ?) AND owner_id <> ?
+			AND id NOT IN (SELECT video_id FROM video_additional_owners WHERE user_id = ?)`, *f.PublishedBy, *f.PublishedBy, *f.PublishedBy)
 	}
-	return videos, total, nil
+	return w
 }
 
 var errVideoNotFound = lectern.Errorf(lectern.ENOTFOUND, "Video not found.")

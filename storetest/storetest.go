@@ -44,8 +44,8 @@ func Run(t *testing.T, open Open) {
 		"Users": testUsers, "Tokens": testTokens, "VideoTypes": testVideoTypes, "Recorders": testRecorders,
 		"Treatments": testTreatments, "Sightings": testSightings,
 		"IDsNotReused": testIDsNotReused, "TreatmentMove": testTreatmentMove,
-		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
-		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Groups": testGroups,
+		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "VideoUpdate": testVideoUpdate, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
+		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts, "Groups": testGroups,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -33,6 +34,11 @@ func (s *Server) CompleteLogin(w http.ResponseWriter, r *http.Request, id lecter
 		if c := lectern.ErrorCode(err); c == lectern.EFORBIDDEN || c == lectern.EINVALID {
 			s.logger.Info("single sign-on refused", "source", id.Source, "username", id.Username, "err", err)
 			s.render(w, r, http.StatusForbidden, "account_login", s.loginPage(r, "", "/", s.printer(r).T("login.error.sso_refused")))
+			return
+		}
+		if errors.Is(err, lectern.ErrDirectory) {
+			s.logger.Error("single sign-on: the directory did not answer", "source", id.Source, "username", id.Username, "err", err)
+			s.render(w, r, http.StatusBadGateway, "account_login", s.loginPage(r, "", "/", s.printer(r).T("login.error.directory")))
 			return
 		}
 		s.serverError(w, r, err)

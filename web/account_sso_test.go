@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -149,5 +150,32 @@ func TestSSOCompleteLoginAndSingleLogout(t *testing.T) {
 	want(t, refused.get("/"), http.StatusFound)
 	if tokens, err := sqldb.NewSSOSessionService(b.db).TakeSSOSessions(ctx, lectern.AuthCAS, "ST-3"); err != nil || len(tokens) != 0 {
 		t.Errorf("a refused login's session index: %v, %v; want none", tokens, err)
+	}
+}
+
+// downDirectory is a directory that never answers.
+type downDirectory struct{}
+
+func (downDirectory) SearchPeople(context.Context, string, int) ([]lectern.Identity, error) {
+	return nil, errors.New("ldap: connection refused")
+}
+func (downDirectory) LookupPerson(context.Context, string) (*lectern.Identity, error) {
+	return nil, errors.New("ldap: connection refused")
+}
+
+// TestSSODirectoryDown: with POPULATE_USER = "LDAP" and the directory
+// down, a CAS login is refused with a page saying to try again (502), not
+// an internal error, and opens no session.
+func TestSSODirectoryDown(t *testing.T) {
+	t.Parallel()
+	b := setupSSO(t)
+	b.server.deps.Accounts.Directory = downDirectory{}
+	b.server.deps.Accounts.PopulateFrom = []string{lectern.AuthCAS}
+	c := b.client()
+	res := c.ssoLogin("alice", "ST-9", "faculty", "/recorders/")
+	want(t, res, http.StatusBadGateway)
+	wantBody(t, res, "directory did not answer")
+	if res := c.get("/recorders/"); res.status == http.StatusOK {
+		t.Error("logged in although the directory did not answer")
 	}
 }

@@ -24,6 +24,9 @@ type messageRow struct {
 	Deposit    string // the file the message is about; "" when none
 	Created    when
 	Sent       when
+	// NotSent says why a message waits for ever: no SMTP server is
+	// configured ("" when one is, or the message was sent).
+	NotSent string
 }
 
 func messageStateLabel(p *locale.Printer, state string) string {
@@ -36,6 +39,7 @@ func (s *Server) messageRows(ctx context.Context, p *locale.Printer, list []*lec
 	rows := make([]messageRow, 0, len(list))
 	for _, m := range list {
 		row := newMessageRow(p, m)
+		row.NotSent = s.notSent(p, m)
 		if m.TreatmentID != nil {
 			name, err := files.name(ctx, *m.TreatmentID)
 			if err != nil {
@@ -62,6 +66,15 @@ func (s *Server) depositNames() *nameCache {
 	}}
 }
 
+// notSent is the outbox's note on m when no SMTP server is configured
+// and m was not sent: nobody will receive it until SMTP_URL is set.
+func (s *Server) notSent(p *locale.Printer, m *lectern.Message) string {
+	if s.cfg.SMTPConfigured || m.State == lectern.MessageSent {
+		return ""
+	}
+	return p.T("outbox.not_sent.no_smtp")
+}
+
 func newMessageRow(p *locale.Printer, m *lectern.Message) messageRow {
 	kind := label(p, "outbox.kind.", m.Kind)
 	return messageRow{
@@ -79,12 +92,16 @@ type adminOutboxListPage struct {
 
 // handleAdminOutboxList lists the outbox, newest first, filtered by state:
 // what was mailed, what waits (for the SMTP server, or for SMTP_URL to be
-// set) and what failed.
+// set), what failed, or both of the last (outboxUnsent, the dashboard's
+// "Mail not sent").
 func (s *Server) handleAdminOutboxList(w http.ResponseWriter, r *http.Request) {
 	p := s.printer(r)
 	filter := lectern.MessageFilter{Page: requestPage(r)}
-	if st := r.URL.Query().Get("state"); slices.Contains(lectern.MessageStates, st) {
+	st := r.URL.Query().Get("state")
+	if slices.Contains(lectern.MessageStates, st) {
 		filter.State = &st
+	} else if st == outboxUnsent {
+		filter.States = lectern.MessageUnsentStates
 	}
 	list, total, err := s.deps.Messages.FindMessages(r.Context(), filter)
 	if err != nil {
@@ -92,7 +109,8 @@ func (s *Server) handleAdminOutboxList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stateFilter := listFilter{Name: "state", Label: p.T("outbox.field.state"),
-		Options: []option{{"", p.T("outbox.list.all_states"), filter.State == nil}}}
+		Options: []option{{"", p.T("outbox.list.all_states"), filter.State == nil && filter.States == nil},
+			{outboxUnsent, p.T("outbox.state.unsent"), filter.States != nil}}}
 	for _, st := range lectern.MessageStates {
 		stateFilter.Options = append(stateFilter.Options, option{st, messageStateLabel(p, st), filter.State != nil && *filter.State == st})
 	}

@@ -54,7 +54,7 @@ func TestRecordingFileList(t *testing.T) {
 	}
 	wantBody(t, res, "22 recording files", "Files uploaded over HTTP", `href="/admin/recording-files/?page=2"`,
 		fmt.Sprintf(`<a href="/admin/recorders/%d/change/">Amphi A</a>`, recA.ID), "2.5 MB", "uploader",
-		`<time datetime="2026-03-14T09:21:00Z" title="Mar 14, 2026, 09:21:00 UTC">`,
+		`<time datetime="2026-03-14T09:21:00Z" title="14 Mar 2026, 09:21:00 (UTC)">`,
 		`title="`+filepath.Join(b.root, "amphi-a", "upload-21.mp4")+`"`)
 	wantOrder(t, res, "by-gone.mp4", "upload-21.mp4", "upload-20.mp4", "upload-03.mp4")
 	if strings.Contains(res.body, "upload-02.mp4") {
@@ -76,7 +76,7 @@ func TestRecordingFileList(t *testing.T) {
 
 	c.language = "fr"
 	res = c.get("/admin/recording-files/")
-	wantBody(t, res, "Fichiers d’enregistrement", "22 fichiers d’enregistrement", "2,5 Mo", "Envoyé par", "14 mars 2026, 09:21:00 UTC")
+	wantBody(t, res, "Fichiers d’enregistrement", "22 fichiers d’enregistrement", "2,5 Mo", "Envoyé par", "14 mars 2026, 09:21:00")
 	wantNoKeys(t, "/admin/recording-files/", res)
 
 	empty := setup(t)

@@ -119,7 +119,7 @@ func TestTreatmentList(t *testing.T) {
 		wantBody(t, res, "1 treatment", `title="`+filepath.Join(b.root, "amphi-b", "seminar.mp4")+`"`,
 			fmt.Sprintf(`<a href="/admin/recorders/%d/change/">Amphi B</a>`, recB.ID),
 			"1.2 GB", `title="1,234,567,890 bytes"`, `<span class="badge badge-wait">To notify</span>`,
-			"Cron (checkDirectory)", "2 min 4 s", `<time datetime="2026-03-14T09:30:00Z" title="Mar 14, 2026, 09:30:00 UTC">`)
+			"Cron (checkDirectory)", "2 min 4 s", `<time datetime="2026-03-14T09:30:00Z" title="14 Mar 2026, 09:30:00 (UTC)">`)
 		res = c.get("/admin/treatments/?q=lecture-07")
 		wantBody(t, res, "FTP server", "0.3 s", "1.2 kB", "To claim")
 		res = c.get("/admin/treatments/?q=orphan")
@@ -169,7 +169,7 @@ func TestTreatmentList(t *testing.T) {
 		fr.login("root")
 		res := fr.get("/admin/treatments/?q=seminar")
 		wantBody(t, res, `<html lang="fr">`, "Traitements", "1 traitement", "1,2 Go", "1\u202f234\u202f567\u202f890 octets",
-			"À notifier", "2 min 4 s", "14 mars 2026, 09:30:00 UTC", "Détecté par", "Latence", "Date d’ajout", "Motif",
+			"À notifier", "2 min 4 s", "14 mars 2026, 09:30:00", "Détecté par", "Latence", "Date d’ajout", "Motif",
 			"Tous les enregistreurs", "Tous les états", "Supprimer les traitements sélectionnés et leurs fichiers")
 		wantNoKeys(t, "/admin/treatments/", res)
 		res = fr.get("/admin/treatments/?q=lecture-07")
@@ -197,7 +197,7 @@ func TestTreatmentShow(t *testing.T) {
 	res := c.get(fmt.Sprintf("/admin/treatments/%d/", tr.ID))
 	want(t, res, http.StatusOK)
 	wantBody(t, res, "talk.mp4", "<code>"+tr.File+"</code>", "1.2 kB", "(1,234 bytes)", "Amphi", "Video", "To claim",
-		"FTP server", "0.3 s", "Mar 14, 2026, 09:00:00 UTC", "Mar 14, 2026, 09:01:00 UTC", "Waits for a manual claim",
+		"FTP server", "0.3 s", "14 Mar 2026, 09:00:00", "14 Mar 2026, 09:01:00", "Waits for a manual claim",
 		fmt.Sprintf(`href="/admin/treatments/delete/?id=%d&amp;next=%%2Fadmin%%2Ftreatments%%2F"`, tr.ID))
 	want(t, c.get("/admin/treatments/999/"), http.StatusNotFound)
 	want(t, c.get("/admin/treatments/abc/"), http.StatusNotFound)
@@ -357,7 +357,7 @@ func TestRecorderChangeShowsLastDeposits(t *testing.T) {
 	res := c.get(fmt.Sprintf("/admin/recorders/%d/change/", rec.ID))
 	want(t, res, http.StatusOK)
 	wantBody(t, res, "Last deposits", "See all 12 deposits", fmt.Sprintf(`href="/admin/treatments/?recorder=%d"`, rec.ID),
-		"HTTP upload", `<span class="badge badge-done">Published</span>`, "0.3 s", "Mar 14, 2026, 09:12:00 UTC")
+		"HTTP upload", `<span class="badge badge-done">Published</span>`, "0.3 s", "14 Mar 2026, 09:12:00")
 	wantOrder(t, res, "take-12.mp4", "take-11.mp4", "take-03.mp4")
 	for _, old := range []string{"take-02.mp4", "take-01.mp4", "other.mp4"} {
 		if strings.Contains(res.body, old) {
@@ -372,7 +372,7 @@ func TestRecorderChangeShowsLastDeposits(t *testing.T) {
 
 	c.language = "fr"
 	res = c.get(fmt.Sprintf("/admin/recorders/%d/change/", rec.ID))
-	wantBody(t, res, "Derniers dépôts", "Voir ses 12 dépôts", "Envoi HTTP", "Publié", "0,3 s", "14 mars 2026, 09:12:00 UTC")
+	wantBody(t, res, "Derniers dépôts", "Voir ses 12 dépôts", "Envoi HTTP", "Publié", "0,3 s", "14 mars 2026, 09:12:00")
 	wantNoKeys(t, "recorder change page", res)
 }
 

@@ -18,7 +18,8 @@ type adminUserListPage struct {
 // userRow is a user in the list, with how they log in.
 type userRow struct {
 	*lectern.User
-	Login authLabel
+	Login     authLabel
+	LastLogin when
 }
 
 // handleAdminUserList lists users, 20 a page, searched by username, names
@@ -46,7 +47,7 @@ func (s *Server) handleAdminUserList(w http.ResponseWriter, r *http.Request) {
 func userRows(p *locale.Printer, users []*lectern.User) []userRow {
 	rows := make([]userRow, len(users))
 	for i, u := range users {
-		rows[i] = userRow{User: u, Login: newAuthLabel(p, u.AuthType)}
+		rows[i] = userRow{User: u, Login: newAuthLabel(p, u.AuthType), LastLogin: moment(p, u.LastLogin)}
 	}
 	return rows
 }

@@ -50,10 +50,11 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 	})
 }
 
-// withContext binds the printer of the request's language.
+// withContext binds the printer of the request's language, writing times
+// in TIME_ZONE.
 func (s *Server) withContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), printerKey, locale.NewPrinter(s.language(r)))
+		ctx := context.WithValue(r.Context(), printerKey, locale.NewPrinter(s.language(r)).In(s.cfg.Location))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

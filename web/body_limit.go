@@ -28,6 +28,8 @@ func (s *Server) bodyLimit(r *http.Request) httplimit.Limit {
 		return httplimit.Limit{Max: max}
 	}
 	switch {
+	case strings.HasPrefix(p, "/video/") && strings.HasSuffix(p, "/edit/"):
+		return httplimit.Limit{Max: formDefault} // a video's description
 	case p == "/accounts/login/" || p == "/accounts/logout/" || p == "/i18n/setlang/" ||
 		strings.HasPrefix(p, "/video/"):
 		return httplimit.Limit{Max: formSmall}

@@ -1,11 +1,9 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"net/http"
 	"path/filepath"
-	"slices"
 
 	"lectern"
 	"lectern/locale"
@@ -28,10 +26,11 @@ type dashboardPage struct {
 	RecordingsOn bool
 	Count        string
 	Pagination   pagination
-	// Waiting are the newest deposits of the user's recorders that wait
-	// for them; WaitingCount says how many there are in all.
-	Waiting      []waitingDeposit
-	WaitingCount string
+	// Waiting is a page of the deposits of the user's recorders that
+	// wait for them (nil: not staff, or no deposit pages).
+	Waiting *waitingList
+	// Status are the staff's tiles counting what waits or went wrong.
+	Status []statusTile
 	// Videos are the user's videos (owned or co-owned), newest first,
 	// when the video pages exist (VideosOn).
 	VideosOn         bool
@@ -39,19 +38,6 @@ type dashboardPage struct {
 	VideoCount       string
 	VideosPagination pagination
 }
-
-// waitingDeposit is a deposit the user may publish, with its add form.
-type waitingDeposit struct {
-	treatmentRow
-	AddURL string
-}
-
-// dashboardWaiting is the number of waiting deposits the dashboard shows.
-const dashboardWaiting = 5
-
-// waitingStates are the states of deposits that wait for a recorder's
-// people (the claim list has the others).
-var waitingStates = []string{lectern.TreatmentToNotify, lectern.TreatmentNotified, lectern.TreatmentToReport, lectern.TreatmentReported}
 
 // recordingRow is one of the user's recordings, translated.
 type recordingRow struct {
@@ -122,55 +108,26 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		data.Count = p.Plural("dashboard.recordings.count", total)
 		data.Pagination = newPagination(r, page, total)
 		if data.IsStaff && s.deps.Treatments != nil {
-			waiting, n, err := s.waitingDeposits(ctx, u)
+			waiting, err := s.waitingList(r, p, data.layout, "wpage", dashboardWaiting)
 			if err != nil {
 				s.serverError(w, r, err)
 				return
 			}
-			rows, err := s.treatmentRows(ctx, p, s.recorderNames(nil), waiting)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
+			if waiting.Total > dashboardWaiting {
+				waiting.AllURL, waiting.AllLabel = waitingListPath, p.T("dashboard.waiting.all", waiting.Total)
 			}
-			for i, t := range waiting {
-				data.Waiting = append(data.Waiting, waitingDeposit{treatmentRow: rows[i], AddURL: addURL(t, "")})
-			}
-			data.WaitingCount = p.Plural("dashboard.waiting.count", n)
+			waiting.Pagination = waiting.Pagination.withFragment("waiting")
+			data.Waiting = &waiting
+		}
+	}
+	if data.IsStaff {
+		var err error
+		if data.Status, err = s.statusTiles(r.Context(), s.printer(r), u); err != nil {
+			s.serverError(w, r, err)
+			return
 		}
 	}
 	s.render(w, r, http.StatusOK, "dashboard_show", data)
-}
-
-// waitingDeposits returns the newest deposits, at most dashboardWaiting,
-// of the recorders u manages or helps with that still wait to be
-// published (the email's link may be lost), and how many there are.
-func (s *Server) waitingDeposits(ctx context.Context, u *lectern.User) ([]*lectern.Treatment, int, error) {
-	recorders, err := collect(func(pg lectern.Page) ([]*lectern.Recorder, int, error) {
-		return s.deps.Recorders.FindRecorders(ctx, lectern.RecorderFilter{Member: &u.ID, Page: pg})
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	var all []*lectern.Treatment
-	total := 0
-	for _, rec := range recorders {
-		for _, st := range waitingStates {
-			list, n, err := s.deps.Treatments.FindTreatments(ctx, lectern.TreatmentFilter{RecorderID: &rec.ID, State: &st,
-				Page: lectern.Page{Number: 1, Size: dashboardWaiting}})
-			if err != nil {
-				return nil, 0, err
-			}
-			all = append(all, list...)
-			total += n
-		}
-	}
-	slices.SortFunc(all, func(a, b *lectern.Treatment) int {
-		if c := b.DateAdded.Compare(a.DateAdded); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.ID, a.ID)
-	})
-	return all[:min(len(all), dashboardWaiting)], total, nil
 }
 
 // recordingVideo returns the video made from rc, nil when there is none

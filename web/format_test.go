@@ -60,20 +60,20 @@ func TestFormat(t *testing.T) {
 	}
 
 	at := time.Date(2026, 2, 3, 14, 5, 0, 0, time.FixedZone("CET", 3600))
-	if got := moment(en, at); got.Text != "Feb 3, 2026, 13:05:00 UTC" || got.ISO != "2026-02-03T13:05:00Z" {
+	if got := moment(en, at); got.Text != "3 Feb 2026, 13:05:00" || got.ISO != "2026-02-03T13:05:00Z" || got.Zone != "UTC" {
 		t.Errorf("en moment = %+v", got)
 	}
-	if got := moment(fr, at); got.Text != "3 févr. 2026, 13:05:00 UTC" {
+	if got := moment(fr, at); got.Text != "3 févr. 2026, 13:05:00" {
 		t.Errorf("fr moment = %+v", got)
 	}
-	if got := moment(en, at.AddDate(-1, 0, 0)); got.Short != "Feb 3, 2025" {
+	if got := moment(en, at.AddDate(-1, 0, 0)); got.Short != "3 Feb 2025" {
 		t.Errorf("en short moment of another year = %q", got.Short)
 	}
 	if got := moment(fr, at.AddDate(-1, 0, 0)); got.Short != "3 févr. 2025" {
 		t.Errorf("fr short moment of another year = %q", got.Short)
 	}
 	now := time.Date(time.Now().Year(), 7, 14, 8, 3, 9, 0, time.UTC)
-	if got := moment(en, now); got.Short != "Jul 14, 08:03" {
+	if got := moment(en, now); got.Short != "14 Jul, 08:03" {
 		t.Errorf("en short moment of this year = %q", got.Short)
 	}
 	if got := moment(fr, now); got.Short != "14 juil., 08:03" {
@@ -81,5 +81,44 @@ func TestFormat(t *testing.T) {
 	}
 	if got := moment(en, time.Time{}); got != (when{}) {
 		t.Errorf("zero moment = %+v", got)
+	}
+}
+
+// TestMomentInTimeZone: a time stored in UTC is written in TIME_ZONE,
+// winter and summer (daylight saving time), with no "UTC" label; the
+// zone and its offset are named for the title attribute.
+func TestMomentInTimeZone(t *testing.T) {
+	t.Parallel()
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, fr := locale.NewPrinter("en").In(paris), locale.NewPrinter("fr").In(paris)
+	winter := time.Date(2026, 12, 6, 8, 45, 12, 0, time.UTC)
+	summer := time.Date(2026, 7, 14, 7, 5, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		p               *locale.Printer
+		at              time.Time
+		iso, text, zone string
+	}{
+		{en, winter, "2026-12-06T09:45:12+01:00", "6 Dec 2026, 09:45:12", "Europe/Paris, UTC+01:00"},
+		{fr, winter, "2026-12-06T09:45:12+01:00", "6 déc. 2026, 09:45:12", "Europe/Paris, UTC+01:00"},
+		{en, summer, "2026-07-14T09:05:00+02:00", "14 Jul 2026, 09:05:00", "Europe/Paris, UTC+02:00"},
+		{fr, summer, "2026-07-14T09:05:00+02:00", "14 juil. 2026, 09:05:00", "Europe/Paris, UTC+02:00"},
+	} {
+		got := moment(tc.p, tc.at)
+		if got.ISO != tc.iso || got.Text != tc.text || got.Zone != tc.zone {
+			t.Errorf("%s moment(%v) = %+v, want %s, %q, %q", tc.p.Lang(), tc.at, got, tc.iso, tc.text, tc.zone)
+		}
+	}
+	// New Year's Eve at 23:30 UTC is already next year in Paris.
+	if got := moment(fr, time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC)); got.Text != "1 janv. 2027, 00:30:00" {
+		t.Errorf("fr moment of new year = %+v", got)
+	}
+	if got := en.DateTime(winter); got != "6 Dec 2026, 09:45" {
+		t.Errorf("en DateTime = %q", got)
+	}
+	if got := fr.DateTime(winter); got != "6 déc. 2026, 09:45" {
+		t.Errorf("fr DateTime = %q", got)
 	}
 }

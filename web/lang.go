@@ -29,7 +29,7 @@ func (s *Server) printer(r *http.Request) *locale.Printer {
 	if p, ok := r.Context().Value(printerKey).(*locale.Printer); ok {
 		return p
 	}
-	return locale.NewPrinter(s.language(r))
+	return locale.NewPrinter(s.language(r)).In(s.cfg.Location)
 }
 
 // handleSetLanguage stores the chosen language in a cookie for a year and

@@ -244,7 +244,7 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 	b.intake = &lectern.Intake{Root: b.root, Extensions: podExtensions, AllowClaiming: cfg.AllowManualRecordingClaiming,
 		Recorders: b.recorders, Treatments: b.treatments, Sightings: sqldb.NewSightingService(db), Logger: logger}
 	router := &lectern.Router{Recorders: b.recorders, Users: b.users, Treatments: b.treatments, Recordings: b.recordings,
-		Mail: testMail{}, Logger: logger}
+		Mail: testMail{}, Logger: logger, Location: cfg.Location, Language: cfg.LanguageCode}
 	// The files these tests notify are whole when written: no quiet period.
 	b.notifier = &lectern.Notifier{Root: b.root, Recorders: b.recorders, Treatments: b.treatments, Intake: b.intake,
 		Router: router, Logger: logger, Quiescence: time.Nanosecond}

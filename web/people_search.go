@@ -56,8 +56,9 @@ type peopleAnswer struct {
 // without an account, and those whose account the search missed),
 // merged by username; next_page names the following page. Superusers
 // may search; staff too with ?recorder=<id> of a recorder whose add form
-// lets them choose the owner (mayChooseOwner). A page that is not a
-// positive number answers 400.
+// lets them choose the owner (mayChooseOwner); a video's managers with
+// ?video=<id> (its additional owners). A page that is not a positive
+// number answers 400.
 func (s *Server) handlePeopleSearch(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	h := w.Header()
@@ -68,7 +69,7 @@ func (s *Server) handlePeopleSearch(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
 		return
 	}
-	allowed, err := s.maySearchPeople(ctx, u, r.URL.Query().Get("recorder"))
+	allowed, err := s.maySearchPeople(ctx, u, r.URL.Query().Get("recorder"), r.URL.Query().Get("video"))
 	if err != nil {
 		s.logger.Error("web request failed", "err", err, "method", r.Method, "path", r.URL.Path)
 		writeJSONError(w, http.StatusInternalServerError, "Internal error.")
@@ -95,11 +96,19 @@ func (s *Server) handlePeopleSearch(w http.ResponseWriter, r *http.Request) {
 }
 
 // maySearchPeople reports whether u may use the people pickers: a
-// superuser, or staff who may choose the owner in the add form of the
-// recorder whose id is given.
-func (s *Server) maySearchPeople(ctx context.Context, u *lectern.User, recorder string) (bool, error) {
+// superuser, staff who may choose the owner in the add form of the
+// recorder whose id is given, or a manager of the video whose id is
+// given (Video.ManagedBy).
+func (s *Server) maySearchPeople(ctx context.Context, u *lectern.User, recorder, video string) (bool, error) {
 	if u.IsSuperuser {
 		return true, nil
+	}
+	if id, ok := videoRefID(video); ok && s.deps.Videos != nil {
+		v, err := s.deps.Videos.FindVideoByID(ctx, id)
+		if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
+			return false, err
+		}
+		return v != nil && v.ManagedBy(u), nil
 	}
 	if !isStaff(u) || recorder == "" {
 		return false, nil

@@ -145,7 +145,7 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if form.Title == "" && r.Method == http.MethodGet && t != nil {
-		form.Title = lectern.DefaultTitle("", t.File)
+		form.Title = s.addFormDefaults(u, rec, t).Title
 	}
 
 	status := http.StatusOK
@@ -194,10 +194,23 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, "record_add", data)
 }
 
+// addFormDefaults is what the add form proposes for deposit t of rec to
+// u, which the dashboard's bulk publication takes as is: the default
+// title, u as the owner.
+func (s *Server) addFormDefaults(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment) recordAddForm {
+	return recordAddForm{Title: lectern.DefaultTitle("", rec.Name, t.DateAdded, s.cfg.Location, s.cfg.LanguageCode), SourceFile: t.File, RecorderID: rec.ID, Owner: u.Username}
+}
+
 // publish creates the recording of deposit t for the chosen owner, or u.
 // An owner only the directory knows gets their account here.
 func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, form recordAddForm) error {
-	owner := u.ID
+	recording := &lectern.Recording{RecorderID: rec.ID, UserID: u.ID, TreatmentID: &t.ID, Title: form.Title,
+		Type: rec.RecordingType, SourceFile: t.File, PublishedByID: &u.ID}
+	if err := recording.Validate(); err != nil {
+		// Before the owner is adopted: a form that does not save makes
+		// nobody's account.
+		return err
+	}
 	if s.mayChooseOwner(u, rec) && form.owner != nil {
 		o, err := s.adopt(ctx, form.owner)
 		if lectern.ErrorCode(err) == lectern.ENOTFOUND || (err == nil && !o.IsActive) {
@@ -206,15 +219,13 @@ func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Reco
 		} else if err != nil {
 			return err
 		}
-		owner = o.ID
+		recording.UserID = o.ID
 	}
-	recording := &lectern.Recording{RecorderID: rec.ID, UserID: owner, TreatmentID: &t.ID, Title: form.Title,
-		Type: rec.RecordingType, SourceFile: t.File}
 	if err := s.deps.Recordings.CreateRecording(ctx, recording); err != nil {
 		return err
 	}
 	s.logger.Info("deposit published", "treatment_id", t.ID, "recording_id", recording.ID, "recorder_id", rec.ID,
-		"user_id", owner, "by_user_id", u.ID, "claimed", !rec.ManagedBy(u))
+		"user_id", recording.UserID, "by_user_id", u.ID, "claimed", !rec.ManagedBy(u))
 	return nil
 }
 

@@ -227,6 +227,9 @@ func TestAddFormPublish(t *testing.T) {
 		r.SourceFile != b.t.File || r.TreatmentID == nil || *r.TreatmentID != b.t.ID {
 		t.Errorf("recording = %+v", r)
 	}
+	if r.PublishedByID == nil || *r.PublishedByID != b.mgr.ID {
+		t.Errorf("the recording's publisher = %v, want the manager (%d)", r.PublishedByID, b.mgr.ID)
+	}
 	tr, _ := b.treatments.FindTreatmentByID(context.Background(), b.t.ID)
 	if tr.State != lectern.TreatmentPublished {
 		t.Errorf("treatment state %s, want published", tr.State)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"lectern"
 	"lectern/locale"
@@ -33,6 +34,12 @@ type layout struct {
 	Recordings bool
 	Videos     bool
 	Jobs       bool
+	// TimeZone names TIME_ZONE and its offset now, once in the footer:
+	// the times of every page are in it, without a label.
+	TimeZone string
+	// NoSMTP shows a superuser, on the dashboard and the
+	// administration's pages, that no mail leaves without SMTP_URL.
+	NoSMTP bool
 }
 
 // AdminSection reports whether the page is one of the administration
@@ -76,6 +83,7 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 		Recordings:     s.deps.Recordings != nil,
 		Videos:         s.deps.Videos != nil,
 		Jobs:           s.deps.Jobs != nil,
+		TimeZone:       p.Zone(time.Now()),
 	}
 	// Without the printer the request never reached the session layer
 	// (the session store failed): there are no flashes to read.
@@ -85,6 +93,8 @@ func (s *Server) page(r *http.Request, title, section string) layout {
 	if r.Method != http.MethodGet {
 		l.Next = r.URL.Path
 	}
+	l.NoSMTP = !s.cfg.SMTPConfigured && s.deps.Messages != nil && l.User != nil && l.User.IsSuperuser &&
+		(section == "home" || l.AdminSection())
 	for _, code := range locale.Languages {
 		l.Languages = append(l.Languages, languageChoice{Code: code, Label: p.T("language." + code), Current: code == l.Lang})
 	}

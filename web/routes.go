@@ -94,6 +94,10 @@ func (s *Server) routes() {
 		m.Handle("GET /record/delete_record/{id}/{$}", s.superuser(s.handleRecordDelete))
 		m.Handle("POST /record/delete_record/{id}/{$}", s.superuser(s.handleRecordDelete))
 		m.Handle("GET /record/thumbnail/{name}", s.staff(s.handleRecordThumbnail))
+		// The deposits waiting for the user, and their bulk actions.
+		m.Handle("GET /record/waiting/{$}", s.staff(s.handleRecordWaitingList))
+		m.Handle("POST /record/waiting/publish/{$}", s.staff(s.handleRecordWaitingPublish))
+		m.Handle("POST /record/waiting/delete/{$}", s.staff(s.handleRecordWaitingDelete))
 		if s.claimListOn() {
 			m.Handle("GET /record/claim_record/{$}", s.staff(s.handleRecordClaimList))
 		}
@@ -120,6 +124,12 @@ func (s *Server) routes() {
 		m.HandleFunc("POST /video/{ref}/{$}", s.handleVideoUnlock)
 		m.HandleFunc("GET /video/{ref}/status.json", s.handleVideoStatus)
 		m.HandleFunc("GET /media/videos/{ref}/{path...}", s.handleVideoMedia)
+		// A video's managers edit and delete it; everyone lists theirs.
+		m.Handle("GET /video/my/{$}", s.login(s.handleVideoMine))
+		m.Handle("GET /video/{ref}/edit/{$}", s.login(s.handleVideoEdit))
+		m.Handle("POST /video/{ref}/edit/{$}", s.login(s.handleVideoEdit))
+		m.Handle("GET /video/{ref}/delete/{$}", s.login(s.handleVideoDelete))
+		m.Handle("POST /video/{ref}/delete/{$}", s.login(s.handleVideoDelete))
 		m.Handle("GET /admin/videos/{$}", s.superuser(s.handleAdminVideoList))
 	}
 	if s.deps.Recordings != nil {

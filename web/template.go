@@ -47,8 +47,15 @@ var pageTemplates = []string{
 	"record_add",
 	"record_claim_list",
 	"record_delete",
+	"record_waiting_list",
+	"record_waiting_publish",
+	"record_waiting_delete",
 	"video_show",
 	"video_password",
+	"video_refused",
+	"video_edit",
+	"video_delete",
+	"video_mine",
 	"admin_recording_list",
 	"admin_recording_show",
 	"admin_video_list",
@@ -118,6 +125,8 @@ func funcMap(p *locale.Printer) template.FuncMap {
 		"plural": p.Plural,
 		"terr":   p.Error,
 		"static": staticURL,
+		// localLog writes a recording log's UTC stamps in TIME_ZONE.
+		"localLog": func(log string) string { return localLog(p, log) },
 	}
 }
 

@@ -58,7 +58,9 @@ func usedKeys(t *testing.T) []string {
 	}
 	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|form|format|layout|login|logout|nav|outbox|pagination|record|recorder|recording|recording_file|treatment|user|type|group|video|picker)\.[a-z0-9_.]+[a-z0-9_])"`)
 	files, _ := filepath.Glob("*.go")
-	for _, f := range files {
+	// The printer's formats (format.*) are package locale's.
+	formats, _ := filepath.Glob("../locale/*.go")
+	for _, f := range append(files, formats...) {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}

@@ -61,6 +61,37 @@ func (s *Server) refuseVideo(w http.ResponseWriter, r *http.Request, a lectern.A
 	s.renderError(w, r, http.StatusForbidden, "")
 }
 
+type videoRefusedPage struct {
+	layout
+	Reason string // translated: why the visitor may not watch it
+	Login  string // the login page, back to this video; "" when logged in
+	Status int
+}
+
+// refuseVideoPage tells a visitor CanView did not let through why, in
+// words: a draft only its owners see, a video for logged-in users (a
+// login link back to it), or for groups the visitor is not in. The
+// video's title and slug are not told.
+func (s *Server) refuseVideoPage(w http.ResponseWriter, r *http.Request, v *lectern.Video, a lectern.Access) {
+	p := s.printer(r)
+	u := currentUser(r)
+	reason := "video.refused.groups"
+	switch {
+	case v.IsDraft && u == nil:
+		reason = "video.refused.draft_login"
+	case v.IsDraft:
+		reason = "video.refused.draft"
+	case a == lectern.AccessLogin || u == nil:
+		reason = "video.refused.login"
+	}
+	data := videoRefusedPage{layout: s.page(r, "video.refused.title", ""), Reason: p.T(reason), Status: http.StatusForbidden}
+	if u == nil {
+		data.Login = "/accounts/login/?next=" + url.QueryEscape("/video/"+id64(v.ID)+"/")
+		data.Status = http.StatusUnauthorized
+	}
+	s.render(w, r, data.Status, "video_refused", data)
+}
+
 // videoSlug is v's URL segment, made from its title when none is stored.
 func videoSlug(v *lectern.Video) string {
 	if v.Slug != "" {

@@ -27,7 +27,9 @@ type videoShowPage struct {
 	// Manager: an owner or a superuser, who sees the encoding error.
 	Manager  bool
 	ErrorLog string
-	Player   *player
+	// Edit is the edit page's link, for its managers.
+	Edit   string
+	Player *player
 	// Downloads are the MP4 renditions, largest first, when the visitor
 	// may download them.
 	Downloads []download
@@ -81,7 +83,7 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 		s.renderVideoPassword(w, r, v, http.StatusOK, "")
 		return
 	default:
-		s.refuseVideo(w, r, a)
+		s.refuseVideoPage(w, r, v, a)
 		return
 	}
 	if canonical := videoURL(v); r.URL.EscapedPath() != canonical {
@@ -106,6 +108,9 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Owner = owner
+	if data.Manager {
+		data.Edit = editVideoURL(v)
+	}
 	if v.TypeID != 0 {
 		t, err := s.deps.Types.FindVideoTypeByID(ctx, v.TypeID)
 		if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
@@ -246,7 +251,7 @@ func (s *Server) handleVideoUnlock(w http.ResponseWriter, r *http.Request) {
 		return
 	case lectern.AccessPasswordForm:
 	default:
-		s.refuseVideo(w, r, a)
+		s.refuseVideoPage(w, r, v, a)
 		return
 	}
 	try, wait := s.videoLimit.begin(clientAddr(r), id64(v.ID))

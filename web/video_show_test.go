@@ -58,9 +58,11 @@ func wantVideoAnswer(t *testing.T, c *client, v *lectern.Video, answer string) {
 		}
 		want(t, status, http.StatusOK)
 	case "login":
-		want(t, page, http.StatusFound)
-		if !strings.HasPrefix(page.location, "/accounts/login/?next=") {
-			t.Errorf("page redirects to %q, not the login page", page.location)
+		// The page says why, and links to the login (back to the video).
+		want(t, page, http.StatusUnauthorized)
+		wantBody(t, page, "You cannot watch this video", `href="/accounts/login/?next=%2Fvideo%2F`+id64(v.ID)+`%2F"`)
+		if strings.Contains(page.body, v.Title) {
+			t.Errorf("the refusal page shows the title")
 		}
 		for _, f := range files {
 			if res := c.get(f); res.status != http.StatusFound || !strings.HasPrefix(res.location, "/accounts/login/") {
@@ -210,9 +212,9 @@ func TestVideoSlugRedirect(t *testing.T) {
 	want(t, c.get(videoURL(v)), http.StatusOK)
 	// A draft's slug is not told to those who may not see it.
 	res = c.get("/video/" + id64(draft.ID) + "/")
-	want(t, res, http.StatusFound)
-	if strings.Contains(res.location, "hidden-plans") {
-		t.Errorf("the login redirect tells the draft's slug: %q", res.location)
+	want(t, res, http.StatusUnauthorized)
+	if strings.Contains(res.body, "hidden-plans") || strings.Contains(res.body, "Hidden plans") {
+		t.Errorf("the refusal tells the draft's slug or title: %s", res.body)
 	}
 }
 
@@ -314,7 +316,7 @@ func TestVideoPlayer(t *testing.T) {
 		`poster="`+mediaURL(v, "thumbnail.jpg")+`"`, `<source src="`+mediaURL(v, "360p.mp4")+`" type="video/mp4">`,
 		`data-hls-script="/static/vendor/hls.min.js?v=`, `<option value="`+mediaURL(v, "360p.mp4")+`" selected>360p</option>`,
 		`data-auto-label="Auto"`, "owner", "0:00:02", "Conference", `<li class="badge">physics</li>`, `<li class="badge">heat</li>`,
-		"Second lecture.\nBring notes.", "player.js", "<dt>Recorded on</dt><dd>Mar 12, 2026</dd>")
+		"Second lecture.\nBring notes.", "player.js", "<dt>Recorded on</dt><dd>12 Mar 2026</dd>")
 	fr := b.visitor("other")
 	fr.language = "fr"
 	if res := fr.get(videoURL(v)); !strings.Contains(res.body, "<dt>Enregistrée le</dt><dd>12 mars 2026</dd>") {

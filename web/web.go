@@ -3,10 +3,14 @@
 // (treatments, with their bulk delete, and recording files), the mail
 // outbox, and Pod's recorder pages: the notify URL recorders call, the add
 // form the manager's email links to, the claim list with thumbnails and
-// previews, and the user's recordings on the dashboard; the video pages
+// previews, and the user's recordings on the dashboard with the deposits
+// waiting for them (a page at a time, published or deleted in bulk:
+// record_waiting.go) and the staff's status tiles; the video pages
 // (player, password form, progress, media files with Pod's access rules,
 // to the session's visitor or to an API client's token; the frame its
-// managers choose as its thumbnail),
+// managers choose as its thumbnail; its managers' edit and delete pages,
+// lectern.Video.ManagedBy's rule; the reasons a refused visitor is
+// given), "My videos" with "Published by me",
 // the user's videos on the dashboard, the admin lists of recordings
 // and videos, and the background jobs (list, detail, cancel, retry, encode
 // a video again).
@@ -47,9 +51,12 @@ import (
 
 // Config holds the plain settings the pages need.
 type Config struct {
-	SiteTitle           string
-	BaseURL             string     // ends with "/"; https makes cookies Secure
-	LanguageCode        string     // "fr" or "en": used when the browser asks for neither
+	SiteTitle    string
+	BaseURL      string // ends with "/"; https makes cookies Secure
+	LanguageCode string // "fr" or "en": used when the browser asks for neither
+	// Location (TIME_ZONE) is the time zone every page writes times in,
+	// and the add form's default title; nil: UTC.
+	Location            *time.Location
 	RecordingTypes      [][]string // RECORDER_TYPE: [value, label] pairs offered in forms
 	DefaultRecorderPath string     // shown on recorder pages
 	// DefaultTypeID (DEFAULT_RECORDER_TYPE_ID) is preselected in a new
@@ -104,6 +111,11 @@ type Config struct {
 	// VideoAllowedExtensions (VIDEO_ALLOWED_EXTENSIONS) are the source
 	// files the add form accepts (zip always is).
 	VideoAllowedExtensions []string
+	// SMTPConfigured tells whether SMTP_URL is set: without it the
+	// outbox's mail is never delivered, which the outbox says on each
+	// message and a banner tells the admins (on the dashboard and the
+	// administration's pages).
+	SMTPConfigured bool
 	// MediaRoot (MEDIA_ROOT) holds each video's files in
 	// videos/<id>/, served under /media/videos/<id>/ to whoever may watch
 	// the video; empty: no media file is served.
@@ -201,6 +213,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if cfg.LanguageCode != "fr" {
 		cfg.LanguageCode = "en"
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	if cfg.FTPPort == 0 {
 		cfg.FTPPort = DefaultFTPPort

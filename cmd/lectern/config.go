@@ -121,7 +121,11 @@ type Config struct {
 	SMTPURL          string `toml:"SMTP_URL" secret:"url"`
 	DefaultFromEmail string `toml:"DEFAULT_FROM_EMAIL"`
 	LanguageCode     string `toml:"LANGUAGE_CODE"`
-	LogLevel         string `toml:"LOG_LEVEL"`
+	// TimeZone (Pod's TIME_ZONE) is the zone pages, mails and the API
+	// write times in (stored times stay UTC); empty: Europe/Paris when
+	// LANGUAGE_CODE is fr, else UTC.
+	TimeZone string `toml:"TIME_ZONE"`
+	LogLevel string `toml:"LOG_LEVEL"`
 
 	// HTTP: how long a client may take to send a request (body
 	// limits themselves are per route, see package httplimit).
@@ -433,6 +437,15 @@ func (c *Config) finish() error {
 	if c.LanguageCode != "fr" && c.LanguageCode != "en" {
 		bad("LANGUAGE_CODE", "want fr or en, not %q", c.LanguageCode)
 	}
+	if c.TimeZone == "" {
+		c.TimeZone = "UTC"
+		if c.LanguageCode == "fr" {
+			c.TimeZone = "Europe/Paris"
+		}
+	}
+	if _, err := loadZone(c.TimeZone); err != nil {
+		bad("TIME_ZONE", "want a zone of the tz database such as Europe/Paris or UTC, not %q", c.TimeZone)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -480,6 +493,26 @@ func (c *Config) finish() error {
 		return errors.New("invalid configuration:\n  " + strings.Join(errs, "\n  "))
 	}
 	return nil
+}
+
+// Location is TIME_ZONE's zone, from the tz database built into the
+// binary (time/tzdata) when the machine has none. A name that is no zone
+// gives UTC, but finish refuses it first.
+func (c *Config) Location() *time.Location {
+	loc, err := loadZone(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// loadZone loads a zone of the tz database by name; "" and "Local" (the
+// machine's zone, whatever it is) are refused: TIME_ZONE names one.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || strings.EqualFold(name, "local") {
+		return nil, fmt.Errorf("time zone %q: name a zone", name)
+	}
+	return time.LoadLocation(name)
 }
 
 // CheckWritable makes sure DATA_DIR exists (creating it) and can be written.

@@ -85,6 +85,11 @@ func shibTrustedProxies(list []string) ([]netip.Prefix, error) {
 			}
 			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			// The proxy's address is compared unmapped (Header.trusted):
+			// ::ffff:10.0.0.0/104 is 10.0.0.0/8.
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
 		out = append(out, p.Masked())
 	}
 	return out, nil

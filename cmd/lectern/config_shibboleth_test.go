@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,5 +68,18 @@ func TestLoadConfigShibboleth(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"univ.example", "other.example"}, cfg.ShibbolethStaffAllowedDomains); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// SHIB_TRUSTED_PROXIES written as IPv4-mapped IPv6 (what a dual-stack
+// listener prints) trusts the IPv4 addresses they map: the proxy's
+// address is compared unmapped.
+func TestShibTrustedProxiesMapped(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"::ffff:127.0.0.1", "::ffff:127.0.0.0/104", "::ffff:127.0.0.1/128", "127.0.0.1/32"} {
+		got, err := shibTrustedProxies([]string{s})
+		if err != nil || len(got) != 1 || !got[0].Contains(netip.MustParseAddr("127.0.0.1")) {
+			t.Errorf("%s: %v, %v: want a prefix holding 127.0.0.1", s, got, err)
+		}
 	}
 }

@@ -53,6 +53,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"DATABASE_URL", cfg.DatabaseURL, "sqlite://" + filepath.Join(data, "lectern.db")},
 		{"SQLitePath()", path, filepath.Join(data, "lectern.db")},
 		{"LANGUAGE_CODE", cfg.LanguageCode, "fr"},
+		{"TIME_ZONE", cfg.TimeZone, "Europe/Paris"}, // LANGUAGE_CODE fr
+		{"Location()", cfg.Location().String(), "Europe/Paris"},
 		{"LOG_LEVEL", cfg.LogLevel, "info"},
 		{"PUBLIC_RECORD_DIR", cfg.PublicRecordDir, "records"},
 		{"SITE_TITLE", cfg.SiteTitle, "Lectern"},
@@ -278,6 +280,27 @@ func TestLoadConfigEnvBeatsFile(t *testing.T) {
 	}
 }
 
+// TestLoadConfigTimeZone: TIME_ZONE defaults from LANGUAGE_CODE
+// (Europe/Paris for fr, else UTC), and a zone named is loaded from the
+// tz database built into the binary, whatever the machine has.
+func TestLoadConfigTimeZone(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"LECTERN_LANGUAGE_CODE=fr"}, "Europe/Paris"},
+		{[]string{"LECTERN_LANGUAGE_CODE=en"}, "UTC"},
+		{[]string{"LECTERN_LANGUAGE_CODE=en", "LECTERN_TIME_ZONE=America/Montreal"}, "America/Montreal"},
+		{[]string{"LECTERN_LANGUAGE_CODE=fr", "LECTERN_TIME_ZONE=UTC"}, "UTC"},
+	} {
+		cfg := mustLoadConfig(t, "", append(tc.env, "LECTERN_DATA_DIR="+t.TempDir())...)
+		if cfg.TimeZone != tc.want || cfg.Location().String() != tc.want {
+			t.Errorf("%v: TIME_ZONE %q, location %q, want %q", tc.env, cfg.TimeZone, cfg.Location(), tc.want)
+		}
+	}
+}
+
 func TestLoadConfigErrors(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
@@ -300,6 +323,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"relative DEFAULT_RECORDER_PATH", "DEFAULT_RECORDER_PATH = \"uploads\"\n", nil, []string{"DEFAULT_RECORDER_PATH", "absolute"}},
 		{"relative MEDIA_ROOT", "", []string{"LECTERN_MEDIA_ROOT=media"}, []string{"MEDIA_ROOT"}},
 		{"bad LANGUAGE_CODE", "LANGUAGE_CODE = \"de\"\n", nil, []string{"LANGUAGE_CODE", `"de"`}},
+		{"unknown TIME_ZONE", "TIME_ZONE = \"Mars/Olympus\"\n", nil, []string{"TIME_ZONE", `"Mars/Olympus"`}},
+		{"TIME_ZONE the machine's", "", []string{"LECTERN_TIME_ZONE=Local"}, []string{"TIME_ZONE", `"Local"`}},
+		{"TIME_ZONE a path", "", []string{"LECTERN_TIME_ZONE=../../etc/passwd"}, []string{"TIME_ZONE"}},
 		{"bad BASE_URL scheme", "", []string{"LECTERN_BASE_URL=ftp://pod.example/"}, []string{"BASE_URL"}},
 		{"BASE_URL without host", "", []string{"LECTERN_BASE_URL=https://"}, []string{"BASE_URL"}},
 		{"BASE_URL not a URL", "", []string{"LECTERN_BASE_URL=pod.example"}, []string{"BASE_URL"}},

@@ -111,10 +111,10 @@ func TestHostileSSOShibboleth(t *testing.T) {
 			}
 			return res.Form
 		}
+		// post posts form to the ACS from client and follows its
+		// redirect to /saml/continue/, where the login ends.
 		post := func(client *http.Client, form url.Values) int {
-			req, _ := http.NewRequest("POST", s.url+shibboleth.SAMLACSPath, strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			status, _ := shibDo(t, client, req)
+			status, _ := samlBrowser{t: t, idp: idp, s: s}.post(client, form)
 			return status
 		}
 

@@ -71,6 +71,9 @@ func TestHostileInput(t *testing.T) {
 		t.Fatalf("upload for B: %d %s", st, body)
 	}
 	waitTreatments(t, s, bossToken, "", 2)
+	// A's mail is queued once ffmpeg has probed it (its duration and
+	// still), a moment after its treatment: before any row's snapshot.
+	waitTreatments(t, s, bossToken, "?state=notified", 1)
 	depositA := filepath.Join(c.dataDir, "recorders", "amphi-a", "lecture.mp4")
 	depositB := filepath.Join(c.dataDir, "recorders", "amphi-b", "other.mp4")
 
@@ -787,6 +790,7 @@ var snapshotTables = []string{"treatments", "recordings", "videos", "messages", 
 
 func (h *hostile) snapshot() snapshot {
 	h.t.Helper()
+	h.settle()
 	s := snapshot{files: map[string]int64{}, rows: map[string]int{}}
 	err := filepath.WalkDir(h.c.dataDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -822,6 +826,25 @@ func (h *hostile) snapshot() snapshot {
 		s.rows[table] = n
 	}
 	return s
+}
+
+// settle waits, up to 20 s, until no deposit waits for the router: serve
+// dispatches new deposits in the background (their mails take ffmpeg a
+// moment), and a mail queued after a row's snapshot is not the row's.
+func (h *hostile) settle() {
+	h.t.Helper()
+	states := "'" + strings.Join(lectern.TreatmentRoutingStates, "', '") + "'"
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		if err := h.db.QueryRow("SELECT count(*) FROM treatments WHERE state IN (" + states + ")").Scan(&n); err != nil {
+			h.t.Fatalf("count deposits waiting for the router: %v", err)
+		}
+		if n == 0 || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // unchanged fails the running test when the state is not before's.

@@ -12,6 +12,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	// TIME_ZONE is looked up in the tz database built into the binary
+	// when the machine has none (a bare container).
+	_ "time/tzdata"
 
 	"github.com/spf13/cobra"
 

@@ -19,29 +19,45 @@ import (
 
 // router builds the Router: it mails, publishes or reports each new
 // treatment (lectern.Router.Dispatch), the message and its job in the
-// treatment's transaction.
+// treatment's transaction. Default titles and mails are written in
+// LANGUAGE_CODE and TIME_ZONE; ffmpeg gives the manager's mail the
+// recording's duration and still.
 func (a *app) router(svc *services) *lectern.Router {
 	cfg := a.cfg
 	return &lectern.Router{
 		Recorders: svc.recorders, Users: svc.users, Treatments: svc.treatments, Recordings: svc.recordings,
 		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, UseCAS: cfg.UseCAS,
-			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode}),
-		Logger: a.logger.With("edge", "routing"),
+			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode, Location: cfg.Location()}),
+		Logger:   a.logger.With("edge", "routing"),
+		Location: cfg.Location(), Language: cfg.LanguageCode,
+		Thumbnails: cfg.Encoder(a.logger.With("edge", "ffmpeg")),
 	}
 }
 
 // dispatchNow is the intake's RoutedFunc in serve: every new treatment is
-// dispatched at once, with no HTTP request to ourselves. A failure is
-// left to the pending pass (startPending).
-func dispatchNow(router *lectern.Router, logger *slog.Logger) func(context.Context, *lectern.Treatment) {
-	return func(ctx context.Context, t *lectern.Treatment) {
+// dispatched at once, with no HTTP request to ourselves, in a goroutine of
+// its own, so that the deposit's path (an FTP upload's last reply, the
+// watcher) does not wait for the manager's mail (its still and duration
+// take ffmpeg a second or more). A failure, or a stop before the
+// dispatch ends, is left to the pending pass (startPending). wait waits
+// for the dispatches under way.
+func dispatchNow(router *lectern.Router, logger *slog.Logger) (dispatch func(context.Context, *lectern.Treatment), wait func()) {
+	var wg sync.WaitGroup
+	dispatch = func(ctx context.Context, t *lectern.Treatment) {
 		if t.DetectedBy == lectern.SourceNotify {
 			return // the notify request dispatches it itself, with its course title
 		}
-		if _, err := router.Dispatch(ctx, t, ""); err != nil {
-			logger.Error("route deposit; the pending pass tries it again", "treatment_id", t.ID, "err", err)
-		}
+		// The deposit's context ends with its FTP session or request;
+		// the dispatch outlives it, bounded by a minute.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		wg.Go(func() {
+			defer cancel()
+			if _, err := router.Dispatch(dctx, t, ""); err != nil {
+				logger.Error("route deposit; the pending pass tries it again", "treatment_id", t.ID, "err", err)
+			}
+		})
 	}
+	return dispatch, wg.Wait
 }
 
 // startPending dispatches what a previous run left half-way now and, from

@@ -120,7 +120,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 
 	router := a.router(svc)
-	in := a.intake(svc, dispatchNow(router, logger))
+	dispatch, waitDispatch := dispatchNow(router, logger)
+	defer waitDispatch() // before the database closes
+	in := a.intake(svc, dispatch)
 	notifier := &lectern.Notifier{Root: cfg.DefaultRecorderPath, Recorders: svc.recorders, Treatments: svc.treatments,
 		Intake: in, Router: router, Logger: logger.With("edge", "notify"), Quiescence: time.Duration(cfg.RecorderQuiescence)}
 	// One ffmpeg runner encodes (jobs) and takes thumbnails (web).
@@ -168,6 +170,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
 		LanguageCode:        cfg.LanguageCode,
+		Location:            cfg.Location(),
 		RecordingTypes:      cfg.RecorderType,
 		DefaultRecorderPath: cfg.DefaultRecorderPath,
 		DefaultTypeID:       cfg.DefaultRecorderTypeID,
@@ -186,6 +189,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		MediaRoot:                          cfg.MediaRoot,
 		VideoAllowedExtensions:             cfg.VideoAllowedExtensions,
 		ZipLimits:                          cfg.ZipLimits(),
+		SMTPConfigured:                     cfg.SMTPURL != "",
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
@@ -204,13 +208,14 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	restAPI := api.New(api.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles, Recordings: svc.recordings, Messages: svc.messages,
-		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobQueue,
-		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"),
+		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobQueue, MediaRoot: cfg.MediaRoot,
+		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"), Location: cfg.Location(),
 	})
 
 	uploads, err := upload.New(upload.Config{
 		Root: cfg.DefaultRecorderPath, TempDir: filepath.Join(cfg.DataDir, "uploads"),
 		MaxSize: cfg.RecordingFileMaxSize, BaseURL: cfg.BaseURL, Expiry: time.Duration(cfg.UploadExpiry),
+		Location: cfg.Location(),
 	}, upload.Deps{Recorders: svc.recorders, RecordingFiles: svc.recordingFiles, Tokens: svc.tokens, Intake: in,
 		Logger: logger.With("edge", "upload")})
 	if err != nil {

@@ -110,7 +110,7 @@ func (h *Handler) handleMultipart(w http.ResponseWriter, r *http.Request, u *lec
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("%s/api/v1/recording-files/%d", strings.TrimSuffix(h.cfg.BaseURL, "/"), rf.ID))
-	httpjson.Write(w, http.StatusCreated, h.shownTo(u, rec, rf, t))
+	httpjson.Write(httpjson.InLocation(w, h.cfg.Location), http.StatusCreated, h.shownTo(u, rec, rf, t))
 	return nil
 }
 

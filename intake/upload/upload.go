@@ -54,6 +54,9 @@ type Config struct {
 	TempDir string // DATA_DIR/uploads: partial uploads live here, never in a recorder's directory
 	MaxSize int64  // RECORDING_FILE_MAX_SIZE; 0: no limit
 	BaseURL string // for tus Location headers, ends with "/"
+	// Location (TIME_ZONE) is the zone an upload's answer writes its
+	// times in, as the API does; nil: UTC.
+	Location *time.Location
 
 	// Expiry is how long an unfinished upload may receive nothing before
 	// it is given up and its files removed (UPLOAD_EXPIRY); DefaultExpiry
