@@ -139,3 +139,30 @@ func TestPickerChipsBrowser(t *testing.T) {
 		}
 	}
 }
+
+// A video's edit form shows its additional owners as chips too.
+func TestVideoOwnersChipsBrowser(t *testing.T) {
+	t.Parallel()
+	path := chromium(t)
+	b, _, helpers := chipsBundle(t)
+	owner := b.user("owner", false, false)
+	v := b.encoded(b.video(owner, "Thermodynamique", func(v *lectern.Video) {
+		v.AdditionalOwners = []int64{helpers[0].ID, helpers[2].ID}
+	}), false)
+	ctx := browser(t, path)
+	b.browserLogin(ctx, "owner")
+	for _, lang := range []string{"en", "fr"} {
+		for _, width := range []int64{1280, 390} {
+			var chips int
+			run(t, ctx, network.SetCookie("lang", lang).WithURL(b.http.URL+"/"), chromedp.EmulateViewport(width, 900),
+				chromedp.Navigate(b.http.URL+strings.TrimSuffix(videoURL(v), "/")+"/edit/"),
+				waitFor(`document.querySelectorAll("[data-picker-picked] .chip-remove").length > 0`),
+				chromedp.Evaluate(`document.querySelectorAll("[data-picker-picked] .chip .chip-remove").length`, &chips),
+				chromedp.ScrollIntoView("[data-picker-picked]", chromedp.ByQuery))
+			if chips != 2 {
+				t.Errorf("%s %d: %d chips with a remove button, want 2", lang, width, chips)
+			}
+			webShot(t, ctx, fmt.Sprintf("video-owners-chips-%s-%d", lang, width))
+		}
+	}
+}
