@@ -32,10 +32,16 @@ func (g *Group) Validate() error {
 type GroupService interface {
 	// FindGroups returns every group ordered by name.
 	FindGroups(ctx context.Context) ([]*Group, error)
+	// FindGroupByID returns the group with that id; ENOTFOUND.
+	FindGroupByID(ctx context.Context, id int64) (*Group, error)
 	// FindGroupByName returns the group with that exact name; ENOTFOUND.
 	FindGroupByName(ctx context.Context, name string) (*Group, error)
 	// CreateGroup inserts g, setting g.ID; ECONFLICT when the name is taken.
 	CreateGroup(ctx context.Context, g *Group) error
+	// UpdateGroup validates g and renames the group g.ID; its members,
+	// and the recorders and videos restricted to it, stay (they hold its
+	// id). ENOTFOUND; ECONFLICT when another group has the name.
+	UpdateGroup(ctx context.Context, g *Group) error
 	// DeleteGroup removes the group; ENOTFOUND.
 	DeleteGroup(ctx context.Context, id int64) error
 }

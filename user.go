@@ -78,6 +78,8 @@ type UserFilter struct {
 	Search      string  // matches username, names and email, case-insensitively
 	IsStaff     *bool
 	IsSuperuser *bool
+	IsActive    *bool
+	GroupID     *int64 // members of that group
 	Page        Page
 }
 

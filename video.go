@@ -2,6 +2,7 @@ package lectern
 
 import (
 	"context"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -69,6 +70,59 @@ func (v *Video) PictureRendition() (Rendition, bool) {
 		return Rendition{}, false
 	}
 	return v.Renditions[best], true
+}
+
+// PosterHeight is the height of the rendition a player starts with (the
+// largest up to 720p): a video's poster, the frame the player shows
+// before it plays, is as large as that rendition, not the lists' small
+// thumbnail stretched.
+const PosterHeight = 720
+
+// PosterRendition is the MP4 rendition the player starts with, whose
+// size the poster has: the largest up to PosterHeight, else the
+// smallest; false for sound only or before the encode.
+func (v *Video) PosterRendition() (Rendition, bool) {
+	best := -1
+	for i, r := range v.Renditions {
+		if r.Kind != RenditionMP4 || r.Height <= 0 {
+			continue
+		}
+		if best < 0 || posterFits(r.Height, v.Renditions[best].Height) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Rendition{}, false
+	}
+	return v.Renditions[best], true
+}
+
+// posterFits reports whether a rendition h high makes a better poster
+// than one than high (see PosterRendition).
+func posterFits(h, than int) bool {
+	switch {
+	case h <= PosterHeight && than <= PosterHeight:
+		return h > than
+	case h <= PosterHeight:
+		return true
+	case than <= PosterHeight:
+		return false
+	default:
+		return h < than
+	}
+}
+
+// PosterName is the file of the poster taken with thumbnail (a path
+// relative to the video's directory), beside it and named after it:
+// "thumbnail.jpg" has "poster.jpg", "thumbnail-1500.jpg" (a frame its
+// managers chose) "poster-1500.jpg"; "" for another name (no poster).
+func PosterName(thumbnail string) string {
+	dir, base := path.Split(thumbnail)
+	rest, ok := strings.CutPrefix(base, "thumbnail")
+	if !ok || !strings.HasSuffix(rest, ".jpg") {
+		return ""
+	}
+	return dir + "poster" + rest
 }
 
 // EventDate reads the day a recorder wrote in its metadata (ISO 8601

@@ -1,6 +1,7 @@
 package lectern_test
 
 import (
+	"fmt"
 	"testing"
 
 	"lectern"
@@ -94,6 +95,44 @@ func TestEventDate(t *testing.T) {
 	} {
 		if got := lectern.EventDate(in); got != want {
 			t.Errorf("EventDate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPosterRendition(t *testing.T) {
+	t.Parallel()
+	mp4 := func(h int) lectern.Rendition {
+		return lectern.Rendition{Kind: lectern.RenditionMP4, Height: h, Path: fmt.Sprintf("%dp.mp4", h)}
+	}
+	for _, tc := range []struct {
+		heights []int
+		want    int // 0: none
+	}{
+		{[]int{360, 720, 1080}, 720},
+		{[]int{1080, 360, 480}, 480},
+		{[]int{1080, 1440}, 1080},
+		{[]int{240}, 240},
+		{nil, 0},
+	} {
+		v := &lectern.Video{Renditions: []lectern.Rendition{{Kind: lectern.RenditionM4A, Path: "audio.m4a"}, {Kind: lectern.RenditionHLS, Height: 720, Path: "hls/master.m3u8"}}}
+		for _, h := range tc.heights {
+			v.Renditions = append(v.Renditions, mp4(h))
+		}
+		r, ok := v.PosterRendition()
+		if ok != (tc.want != 0) || r.Height != tc.want {
+			t.Errorf("%v: %v %v, want %dp", tc.heights, r.Height, ok, tc.want)
+		}
+	}
+}
+
+func TestPosterName(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"thumbnail.jpg": "poster.jpg", "thumbnail-1500.jpg": "poster-1500.jpg", "sub/thumbnail-2.jpg": "sub/poster-2.jpg",
+		"": "", "cover.jpg": "", "thumbnail.png": "",
+	} {
+		if got := lectern.PosterName(in); got != want {
+			t.Errorf("PosterName(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -104,8 +104,10 @@ func (r *Runner) settings() settings {
 // that decodes it once and writes, for each rung of the ladder the source
 // gets (see Ladder), <rung>.mp4 (faststart) and, from the same encoded
 // streams through the tee muxer, hls/<rung>.m3u8 over one fMP4 file of
-// byte ranges; then it writes hls/master.m3u8 and thumbnail.jpg (from the
-// smallest rendition at a tenth of the duration). A video without sound
+// byte ranges; then it writes hls/master.m3u8, thumbnail.jpg (from the
+// smallest rendition at a tenth of the duration) and poster.jpg (the
+// same moment as large as the rendition a player starts with,
+// lectern.Video.PosterRendition). A video without sound
 // gets video-only renditions. A source with sound only gets audio.m4a.
 //
 // Renditions are listed MP4s first, from the smallest, then the HLS
@@ -206,8 +208,30 @@ func (r *Runner) encodeVideo(ctx context.Context, dir string, s *Source, set set
 		return nil, fmt.Errorf("encode %s: %w", name, err)
 	}
 	res.Thumbnail = thumbnailName
+	// The player's poster: the same moment, as large as the rendition the
+	// player starts with, taken from the largest one.
+	poster := posterOutput(outs)
+	last := outs[len(outs)-1]
+	if err := r.Thumbnail(ctx, filepath.Join(dir, last.Name+".mp4"), filepath.Join(dir, lectern.PosterName(thumbnailName)), at, poster.W); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("encode %s: %w", name, ctx.Err())
+		}
+		return nil, fmt.Errorf("encode %s: poster: %w", name, err)
+	}
 	progress(100)
 	return res, nil
+}
+
+// posterOutput is the rendition a player starts with (see
+// lectern.Video.PosterRendition), whose size the poster has.
+func posterOutput(outs []output) output {
+	v := &lectern.Video{}
+	for i, o := range outs {
+		v.Renditions = append(v.Renditions, lectern.Rendition{Kind: lectern.RenditionMP4, Name: strconv.Itoa(i), Height: o.H})
+	}
+	r, _ := v.PosterRendition()
+	i, _ := strconv.Atoi(r.Name)
+	return outs[i]
 }
 
 func (r *Runner) encodeAudio(ctx context.Context, dir string, s *Source, set settings, progress func(float64)) (*lectern.EncodeResult, error) {

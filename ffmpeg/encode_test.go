@@ -324,6 +324,10 @@ func TestEncode1080p(t *testing.T) {
 		if w, h := jpegSize(t, filepath.Join(dir, res.Thumbnail)); w != 640 || h != 360 {
 			t.Errorf("thumbnail is %dx%d, want the 360p's 640x360", w, h)
 		}
+		// The player's poster: as large as the 720p it starts with.
+		if w, h := jpegSize(t, filepath.Join(dir, "poster.jpg")); w != 1280 || h != 720 {
+			t.Errorf("poster is %dx%d, want the 720p's 1280x720", w, h)
+		}
 	})
 }
 

@@ -1,8 +1,10 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,6 +146,19 @@ func TestMakeThumbnail(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, old)); !os.IsNotExist(err) {
 		t.Errorf("the previous thumbnail %s is still there: %v", old, err)
 	}
+	// The player's poster of the same moment, as large as the rendition
+	// it starts with; the previous one gone.
+	poster, ok := v.PosterRendition()
+	if !ok {
+		t.Fatal("no rendition for the poster")
+	}
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(mustRead(t, filepath.Join(dir, "poster-1250.jpg")))); err != nil ||
+		cfg.Width != poster.Width || cfg.Height != poster.Height {
+		t.Errorf("new poster: %dx%d (%v), want the %s's %dx%d", cfg.Width, cfg.Height, err, poster.Name, poster.Width, poster.Height)
+	}
+	if _, err := os.Stat(filepath.Join(dir, lectern.PosterName(old))); !os.IsNotExist(err) {
+		t.Errorf("the previous poster is still there: %v", err)
+	}
 	m.checkLog(t, rec.ID, "Encoded: ", "Thumbnail taken again at 1.25s")
 }
 
@@ -190,4 +205,13 @@ func TestEnqueueOnlyAdmin(t *testing.T) {
 	m.waitJobs(t, map[string]int{"process_recording completed": 1, "encode_video completed": 2, "make_thumbnail completed": 1})
 	m.checkEncoded(t, rec, m.waitVideo(t, rec.ID, lectern.EncodingDone))
 	m.checkLog(t, rec.ID, "Thumbnail taken again at 1.25s", "Encoding queued again by an admin")
+}
+
+func mustRead(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

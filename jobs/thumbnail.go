@@ -45,7 +45,8 @@ func (w *makeThumbnailWorker) Timeout(*river.Job[MakeThumbnailArgs]) time.Durati
 
 // Work takes the frame from the video's largest MP4 rendition into a new
 // file named after the moment (so no browser keeps showing the old one),
-// records it, then removes the previous thumbnail.
+// and the player's poster of it beside (lectern.PosterName), records it,
+// then removes the previous thumbnail and poster.
 func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumbnailArgs]) error {
 	p, id := w.p, job.Args.VideoID
 	log := p.logger.With("video_id", id, "job_id", job.ID)
@@ -75,6 +76,21 @@ func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumb
 		}
 		return fmt.Errorf("thumbnail of video %d: %w", id, err)
 	}
+	// The player's poster, the same moment as large as the rendition the
+	// player starts with.
+	posterTmp := filepath.Join(dir, fmt.Sprintf(".poster-job%d.part.jpg", job.ID))
+	if r, ok := v.PosterRendition(); ok {
+		if err := p.thumbnails.Thumbnail(ctx, filepath.Join(dir, filepath.FromSlash(src)), posterTmp, job.Args.At, r.Width); err != nil {
+			os.Remove(tmp)
+			os.Remove(posterTmp)
+			return fmt.Errorf("poster of video %d: %w", id, err)
+		}
+		if err := os.Rename(posterTmp, filepath.Join(dir, lectern.PosterName(name))); err != nil {
+			os.Remove(tmp)
+			os.Remove(posterTmp)
+			return fmt.Errorf("store poster of video %d: %w", id, err)
+		}
+	}
 	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("store thumbnail of video %d: %w", id, err)
@@ -88,6 +104,11 @@ func (w *makeThumbnailWorker) Work(ctx context.Context, job *river.Job[MakeThumb
 	if old := v.Thumbnail; old != "" && old != name && !strings.Contains(old, "/") {
 		if err := os.Remove(filepath.Join(dir, old)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			log.Warn("remove previous thumbnail", "file", old, "err", err)
+		}
+		if poster := lectern.PosterName(old); poster != "" && poster != lectern.PosterName(name) {
+			if err := os.Remove(filepath.Join(dir, poster)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				log.Warn("remove previous poster", "file", poster, "err", err)
+			}
 		}
 	}
 	p.note(ctx, v.RecordingID, lectern.NewLogEntry("thumbnail_taken", time.Duration(job.Args.At*float64(time.Second)).Round(10*time.Millisecond)))

@@ -52,6 +52,26 @@ func (s *GroupService) CreateGroup(ctx context.Context, g *lectern.Group) error 
 	})
 }
 
+// UpdateGroup implements lectern.GroupService.
+func (s *GroupService) UpdateGroup(ctx context.Context, g *lectern.Group) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *conn) error {
+		res, err := tx.ExecContext(ctx, "UPDATE groups SET name = ? WHERE id = ?", g.Name, g.ID)
+		if isUnique(err) {
+			return &lectern.Error{Op: "update group", Code: lectern.ECONFLICT, Message: "A group with that name already exists.",
+				Fields: map[string]string{"name": "A group with that name already exists."}}
+		} else if err != nil {
+			return fmt.Errorf("update group %d: %w", g.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return lectern.Errorf(lectern.ENOTFOUND, "Group not found.")
+		}
+		return nil
+	})
+}
+
 // DeleteGroup implements lectern.GroupService.
 func (s *GroupService) DeleteGroup(ctx context.Context, id int64) error {
 	return s.db.execOne(ctx, "delete group", lectern.Errorf(lectern.ENOTFOUND, "Group not found."), nil,
@@ -60,12 +80,21 @@ func (s *GroupService) DeleteGroup(ctx context.Context, id int64) error {
 
 // FindGroupByName implements lectern.GroupService.
 func (s *GroupService) FindGroupByName(ctx context.Context, name string) (*lectern.Group, error) {
+	return s.findOne(ctx, "name = ?", name)
+}
+
+// FindGroupByID implements lectern.GroupService.
+func (s *GroupService) FindGroupByID(ctx context.Context, id int64) (*lectern.Group, error) {
+	return s.findOne(ctx, "id = ?", id)
+}
+
+func (s *GroupService) findOne(ctx context.Context, where string, arg any) (*lectern.Group, error) {
 	var g lectern.Group
-	err := s.db.db.QueryRowContext(ctx, "SELECT id, name, auto_sync FROM groups WHERE name = ?", name).Scan(&g.ID, &g.Name, &g.AutoSync)
+	err := s.db.db.QueryRowContext(ctx, "SELECT id, name, auto_sync FROM groups WHERE "+where, arg).Scan(&g.ID, &g.Name, &g.AutoSync)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, lectern.Errorf(lectern.ENOTFOUND, "Group not found.")
 	} else if err != nil {
-		return nil, fmt.Errorf("find group %q: %w", name, err)
+		return nil, fmt.Errorf("find group %v: %w", arg, err)
 	}
 	return &g, nil
 }

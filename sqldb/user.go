@@ -70,6 +70,12 @@ func (s *UserService) FindUsers(ctx context.Context, f lectern.UserFilter) ([]*l
 	if f.IsSuperuser != nil {
 		w.add("is_superuser = ?", *f.IsSuperuser)
 	}
+	if f.IsActive != nil {
+		w.add("is_active = ?", *f.IsActive)
+	}
+	if f.GroupID != nil {
+		w.add("id IN (SELECT user_id FROM user_groups WHERE group_id = ?)", *f.GroupID)
+	}
 	w.search(f.Search, "username", "email", "first_name", "last_name")
 	users, total, err := findPage(ctx, s.db.db, "users", userColumns, w, "username", f.Page, scanUser)
 	if err != nil {

@@ -45,7 +45,7 @@ func Run(t *testing.T, open Open) {
 		"Treatments": testTreatments, "Sightings": testSightings,
 		"IDsNotReused": testIDsNotReused, "TreatmentMove": testTreatmentMove, "DepositOutcome": testDepositOutcome,
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "VideoUpdate": testVideoUpdate, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
-		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts,
+		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts, "Groups": testGroups,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 type adminGroupFormPage struct {
 	layout
 	Group *lectern.Group
+	// Members are an existing group's (nil for a new one).
+	Members *groupMembers
 	formErrors
 }
 

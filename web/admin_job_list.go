@@ -207,7 +207,6 @@ func (s *Server) handleAdminJobList(w http.ResponseWriter, r *http.Request) {
 		stateFilter.Options = append(stateFilter.Options, option{st, jobStateLabel(p, st), filter.State != nil && *filter.State == st})
 	}
 	l := s.page(r, "admin.job.list.title", "jobs")
-	l.Wide = true
 	rows, err := s.jobRows(r, l, s.jobTargets(), list)
 	if err != nil {
 		s.serverError(w, r, err)

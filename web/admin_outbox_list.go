@@ -122,7 +122,6 @@ func (s *Server) handleAdminOutboxList(w http.ResponseWriter, r *http.Request) {
 		},
 		Pagination: newPagination(r, filter.Page, total),
 	}
-	data.Wide = true
 	if data.Rows, err = s.messageRows(r.Context(), p, list); err != nil {
 		s.serverError(w, r, err)
 		return

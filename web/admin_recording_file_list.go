@@ -68,7 +68,6 @@ func (s *Server) handleAdminRecordingFileList(w http.ResponseWriter, r *http.Req
 	}
 
 	l := s.page(r, "admin.recording_file.list.title", "recording_files")
-	l.Wide = true
 	s.render(w, r, http.StatusOK, "admin_recording_file_list", adminRecordingFileListPage{
 		layout: l,
 		Head: listHead{

@@ -73,7 +73,6 @@ func (s *Server) handleAdminRecordingList(w http.ResponseWriter, r *http.Request
 		return
 	}
 	l := s.page(r, "admin.recording.list.title", "recordings")
-	l.Wide = true
 	s.render(w, r, http.StatusOK, "admin_recording_list", adminRecordingListPage{
 		layout: l,
 		Head: listHead{

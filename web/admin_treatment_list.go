@@ -50,7 +50,6 @@ func (s *Server) handleAdminTreatmentList(w http.ResponseWriter, r *http.Request
 		stateFilter.Options = append(stateFilter.Options, option{st, stateLabel(p, st), filter.State != nil && *filter.State == st})
 	}
 	l := s.page(r, "admin.treatment.list.title", "treatments")
-	l.Wide = true
 	s.render(w, r, http.StatusOK, "admin_treatment_list", adminTreatmentListPage{
 		layout: l,
 		Head: listHead{

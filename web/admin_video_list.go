@@ -55,7 +55,6 @@ func (s *Server) handleAdminVideoList(w http.ResponseWriter, r *http.Request) {
 	owners := userFilter(p, users, filter.OwnerID)
 	owners.Name, owners.Label, owners.Options[0].Label = "owner", p.T("video.field.owner"), p.T("admin.video.list.all_owners")
 	l := s.page(r, "admin.video.list.title", "videos")
-	l.Wide = true
 	adminRows := make([]adminVideoRow, len(rows))
 	for i, row := range rows {
 		adminRows[i] = adminVideoRow{videoRow: row, Encode: s.encodeForm(l, row.V)}

@@ -63,7 +63,7 @@ func TestStatusTiles(t *testing.T) {
 	res := c.get("/")
 	want(t, res, http.StatusOK)
 	for _, tc := range []struct{ key, count, href, list, listCount string }{
-		{"claim", "2", "/record/claim_record/", "/record/claim_record/", "2 records waiting"},
+		{"claim", "2", "/record/claim_record/", "/record/claim_record/", "2 recordings waiting"},
 		{"encoding", "1", "/admin/videos/?state=running", "/admin/videos/?state=running", "1 video"},
 		{"failed_jobs", "1", "/admin/jobs/?state=discarded", "/admin/jobs/?state=discarded", "1 job"},
 		{"unsent_mail", "2", "/admin/outbox/?state=unsent", "/admin/outbox/?state=unsent", "2 messages"},

@@ -39,6 +39,7 @@ func TestNavBrowser(t *testing.T) {
 	const menu = `document.querySelector(".nav-menu")`
 	var inside, open bool
 	run(t, ctx, chromedp.EmulateViewport(390, 800), chromedp.Navigate(b.http.URL+"/"),
+		chromedp.Click(".menu-toggle > summary", chromedp.ByQuery),
 		chromedp.Click(".nav-menu > summary", chromedp.ByQuery), waitFor(menu+`.open`),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll(".nav-menu-list a")).every(function (a) {
 			var r = a.getBoundingClientRect();
@@ -51,7 +52,8 @@ func TestNavBrowser(t *testing.T) {
 	if open {
 		t.Error("a click outside does not close the menu")
 	}
-	run(t, ctx, chromedp.Click(".nav-menu > summary", chromedp.ByQuery), waitFor(menu+`.open`),
+	run(t, ctx, chromedp.Click(".menu-toggle > summary", chromedp.ByQuery),
+		chromedp.Click(".nav-menu > summary", chromedp.ByQuery), waitFor(menu+`.open`),
 		chromedp.KeyEvent("\x1b"), chromedp.Evaluate(menu+`.open`, &open))
 	if open {
 		t.Error("Escape does not close the menu")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,7 +21,8 @@ import (
 
 // Limits of a people search.
 const (
-	peopleLimit          = 20 // people in one answer
+	peopleLimit          = 20 // people in one answer, a page
+	peopleMaxPage        = 10 // pages past it answer nobody: type more
 	peopleMinQuery       = 2  // shorter queries answer nobody
 	peopleMaxQuery       = 150
 	peopleDirectoryGrace = 5 * time.Second // the directory's share of the request
@@ -42,15 +44,21 @@ type peopleAnswer struct {
 	// DirectoryFailed: the directory did not answer; People are the
 	// accounts only.
 	DirectoryFailed bool `json:"directory_failed"`
+	// Page is this answer's page; NextPage the one with more people, 0
+	// when there are no more (or past peopleMaxPage).
+	Page     int `json:"page"`
+	NextPage int `json:"next_page"`
 }
 
-// handlePeopleSearch answers GET /people/search.json?q=…: at most
-// peopleLimit people whose username, name or email holds q, the accounts
-// first (active ones), then the directory's people without an account,
-// merged by username. Superusers may search; staff too with
-// ?recorder=<id> of a recorder whose add form lets them choose the owner
-// (mayChooseOwner); a video's managers with ?video=<id> (its additional
-// owners).
+// handlePeopleSearch answers GET /people/search.json?q=…&page=n: a page
+// of peopleLimit people whose username, name or email holds q, the
+// accounts first (active ones), then the directory's people (those
+// without an account, and those whose account the search missed),
+// merged by username; next_page names the following page. Superusers
+// may search; staff too with ?recorder=<id> of a recorder whose add form
+// lets them choose the owner (mayChooseOwner); a video's managers with
+// ?video=<id> (its additional owners). A page that is not a positive
+// number answers 400.
 func (s *Server) handlePeopleSearch(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	h := w.Header()
@@ -71,7 +79,14 @@ func (s *Server) handlePeopleSearch(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusForbidden, "You do not have permission to perform this action.")
 		return
 	}
-	answer, err := s.searchPeople(ctx, strings.TrimSpace(r.URL.Query().Get("q")))
+	page := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		if page, err = strconv.Atoi(v); err != nil || page < 1 {
+			writeJSONError(w, http.StatusBadRequest, "Invalid page.")
+			return
+		}
+	}
+	answer, err := s.searchPeople(ctx, strings.TrimSpace(r.URL.Query().Get("q")), page)
 	if err != nil {
 		s.logger.Error("web request failed", "err", err, "method", r.Method, "path", r.URL.Path)
 		writeJSONError(w, http.StatusInternalServerError, "Internal error.")
@@ -107,60 +122,90 @@ func (s *Server) maySearchPeople(ctx context.Context, u *lectern.User, recorder,
 	return s.mayChooseOwner(u, rec), nil
 }
 
-// searchPeople finds the people q names (see handlePeopleSearch). A
-// directory that fails is logged and leaves the accounts' part.
-func (s *Server) searchPeople(ctx context.Context, q string) (peopleAnswer, error) {
-	answer := peopleAnswer{People: []personHit{}}
-	if n := utf8.RuneCountInString(q); n < peopleMinQuery || n > peopleMaxQuery {
+// searchPeople finds page of the people q names (see
+// handlePeopleSearch): the active accounts q matches, then the
+// directory's people, each page peopleLimit long. A directory that fails
+// is logged and leaves the accounts' part.
+func (s *Server) searchPeople(ctx context.Context, q string, page int) (peopleAnswer, error) {
+	answer := peopleAnswer{People: []personHit{}, Page: page}
+	if n := utf8.RuneCountInString(q); n < peopleMinQuery || n > peopleMaxQuery || page > peopleMaxPage {
 		return answer, nil
 	}
-	users, _, err := s.deps.Users.FindUsers(ctx, lectern.UserFilter{Search: q, Page: lectern.Page{Number: 1, Size: peopleLimit}})
+	active := true
+	users, total, err := s.deps.Users.FindUsers(ctx, lectern.UserFilter{Search: q, IsActive: &active, Page: lectern.Page{Number: page, Size: peopleLimit}})
 	if err != nil {
 		return answer, err
 	}
-	seen := map[string]bool{}
 	for _, u := range users {
-		seen[u.Username] = true
-		if u.IsActive {
-			answer.People = append(answer.People, personHit{u.Username, u.FullName(), u.Email, true})
+		answer.People = append(answer.People, personHit{u.Username, u.FullName(), u.Email, true})
+	}
+	offset := (page - 1) * peopleLimit
+	more := offset+peopleLimit < total
+	// Without Accounts nobody found there could be picked (adopt).
+	if !more && s.deps.Directory != nil && s.deps.Accounts != nil {
+		// The directory's part of the list starts after the accounts';
+		// skip is how much of it the pages before this one showed.
+		skip, want := max(0, offset-total), peopleLimit-len(answer.People)
+		found, failed, err := s.directoryPeople(ctx, q, skip+want+1, total)
+		if err != nil {
+			return answer, err
+		}
+		answer.DirectoryFailed = failed
+		if skip < len(found) {
+			found = found[skip:]
+			more = len(found) > want
+			answer.People = append(answer.People, found[:min(want, len(found))]...)
 		}
 	}
-	// Without Accounts nobody found there could be picked (adopt).
-	if s.deps.Directory == nil || s.deps.Accounts == nil || len(answer.People) >= peopleLimit {
-		return answer, nil
+	if more && page < peopleMaxPage {
+		answer.NextPage = page + 1
 	}
+	return answer, nil
+}
+
+// directoryPeople is the directory's part of a search of q, in the
+// directory's order, at least n long when the directory has that many:
+// the people without an account, and those whose active account the
+// accounts' search missed (its names differ from the directory's); the
+// accounts it found (at most matched of them) are the list's first part.
+func (s *Server) directoryPeople(ctx context.Context, q string, n, matched int) (found []personHit, failed bool, err error) {
 	dctx, cancel := context.WithTimeout(ctx, peopleDirectoryGrace)
 	defer cancel()
-	found, err := s.deps.Directory.SearchPeople(dctx, q, peopleLimit)
+	people, err := s.deps.Directory.SearchPeople(dctx, q, n+matched)
 	if err != nil {
 		s.logger.Warn("people search: the directory failed", "err", err)
-		answer.DirectoryFailed = true
-		return answer, nil
+		return nil, true, nil
 	}
-	var newcomers []personHit
-	for _, p := range found {
+	seen := map[string]bool{}
+	for _, p := range people {
 		if p.Username == "" || seen[p.Username] {
 			continue
 		}
 		seen[p.Username] = true
-		// Someone the accounts' search missed may still have an account
-		// (its names differ from the directory's): merged by username.
 		u, err := s.deps.Users.FindUserByUsername(ctx, p.Username)
 		switch {
-		case err == nil && u.IsActive:
-			answer.People = append(answer.People, personHit{u.Username, u.FullName(), u.Email, true})
-		case err == nil: // an inactive account: not to be picked
+		case err == nil && u.IsActive && !accountMatches(u, q):
+			found = append(found, personHit{u.Username, u.FullName(), u.Email, true})
+		case err == nil: // in the accounts' part, or inactive: not to be picked
 		case lectern.ErrorCode(err) == lectern.ENOTFOUND:
-			newcomers = append(newcomers, personHit{p.Username, identityName(p), p.Email, false})
+			found = append(found, personHit{p.Username, identityName(p), p.Email, false})
 		default:
-			return answer, err
+			return nil, false, err
 		}
 	}
-	answer.People = append(answer.People, newcomers...)
-	if len(answer.People) > peopleLimit {
-		answer.People = answer.People[:peopleLimit]
+	return found, false, nil
+}
+
+// accountMatches reports whether the accounts' search of q finds u: q
+// in its username, names or email, whatever the case.
+func accountMatches(u *lectern.User, q string) bool {
+	q = strings.ToLower(q)
+	for _, f := range []string{u.Username, u.FirstName, u.LastName, u.Email} {
+		if strings.Contains(strings.ToLower(f), q) {
+			return true
+		}
 	}
-	return answer, nil
+	return false
 }
 
 // identityName is "First Last", or the username, as User.FullName.

@@ -64,7 +64,7 @@ var addFormFields = []string{"title", "source_file", "recorder", "user", "delete
 // seed's /mediacourses_add/), reached from the manager's email, from the
 // claim list, or by a superuser: ?mediapath=…&course_title=…&recorder=<id>.
 // Saving publishes the deposit: it creates the recording for the chosen
-// owner (or the visitor) and goes to the dashboard; "Delete the record"
+// owner (or the visitor) and goes to the dashboard; "Delete the recording"
 // deletes the file and its treatment instead. Hidden fields are checked
 // again on POST: the visitor must be allowed to publish that file for
 // that recorder.

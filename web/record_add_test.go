@@ -201,7 +201,7 @@ func TestAddFormPublish(t *testing.T) {
 	wantBody(t, res, "Waiting for you", "1 deposit waiting for you", "lecture.mp4", html.EscapeString(addURL(b.t, "")))
 	res = c.get(path)
 	want(t, res, http.StatusOK)
-	wantBody(t, res, "Adding a new record", `value="Course 1"`, "Amphi A")
+	wantBody(t, res, "Adding a new recording", `value="Course 1"`, "Amphi A")
 
 	// Validation: a title is required.
 	res = c.post(path, url.Values{"title": {"  "}, "source_file": {b.t.File}, "user": {id64(b.mgr.ID)}})
@@ -366,7 +366,7 @@ func TestAddFormDelete(t *testing.T) {
 	if res.location != "/" {
 		t.Errorf("deleted: goes to %q", res.location)
 	}
-	wantBody(t, c.get("/"), "The selected record has been deleted.")
+	wantBody(t, c.get("/"), "The selected recording has been deleted.")
 	if _, err := os.Stat(b.t.File); !os.IsNotExist(err) {
 		t.Errorf("file still there: %v", err)
 	}

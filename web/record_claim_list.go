@@ -35,9 +35,12 @@ type claimCard struct {
 	Duration  string // "" when unknown
 	Slides    string // an audiovideocast ZIP's "3 slides", in place of a duration
 	Thumbnail string
-	Preview   string // "" for none
-	ClaimURL  string // "" when the deposit has no recorder
-	DeleteURL string // "" for those who may not delete
+	// ThumbLoading: the thumbnail is not taken yet, and its request takes
+	// it (ffmpeg, seconds): the card shows it loading until it comes.
+	ThumbLoading bool
+	Preview      string // "" for none
+	ClaimURL     string // "" when the deposit has no recorder
+	DeleteURL    string // "" for those who may not delete
 }
 
 // claimListOn tells whether the claim list exists:
@@ -76,7 +79,9 @@ func (s *Server) handleRecordClaimList(w http.ResponseWriter, r *http.Request) {
 	}
 	for i, t := range list {
 		c := claimCard{treatmentRow: rows[i], Thumbnail: "/record/thumbnail/" + id64(t.ID) + ".jpg"}
-		if e, ok := media[t.ID]; ok && e.Archive {
+		e, ok := media[t.ID]
+		c.ThumbLoading = s.media.enabled() && (!ok || e.Thumb == "")
+		if ok && e.Archive {
 			c.Slides = p.Plural("record.claim.list.slides", e.Slides)
 		} else if ok && e.Duration > 0 {
 			c.Duration = clockDuration(e.Duration)

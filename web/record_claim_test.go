@@ -104,7 +104,7 @@ func TestClaimList(t *testing.T) {
 	if n := cardsOf(res); n != 12 {
 		t.Errorf("page 1 shows %d cards, want 12", n)
 	}
-	wantBody(t, res, "13 records waiting", `rel="next"`, `href="/record/claim_record/?page=2"`, `data-preview`)
+	wantBody(t, res, "13 recordings waiting", `rel="next"`, `href="/record/claim_record/?page=2"`, `data-preview`)
 	wantOrder(t, res, "lecture-13.mp4", "lecture-12.mp4", "lecture-02.mp4")
 	for _, s := range []string{"lecture-01.mp4", "private.mp4", "/record/delete_record/"} {
 		if strings.Contains(res.body, s) {
@@ -284,7 +284,7 @@ func TestDoubleClaim(t *testing.T) {
 		clients[i].login(name)
 		res := clients[i].get(path)
 		want(t, res, http.StatusOK)
-		wantBody(t, res, "Claim the record", "“Amphi” has no manager")
+		wantBody(t, res, "Claim the recording", "“Amphi” has no manager")
 		m := csrfRE.FindStringSubmatch(res.body)
 		forms[i] = url.Values{"csrf_token": {html.UnescapeString(m[1])}, "title": {"Mine " + name}, "source_file": {dep.File}}
 	}
@@ -371,7 +371,7 @@ func TestRecordDelete(t *testing.T) {
 	c.login("root")
 	res := c.get(path)
 	want(t, res, http.StatusOK)
-	wantBody(t, res, "Deleting the record “lecture.mp4”", "I agree", dep.File)
+	wantBody(t, res, "Deleting the recording “lecture.mp4”", "I agree", dep.File)
 
 	// Without "I agree": an error, and nothing removed.
 	res = c.post(path, url.Values{})
@@ -389,7 +389,7 @@ func TestRecordDelete(t *testing.T) {
 	if res.location != "/record/claim_record/" {
 		t.Errorf("deleted: goes to %q", res.location)
 	}
-	wantBody(t, c.get(res.location), "The record has been deleted.")
+	wantBody(t, c.get(res.location), "The recording has been deleted.")
 	if _, err := os.Stat(dep.File); !os.IsNotExist(err) {
 		t.Errorf("file still there: %v", err)
 	}

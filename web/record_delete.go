@@ -17,7 +17,7 @@ type recordDeletePage struct {
 
 // handleRecordDelete is Pod's /record/delete_record/<id>/: superusers
 // delete a deposit, its file and its treatment, once they tick "I agree";
-// then back to the claim list with "The record has been deleted.". The
+// then back to the claim list with "The recording has been deleted.". The
 // file is only removed inside DEFAULT_RECORDER_PATH, never through a link
 // leading out of it.
 func (s *Server) handleRecordDelete(w http.ResponseWriter, r *http.Request) {

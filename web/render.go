@@ -34,9 +34,6 @@ type layout struct {
 	Recordings bool
 	Videos     bool
 	Jobs       bool
-	// Wide pages (lists with many columns) use the whole width of large
-	// screens.
-	Wide bool
 	// TimeZone names TIME_ZONE and its offset now, once in the footer:
 	// the times of every page are in it, without a label.
 	TimeZone string

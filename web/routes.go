@@ -58,6 +58,8 @@ func (s *Server) routes() {
 	m.Handle("GET /admin/groups/{$}", s.superuser(s.handleAdminGroupList))
 	m.Handle("GET /admin/groups/add/{$}", s.superuser(s.handleAdminGroupAdd))
 	m.Handle("POST /admin/groups/add/{$}", s.superuser(s.handleAdminGroupAdd))
+	m.Handle("GET /admin/groups/{id}/change/{$}", s.superuser(s.handleAdminGroupChange))
+	m.Handle("POST /admin/groups/{id}/change/{$}", s.superuser(s.handleAdminGroupChange))
 	m.Handle("GET /admin/groups/{id}/delete/{$}", s.superuser(s.handleAdminGroupDelete))
 	m.Handle("POST /admin/groups/{id}/delete/{$}", s.superuser(s.handleAdminGroupDelete))
 

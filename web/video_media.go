@@ -172,7 +172,7 @@ func servable(v *lectern.Video, rel string) bool {
 	if !cleanRel(rel) {
 		return false
 	}
-	if rel == v.Thumbnail || strings.HasPrefix(rel, hlsDir+"/") {
+	if rel == v.Thumbnail || strings.HasPrefix(rel, hlsDir+"/") || (v.Thumbnail != "" && rel == lectern.PosterName(v.Thumbnail)) {
 		return true
 	}
 	for _, rd := range v.Renditions {

@@ -3,6 +3,8 @@ package web
 import (
 	"cmp"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -123,7 +125,7 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 		data.ErrorLog = v.EncodingLog
 	}
 	if v.EncodingState == lectern.EncodingDone {
-		data.Player = newPlayer(v)
+		data.Player = s.newPlayer(v)
 		data.Thumbnail = s.thumbnailForm(l, u, v)
 		if mayDownload(u, v) {
 			data.Downloads = downloads(p, v)
@@ -134,14 +136,13 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		data.Wide = data.Slides != nil // the player and the slide side by side
 	}
 	s.render(w, r, http.StatusOK, "video_show", data)
 }
 
 // newPlayer chooses what v's page plays; nil when there is nothing to
 // play.
-func newPlayer(v *lectern.Video) *player {
+func (s *Server) newPlayer(v *lectern.Video) *player {
 	pl := &player{}
 	var mp4s []lectern.Rendition
 	for _, rd := range v.Renditions {
@@ -161,9 +162,7 @@ func newPlayer(v *lectern.Video) *player {
 		return &player{Audio: pl.Audio}
 	}
 	pl.Audio = ""
-	if v.Thumbnail != "" {
-		pl.Poster = mediaURL(v, v.Thumbnail)
-	}
+	pl.Poster = s.posterURL(v)
 	slices.SortFunc(mp4s, func(a, b lectern.Rendition) int { return cmp.Compare(a.Height, b.Height) })
 	pick := -1 // the largest up to defaultHeight, else the smallest
 	for i, rd := range mp4s {
@@ -274,4 +273,20 @@ func (s *Server) handleVideoUnlock(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Put(ctx, sessionVideoUnlock+id64(v.ID), unlockToken(v))
 	http.Redirect(w, r, videoURL(v), http.StatusSeeOther)
+}
+
+// posterURL is the picture the player shows before it plays: the poster
+// taken with the thumbnail, as large as the rendition the player starts
+// with (lectern.PosterName), else (a video encoded before posters) the
+// thumbnail; "" for none.
+func (s *Server) posterURL(v *lectern.Video) string {
+	if v.Thumbnail == "" {
+		return ""
+	}
+	if poster := lectern.PosterName(v.Thumbnail); poster != "" && s.cfg.MediaRoot != "" {
+		if fi, err := os.Stat(filepath.Join(s.cfg.MediaRoot, filepath.FromSlash(lectern.VideoDir(v.ID)), filepath.FromSlash(poster))); err == nil && fi.Mode().IsRegular() {
+			return mediaURL(v, poster)
+		}
+	}
+	return mediaURL(v, v.Thumbnail)
 }

@@ -128,9 +128,6 @@ func TestVideoSlides(t *testing.T) {
 	if i, j := strings.Index(res.body, "<video"), strings.Index(res.body, "data-slide-current"); i < 0 || j < i {
 		t.Error("the current slide is not after the player")
 	}
-	if !strings.Contains(res.body, `<body class="wide">`) {
-		t.Error("a page with slides is not wide")
-	}
 	for _, u := range []string{slide(1), slide(2), slide(3)} {
 		want(t, c.get(u), http.StatusOK)
 	}
@@ -149,7 +146,7 @@ func TestVideoSlides(t *testing.T) {
 	plain := b.encoded(b.video(owner, "No slides"), false)
 	res = c.get(videoURL(plain))
 	want(t, res, http.StatusOK)
-	for _, s := range []string{"slides.js", "slide-list", "data-slide", "stage", "Diapositive", `class="wide"`} {
+	for _, s := range []string{"slides.js", "slide-list", "data-slide", "stage", "Diapositive"} {
 		if strings.Contains(res.body, s) {
 			t.Errorf("a video without slides shows %q", s)
 		}

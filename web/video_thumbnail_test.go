@@ -168,7 +168,12 @@ func TestVideoThumbnail(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "thumbnail.jpg")); !os.IsNotExist(err) {
 		t.Errorf("the encoder's thumbnail is still there: %v", err)
 	}
-	wantBody(t, owner.get(videoURL(v)), fmt.Sprintf(`poster="%s"`, mediaURL(v, got.Thumbnail)))
+	// The player shows the poster taken with it, at the player's size.
+	poster := lectern.PosterName(got.Thumbnail)
+	if _, err := os.Stat(filepath.Join(dir, poster)); err != nil {
+		t.Error(err)
+	}
+	wantBody(t, owner.get(videoURL(v)), fmt.Sprintf(`poster="%s"`, mediaURL(v, poster)))
 }
 
 // Without a job service the form and its route do not exist.

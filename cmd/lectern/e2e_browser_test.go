@@ -408,7 +408,7 @@ func TestBrowserClaimJourneys(t *testing.T) {
 	if p := j6.path(); p != "/record/claim_record/" {
 		j6.fatal("delete", fmt.Errorf("at %s, want the claim list", p))
 	}
-	j6.wantText("The record has been deleted.", "mistake-2.mp4")
+	j6.wantText("The recording has been deleted.", "mistake-2.mp4")
 	j6.snap("claim-list-deleted-en-1280")
 	if _, err := os.Stat(filepath.Join(dir, "mistake-1.mp4")); !os.IsNotExist(err) {
 		t.Errorf("mistake-1.mp4 is still on disk (%v)", err)
@@ -419,7 +419,7 @@ func TestBrowserClaimJourneys(t *testing.T) {
 	j6.submit("delete instead", `form.form button[name=delete]`)
 	j6.wantText("Delete “mistake-2.mp4”?")
 	j6.submit("delete from the add form", `form button.button-danger`)
-	j6.wantText("The selected record has been deleted.")
+	j6.wantText("The selected recording has been deleted.")
 	j6.snap("add-form-deleted-en-1280")
 	if _, err := os.Stat(filepath.Join(dir, "mistake-2.mp4")); !os.IsNotExist(err) {
 		t.Errorf("mistake-2.mp4 is still on disk (%v)", err)

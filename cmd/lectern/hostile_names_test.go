@@ -110,7 +110,7 @@ func TestHostileNames(t *testing.T) {
 		target := fmt.Sprintf("%s/record/delete_record/%d/", s.url, newest)
 		_, page := boss.do(http.MethodGet, target, nil)
 		if resp, body := boss.do(http.MethodPost, target, url.Values{"agree": {"on"}, "csrf_token": {csrfToken(t, page)}}); resp.StatusCode != http.StatusOK ||
-			!strings.Contains(body, "The record has been deleted.") {
+			!strings.Contains(body, "The recording has been deleted.") {
 			t.Fatalf("delete: %d", resp.StatusCode)
 		}
 		waitCount(t, "deleted treatment", 0, "SELECT count(*) FROM treatments WHERE id = ?", newest)
