@@ -30,6 +30,34 @@ func DefaultTitle(courseTitle, recorderName string, at time.Time, loc *time.Loca
 	return cut(name, 200-len(" – "+when)) + " – " + when
 }
 
+// IsDefaultTitle tells whether title is one DefaultTitle makes without a
+// course title for a deposit of the recorder named recorderName (its
+// name, then " – " and a date), or the deposited file's name sourceFile
+// (the default before DefaultTitle): a title nobody typed, which what
+// the deposit itself says (an audiovideocast archive's title) may
+// replace.
+func IsDefaultTitle(title, recorderName, sourceFile string) bool {
+	if sourceFile != "" && title == baseName(sourceFile) {
+		return true
+	}
+	name := strings.Join(strings.Fields(recorderName), " ")
+	i := strings.LastIndex(title, " – ")
+	if name == "" || i <= 0 {
+		return false
+	}
+	// The name, whole, or cut to leave room for the date in 200 bytes.
+	head := title[:i]
+	return head == name || (len(title) > 180 && strings.HasPrefix(name, head))
+}
+
+// baseName is the last element of a slash-separated path.
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
 // cut shortens s to at most n bytes, on a character boundary.
 func cut(s string, n int) string {
 	if len(s) <= n {

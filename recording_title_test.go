@@ -47,3 +47,30 @@ func TestDefaultTitle(t *testing.T) {
 		t.Errorf("a long default title is refused: %v", r.Validate())
 	}
 }
+
+// TestIsDefaultTitle: a title nobody typed (DefaultTitle's, or the file's
+// name as before it) may be replaced by what the deposit says; a typed
+// one never is.
+func TestIsDefaultTitle(t *testing.T) {
+	at := time.Date(2026, 12, 6, 8, 45, 0, 0, time.UTC)
+	paris, _ := time.LoadLocation("Europe/Paris")
+	long := strings.Repeat("Amphithéâtre ", 20)
+	for _, c := range []struct {
+		title, recorder, source string
+		want                    bool
+	}{
+		{lectern.DefaultTitle("", "Amphi A", at, paris, "fr"), "Amphi A", "/r/a/x.zip", true},
+		{lectern.DefaultTitle("", "Amphi A", at, nil, "en"), "Amphi A", "/r/a/x.zip", true},
+		{lectern.DefaultTitle("", long, at, nil, "en"), long, "/r/a/x.zip", true},
+		{"x.zip", "Amphi A", "/r/a/x.zip", true},
+		{"Optique ondulatoire", "Amphi A", "/r/a/x.zip", false},
+		{"Amphi A", "Amphi A", "/r/a/x.zip", false},
+		{"Amphi B – 6 Dec 2026, 08:45", "Amphi A", "/r/a/x.zip", false},
+		{lectern.DefaultTitle("Cours de physique", "Amphi A", at, nil, "en"), "Amphi A", "/r/a/x.zip", false},
+		{"anything", "", "", false},
+	} {
+		if got := lectern.IsDefaultTitle(c.title, c.recorder, c.source); got != c.want {
+			t.Errorf("IsDefaultTitle(%q, %q, %q) = %v, want %v", c.title, c.recorder, c.source, got, c.want)
+		}
+	}
+}

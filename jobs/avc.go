@@ -60,12 +60,13 @@ func (a *archive) Close() error {
 }
 
 // describe gives v what the SMIL tells: its title, when the recording
-// kept the default one (the file's name), and the day of the lecture.
-func (a *archive) describe(rec *lectern.Recording, v *lectern.Video) {
+// kept the default one (lectern.IsDefaultTitle: nobody typed it), and the
+// day of the lecture.
+func (a *archive) describe(rec *lectern.Recording, recorderName string, v *lectern.Video) {
 	if a == nil {
 		return
 	}
-	if t := strings.TrimSpace(a.pres.Title); t != "" && rec.Title == filepath.Base(rec.SourceFile) {
+	if t := strings.TrimSpace(a.pres.Title); t != "" && lectern.IsDefaultTitle(rec.Title, recorderName, rec.SourceFile) {
 		v.Title, v.Slug = t, lectern.Slugify(t)
 	}
 	v.DateEvt = lectern.EventDate(a.pres.Date)

@@ -119,7 +119,11 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	}
 
 	v := lectern.NewVideo(rec, recorder)
-	arch.describe(rec, v)
+	name := ""
+	if recorder != nil {
+		name = recorder.Name
+	}
+	arch.describe(rec, name, v)
 	err = p.videos.CreateVideo(ctx, v)
 	switch code := lectern.ErrorCode(err); {
 	case err == nil:

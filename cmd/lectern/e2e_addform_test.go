@@ -128,7 +128,7 @@ func TestBrowserAddFormJourney(t *testing.T) {
 		j.fatal("confirmation", fmt.Errorf("asking deleted the file: %v", err))
 	}
 	j.submit("delete", `form button.button-danger`)
-	j.wantText("The selected record has been deleted.")
+	j.wantText("The selected recording has been deleted.")
 	if _, err := os.Stat(filepath.Join(c.dataDir, "recorders", "amphi-a", "cours-1100.mp4")); !os.IsNotExist(err) {
 		t.Errorf("cours-1100.mp4 is still on disk (%v)", err)
 	}

@@ -225,6 +225,9 @@ func TestBrowserShibbolethHeaderJourney(t *testing.T) {
 	// Logging out ends the Shibboleth session too (SHIB_LOGOUT_URL),
 	// which comes back to the login page.
 	j.logout()
+	// The logout page sends the browser on by a meta refresh: wait for it.
+	j.run("back on the login page", 20*time.Second,
+		waitJS(`location.pathname === "/accounts/login/" && document.readyState === "complete"`))
 	var cookies string
 	j.eval(`location.pathname + " " + document.cookie`, &cookies)
 	if !strings.HasPrefix(cookies, "/accounts/login/") {
