@@ -45,6 +45,22 @@ func (f formErrors) Field(name string) fieldError {
 	return fieldError{Name: name, Message: f.Errors[name]}
 }
 
+// selectField is a select of a form, for the select_field partial: its
+// field name (id "id_<Name>"), its label (translated by the page: keys
+// stay literal in templates), whether it is required, its options and
+// its message.
+type selectField struct {
+	Name, Label string
+	Required    bool
+	Options     []option
+	Message     string
+}
+
+// Select returns field name's select, labelled label.
+func (f formErrors) Select(name, label string, required bool, options []option) selectField {
+	return selectField{Name: name, Label: label, Required: required, Options: options, Message: f.Errors[name]}
+}
+
 // saved answers the outcome of a form's save: nil flashes the success key
 // done (formatted with name) and goes to next; an error with field
 // messages returns them, for the form to be shown again with a 400; any

@@ -39,7 +39,7 @@ func TestTemplatesParse(t *testing.T) {
 // package name, with the keys built from lists of codes.
 func usedKeys(t *testing.T) []string {
 	keys := map[string]bool{}
-	tplKey := regexp.MustCompile(`\{\{-?\s*(?:t|plural)\s+"([^"]+)"`)
+	tplKey := regexp.MustCompile(`(?:\{\{-?|\()\s*(?:t|plural)\s+"([^"]+)"`)
 	err := fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
