@@ -79,7 +79,10 @@ func TestLeaseLostEncodeStoresNothing(t *testing.T) {
 	m := setupMedia(t, "")
 	nodes := &brokenNodes{NodeService: sqldb.NewNodeService(m.db), broken: make(chan struct{})}
 	c := m.newClient(t, func(cfg *jobs.Config, deps *jobs.Deps) {
-		cfg.ID, cfg.RescueAfter = "late-encode", time.Second
+		// Long enough that a loaded machine keeps the lease until the
+		// encode breaks the database (with 1 s the node's own beats timed
+		// out first under the whole suite on PostgreSQL: no encode began).
+		cfg.ID, cfg.RescueAfter = "late-encode", 3*time.Second
 		deps.Nodes = nodes
 		deps.Encoder = cutEncoder{Encoder: &ffmpeg.Runner{Preset: "ultrafast", Logger: logger(t)}, nodes: nodes}
 	})
