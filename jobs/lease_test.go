@@ -45,7 +45,7 @@ func TestLeaseLostOutcomeNotWritten(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Config{})
 	b := setup(t, srv.URL())
 	nodes := &brokenNodes{NodeService: sqldb.NewNodeService(b.db), broken: make(chan struct{})}
-	c := b.newClientDeps(t, func(cfg *jobs.Config) { cfg.ID, cfg.RescueAfter = "late-mail", 3 * time.Second },
+	c := b.newClientDeps(t, func(cfg *jobs.Config) { cfg.ID, cfg.RescueAfter = "late-mail", 3*time.Second },
 		func(d *jobs.Deps) { d.Nodes, d.Sender = nodes, cutSender{MailSender: d.Sender, nodes: nodes} })
 	start(t, c)
 	b.queue(t, 1)
