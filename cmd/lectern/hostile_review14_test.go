@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -140,6 +141,50 @@ func TestHostileReview14(t *testing.T) {
 	waitRow(t, s, h.db, 60*time.Second, "SELECT count(*) FROM videos HAVING count(*) >= 2", nil, &made)
 	h.settle()
 	videos := sqldb.NewVideoService(db, nil)
+	// The publisher of a recording made someone else's (as a superuser's
+	// choice of owner makes it) follows its progress, and neither edits
+	// nor deletes its video, nor learns its address while it is a draft.
+	t.Run("the publisher of another's recording and its draft video", func(t *testing.T) {
+		var vid int64
+		if err := h.db.QueryRow("SELECT id FROM videos WHERE recording_id = ?", recOne).Scan(&vid); err != nil {
+			t.Fatal(err)
+		}
+		plebID := userID(t, c, "pleb")
+		for _, q := range []string{"UPDATE recordings SET user_id = ? WHERE id = ?", "UPDATE videos SET owner_id = ?, is_draft = 1 WHERE recording_id = ?"} {
+			if _, err := h.db.Exec(q, plebID, recOne); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := h.snapshot()
+		stored, _ := videos.FindVideoByID(t.Context(), vid)
+		resp, body := mgr.do(http.MethodGet, status, nil)
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, "video_url") {
+			t.Errorf("the publisher's progress: %d %s", resp.StatusCode, body)
+		}
+		for _, path := range []string{"edit/", "delete/"} {
+			resp, body := mgr.do(http.MethodGet, fmt.Sprintf("%s/video/%d/%s", s.url, vid, path), nil)
+			h.refused(t, path, resp.StatusCode, body, http.StatusForbidden)
+		}
+		for _, m := range []string{http.MethodPatch, http.MethodDelete} {
+			req, _ := http.NewRequest(m, fmt.Sprintf("%s/api/v1/videos/%d", s.url, vid), strings.NewReader(`{"title":"Mine now"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Token "+mgrToken)
+			st, text, _ := h.send(req)
+			h.refused(t, m, st, text, http.StatusForbidden)
+		}
+		editLink := regexp.MustCompile(fmt.Sprintf(`/video/%d-[^"]*/edit/`, vid))
+		if !editLink.MatchString(h.page(pleb, "/video/my/")) {
+			t.Error("its owner's My videos has no edit link")
+		}
+		page := h.page(mgr, "/video/my/?tab=published")
+		if !strings.Contains(page, stored.Title) || editLink.MatchString(page) {
+			t.Errorf("My videos does not list it for its publisher, or offers the edit link:\n%.3000s", page)
+		}
+		h.unchanged(t, before)
+		if got, _ := videos.FindVideoByID(t.Context(), vid); got.Title != stored.Title || got.OwnerID != plebID {
+			t.Errorf("the video changed: %+v", got)
+		}
+	})
 	v := &lectern.Video{Title: "Optique", Slug: "optique", OwnerID: userID(t, c, "mgr"), TypeID: typeID, IsDraft: true,
 		EncodingState: lectern.EncodingDone}
 	if err := videos.CreateVideo(t.Context(), v); err != nil {
