@@ -140,6 +140,13 @@ func TestHostileReview14(t *testing.T) {
 	var made int
 	waitRow(t, s, h.db, 60*time.Second, "SELECT count(*) FROM videos HAVING count(*) >= 2", nil, &made)
 	h.settle()
+	// Pages past any end, and numbers whose offset overflows: a page.
+	for _, path := range []string{"/video/my/?page=9223372036854775807", "/record/waiting/?page=9223372036854775807", "/?wpage=9223372036854775807",
+		"/video/my/?page=4611686018427387904", "/video/my/?tab=published&page=9223372036854775807&state=%00", "/record/waiting/?page=-9223372036854775808"} {
+		if resp, body := mgr.do(http.MethodGet, s.url+path, nil); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d\n%.600s", path, resp.StatusCode, body)
+		}
+	}
 	videos := sqldb.NewVideoService(db, nil)
 	// The publisher of a recording made someone else's (as a superuser's
 	// choice of owner makes it) follows its progress, and neither edits
@@ -215,6 +222,25 @@ func TestHostileReview14(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a co-owner's edit form with the owner, the slug and the state in it", func(t *testing.T) {
+		if st, text := call(http.MethodPatch, fmt.Sprintf(`{"additional_owners":[%d]}`, userID(t, c, "other"))); st != http.StatusOK {
+			t.Fatalf("the owner adds a co-owner: %d %s", st, text)
+		}
+		stored, _ := videos.FindVideoByID(t.Context(), v.ID)
+		edit := fmt.Sprintf("%s/video/%d/edit/", s.url, v.ID)
+		_, page := other.do(http.MethodGet, edit, nil)
+		f := url.Values{"csrf_token": {csrfToken(t, page)}, "title": {"Renamed"}, "type": {fmt.Sprint(typeID)}, "cursus": {"0"},
+			"is_draft": {"on"}, "additional_owners": {"mgr", "pleb", "other"}, "owner": {fmt.Sprint(userID(t, c, "other"))}, "slug": {"hijack"},
+			"encoding_state": {"error"}, "encoding_progress": {"3"}, "recording": {"1"}, "id": {"1"}}
+		if resp, body := other.do(http.MethodPost, edit, f); resp.StatusCode != http.StatusOK {
+			t.Fatalf("the co-owner's edit: %d\n%s", resp.StatusCode, body[strings.Index(body, "<main"):])
+		}
+		got, _ := videos.FindVideoByID(t.Context(), v.ID)
+		if got.Title != "Renamed" || got.OwnerID != stored.OwnerID || got.Slug == "hijack" || got.EncodingState != stored.EncodingState ||
+			got.ID != stored.ID || got.RecordingID != nil || fmt.Sprint(got.AdditionalOwners) != fmt.Sprint([]int64{userID(t, c, "other"), userID(t, c, "pleb")}) {
+			t.Errorf("after the co-owner's edit: %+v", got)
+		}
+	})
 	t.Run("the video deleted twice at once", func(t *testing.T) {
 		var wg sync.WaitGroup
 		sts := make([]int, 2)
