@@ -136,9 +136,33 @@ func TestHostileReview14(t *testing.T) {
 		}
 	})
 
-	// The two recordings' videos are made first: the rows below count.
+	t.Run("a deposit published and deleted at once", func(t *testing.T) {
+		if st, body := h.upload(bossToken, fmt.Sprint(recIDs["Amphi A"]), "three.mp4", 3000); st != http.StatusCreated {
+			t.Fatalf("upload three.mp4: %d %s", st, body)
+		}
+		three := waitTreatments(t, s, bossToken, "?search=three.mp4", 1)[0]
+		waitTreatments(t, s, bossToken, "?state=notified&search=three.mp4", 1)
+		id := fmt.Sprint(three.ID)
+		var wg sync.WaitGroup
+		wg.Go(func() { post(mgr, "/record/waiting/publish/", url.Values{"id": {id}}) })
+		wg.Go(func() { post(other, "/record/waiting/delete/", url.Values{"id": {id}, "confirm": {"1"}}) })
+		wg.Go(func() { post(mgr, "/record/waiting/delete/", url.Values{"id": {id}, "confirm": {"1"}}) })
+		wg.Wait()
+		var recs, dels int
+		if err := h.db.QueryRow("SELECT count(*) FROM recordings WHERE treatment_id = ?", three.ID).Scan(&recs); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.db.QueryRow("SELECT count(*) FROM treatment_deletions WHERE file LIKE '%three.mp4'").Scan(&dels); err != nil {
+			t.Fatal(err)
+		}
+		if recs+dels != 1 {
+			t.Errorf("%d recordings and %d deletions of one deposit, want one of them", recs, dels)
+		}
+		t.Logf("%d recordings, %d deletions", recs, dels)
+	})
+	// The recordings' videos are made first: the rows below count.
 	var made int
-	waitRow(t, s, h.db, 60*time.Second, "SELECT count(*) FROM videos HAVING count(*) >= 2", nil, &made)
+	waitRow(t, s, h.db, 60*time.Second, "SELECT count(*) FROM videos HAVING count(*) >= (SELECT count(*) FROM recordings)", nil, &made)
 	h.settle()
 	// Pages past any end, and numbers whose offset overflows: a page.
 	for _, path := range []string{"/video/my/?page=9223372036854775807", "/record/waiting/?page=9223372036854775807", "/?wpage=9223372036854775807",
