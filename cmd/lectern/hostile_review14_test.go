@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -159,6 +160,32 @@ func TestHostileReview14(t *testing.T) {
 			t.Errorf("%d recordings and %d deletions of one deposit, want one of them", recs, dels)
 		}
 		t.Logf("%d recordings, %d deletions", recs, dels)
+	})
+	t.Run("the add form shown again after a stale token, for another recorder's deposit", func(t *testing.T) {
+		if st, body := h.upload(bossToken, fmt.Sprint(recIDs["Amphi B"]), "theirs-secret.mp4", 3000); st != http.StatusCreated {
+			t.Fatalf("upload into B: %d %s", st, body)
+		}
+		dep := waitTreatments(t, s, bossToken, "?state=notified&search=theirs-secret", 1)[0]
+		before := h.snapshot()
+		for _, path := range []string{"/mediacourses_add/", "/record/add_recording/"} {
+			target := s.url + path + "?" + url.Values{"mediapath": {dep.File}, "recorder": {fmt.Sprint(recIDs["Amphi B"])}}.Encode()
+			req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(url.Values{"title": {"Stolen"}, "source_file": {dep.File},
+				"csrf_token": {staleCSRFToken}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", s.url)
+			resp, err := mgr.hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body := string(raw)
+			h.refused(t, path, resp.StatusCode, body, http.StatusForbidden)
+			if strings.Contains(body, `value="Stolen"`) || strings.Contains(body, "3.0 kB") || !strings.Contains(body, "Access denied") {
+				t.Errorf("%s: another's deposit shown again:\n%.3000s", path, body)
+			}
+		}
+		h.unchanged(t, before)
 	})
 	// The recordings' videos are made first: the rows below count.
 	var made int
