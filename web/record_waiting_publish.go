@@ -77,7 +77,15 @@ func (s *Server) waitingSelection(w http.ResponseWriter, r *http.Request) (ids [
 		s.renderError(w, r, http.StatusBadRequest, "")
 		return nil, "", false
 	}
-	ids = slices.Compact(ids)
+	// Each deposit once, in the order first selected: a selection that
+	// names one twice, apart, would act on it twice (a publication then
+	// listed as refused, a deletion counted and asked for twice).
+	seen := make(map[int64]bool, len(ids))
+	ids = slices.DeleteFunc(ids, func(id int64) bool {
+		dup := seen[id]
+		seen[id] = true
+		return dup
+	})
 	if len(ids) == 0 {
 		s.flash(r, "info", "record.waiting.none")
 		http.Redirect(w, r, back, http.StatusSeeOther)

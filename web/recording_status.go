@@ -48,7 +48,10 @@ func (s *Server) handleRecordingStatus(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "Not found.")
 		return
 	}
-	st, err := s.recordingStatus(r, s.printer(r), rc)
+	var st recordingStatus
+	if err == nil {
+		st, err = s.recordingStatus(r, s.printer(r), rc)
+	}
 	if err != nil {
 		s.logger.Error("web request failed", "err", err, "method", r.Method, "path", r.URL.Path)
 		writeJSONError(w, http.StatusInternalServerError, "Internal error.")
