@@ -7,17 +7,24 @@ const DefaultPageSize = 20
 // MaxPageSize bounds any page a caller may ask for.
 const MaxPageSize = 200
 
+// MaxPageNumber bounds the page numbers a caller may ask for, so that an
+// offset never overflows (a page past the rows is empty anyway).
+const MaxPageNumber = 1 << 20
+
 // Page selects one page of a list: Number counts from 1.
 type Page struct {
 	Number int
 	Size   int
 }
 
-// Normalize returns p with Number at least 1 and Size within
-// 1..MaxPageSize (DefaultPageSize when unset).
+// Normalize returns p with Number within 1..MaxPageNumber and Size
+// within 1..MaxPageSize (DefaultPageSize when unset).
 func (p Page) Normalize() Page {
 	if p.Number < 1 {
 		p.Number = 1
+	}
+	if p.Number > MaxPageNumber {
+		p.Number = MaxPageNumber
 	}
 	if p.Size < 1 {
 		p.Size = DefaultPageSize

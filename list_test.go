@@ -77,3 +77,14 @@ func TestPageCount(t *testing.T) {
 		})
 	}
 }
+
+// A page number past any list's end never makes an offset overflow (a
+// negative OFFSET, which PostgreSQL refuses).
+func TestPageOffsetBounded(t *testing.T) {
+	for _, n := range []int{1 << 40, int(^uint(0) >> 1)} {
+		p := lectern.Page{Number: n, Size: lectern.MaxPageSize}
+		if off := p.Offset(); off < 0 || off > lectern.MaxPageNumber*lectern.MaxPageSize {
+			t.Errorf("page %d: offset %d", n, off)
+		}
+	}
+}
