@@ -118,12 +118,22 @@ func (j *journey) watchEncoding(title string) string {
 			j.fatal("dashboard", fmt.Errorf("the video is %q without a progress bar", state.Label))
 		}
 		j.snap("dashboard-encoding")
+		// The dashboard reloads itself once the encoding ends: the card
+		// may be missing a moment.
 		j.run("encoding done on the dashboard", 60*time.Second,
-			waitJS(`(function (c) { var b = c.querySelector("[data-state]"), p = c.querySelector("[data-progress]");
+			waitJS(`(function (c) { if (!c || document.readyState !== "complete") { return false; }
+				var b = c.querySelector("[data-state]"), p = c.querySelector("[data-progress]");
 				return b.classList.contains("badge-done") && (!p || p.hidden); })(`+card+`)`))
 	}
+	// Read in one step that a reload under way cannot break.
 	var href string
-	j.eval(card+`.querySelector(".record-name a").getAttribute("href")`, &href)
+	for deadline := time.Now().Add(20 * time.Second); href == ""; time.Sleep(100 * time.Millisecond) {
+		j.eval(`(function (c) { var a = c && document.readyState === "complete" && c.querySelector(".record-name a");
+			return a ? a.getAttribute("href") : ""; })(`+card+`)`, &href)
+		if href == "" && time.Now().After(deadline) {
+			j.fatal("dashboard", fmt.Errorf("no link on the card of %q", title))
+		}
+	}
 	return href
 }
 
