@@ -18,25 +18,8 @@ import (
 // leaves the files under DATA_DIR and the rows as they were.
 func TestHostileDashboards(t *testing.T) {
 	t.Parallel()
-	c := newCLI(t, "LECTERN_LANGUAGE_CODE=en", "LECTERN_RECORDER_WATCH=false")
-	s := startServe(t, c)
-	typeID := c.addType(t, "Course")
-	c.addUser(t, "boss", "--superuser")
-	c.addUser(t, "mgr", "--staff")   // manages A
-	c.addUser(t, "other", "--staff") // manages B
-	c.addUser(t, "pleb")
-	bossToken := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "boss").stdout)
-	c.mustRun(t, "", "recorder", "add", "--name", "Amphi A", "--ip", "10.0.0.1", "--directory", "amphi-a",
-		"--type-id", fmt.Sprint(typeID), "--manager", "mgr", "--salt", "s4lt")
-	c.mustRun(t, "", "recorder", "add", "--name", "Amphi B", "--ip", "10.0.0.2", "--directory", "amphi-b",
-		"--type-id", fmt.Sprint(typeID), "--manager", "other", "--salt", "s4ltb")
-	recIDs := map[string]int64{}
-	var recs []recorderView
-	c.mustJSON(t, &recs, "recorder", "list", "--json")
-	for _, r := range recs {
-		recIDs[r.Name] = r.ID
-	}
-	h := &hostile{t: t, s: s, c: c, db: c.open(t).SQL()}
+	site := newTwoRecorders(t)
+	s, h, recIDs, bossToken := site.s, site.h, site.recIDs, site.bossToken
 	if st, body := h.upload(bossToken, fmt.Sprint(recIDs["Amphi A"]), "mine.mp4", 3000); st != http.StatusCreated {
 		t.Fatalf("upload into A: %d %s", st, body)
 	}

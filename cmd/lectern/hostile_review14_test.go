@@ -22,27 +22,10 @@ import (
 // fields, a video deleted twice at once, a crafted next).
 func TestHostileReview14(t *testing.T) {
 	t.Parallel()
-	c := newCLI(t, "LECTERN_LANGUAGE_CODE=en", "LECTERN_RECORDER_WATCH=false")
-	s := startServe(t, c)
-	typeID := c.addType(t, "Course")
-	c.addUser(t, "boss", "--superuser")
-	c.addUser(t, "mgr", "--staff")   // manages A
-	c.addUser(t, "other", "--staff") // manages B
-	c.addUser(t, "pleb")
-	bossToken := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "boss").stdout)
+	site := newTwoRecorders(t)
+	c, s, h, recIDs, bossToken, typeID := site.c, site.s, site.h, site.recIDs, site.bossToken, site.typeID
 	mgrToken := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "mgr").stdout)
-	c.mustRun(t, "", "recorder", "add", "--name", "Amphi A", "--ip", "10.0.0.1", "--directory", "amphi-a",
-		"--type-id", fmt.Sprint(typeID), "--manager", "mgr", "--salt", "s4lt")
-	c.mustRun(t, "", "recorder", "add", "--name", "Amphi B", "--ip", "10.0.0.2", "--directory", "amphi-b",
-		"--type-id", fmt.Sprint(typeID), "--manager", "other", "--salt", "s4ltb")
-	recIDs := map[string]int64{}
-	var recs []recorderView
-	c.mustJSON(t, &recs, "recorder", "list", "--json")
-	for _, r := range recs {
-		recIDs[r.Name] = r.ID
-	}
 	db := c.open(t)
-	h := &hostile{t: t, s: s, c: c, db: db.SQL()}
 	for _, f := range []string{"one.mp4", "two.mp4"} {
 		if st, body := h.upload(bossToken, fmt.Sprint(recIDs["Amphi A"]), f, 3000); st != http.StatusCreated {
 			t.Fatalf("upload %s: %d %s", f, st, body)
