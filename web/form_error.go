@@ -61,6 +61,19 @@ func (f formErrors) Select(name, label string, required bool, options []option) 
 	return selectField{Name: name, Label: label, Required: required, Options: options, Message: f.Errors[name]}
 }
 
+// checkField is a checkbox of a form, for the check_field partial: its
+// field name (id "id_<Name>"), its label and help (translated by the
+// page; no help when empty) and whether it is checked.
+type checkField struct {
+	Name, Label, Help string
+	Checked           bool
+}
+
+// Check returns field name's checkbox.
+func (f formErrors) Check(name, label, help string, checked bool) checkField {
+	return checkField{Name: name, Label: label, Help: help, Checked: checked}
+}
+
 // saved answers the outcome of a form's save: nil flashes the success key
 // done (formatted with name) and goes to next; an error with field
 // messages returns them, for the form to be shown again with a 400; any
