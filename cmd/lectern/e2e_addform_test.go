@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"lectern/mail/smtptest"
 )
 
 // TestBrowserAddFormJourney: the mail's link and the add form (issue 14).
@@ -25,17 +23,7 @@ import (
 func TestBrowserAddFormJourney(t *testing.T) {
 	t.Parallel()
 	chromiumPath(t)
-	smtpd := smtptest.Start(t, smtptest.Config{})
-	c := newCLI(t, append([]string{"LECTERN_SMTP_URL=" + smtpd.URL(), "LECTERN_LANGUAGE_CODE=en",
-		"LECTERN_ALLOW_RECORDER_MANAGER_CHOICE_VID_OWNER=true"}, fastEncode...)...)
-	s := startServeOn(t, c)
-	typeID := c.addType(t, "Course")
-	c.mustRun(t, "pw-jdupont\n", "user", "add", "--username", "jdupont", "--email", "jdupont@univ.example",
-		"--first-name", "Jeanne", "--last-name", "Dupont", "--staff", "--password-stdin")
-	c.mustRun(t, "pw-pmartin\n", "user", "add", "--username", "pmartin", "--email", "pmartin@univ.example",
-		"--first-name", "Paul", "--last-name", "Martin", "--password-stdin")
-	c.mustRun(t, "ftp-a\n", "recorder", "add", "--name", "Amphi A", "--ip", "10.1.2.9", "--directory", "amphi-a",
-		"--type-id", fmt.Sprint(typeID), "--manager", "jdupont", "--login", "amphia", "--password-stdin")
+	c, s, smtpd := managerSite(t, "10.1.2.9", "pmartin", "Paul", "Martin")
 	clip := clipFile(t, 4)
 
 	j := newJourney(t, "14-addform", s)

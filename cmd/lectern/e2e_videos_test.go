@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"lectern/mail/smtptest"
 )
 
 // TestBrowserVideosJourney: journey 7, a published video changes. A
@@ -23,17 +21,7 @@ import (
 func TestBrowserVideosJourney(t *testing.T) {
 	t.Parallel()
 	chromiumPath(t)
-	smtpd := smtptest.Start(t, smtptest.Config{})
-	c := newCLI(t, append([]string{"LECTERN_SMTP_URL=" + smtpd.URL(), "LECTERN_LANGUAGE_CODE=en",
-		"LECTERN_ALLOW_RECORDER_MANAGER_CHOICE_VID_OWNER=true"}, fastEncode...)...)
-	s := startServeOn(t, c)
-	typeID := c.addType(t, "Course")
-	c.mustRun(t, "pw-jdupont\n", "user", "add", "--username", "jdupont", "--email", "jdupont@univ.example",
-		"--first-name", "Jeanne", "--last-name", "Dupont", "--staff", "--password-stdin")
-	c.mustRun(t, "pw-mmartin\n", "user", "add", "--username", "mmartin", "--email", "mmartin@univ.example",
-		"--first-name", "Marc", "--last-name", "Martin", "--password-stdin")
-	c.mustRun(t, "ftp-a\n", "recorder", "add", "--name", "Amphi A", "--ip", "10.1.2.7", "--directory", "amphi-a",
-		"--type-id", fmt.Sprint(typeID), "--manager", "jdupont", "--login", "amphia", "--password-stdin")
+	c, s, smtpd := managerSite(t, "10.1.2.7", "mmartin", "Marc", "Martin")
 	clip := clipFile(t, 4)
 
 	j := newJourney(t, "7-videos", s)
