@@ -1,7 +1,6 @@
 package web
 
 import (
-	"regexp"
 	"time"
 
 	"lectern/locale"
@@ -70,20 +69,4 @@ func day(p *locale.Printer, date string) string {
 		return ""
 	}
 	return p.T("format.date_year", t.Day(), p.Month(t.Month()), t.Year())
-}
-
-// logStamp is the UTC time the jobs stamp each line of a recording's log
-// with (jobs: "2006-01-02 15:04:05 line").
-var logStamp = regexp.MustCompile(`(?m)^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) `)
-
-// localLog writes the stamps of a recording's log in the printer's time
-// zone, the reader's way: "6 Dec 2026, 09:45:00 line".
-func localLog(p *locale.Printer, log string) string {
-	return logStamp.ReplaceAllStringFunc(log, func(m string) string {
-		t, err := time.Parse("2006-01-02 15:04:05", m[:len(m)-1])
-		if err != nil {
-			return m
-		}
-		return p.DateTimeSeconds(t) + " "
-	})
 }

@@ -127,8 +127,6 @@ func funcMap(p *locale.Printer) template.FuncMap {
 		"plural": p.Plural,
 		"terr":   p.Error,
 		"static": staticURL,
-		// localLog writes a recording log's UTC stamps in TIME_ZONE.
-		"localLog": func(log string) string { return localLog(p, log) },
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"lectern"
-	"lectern/locale"
 )
 
 // TestPagesInTimeZone: with TIME_ZONE = "Europe/Paris", a deposit stored
@@ -96,19 +95,5 @@ func wantNoBody(tb testing.TB, res response, subs ...string) {
 		if strings.Contains(res.body, s) {
 			tb.Errorf("body holds %q", s)
 		}
-	}
-}
-
-// TestLocalLog: the recording log's UTC stamps read in TIME_ZONE.
-func TestLocalLog(t *testing.T) {
-	t.Parallel()
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := "2026-12-06 08:45:00 processing started\n2026-07-14 07:05:00 done\nno stamp 2026-12-06 08:45:00\n"
-	want := "6 déc. 2026, 09:45:00 processing started\n14 juil. 2026, 09:05:00 done\nno stamp 2026-12-06 08:45:00\n"
-	if got := localLog(locale.NewPrinter("fr").In(paris), log); got != want {
-		t.Errorf("localLog = %q, want %q", got, want)
 	}
 }
