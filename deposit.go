@@ -22,10 +22,12 @@ const (
 	SourceCron   = "cron"   // `lectern recorder checkDirectory` (Pod's cron line)
 	SourceNotify = "notify" // the recorder called the notify URL itself
 	SourceHTTP   = "http"   // an HTTP upload (multipart or tus) finished
+	// SourceOpencast: a capture agent ingested a media package.
+	SourceOpencast = "opencast"
 )
 
 // Sources lists every detection path.
-var Sources = []string{SourceFTP, SourceWatch, SourceRescan, SourceCron, SourceNotify, SourceHTTP}
+var Sources = []string{SourceFTP, SourceWatch, SourceRescan, SourceCron, SourceNotify, SourceHTTP, SourceOpencast}
 
 // Deposit is a file that a detection path believes complete.
 type Deposit struct {

@@ -68,6 +68,46 @@ type Treatment struct {
 	// made before they were stored.
 	FileIno     uint64    `json:"-"`
 	FileModTime time.Time `json:"-"`
+	// EventID is the scheduled event the deposit was recorded in (its
+	// owner, title and date route it); nil when none matched.
+	EventID *int64 `json:"event"`
+	// Parts, for a deposit made of several files (an Opencast media
+	// package's tracks, a recording split into parts), lists them all in
+	// the order they are joined, File being the first; nil for a deposit
+	// of one file. A part's file belongs to its treatment: no other
+	// treatment is made of it (TreatmentFilter.File matches it too).
+	Parts []TreatmentPart `json:"parts,omitempty"`
+}
+
+// Track flavors, Opencast's names for what a part of a deposit shows.
+const (
+	// FlavorPresenter is the camera (or the only) video: the recording's
+	// video.
+	FlavorPresenter = "presenter/source"
+	// FlavorPresentation is the screen capture: kept and shown beside the
+	// presenter.
+	FlavorPresentation = "presentation/source"
+)
+
+// TreatmentPart is one file of a deposit made of several.
+type TreatmentPart struct {
+	// Position orders the parts of one flavor (1, 2, …): they are joined
+	// in that order.
+	Position int    `json:"position"`
+	Flavor   string `json:"flavor"` // a Flavor* constant
+	File     string `json:"file"`   // absolute path
+	Size     int64  `json:"size"`
+}
+
+// PartsOf returns the deposit's parts of one flavor, in order.
+func (t *Treatment) PartsOf(flavor string) []TreatmentPart {
+	var out []TreatmentPart
+	for _, p := range t.Parts {
+		if p.Flavor == flavor {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Waiting reports whether the deposit waits for a person (a mail, a
@@ -140,7 +180,8 @@ type TreatmentDeletion struct {
 // TreatmentFilter selects treatments; zero fields match everything.
 type TreatmentFilter struct {
 	ID         *int64
-	File       *string
+	File       *string // the treatment's file or one of its parts' files
+	EventID    *int64
 	FileIno    *uint64 // the treatments made of the file with this inode number
 	FormerFile *string // whose file had this name before a rename (MoveTreatment)
 	RecorderID *int64
