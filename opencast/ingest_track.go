@@ -259,7 +259,11 @@ func fileExt(name, contentType, kind string) string {
 	if ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/"))); extRE.MatchString(ext) {
 		return ext
 	}
-	if ct, _, err := mime.ParseMediaType(contentType); err == nil && ct != "application/octet-stream" {
+	ct, _, _ := mime.ParseMediaType(contentType)
+	if ext, ok := mediaExts[ct]; ok {
+		return ext
+	}
+	if ct != "" && ct != "application/octet-stream" {
 		if exts, _ := mime.ExtensionsByType(ct); len(exts) > 0 && extRE.MatchString(exts[0]) {
 			return exts[0]
 		}
@@ -269,6 +273,12 @@ func fileExt(name, contentType, kind string) string {
 	}
 	return ""
 }
+
+// mediaExts are the extensions of the media types recorders send, where
+// mime.ExtensionsByType would list several (video/mp4: .f4v first).
+var mediaExts = map[string]string{"video/mp4": ".mp4", "video/webm": ".webm", "video/quicktime": ".mov",
+	"video/x-matroska": ".mkv", "video/mpeg": ".mpg", "video/mp2t": ".ts", "audio/mpeg": ".mp3", "text/xml": ".xml",
+	"application/xml": ".xml"}
 
 // mimeType is the MIME type an element's file is answered with.
 func mimeType(ext, kind string) string {
