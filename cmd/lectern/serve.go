@@ -263,6 +263,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	mux.Handle("/api/", restAPI)
 	mux.Handle("POST /api/v1/recording-files", uploads)
 	mux.Handle("/api/v1/uploads/", uploads)
+	mux.Handle("/ingest/", a.opencastIngest(svc, in, recorderBasicAuth{svc.recorders}))
 	mux.Handle("/", pages.Handler())
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
