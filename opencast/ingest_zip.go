@@ -57,10 +57,21 @@ func (l ZipLimits) withDefaults() ZipLimits {
 // checked whole (see openZip), its elements extracted under Lectern's
 // names into the package's folder, and the package ingested. The same
 // package sent again once ingested answers 200 and completes nothing.
-func (h *Ingest) handleAddZipped(w http.ResponseWriter, r *http.Request, rec *lectern.Recorder) (*packageState, error) {
+func (h *Ingest) handleAddZipped(w http.ResponseWriter, r *http.Request, rec *lectern.Recorder) (s *packageState, err error) {
 	recDir, err := h.recorderDir(rec)
 	if err != nil {
 		return nil, err
+	}
+	// The folders made to receive an archive that is then refused are
+	// removed with it (os.Remove: only when still empty).
+	for _, d := range []string{recDir, filepath.Join(recDir, stagingDir)} {
+		if _, serr := os.Lstat(d); os.IsNotExist(serr) {
+			defer func() {
+				if err != nil {
+					_ = os.Remove(d)
+				}
+			}()
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(recDir, stagingDir), 0o755); err != nil {
 		return nil, fmt.Errorf("make staging folder: %w", err)
@@ -111,7 +122,7 @@ func (h *Ingest) handleAddZipped(w http.ResponseWriter, r *http.Request, rec *le
 	if err := p.lockNow(); err != nil {
 		return nil, err
 	}
-	s, err := p.load()
+	s, err = p.load()
 	switch {
 	case err == nil && !s.IngestedAt.IsZero():
 		h.log.Info("opencast zipped media package sent again: nothing to do", "media_package", s.ID, "treatment_id", s.TreatmentID)
