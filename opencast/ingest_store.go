@@ -143,12 +143,19 @@ func (h *Ingest) openPackage(rec *lectern.Recorder, id string, create bool) (*pk
 // ownedElsewhere reports whether another recorder's folder has a
 // staging folder for media package id (one stat per recorder folder).
 func (h *Ingest) ownedElsewhere(rec *lectern.Recorder, id string) bool {
-	if !ValidID(id) { // ids hold no glob character
+	if !ValidID(id) {
 		return false
 	}
-	matches, _ := filepath.Glob(filepath.Join(h.cfg.Root, "*", stagingDir, id))
-	for _, m := range matches {
-		if filepath.Base(filepath.Dir(filepath.Dir(m))) != rec.Directory {
+	dirs, err := os.ReadDir(h.cfg.Root)
+	if err != nil {
+		h.log.Warn("list recorder folders", "err", err)
+		return false
+	}
+	for _, d := range dirs {
+		if d.Name() == rec.Directory || !lectern.ValidDirectory(d.Name()) {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(h.cfg.Root, d.Name(), stagingDir, id)); err == nil {
 			return true
 		}
 	}
