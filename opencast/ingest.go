@@ -43,6 +43,9 @@ type IngestConfig struct {
 	MaxSize int64
 	// Zip bounds an addZippedMediaPackage archive (ZIP_MAX_*).
 	Zip ZipLimits
+	// Expiry is how long a media package never ingested may stay idle
+	// before Sweep removes it (UPLOAD_EXPIRY); DefaultExpiry when 0.
+	Expiry time.Duration
 	// NowFunc returns the current time; time.Now when nil.
 	NowFunc func() time.Time
 }
@@ -65,11 +68,12 @@ type IngestDeps struct {
 // event the agent names. Files wait in a staging folder inside the
 // recorder's own (see ingest_store.go). Mount Handler under /ingest/;
 // the track uploads must be exempt from the server's request time limit
-// (UploadPath).
+// (UploadPath). Start sweeps away packages their agents gave up.
 type Ingest struct {
 	cfg  IngestConfig
 	deps IngestDeps
 	log  *slog.Logger
+	sweeper
 }
 
 // NewIngest returns the ingest service.

@@ -47,6 +47,8 @@ func (a basicAuth) Recorder(w http.ResponseWriter, r *http.Request) (*lectern.Re
 // amphi-a) and b, each with an event now.
 type testBundle struct {
 	srv        *httptest.Server
+	h          *opencast.Ingest
+	later      *opencast.Ingest // the same, a day and an hour later
 	root       string
 	a, b       *lectern.Recorder
 	evA, evB   *lectern.Event
@@ -101,9 +103,12 @@ func setup(t *testing.T) *testBundle {
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
 	in := &lectern.Intake{Root: b.root, Extensions: []string{"mp4", "webm", "mov"}, AllowClaiming: true,
 		Recorders: recorders, Treatments: b.treatments, Sightings: sqldb.NewSightingService(db), Logger: logger}
-	h := opencast.NewIngest(opencast.IngestConfig{Root: b.root, BaseURL: "http://lectern.test", MaxSize: 1 << 20},
-		opencast.IngestDeps{Auth: basicAuth{recorders}, Events: events, Intake: in, Logger: logger})
-	b.srv = httptest.NewServer(h.Handler())
+	cfg := opencast.IngestConfig{Root: b.root, BaseURL: "http://lectern.test", MaxSize: 1 << 20}
+	deps := opencast.IngestDeps{Auth: basicAuth{recorders}, Events: events, Intake: in, Logger: logger}
+	b.h = opencast.NewIngest(cfg, deps)
+	cfg.NowFunc = func() time.Time { return time.Now().Add(25 * time.Hour) }
+	b.later = opencast.NewIngest(cfg, deps)
+	b.srv = httptest.NewServer(b.h.Handler())
 	t.Cleanup(b.srv.Close)
 	return b
 }
@@ -478,5 +483,35 @@ func TestIngestRefusals(t *testing.T) {
 		strings.NewReader(url.Values{"mediaPackage": {mp}, "workflowInstanceId": {b.evA.UID}}.Encode()))
 	if status != 200 || len(b.treatmentsOf(t, b.a)) != 1 {
 		t.Fatalf("urlencoded ingest: %d %s", status, body)
+	}
+}
+
+// TestIngestSweep: a package never ingested and idle for UPLOAD_EXPIRY is
+// removed, with a cut-off archive; an ingested one, or a fresh one, stays.
+func TestIngestSweep(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	track := func(mp string) string {
+		return must(t, 200)(b.call(t, "a", "POST", "/ingest/addTrack",
+			[]field{{"mediaPackage", mp, ""}, {"flavor", "presenter/source", ""}, {"BODY", "v", "a.mp4"}}))
+	}
+	abandoned := track(must(t, 200)(b.call(t, "a", "GET", "/ingest/createMediaPackage", nil)))
+	ingested := track(must(t, 200)(b.call(t, "a", "GET", "/ingest/createMediaPackage", nil)))
+	must(t, 200)(b.call(t, "a", "POST", "/ingest/ingest", []field{{"mediaPackage", ingested, ""}}))
+	staging := filepath.Join(b.root, "amphi-a", ".opencast")
+	if err := os.WriteFile(filepath.Join(staging, ".incoming-x.zip"), []byte("cut"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.h.Sweep(b.ctx); n != 0 || err != nil {
+		t.Fatalf("fresh packages swept: %d %v", n, err)
+	}
+	if n, err := b.later.Sweep(b.ctx); n != 2 || err != nil {
+		t.Fatalf("swept %d, want 2: %v", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(staging, mpID(t, abandoned))); !os.IsNotExist(err) {
+		t.Errorf("the abandoned package stays: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(staging, mpID(t, ingested), "presenter-1.mp4")); err != nil {
+		t.Errorf("the ingested package was swept: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"time"
 
 	"lectern"
 	"lectern/opencast"
@@ -12,13 +13,15 @@ import (
 // capture agents upload their recordings there, into a staging folder
 // inside their recorder's own, and each ingest completes one deposit
 // through in. Its track and archive uploads get the upload limits
-// (requestLimit, opencast.UploadPath).
-func (a *app) opencastIngest(svc *services, in *lectern.Intake, auth opencast.Authenticator) http.Handler {
+// (requestLimit, opencast.UploadPath); a package never ingested is
+// removed once idle for UPLOAD_EXPIRY (Start).
+func (a *app) opencastIngest(svc *services, in *lectern.Intake, auth opencast.Authenticator) *opencast.Ingest {
 	cfg := a.cfg
 	return opencast.NewIngest(opencast.IngestConfig{
 		Root: cfg.DefaultRecorderPath, BaseURL: cfg.BaseURL, MaxSize: cfg.RecordingFileMaxSize,
-		Zip: opencast.ZipLimits{MaxEntries: cfg.ZipMaxEntries, MaxUncompressed: cfg.ZipMaxUncompressed, MaxRatio: cfg.ZipMaxRatio},
-	}, opencast.IngestDeps{Auth: auth, Events: svc.events, Intake: in, Logger: a.logger.With("edge", "opencast")}).Handler()
+		Zip:    opencast.ZipLimits{MaxEntries: cfg.ZipMaxEntries, MaxUncompressed: cfg.ZipMaxUncompressed, MaxRatio: cfg.ZipMaxRatio},
+		Expiry: time.Duration(cfg.UploadExpiry),
+	}, opencast.IngestDeps{Auth: auth, Events: svc.events, Intake: in, Logger: a.logger.With("edge", "opencast")})
 }
 
 // recorderBasicAuth authenticates a capture agent by HTTP Basic with its
