@@ -47,7 +47,7 @@ const (
 	stagingDir = ".opencast"
 	stateFile  = "state.json"
 	lockFile   = ".lock"
-	eventsDir  = "events"
+	eventsDir  = ".events" // hidden: no media package id starts with a dot
 )
 
 // packageState is a media package between calls, as state.json holds it.
@@ -196,6 +196,13 @@ func (p *pkgDir) load() (*packageState, error) {
 	var s packageState
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("read media package %s: %w", p.id, err)
+	}
+	// The recorder can reach its folder by FTP: a state naming anything
+	// but a file of this folder is refused.
+	for _, e := range s.Elements {
+		if e.File == "" || strings.HasPrefix(e.File, ".") || strings.ContainsAny(e.File, `/\`) {
+			return nil, fmt.Errorf("read media package %s: element file %q is not a file of its folder", p.id, e.File)
+		}
 	}
 	return &s, nil
 }

@@ -52,7 +52,7 @@ func (h *Ingest) Sweep(ctx context.Context) (int, error) {
 						removed++
 					}
 				}
-			case e.IsDir() && ValidID(name) && name != eventsDir:
+			case e.IsDir() && ValidID(name):
 				if h.sweepPackage(&lectern.Recorder{Name: d.Name(), Directory: d.Name()}, name, before) {
 					removed++
 				}
@@ -63,17 +63,24 @@ func (h *Ingest) Sweep(ctx context.Context) (int, error) {
 }
 
 // sweepPackage removes package id of the recorder folder rec.Directory
-// when it was never ingested and is idle since before.
+// when it was never ingested (or has no state: a crash while it was
+// made) and nothing in it changed since before.
 func (h *Ingest) sweepPackage(rec *lectern.Recorder, id string, before time.Time) bool {
-	p, err := h.openPackage(rec, id, false)
+	p, err := h.openPackage(rec, id, true)
 	if err != nil {
 		return false
 	}
 	defer p.Close()
+	// The folder's own time first: making the lock file moves it.
+	if fi, err := os.Stat(p.dir); err != nil || !fi.ModTime().Before(before) {
+		return false
+	}
 	if err := p.lockNow(); err != nil {
 		return false
 	}
-	if s, err := p.load(); err != nil || !s.IngestedAt.IsZero() {
+	if s, err := p.load(); err == nil && !s.IngestedAt.IsZero() {
+		return false
+	} else if err != nil && lectern.ErrorCode(err) != lectern.ENOTFOUND {
 		return false
 	}
 	entries, err := os.ReadDir(p.dir)
@@ -81,6 +88,9 @@ func (h *Ingest) sweepPackage(rec *lectern.Recorder, id string, before time.Time
 		return false
 	}
 	for _, e := range entries {
+		if e.Name() == lockFile {
+			continue // just touched by this sweep
+		}
 		if fi, err := e.Info(); err != nil || !fi.ModTime().Before(before) {
 			return false
 		}

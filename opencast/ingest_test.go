@@ -487,7 +487,8 @@ func TestIngestRefusals(t *testing.T) {
 }
 
 // TestIngestSweep: a package never ingested and idle for UPLOAD_EXPIRY is
-// removed, with a cut-off archive; an ingested one, or a fresh one, stays.
+// removed, with a cut-off archive and a package without state; an
+// ingested one, or a fresh one, stays.
 func TestIngestSweep(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -502,11 +503,15 @@ func TestIngestSweep(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(staging, ".incoming-x.zip"), []byte("cut"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A package whose state was never written (a crash as it was made).
+	if err := os.MkdirAll(filepath.Join(staging, "no-state"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := b.h.Sweep(b.ctx); n != 0 || err != nil {
 		t.Fatalf("fresh packages swept: %d %v", n, err)
 	}
-	if n, err := b.later.Sweep(b.ctx); n != 2 || err != nil {
-		t.Fatalf("swept %d, want 2: %v", n, err)
+	if n, err := b.later.Sweep(b.ctx); n != 3 || err != nil {
+		t.Fatalf("swept %d, want 3: %v", n, err)
 	}
 	if _, err := os.Stat(filepath.Join(staging, mpID(t, abandoned))); !os.IsNotExist(err) {
 		t.Errorf("the abandoned package stays: %v", err)
