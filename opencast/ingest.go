@@ -17,10 +17,10 @@ import (
 	"lectern/httplimit"
 )
 
-// Authenticator tells which recorder a capture agent's request comes
+// AgentAuth tells which recorder a capture agent's request comes
 // from (HTTP Basic or Digest with the recorder's credentials). When ok is
 // false it has answered the request (401 with its challenge).
-type Authenticator interface {
+type AgentAuth interface {
 	Recorder(w http.ResponseWriter, r *http.Request) (rec *lectern.Recorder, ok bool)
 }
 
@@ -52,7 +52,7 @@ type IngestConfig struct {
 
 // IngestDeps are the services the ingest service uses.
 type IngestDeps struct {
-	Auth   Authenticator
+	Auth   AgentAuth
 	Events EventFinder
 	Intake Completer
 	Logger *slog.Logger

@@ -24,7 +24,7 @@ import (
 	"lectern/sqldb"
 )
 
-// basicAuth is a tiny Authenticator for the tests: HTTP Basic against the
+// basicAuth is a tiny AgentAuth for the tests: HTTP Basic against the
 // recorders' FTP logins and passwords (the real one, with Digest, is the
 // agent side's).
 type basicAuth struct{ recorders lectern.RecorderService }

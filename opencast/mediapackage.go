@@ -232,17 +232,17 @@ func (s *packageState) render(baseURL string) []byte {
 	return append([]byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`), b...)
 }
 
-// dublinCore is the part of a Dublin Core catalog Lectern keeps: its
+// dcCatalog is the part of a Dublin Core catalog Lectern keeps: its
 // title (the recording's title) and identifier.
-type dublinCore struct {
+type dcCatalog struct {
 	Title      string `xml:"title"`
 	Identifier string `xml:"identifier"`
 }
 
 // parseDublinCore checks a Dublin Core catalog and returns its title and
 // identifier.
-func parseDublinCore(data []byte) (*dublinCore, error) {
-	var dc dublinCore
+func parseDublinCore(data []byte) (*dcCatalog, error) {
+	var dc dcCatalog
 	if err := decodeXML(data, &dc); err != nil {
 		return nil, invalid("The Dublin Core catalog is not valid XML: %v.", err)
 	}

@@ -14,7 +14,7 @@ import (
 
 func TestDecodeXMLRefusesDeclarations(t *testing.T) {
 	t.Parallel()
-	var dc dublinCore
+	var dc dcCatalog
 	for _, doc := range []string{
 		`<!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><d><title>&b;</title></d>`,
 		`<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d><title>&x;</title></d>`,

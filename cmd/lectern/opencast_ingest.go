@@ -15,7 +15,7 @@ import (
 // through in. Its track and archive uploads get the upload limits
 // (requestLimit, opencast.UploadPath); a package never ingested is
 // removed once idle for UPLOAD_EXPIRY (Start).
-func (a *app) opencastIngest(svc *services, in *lectern.Intake, auth opencast.Authenticator) *opencast.Ingest {
+func (a *app) opencastIngest(svc *services, in *lectern.Intake, auth opencast.AgentAuth) *opencast.Ingest {
 	cfg := a.cfg
 	return opencast.NewIngest(opencast.IngestConfig{
 		Root: cfg.DefaultRecorderPath, BaseURL: cfg.BaseURL, MaxSize: cfg.RecordingFileMaxSize,
@@ -30,7 +30,7 @@ func (a *app) opencastIngest(svc *services, in *lectern.Intake, auth opencast.Au
 // both parts are merged.
 type recorderBasicAuth struct{ recorders lectern.RecorderService }
 
-// Recorder implements opencast.Authenticator.
+// Recorder implements opencast.AgentAuth.
 func (a recorderBasicAuth) Recorder(w http.ResponseWriter, r *http.Request) (*lectern.Recorder, bool) {
 	login, pw, ok := r.BasicAuth()
 	if ok && login != "" {
