@@ -202,7 +202,7 @@ func tooLarge(format string, args ...any) error {
 func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "multipart/form-data" {
-		r.Body = http.MaxBytesReader(w, r.Body, 2*MaxXMLSize+MaxFields*MaxFieldSize)
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
 			return nil, bodyError(err)
 		}
@@ -223,6 +223,7 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		return nil, invalid("Malformed multipart body.")
 	}
 	vals := url.Values{}
+	total := 0
 	for n := 0; ; n++ {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -240,9 +241,16 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		if err != nil {
 			return nil, err
 		}
+		if total += len(v); total > maxForm {
+			return nil, tooLarge("The fields hold more than %d bytes.", maxForm)
+		}
 		vals.Add(part.FormName(), v)
 	}
 }
+
+// maxForm bounds all the fields of a request without files: two XML
+// documents and every other field at its largest.
+const maxForm = 2*MaxXMLSize + MaxFields*MaxFieldSize
 
 // xmlFields are the fields that hold XML documents.
 var xmlFields = map[string]bool{"mediaPackage": true, "dublinCore": true, "episodeDCCatalog": true, "seriesDCCatalog": true, "acl": true}

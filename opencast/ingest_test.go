@@ -446,6 +446,8 @@ func TestIngestRefusals(t *testing.T) {
 			[]field{{"mediaPackage", `<!DOCTYPE m [<!ENTITY e "x">]>` + mpA, ""}, {"flavor", "presenter/source", ""}, {"BODY", "v", "a.mp4"}}, 400},
 		{"oversized media package", "a", "POST", "/ingest/ingest",
 			[]field{{"mediaPackage", strings.Repeat(" ", opencast.MaxXMLSize+1), ""}}, 413},
+		{"fields over their total", "a", "POST", "/ingest/ingest", []field{{"mediaPackage", strings.Repeat(" ", opencast.MaxXMLSize), ""},
+			{"dublinCore", strings.Repeat(" ", opencast.MaxXMLSize), ""}, {"mediaPackage", strings.Repeat(" ", opencast.MaxXMLSize), ""}}, 413},
 		{"path in the id", "a", "PUT", "/ingest/createMediaPackageWithID/..%2F..%2Fetc", nil, 400},
 		{"path in the flavor", "a", "POST", "/ingest/addTrack",
 			[]field{{"mediaPackage", mpA, ""}, {"flavor", "../../x/source", ""}, {"BODY", "v", "a.mp4"}}, 400},
