@@ -2,8 +2,10 @@ package opencast
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -178,4 +180,24 @@ func depositParts(dir string, s *packageState) ([]lectern.TreatmentPart, error) 
 		}
 	}
 	return parts, nil
+}
+
+// IngestedTitle returns the title of the episode Dublin Core of the media
+// package whose track file is (a deposit's file or part made by an
+// ingest), for the stages after the Intake; "" when file is no ingested
+// track or its package had no title.
+func IngestedTitle(file string) string {
+	dir := filepath.Dir(file)
+	if filepath.Base(filepath.Dir(dir)) != stagingDir {
+		return ""
+	}
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return ""
+	}
+	var s packageState
+	if json.Unmarshal(b, &s) != nil || s.IngestedAt.IsZero() {
+		return ""
+	}
+	return s.Title
 }

@@ -241,6 +241,9 @@ func TestIngestPyCA(t *testing.T) {
 		len(tr.Parts) != 1 || tr.Parts[0].Flavor != lectern.FlavorPresenter {
 		t.Fatalf("treatment %+v", tr)
 	}
+	if got := opencast.IngestedTitle(tr.File); got != "Algebra 1" {
+		t.Errorf("IngestedTitle = %q", got)
+	}
 	// Ingested twice: the same answer, one treatment.
 	if again := must(t, 200)(b.call(t, "a", "POST", "/ingest/ingest", fields)); again != final {
 		t.Fatalf("second ingest answered\n%s\nnot\n%s", again, final)
