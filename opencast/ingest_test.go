@@ -372,6 +372,12 @@ func TestIngestZipped(t *testing.T) {
 	if got, _ := os.ReadFile(ts[0].File); string(got) != "camera" {
 		t.Fatalf("presenter holds %q", got)
 	}
+	// The archive as the whole body, its event in ?id=.
+	raw := galicasterZip(t, "raw-1", map[string]string{"presenter.mp4": "raw camera"})
+	status, body := b.do(t, "a", "POST", "/ingest/addZippedMediaPackage/full?id=raw-1", "application/zip", strings.NewReader(raw))
+	if status != 200 || !strings.Contains(body, `id="raw-1"`) || len(b.treatmentsOf(t, b.a)) != 2 {
+		t.Fatalf("raw archive: %d %s", status, body)
+	}
 	// Recorder b may not send a package for a's event.
 	other := galicasterZip(t, b.evA.UID, map[string]string{"presenter.mp4": "x"})
 	must(t, 403)(b.call(t, "b", "POST", "/ingest/addZippedMediaPackage",
