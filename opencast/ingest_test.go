@@ -531,3 +531,30 @@ func TestIngestSweep(t *testing.T) {
 		t.Errorf("the ingested package was swept: %v", err)
 	}
 }
+
+// TestIngestCatalogAndAttachment: addCatalog (a Dublin Core file, its
+// title kept) and addAttachment, then a track and ingest: the catalog
+// and attachment are in the package, not parts.
+func TestIngestCatalogAndAttachment(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	mp := must(t, 200)(b.call(t, "a", "GET", "/ingest/createMediaPackage", nil))
+	mp = must(t, 200)(b.call(t, "a", "POST", "/ingest/addCatalog",
+		[]field{{"mediaPackage", mp, ""}, {"flavor", "dublincore/episode", ""}, {"BODY", episode, "episode.xml"}}))
+	mp = must(t, 200)(b.call(t, "a", "POST", "/ingest/addAttachment",
+		[]field{{"mediaPackage", mp, ""}, {"flavor", "security/xacml+episode", ""}, {"BODY", "<Policy/>", "../xacml.xml"}}))
+	mp = must(t, 200)(b.call(t, "a", "POST", "/ingest/addTrack",
+		[]field{{"mediaPackage", mp, ""}, {"flavor", "presenter/source", ""}, {"BODY", "v", "a.mp4"}}))
+	if !strings.Contains(mp, "<title>Algebra 1</title>") || !strings.Contains(mp, `<attachment id="`) ||
+		!strings.Contains(mp, "security-xacml+episode-1.xml") {
+		t.Fatalf("package %s", mp)
+	}
+	must(t, 200)(b.call(t, "a", "POST", "/ingest/ingest", []field{{"mediaPackage", mp, ""}}))
+	if ts := b.treatmentsOf(t, b.a); len(ts) != 1 || len(ts[0].Parts) != 1 {
+		t.Fatalf("treatments %+v", ts)
+	}
+	// A Dublin Core file declaring entities is refused as the field is.
+	mp2 := must(t, 200)(b.call(t, "a", "GET", "/ingest/createMediaPackage", nil))
+	must(t, 400)(b.call(t, "a", "POST", "/ingest/addCatalog", []field{{"mediaPackage", mp2, ""}, {"flavor", "dublincore/series", ""},
+		{"BODY", `<!DOCTYPE d [<!ENTITY e "e">]><d/>`, "series.xml"}}))
+}
