@@ -212,6 +212,11 @@ func readObservance(c *goical.Component) (observance, error) {
 			return o, err
 		}
 		opt.Dtstart = start
+		if start.Year() < 1970 {
+			// rrule-go counts in time.Duration, which spans 292 years:
+			// Outlook's rules start in 1601 and would stop in 1892.
+			opt.Dtstart = time.Date(1970, start.Month(), start.Day(), start.Hour(), start.Minute(), start.Second(), 0, time.UTC)
+		}
 		if !opt.Until.IsZero() {
 			// UNTIL is in UTC: as a wall time, in the offset before the
 			// change.
