@@ -121,7 +121,9 @@ func TestFetch(t *testing.T) {
 		w.Write([]byte(strings.Repeat("X", lectern.FeedMaxBytes+10)))
 	})
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
-	mux.HandleFunc("/file", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "file:///etc/passwd", http.StatusFound) })
+	mux.HandleFunc("/file", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
+	})
 	mux.HandleFunc("/missing", http.NotFound)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
