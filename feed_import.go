@@ -64,6 +64,9 @@ const (
 	FeedReasonParse     = "parse"      // the parser could not read the event
 )
 
+// FeedReasons lists the reasons, for the catalogs' tests.
+var FeedReasons = []string{FeedReasonNoOwner, FeedReasonNoAccount, FeedReasonKept, FeedReasonConflict, FeedReasonInvalid, FeedReasonParse}
+
 func (r *FeedReport) add(list *[]FeedReportItem, item FeedReportItem) {
 	if len(*list) < FeedReportMaxItems {
 		*list = append(*list, item)
