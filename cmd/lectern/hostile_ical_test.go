@@ -141,7 +141,10 @@ func TestHostileIcal(t *testing.T) {
 			r, _ := pleb.do("POST", s.url+feedsA+"add/", url.Values{"csrf_token": {csrfToken(t, h.page(pleb, "/"))}, "name": {"x"}, "refresh_interval": {"0"}})
 			return r.StatusCode
 		}, 403},
-		{"delete without the CSRF token", func(t *testing.T) int { r, _ := boss.do("POST", s.url+feedAURL+"delete/", url.Values{}); return r.StatusCode }, 403},
+		{"delete without the CSRF token", func(t *testing.T) int {
+			r, _ := boss.do("POST", s.url+feedAURL+"delete/", url.Values{})
+			return r.StatusCode
+		}, 403},
 		{"upload without the CSRF token", func(t *testing.T) int {
 			return postFile(t, boss, s.url+feedAURL+"upload/", "-", icsWeekly("csrf", "mgr@univ.example"))
 		}, 403},
