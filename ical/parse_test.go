@@ -31,14 +31,6 @@ func parseFile(t *testing.T, name string, rule lectern.FeedRule) *lectern.FeedPa
 	return out
 }
 
-func utc(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
 // TestParseTimetable reads an ADE-like export: a weekly lecture until
 // March with a holiday, one moved and one cancelled occurrence; a
 // fortnightly tutorial across the change to summer time; a single event;
