@@ -220,3 +220,32 @@ func TestImportURL(t *testing.T) {
 		t.Errorf("import due after the interval: %d, %v", n, err)
 	}
 }
+
+// TestImportAdopt: with a directory (AdoptFunc, LDAP's Accounts.Adopt), a
+// username no account has is looked up there once per import, and the
+// account it makes owns the events; an email is never adopted.
+func TestImportAdopt(t *testing.T) {
+	t.Parallel()
+	b := setupImport(t)
+	users := b.importer.Users
+	var asked []string
+	b.importer.AdoptFunc = func(ctx context.Context, username string) (*lectern.User, error) {
+		asked = append(asked, username)
+		if username != "PHYS201" {
+			return nil, lectern.Errorf(lectern.ENOTFOUND, "No user is named %q.", username)
+		}
+		u := &lectern.User{Username: username, IsActive: true}
+		return u, users.CreateUser(ctx, u)
+	}
+	f := b.feed(t, &lectern.Feed{Name: "Codes", Rule: lectern.FeedRule{Kind: lectern.FeedRuleRegexp, Property: "SUMMARY", Pattern: `^L\d (?P<user>[A-Z]+\d+)`}})
+	r, err := b.importer.Import(b.ctx, f.ID, b.data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Created != 20 || r.Unmapped != 12 || len(asked) != 2 {
+		t.Errorf("report %+v, directory asked %v", r, asked)
+	}
+	if e := b.event(t, "ADE60456e7369746532303235-2026-physics-TD|2026-01-07T13:00:00Z"); e.OwnerID == nil {
+		t.Error("the tutorial has no owner")
+	}
+}
