@@ -26,6 +26,11 @@ type Fetcher struct {
 
 var _ lectern.FeedFetcher = (*Fetcher)(nil)
 
+var (
+	errTooManyRedirects = errors.New("too many redirects")
+	errRedirectScheme   = errors.New("redirect to a scheme that is not http or https")
+)
+
 // FetchFeed implements lectern.FeedFetcher: the body of a 200 answer.
 // EINVALID says why a feed could not be fetched (the message is stored
 // with the feed and shown on its page).
@@ -49,10 +54,10 @@ func (f *Fetcher) FetchFeed(ctx context.Context, rawURL string) ([]byte, error) 
 	}
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > max {
-			return fmt.Errorf("more than %d redirects", max)
+			return errTooManyRedirects
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-			return fmt.Errorf("a redirect to %s: is refused", req.URL.Scheme)
+			return errRedirectScheme
 		}
 		return nil
 	}
@@ -65,14 +70,21 @@ func (f *Fetcher) FetchFeed(ctx context.Context, rawURL string) ([]byte, error) 
 		req.Header.Set("User-Agent", f.UserAgent)
 	}
 	resp, err := client.Do(req)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, lectern.Errorf(lectern.EINVALID, "Could not fetch the feed: no answer within %s.", timeout)
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, lectern.Errorf(lectern.EINVALID, "Could not fetch the feed: %v.", err)
+	switch {
+	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, &lectern.Error{Code: lectern.EINVALID, Message: fmt.Sprintf("Could not fetch the feed: no answer within %s.", timeout), Err: err}
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, errTooManyRedirects):
+		return nil, &lectern.Error{Code: lectern.EINVALID, Message: fmt.Sprintf("Could not fetch the feed: more than %d redirects.", max), Err: err}
+	case errors.Is(err, errRedirectScheme):
+		return nil, &lectern.Error{Code: lectern.EINVALID, Message: "Could not fetch the feed: a redirect to an address that is not http or https is refused.", Err: err}
+	default:
+		// Which host failed and how (no such host, refused, reset) stays
+		// in the log: shown to a recorder's manager, it would map the
+		// servers the feed's address can reach.
+		return nil, &lectern.Error{Code: lectern.EINVALID, Message: "Could not fetch the feed: the address could not be reached.", Err: err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -80,7 +92,7 @@ func (f *Fetcher) FetchFeed(ctx context.Context, rawURL string) ([]byte, error) 
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, lectern.FeedMaxBytes+1))
 	if err != nil {
-		return nil, lectern.Errorf(lectern.EINVALID, "Could not fetch the feed: %v.", err)
+		return nil, &lectern.Error{Code: lectern.EINVALID, Message: "Could not fetch the feed: the answer was cut off.", Err: err}
 	}
 	if len(data) > lectern.FeedMaxBytes {
 		return nil, lectern.Errorf(lectern.EINVALID, "The feed is larger than %d MiB.", lectern.FeedMaxBytes>>20)

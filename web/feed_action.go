@@ -60,6 +60,7 @@ func (s *Server) imported(w http.ResponseWriter, r *http.Request, rec *lectern.R
 		s.flash(r, "success", "feed.imported", strconv.Itoa(rep.Created), strconv.Itoa(rep.Changed), strconv.Itoa(rep.Removed),
 			strconv.Itoa(rep.Unmapped))
 	case code == lectern.EINVALID || code == lectern.ECONFLICT:
+		s.logger.Info("feed not imported", "feed_id", f.ID, "recorder_id", rec.ID, "user_id", currentUser(r).ID, "err", err)
 		s.flashError(r, err)
 	case errors.Is(err, context.Canceled):
 		return
