@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -247,5 +249,39 @@ func TestImportAdopt(t *testing.T) {
 	}
 	if e := b.event(t, "ADE60456e7369746532303235-2026-physics-TD|2026-01-07T13:00:00Z"); e.OwnerID == nil {
 		t.Error("the tutorial has no owner")
+	}
+}
+
+// TestImportDueTwoNodes: two nodes' periodic passes at once import a due
+// feed once (its lease, then its last attempt, keep the other away).
+func TestImportDueTwoNodes(t *testing.T) {
+	t.Parallel()
+	b := setupImport(t)
+	var fetched atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetched.Add(1)
+		w.Write(b.data)
+	}))
+	defer srv.Close()
+	f := b.feed(t, &lectern.Feed{Name: "ADE", URL: srv.URL + "/ade.ics"})
+	other := *b.importer
+	other.Refresh, b.importer.Refresh = time.Hour, time.Hour
+	var wg sync.WaitGroup
+	counts := make([]int, 2)
+	for i, im := range []*lectern.FeedImporter{b.importer, &other} {
+		wg.Go(func() {
+			n, err := im.ImportDue(b.ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			counts[i] = n
+		})
+	}
+	wg.Wait()
+	if counts[0]+counts[1] != 1 || fetched.Load() != 1 {
+		t.Errorf("imports %v, fetches %d, want one of each", counts, fetched.Load())
+	}
+	if n, _, _ := b.events.FindEvents(b.ctx, lectern.EventFilter{FeedID: &f.ID}); len(n) != 20 {
+		t.Errorf("%d events", len(n))
 	}
 }
