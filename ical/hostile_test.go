@@ -148,3 +148,25 @@ func TestFetch(t *testing.T) {
 		}
 	}
 }
+
+// TestParseOversizedTexts: texts are cut to the event's limits and
+// cleaned of NULs, so that a feed's long description does not make its
+// event invalid.
+func TestParseOversizedTexts(t *testing.T) {
+	t.Parallel()
+	out, err := parse(t, &Parser{}, ics(vevent("UID:big", "SUMMARY:"+strings.Repeat("é", 100000), "DESCRIPTION:a\\x00b"+strings.Repeat("d", 20000),
+		"LOCATION:Amphi\x00 B", "DTSTART:20260110T100000Z", "DTEND:20260110T110000Z")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := out.Occurrences[0].Event
+	if n := len([]rune(e.Title)); n != lectern.EventTitleMax || len([]rune(e.Description)) != lectern.EventTextMax || e.Location != "Amphi B" {
+		t.Errorf("title %d runes, description %d, location %q", n, len([]rune(e.Description)), e.Location)
+	}
+	if err := e.Validate(); err != nil {
+		// Validate needs the recorder the importer sets.
+		if f := lectern.ErrorFields(err); len(f) != 1 || f["recorder"] == "" {
+			t.Errorf("the clipped event is not valid: %v", err)
+		}
+	}
+}
