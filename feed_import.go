@@ -210,9 +210,6 @@ func (im *FeedImporter) ImportDue(ctx context.Context) (int, error) {
 		if !f.LastAttemptAt.IsZero() && f.LastAttemptAt.After(before) {
 			continue
 		}
-		if f.LastAttemptAt.IsZero() {
-			before = now
-		}
 		_, err := im.importFeed(ctx, f.ID, nil, before)
 		switch {
 		case ctx.Err() != nil:
