@@ -198,7 +198,8 @@ type FeedService interface {
 	// ENOTFOUND, EINVALID.
 	UpdateFeed(ctx context.Context, f *Feed) error
 	// DeleteFeed removes the feed and those of its events no recording
-	// used; the used ones stay, as events made by hand. ENOTFOUND.
+	// used; the used ones stay, as events made by hand. ENOTFOUND;
+	// ECONFLICT while an import holds the feed's lease.
 	DeleteFeed(ctx context.Context, id int64) error
 	// ClaimFeed takes the feed's import lease until until, when no
 	// unexpired lease is held (now is the caller's clock) and, unless

@@ -124,7 +124,26 @@ func (s *FeedService) UpdateFeed(ctx context.Context, f *lectern.Feed) error {
 // feed's unused events go with it and its used ones become events made by
 // hand.
 func (s *FeedService) DeleteFeed(ctx context.Context, id int64) error {
+	now := s.db.Now()
 	return s.db.withTx(ctx, func(tx *conn) error {
+		// Taking the import lease first refuses a feed being imported,
+		// and keeps an import from starting until the feed is gone: no
+		// event is made for a feed that no longer exists.
+		res, err := tx.ExecContext(ctx, "UPDATE feeds SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)",
+			now.Add(time.Hour), id, now)
+		if err != nil {
+			return fmt.Errorf("delete feed %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var found int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM feeds WHERE id = ?", id).Scan(&found); err != nil {
+				return fmt.Errorf("delete feed %d: %w", id, err)
+			}
+			if found == 0 {
+				return lectern.Errorf(lectern.ENOTFOUND, "Feed not found.")
+			}
+			return lectern.Errorf(lectern.ECONFLICT, "An import of this feed is running; try again in a moment.")
+		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM events WHERE feed_id = ? AND used_at IS NULL", id); err != nil {
 			return fmt.Errorf("delete feed %d: its events: %w", id, err)
 		}

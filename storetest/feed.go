@@ -89,6 +89,14 @@ func testFeeds(t *testing.T, open Open) {
 	if ok, _ := s.Feeds.ClaimFeed(ctx, f.ID, now.Add(20*time.Minute), now.Add(30*time.Minute), time.Time{}); !ok {
 		t.Error("an expired lease was not taken over")
 	}
+	// Not deleted while an import holds it (the store's clock is now's).
+	if ok, _ := s.Feeds.ClaimFeed(ctx, up.ID, time.Now(), time.Now().Add(time.Hour), time.Time{}); !ok {
+		t.Fatal("could not claim the uploaded feed")
+	}
+	if err := s.Feeds.DeleteFeed(ctx, up.ID); lectern.ErrorCode(err) != lectern.ECONFLICT {
+		t.Errorf("delete a feed being imported: %v", err)
+	}
+	s.Feeds.FinishFeedImport(ctx, up.ID, time.Now(), nil, "")
 
 	// Deleted: its unused events go, its used one stays, made by hand.
 	day := time.Date(2026, 1, 6, 8, 0, 0, 0, time.UTC)
