@@ -71,20 +71,39 @@ func (s *Server) imported(w http.ResponseWriter, r *http.Request, rec *lectern.R
 	http.Redirect(w, r, feedURL(rec.ID, f.ID), http.StatusSeeOther)
 }
 
-// handleFeedDelete deletes a feed and its events no recording used.
+type feedDeletePage struct {
+	layout
+	Recorder *lectern.Recorder
+	Feed     *lectern.Feed
+	Cancel   string
+	Error    string
+}
+
+// handleFeedDelete asks (GET), then deletes (POST) a feed and its events
+// no recording used. It is the admin's confirmation page, with the
+// recorder's crumbs: a recorder's manager has no administration to go
+// back to.
 func (s *Server) handleFeedDelete(w http.ResponseWriter, r *http.Request) {
 	rec, f, ok := s.feedOf(w, r)
 	if !ok {
 		return
 	}
-	p := s.printer(r)
-	s.confirmDelete(w, r, deletion{
-		Title: "feed.delete.title", List: feedsURL(rec.ID), ListTitle: "feed.list.title",
-		Cancel:   feedURL(rec.ID, f.ID),
-		Question: p.T("feed.delete.question", f.Name),
-		Note:     p.T("feed.delete.note"),
-		Delete:   func(ctx context.Context) error { return s.deps.Feeds.DeleteFeed(ctx, f.ID) },
-		Done:     "feed.deleted", Name: f.Name,
-		Logged: "feed deleted", LogKey: "feed_id", ID: f.ID,
-	})
+	status, errMsg := http.StatusOK, ""
+	if r.Method == http.MethodPost {
+		err := s.deps.Feeds.DeleteFeed(r.Context(), f.ID)
+		switch lectern.ErrorCode(err) {
+		case "":
+			s.logger.Info("feed deleted", "feed_id", f.ID, "recorder_id", rec.ID, "user_id", currentUser(r).ID)
+			s.flash(r, "success", "feed.deleted", f.Name)
+			http.Redirect(w, r, feedsURL(rec.ID), http.StatusSeeOther)
+			return
+		case lectern.ECONFLICT:
+			status, errMsg = http.StatusConflict, s.printer(r).Error(lectern.ErrorMessage(err))
+		default:
+			s.serviceError(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, status, "feed_delete", feedDeletePage{layout: s.page(r, "feed.delete.title", "recorders"),
+		Recorder: rec, Feed: f, Cancel: feedURL(rec.ID, f.ID), Error: errMsg})
 }

@@ -31,6 +31,7 @@ var pageTemplates = []string{
 	"feed_list",
 	"feed_form",
 	"feed_show",
+	"feed_delete",
 	"admin_index",
 	"admin_recorder_list",
 	"admin_recorder_form",

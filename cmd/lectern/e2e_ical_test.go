@@ -67,4 +67,21 @@ func TestFeedRefreshedByServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitEvents(3)
+
+	// Deleted by its manager: the event a recording used stays, made by
+	// hand now; the others go.
+	if _, err := h.db.Exec("UPDATE events SET used_at = ? WHERE id = (SELECT min(id) FROM events)", time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	page = h.page(mgr, "/recorders/1/feeds/1/delete/")
+	resp, page = mgr.do(http.MethodPost, s.url+"/recorders/1/feeds/1/delete/", url.Values{"csrf_token": {csrfToken(t, page)}})
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/recorders/1/feeds/" || !strings.Contains(page, "The feed “ADE” was deleted.") {
+		t.Fatalf("delete: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	var left, handMade, feeds int
+	h.db.QueryRow("SELECT count(*), count(*) - count(feed_id) FROM events").Scan(&left, &handMade)
+	h.db.QueryRow("SELECT count(*) FROM feeds").Scan(&feeds)
+	if left != 1 || handMade != 1 || feeds != 0 {
+		t.Errorf("after the delete: %d events, %d made by hand, %d feeds", left, handMade, feeds)
+	}
 }
