@@ -170,3 +170,23 @@ func TestParseOversizedTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFloatingTimes: times without TZID nor Z are in TIME_ZONE, and
+// an EXDATE without zone is in its event's.
+func TestParseFloatingTimes(t *testing.T) {
+	t.Parallel()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	out, err := parse(t, &Parser{Location: paris}, ics(vevent("UID:f", "SUMMARY:Floating",
+		"DTSTART:20260112T090000", "DTEND:20260112T100000", "RRULE:FREQ=DAILY;UNTIL=20260115T090000;BYDAY=MO,TU,WE,TH,FR",
+		"EXDATE:20260113T090000")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range out.Occurrences {
+		got = append(got, o.Event.Start.Format(time.RFC3339))
+	}
+	if want := "2026-01-12T08:00:00Z 2026-01-14T08:00:00Z 2026-01-15T08:00:00Z"; strings.Join(got, " ") != want {
+		t.Errorf("starts %v, want %s", got, want)
+	}
+}
