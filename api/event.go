@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -269,7 +270,7 @@ func (h *Handler) handleEventCreate(w http.ResponseWriter, r *http.Request, u *l
 	}
 	e.CreatedByID = &u.ID
 	if err := h.deps.Events.CreateEvent(r.Context(), e); err != nil {
-		return err
+		return h.overlap(err)
 	}
 	h.logger.Info("event saved", "event_id", e.ID, "recorder_id", rec.ID, "user_id", u.ID, "new", true)
 	w.Header().Set("Location", fmt.Sprintf("%sapi/v1/events/%d", h.deps.BaseURL, e.ID))
@@ -294,7 +295,7 @@ func (h *Handler) handleEventUpdate(w http.ResponseWriter, r *http.Request, u *l
 		}
 	}
 	if err := h.deps.Events.UpdateEvent(r.Context(), e); err != nil {
-		return err
+		return h.overlap(err)
 	}
 	h.logger.Info("event saved", "event_id", e.ID, "recorder_id", rec.ID, "user_id", u.ID, "new", false)
 	httpjson.Write(w, http.StatusOK, newEventBody(e, rec, u))
@@ -314,4 +315,26 @@ func (h *Handler) handleEventDelete(w http.ResponseWriter, r *http.Request, u *l
 	h.logger.Info("event deleted", "event_id", e.ID, "recorder_id", rec.ID, "user_id", u.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// overlap writes the times of a refused overlap (the store's, in UTC) in
+// TIME_ZONE with their offset, as every time the API answers: "Overlaps
+// “Algebra 1” (Mon 14 Dec 2037 10:00–12:00 +01:00)." Other errors pass.
+func (h *Handler) overlap(err error) error {
+	var c *lectern.EventConflict
+	if !errors.As(err, &c) {
+		return err
+	}
+	loc := h.deps.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	const day = "Mon 2 Jan 2006 15:04"
+	start, end := c.Start.In(loc), c.End.In(loc)
+	to := end.Format("15:04")
+	if y, m, d := start.Date(); end.Sub(start) >= 24*time.Hour || end.Day() != d || end.Month() != m || end.Year() != y {
+		to = end.Format(day)
+	}
+	msg := fmt.Sprintf("Overlaps “%s” (%s–%s %s).", c.Title, start.Format(day), to, start.Format("-07:00"))
+	return &lectern.Error{Op: "save event", Code: lectern.ECONFLICT, Message: msg, Fields: map[string]string{"start": msg}, Err: c}
 }

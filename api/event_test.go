@@ -75,7 +75,7 @@ func setupEvents(t *testing.T) *eventBundle {
 func (b *eventBundle) makeRecorder(t *testing.T, name, dir string, manager *int64, helpers ...int64) *lectern.Recorder {
 	t.Helper()
 	rec := lectern.NewRecorder()
-	rec.Name, rec.Directory, rec.AddressIP, rec.TypeID, rec.UserID, rec.AdditionalUsers = name, dir, "10.0.0."+strconv.Itoa(len(dir)), b.typeID, manager, helpers
+	rec.Name, rec.Directory, rec.AddressIP, rec.TypeID, rec.UserID, rec.AdditionalUsers = name, dir, "10.0.0."+strconv.Itoa(int(dir[len(dir)-1])), b.typeID, manager, helpers
 	if err := b.recorders.CreateRecorder(b.ctx, rec); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestEventAPIWrite(t *testing.T) {
 	r = b.do(t, "POST", "/api/v1/events", as(b.manager), map[string]any{"recorder": b.rec.ID, "title": "Algebra 2",
 		"start": "2037-12-14T11:30:00+01:00", "end": "2037-12-14T12:30:00+01:00", "owner": b.ownerID})
 	want(t, r, http.StatusConflict)
-	if !strings.Contains(string(r.body), "Algebra 1") {
+	if !strings.Contains(string(r.body), `"detail":"Overlaps “Algebra 1” (Mon 14 Dec 2037 10:00–12:00 +01:00)."`) {
 		t.Errorf("409 does not name the event: %s", r.body)
 	}
 

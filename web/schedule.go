@@ -1,7 +1,7 @@
 package web
 
 import (
-	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -136,22 +136,16 @@ func midnightAfter(t time.Time) time.Time {
 	return time.Date(y, m, d+1, 0, 0, 0, 0, t.Location())
 }
 
-// conflictMessage explains a refused overlap in the reader's language,
-// naming the event in the way: "Overlaps “Algebra 1”, Mon 14 Dec
-// 10:00–12:00". When none is found any more (it moved meanwhile) the
-// store's own message is given.
-func (s *Server) conflictMessage(ctx context.Context, p *locale.Printer, e *lectern.Event, err error) (string, error) {
-	others, _, ferr := s.deps.Events.FindEvents(ctx, lectern.EventFilter{RecorderID: &e.RecorderID, From: e.Start, To: e.End,
-		Page: lectern.Page{Number: 1, Size: 5}})
-	if ferr != nil {
-		return "", ferr
+// overlapMessage explains a refused overlap (the store's ECONFLICT) in
+// the reader's language and TIME_ZONE, naming the event in the way
+// (lectern.EventConflict): "Overlaps “Algebra 1”, Mon 14 Dec
+// 10:00–12:00." Another conflict (a UID taken) gives its own message.
+func overlapMessage(p *locale.Printer, err error) string {
+	var c *lectern.EventConflict
+	if errors.As(err, &c) {
+		return p.T("schedule.error.overlap", c.Title, slotText(p, c.Start, c.End))
 	}
-	for _, o := range others {
-		if o.ID != e.ID {
-			return p.T("schedule.error.overlap", o.Title, slotText(p, o.Start, o.End)), nil
-		}
-	}
-	return p.Error(lectern.ErrorMessage(err)), nil
+	return p.Error(lectern.ErrorMessage(err))
 }
 
 // eventItem is an event as the schedule's lists show it.

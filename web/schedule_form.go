@@ -138,12 +138,7 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, rec *lectern.
 			s.logger.Info("event saved", "event_id", e.ID, "recorder_id", rec.ID, "user_id", u.ID, "new", stored == nil)
 		}
 		if lectern.ErrorCode(err) == lectern.ECONFLICT {
-			msg, cerr := s.conflictMessage(ctx, p, e, err)
-			if cerr != nil {
-				s.serverError(w, r, cerr)
-				return
-			}
-			fields.Add("times", msg)
+			fields.Add("times", overlapMessage(p, err))
 		} else {
 			var answered bool
 			if fields, answered = s.saved(w, r, err, schedulePath(rec.ID, e.Start.In(s.location())), "schedule.saved", e.Title); answered {

@@ -83,8 +83,8 @@ func (b *scheduleBundle) count() int {
 	return n
 }
 
-// eventForm is the form booking title on Monday 14 Dec 2037 (Paris).
-func eventForm(title, date, start, end string) url.Values {
+// bookingForm is the form booking title on Monday 14 Dec 2037 (Paris).
+func bookingForm(title, date, start, end string) url.Values {
 	return url.Values{"title": {title}, "date": {date}, "start": {start}, "end": {end}, "owner": {"owner"}, "series": {"Maths L1"}}
 }
 
@@ -126,7 +126,7 @@ func TestScheduleWho(t *testing.T) {
 			continue // the writes themselves are TestEventForm's
 		}
 		before := b.count()
-		form := eventForm("By "+tc.user, "2037-12-15", "10:00", "11:00")
+		form := bookingForm("By "+tc.user, "2037-12-15", "10:00", "11:00")
 		if res := c.post(add, form); res.status != tc.write {
 			t.Errorf("%s: add %d, want %d", tc.user, res.status, tc.write)
 		}
@@ -217,7 +217,7 @@ func TestEventForm(t *testing.T) {
 	want(t, res, http.StatusOK)
 	wantBody(t, res, `value="2037-12-14"`, `value="10:00"`, `value="12:00"`, `value="manager"`, "Europe/Paris")
 
-	form := eventForm("Algebra 1", "2037-12-14", "10:00", "12:00")
+	form := bookingForm("Algebra 1", "2037-12-14", "10:00", "12:00")
 	form.Set("additional_owners", "helper")
 	res = c.post(add, form)
 	want(t, res, http.StatusSeeOther)
@@ -235,7 +235,7 @@ func TestEventForm(t *testing.T) {
 	}
 
 	// An overlap, by duration: refused, in both languages.
-	form = eventForm("Algebra 2", "2037-12-14", "11:30", "")
+	form = bookingForm("Algebra 2", "2037-12-14", "11:30", "")
 	form.Set("duration", "1:00")
 	res = c.post(add, form)
 	want(t, res, http.StatusBadRequest)
@@ -257,14 +257,14 @@ func TestEventForm(t *testing.T) {
 	res = c.get(edit)
 	want(t, res, http.StatusOK)
 	wantBody(t, res, `value="Algebra 1"`, `value="10:00"`, `value="12:00"`, "owner", "helper", "/schedule/events/"+id64(ev.ID)+"/delete/")
-	form = eventForm("Algebra 1 (room change)", "2037-12-14", "09:00", "11:00")
+	form = bookingForm("Algebra 1 (room change)", "2037-12-14", "09:00", "11:00")
 	want(t, c.post(edit, form), http.StatusSeeOther)
 	got, err := b.events.FindEventByID(context.Background(), ev.ID)
 	if err != nil || got.Title != "Algebra 1 (room change)" || got.UID != ev.UID || got.Start.Hour() != 8 || len(got.AdditionalOwners) != 0 {
 		t.Errorf("edited: %+v, %v", got, err)
 	}
 	// Moving it onto the other event is refused, and changes nothing.
-	res = c.post(edit, eventForm("Moved", "2037-12-14", "12:30", "13:30"))
+	res = c.post(edit, bookingForm("Moved", "2037-12-14", "12:30", "13:30"))
 	want(t, res, http.StatusBadRequest)
 	wantBody(t, res, "Overlaps “Algebra 2”")
 	// An event a recording used says so, and stays editable.
@@ -320,7 +320,7 @@ func TestEventFormRefuses(t *testing.T) {
 		{"unknown owner", func(f url.Values) { f.Set("owner", "nobody-here") }, "owner", "nobody-here"},
 		{"no owner", func(f url.Values) { f.Set("owner", "") }, "owner", "Choose the person"},
 	} {
-		form := eventForm("Algebra 1", "2037-12-14", "10:00", "12:00")
+		form := bookingForm("Algebra 1", "2037-12-14", "10:00", "12:00")
 		tc.edit(form)
 		res := c.post(add, form)
 		if res.status != http.StatusBadRequest || !strings.Contains(res.body, `id="error-`+tc.field+`"`) ||
