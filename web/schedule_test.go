@@ -182,7 +182,7 @@ func TestScheduleWeek(t *testing.T) {
 		t.Errorf("the night lab shows %d times, want on Wednesday and Thursday", n)
 	}
 	// 10:00 on a grid from 00:00 (the night lab widens it) to 24:00.
-	wantBody(t, res, `--top: 41.667%; --height: 8.333%`)
+	wantBody(t, res, `data-top="41.667" data-height="8.333"`)
 
 	c.language = "fr"
 	res = c.get("/recorders/" + id64(b.rec.ID) + "/schedule/?week=2037-12-14")

@@ -34,7 +34,7 @@ type scheduleWeekPage struct {
 // weekHour labels one line of the grid.
 type weekHour struct {
 	Label string // "08:00"
-	Top   string // its position, a percentage of the day's height
+	Top   string // its position, a percentage of the day's height (schedule.js)
 }
 
 // weekDay is one column of the week (one section on a phone).
@@ -43,11 +43,12 @@ type weekDay struct {
 	Today  bool
 	AddURL string // book on this day; "" for who may only look
 	Events []weekEvent
-	Height string // the grid's height in rem (hours × 3), for a wide screen
+	Height string // the grid's height in rem (hours × 3), for a wide screen (schedule.js)
 }
 
-// weekEvent is an event's block in its day, placed on the grid: Top and
-// Height are percentages of the day's shown hours.
+// weekEvent is an event's block in its day, placed on the grid by
+// schedule.js (the Content-Security-Policy forbids style attributes):
+// Top and Height are percentages of the day's shown hours.
 type weekEvent struct {
 	eventItem
 	Top, Height string
@@ -143,7 +144,7 @@ func weekGrid(p *locale.Printer, monday, now time.Time, events []*lectern.Event,
 	days := make([]weekDay, 7)
 	for i := range days {
 		d := time.Date(monday.Year(), monday.Month(), monday.Day()+i, 0, 0, 0, 0, loc)
-		days[i] = weekDay{Label: dayText(p, d), Today: sameDay(d, now), Height: strconv.Itoa((last-first)*3) + "rem"}
+		days[i] = weekDay{Label: dayText(p, d), Today: sameDay(d, now), Height: strconv.Itoa((last - first) * 3)}
 		if addPath != "" {
 			days[i].AddURL = addPath + "?date=" + d.Format(dateLayout)
 		}
