@@ -57,7 +57,8 @@ type peopleAnswer struct {
 // merged by username; next_page names the following page. Superusers
 // may search; staff too with ?recorder=<id> of a recorder whose add form
 // lets them choose the owner (mayChooseOwner); a video's managers with
-// ?video=<id> (its additional owners). A page that is not a positive
+// ?video=<id> (its additional owners); who may change a recorder's
+// schedule with ?schedule=<recorder id> (its events' owners). A page that is not a positive
 // number answers 400.
 func (s *Server) handlePeopleSearch(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
