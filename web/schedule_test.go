@@ -328,6 +328,15 @@ func TestEventFormRefuses(t *testing.T) {
 			t.Errorf("%s: status %d, want 400 with %q at %s\n%s", tc.name, res.status, tc.reason, tc.field, res.body)
 		}
 	}
+	// The core's messages are translated.
+	c.language = "fr"
+	form := bookingForm("Algebra 1", "2037-12-14", "10:00", "09:00")
+	form.Set("duration", "25:00")
+	res := c.post(add, form)
+	want(t, res, http.StatusBadRequest)
+	wantBody(t, res, "Un événement dure au plus 24 heures.")
+	res = c.post(add, bookingForm("Algebra 1", "2037-12-14", "10:00", "09:00"))
+	wantBody(t, res, "La fin doit être après le début.")
 	if n := b.count(); n != 0 {
 		t.Errorf("%d events saved from bad forms", n)
 	}
