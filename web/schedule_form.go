@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +29,8 @@ type eventFormPage struct {
 	Start     string
 	End       string
 	Duration  string
-	Used      when   // when a recording used the stored event; zero: none
+	Used      when // when a recording used the stored event; zero: none
+	Deposits  []routedDeposit
 	Imported  bool   // it came from an iCalendar feed
 	BackURL   string // the week view
 	DeleteURL string
@@ -36,6 +38,13 @@ type eventFormPage struct {
 
 	Owner            pickerField
 	AdditionalOwners pickerField
+}
+
+// routedDeposit is a deposit the event routed: its file's name, and its
+// admin page for superusers.
+type routedDeposit struct {
+	Name string
+	URL  string
 }
 
 // eventForm is what was typed in the times' fields.
@@ -247,6 +256,10 @@ func (s *Server) renderEventForm(w http.ResponseWriter, r *http.Request, status 
 	if stored != nil {
 		data.Name, data.DeleteURL = stored.Title, eventDeletePath(stored)
 		data.Used, data.Imported = moment(p, stored.UsedAt), stored.FeedID != nil
+		if err := s.routedDeposits(r, stored, &data); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 		data.BackURL = schedulePath(rec.ID, stored.Start.In(s.location()))
 	}
 	if owners == nil {
@@ -380,6 +393,26 @@ func (s *Server) adoptEventOwners(ctx context.Context, p *locale.Printer, e *lec
 			return err
 		}
 		e.AdditionalOwners = append(e.AdditionalOwners, u.ID)
+	}
+	return nil
+}
+
+// routedDeposits lists, on the form of an event a recording used, the
+// deposits it routed (a few: an event is one slot).
+func (s *Server) routedDeposits(r *http.Request, e *lectern.Event, data *eventFormPage) error {
+	if e.UsedAt.IsZero() || s.deps.Treatments == nil {
+		return nil
+	}
+	list, _, err := s.deps.Treatments.FindTreatments(r.Context(), lectern.TreatmentFilter{EventID: &e.ID, Page: lectern.Page{Number: 1, Size: 5}})
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		d := routedDeposit{Name: filepath.Base(t.File)}
+		if currentUser(r).IsSuperuser {
+			d.URL = "/admin/treatments/" + id64(t.ID) + "/"
+		}
+		data.Deposits = append(data.Deposits, d)
 	}
 	return nil
 }

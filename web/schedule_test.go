@@ -271,9 +271,10 @@ func TestEventForm(t *testing.T) {
 	if err := b.events.MarkEventUsed(context.Background(), ev.ID, time.Date(2037, 12, 14, 10, 5, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
+	b.treatment("amphi-a/algebra-1.mp4", b.rec, 0, func(t *lectern.Treatment) { t.EventID = &ev.ID })
 	res = c.get(edit)
 	want(t, res, http.StatusOK)
-	wantBody(t, res, "data-event-used", "14 Dec 2037, 11:05")
+	wantBody(t, res, "data-event-used", "14 Dec 2037, 11:05", "<code>algebra-1.mp4</code>")
 
 	// Delete: asked first, naming the event and its slot.
 	del := "/schedule/events/" + id64(ev.ID) + "/delete/"
