@@ -26,6 +26,7 @@ func TestBrowserSchedulesJourney(t *testing.T) {
 	j.open("/accounts/login/")
 	j.login("jdupont", "pw-jdupont")
 	j.open("/recorders/")
+	j.shot("recorders", true, "")
 	var week string
 	j.eval(`document.querySelector(".recorder-card a[href$='/schedule/']").getAttribute("href")`, &week)
 	week += "?week=2037-12-14"
