@@ -188,12 +188,16 @@ func TestScheduleWeek(t *testing.T) {
 	res = c.get("/recorders/" + id64(b.rec.ID) + "/schedule/?week=2037-12-14")
 	wantBody(t, res, "Planning de Amphi A", "Semaine du 14 déc. 2037", "lun. 14 déc.", "dim. 20 déc.")
 	want(t, c.get("/recorders/"+id64(b.rec.ID)+"/schedule/?week=14/12/2037"), http.StatusBadRequest)
+	// The Sunday summer time starts: 10:00 in Paris is 08:00 UTC.
+	b.event(b.rec, "Summer", b.at(2037, 3, 29, 10, 0), time.Hour, b.owner)
+	res = c.get("/recorders/" + id64(b.rec.ID) + "/schedule/?week=2037-03-25")
+	wantBody(t, res, "Semaine du 23 mars 2037", "dim. 29 mars", "10:00–11:00", `data-top="16.667" data-height="8.333"`)
 	want(t, c.get("/recorders/999/schedule/"), http.StatusNotFound)
 
 	// The list: upcoming events, a page at a time.
 	res = c.get("/recorders/" + id64(b.rec.ID) + "/schedule/list/")
 	want(t, res, http.StatusOK)
-	wantBody(t, res, "Algebra 1", "Night lab", "Next week", "3 événements à venir")
+	wantBody(t, res, "Algebra 1", "Night lab", "Next week", "4 événements à venir")
 	// Linked from the recorders' page, the admin list and the dashboard.
 	wantBody(t, c.get("/recorders/"), "/recorders/"+id64(b.rec.ID)+"/schedule/")
 	wantBody(t, c.get("/"), `href="/schedule/"`)

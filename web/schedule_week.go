@@ -127,8 +127,16 @@ func weekGrid(p *locale.Printer, monday, now time.Time, events []*lectern.Event,
 			if !e.Overlaps(dayStart, dayEnd) {
 				continue
 			}
-			from := max(e.Start.In(loc).Sub(dayStart), 0).Hours()
-			to := min(e.End.In(loc).Sub(dayStart), dayEnd.Sub(dayStart)).Hours()
+			// Hours on the wall clock: on the days summer time starts
+			// or ends the day has 23 or 25 hours, and 10:00 is still
+			// drawn at 10:00.
+			from, to := 0.0, 24.0
+			if e.Start.After(dayStart) {
+				from = clockHours(e.Start.In(loc))
+			}
+			if e.End.Before(dayEnd) {
+				to = clockHours(e.End.In(loc))
+			}
 			first = min(first, int(from))
 			last = max(last, int(to+0.999))
 			spans[i] = append(spans[i], span{e: e, from: from, to: to})
@@ -155,4 +163,9 @@ func weekGrid(p *locale.Printer, monday, now time.Time, events []*lectern.Event,
 		}
 	}
 	return days, grid
+}
+
+// clockHours is t's time of day on the wall clock, in hours.
+func clockHours(t time.Time) float64 {
+	return float64(t.Hour()) + float64(t.Minute())/60 + float64(t.Second())/3600
 }
