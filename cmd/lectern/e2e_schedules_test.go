@@ -100,7 +100,7 @@ func TestBrowserSchedulesJourney(t *testing.T) {
 	j.login("mmartin", "pw-mmartin")
 	j.open("/")
 	j.run("the dashboard's schedule tile", 20*time.Second, chromedp.Click(`a[data-tile="schedule"]`, chromedp.ByQuery),
-		waitJS(`location.pathname === "/schedule/"`))
+		waitJS(`location.pathname === "/schedule/" && document.readyState === "complete" && document.querySelector("#my-events")`))
 	j.wantText("My upcoming events", "Algebra 1 (Amphi B)", "Mon 14 Dec 10:00–11:30", "Amphi A")
 	var editLinks int
 	j.eval(`document.querySelectorAll("a[href*='/edit/']").length`, &editLinks)
