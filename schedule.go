@@ -201,7 +201,10 @@ type EventFilter struct {
 	// Member: events of the recorders this user manages or helps with, or
 	// that the user owns.
 	Member *int64
-	FeedID *int64
+	// OwnerID: events this user owns or is an additional owner of ("My
+	// schedule", the API's owner filter).
+	OwnerID *int64
+	FeedID  *int64
 	// From and To select events that overlap [From, To) (either may be
 	// zero: unbounded).
 	From, To time.Time

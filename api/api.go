@@ -65,6 +65,9 @@ type Deps struct {
 	// /api/v1/videos/{id}/thumbnail (the video's managers); nil: no such
 	// routes.
 	Jobs lectern.JobService
+	// Events backs /api/v1/events (schedules, event.go); nil: no such
+	// routes.
+	Events lectern.EventService
 }
 
 // Handler serves every /api/v1/ route (full paths, not stripped).
@@ -102,6 +105,13 @@ func New(deps Deps) *Handler {
 		h.handle("GET /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoGet)
 		h.handle("PATCH /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoUpdate)
 		h.handle("DELETE /api/v1/videos/{id}", httpjson.AnyUser, h.handleVideoDelete)
+	}
+	if deps.Events != nil {
+		h.handle("GET /api/v1/events", httpjson.AnyUser, h.handleEventList)
+		h.handle("POST /api/v1/events", httpjson.AnyUser, h.handleEventCreate)
+		h.handle("GET /api/v1/events/{id}", httpjson.AnyUser, h.handleEventGet)
+		h.handle("PATCH /api/v1/events/{id}", httpjson.AnyUser, h.handleEventUpdate)
+		h.handle("DELETE /api/v1/events/{id}", httpjson.AnyUser, h.handleEventDelete)
 	}
 	if deps.Messages != nil {
 		h.handle("GET /api/v1/outbox", httpjson.Superuser, h.handleOutboxList)

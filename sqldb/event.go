@@ -259,6 +259,9 @@ func eventWhere(f lectern.EventFilter) *where {
 			UNION SELECT recorder_id FROM recorder_additional_users WHERE user_id = ?)
 			OR owner_id = ? OR id IN (SELECT event_id FROM event_owners WHERE user_id = ?))`, u, u, u, u)
 	}
+	if f.OwnerID != nil {
+		w.add("(owner_id = ? OR id IN (SELECT event_id FROM event_owners WHERE user_id = ?))", *f.OwnerID, *f.OwnerID)
+	}
 	if f.FeedID != nil {
 		w.add("feed_id = ?", *f.FeedID)
 	}

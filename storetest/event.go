@@ -54,6 +54,16 @@ func testEvents(t *testing.T, open Open) {
 		got.RecorderName != "Room a" || len(got.AdditionalOwners) != 1 || got.AdditionalOwners[0] != co.ID {
 		t.Fatalf("found %+v, %v", got, err)
 	}
+	// Owned: the owner's and the additional owners' events, not the
+	// recorder manager's.
+	for _, tc := range []struct {
+		user *lectern.User
+		want int
+	}{{owner, 1}, {co, 1}, {mgr, 0}} {
+		if _, n, err := s.Events.FindEvents(ctx, lectern.EventFilter{OwnerID: &tc.user.ID}); err != nil || n != tc.want {
+			t.Fatalf("events owned by %s: %d %v", tc.user.Username, n, err)
+		}
+	}
 
 	// Overlaps are refused, naming the event in the way; touching slots
 	// and other recorders' slots are free.

@@ -18,6 +18,7 @@ type adminRecorderRow struct {
 	Recorder      *lectern.Recorder
 	RecordingType string
 	Manager       string // username, empty when none
+	ScheduleURL   string
 }
 
 // handleAdminRecorderList lists recorders, 20 a page, searched by name, IP,
@@ -43,7 +44,8 @@ func (s *Server) handleAdminRecorderList(w http.ResponseWriter, r *http.Request)
 	}
 	managers := s.usernames()
 	for _, rec := range recorders {
-		row := adminRecorderRow{Recorder: rec, RecordingType: s.recordingTypeLabel(p, rec.RecordingType)}
+		row := adminRecorderRow{Recorder: rec, RecordingType: s.recordingTypeLabel(p, rec.RecordingType),
+			ScheduleURL: s.scheduleLink(currentUser(r), rec)}
 		if rec.UserID != nil {
 			if row.Manager, err = managers.name(ctx, *rec.UserID); err != nil {
 				s.serverError(w, r, err)

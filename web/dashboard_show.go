@@ -43,6 +43,9 @@ type dashboardPage struct {
 	Published      *recordingRow
 	PublishedOwner string
 	Live           bool
+	// ScheduleURL leads to the schedules ("" when there are none, or
+	// for someone who is not staff and owns no upcoming event).
+	ScheduleURL string
 }
 
 // recordingRow is one of the user's recordings, translated.
@@ -70,6 +73,10 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		IsSuperuser:  u.IsSuperuser,
 		RecordingsOn: s.deps.Recordings != nil,
 		VideosOn:     s.deps.Videos != nil,
+	}
+	if err := s.dashboardSchedule(r, u, &data); err != nil {
+		s.serverError(w, r, err)
+		return
 	}
 	if s.deps.Videos != nil {
 		ctx := r.Context()

@@ -57,7 +57,8 @@ type peopleAnswer struct {
 // merged by username; next_page names the following page. Superusers
 // may search; staff too with ?recorder=<id> of a recorder whose add form
 // lets them choose the owner (mayChooseOwner); a video's managers with
-// ?video=<id> (its additional owners). A page that is not a positive
+// ?video=<id> (its additional owners); who may change a recorder's
+// schedule with ?schedule=<recorder id> (its events' owners). A page that is not a positive
 // number answers 400.
 func (s *Server) handlePeopleSearch(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -69,7 +70,8 @@ func (s *Server) handlePeopleSearch(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
 		return
 	}
-	allowed, err := s.maySearchPeople(ctx, u, r.URL.Query().Get("recorder"), r.URL.Query().Get("video"))
+	q := r.URL.Query()
+	allowed, err := s.maySearchPeople(ctx, u, q.Get("recorder"), q.Get("video"), q.Get("schedule"))
 	if err != nil {
 		s.logger.Error("web request failed", "err", err, "method", r.Method, "path", r.URL.Path)
 		writeJSONError(w, http.StatusInternalServerError, "Internal error.")
@@ -98,10 +100,20 @@ func (s *Server) handlePeopleSearch(w http.ResponseWriter, r *http.Request) {
 // maySearchPeople reports whether u may use the people pickers: a
 // superuser, staff who may choose the owner in the add form of the
 // recorder whose id is given, or a manager of the video whose id is
-// given (Video.ManagedBy).
-func (s *Server) maySearchPeople(ctx context.Context, u *lectern.User, recorder, video string) (bool, error) {
+// given (Video.ManagedBy), or who may change the schedule of the
+// recorder whose id is given as schedule (an event's owners).
+func (s *Server) maySearchPeople(ctx context.Context, u *lectern.User, recorder, video, schedule string) (bool, error) {
 	if u.IsSuperuser {
 		return true, nil
+	}
+	if schedule != "" && s.deps.Events != nil {
+		rec, err := s.findRecorder(ctx, schedule)
+		if lectern.ErrorCode(err) == lectern.ENOTFOUND {
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+		return rec.ScheduleAccess(u) == lectern.ScheduleEdit, nil
 	}
 	if id, ok := videoRefID(video); ok && s.deps.Videos != nil {
 		v, err := s.deps.Videos.FindVideoByID(ctx, id)

@@ -19,6 +19,7 @@ type recorderRow struct {
 	RecordingType string
 	Deposit       deposit
 	Manager       bool // the user manages it (else: additional user)
+	ScheduleURL   string
 }
 
 // handleRecorderList shows staff the recorders they manage or help with,
@@ -48,6 +49,7 @@ func (s *Server) handleRecorderList(w http.ResponseWriter, r *http.Request) {
 			RecordingType: s.recordingTypeLabel(p, rec.RecordingType),
 			Deposit:       s.deposit(u, rec),
 			Manager:       rec.UserID != nil && *rec.UserID == u.ID,
+			ScheduleURL:   s.scheduleLink(u, rec),
 		})
 	}
 	s.render(w, r, http.StatusOK, "recorder_list", data)

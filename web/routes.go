@@ -147,6 +147,19 @@ func (s *Server) routes() {
 		m.Handle("POST /video/{ref}/delete/{$}", s.login(s.handleVideoDelete))
 		m.Handle("GET /admin/videos/{$}", s.superuser(s.handleAdminVideoList))
 	}
+	if s.deps.Events != nil {
+		// Schedules: who may see and change one is the core's rule
+		// (lectern.Recorder.ScheduleAccess), checked by each handler.
+		m.Handle("GET /schedule/{$}", s.login(s.handleScheduleMine))
+		m.Handle("GET /recorders/{id}/schedule/{$}", s.login(s.handleScheduleWeek))
+		m.Handle("GET /recorders/{id}/schedule/list/{$}", s.login(s.handleScheduleList))
+		m.Handle("GET /recorders/{id}/schedule/add/{$}", s.login(s.handleEventAdd))
+		m.Handle("POST /recorders/{id}/schedule/add/{$}", s.login(s.handleEventAdd))
+		m.Handle("GET /schedule/events/{id}/edit/{$}", s.login(s.handleEventEdit))
+		m.Handle("POST /schedule/events/{id}/edit/{$}", s.login(s.handleEventEdit))
+		m.Handle("GET /schedule/events/{id}/delete/{$}", s.login(s.handleEventDelete))
+		m.Handle("POST /schedule/events/{id}/delete/{$}", s.login(s.handleEventDelete))
+	}
 	if s.deps.Recordings != nil {
 		m.Handle("GET /admin/recordings/{$}", s.superuser(s.handleAdminRecordingList))
 		m.Handle("GET /admin/recordings/{id}/{$}", s.superuser(s.handleAdminRecordingShow))

@@ -67,6 +67,11 @@ var pageTemplates = []string{
 	"admin_video_encode",
 	"admin_job_list",
 	"admin_job_show",
+	"schedule_week",
+	"schedule_list",
+	"schedule_mine",
+	"schedule_form",
+	"schedule_delete",
 }
 
 // engine holds one template set per page: the layout, the partials and the

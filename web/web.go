@@ -158,6 +158,10 @@ type Deps struct {
 	// ("Authorization: Token <t>" or "Bearer <t>"); nil: a request with
 	// such a header answers 401.
 	Tokens lectern.TokenService
+	// Events backs the schedules: each recorder's week view and list,
+	// the events' form and delete page, and "My schedule"
+	// (schedule*.go); nil: those answer 404 and no link leads to them.
+	Events lectern.EventService
 	// Thumbnails probes deposits and takes their thumbnails for the claim
 	// list (an *ffmpeg.Runner); nil: placeholders, no durations.
 	Thumbnails Thumbnailer

@@ -203,7 +203,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
 		Notifier: notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
-		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
+		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens, Events: svc.events,
 		Thumbnails: media,
 		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
 		Feeds: svc.feeds, FeedImporter: feeds,
@@ -218,7 +218,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	restAPI := api.New(api.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders, Tokens: svc.tokens,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles, Recordings: svc.recordings, Messages: svc.messages,
-		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobQueue, MediaRoot: cfg.MediaRoot,
+		Videos: svc.videos, Enrichments: svc.enrichments, Jobs: jobQueue, MediaRoot: cfg.MediaRoot, Events: svc.events,
 		BaseURL: cfg.BaseURL, Logger: logger.With("edge", "api"), Location: cfg.Location(),
 	})
 
