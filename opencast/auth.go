@@ -21,11 +21,12 @@ type AuthConfig struct {
 	// stale=true and retries without a new password.
 	NonceLifetime time.Duration
 	// MaxLoginFailures failed logins from one address within LoginWindow
-	// refuse that address for LoginBlock (10, 10 minutes and 15 minutes
+	// refuse that address for LoginBlock (5, 10 minutes and 15 minutes
 	// when zero), as the FTP server does.
 	MaxLoginFailures        int
 	LoginWindow, LoginBlock time.Duration
-	// LoginFailureDelay is spent before answering a failed login.
+	// LoginFailureDelay is spent before answering a failed login; 1s
+	// when zero.
 	LoginFailureDelay time.Duration
 }
 
@@ -51,10 +52,13 @@ func NewAuthenticator(cfg AuthConfig, recorders lectern.RecorderService, logger 
 		cfg.NonceLifetime = 5 * time.Minute
 	}
 	if cfg.MaxLoginFailures <= 0 {
-		cfg.MaxLoginFailures = 10
+		cfg.MaxLoginFailures = 5
 	}
 	if cfg.LoginWindow <= 0 {
 		cfg.LoginWindow = 10 * time.Minute
+	}
+	if cfg.LoginFailureDelay <= 0 {
+		cfg.LoginFailureDelay = time.Second
 	}
 	if cfg.LoginBlock <= 0 {
 		cfg.LoginBlock = 15 * time.Minute
@@ -211,13 +215,11 @@ func (a *Authenticator) digest(w http.ResponseWriter, r *http.Request, log *slog
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, log *slog.Logger, ip netip.Addr, reason string) (*lectern.Recorder, bool) {
 	blocked := a.throttle.fail(ip, a.now())
 	log.Warn("capture agent login refused", "reason", reason, "blocked", blocked)
-	if d := a.cfg.LoginFailureDelay; d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
+	t := time.NewTimer(a.cfg.LoginFailureDelay)
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		t.Stop()
 	}
 	a.challenge(w, r, false, "Login incorrect.")
 	return nil, false

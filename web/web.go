@@ -172,7 +172,10 @@ type Deps struct {
 	// account through Accounts.Adopt, so it takes Accounts too. nil (or
 	// no Accounts): the pickers find accounts only.
 	Directory lectern.Directory
-	Logger    *slog.Logger
+	// Agents gives a recorder's page its Opencast capture agents' state,
+	// address and last contact; nil: none shown.
+	Agents lectern.CaptureAgentService
+	Logger *slog.Logger
 }
 
 // LoginMethod is a single sign-on way offered on the login page: Name as

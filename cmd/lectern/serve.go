@@ -50,6 +50,8 @@ type services struct {
 	ssoSessions lectern.SSOSessionService
 	// events are the recorders' schedules.
 	events lectern.EventService
+	// agents are the Opencast capture agents' reports.
+	agents lectern.CaptureAgentService
 }
 
 // newServices builds the store's services on db; those whose
@@ -75,6 +77,7 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		once:           sqldb.NewOnceService(db),
 		ssoSessions:    sqldb.NewSSOSessionService(db),
 		events:         sqldb.NewEventService(db),
+		agents:         sqldb.NewCaptureAgentService(db),
 	}
 }
 
@@ -200,7 +203,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Notifier: notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
 		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
 		Thumbnails: media,
-		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
+		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory, Agents: svc.agents,
 		Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
@@ -263,6 +266,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	mux.Handle("/api/", restAPI)
 	mux.Handle("POST /api/v1/recording-files", uploads)
 	mux.Handle("/api/v1/uploads/", uploads)
+	a.mountOpencast(mux, svc, logger)
 	mux.Handle("/", pages.Handler())
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
