@@ -263,10 +263,12 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		httpjson.WriteError(w, r, &httpjson.Error{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf(
 			"The request body is larger than the limit of %d bytes (RECORDING_FILE_MAX_SIZE).", cfg.RecordingFileMaxSize)}, logger, "upload")
 	})
+	// The capture agents' protocol; its Authenticator logs agents in
+	// for the ingest too.
+	a.mountOpencast(mux, svc, logger)
 	mux.Handle("/api/", restAPI)
 	mux.Handle("POST /api/v1/recording-files", uploads)
 	mux.Handle("/api/v1/uploads/", uploads)
-	a.mountOpencast(mux, svc, logger)
 	mux.Handle("/", pages.Handler())
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
