@@ -28,6 +28,12 @@ type AuthConfig struct {
 	// LoginFailureDelay is spent before answering a failed login; 1s
 	// when zero.
 	LoginFailureDelay time.Duration
+	// DigestSHA256 offers a SHA-256 Digest challenge after the MD5 one.
+	// Off by default: curl (pyCA, Galicaster) takes the first, but some
+	// clients read only the last challenge, and every agent speaks MD5,
+	// as Opencast, which offers nothing else. A response in SHA-256 is
+	// accepted either way.
+	DigestSHA256 bool
 }
 
 // Authenticator logs capture agents in as recorders, with a recorder's
@@ -112,12 +118,16 @@ func wantsDigest(r *http.Request) bool {
 }
 
 // challenge answers 401 with the challenge the client expects: Digest
-// (MD5 first, which every agent speaks and curl picks, then SHA-256) for
-// one asking for Digest, else Basic.
+// (MD5, then SHA-256 when DigestSHA256) for one asking for Digest, else
+// Basic.
 func (a *Authenticator) challenge(w http.ResponseWriter, r *http.Request, stale bool, msg string) {
 	if wantsDigest(r) {
 		n := a.nonces.issue(a.now())
-		for _, alg := range []string{"MD5", "SHA-256"} {
+		algorithms := []string{"MD5"}
+		if a.cfg.DigestSHA256 {
+			algorithms = append(algorithms, "SHA-256")
+		}
+		for _, alg := range algorithms {
 			w.Header().Add("WWW-Authenticate", fmt.Sprintf(`Digest realm=%s, qop="auth", algorithm=%s, nonce=%s, opaque=%s, stale=%t`,
 				quote(password.DigestRealm), alg, quote(n), quote("lectern"), stale))
 		}

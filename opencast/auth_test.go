@@ -137,3 +137,16 @@ func TestLoginThrottle(t *testing.T) {
 		t.Errorf("after 3 failures, the right password: %d; want 429 with Retry-After", resp.StatusCode)
 	}
 }
+
+// TestDigestMD5Only: by default the challenge offers MD5 alone, as
+// Opencast's, since some clients read only the last challenge.
+func TestDigestMD5Only(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, func(c *opencast.Config) { c.Auth.DigestSHA256 = false })
+	req, _ := http.NewRequest("GET", b.url+"/info/me.json", nil)
+	req.Header.Set("X-Requested-Auth", "Digest")
+	resp, _ := b.send(t, req)
+	if ch := resp.Header.Values("WWW-Authenticate"); len(ch) != 1 || !strings.Contains(ch[0], "algorithm=MD5,") {
+		t.Errorf("challenges: %q; want MD5 alone", ch)
+	}
+}

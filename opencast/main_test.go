@@ -181,7 +181,7 @@ func newBundle(t *testing.T, change func(*opencast.Config)) *bundle {
 	b.b = mk("amphib", "10.0.0.2", "ca-b", "pw-b", "room-b", true)
 	b.old = mk("amphiold", "10.0.0.3", "ca-old", "pw-old", "", false)
 
-	cfg := opencast.Config{BaseURL: "http://lectern.example", Auth: opencast.AuthConfig{MaxLoginFailures: 1000, LoginFailureDelay: time.Nanosecond}}
+	cfg := opencast.Config{BaseURL: "http://lectern.example", Auth: opencast.AuthConfig{MaxLoginFailures: 1000, LoginFailureDelay: time.Nanosecond, DigestSHA256: true}}
 	if change != nil {
 		change(&cfg)
 	}

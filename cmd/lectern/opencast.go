@@ -14,7 +14,7 @@ import (
 // credentials, and opencast bounds their bodies itself. The agents'
 // BASE_URL is the one the registry gives them.
 func (a *app) mountOpencast(mux *http.ServeMux, svc *services, logger *slog.Logger) *opencast.Authenticator {
-	srv := opencast.New(opencast.Config{BaseURL: a.cfg.BaseURL},
+	srv := opencast.New(opencast.Config{BaseURL: a.cfg.BaseURL, Auth: opencast.AuthConfig{DigestSHA256: a.cfg.OpencastDigestSHA256}},
 		opencast.Deps{Recorders: svc.recorders, Agents: svc.agents, Events: svc.events, Users: svc.users,
 			Logger: logger.With("edge", "opencast")}, nil)
 	for _, p := range opencast.Paths {
