@@ -69,7 +69,7 @@ type Server struct {
 // but for the configuration, whose Java properties or XML Galicaster
 // makes of every setting it has.
 const (
-	maxForm          = 64 << 10
+	maxAgentForm     = 64 << 10
 	maxConfiguration = 1 << 20
 	maxName          = 128 // an agent's name
 	maxField         = 1024
@@ -114,7 +114,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/configuration") {
 			return httplimit.Limit{Max: maxConfiguration}
 		}
-		return httplimit.Limit{Max: maxForm}
+		return httplimit.Limit{Max: maxAgentForm}
 	}, s.mux, nil).ServeHTTP(w, r)
 }
 
@@ -193,7 +193,7 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
 	if ct == "multipart/form-data" {
-		err = r.ParseMultipartForm(maxForm)
+		err = r.ParseMultipartForm(maxAgentForm)
 		if r.MultipartForm != nil {
 			_ = r.MultipartForm.RemoveAll()
 		}
