@@ -265,11 +265,11 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	})
 	// The capture agents' protocol; its Authenticator logs agents in
 	// for the ingest too.
-	a.mountOpencast(mux, svc, logger)
+	ocAuth := a.mountOpencast(mux, svc, logger)
 	mux.Handle("/api/", restAPI)
 	mux.Handle("POST /api/v1/recording-files", uploads)
 	mux.Handle("/api/v1/uploads/", uploads)
-	ocIngest := a.opencastIngest(svc, in, recorderBasicAuth{svc.recorders})
+	ocIngest := a.opencastIngest(svc, in, ocAuth)
 	ocIngest.Start(ctx)
 	defer ocIngest.Stop()
 	mux.Handle("/ingest/", ocIngest.Handler())
