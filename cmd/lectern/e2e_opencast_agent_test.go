@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"lectern"
+	"lectern/sqldb"
 )
 
 // TestOpencastAgentPyCA replays the calls pyCA makes, in its order,
@@ -135,6 +140,30 @@ func TestOpencastAgentGalicaster(t *testing.T) {
 	if err != nil || a.State != "idle" || a.Configuration["capture.device.names"] != "presenter,presentation" ||
 		a.Configuration["capture.error.subject"] != `"%hostname capture agent started at %date"` {
 		t.Errorf("agent: %+v, %v", a, err)
+	}
+
+	// Its ingest, one ZIP, by Digest too: one deposit of the event.
+	clip, err := os.ReadFile(makeClip(t, "testsrc2=size=160x120:rate=10:duration=1", "sine=frequency=440:duration=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped := ocZip(t, ev.UID, map[string]string{"presenter.mp4": string(clip), "presentation.mp4": string(clip)})
+	rep := g.do(t, "POST", s.base+"/ingest/addZippedMediaPackage", nil, func() (string, io.Reader) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("workflowDefinitionId", "full")
+		mw.WriteField("workflowInstanceId", ev.UID)
+		fw, _ := mw.CreateFormFile("track", "2026-12-06T09:00:00.zip")
+		fw.Write([]byte(zipped))
+		mw.Close()
+		return mw.FormDataContentType(), &buf
+	})
+	if rep.status != 200 {
+		t.Fatalf("addZippedMediaPackage by Digest: %d %s", rep.status, rep.body)
+	}
+	if ts, _, err := sqldb.NewTreatmentService(s.c.open(t), nil).FindTreatments(ctx, lectern.TreatmentFilter{}); err != nil ||
+		len(ts) != 1 || len(ts[0].Parts) != 2 {
+		t.Errorf("the ingest's deposit: %+v, %v", ts, err)
 	}
 
 	// A captured request replayed, nonce and count as sent: refused.
