@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Recording types: what a recorder sends. RECORDER_TYPE in the configuration
@@ -43,6 +44,16 @@ type Recorder struct {
 	// stored as a hash.
 	CredentialsLogin        string `json:"credentials_login"`
 	CredentialsPasswordHash string `json:"-"`
+	// CredentialsDigest holds the HTTP Digest secrets (HA1) of the same
+	// login and password, made when the password is set
+	// (password.Digest): a capture agent logging in by Digest is checked
+	// against it, since bcrypt cannot be. Empty for a password set
+	// before Lectern kept it: such an agent must use Basic, or the
+	// password be set again.
+	CredentialsDigest string `json:"-"`
+	// AgentName is the Opencast capture agent name that speaks for this
+	// recorder; empty: its credentials login.
+	AgentName string `json:"agent_name"`
 
 	RecordingType   string  `json:"recording_type"`
 	UserID          *int64  `json:"user"` // manager; nil: manual claim
@@ -166,6 +177,13 @@ func (r *Recorder) Validate() error {
 	} else if len(r.CredentialsLogin) > 255 || strings.ContainsAny(r.CredentialsLogin, " \t\r\n") {
 		f.Add("credentials_login", "Enter a login without spaces, at most 255 characters.")
 	}
+	if r.CredentialsLogin == "" {
+		r.CredentialsDigest = ""
+	}
+	r.AgentName = strings.TrimSpace(r.AgentName)
+	if len(r.AgentName) > 128 || strings.ContainsAny(r.AgentName, "/\\") || strings.ContainsFunc(r.AgentName, unicode.IsControl) {
+		f.Add("agent_name", "Enter an agent name without slashes or control characters, at most 128 characters.")
+	}
 	if !slices.Contains(RecordingTypes, r.RecordingType) {
 		f.Add("recording_type", "Select a valid recording type.")
 	}
@@ -200,8 +218,9 @@ type RecorderFilter struct {
 	AddressIP        *string
 	Directory        *string
 	CredentialsLogin *string
-	Member           *int64 // the user manages it or is one of its additional users
-	Search           string // name, IP, directory or description
+	AgentName        *string // the agent name set on the recorder, not the login
+	Member           *int64  // the user manages it or is one of its additional users
+	Search           string  // name, IP, directory or description
 	Page             Page
 }
 

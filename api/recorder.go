@@ -80,6 +80,10 @@ func decodeRecorder(w http.ResponseWriter, r *http.Request, rec *lectern.Recorde
 			f.Add("credentials_password", "This field may not be blank while a login is set: clear both to remove FTP access.")
 		} else if err := hashInto(&rec.CredentialsPasswordHash, *p, "credentials_password", f); err != nil {
 			return err
+		} else {
+			// The Digest secrets of the capture agents' login, which
+			// bcrypt cannot give back.
+			rec.CredentialsDigest = password.Digest(strings.TrimSpace(rec.CredentialsLogin), *p)
 		}
 	}
 	if p := in.Password; p != nil {

@@ -93,6 +93,9 @@ func TestRecorderCRUD(t *testing.T) {
 	if !password.Check(stored.CredentialsPasswordHash, "ftp-secret") || !password.Check(stored.PasswordHash, "video-secret") {
 		t.Fatalf("passwords not hashed as sent: %+v", stored)
 	}
+	if stored.CredentialsDigest != password.Digest("amphia", "ftp-secret") {
+		t.Errorf("the capture agents' Digest secrets are not those of the password: %q", stored.CredentialsDigest)
+	}
 
 	// GET: the same recorder; staff see it without the salt.
 	r = b.do(t, "GET", path, as(b.super), nil)

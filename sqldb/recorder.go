@@ -18,14 +18,16 @@ var _ lectern.RecorderService = (*RecorderService)(nil)
 
 const recorderColumns = `id, name, description, address_ip, salt, credentials_login, credentials_password_hash,
 	recording_type, user_id, directory, publication_auto, type_id, is_draft, is_restricted, password_hash,
-	cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at`
+	cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at,
+	credentials_digest, agent_name`
 
 func scanRecorder(row rowScanner) (*lectern.Recorder, error) {
 	var r lectern.Recorder
 	var user sql.NullInt64
 	err := row.Scan(&r.ID, &r.Name, &r.Description, &r.AddressIP, &r.Salt, &r.CredentialsLogin, &r.CredentialsPasswordHash,
 		&r.RecordingType, &user, &r.Directory, &r.PublicationAuto, &r.TypeID, &r.IsDraft, &r.IsRestricted, &r.PasswordHash,
-		&r.Cursus, &r.MainLang, &r.Transcript, &r.Tags, &r.Licence, &r.AllowDownloading, &r.Is360, &r.DisableComment, &r.CreatedAt, &r.UpdatedAt)
+		&r.Cursus, &r.MainLang, &r.Transcript, &r.Tags, &r.Licence, &r.AllowDownloading, &r.Is360, &r.DisableComment, &r.CreatedAt, &r.UpdatedAt,
+		&r.CredentialsDigest, &r.AgentName)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func (s *RecorderService) FindRecorders(ctx context.Context, f lectern.RecorderF
 	for _, c := range []struct {
 		col string
 		v   *string
-	}{{"name", f.Name}, {"address_ip", f.AddressIP}, {"directory", f.Directory}, {"credentials_login", f.CredentialsLogin}} {
+	}{{"name", f.Name}, {"address_ip", f.AddressIP}, {"directory", f.Directory}, {"credentials_login", f.CredentialsLogin}, {"agent_name", f.AgentName}} {
 		if c.v != nil {
 			w.add(c.col+" = ?", *c.v)
 		}
@@ -83,11 +85,13 @@ func (s *RecorderService) CreateRecorder(ctx context.Context, r *lectern.Recorde
 	return s.db.withTx(ctx, func(tx *conn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO recorders (name, description, address_ip, salt, credentials_login, credentials_password_hash,
 			recording_type, user_id, directory, publication_auto, type_id, is_draft, is_restricted, password_hash,
-			cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at,
+			credentials_digest, agent_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			r.Name, r.Description, r.AddressIP, r.Salt, r.CredentialsLogin, r.CredentialsPasswordHash,
 			r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
-			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, now, now).Scan(&r.ID)
+			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, now, now,
+			r.CredentialsDigest, r.AgentName).Scan(&r.ID)
 		if err != nil {
 			return recorderError(ctx, s.db.db, "create recorder", r, err)
 		}
@@ -105,10 +109,11 @@ func (s *RecorderService) UpdateRecorder(ctx context.Context, r *lectern.Recorde
 		res, err := tx.ExecContext(ctx, `UPDATE recorders SET name = ?, description = ?, address_ip = ?, salt = ?, credentials_login = ?,
 			credentials_password_hash = ?, recording_type = ?, user_id = ?, directory = ?, publication_auto = ?, type_id = ?,
 			is_draft = ?, is_restricted = ?, password_hash = ?, cursus = ?, main_lang = ?, transcript = ?, tags = ?, licence = ?,
-			allow_downloading = ?, is_360 = ?, disable_comment = ?, updated_at = ? WHERE id = ?`,
+			allow_downloading = ?, is_360 = ?, disable_comment = ?, updated_at = ?, credentials_digest = ?, agent_name = ?
+			WHERE id = ?`,
 			r.Name, r.Description, r.AddressIP, r.Salt, r.CredentialsLogin, r.CredentialsPasswordHash,
 			r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
-			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, r.UpdatedAt, r.ID)
+			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, r.UpdatedAt, r.CredentialsDigest, r.AgentName, r.ID)
 		if err != nil {
 			return recorderError(ctx, s.db.db, "update recorder", r, err)
 		}
@@ -158,6 +163,8 @@ func recorderError(ctx context.Context, q *conn, op string, r *lectern.Recorder,
 		return fieldError(op, lectern.ECONFLICT, "directory", "A recorder with this directory already exists.")
 	case isUnique(err, "recorders.credentials_login"):
 		return fieldError(op, lectern.ECONFLICT, "credentials_login", "A recorder with this login already exists.")
+	case isUnique(err, "recorders.agent_name"):
+		return fieldError(op, lectern.ECONFLICT, "agent_name", "A recorder with this capture agent name already exists.")
 	case isForeignKey(err):
 		// Say which reference is wrong.
 		var n int

@@ -41,6 +41,7 @@ func stores(db *sqldb.DB) storetest.Stores {
 		SSOSessions:    sqldb.NewSSOSessionService(db),
 		Events:         sqldb.NewEventService(db),
 		Feeds:          sqldb.NewFeedService(db),
+		Agents:         sqldb.NewCaptureAgentService(db),
 	}
 }
 

@@ -36,6 +36,8 @@ type Stores struct {
 	Events lectern.EventService
 	// Feeds are the schedules' iCalendar feeds.
 	Feeds lectern.FeedService
+	// Agents are the Opencast capture agents' reports.
+	Agents lectern.CaptureAgentService
 }
 
 // Open returns the services of a new empty database that lives until the
@@ -52,6 +54,7 @@ func Run(t *testing.T, open Open) {
 		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts, "Groups": testGroups,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
 		"Events": testEvents, "TreatmentParts": testTreatmentParts, "Feeds": testFeeds,
+		"CaptureAgents": testCaptureAgents,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -11,7 +11,7 @@ import (
 
 // recorderFields are the form's fields, named as Pod names them; errors on
 // any other field are shown above the form.
-var recorderFields = []string{"name", "description", "address_ip", "salt", "credentials_login", "credentials_password",
+var recorderFields = []string{"name", "description", "address_ip", "salt", "credentials_login", "credentials_password", "agent_name",
 	"recording_type", "user", "additional_users", "directory", "publication_auto", "type", "is_draft", "is_restricted",
 	"restrict_access_to_groups", "password", "cursus", "main_lang", "transcript", "tags", "licence",
 	"allow_downloading", "is_360", "disable_comment"}
@@ -29,6 +29,8 @@ type adminRecorderFormPage struct {
 	ShowDeposits bool
 	LastDeposits []treatmentRow
 	AllDeposits  string
+	// Agents are the stored recorder's Opencast capture agents.
+	Agents []agentRow
 
 	// EmptySalt flags a stored recorder whose notify key is guessable.
 	EmptySalt        bool
@@ -102,6 +104,11 @@ func (s *Server) renderRecorderForm(w http.ResponseWriter, r *http.Request, stat
 		data.HasFTPPassword = stored.CredentialsPasswordHash != ""
 		data.HasPassword = stored.PasswordHash != ""
 		if err := s.lastDeposits(r.Context(), p, stored, &data); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		var err error
+		if data.Agents, err = s.recorderAgents(r.Context(), p, stored); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

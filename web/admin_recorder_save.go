@@ -81,6 +81,7 @@ func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder
 	rec.AddressIP = form.Get("address_ip")
 	rec.Salt = form.Get("salt")
 	rec.CredentialsLogin = form.Get("credentials_login")
+	rec.AgentName = form.Get("agent_name")
 	rec.RecordingType = form.Get("recording_type")
 	rec.Directory = form.Get("directory")
 	rec.Cursus = form.Get("cursus")
@@ -119,6 +120,10 @@ func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder
 		rec.CredentialsLogin, rec.CredentialsPasswordHash = "", ""
 	} else if err := s.formPassword(r, f, "credentials_password", &rec.CredentialsPasswordHash); err != nil {
 		return nil, nil, err
+	} else if pw := r.PostForm.Get("credentials_password"); pw != "" && len(pw) <= password.MaxLength {
+		// The capture agents' Digest login needs secrets bcrypt cannot
+		// give back: they are made now, with the login they are for.
+		rec.CredentialsDigest = password.Digest(strings.TrimSpace(rec.CredentialsLogin), pw)
 	}
 	if clearPw {
 		rec.PasswordHash = ""

@@ -64,6 +64,8 @@ func TestRecorderFormValidation(t *testing.T) {
 		{"DuplicateDirectory", "directory", "A recorder with this directory already exists.", func(f url.Values) { f.Set("directory", "room1") }},
 		{"LoginWithoutPassword", "credentials_login", "Login and password must be set together.", func(f url.Values) { f.Set("credentials_login", "rec2") }},
 		{"PasswordWithoutLogin", "credentials_password", "Login and password must be set together.", func(f url.Values) { f.Set("credentials_password", "pw") }},
+		{"AgentNameSlash", "agent_name", "Enter an agent name without slashes or control characters, at most 128 characters.",
+			func(f url.Values) { f.Set("agent_name", "../room") }},
 		{"NoName", "name", "This field is required.", func(f url.Values) { f.Del("name") }},
 		{"NoType", "type", "This field is required.", func(f url.Values) { f.Del("type") }},
 		{"UnknownType", "type", "Select a valid video type.", func(f url.Values) { f.Set("type", "999") }},
@@ -219,6 +221,17 @@ func TestRecorderEdit(t *testing.T) {
 		if !password.Check(find().CredentialsPasswordHash, "new-ftp") {
 			t.Error("new FTP password not stored")
 		}
+		if find().CredentialsDigest != password.Digest("amphib", "new-ftp") {
+			t.Error("the capture agents' Digest secrets are not those of the new password")
+		}
+		// The capture agent name: kept, and its page's field.
+		f.Set("credentials_password", "")
+		f.Set("agent_name", " smp-amphi-b ")
+		want(t, c.post(path, f), http.StatusSeeOther)
+		if got := find(); got.AgentName != "smp-amphi-b" || got.CredentialsDigest != password.Digest("amphib", "new-ftp") {
+			t.Errorf("agent name %q, Digest secrets kept: %v", got.AgentName, got.CredentialsDigest == password.Digest("amphib", "new-ftp"))
+		}
+		wantBody(t, c.get(path), `name="agent_name" value="smp-amphi-b"`)
 	})
 	t.Run("ClearBoth", func(t *testing.T) {
 		f := recorderForm("Amphi B2", "192.168.1.21", "amphi-b", course.ID)
@@ -227,7 +240,7 @@ func TestRecorderEdit(t *testing.T) {
 		f.Set("password_clear", "on")
 		want(t, c.post(path, f), http.StatusSeeOther)
 		got := find()
-		if got.CredentialsLogin != "" || got.CredentialsPasswordHash != "" || got.PasswordHash != "" || got.HasFTP() {
+		if got.CredentialsLogin != "" || got.CredentialsPasswordHash != "" || got.PasswordHash != "" || got.HasFTP() || got.CredentialsDigest != "" {
 			t.Errorf("FTP access and video password not removed: %+v", got)
 		}
 		res := c.get(path)

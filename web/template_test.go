@@ -117,6 +117,9 @@ func usedKeys(t *testing.T) []string {
 	for _, c := range []string{lectern.MessageNewRecording, lectern.MessageAdminReport} {
 		keys["outbox.kind."+c] = true
 	}
+	for c := range agentStateClass {
+		keys["agent.state."+c] = true
+	}
 	for _, status := range []int{400, 403, 404, 409, 413, 500} {
 		keys["error."+strconv.Itoa(status)+".title"] = true
 		keys["error."+strconv.Itoa(status)+".message"] = true

@@ -180,7 +180,10 @@ type Deps struct {
 	// (feed_*.go); nil: they answer 404.
 	Feeds        lectern.FeedService
 	FeedImporter *lectern.FeedImporter
-	Logger       *slog.Logger
+	// Agents gives a recorder's page its Opencast capture agents' state,
+	// address and last contact; nil: none shown.
+	Agents lectern.CaptureAgentService
+	Logger *slog.Logger
 }
 
 // LoginMethod is a single sign-on way offered on the login page: Name as

@@ -81,6 +81,13 @@ func TestCLIDBCopy(t *testing.T) {
 	if err := liteSvc.enrichments.SetEnrichments(ctx, v.ID, []*lectern.Enrichment{{Position: 1, Image: "slides/1.png", Start: 0, End: 5.5}}); err != nil {
 		t.Fatal(err)
 	}
+	agent := &lectern.CaptureAgent{Name: "amphi-a", RecorderID: rec.RecorderID, State: lectern.AgentIdle, Address: "10.0.0.1"}
+	if err := liteSvc.agents.SaveAgentState(ctx, agent); err != nil {
+		t.Fatal(err)
+	}
+	if err := liteSvc.agents.SaveAgentConfiguration(ctx, "amphi-a", rec.RecorderID, map[string]string{"capture.device.names": "presenter"}); err != nil {
+		t.Fatal(err)
+	}
 	sessions := sessionStore(lite)
 	defer sessions.StopCleanup()
 	expiry := time.Now().Add(time.Hour)
@@ -130,7 +137,8 @@ func TestCLIDBCopy(t *testing.T) {
 	copied := c.mustRun(t, "", "db", "copy", "--from", sqlitePath, "--to", pgURL)
 	out := copied.stdout
 	for _, want := range []string{"river_job 2", "users                      3", "groups 1", "once_keys 1", "sso_sessions 1", "treatments                 1", "videos                     1",
-		"renditions                 1", "enrichments                1", "messages                   1", "sessions                   1"} {
+		"renditions                 1", "enrichments                1", "messages                   1", "sessions                   1",
+		"capture_agents 1"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("copy's counts lack %q:\n%s", want, out)
 		}
@@ -176,6 +184,9 @@ func TestCLIDBCopy(t *testing.T) {
 	lm, _, _ := liteSvc.messages.FindMessages(ctx, lectern.MessageFilter{})
 	pm, _, _ := pgSvc.messages.FindMessages(ctx, lectern.MessageFilter{})
 	same("messages", lm, pm)
+	lca, _ := liteSvc.agents.FindAgents(ctx, nil)
+	pca, _ := pgSvc.agents.FindAgents(ctx, nil)
+	same("capture agents", lca, pca)
 	same("unfinished jobs", liteJobs, jobRows(t, pdb, "SELECT kind, args::text FROM river_job WHERE state = 'available' ORDER BY kind"))
 	if n, err := sqldb.UnfinishedJobs(ctx, pdb); err != nil || n != 2 {
 		t.Errorf("unfinished jobs on PostgreSQL: %d, %v; want 2", n, err)

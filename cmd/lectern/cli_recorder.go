@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lectern"
+	"lectern/password"
 )
 
 // recorderView is what `recorder list/show` print: the recorder with its
@@ -47,11 +48,16 @@ func (a *app) recorderCommand() *cobra.Command {
 				return usageError{fmt.Errorf("recorder add: --login and --password-stdin go together")}
 			}
 			if pwStdin {
-				hash, err := a.hashStdinPassword()
+				pw, err := a.readPassword()
 				if err != nil {
 					return err
 				}
-				r.CredentialsPasswordHash = hash
+				if r.CredentialsPasswordHash, err = password.Hash(pw); err != nil {
+					return usageError{err}
+				}
+				// The capture agents' Digest login needs these secrets,
+				// which bcrypt cannot give back.
+				r.CredentialsDigest = password.Digest(strings.TrimSpace(r.CredentialsLogin), pw)
 			}
 			if manager != "" {
 				u, err := s.users.FindUserByUsername(cmd.Context(), manager)
@@ -94,6 +100,7 @@ func (a *app) recorderCommand() *cobra.Command {
 	f.StringVar(&r.RecordingType, "recording-type", lectern.RecordingTypeVideo, "video or audiovideocast")
 	f.BoolVar(&r.PublicationAuto, "auto", false, "publish deposits automatically for the manager")
 	f.StringVar(&r.CredentialsLogin, "login", "", "FTP login (with --password-stdin)")
+	f.StringVar(&r.AgentName, "agent-name", "", "Opencast capture agent name (default: the FTP login)")
 	f.BoolVar(&pwStdin, "password-stdin", false, "read the FTP password from standard input")
 	for _, name := range []string{"name", "ip", "directory"} {
 		_ = add.MarkFlagRequired(name)

@@ -142,6 +142,7 @@ type Config struct {
 	FTPTLSKey            string   `toml:"FTP_TLS_KEY"`
 	FTPRequireTLS        bool     `toml:"FTP_REQUIRE_TLS"`
 	FTPCheckRecorderIP   bool     `toml:"FTP_CHECK_RECORDER_IP"`
+	OpencastDigestSHA256 bool     `toml:"OPENCAST_DIGEST_SHA256"`
 	FTPMaxClients        int      `toml:"FTP_MAX_CLIENTS"`
 	FTPMaxPerIP          int      `toml:"FTP_MAX_PER_IP"`
 	FTPLoginTimeout      Duration `toml:"FTP_LOGIN_TIMEOUT"`

@@ -51,6 +51,8 @@ type services struct {
 	// events are the recorders' schedules; feeds their iCalendar feeds.
 	events lectern.EventService
 	feeds  lectern.FeedService
+	// agents are the Opencast capture agents' reports.
+	agents lectern.CaptureAgentService
 }
 
 // newServices builds the store's services on db; those whose
@@ -77,6 +79,7 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		ssoSessions:    sqldb.NewSSOSessionService(db),
 		events:         sqldb.NewEventService(db),
 		feeds:          sqldb.NewFeedService(db),
+		agents:         sqldb.NewCaptureAgentService(db),
 	}
 }
 
@@ -206,7 +209,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens, Events: svc.events,
 		Thumbnails: media,
 		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
-		Feeds: svc.feeds, FeedImporter: feeds,
+		Feeds: svc.feeds, FeedImporter: feeds, Agents: svc.agents,
 		Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
@@ -266,10 +269,13 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		httpjson.WriteError(w, r, &httpjson.Error{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf(
 			"The request body is larger than the limit of %d bytes (RECORDING_FILE_MAX_SIZE).", cfg.RecordingFileMaxSize)}, logger, "upload")
 	})
+	// The capture agents' protocol; its Authenticator logs agents in
+	// for the ingest too.
+	ocAuth := a.mountOpencast(mux, svc, logger)
 	mux.Handle("/api/", restAPI)
 	mux.Handle("POST /api/v1/recording-files", uploads)
 	mux.Handle("/api/v1/uploads/", uploads)
-	ocIngest := a.opencastIngest(svc, in, recorderBasicAuth{svc.recorders})
+	ocIngest := a.opencastIngest(svc, in, ocAuth)
 	ocIngest.Start(ctx)
 	defer ocIngest.Stop()
 	mux.Handle("/ingest/", ocIngest.Handler())

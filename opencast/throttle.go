@@ -1,0 +1,87 @@
+package opencast
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// throttle counts failed logins per client address and refuses an
+// address that failed max times within window, for block. It is a small
+// copy of the FTP server's (intake/ftp), which is an edge this package may
+// not import: the FTP one also counts attempts under way, which HTTP's
+// short requests do not need.
+type throttle struct {
+	max           int
+	window, block time.Duration
+
+	mu    sync.Mutex
+	addrs map[netip.Addr]*failures
+}
+
+type failures struct {
+	times []time.Time // within the window, oldest first
+	until time.Time   // refused until then
+}
+
+// maxTracked bounds the memory an address scan can take.
+const maxTracked = 10000
+
+func newThrottle(max int, window, block time.Duration) *throttle {
+	return &throttle{max: max, window: window, block: block, addrs: map[netip.Addr]*failures{}}
+}
+
+// blocked reports how long ip is still refused at now (0: it is not).
+func (t *throttle) blocked(ip netip.Addr, now time.Time) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f := t.addrs[ip]; f != nil && now.Before(f.until) {
+		return f.until.Sub(now)
+	}
+	return 0
+}
+
+// fail counts a failure of ip and reports whether ip is now refused.
+func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.addrs[ip]
+	if f == nil {
+		if len(t.addrs) >= maxTracked {
+			t.sweep(now)
+		}
+		f = &failures{}
+		t.addrs[ip] = f
+	}
+	f.times = recent(f.times, now.Add(-t.window))
+	f.times = append(f.times, now)
+	if len(f.times) >= t.max {
+		f.until, f.times = now.Add(t.block), nil
+		return true
+	}
+	return false
+}
+
+// succeed forgets the failures of ip.
+func (t *throttle) succeed(ip netip.Addr) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.addrs, ip)
+}
+
+func (t *throttle) sweep(now time.Time) {
+	for ip, f := range t.addrs {
+		if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && !now.Before(f.until) {
+			delete(t.addrs, ip)
+		}
+	}
+}
+
+// recent drops the times before since.
+func recent(times []time.Time, since time.Time) []time.Time {
+	i := 0
+	for i < len(times) && times[i].Before(since) {
+		i++
+	}
+	return times[i:]
+}
