@@ -165,7 +165,10 @@ type EventFilter struct {
 	// Missed: events that ended before this time, whose recorder sent no
 	// deposit (UsedAt zero) and for which no alert was sent yet.
 	MissedBefore time.Time
-	Page         Page // zero: every match (bounded by the store)
+	// MissedSince: events whose missed-recording alert was raised at or
+	// after this time (the dashboard's list of missed recordings).
+	MissedSince time.Time
+	Page        Page // zero: every match (bounded by the store)
 }
 
 // EventService stores schedules. Two events of one recorder never overlap:
