@@ -39,11 +39,15 @@ func eventOwner(ev *Event) *int64 {
 	return ev.OwnerID
 }
 
+// EventTitle is the title a recording made in ev gets: the event's, cut
+// to a recording's 200 bytes.
+func EventTitle(ev *Event) string { return cut(ev.Title, 200) }
+
 // title is the title of a recording published automatically: the
 // event's, else DefaultTitle's.
 func (rt *Router) title(ev *Event, courseTitle string, rec *Recorder, t *Treatment) string {
 	if ev != nil && ev.Title != "" {
-		return cut(ev.Title, 200)
+		return EventTitle(ev)
 	}
 	return DefaultTitle(courseTitle, rec.Name, t.DateAdded, rt.Location, rt.Language)
 }

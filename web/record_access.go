@@ -29,8 +29,12 @@ func (s *Server) claimable(t *lectern.Treatment, rec *lectern.Recorder) bool {
 }
 
 // mayPublish reports whether u may publish deposit t (nil: not known yet)
-// of recorder rec.
-func (s *Server) mayPublish(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment) bool {
+// of recorder rec, recorded in event ev (nil: none with an owner; see
+// record_event.go).
+func (s *Server) mayPublish(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, ev *lectern.Event) bool {
+	if ev != nil {
+		return s.mayPublishEvent(u, rec, ev)
+	}
 	if !isStaff(u) {
 		return false
 	}
@@ -38,8 +42,13 @@ func (s *Server) mayPublish(u *lectern.User, rec *lectern.Recorder, t *lectern.T
 }
 
 // mayDelete reports whether u may delete the deposits of rec from the add
-// form: its members and the superusers, not those who only claim.
-func mayDelete(u *lectern.User, rec *lectern.Recorder) bool {
+// form: its members and the superusers, not those who only claim; a
+// deposit of event ev (nil: none with an owner), the superusers and the
+// event's owner.
+func mayDelete(u *lectern.User, rec *lectern.Recorder, ev *lectern.Event) bool {
+	if ev != nil {
+		return u != nil && (u.IsSuperuser || (isStaff(u) && eventOwner(u, ev)))
+	}
 	return u != nil && (u.IsSuperuser || (isStaff(u) && rec.IsMember(u)))
 }
 

@@ -28,6 +28,10 @@ func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Reco
 			return nil, err
 		}
 		recording.UserID = o.ID
+	} else if form.event != nil {
+		// A deposit of an event is its owner's unless someone else is
+		// chosen (a superuser's bulk publication, the owner themselves).
+		recording.UserID = *form.event.OwnerID
 	}
 	if err := s.deps.Recordings.CreateRecording(ctx, recording); err != nil {
 		return nil, err
