@@ -5,102 +5,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"lectern"
+	"lectern/sqldb"
 )
-
-// memEvents is a working in-memory EventService, enough for the intake's
-// matching (the store's own is tested in storetest).
-type memEvents struct {
-	mu     sync.Mutex
-	events []*lectern.Event
-	used   map[int64]time.Time
-}
-
-func (m *memEvents) add(ev *lectern.Event) *lectern.Event {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ev.ID = int64(len(m.events) + 1)
-	if ev.UID == "" {
-		ev.UID = lectern.NewEventUID()
-	}
-	m.events = append(m.events, ev)
-	return ev
-}
-
-func (m *memEvents) CreateEvent(_ context.Context, e *lectern.Event) error { m.add(e); return nil }
-func (m *memEvents) FindEventByID(_ context.Context, id int64) (*lectern.Event, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, e := range m.events {
-		if e.ID == id {
-			c := *e
-			return &c, nil
-		}
-	}
-	return nil, lectern.Errorf(lectern.ENOTFOUND, "Event not found.")
-}
-func (m *memEvents) FindEventByUID(_ context.Context, uid string) (*lectern.Event, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, e := range m.events {
-		if e.UID == uid {
-			c := *e
-			return &c, nil
-		}
-	}
-	return nil, lectern.Errorf(lectern.ENOTFOUND, "Event not found.")
-}
-func (m *memEvents) FindEvents(context.Context, lectern.EventFilter) ([]*lectern.Event, int, error) {
-	return nil, 0, nil
-}
-func (m *memEvents) UpdateEvent(context.Context, *lectern.Event) error { return nil }
-func (m *memEvents) DeleteEvent(context.Context, int64) error          { return nil }
-func (m *memEvents) EventAt(_ context.Context, rec int64, t time.Time, tol time.Duration) (*lectern.Event, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, e := range m.events {
-		if e.RecorderID == rec && !t.Before(e.Start.Add(-tol)) && !t.After(e.End.Add(tol)) {
-			c := *e
-			return &c, nil
-		}
-	}
-	return nil, lectern.Errorf(lectern.ENOTFOUND, "No event.")
-}
-func (m *memEvents) MarkEventUsed(_ context.Context, id int64, at time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.used == nil {
-		m.used = map[int64]time.Time{}
-	}
-	if _, ok := m.used[id]; !ok {
-		m.used[id] = at
-	}
-	return nil
-}
-func (m *memEvents) MarkEventMissed(context.Context, int64, time.Time) (bool, error) {
-	return true, nil
-}
-func (m *memEvents) SetEventAgentState(context.Context, int64, string, time.Time) error {
-	return nil
-}
-
-func (m *memEvents) wasUsed(id int64) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.used[id]
-	return ok
-}
 
 // scheduleIntake is an intake with a schedule: a recorder managed by
 // b.manager, an owner who is not its manager, and an event of theirs
 // 10:00–11:00 UTC on 2 Feb 2026.
 type scheduleIntake struct {
 	*intakeBundle
-	events   *memEvents
+	events   *sqldb.EventService
 	rec      *lectern.Recorder
 	owner    int64
 	event    *lectern.Event
@@ -111,7 +28,11 @@ func newScheduleIntake(tb testing.TB, change func(*lectern.Recorder)) *scheduleI
 	tb.Helper()
 	b := newIntake(tb)
 	mgr := b.manager.ID
-	s := &scheduleIntake{intakeBundle: b, events: &memEvents{}, owner: 4242,
+	owner := &lectern.User{Username: "owner", IsActive: true, IsStaff: true}
+	if err := sqldb.NewUserService(b.db).CreateUser(context.Background(), owner); err != nil {
+		tb.Fatal(err)
+	}
+	s := &scheduleIntake{intakeBundle: b, events: sqldb.NewEventService(b.db), owner: owner.ID,
 		slotFrom: time.Date(2026, 2, 2, 10, 0, 0, 0, time.UTC)}
 	s.rec = b.recorder("room", "room", func(r *lectern.Recorder) {
 		r.UserID = &mgr
@@ -120,9 +41,31 @@ func newScheduleIntake(tb testing.TB, change func(*lectern.Recorder)) *scheduleI
 		}
 	})
 	b.in.Events = s.events
-	s.event = s.events.add(&lectern.Event{RecorderID: s.rec.ID, Start: s.slotFrom, End: s.slotFrom.Add(time.Hour),
-		Title: "Algebra 1", OwnerID: &s.owner})
+	s.event = &lectern.Event{RecorderID: s.rec.ID, Start: s.slotFrom, End: s.slotFrom.Add(time.Hour),
+		Title: "Algebra 1", OwnerID: &s.owner}
+	if err := s.events.CreateEvent(context.Background(), s.event); err != nil {
+		tb.Fatal(err)
+	}
 	return s
+}
+
+// update saves a change to the event.
+func (s *scheduleIntake) update(tb testing.TB, change func(*lectern.Event)) {
+	tb.Helper()
+	change(s.event)
+	if err := s.events.UpdateEvent(context.Background(), s.event); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// wasUsed tells whether event id routed a deposit.
+func (s *scheduleIntake) wasUsed(tb testing.TB, id int64) bool {
+	tb.Helper()
+	ev, err := s.events.FindEventByID(context.Background(), id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return !ev.UsedAt.IsZero()
 }
 
 // deposit writes a file of the recorder, modified at mtime, and completes
@@ -178,7 +121,7 @@ func TestIntakeScheduleByModTime(t *testing.T) {
 			t.Errorf("%s: event %v, state %s; want in the event: %v", c.name, tr.EventID, tr.State, c.in)
 		}
 	}
-	if !s.events.wasUsed(s.event.ID) {
+	if !s.wasUsed(t, s.event.ID) {
 		t.Error("the event routed deposits but is not marked used")
 	}
 }
@@ -223,13 +166,12 @@ func TestIntakeScheduleRoutes(t *testing.T) {
 		t.Parallel()
 		s := newScheduleIntake(t, func(r *lectern.Recorder) { r.UserID = nil })
 		s.in.AllowClaiming = true
-		s.event.OwnerID = nil
-		s.events.events[0].OwnerID = nil
+		s.update(t, func(ev *lectern.Event) { ev.OwnerID = nil })
 		tr := s.deposit(t, "a.mp4", in)
 		if tr.State != lectern.TreatmentToClaim || !eventIs(tr, s.event) {
 			t.Errorf("%s %v: an owner-less event routes as today, and is still the deposit's", tr.State, tr.EventID)
 		}
-		if !s.events.wasUsed(s.event.ID) {
+		if !s.wasUsed(t, s.event.ID) {
 			t.Error("an owner-less event that was recorded is not used")
 		}
 	})
@@ -237,11 +179,11 @@ func TestIntakeScheduleRoutes(t *testing.T) {
 		t.Parallel()
 		s := newScheduleIntake(t, nil)
 		other := s.recorder("other", "other", nil)
-		s.events.events[0].RecorderID = other.ID
+		s.update(t, func(ev *lectern.Event) { ev.RecorderID = other.ID })
 		if tr := s.deposit(t, "a.mp4", in); tr.EventID != nil || tr.State != lectern.TreatmentToNotify {
 			t.Errorf("%s %v: another recorder's event matched", tr.State, tr.EventID)
 		}
-		if s.events.wasUsed(s.event.ID) {
+		if s.wasUsed(t, s.event.ID) {
 			t.Error("another recorder's event marked used")
 		}
 	})
@@ -321,5 +263,47 @@ func TestIntakeScheduleByMediaTime(t *testing.T) {
 	ffmpegClip(t, p, late)
 	if tr := s.complete(t, p, s.slotFrom.Add(50*time.Minute)); !eventIs(tr, s.event) {
 		t.Errorf("media time after the last write: event %v", tr.EventID)
+	}
+}
+
+func TestIntakeScheduleByEventUID(t *testing.T) {
+	t.Parallel()
+	s := newScheduleIntake(t, nil)
+	ctx := context.Background()
+	other := s.recorder("other", "other", nil)
+	otherEvent := &lectern.Event{RecorderID: other.ID, Start: s.slotFrom.Add(-5 * time.Hour), End: s.slotFrom.Add(-4 * time.Hour),
+		Title: "Another room's"}
+	if err := s.events.CreateEvent(ctx, otherEvent); err != nil {
+		t.Fatal(err)
+	}
+	ingest := func(name, uid string, mtime time.Time) *lectern.Treatment {
+		t.Helper()
+		p := s.file(t, "room/"+name, 100)
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		tr, created, err := s.in.Complete(ctx, lectern.Deposit{Path: p, Source: lectern.SourceOpencast, EventUID: uid})
+		if err != nil || !created {
+			t.Fatalf("Complete: %v %v", created, err)
+		}
+		return tr
+	}
+	// The ingest's event wins over a file time that matches nothing (an
+	// agent that uploads the next day).
+	if tr := ingest("uid.mp4", s.event.UID, s.slotFrom.Add(26*time.Hour)); !eventIs(tr, s.event) || tr.State != lectern.TreatmentToNotify {
+		t.Errorf("by UID: event %v, state %s", tr.EventID, tr.State)
+	}
+	// Another recorder's event is ignored: the file's time decides.
+	if tr := ingest("stolen.mp4", otherEvent.UID, s.slotFrom.Add(26*time.Hour)); tr.EventID != nil {
+		t.Errorf("another recorder's UID routed the deposit by event %d", *tr.EventID)
+	}
+	if tr := ingest("stolen-in-slot.mp4", otherEvent.UID, s.slotFrom.Add(20*time.Minute)); !eventIs(tr, s.event) {
+		t.Errorf("another recorder's UID, file time in the slot: event %v, want the recorder's own", tr.EventID)
+	}
+	if tr := ingest("unknown.mp4", "no-such-event", s.slotFrom.Add(26*time.Hour)); tr.EventID != nil {
+		t.Errorf("an unknown UID routed the deposit by event %d", *tr.EventID)
+	}
+	if s.wasUsed(t, otherEvent.ID) {
+		t.Error("another recorder's event was marked used")
 	}
 }
