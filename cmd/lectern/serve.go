@@ -138,6 +138,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	defer stopJobs()
 	stopPending := startPending(ctx, router, svc.treatments, cfg.DatabaseURL, a.pendingPoll(), logger.With("edge", "routing"))
 	defer stopPending()
+	defer a.startMissed(ctx, svc)()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{
 			Root:         cfg.DefaultRecorderPath,
@@ -198,7 +199,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
 		Notifier: notifier, Recordings: svc.recordings, Messages: svc.messages, Videos: svc.videos,
-		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
+		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens, Events: svc.events,
 		Thumbnails: media,
 		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
 		Logger: logger.With("edge", "web"),
