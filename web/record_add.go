@@ -175,7 +175,7 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if form.event != nil && r.Method == http.MethodGet && s.mayChooseOwner(u, rec) {
+	if form.event != nil && r.Method == http.MethodGet && u.IsSuperuser {
 		// The event's owner is proposed, not the recorder's people.
 		pk, err := s.eventOwnerPick(ctx, u, form.event)
 		if err != nil {
@@ -313,7 +313,7 @@ func (s *Server) recordAddPage(r *http.Request, p *locale.Printer, u *lectern.Us
 		Action:       r.URL.RequestURI(),
 		Recorder:     rec,
 		Claim:        claim,
-		ShowOwner:    s.mayChooseOwner(u, rec),
+		ShowOwner:    s.mayChooseOwner(u, rec) && (form.event == nil || u.IsSuperuser),
 		ShowRecorder: u.IsSuperuser,
 		ShowDelete:   mayDelete(u, rec, form.event),
 		Cancel:       "/",

@@ -19,7 +19,11 @@ func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Reco
 		// nobody's account.
 		return nil, err
 	}
-	if s.mayChooseOwner(u, rec) && form.owner != nil {
+	if form.event != nil && !u.IsSuperuser {
+		// An event's deposit is its owner's: the recorder's manager
+		// publishes it for them, never takes it (record_event.go).
+		recording.UserID = *form.event.OwnerID
+	} else if s.mayChooseOwner(u, rec) && form.owner != nil {
 		o, err := s.adopt(ctx, form.owner)
 		if lectern.ErrorCode(err) == lectern.ENOTFOUND || (err == nil && !o.IsActive) {
 			return nil, &lectern.Error{Op: "publish", Code: lectern.EINVALID, Message: "Select a valid user.",

@@ -16,8 +16,10 @@ import (
 //     someone else;
 //   - the recorder's manager may publish it only where they may choose
 //     a recording's owner anyway (ALLOW_RECORDER_MANAGER_CHOICE_VID_OWNER),
-//     and the form then proposes the event's owner; its additional users
-//     may not;
+//     and then for the event's owner only: the form shows no owner
+//     picker, and an owner posted anyway is not read (a manager never
+//     takes a lecturer's recording); the recorder's additional users
+//     may not publish it;
 //   - only a superuser or the owner may delete it.
 //
 // A deposit of an event without an owner is its recorder's, as any.
@@ -54,7 +56,7 @@ func (s *Server) mayPublishEvent(u *lectern.User, rec *lectern.Recorder, ev *lec
 }
 
 // eventOwnerPick is the event's owner as the owner picker holds it, for a
-// visitor who chooses the owner; nil when u is the owner (the form's
+// superuser, who chooses the owner; nil when u is the owner (the form's
 // default) or the account is gone.
 func (s *Server) eventOwnerPick(ctx context.Context, u *lectern.User, ev *lectern.Event) (*pick, error) {
 	if ev == nil || eventOwner(u, ev) {

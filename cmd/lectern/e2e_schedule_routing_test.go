@@ -36,7 +36,8 @@ func newScheduleSite(t *testing.T) *scheduleSite {
 	t.Helper()
 	smtpd := smtptest.Start(t, smtptest.Config{})
 	c := newCLI(t, "LECTERN_SMTP_URL="+smtpd.URL(), "LECTERN_SITE_TITLE=Pod UM", "LECTERN_LANGUAGE_CODE=en",
-		"LECTERN_TIME_ZONE=Europe/Paris", "LECTERN_SCHEDULE_MISSED_GRACE=1s", "LECTERN_SCHEDULE_MISSED_INTERVAL=200ms")
+		"LECTERN_TIME_ZONE=Europe/Paris", "LECTERN_SCHEDULE_MISSED_GRACE=1s", "LECTERN_SCHEDULE_MISSED_INTERVAL=200ms",
+		"LECTERN_RECORDER_QUIESCENCE=200ms")
 	typeID := c.addType(t, "Course")
 	c.addUser(t, "manager", "--staff")
 	c.addUser(t, "prof", "--staff")
