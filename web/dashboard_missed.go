@@ -14,7 +14,8 @@ import (
 type missedRow struct {
 	Event    string
 	Recorder string
-	Start    when
+	Start    string // date and time, to the minute, in TIME_ZONE
+	StartISO string
 	End      string // the end's time of day
 	// CaptureError: the recorder's capture agent reported the capture
 	// failed.
@@ -44,8 +45,9 @@ func (s *Server) missedRecordings(ctx context.Context, p *locale.Printer, u *lec
 		if ev.MissedAlertAt.IsZero() {
 			continue // the store's filter, held here too
 		}
-		rows = append(rows, missedRow{Event: ev.Title, Recorder: ev.RecorderName, Start: moment(p, ev.Start),
-			End: ev.End.In(p.Location()).Format("15:04"), CaptureError: ev.AgentState == lectern.AgentCaptureError,
+		rows = append(rows, missedRow{Event: ev.Title, Recorder: ev.RecorderName, Start: p.DateTime(ev.Start),
+			StartISO: ev.Start.In(p.Location()).Format(time.RFC3339),
+			End:      ev.End.In(p.Location()).Format("15:04"), CaptureError: ev.AgentState == lectern.AgentCaptureError,
 			AgentState: ev.AgentState})
 	}
 	return rows, nil

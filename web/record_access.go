@@ -69,8 +69,8 @@ func pending(t *lectern.Treatment) bool {
 }
 
 // maySee reports whether u may look at pending deposit t (its preview and
-// thumbnail): a superuser, a member of its recorder, or a claimer of a
-// claimable deposit.
+// thumbnail): a superuser, a member of its recorder, the owner of the
+// event it was recorded in, or a claimer of a claimable deposit.
 func (s *Server) maySee(ctx context.Context, u *lectern.User, t *lectern.Treatment) (bool, error) {
 	if !isStaff(u) || !pending(t) {
 		return false, nil
@@ -80,6 +80,9 @@ func (s *Server) maySee(ctx context.Context, u *lectern.User, t *lectern.Treatme
 	}
 	if t.RecorderID == nil {
 		return false, nil
+	}
+	if ev, err := s.depositEvent(ctx, t); err != nil || eventOwner(u, ev) {
+		return err == nil, err
 	}
 	rec, err := s.deps.Recorders.FindRecorderByID(ctx, *t.RecorderID)
 	if lectern.ErrorCode(err) == lectern.ENOTFOUND {

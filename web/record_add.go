@@ -48,6 +48,9 @@ type recordAddPage struct {
 	Cancel       string
 	// Outcome replaces the form once the deposit no longer waits.
 	Outcome *depositOutcome
+	// Event says in which event, of whom, the deposit was recorded; ""
+	// for none (record_event.go).
+	Event string
 }
 
 // deleteAsk is the value of the "Delete instead…" button: it asks for
@@ -318,6 +321,7 @@ func (s *Server) recordAddPage(r *http.Request, p *locale.Printer, u *lectern.Us
 		ShowDelete:   mayDelete(u, rec, form.event),
 		Cancel:       "/",
 	}
+	data.Event = s.eventLine(ctx, p, u, form.event)
 	if !claim {
 		data.Section = "home"
 	} else {

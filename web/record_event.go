@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"lectern"
+	"lectern/locale"
 )
 
 // A deposit recorded in a scheduled event that has an owner (routing by
@@ -69,4 +70,21 @@ func (s *Server) eventOwnerPick(ctx context.Context, u *lectern.User, ev *lecter
 		return nil, err
 	}
 	return &pick{User: o}, nil
+}
+
+// eventLine is what the add form says of event ev (nil: ""): its title
+// and time, and its owner when it is not u.
+func (s *Server) eventLine(ctx context.Context, p *locale.Printer, u *lectern.User, ev *lectern.Event) string {
+	if ev == nil {
+		return ""
+	}
+	slot := p.DateTime(ev.Start) + " – " + ev.End.In(p.Location()).Format("15:04")
+	if eventOwner(u, ev) {
+		return p.T("record.add.event.yours", ev.Title, slot)
+	}
+	name, err := s.userName(ctx, ev.OwnerID)
+	if err != nil {
+		s.logger.Warn("find an event owner's name", "user_id", *ev.OwnerID, "err", err)
+	}
+	return p.T("record.add.event.of", ev.Title, slot, name)
 }
