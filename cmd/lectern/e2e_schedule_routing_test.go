@@ -183,6 +183,16 @@ func TestServeScheduleRouting(t *testing.T) {
 			t.Errorf("the recorder's manager was mailed a deposit of prof's event")
 		}
 	}
+	// The API shows the owner their deposit, as it shows a manager
+	// theirs.
+	profToken := strings.TrimSpace(site.c.mustRun(t, "", "token", "create", "--username", "prof").stdout)
+	list := waitTreatments(t, site.s, profToken, "", 1)
+	if list[0].EventID == nil || *list[0].EventID != algebra.ID {
+		t.Errorf("the API shows prof's deposit without its event: %+v", list[0])
+	}
+	if status, body := site.s.get(t, "/api/v1/treatments/"+itoa(list[0].ID), profToken); status != http.StatusOK {
+		t.Errorf("GET the owner's treatment: %d %s", status, body)
+	}
 	link, err := url.Parse(linkRE.FindString(text))
 	if err != nil || link.Path != "/mediacourses_add/" {
 		t.Fatalf("no add-form link (%v) in:\n%s", err, text)
