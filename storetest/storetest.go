@@ -49,7 +49,7 @@ func Run(t *testing.T, open Open) {
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "VideoUpdate": testVideoUpdate, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
 		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts, "Groups": testGroups,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
-		"Events": testEvents, "TreatmentParts": testTreatmentParts,
+		"Events": testEvents, "TreatmentParts": testTreatmentParts, "EventRouting": testEventRouting,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
