@@ -134,8 +134,8 @@ func (site *scheduleSite) mailTo(t *testing.T, addr, subject string) smtptest.Me
 	return smtptest.Message{}
 }
 
-// login logs br in as username.
-func login(t *testing.T, br *browser, base, username string) {
+// scheduleLogin logs br in as username.
+func scheduleLogin(t *testing.T, br *browser, base, username string) {
 	t.Helper()
 	_, page := br.do(http.MethodGet, base+"/accounts/login/", nil)
 	resp, _ := br.do(http.MethodPost, base+"/accounts/login/", url.Values{"username": {username}, "password": {"pw-" + username},
@@ -198,7 +198,7 @@ func TestServeScheduleRouting(t *testing.T) {
 		t.Fatalf("no add-form link (%v) in:\n%s", err, text)
 	}
 	br := newBrowser(t, site.s.url)
-	login(t, br, site.s.url, "prof")
+	scheduleLogin(t, br, site.s.url, "prof")
 	resp, page := br.do(http.MethodGet, site.s.url+link.RequestURI(), nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `value="Algebra 1"`) {
 		t.Fatalf("the owner's add form: %d, title not proposed:\n%s", resp.StatusCode, page)
@@ -251,7 +251,7 @@ func TestServeScheduleRouting(t *testing.T) {
 		}
 	}
 	rootBr := newBrowser(t, site.s.url)
-	login(t, rootBr, site.s.url, "root")
+	scheduleLogin(t, rootBr, site.s.url, "root")
 	if _, dash := rootBr.do(http.MethodGet, site.s.url+"/", nil); !strings.Contains(dash, "Missed recordings") ||
 		!strings.Contains(dash, "Physics 3") || !strings.Contains(dash, "capture failed") {
 		t.Errorf("the superuser's dashboard does not list the missed recording")
