@@ -197,6 +197,14 @@ func TestServeScheduleRouting(t *testing.T) {
 	if err != nil || link.Path != "/mediacourses_add/" {
 		t.Fatalf("no add-form link (%v) in:\n%s", err, text)
 	}
+	// A superuser's form proposes the event's owner, not the recorder's
+	// manager.
+	rootBr := newBrowser(t, site.s.url)
+	scheduleLogin(t, rootBr, site.s.url, "root")
+	if _, page := rootBr.do(http.MethodGet, site.s.url+link.RequestURI(), nil); !strings.Contains(page, `name="user" value="prof"`) ||
+		!strings.Contains(page, "the event of prof") {
+		t.Errorf("the superuser's add form does not propose the event's owner")
+	}
 	br := newBrowser(t, site.s.url)
 	scheduleLogin(t, br, site.s.url, "prof")
 	resp, page := br.do(http.MethodGet, site.s.url+link.RequestURI(), nil)
@@ -250,8 +258,6 @@ func TestServeScheduleRouting(t *testing.T) {
 			t.Errorf("the alert does not say %q:\n%s", want, parts["text/plain"])
 		}
 	}
-	rootBr := newBrowser(t, site.s.url)
-	scheduleLogin(t, rootBr, site.s.url, "root")
 	if _, dash := rootBr.do(http.MethodGet, site.s.url+"/", nil); !strings.Contains(dash, "Missed recordings") ||
 		!strings.Contains(dash, "Physics 3") || !strings.Contains(dash, "capture failed") {
 		t.Errorf("the superuser's dashboard does not list the missed recording")
