@@ -31,7 +31,12 @@
 // recorder_directory.go) and writes one Treatment row (treatment.go;
 // the store, sqldb/treatment.go, keeps files unique), its state chosen by
 // InitialState (treatment.go): to notify, to publish, to claim or to
-// report.
+// report. A deposit recorded in one of its recorder's scheduled events
+// (intake_event.go: the event its ingest names, else the media's
+// creation time, else the file's modification time) is the event
+// owner's instead (InitialStateFor): the Router mails them or publishes
+// for them (routing_event.go), and an event that ends with no deposit
+// raises one alert (schedule_missed.go).
 //
 // 3. It is routed. Router.Dispatch (routing.go) acts on that state, at
 // once for the server's own deposits (cmd/lectern/routing.go); those

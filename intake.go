@@ -28,6 +28,13 @@ type Intake struct {
 	Sightings  SightingService
 	Logger     *slog.Logger
 
+	// Events, when set, routes deposits by schedule (intake_event.go):
+	// one recorded in an event of its recorder, within ScheduleTolerance
+	// (SCHEDULE_TOLERANCE; 0: DefaultScheduleTolerance), goes to the
+	// event's owner.
+	Events            EventService
+	ScheduleTolerance time.Duration
+
 	// RoutedFunc, when set, is called with each new treatment once it is
 	// stored (the mail and publication stages hook in here). It must not
 	// block for long.
@@ -140,7 +147,11 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 	case NameWrongExtension:
 		t.State, t.Reason = TreatmentIgnored, "The file extension is not accepted (VIDEO_ALLOWED_EXTENSIONS)."
 	default:
-		t.State, t.RequireManualClaim = InitialState(rec, in.AllowClaiming)
+		ev := in.matchEvent(ctx, d.EventUID, rec, path, fi)
+		if ev != nil {
+			t.EventID = &ev.ID
+		}
+		t.State, t.RequireManualClaim = InitialStateFor(rec, ev, in.AllowClaiming)
 		if t.State == TreatmentToReport {
 			if rec == nil {
 				t.Reason = "No recorder has this directory and DEFAULT_RECORDER_ID is not set."
@@ -164,6 +175,7 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 	} else {
 		log.Info("deposit complete")
 	}
+	in.eventUsed(ctx, t)
 	if in.RoutedFunc != nil {
 		in.RoutedFunc(ctx, t)
 	}
@@ -337,7 +349,7 @@ func (in *Intake) follow(ctx context.Context, path, dir string, fi fs.FileInfo, 
 // name back in the state its recorder's route gives, without mailing
 // anyone twice.
 func (in *Intake) revive(ctx context.Context, t *Treatment, rec *Recorder, log *slog.Logger) error {
-	t.State, t.RequireManualClaim = InitialState(rec, in.AllowClaiming)
+	t.State, t.RequireManualClaim = InitialStateFor(rec, in.eventOf(ctx, t), in.AllowClaiming)
 	if t.EmailSent && t.State == TreatmentToNotify {
 		t.State = TreatmentNotified
 	} else if t.EmailSent && t.State == TreatmentToReport {

@@ -11,8 +11,11 @@ import (
 // NewRecordingMail is what the manager's email says: a deposit from a
 // recorder, and the link to the add form.
 type NewRecordingMail struct {
-	Recorder    *Recorder
-	Treatment   *Treatment
+	Recorder  *Recorder
+	Treatment *Treatment
+	// Event is the event the deposit was recorded in (nil: none): the
+	// mail goes to its owner and names it.
+	Event       *Event
 	CourseTitle string
 	To          []string
 	// Duration is the recording's length; 0 when unknown (no
@@ -56,6 +59,9 @@ type Router struct {
 	// Thumbnails, when set, gives the manager's mail the recording's
 	// duration and a still (mailMedia); nil: the mail has neither.
 	Thumbnails Thumbnailer
+	// Events, when set, routes a deposit recorded in an event
+	// (Treatment.EventID) to the event's owner (routing_event.go).
+	Events EventService
 }
 
 // Dispatch acts on t's state (InitialState chose it): it mails the
@@ -71,13 +77,21 @@ func (rt *Router) Dispatch(ctx context.Context, t *Treatment, courseTitle string
 		}
 		rec = r
 	}
-	auto := rec != nil && rec.PublicationAuto && rec.UserID != nil
+	ev, err := rt.eventOf(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	owner := eventOwner(ev)
+	auto := rec != nil && rec.PublicationAuto && (rec.UserID != nil || owner != nil)
 	switch t.State {
 	case TreatmentToPublish:
-		if rec == nil || rec.UserID == nil {
+		if owner == nil && rec != nil {
+			owner = rec.UserID
+		}
+		if rec == nil || owner == nil {
 			return "", Errorf(ECONFLICT, "The recorder of this deposit has no manager to publish for.")
 		}
-		r := &Recording{RecorderID: rec.ID, UserID: *rec.UserID, TreatmentID: &t.ID, Title: DefaultTitle(courseTitle, rec.Name, t.DateAdded, rt.Location, rt.Language),
+		r := &Recording{RecorderID: rec.ID, UserID: *owner, TreatmentID: &t.ID, Title: rt.title(ev, courseTitle, rec, t),
 			Type: t.Type, SourceFile: t.File}
 		if err := rt.Recordings.CreateRecording(ctx, r); err != nil && ErrorCode(err) != ECONFLICT {
 			return "", fmt.Errorf("publish treatment %d: %w", t.ID, err)
@@ -86,11 +100,14 @@ func (rt *Router) Dispatch(ctx context.Context, t *Treatment, courseTitle string
 		}
 		return "auto", nil
 	case TreatmentToNotify:
-		to, err := rt.recipients(ctx, rec)
+		to, err := rt.notified(ctx, rec, owner)
 		if err != nil {
 			return "", err
 		}
-		m := NewRecordingMail{Recorder: rec, Treatment: t, CourseTitle: courseTitle, To: to}
+		if ev != nil && courseTitle == "" {
+			courseTitle = ev.Title
+		}
+		m := NewRecordingMail{Recorder: rec, Treatment: t, Event: ev, CourseTitle: courseTitle, To: to}
 		m.Duration, m.Thumbnail = rt.mailMedia(ctx, t)
 		msg, err := rt.Mail.NewRecording(m)
 		if err != nil {

@@ -211,6 +211,9 @@ type EventFilter struct {
 	// Missed: events that ended before this time, whose recorder sent no
 	// deposit (UsedAt zero) and for which no alert was sent yet.
 	MissedBefore time.Time
+	// MissedSince: events whose missed-recording alert was raised at or
+	// after this time (the dashboard's list of missed recordings).
+	MissedSince time.Time
 	// Page: zero asks for every match, earliest first, up to 5000.
 	Page Page
 }

@@ -185,10 +185,17 @@ type TreatmentFilter struct {
 	FileIno    *uint64 // the treatments made of the file with this inode number
 	FormerFile *string // whose file had this name before a rename (MoveTreatment)
 	RecorderID *int64
-	Member     *int64 // of a recorder the user manages or helps with
-	State      *string
-	States     []string // any of these states (with State: both must hold)
-	Search     string   // file name, case-insensitive
+	// Member: of a recorder the user manages or helps with, or recorded
+	// in an event the user owns.
+	Member *int64
+	// For: the deposits that are the user's to publish: of a recorder
+	// they manage or help with, unless recorded in an event someone
+	// owns, and those recorded in an event they own (routing by
+	// schedule).
+	For    *int64
+	State  *string
+	States []string // any of these states (with State: both must hold)
+	Search string   // file name, case-insensitive
 	// SearchBelow, when set, is the folder (DEFAULT_RECORDER_PATH) below
 	// which Search matches the file's path: staff, who see paths relative
 	// to it, do not learn the folders above by searching them.

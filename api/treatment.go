@@ -110,7 +110,7 @@ func (h *Handler) handleTreatmentList(w http.ResponseWriter, r *http.Request, u 
 }
 
 // handleTreatmentGet serves GET /api/v1/treatments/{id} (staff: of a
-// recorder they manage, else 404).
+// recorder they manage or recorded in an event they own, else 404).
 func (h *Handler) handleTreatmentGet(w http.ResponseWriter, r *http.Request, u *lectern.User) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -121,7 +121,13 @@ func (h *Handler) handleTreatmentGet(w http.ResponseWriter, r *http.Request, u *
 		return err
 	}
 	v := h.viewer(u)
-	if ok, err := v.mayRead(r.Context(), t.RecorderID); err != nil {
+	ok, err := v.mayRead(r.Context(), t.RecorderID)
+	if err == nil && !ok && t.EventID != nil {
+		// The owner of the event it was recorded in reads it too (the
+		// list's Member filter says so).
+		ok, err = h.eventOwner(r.Context(), u, t)
+	}
+	if err != nil {
 		return err
 	} else if !ok {
 		return notFound("Treatment")
@@ -132,4 +138,11 @@ func (h *Handler) handleTreatmentGet(w http.ResponseWriter, r *http.Request, u *
 	}
 	httpjson.Write(w, http.StatusOK, body)
 	return nil
+}
+
+// eventOwner reports whether u owns the event t was recorded in: the
+// store's TreatmentFilter.Member, asked for t alone.
+func (h *Handler) eventOwner(ctx context.Context, u *lectern.User, t *lectern.Treatment) (bool, error) {
+	n, err := h.deps.Treatments.CountTreatments(ctx, lectern.TreatmentFilter{ID: &t.ID, Member: &u.ID})
+	return n > 0, err
 }

@@ -95,6 +95,9 @@ type Config struct {
 	// ZipLimits bound what an audiovideocast ZIP may hold (ZIP_MAX_*);
 	// zero fields take avc.DefaultLimits' (avc.Open).
 	ZipLimits avc.Limits
+	// Location (TIME_ZONE) is where a video made in a scheduled event
+	// takes its day from (the event's start); nil: UTC.
+	Location *time.Location
 	// SkipFirstImage (RECORDER_SKIP_FIRST_IMAGE) drops the first slide of
 	// every audiovideocast ZIP.
 	SkipFirstImage bool
@@ -135,6 +138,11 @@ type Deps struct {
 	Recorders   lectern.RecorderService
 	Enrichments lectern.EnrichmentService
 	Encoder     lectern.Encoder
+	// Treatments and Events give the video of a deposit recorded in a
+	// scheduled event the event's day and co-owners
+	// (lectern.EventVideo); either nil: no event is looked up.
+	Treatments lectern.TreatmentService
+	Events     lectern.EventService
 	// Thumbnails takes thumbnails again (make_thumbnail); nil: the
 	// Encoder, when it is one (ffmpeg.Runner is both).
 	Thumbnails lectern.Thumbnailer
@@ -213,6 +221,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 		c.proc = &processing{client: c, videos: deps.Videos, recordings: deps.Recordings, recorders: deps.Recorders,
 			enrichments: deps.Enrichments, encoder: deps.Encoder, mediaRoot: root,
 			zipLimits: cfg.ZipLimits, skipFirstImage: cfg.SkipFirstImage,
+			treatments: deps.Treatments, events: deps.Events, location: cfg.Location,
 			progressEvery: cmp.Or(max(cfg.ProgressInterval, 0), DefaultProgressInterval), logger: logger}
 		c.proc.thumbnails = deps.Thumbnails
 		if t, ok := deps.Encoder.(lectern.Thumbnailer); ok && c.proc.thumbnails == nil {

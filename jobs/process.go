@@ -41,6 +41,9 @@ type processing struct {
 	thumbnails  lectern.Thumbnailer // nil: no make_thumbnail worker
 	mediaRoot   string              // absolute
 	enrichments lectern.EnrichmentService
+	treatments  lectern.TreatmentService // with events: process_event.go
+	events      lectern.EventService
+	location    *time.Location
 	zipLimits   avc.Limits
 	// skipFirstImage is RECORDER_SKIP_FIRST_IMAGE.
 	skipFirstImage bool
@@ -119,6 +122,9 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 	}
 
 	v := lectern.NewVideo(rec, recorder)
+	if err := p.applyEvent(ctx, rec, v); err != nil {
+		return err
+	}
 	name := ""
 	if recorder != nil {
 		name = recorder.Name

@@ -22,8 +22,9 @@ var templateFS embed.FS
 
 // Template names: templates/<name>.txt and templates/<name>.html.
 const (
-	templateNewRecording = "new_recording"
-	templateAdminReport  = "admin_report"
+	templateNewRecording    = "new_recording"
+	templateAdminReport     = "admin_report"
+	templateMissedRecording = "missed_recording"
 )
 
 // RendererConfig is what the emails need from the configuration.
@@ -122,6 +123,9 @@ type newRecordingData struct {
 	// Thumbnail is a still of the recording as a data URL, "" for none;
 	// the SMTP sender sends it as an inline part (inline.go).
 	Thumbnail htmltemplate.URL
+	// Event and Slot are the title and the time of the event the deposit
+	// was recorded in, "" for none: the mail goes to its owner.
+	Event, Slot string
 }
 
 // NewRecording implements lectern.MailRenderer: the manager's email with
@@ -146,6 +150,9 @@ func (r *Renderer) NewRecording(m lectern.NewRecordingMail) (*lectern.Message, e
 	}
 	if m.Duration > 0 {
 		d.Duration = r.p.Duration(m.Duration)
+	}
+	if m.Event != nil {
+		d.Event, d.Slot = oneLine(m.Event.Title), r.slot(m.Event)
 	}
 	if len(m.Thumbnail) > 0 {
 		// Built here from bytes, never from what a recorder sent.
@@ -187,6 +194,59 @@ func (r *Renderer) AdminReport(m lectern.AdminReportMail) (*lectern.Message, err
 	return r.message(lectern.MessageAdminReport, templateAdminReport, d.Subject, d, m.Treatment, m.To)
 }
 
+// slot writes an event's time: its start's date and time, its end's time
+// (its date too when another day), and the zone.
+func (r *Renderer) slot(ev *lectern.Event) string {
+	loc := r.p.Location()
+	end := ev.End.In(loc).Format("15:04")
+	if y, m, d := ev.Start.In(loc).Date(); !sameDay(ev.End.In(loc), y, m, d) {
+		end = r.p.DateTime(ev.End)
+	}
+	return r.p.DateTime(ev.Start) + " – " + end + " (" + loc.String() + ")"
+}
+
+func sameDay(t time.Time, y int, m time.Month, d int) bool {
+	ty, tm, td := t.Date()
+	return ty == y && tm == m && td == d
+}
+
+// missedRecordingData is what templates/missed_recording.* show.
+type missedRecordingData struct {
+	Lang, Subject string
+	Site          string
+	Event, Slot   string
+	Recorder      string
+	Series        string
+	// CaptureError tells that the recorder's capture agent reported the
+	// capture failed; AgentState is the last state it reported, "" for
+	// none.
+	CaptureError bool
+	AgentState   string
+	Link         string
+}
+
+// MissedRecording implements lectern.MissedRecordingRenderer: the alert
+// that an event ended with no recording.
+func (r *Renderer) MissedRecording(m lectern.MissedRecordingMail) (*lectern.Message, error) {
+	if m.Event == nil || m.Recorder == nil {
+		return nil, fmt.Errorf("render %s: no event or no recorder", templateMissedRecording)
+	}
+	site := oneLine(r.cfg.SiteTitle)
+	d := missedRecordingData{
+		Lang:         r.p.Lang(),
+		Subject:      r.p.T("mail.missed_recording.subject", site, oneLine(m.Recorder.Name)),
+		Site:         site,
+		Event:        oneLine(m.Event.Title),
+		Slot:         r.slot(m.Event),
+		Recorder:     oneLine(m.Recorder.Name),
+		Series:       oneLine(m.Event.Series),
+		CaptureError: m.Event.AgentState == lectern.AgentCaptureError,
+		AgentState:   oneLine(m.Event.AgentState),
+		Link:         strings.TrimRight(r.cfg.BaseURL, "/") + "/",
+	}
+	return r.message(lectern.MessageMissedRecording, templateMissedRecording, d.Subject, d, nil, m.To)
+}
+
 // message renders both parts of template name with data.
 func (r *Renderer) message(kind, name, subject string, data any, t *lectern.Treatment, to []string) (*lectern.Message, error) {
 	var text, html bytes.Buffer
@@ -196,10 +256,13 @@ func (r *Renderer) message(kind, name, subject string, data any, t *lectern.Trea
 	if err := r.html.ExecuteTemplate(&html, name+".html", data); err != nil {
 		return nil, fmt.Errorf("render %s html: %w", name, err)
 	}
-	id := t.ID
+	var id *int64
+	if t != nil {
+		id = &t.ID
+	}
 	return &lectern.Message{
 		Kind:        kind,
-		TreatmentID: &id,
+		TreatmentID: id,
 		From:        r.cfg.From,
 		To:          append([]string(nil), to...),
 		Subject:     subject,

@@ -274,6 +274,9 @@ func eventWhere(f lectern.EventFilter) *where {
 	if !f.MissedBefore.IsZero() {
 		w.add("end_at < ? AND used_at IS NULL AND missed_alert_at IS NULL", f.MissedBefore.UTC())
 	}
+	if !f.MissedSince.IsZero() {
+		w.add("missed_alert_at >= ?", f.MissedSince.UTC())
+	}
 	return w
 }
 

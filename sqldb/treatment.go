@@ -223,7 +223,7 @@ func treatmentWhere(f lectern.TreatmentFilter) *where {
 	if f.RecorderID != nil {
 		w.add("recorder_id = ?", *f.RecorderID)
 	}
-	w.member(f.Member)
+	treatmentMember(w, f.Member, f.For)
 	if f.State != nil {
 		w.add("state = ?", *f.State)
 	}

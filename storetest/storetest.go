@@ -54,7 +54,7 @@ func Run(t *testing.T, open Open) {
 		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts, "Groups": testGroups,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
 		"Events": testEvents, "TreatmentParts": testTreatmentParts, "Feeds": testFeeds,
-		"CaptureAgents": testCaptureAgents,
+		"CaptureAgents": testCaptureAgents, "EventRouting": testEventRouting,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

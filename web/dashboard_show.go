@@ -31,6 +31,9 @@ type dashboardPage struct {
 	Waiting *waitingList
 	// Status are the staff's tiles counting what waits or went wrong.
 	Status []statusTile
+	// Missed are the recordings scheduled events missed, for superusers
+	// (dashboard_missed.go).
+	Missed []missedRow
 	// Videos are the user's videos (owned or co-owned), newest first,
 	// when the video pages exist (VideosOn).
 	VideosOn         bool
@@ -150,6 +153,10 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	if data.IsStaff {
 		var err error
 		if data.Status, err = s.statusTiles(r.Context(), s.printer(r), u); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if data.Missed, err = s.missedRecordings(r.Context(), s.printer(r), u); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

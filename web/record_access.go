@@ -29,8 +29,12 @@ func (s *Server) claimable(t *lectern.Treatment, rec *lectern.Recorder) bool {
 }
 
 // mayPublish reports whether u may publish deposit t (nil: not known yet)
-// of recorder rec.
-func (s *Server) mayPublish(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment) bool {
+// of recorder rec, recorded in event ev (nil: none with an owner; see
+// record_event.go).
+func (s *Server) mayPublish(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, ev *lectern.Event) bool {
+	if ev != nil {
+		return s.mayPublishEvent(u, rec, ev)
+	}
 	if !isStaff(u) {
 		return false
 	}
@@ -38,8 +42,13 @@ func (s *Server) mayPublish(u *lectern.User, rec *lectern.Recorder, t *lectern.T
 }
 
 // mayDelete reports whether u may delete the deposits of rec from the add
-// form: its members and the superusers, not those who only claim.
-func mayDelete(u *lectern.User, rec *lectern.Recorder) bool {
+// form: its members and the superusers, not those who only claim; a
+// deposit of event ev (nil: none with an owner), the superusers and the
+// event's owner.
+func mayDelete(u *lectern.User, rec *lectern.Recorder, ev *lectern.Event) bool {
+	if ev != nil {
+		return u != nil && (u.IsSuperuser || (isStaff(u) && eventOwner(u, ev)))
+	}
 	return u != nil && (u.IsSuperuser || (isStaff(u) && rec.IsMember(u)))
 }
 
@@ -60,8 +69,8 @@ func pending(t *lectern.Treatment) bool {
 }
 
 // maySee reports whether u may look at pending deposit t (its preview and
-// thumbnail): a superuser, a member of its recorder, or a claimer of a
-// claimable deposit.
+// thumbnail): a superuser, a member of its recorder, the owner of the
+// event it was recorded in, or a claimer of a claimable deposit.
 func (s *Server) maySee(ctx context.Context, u *lectern.User, t *lectern.Treatment) (bool, error) {
 	if !isStaff(u) || !pending(t) {
 		return false, nil
@@ -71,6 +80,9 @@ func (s *Server) maySee(ctx context.Context, u *lectern.User, t *lectern.Treatme
 	}
 	if t.RecorderID == nil {
 		return false, nil
+	}
+	if ev, err := s.depositEvent(ctx, t); err != nil || eventOwner(u, ev) {
+		return err == nil, err
 	}
 	rec, err := s.deps.Recorders.FindRecorderByID(ctx, *t.RecorderID)
 	if lectern.ErrorCode(err) == lectern.ENOTFOUND {

@@ -22,6 +22,9 @@ type recordAddForm struct {
 	// id); owner the person it names, nil for the visitor.
 	Owner string
 	owner *pick
+	// event is the event with an owner the deposit was recorded in (nil:
+	// none): its owner is the recording's unless another is chosen.
+	event *lectern.Event
 }
 
 type recordAddPage struct {
@@ -45,6 +48,9 @@ type recordAddPage struct {
 	Cancel       string
 	// Outcome replaces the form once the deposit no longer waits.
 	Outcome *depositOutcome
+	// Event says in which event, of whom, the deposit was recorded; ""
+	// for none (record_event.go).
+	Event string
 }
 
 // deleteAsk is the value of the "Delete instead…" button: it asks for
@@ -168,7 +174,22 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 	} else if r.Method == http.MethodPost {
 		fields["source_file"] = p.Error("Please specify a source file.")
 	}
-	if !s.mayPublish(u, rec, t) {
+	if form.event, err = s.depositEvent(ctx, t); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if form.event != nil && r.Method == http.MethodGet && u.IsSuperuser {
+		// The event's owner is proposed, not the recorder's people.
+		pk, err := s.eventOwnerPick(ctx, u, form.event)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if pk != nil {
+			form.owner, form.Owner = pk, pk.Username()
+		}
+	}
+	if !s.mayPublish(u, rec, t, form.event) {
 		s.logger.Warn("add form refused", "user_id", u.ID, "recorder_id", rec.ID, "source_file", form.SourceFile, "method", r.Method)
 		s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.forbidden"))
 		return
@@ -191,13 +212,13 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if form.Title == "" && r.Method == http.MethodGet && t != nil {
-		form.Title = s.addFormDefaults(u, rec, t).Title
+		form.Title = s.addFormDefaults(u, rec, t, form.event).Title
 	}
 
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		status = http.StatusBadRequest
-		if (form.Delete || form.AskDelete) && !mayDelete(u, rec) {
+		if (form.Delete || form.AskDelete) && !mayDelete(u, rec, form.event) {
 			s.renderError(w, r, http.StatusForbidden, p.T("record.add.error.forbidden"))
 			return
 		}
@@ -259,9 +280,14 @@ func (s *Server) handleRecordAdd(w http.ResponseWriter, r *http.Request) {
 
 // addFormDefaults is what the add form proposes for deposit t of rec to
 // u, which the dashboard's bulk publication takes as is: the default
-// title, u as the owner.
-func (s *Server) addFormDefaults(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment) recordAddForm {
-	return recordAddForm{Title: lectern.DefaultTitle("", rec.Name, t.DateAdded, s.cfg.Location, s.cfg.LanguageCode), SourceFile: t.File, RecorderID: rec.ID, Owner: u.Username}
+// title, u as the owner; for a deposit of event ev (nil: none with an
+// owner), the event's title, and its owner (publish).
+func (s *Server) addFormDefaults(u *lectern.User, rec *lectern.Recorder, t *lectern.Treatment, ev *lectern.Event) recordAddForm {
+	title := lectern.DefaultTitle("", rec.Name, t.DateAdded, s.cfg.Location, s.cfg.LanguageCode)
+	if ev != nil {
+		title = lectern.EventTitle(ev)
+	}
+	return recordAddForm{Title: title, SourceFile: t.File, RecorderID: rec.ID, Owner: u.Username, event: ev}
 }
 
 // findRecorder finds the recorder of an id given as text; ENOTFOUND for
@@ -290,11 +316,12 @@ func (s *Server) recordAddPage(r *http.Request, p *locale.Printer, u *lectern.Us
 		Action:       r.URL.RequestURI(),
 		Recorder:     rec,
 		Claim:        claim,
-		ShowOwner:    s.mayChooseOwner(u, rec),
+		ShowOwner:    s.mayChooseOwner(u, rec) && (form.event == nil || u.IsSuperuser),
 		ShowRecorder: u.IsSuperuser,
-		ShowDelete:   mayDelete(u, rec),
+		ShowDelete:   mayDelete(u, rec, form.event),
 		Cancel:       "/",
 	}
+	data.Event = s.eventLine(ctx, p, u, form.event)
 	if !claim {
 		data.Section = "home"
 	} else {

@@ -19,7 +19,11 @@ func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Reco
 		// nobody's account.
 		return nil, err
 	}
-	if s.mayChooseOwner(u, rec) && form.owner != nil {
+	if form.event != nil && !u.IsSuperuser {
+		// An event's deposit is its owner's: the recorder's manager
+		// publishes it for them, never takes it (record_event.go).
+		recording.UserID = *form.event.OwnerID
+	} else if s.mayChooseOwner(u, rec) && form.owner != nil {
 		o, err := s.adopt(ctx, form.owner)
 		if lectern.ErrorCode(err) == lectern.ENOTFOUND || (err == nil && !o.IsActive) {
 			return nil, &lectern.Error{Op: "publish", Code: lectern.EINVALID, Message: "Select a valid user.",
@@ -28,6 +32,10 @@ func (s *Server) publish(ctx context.Context, u *lectern.User, rec *lectern.Reco
 			return nil, err
 		}
 		recording.UserID = o.ID
+	} else if form.event != nil {
+		// A deposit of an event is its owner's unless someone else is
+		// chosen (a superuser's bulk publication, the owner themselves).
+		recording.UserID = *form.event.OwnerID
 	}
 	if err := s.deps.Recordings.CreateRecording(ctx, recording); err != nil {
 		return nil, err

@@ -46,7 +46,7 @@ type waitingList struct {
 
 // waitingFilter selects the deposits waiting for u.
 func waitingFilter(u *lectern.User, page lectern.Page) lectern.TreatmentFilter {
-	return lectern.TreatmentFilter{Member: &u.ID, States: waitingStates, Page: page}
+	return lectern.TreatmentFilter{For: &u.ID, States: waitingStates, Page: page}
 }
 
 // waitingList reads a page of the deposits waiting for the user of r

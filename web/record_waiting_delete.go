@@ -33,7 +33,14 @@ func (s *Server) handleRecordWaitingDelete(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
-	may := func(rec *lectern.Recorder, t *lectern.Treatment) bool { return mayDelete(u, rec) && pending(t) }
+	may := func(rec *lectern.Recorder, t *lectern.Treatment) bool {
+		ev, err := s.depositEvent(ctx, t)
+		if err != nil {
+			s.logger.Error("find the event of a deposit", "treatment_id", t.ID, "err", err)
+			return false
+		}
+		return mayDelete(u, rec, ev) && pending(t)
+	}
 	var list []*lectern.Treatment
 	left := 0
 	for _, id := range ids {

@@ -129,8 +129,14 @@ func (s *Server) waitingDepositOf(ctx context.Context, p *locale.Printer, u *lec
 // publishDefault publishes deposit id for u as the add form would with
 // its defaults (addFormDefaults); false with the reason when refused.
 func (s *Server) publishDefault(ctx context.Context, p *locale.Printer, u *lectern.User, id int64) (waitingOutcome, bool, error) {
+	var ev *lectern.Event
 	t, rec, out, err := s.waitingDepositOf(ctx, p, u, id, func(rec *lectern.Recorder, t *lectern.Treatment) bool {
-		return s.mayPublish(u, rec, t)
+		var err error
+		if ev, err = s.depositEvent(ctx, t); err != nil {
+			s.logger.Error("find the event of a deposit", "treatment_id", t.ID, "err", err)
+			return false
+		}
+		return s.mayPublish(u, rec, t, ev)
 	})
 	if err != nil || t == nil {
 		return out, false, err
@@ -146,7 +152,7 @@ func (s *Server) publishDefault(ctx context.Context, p *locale.Printer, u *lecte
 		}
 		return out, false, nil
 	}
-	form := s.addFormDefaults(u, rec, resolved)
+	form := s.addFormDefaults(u, rec, resolved, ev)
 	out.Title = form.Title
 	_, err = s.publish(ctx, u, rec, resolved, form)
 	switch {

@@ -138,6 +138,10 @@ type Deps struct {
 	RecordingFiles lectern.RecordingFileService
 	// Notifier answers Pod's notify URLs; nil: they answer 404.
 	Notifier *lectern.Notifier
+	// Events routes deposits recorded in a scheduled event to the event's
+	// owner (record_event.go) and lists the missed recordings on the
+	// dashboard; nil: no deposit is an event's.
+	Events lectern.EventService
 	// Recordings backs the add form, the claim list and the dashboard's
 	// recordings; nil: those pages answer 404.
 	Recordings lectern.RecordingService

@@ -179,6 +179,11 @@ type Config struct {
 	Workers        bool     `toml:"WORKERS"`
 	NodeID         string   `toml:"NODE_ID"`
 	JobRescueAfter Duration `toml:"JOB_RESCUE_AFTER"`
+
+	// Routing by schedule and missed recordings (config_schedule.go).
+	ScheduleTolerance      Duration `toml:"SCHEDULE_TOLERANCE"`
+	ScheduleMissedGrace    Duration `toml:"SCHEDULE_MISSED_GRACE"`
+	ScheduleMissedInterval Duration `toml:"SCHEDULE_MISSED_INTERVAL"`
 }
 
 // Duration is a time.Duration written as text in TOML and the
@@ -222,31 +227,34 @@ func DefaultConfig() Config {
 		HTTPIdleTimeout:        Duration(2 * time.Minute),
 		HTTPUploadStallTimeout: Duration(60 * time.Second),
 
-		FTPEnabled:           true,
-		FTPAddr:              "127.0.0.1:2121",
-		FTPPassivePorts:      "30000-30100",
-		FTPMaxClients:        200,
-		FTPMaxPerIP:          20,
-		FTPLoginTimeout:      Duration(time.Minute),
-		FTPIdleTimeout:       Duration(10 * time.Minute),
-		FTPDataTimeout:       Duration(5 * time.Minute),
-		FTPMaxDirs:           100,
-		FTPMaxDepth:          8,
-		FTPMaxFiles:          10000,
-		RecorderWatch:        true,
-		RecorderScanInterval: Duration(60 * time.Second),
-		RecorderQuiescence:   Duration(10 * time.Second),
-		RecordingFileMaxSize: 20 << 30,
-		UploadExpiry:         Duration(upload.DefaultExpiry),
-		EncodeWorkers:        1,
-		EncodePreset:         ffmpeg.DefaultPreset,
-		EncodeCRF:            ffmpeg.DefaultCRF,
-		EncodeLadder:         ffmpeg.DefaultLadder(),
-		ZipMaxEntries:        avc.DefaultLimits.MaxEntries,
-		ZipMaxUncompressed:   avc.DefaultLimits.MaxUncompressed,
-		ZipMaxRatio:          avc.DefaultLimits.MaxRatio,
-		Workers:              true,
-		JobRescueAfter:       Duration(jobs.DefaultRescueAfter),
+		FTPEnabled:             true,
+		FTPAddr:                "127.0.0.1:2121",
+		FTPPassivePorts:        "30000-30100",
+		FTPMaxClients:          200,
+		FTPMaxPerIP:            20,
+		FTPLoginTimeout:        Duration(time.Minute),
+		FTPIdleTimeout:         Duration(10 * time.Minute),
+		FTPDataTimeout:         Duration(5 * time.Minute),
+		FTPMaxDirs:             100,
+		FTPMaxDepth:            8,
+		FTPMaxFiles:            10000,
+		RecorderWatch:          true,
+		RecorderScanInterval:   Duration(60 * time.Second),
+		RecorderQuiescence:     Duration(10 * time.Second),
+		RecordingFileMaxSize:   20 << 30,
+		UploadExpiry:           Duration(upload.DefaultExpiry),
+		EncodeWorkers:          1,
+		EncodePreset:           ffmpeg.DefaultPreset,
+		EncodeCRF:              ffmpeg.DefaultCRF,
+		EncodeLadder:           ffmpeg.DefaultLadder(),
+		ZipMaxEntries:          avc.DefaultLimits.MaxEntries,
+		ZipMaxUncompressed:     avc.DefaultLimits.MaxUncompressed,
+		ZipMaxRatio:            avc.DefaultLimits.MaxRatio,
+		Workers:                true,
+		JobRescueAfter:         Duration(jobs.DefaultRescueAfter),
+		ScheduleTolerance:      Duration(lectern.DefaultScheduleTolerance),
+		ScheduleMissedGrace:    Duration(lectern.DefaultMissedGrace),
+		ScheduleMissedInterval: Duration(time.Minute),
 
 		ScheduleFeedRefresh:     Duration(time.Hour),
 		ScheduleFeedHorizonDays: 120,
@@ -471,6 +479,7 @@ func (c *Config) finish() error {
 	c.checkDeposits(bad)
 	c.checkFeeds(bad)
 	c.checkNode(bad)
+	c.checkSchedule(bad)
 	c.checkIdentity(bad)
 	if len(c.RecorderType) == 0 {
 		bad("RECORDER_TYPE", "must offer at least one recording type")

@@ -22,6 +22,8 @@ func (a *app) intake(s *services, routed func(context.Context, *lectern.Treatmen
 		Treatments:        s.treatments,
 		Sightings:         s.sightings,
 		RoutedFunc:        routed,
+		Events:            s.events,
+		ScheduleTolerance: time.Duration(a.cfg.ScheduleTolerance),
 		Logger:            a.logger,
 	}
 }

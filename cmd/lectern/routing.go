@@ -32,6 +32,7 @@ func (a *app) router(svc *services) *lectern.Router {
 		Logger:   a.logger.With("edge", "routing"),
 		Location: cfg.Location(), Language: cfg.LanguageCode,
 		Thumbnails: cfg.Encoder(a.logger.With("edge", "ffmpeg")),
+		Events:     svc.events,
 	}
 }
 
@@ -122,10 +123,12 @@ func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Enco
 		Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
 		Enrichments: svc.enrichments,
 		Encoder:     encoder,
+		Treatments:  svc.treatments,
+		Events:      svc.events,
 		Nodes:       svc.nodes,
 		Logger:      logger.With("edge", "jobs")}
 	q, err = jobs.New(ctx, jobs.Config{DB: pool, Listener: listener, Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
-		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage,
+		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage, Location: cfg.Location(),
 		EnqueueOnly: !work,
 		ID:          cfg.NodeID, RescueAfter: time.Duration(cfg.JobRescueAfter), LeaseLostFunc: func(err error) {
 			logger.Error("this node lost its lease on its jobs: exiting at once, so that no other node runs them beside it", "err", err)

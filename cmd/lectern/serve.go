@@ -143,6 +143,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	defer stopJobs()
 	stopPending := startPending(ctx, router, svc.treatments, cfg.DatabaseURL, a.pendingPoll(), logger.With("edge", "routing"))
 	defer stopPending()
+	defer a.startMissed(ctx, svc)()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{
 			Root:         cfg.DefaultRecorderPath,

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"lectern"
+	"lectern/mail"
+)
+
+// startMissed runs the missed-recordings pass (lectern.MissedRecordings)
+// at once, then every interval (SCHEDULE_MISSED_INTERVAL), until the
+// returned stop is called. Every serve node runs it: the store lets one
+// raise each alert (AlertMissedEvent), so several nodes mail once.
+func startMissed(ctx context.Context, m *lectern.MissedRecordings, interval time.Duration, logger *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			// One pass is bounded: a database that hangs does not stop the
+			// next.
+			pctx, pcancel := context.WithTimeout(ctx, max(interval, 30*time.Second))
+			n, err := m.Check(pctx)
+			pcancel()
+			switch {
+			case err != nil && ctx.Err() == nil:
+				logger.Error("missed recordings pass", "err", err)
+			case n > 0:
+				logger.Info("missed recordings: alerts raised", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { cancel(); wg.Wait() }
+}
+
+// startMissed starts serve's missed-recordings pass on the store of svc
+// (SCHEDULE_MISSED_GRACE, every SCHEDULE_MISSED_INTERVAL); the alert
+// mail is written in LANGUAGE_CODE and TIME_ZONE. It returns its stop.
+func (a *app) startMissed(ctx context.Context, svc *services) (stop func()) {
+	alerts, ok := svc.messages.(lectern.MissedAlertService)
+	if !ok || svc.events == nil {
+		return func() {}
+	}
+	cfg := a.cfg
+	m := &lectern.MissedRecordings{Events: svc.events, Alerts: alerts, Recorders: svc.recorders, Users: svc.users,
+		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, UseCAS: cfg.UseCAS,
+			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode, Location: cfg.Location(),
+			RecorderRoot: cfg.DefaultRecorderPath}),
+		Grace: time.Duration(cfg.ScheduleMissedGrace), Logger: a.logger.With("edge", "schedule")}
+	return startMissed(ctx, m, time.Duration(cfg.ScheduleMissedInterval), a.logger.With("edge", "schedule"))
+}
