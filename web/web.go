@@ -138,10 +138,6 @@ type Deps struct {
 	RecordingFiles lectern.RecordingFileService
 	// Notifier answers Pod's notify URLs; nil: they answer 404.
 	Notifier *lectern.Notifier
-	// Events routes deposits recorded in a scheduled event to the event's
-	// owner (record_event.go) and lists the missed recordings on the
-	// dashboard; nil: no deposit is an event's.
-	Events lectern.EventService
 	// Recordings backs the add form, the claim list and the dashboard's
 	// recordings; nil: those pages answer 404.
 	Recordings lectern.RecordingService
@@ -164,7 +160,10 @@ type Deps struct {
 	Tokens lectern.TokenService
 	// Events backs the schedules: each recorder's week view and list,
 	// the events' form and delete page, and "My schedule"
-	// (schedule*.go); nil: those answer 404 and no link leads to them.
+	// (schedule*.go); routes deposits recorded in a scheduled event to
+	// the event's owner (record_event.go) and lists the missed recordings
+	// on the dashboard; nil: those answer 404, no link leads to them and
+	// no deposit is an event's.
 	Events lectern.EventService
 	// Thumbnails probes deposits and takes their thumbnails for the claim
 	// list (an *ffmpeg.Runner); nil: placeholders, no durations.
