@@ -138,6 +138,12 @@ type Deps struct {
 	// Thumbnails takes thumbnails again (make_thumbnail); nil: the
 	// Encoder, when it is one (ffmpeg.Runner is both).
 	Thumbnails lectern.Thumbnailer
+	// Treatments tells a recording's deposit's parts (a split
+	// recording, a presentation), which the Joiner joins; nil Joiner: the
+	// Encoder, when it is one (ffmpeg.Runner is). Without Treatments
+	// every recording is one file.
+	Treatments lectern.TreatmentService
+	Joiner     lectern.Joiner
 
 	// Nodes records this node's heartbeat, by which the others know it
 	// lives, and theirs, by which it rescues the jobs of dead ones (see
@@ -215,6 +221,13 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 			zipLimits: cfg.ZipLimits, skipFirstImage: cfg.SkipFirstImage,
 			progressEvery: cmp.Or(max(cfg.ProgressInterval, 0), DefaultProgressInterval), logger: logger}
 		c.proc.thumbnails = deps.Thumbnails
+		c.proc.treatments, c.proc.joiner = deps.Treatments, deps.Joiner
+		if j, ok := deps.Encoder.(lectern.Joiner); ok && c.proc.joiner == nil {
+			c.proc.joiner = j
+		}
+		if c.proc.joiner == nil {
+			c.proc.treatments = nil
+		}
 		if t, ok := deps.Encoder.(lectern.Thumbnailer); ok && c.proc.thumbnails == nil {
 			c.proc.thumbnails = t
 		}

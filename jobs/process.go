@@ -41,7 +41,11 @@ type processing struct {
 	thumbnails  lectern.Thumbnailer // nil: no make_thumbnail worker
 	mediaRoot   string              // absolute
 	enrichments lectern.EnrichmentService
-	zipLimits   avc.Limits
+	// treatments finds a recording's deposit's parts; nil: every
+	// recording is one file.
+	treatments lectern.TreatmentService
+	joiner     lectern.Joiner // nil: parts are not joined, presentations not encoded
+	zipLimits  avc.Limits
 	// skipFirstImage is RECORDER_SKIP_FIRST_IMAGE.
 	skipFirstImage bool
 	progressEvery  time.Duration
@@ -118,6 +122,13 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 		defer arch.Close()
 	}
 
+	// A deposit of several files (parts, a presentation) is joined
+	// (storeParts).
+	parts, err := p.partsOf(ctx, rec)
+	if err != nil {
+		return err
+	}
+
 	v := lectern.NewVideo(rec, recorder)
 	name := ""
 	if recorder != nil {
@@ -144,9 +155,12 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 
 	fresh := v.SourceFile == ""
 	var rel string
-	if rec.Type == lectern.RecordingTypeAudioVideoCast {
+	switch {
+	case rec.Type == lectern.RecordingTypeAudioVideoCast:
 		rel, err = p.storeArchive(ctx, rec, v, arch)
-	} else {
+	case parts != nil:
+		rel, err = p.storeParts(ctx, rec, v, parts, log)
+	default:
 		rel, err = p.storeSource(ctx, rec, v, log)
 	}
 	switch {
