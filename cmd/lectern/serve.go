@@ -48,6 +48,8 @@ type services struct {
 	// assertions, and the sessions single logout ends.
 	once        lectern.OnceService
 	ssoSessions lectern.SSOSessionService
+	// events are the recorders' schedules.
+	events lectern.EventService
 }
 
 // newServices builds the store's services on db; those whose
@@ -72,6 +74,7 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		nodes:          sqldb.NewNodeService(db),
 		once:           sqldb.NewOnceService(db),
 		ssoSessions:    sqldb.NewSSOSessionService(db),
+		events:         sqldb.NewEventService(db),
 	}
 }
 
