@@ -54,7 +54,6 @@ func (m *media) depositParts(tb testing.TB, names []string, screen string) (*lec
 	if _, err := sqldb.NewTreatmentService(m.db, m.enq).CreateTreatment(ctx, t); err != nil {
 		tb.Fatal(err)
 	}
-	t.Parts = parts
 	rec := &lectern.Recording{RecorderID: m.recorder.ID, UserID: m.owner.ID, Title: "Split lecture", TreatmentID: &t.ID,
 		Type: lectern.RecordingTypeVideo, SourceFile: parts[0].File}
 	if err := m.recordings.CreateRecording(ctx, rec); err != nil {
@@ -63,29 +62,10 @@ func (m *media) depositParts(tb testing.TB, names []string, screen string) (*lec
 	return rec, t
 }
 
-// partsTreatments is the store's TreatmentService, telling the parts of
-// the treatments in parts (the store keeps them once the schedule's
-// migration is there).
-type partsTreatments struct {
-	lectern.TreatmentService
-	parts map[int64][]lectern.TreatmentPart
-}
-
-func (s *partsTreatments) FindTreatmentByID(ctx context.Context, id int64) (*lectern.Treatment, error) {
-	t, err := s.TreatmentService.FindTreatmentByID(ctx, id)
-	if err == nil && len(t.Parts) == 0 {
-		t.Parts = s.parts[id]
-	}
-	return t, err
-}
-
-// withParts makes the client's Deps tell the treatments' parts.
-func (m *media) withParts(ts ...*lectern.Treatment) func(*jobs.Config, *jobs.Deps) {
-	pt := &partsTreatments{TreatmentService: sqldb.NewTreatmentService(m.db, m.enq), parts: map[int64][]lectern.TreatmentPart{}}
-	for _, t := range ts {
-		pt.parts[t.ID] = t.Parts
-	}
-	return func(_ *jobs.Config, d *jobs.Deps) { d.Treatments = pt }
+// withParts gives the client the store's treatments, which tell their
+// parts.
+func (m *media) withParts(*lectern.Treatment) func(*jobs.Config, *jobs.Deps) {
+	return func(_ *jobs.Config, d *jobs.Deps) { d.Treatments = sqldb.NewTreatmentService(m.db, m.enq) }
 }
 
 // A presenter in three parts and a presentation in one become one video:
