@@ -101,7 +101,11 @@ func (p *processing) storeFlavor(ctx context.Context, rec *lectern.Recording, v 
 			return "", err
 		}
 		if how.kind != moveDone {
-			p.note(ctx, &rec.ID, lectern.NewLogEntry("part_moved_"+what, filepath.Base(f), rel))
+			key := "part_moved_camera"
+			if what == "screen" {
+				key = "part_moved_screen"
+			}
+			p.note(ctx, &rec.ID, lectern.NewLogEntry(key, filepath.Base(f), rel))
 		}
 		log.Info("part in media storage", "flavor", what, "source", rel, "how", how.kind)
 		return rel, nil
@@ -146,11 +150,20 @@ func (p *processing) storeFlavor(ctx context.Context, rec *lectern.Recording, v 
 		return "", err
 	}
 	d := time.Duration(res.Info.Duration * float64(time.Second)).Round(10 * time.Millisecond)
-	if res.Copied {
-		p.note(ctx, &rec.ID, lectern.NewLogEntry("parts_joined_copy_"+what, len(parts), rel, d))
-	} else {
-		p.note(ctx, &rec.ID, lectern.NewLogEntry("parts_joined_reencoded_"+what, len(parts), rel, d).WithDetail(res.Reason))
+	key := "parts_joined_copy_camera"
+	switch {
+	case res.Copied && what == "screen":
+		key = "parts_joined_copy_screen"
+	case !res.Copied && what == "screen":
+		key = "parts_joined_reencoded_screen"
+	case !res.Copied:
+		key = "parts_joined_reencoded_camera"
 	}
+	e := lectern.NewLogEntry(key, len(parts), rel, d)
+	if !res.Copied {
+		e = e.WithDetail(res.Reason)
+	}
+	p.note(ctx, &rec.ID, e)
 	log.Info("parts joined", "flavor", what, "parts", len(parts), "copied", res.Copied, "reason", res.Reason,
 		"duration", d, "took", time.Since(start).Round(time.Millisecond))
 	p.removeParts(parts, log)
