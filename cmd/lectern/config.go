@@ -153,6 +153,8 @@ type Config struct {
 	RecorderWatch        bool     `toml:"RECORDER_WATCH"`
 	RecorderScanInterval Duration `toml:"RECORDER_SCAN_INTERVAL"`
 	RecorderQuiescence   Duration `toml:"RECORDER_QUIESCENCE"`
+	RecordingPartPattern string   `toml:"RECORDING_PART_PATTERN"`
+	RecordingPartQuiet   Duration `toml:"RECORDING_PART_QUIET"`
 	RecordingFileMaxSize int64    `toml:"RECORDING_FILE_MAX_SIZE"`
 	UploadExpiry         Duration `toml:"UPLOAD_EXPIRY"`
 
@@ -230,6 +232,8 @@ func DefaultConfig() Config {
 		RecorderWatch:        true,
 		RecorderScanInterval: Duration(60 * time.Second),
 		RecorderQuiescence:   Duration(10 * time.Second),
+		RecordingPartPattern: lectern.DefaultPartPattern,
+		RecordingPartQuiet:   Duration(lectern.DefaultPartQuiet),
 		RecordingFileMaxSize: 20 << 30,
 		UploadExpiry:         Duration(upload.DefaultExpiry),
 		EncodeWorkers:        1,

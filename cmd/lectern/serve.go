@@ -138,6 +138,8 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	defer stopJobs()
 	stopPending := startPending(ctx, router, svc.treatments, cfg.DatabaseURL, a.pendingPoll(), logger.With("edge", "routing"))
 	defer stopPending()
+	stopAssembler := a.startAssembler(ctx, in, svc.events, logger.With("edge", "parts"))
+	defer stopAssembler()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{
 			Root:         cfg.DefaultRecorderPath,
