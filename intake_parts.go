@@ -138,8 +138,10 @@ type partGroup struct {
 // made leaves the parts' files without a treatment: the watcher's or
 // cron's next scan finds them again, as new parts.
 func (a *PartAssembler) Pass(ctx context.Context) (int, error) {
+	// It runs without a pattern too: parts held before
+	// RECORDING_PART_PATTERN was emptied become deposits of their own.
 	in := a.Intake
-	if in == nil || in.PartPattern == nil {
+	if in == nil {
 		return 0, nil
 	}
 	var waiting []*Treatment

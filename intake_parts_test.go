@@ -231,3 +231,17 @@ func TestAssembleStaleClaim(t *testing.T) {
 		t.Fatalf("assembled %d, routed %d", n, len(b.routed))
 	}
 }
+
+// Parts held before RECORDING_PART_PATTERN was emptied are not left
+// waiting: each becomes a deposit of its own.
+func TestAssembleWithoutPattern(t *testing.T) {
+	t.Parallel()
+	b := newParts(t)
+	b.arrive(t, "y_R1.mp4")
+	b.arrive(t, "y_R2.mp4")
+	b.in.PartPattern = nil
+	b.advance(3 * time.Minute)
+	if n := b.pass(t); n != 2 || len(b.routed) != 2 {
+		t.Fatalf("assembled %d, routed %d; want 2 deposits of one part", n, len(b.routed))
+	}
+}

@@ -176,3 +176,22 @@ func TestProcessPartsResumes(t *testing.T) {
 		}
 	}
 }
+
+// A deposit with a screen capture and no camera: the screen capture is
+// the video, with no second picture.
+func TestProcessPresentationOnly(t *testing.T) {
+	t.Parallel()
+	m := setupMedia(t, "")
+	rec, tr := m.depositParts(t, nil, "screen only.mp4")
+	start(t, m.newClient(t, m.withParts(tr)))
+	v := m.waitVideo(t, rec.ID, lectern.EncodingDone)
+	if want := fmt.Sprintf("videos/%d/source.mp4", v.ID); v.SourceFile != want {
+		t.Errorf("source %q, want %q", v.SourceFile, want)
+	}
+	for _, rd := range v.Renditions {
+		if rd.Kind == lectern.RenditionPresentation {
+			t.Errorf("a screen capture alone got a second picture: %+v", rd)
+		}
+	}
+	m.checkLog(t, rec.ID, "No camera part: the screen capture is the video", "Screen capture screen only.mp4 moved to")
+}

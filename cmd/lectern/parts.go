@@ -37,12 +37,9 @@ func assembleEvery(quiet time.Duration) time.Duration {
 
 // startAssembler runs the assembly pass of split recordings
 // (lectern.PartAssembler) every assembleEvery, on every node (the pass
-// is safe with several), until stop; nothing when RECORDING_PART_PATTERN
-// is empty.
+// is safe with several), until stop. It runs with RECORDING_PART_PATTERN
+// empty too, so that parts held before are not left waiting.
 func (a *app) startAssembler(ctx context.Context, in *lectern.Intake, events lectern.EventService, logger *slog.Logger) (stop func()) {
-	if in.PartPattern == nil {
-		return func() {}
-	}
 	quiet := time.Duration(a.cfg.RecordingPartQuiet)
 	asm := &lectern.PartAssembler{Intake: in, Events: events, Quiet: quiet, Logger: logger}
 	loopCtx, cancel := context.WithCancel(ctx)
