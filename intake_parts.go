@@ -95,7 +95,8 @@ func (in *Intake) holdPart(t *Treatment, d Deposit) {
 		return
 	}
 	t.State, t.RequireManualClaim = TreatmentToAssemble, false
-	t.Reason = fmt.Sprintf("Part %d of the split recording %q: waits for the other parts.", n, key)
+	t.Reason = "A part of a split recording: it waits for the other parts."
+	in.logger().Info("part of a split recording held", "file", t.File, "key", key, "part", n)
 }
 
 // PartAssembler makes the waiting parts of split recordings into one
