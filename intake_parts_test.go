@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lectern"
+	"lectern/sqldb"
 )
 
 func TestPartName(t *testing.T) {
@@ -243,5 +244,39 @@ func TestAssembleWithoutPattern(t *testing.T) {
 	b.advance(3 * time.Minute)
 	if n := b.pass(t); n != 2 || len(b.routed) != 2 {
 		t.Fatalf("assembled %d, routed %d; want 2 deposits of one part", n, len(b.routed))
+	}
+}
+
+// Parts recorded in a scheduled event wait for its end (and the quiet
+// period), even when the recorder paused longer than the quiet period
+// between two parts.
+func TestAssembleWaitsForTheEvent(t *testing.T) {
+	t.Parallel()
+	b := newParts(t)
+	ctx := context.Background()
+	events := sqldb.NewEventService(b.db)
+	rec := b.recorder("Amphi E", "amphi-e", nil)
+	start := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	ev := &lectern.Event{RecorderID: rec.ID, Start: start, End: start.Add(time.Hour), Title: "Optics"}
+	if err := events.CreateEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	b.asm.Events = events
+	for i, at := range []time.Duration{20 * time.Minute, 40 * time.Minute} {
+		p := b.file(t, fmt.Sprintf("amphi-e/ev_R%d.mp4", i+1), 100)
+		now := start.Add(at)
+		tr := &lectern.Treatment{File: p, FileSize: 100, RecorderID: &rec.ID, Type: lectern.RecordingTypeVideo, State: lectern.TreatmentToAssemble,
+			DetectedBy: lectern.SourceFTP, DateAdded: now, FirstSeenAt: now, CompletedAt: now, RoutedAt: now, EventID: &ev.ID}
+		if _, err := b.in.Treatments.CreateTreatment(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.now.Store(start.Add(45 * time.Minute).UnixNano()) // the newest part's quiet period is over, the event is not
+	if n := b.pass(t); n != 0 {
+		t.Fatalf("assembled %d before the event's end", n)
+	}
+	b.now.Store(start.Add(63 * time.Minute).UnixNano())
+	if n := b.pass(t); n != 1 || len(b.routed) != 1 || len(b.routed[0].Parts) != 2 {
+		t.Fatalf("assembled %d, routed %d", n, len(b.routed))
 	}
 }
