@@ -87,3 +87,37 @@ func TestVideoDualBrowser(t *testing.T) {
 }
 
 func itoa(n int64) string { return id64(n) }
+
+// A sound with a screen capture: the screen above the <audio>, following
+// it. With -screenshots DIR, PNGs at both widths.
+func TestVideoAudioScreenBrowser(t *testing.T) {
+	t.Parallel()
+	path := chromium(t)
+	b := setup(t)
+	owner := b.user("owner", false, false)
+	tmp := t.TempDir()
+	a := b.audible(b.video(owner, "Podcast with its screen"), tmp, 10)
+	copyFile(t, makeMP4(t, tmp, "1280x720", 10), filepath.Join(b.mediaRoot, "videos", id64(a.ID), lectern.VideoPresentationName))
+	a = b.setEncoded(a, &lectern.EncodeResult{Info: lectern.MediaInfo{Duration: 10, HasAudio: true},
+		Renditions: append(a.Renditions, lectern.Rendition{Name: "presentation", Kind: lectern.RenditionPresentation,
+			Path: lectern.VideoPresentationName, Width: 1280, Height: 720})})
+	ctx := browser(t, path)
+	b.browserLogin(ctx, "owner")
+	const (
+		audio  = `document.querySelector(".player-audio audio")`
+		screen = `document.querySelector("[data-presentation]")`
+	)
+	gesture := func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithUserGesture(true) }
+	for _, width := range []int64{1280, 390} {
+		run(t, ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(b.http.URL+videoURL(a)), waitFor(screen+`.readyState >= 1`))
+		if *screenshotDir != "" {
+			var png []byte
+			run(t, ctx, chromedp.FullScreenshot(&png, 100))
+			if err := os.WriteFile(filepath.Join(*screenshotDir, "audio-screen-en-"+itoa(width)+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run(t, ctx, chromedp.Evaluate(audio+`.play()`, nil, gesture), waitFor(`!`+screen+`.paused && `+screen+`.currentTime > 0.3`),
+		chromedp.Evaluate(audio+`.pause()`, nil), waitFor(screen+`.paused`))
+}

@@ -50,3 +50,24 @@ func TestVideoDualPlayer(t *testing.T) {
 		t.Error("a video without screen capture gets the dual player")
 	}
 }
+
+// A sound with a screen capture shows the screen above the <audio>,
+// which dual.js makes the clock.
+func TestVideoAudioWithScreen(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	owner := b.user("owner", false, false)
+	v := b.encoded(b.video(owner, "Sound and screen"), true)
+	dir := filepath.Join(b.mediaRoot, "videos", id64(v.ID))
+	copyFile(t, filepath.Join(encodedClip(t), "360p.mp4"), filepath.Join(dir, lectern.VideoPresentationName))
+	v = b.setEncoded(v, &lectern.EncodeResult{Info: lectern.MediaInfo{Duration: 2, HasAudio: true},
+		Renditions: append(v.Renditions, lectern.Rendition{Name: "presentation", Kind: lectern.RenditionPresentation,
+			Path: lectern.VideoPresentationName, Width: 640, Height: 360})})
+	page := b.visitor("owner").get(videoURL(v))
+	want(t, page, http.StatusOK)
+	wantBody(t, page, `src="`+mediaURL(v, lectern.VideoPresentationName)+`" aria-label="Screen" data-presentation`,
+		`<audio controls preload="metadata" src="`+mediaURL(v, "audio.m4a")+`">`, "dual.js")
+	if strings.Contains(page.body, "data-dual-switch") || strings.Contains(page.body, "player.js") {
+		t.Error("a sound with a screen capture gets the camera switch or the video player's script")
+	}
+}

@@ -164,7 +164,8 @@ func (s *Server) newPlayer(v *lectern.Video) *player {
 		if pl.Audio == "" {
 			return nil
 		}
-		return &player{Audio: pl.Audio}
+		// A sound with a screen capture: the screen above it.
+		return &player{Audio: pl.Audio, Presentation: pl.Presentation}
 	}
 	pl.Audio = ""
 	pl.Poster = s.posterURL(v)

@@ -4,31 +4,32 @@
 // seeks, and leads it when a visitor uses the screen's own controls. On a
 // phone the Camera / Screen switch shows one of the two; the hidden one
 // keeps playing, so the sound and the time go on.
+// A sound with a screen capture has no switch: the screen above the
+// <audio>, which is the clock.
 (function () {
   "use strict";
+  var camera = document.querySelector(".player-main video, .player-audio audio");
+  var screen = document.querySelector("[data-presentation]");
+  if (!camera || !screen) {
+    return;
+  }
   var dual = document.querySelector("[data-dual]");
-  if (!dual) {
-    return;
-  }
-  var stage = dual.querySelector("[data-show]");
-  var camera = dual.querySelector(".player-main video");
-  var screen = dual.querySelector("[data-presentation]");
-  var views = dual.querySelector("[data-dual-switch]");
-  if (!stage || !camera || !screen || !views) {
-    return;
-  }
-  dual.classList.add("dual-js");
-  views.hidden = false;
-  views.addEventListener("click", function (e) {
-    var b = e.target.closest("[data-view]");
-    if (!b) {
-      return;
-    }
-    stage.setAttribute("data-show", b.getAttribute("data-view"));
-    Array.prototype.forEach.call(views.querySelectorAll("[data-view]"), function (x) {
-      x.setAttribute("aria-pressed", String(x === b));
+  var stage = dual && dual.querySelector("[data-show]");
+  var views = dual && dual.querySelector("[data-dual-switch]");
+  if (stage && views) {
+    dual.classList.add("dual-js");
+    views.hidden = false;
+    views.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-view]");
+      if (!b) {
+        return;
+      }
+      stage.setAttribute("data-show", b.getAttribute("data-view"));
+      Array.prototype.forEach.call(views.querySelectorAll("[data-view]"), function (x) {
+        x.setAttribute("aria-pressed", String(x === b));
+      });
     });
-  });
+  }
 
   // follow makes to do what from does; a seek within a third of a second
   // is none, so that the two never answer each other forever.
