@@ -172,7 +172,11 @@ type Deps struct {
 	// account through Accounts.Adopt, so it takes Accounts too. nil (or
 	// no Accounts): the pickers find accounts only.
 	Directory lectern.Directory
-	Logger    *slog.Logger
+	// Feeds and FeedImporter back the recorders' iCalendar feeds pages
+	// (feed_*.go); nil: they answer 404.
+	Feeds        lectern.FeedService
+	FeedImporter *lectern.FeedImporter
+	Logger       *slog.Logger
 }
 
 // LoginMethod is a single sign-on way offered on the login page: Name as

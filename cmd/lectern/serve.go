@@ -48,8 +48,9 @@ type services struct {
 	// assertions, and the sessions single logout ends.
 	once        lectern.OnceService
 	ssoSessions lectern.SSOSessionService
-	// events are the recorders' schedules.
+	// events are the recorders' schedules; feeds their iCalendar feeds.
 	events lectern.EventService
+	feeds  lectern.FeedService
 }
 
 // newServices builds the store's services on db; those whose
@@ -75,6 +76,7 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		once:           sqldb.NewOnceService(db),
 		ssoSessions:    sqldb.NewSSOSessionService(db),
 		events:         sqldb.NewEventService(db),
+		feeds:          sqldb.NewFeedService(db),
 	}
 }
 
@@ -171,6 +173,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	if err != nil {
 		return err
 	}
+	feeds := a.feedImporter(svc, idp.accounts)
+	stopFeeds := startFeeds(ctx, feeds, a.feedPoll(), logger.With("edge", "ical"))
+	defer stopFeeds()
 	pages, err := web.New(web.Config{
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
@@ -203,6 +208,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
 		Thumbnails: media,
 		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
+		Feeds: svc.feeds, FeedImporter: feeds,
 		Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
