@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ type Intake struct {
 	Extensions        []string // VIDEO_ALLOWED_EXTENSIONS
 	DefaultRecorderID int64    // DEFAULT_RECORDER_ID; 0: none
 	AllowClaiming     bool     // ALLOW_MANUAL_RECORDING_CLAIMING
+	// PartPattern (RECORDING_PART_PATTERN) names the parts of a split
+	// recording, which wait to be assembled (holdPart); nil: none.
+	PartPattern *regexp.Regexp
 
 	Recorders  RecorderService
 	Treatments TreatmentService
@@ -160,6 +164,7 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 			}
 		}
 	}
+	in.holdPart(t, d)
 	created, err := in.Treatments.CreateTreatment(ctx, t)
 	if err != nil {
 		return nil, false, fmt.Errorf("create treatment for %s: %w", path, err)
@@ -176,7 +181,7 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 		log.Info("deposit complete")
 	}
 	in.eventUsed(ctx, t)
-	if in.RoutedFunc != nil {
+	if in.RoutedFunc != nil && t.State != TreatmentToAssemble {
 		in.RoutedFunc(ctx, t)
 	}
 	return t, true, nil

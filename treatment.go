@@ -33,12 +33,20 @@ const (
 	TreatmentMissing = "missing"
 	// TreatmentPublished: a recording was made from it.
 	TreatmentPublished = "published"
+	// TreatmentToAssemble: a part of a recording split into several
+	// files (RECORDING_PART_PATTERN); it waits for the others, neither
+	// mailed, claimed nor published alone, until the assembly pass makes
+	// the whole group one deposit (PartAssembler).
+	TreatmentToAssemble = "to_assemble"
+	// TreatmentAssembling: a part an assembly pass has taken; for one
+	// node only (TransitionTreatment from TreatmentToAssemble).
+	TreatmentAssembling = "assembling"
 )
 
 // TreatmentStates lists every state, in the order a deposit goes through
 // them.
 var TreatmentStates = []string{TreatmentToNotify, TreatmentNotified, TreatmentToPublish, TreatmentToClaim,
-	TreatmentToReport, TreatmentReported, TreatmentIgnored, TreatmentMissing, TreatmentPublished}
+	TreatmentToReport, TreatmentReported, TreatmentIgnored, TreatmentMissing, TreatmentPublished, TreatmentToAssemble, TreatmentAssembling}
 
 // TreatmentRoutingStates are the states a treatment waits in for the
 // Router (to notify, to publish, to report).

@@ -26,6 +26,11 @@ type probeOutput struct {
 		Width       int               `json:"width"`
 		Height      int               `json:"height"`
 		Duration    string            `json:"duration"`
+		PixFmt      string            `json:"pix_fmt"`
+		Profile     string            `json:"profile"`
+		TimeBase    string            `json:"time_base"`
+		SampleRate  string            `json:"sample_rate"`
+		Channels    int               `json:"channels"`
 		Tags        map[string]string `json:"tags"`
 		Disposition struct {
 			AttachedPic int `json:"attached_pic"`
@@ -65,7 +70,10 @@ func parseProbe(out []byte) (*Source, error) {
 	info := &src.Info
 	info.Duration = seconds(p.Format.Duration)
 	var streams float64 // the longest stream's stated duration
+	var sig strings.Builder
 	for _, s := range p.Streams {
+		fmt.Fprintf(&sig, "%s:%s:%s:%dx%d:%s:%s:%s:%d;", s.CodecType, s.CodecName, s.Profile, s.Width, s.Height,
+			s.PixFmt, s.TimeBase, s.SampleRate, s.Channels)
 		switch s.CodecType {
 		case "audio":
 			streams = max(streams, seconds(s.Duration))
@@ -99,6 +107,7 @@ func parseProbe(out []byte) (*Source, error) {
 	if info.Duration == 0 {
 		info.Duration = streams
 	}
+	src.streams = sig.String()
 	return src, nil
 }
 

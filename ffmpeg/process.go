@@ -18,7 +18,13 @@ import (
 // timeout carries the tail of stderr. It logs the run's duration and
 // ffmpeg's peak memory.
 func (r *Runner) runLong(ctx context.Context, dir string, s *Source, args []string, timeout time.Duration, stdout io.Writer) error {
-	args = encodeCommand(s, args)
+	return r.runCommand(ctx, dir, encodeCommand(s, args), timeout, stdout)
+}
+
+// runCommand runs ffmpeg with args as runLong does. Its inputs must be
+// Sources only (their input options), or a concat list naming only
+// Sources (Join).
+func (r *Runner) runCommand(ctx context.Context, dir string, args []string, timeout time.Duration, stdout io.Writer) error {
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, r.ffmpeg(), args...)

@@ -85,6 +85,10 @@ type Source struct {
 	audioCodec   string // "aac", "mp3", ...
 	audioBitrate int    // bits per second; 0 when unknown
 	interlaced   bool   // the picture is stored as fields
+	// streams describes every stream (codec, profile, size, pixel
+	// format, time base, sound's rate and channels): parts with the same
+	// streams and demuxer join by stream copy (Join).
+	streams string
 }
 
 // input is the part of a command line that reads s: the checked demuxer,

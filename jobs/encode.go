@@ -94,6 +94,9 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 	}
 	start := time.Now()
 	res, err := p.encoder.Encode(ctx, p.abs(v.SourceFile), p.abs(lectern.VideoDir(id)), progress)
+	if err == nil {
+		err = p.encodePresentation(ctx, v, res)
+	}
 	done := math.Float64frombits(pct.Load())
 
 	// The outcome is recorded even when ctx has ended.

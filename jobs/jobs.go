@@ -138,11 +138,15 @@ type Deps struct {
 	Recorders   lectern.RecorderService
 	Enrichments lectern.EnrichmentService
 	Encoder     lectern.Encoder
-	// Treatments and Events give the video of a deposit recorded in a
-	// scheduled event the event's day and co-owners
-	// (lectern.EventVideo); either nil: no event is looked up.
+	// Treatments tells a recording's deposit's parts (a split
+	// recording, a presentation), which the Joiner joins; nil Joiner: the
+	// Encoder, when it is one (ffmpeg.Runner is). Without Treatments
+	// every recording is one file. Treatments and Events give the video
+	// of a deposit recorded in a scheduled event the event's day and
+	// co-owners (lectern.EventVideo); either nil: no event is looked up.
 	Treatments lectern.TreatmentService
 	Events     lectern.EventService
+	Joiner     lectern.Joiner
 	// Thumbnails takes thumbnails again (make_thumbnail); nil: the
 	// Encoder, when it is one (ffmpeg.Runner is both).
 	Thumbnails lectern.Thumbnailer
@@ -224,6 +228,13 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Client, error) {
 			treatments: deps.Treatments, events: deps.Events, location: cfg.Location,
 			progressEvery: cmp.Or(max(cfg.ProgressInterval, 0), DefaultProgressInterval), logger: logger}
 		c.proc.thumbnails = deps.Thumbnails
+		c.proc.joiner = deps.Joiner
+		if j, ok := deps.Encoder.(lectern.Joiner); ok && c.proc.joiner == nil {
+			c.proc.joiner = j
+		}
+		if c.proc.joiner == nil {
+			c.proc.treatments = nil
+		}
 		if t, ok := deps.Encoder.(lectern.Thumbnailer); ok && c.proc.thumbnails == nil {
 			c.proc.thumbnails = t
 		}

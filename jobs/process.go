@@ -41,10 +41,13 @@ type processing struct {
 	thumbnails  lectern.Thumbnailer // nil: no make_thumbnail worker
 	mediaRoot   string              // absolute
 	enrichments lectern.EnrichmentService
-	treatments  lectern.TreatmentService // with events: process_event.go
-	events      lectern.EventService
-	location    *time.Location
-	zipLimits   avc.Limits
+	// treatments finds a recording's deposit's parts and its event
+	// (process_event.go); nil: every recording is one file, no event's.
+	treatments lectern.TreatmentService
+	events     lectern.EventService
+	location   *time.Location
+	joiner     lectern.Joiner // nil: parts are not joined, presentations not encoded
+	zipLimits  avc.Limits
 	// skipFirstImage is RECORDER_SKIP_FIRST_IMAGE.
 	skipFirstImage bool
 	progressEvery  time.Duration
@@ -121,6 +124,13 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 		defer arch.Close()
 	}
 
+	// A deposit of several files (parts, a presentation) is joined
+	// (storeParts).
+	parts, err := p.partsOf(ctx, rec)
+	if err != nil {
+		return err
+	}
+
 	v := lectern.NewVideo(rec, recorder)
 	if err := p.applyEvent(ctx, rec, v); err != nil {
 		return err
@@ -150,9 +160,12 @@ func (w *processRecordingWorker) Work(ctx context.Context, job *river.Job[Proces
 
 	fresh := v.SourceFile == ""
 	var rel string
-	if rec.Type == lectern.RecordingTypeAudioVideoCast {
+	switch {
+	case rec.Type == lectern.RecordingTypeAudioVideoCast:
 		rel, err = p.storeArchive(ctx, rec, v, arch)
-	} else {
+	case parts != nil:
+		rel, err = p.storeParts(ctx, rec, v, parts, log)
+	default:
 		rel, err = p.storeSource(ctx, rec, v, log)
 	}
 	switch {

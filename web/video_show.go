@@ -51,6 +51,9 @@ type player struct {
 	// without script.
 	Sources []source
 	Default string
+	// Presentation is the screen capture's MP4, played beside the
+	// picture (lectern.RenditionPresentation); "" when none.
+	Presentation string
 }
 
 type source struct {
@@ -153,13 +156,16 @@ func (s *Server) newPlayer(v *lectern.Video) *player {
 			pl.HLS = mediaURL(v, rd.Path)
 		case rd.Kind == lectern.RenditionMP4:
 			mp4s = append(mp4s, rd)
+		case rd.Kind == lectern.RenditionPresentation:
+			pl.Presentation = mediaURL(v, rd.Path)
 		}
 	}
 	if len(mp4s) == 0 && pl.HLS == "" {
 		if pl.Audio == "" {
 			return nil
 		}
-		return &player{Audio: pl.Audio}
+		// A sound with a screen capture: the screen above it.
+		return &player{Audio: pl.Audio, Presentation: pl.Presentation}
 	}
 	pl.Audio = ""
 	pl.Poster = s.posterURL(v)

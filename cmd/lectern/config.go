@@ -154,6 +154,8 @@ type Config struct {
 	RecorderWatch        bool     `toml:"RECORDER_WATCH"`
 	RecorderScanInterval Duration `toml:"RECORDER_SCAN_INTERVAL"`
 	RecorderQuiescence   Duration `toml:"RECORDER_QUIESCENCE"`
+	RecordingPartPattern string   `toml:"RECORDING_PART_PATTERN"`
+	RecordingPartQuiet   Duration `toml:"RECORDING_PART_QUIET"`
 	RecordingFileMaxSize int64    `toml:"RECORDING_FILE_MAX_SIZE"`
 	UploadExpiry         Duration `toml:"UPLOAD_EXPIRY"`
 
@@ -252,6 +254,8 @@ func DefaultConfig() Config {
 		ZipMaxRatio:            avc.DefaultLimits.MaxRatio,
 		Workers:                true,
 		JobRescueAfter:         Duration(jobs.DefaultRescueAfter),
+		RecordingPartPattern:   lectern.DefaultPartPattern,
+		RecordingPartQuiet:     Duration(lectern.DefaultPartQuiet),
 		ScheduleTolerance:      Duration(lectern.DefaultScheduleTolerance),
 		ScheduleMissedGrace:    Duration(lectern.DefaultMissedGrace),
 		ScheduleMissedInterval: Duration(time.Minute),

@@ -58,6 +58,7 @@ func (c *Config) checkDeposits(bad func(key, format string, args ...any)) {
 	if c.RecorderQuiescence <= 0 {
 		bad("RECORDER_QUIESCENCE", "must be positive, not %s", time.Duration(c.RecorderQuiescence))
 	}
+	c.checkParts(bad)
 	if c.EncodeWorkers < 1 || c.EncodeWorkers > 64 {
 		bad("ENCODE_WORKERS", "want 1 to 64 encodes at once, not %d", c.EncodeWorkers)
 	}

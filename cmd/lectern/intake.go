@@ -18,6 +18,7 @@ func (a *app) intake(s *services, routed func(context.Context, *lectern.Treatmen
 		Extensions:        a.cfg.VideoAllowedExtensions,
 		DefaultRecorderID: a.cfg.DefaultRecorderID,
 		AllowClaiming:     a.cfg.AllowManualRecordingClaiming,
+		PartPattern:       a.cfg.partPattern(),
 		Recorders:         s.recorders,
 		Treatments:        s.treatments,
 		Sightings:         s.sightings,

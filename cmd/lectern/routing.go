@@ -122,8 +122,8 @@ func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Enco
 	deps := jobs.Deps{Messages: svc.messages, Sender: sender,
 		Videos: svc.videos, Recordings: svc.recordings, Recorders: svc.recorders,
 		Enrichments: svc.enrichments,
+		Treatments:  svc.treatments, // a deposit's parts, joined (the encoder joins them)
 		Encoder:     encoder,
-		Treatments:  svc.treatments,
 		Events:      svc.events,
 		Nodes:       svc.nodes,
 		Logger:      logger.With("edge", "jobs")}

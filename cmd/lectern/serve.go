@@ -144,6 +144,8 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	stopPending := startPending(ctx, router, svc.treatments, cfg.DatabaseURL, a.pendingPoll(), logger.With("edge", "routing"))
 	defer stopPending()
 	defer a.startMissed(ctx, svc)()
+	stopAssembler := a.startAssembler(ctx, in, svc.events, logger.With("edge", "parts"))
+	defer stopAssembler()
 	if cfg.RecorderWatch {
 		w := watch.New(watch.Config{
 			Root:         cfg.DefaultRecorderPath,
