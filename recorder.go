@@ -43,6 +43,10 @@ type Recorder struct {
 	// stored as a hash.
 	CredentialsLogin        string `json:"credentials_login"`
 	CredentialsPasswordHash string `json:"-"`
+	// SFTPAuthorizedKeys are OpenSSH authorized_keys lines: keys that log
+	// in to the embedded SFTP server as CredentialsLogin, instead of the
+	// password (CheckAuthorizedKeys).
+	SFTPAuthorizedKeys string `json:"sftp_authorized_keys"`
 
 	RecordingType   string  `json:"recording_type"`
 	UserID          *int64  `json:"user"` // manager; nil: manual claim
@@ -165,6 +169,14 @@ func (r *Recorder) Validate() error {
 		f.Add("credentials_password", "Login and password must be set together.")
 	} else if len(r.CredentialsLogin) > 255 || strings.ContainsAny(r.CredentialsLogin, " \t\r\n") {
 		f.Add("credentials_login", "Enter a login without spaces, at most 255 characters.")
+	}
+	if keys, err := CheckAuthorizedKeys(r.SFTPAuthorizedKeys); err != nil {
+		f.Add("sftp_authorized_keys", "Enter OpenSSH public keys, one per line: "+err.Error()+".")
+	} else {
+		r.SFTPAuthorizedKeys = keys
+		if keys != "" && r.CredentialsLogin == "" {
+			f.Add("sftp_authorized_keys", "Set a login: the keys log in under it.")
+		}
 	}
 	if !slices.Contains(RecordingTypes, r.RecordingType) {
 		f.Add("recording_type", "Select a valid recording type.")
