@@ -111,4 +111,3 @@ func (h *handler) renameTarget(oldAbs, toRel string) (string, error) {
 		"stored_as", "/"+stored)
 	return stored, nil
 }
-
