@@ -156,6 +156,12 @@ type Config struct {
 	RecordingFileMaxSize int64    `toml:"RECORDING_FILE_MAX_SIZE"`
 	UploadExpiry         Duration `toml:"UPLOAD_EXPIRY"`
 
+	// The embedded SFTP server; its limits are the FTP_* ones above
+	// (config_sftp.go).
+	SFTPEnabled  bool     `toml:"SFTP_ENABLED"`
+	SFTPAddr     string   `toml:"SFTP_ADDR"`
+	SFTPHostKeys []string `toml:"SFTP_HOST_KEYS"`
+
 	// Processing and encoding.
 	EncodeWorkers int           `toml:"ENCODE_WORKERS"`
 	EncodePreset  string        `toml:"ENCODE_PRESET"`
@@ -227,6 +233,8 @@ func DefaultConfig() Config {
 		FTPMaxDirs:           100,
 		FTPMaxDepth:          8,
 		FTPMaxFiles:          10000,
+		SFTPAddr:             "127.0.0.1:2222",
+		SFTPHostKeys:         []string{},
 		RecorderWatch:        true,
 		RecorderScanInterval: Duration(60 * time.Second),
 		RecorderQuiescence:   Duration(10 * time.Second),
@@ -460,6 +468,7 @@ func (c *Config) finish() error {
 		}
 	}
 	c.checkDeposits(bad)
+	c.checkSFTP(bad)
 	c.checkNode(bad)
 	c.checkIdentity(bad)
 	if len(c.RecorderType) == 0 {
