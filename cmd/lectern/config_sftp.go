@@ -17,7 +17,7 @@ import (
 func (c *Config) checkSFTP(bad func(key, format string, args ...any)) {
 	if _, _, err := net.SplitHostPort(c.SFTPAddr); err != nil {
 		bad("SFTP_ADDR", "want host:port, not %q", c.SFTPAddr)
-	} else if c.SFTPEnabled && c.FTPEnabled && c.SFTPAddr == c.FTPAddr {
+	} else if _, port, _ := net.SplitHostPort(c.SFTPAddr); c.SFTPEnabled && c.FTPEnabled && c.SFTPAddr == c.FTPAddr && port != "0" {
 		bad("SFTP_ADDR", "%s is FTP_ADDR too", c.SFTPAddr)
 	}
 	for _, p := range c.SFTPHostKeys {
