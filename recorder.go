@@ -171,7 +171,7 @@ func (r *Recorder) Validate() error {
 		f.Add("credentials_login", "Enter a login without spaces, at most 255 characters.")
 	}
 	if keys, err := CheckAuthorizedKeys(r.SFTPAuthorizedKeys); err != nil {
-		f.Add("sftp_authorized_keys", "Enter OpenSSH public keys, one per line: "+err.Error()+".")
+		f.Add("sftp_authorized_keys", "Enter OpenSSH public keys, one per line, such as “ssh-ed25519 AAAA… comment”, without options.")
 	} else {
 		r.SFTPAuthorizedKeys = keys
 		if keys != "" && r.CredentialsLogin == "" {
