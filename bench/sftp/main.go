@@ -379,4 +379,3 @@ func mib(n int64) string {
 	}
 	return fmt.Sprintf("%d MiB", n>>20)
 }
-
