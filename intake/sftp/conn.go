@@ -125,14 +125,12 @@ func (s *Server) serveConn(nc net.Conn, ip netip.Addr) {
 // (shell, exec, pty-req, env, another subsystem) is refused.
 func (s *Server) serveChannel(ch ssh.Channel, reqs <-chan *ssh.Request, sn *session) {
 	defer ch.Close()
-	started := make(chan struct{})
 	var once sync.Once
 	for req := range reqs {
 		ok := false
 		if req.Type == "subsystem" && subsystem(req.Payload) == "sftp" {
 			once.Do(func() {
 				ok = true
-				close(started)
 				go func() {
 					s.serveSFTP(ch, sn)
 					ch.Close()
