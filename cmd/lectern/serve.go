@@ -280,6 +280,10 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	mux.Handle("/api/", restAPI)
 	mux.Handle("POST /api/v1/recording-files", uploads)
 	mux.Handle("/api/v1/uploads/", uploads)
+	ocIngest := a.opencastIngest(svc, in, recorderBasicAuth{svc.recorders})
+	ocIngest.Start(ctx)
+	defer ocIngest.Stop()
+	mux.Handle("/ingest/", ocIngest.Handler())
 	mux.Handle("/", pages.Handler())
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
