@@ -268,13 +268,6 @@ func (s *Server) untrack(nc net.Conn, ip netip.Addr) {
 	s.mu.Unlock()
 }
 
-// isStopped tells whether Stop has begun.
-func (s *Server) isStopped() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stopped
-}
-
 // remoteIP is the client's address without port, IPv4 unmapped.
 func remoteIP(a net.Addr) netip.Addr {
 	if ta, ok := a.(*net.TCPAddr); ok {
