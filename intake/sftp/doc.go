@@ -77,8 +77,10 @@
 //     deleted is marked vanished.
 //   - An upload (or a rename) onto the name of an earlier deposit is
 //     stored under a name of its own (record.mp4 as record-2.mp4), as on
-//     the FTP server. Unlike there, the name asked for still means the
-//     earlier deposit to a later stat in the same session.
+//     the FTP server; as there, for the rest of the session the name it
+//     asked for means its file (stat, read, setstat, rename, delete), so
+//     that a client that checks its upload finds what it sent. Other
+//     sessions see what is at each name.
 //   - A file closed whose deposit the server did not record before it
 //     stopped (it died between) is completed at the next start if it
 //     still has the size it had at the close (completeEnded).

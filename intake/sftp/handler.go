@@ -145,6 +145,7 @@ func (h *handler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 		}
 	}
 	if stored != rel {
+		sn.redirect(rel, stored)
 		sn.log.Info("sftp upload under the name of an earlier deposit: stored under a name of its own",
 			"path", r.Filepath, "stored_as", "/"+stored)
 	}
@@ -167,7 +168,7 @@ func (f readFile) Close() error {
 // Fileread opens one of the recorder's regular files for reading.
 func (h *handler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	sn := h.sn
-	rel := relPath(r.Filepath)
+	rel := sn.name(relPath(r.Filepath))
 	if fi, err := sn.root.Stat(rel); err != nil {
 		return nil, sn.public("read", r.Filepath, err)
 	} else if !fi.Mode().IsRegular() {
@@ -223,11 +224,15 @@ func (h *handler) Filecmd(r *sftp.Request) error {
 		}
 		return nil
 	case "Remove":
-		return h.remove(rel, r.Filepath)
+		if err := h.remove(sn.name(rel), r.Filepath); err != nil {
+			return err
+		}
+		sn.forget(rel)
+		return nil
 	case "Rename":
 		return h.rename(r.Filepath, r.Target, false)
 	case "Setstat":
-		return h.setstat(r, rel)
+		return h.setstat(r, sn.name(rel))
 	case "Symlink", "Link":
 		sn.log.Warn("sftp link refused", "request", r.Method, "path", r.Filepath, "target", r.Target)
 		return errSymlinksRefused
@@ -298,7 +303,7 @@ func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	case "List":
 		return h.list(rel, r.Filepath)
 	case "Stat":
-		fi, err := sn.root.Stat(rel)
+		fi, err := sn.root.Stat(sn.name(rel))
 		if err != nil {
 			return nil, sn.public("stat", r.Filepath, err)
 		}
@@ -311,7 +316,7 @@ func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 
 // Lstat stats a name without following it.
 func (h *handler) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
-	fi, err := h.sn.root.Lstat(relPath(r.Filepath))
+	fi, err := h.sn.root.Lstat(h.sn.name(relPath(r.Filepath)))
 	if err != nil {
 		return nil, h.sn.public("lstat", r.Filepath, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,44 @@ type session struct {
 	root    *os.Root // dir; every file operation goes through it
 	log     *slog.Logger
 	handles atomic.Int32 // files and listings open
+
+	mu sync.Mutex
+	// redirects: names an upload asked for and got another (an earlier
+	// deposit's name), for the rest of the session.
+	redirects map[string]string
+}
+
+// redirect remembers that the upload asked as asked is stored as stored.
+func (sn *session) redirect(asked, stored string) {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	if sn.redirects == nil {
+		sn.redirects = map[string]string{}
+	}
+	sn.redirects[asked] = stored
+}
+
+// name is the file a request about rel means: the file an upload of rel
+// was stored as in this session, while it is there (so that a client
+// that checks its upload with a stat finds what it sent), rel otherwise.
+// As intake/ftp's redirects.
+func (sn *session) name(rel string) string {
+	sn.mu.Lock()
+	stored, ok := sn.redirects[rel]
+	sn.mu.Unlock()
+	if ok {
+		if _, err := sn.root.Lstat(stored); err == nil {
+			return stored
+		}
+	}
+	return rel
+}
+
+// forget drops the redirect of asked (deleted or renamed).
+func (sn *session) forget(asked string) {
+	sn.mu.Lock()
+	delete(sn.redirects, asked)
+	sn.mu.Unlock()
 }
 
 // maxHandles bounds the files and listings a connection holds open at

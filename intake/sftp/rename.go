@@ -20,7 +20,8 @@ import (
 // renamed; a new name an earlier deposit used becomes a name of its own.
 func (h *handler) rename(from, to string, replace bool) error {
 	s, sn := h.s, h.sn
-	fromRel, toRel := relPath(from), relPath(to)
+	asked := relPath(from)
+	fromRel, toRel := sn.name(asked), relPath(to)
 	if fromRel == "." || toRel == "." {
 		return errDenied
 	}
@@ -54,6 +55,7 @@ func (h *handler) rename(from, to string, replace bool) error {
 	if err := sn.root.Rename(fromRel, toRel); err != nil {
 		return sn.public("rename", from, err)
 	}
+	sn.forget(asked)
 	newAbs := s.canonical(sn, toRel)
 	log := sn.log.With("from", oldAbs, "path", newAbs)
 	now := time.Now()

@@ -32,6 +32,14 @@ func TestUploadOneDeposit(t *testing.T) {
 	// Uploaded again under the same name: a deposit of its own.
 	put(t, c, "/lecture.mp4", content(1000))
 	b.treatment(t, "amphi/lecture-2.mp4")
+	// The session that asked for lecture.mp4 finds what it sent there;
+	// another finds the earlier deposit.
+	if fi, err := c.Stat("/lecture.mp4"); err != nil || fi.Size() != 1000 {
+		t.Fatalf("stat of the name asked: %v, %v; want the new upload's 1000 bytes", fi, err)
+	}
+	if fi, err := b.login(t, "amphi", "secret").Stat("/lecture.mp4"); err != nil || fi.Size() != int64(len(data)) {
+		t.Fatalf("another session's stat: %v, %v; want the earlier deposit", fi, err)
+	}
 	if n := len(b.allTreatments(t)); n != 2 {
 		t.Fatalf("%d treatments, want 2", n)
 	}
