@@ -89,6 +89,9 @@ func (s *Server) serveConn(nc net.Conn, ip netip.Addr) {
 	c.mu.Lock()
 	c.loggedIn = true
 	c.mu.Unlock()
+	// The read under way still has the login's deadline: the idle
+	// timeout starts now.
+	_ = nc.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
 	sn.log.Info("sftp login", "recorder_id", sn.rec.ID, "directory", sn.rec.Directory, "method", sc.Permissions.Extensions[methodKey])
 
 	var wg sync.WaitGroup

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -167,5 +168,23 @@ func TestConnectionBudget(t *testing.T) {
 	b.login(t, "r", "pw")
 	if _, err := b.connect(t, "r", ssh.Password("pw")); err == nil {
 		t.Fatal("a third connection from one address was served")
+	}
+}
+
+// A logged-in connection that stays silent is closed after IdleTimeout.
+func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
+	b := newServer(t, func(c *lsftp.Config) { c.IdleTimeout = 300 * time.Millisecond })
+	b.recorder(t, "r", "r", "pw", nil)
+	sc, _, err := b.dialSSH(t, "r", ssh.Password("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- sc.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("a silent connection is still open 30 s after IdleTimeout (300 ms)")
 	}
 }
