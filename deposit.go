@@ -24,10 +24,18 @@ const (
 	SourceHTTP   = "http"   // an HTTP upload (multipart or tus) finished
 	// SourceOpencast: a capture agent ingested a media package.
 	SourceOpencast = "opencast"
+	// SourceSFTP: the embedded SFTP server saw an upload's write handle
+	// closed after a whole transfer.
+	SourceSFTP = "sftp"
 )
 
 // Sources lists every detection path.
-var Sources = []string{SourceFTP, SourceWatch, SourceRescan, SourceCron, SourceNotify, SourceHTTP, SourceOpencast}
+var Sources = []string{SourceFTP, SourceWatch, SourceRescan, SourceCron, SourceNotify, SourceHTTP, SourceOpencast, SourceSFTP}
+
+// HoldsFiles reports whether source is a server that holds the files it
+// receives (SightingService.HoldFile) while they arrive: the FTP and SFTP
+// servers. Only they complete a held file.
+func HoldsFiles(source string) bool { return source == SourceFTP || source == SourceSFTP }
 
 // Deposit is a file that a detection path believes complete.
 type Deposit struct {

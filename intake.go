@@ -80,9 +80,9 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 	if class == NameTemporary || class == NameTreated || size == 0 {
 		return nil, false, nil
 	}
-	if d.Source != SourceFTP && in.Sightings != nil {
-		// A file held by the FTP server is mid-upload, or its upload broke
-		// off: only that server may complete it.
+	if !HoldsFiles(d.Source) && in.Sightings != nil {
+		// A file held by the FTP or SFTP server is mid-upload, or its
+		// upload broke off: only those servers may complete it.
 		if s, err := in.Sightings.FindSighting(ctx, path); err == nil && s.Held {
 			return nil, false, nil
 		} else if err != nil && ErrorCode(err) != ENOTFOUND {
@@ -109,7 +109,7 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 	case existing != nil && !existing.Superseded(fi):
 		// The sighting of a published file still waiting to be moved away
 		// is kept, so that the next cron pass sees it unchanged.
-		if d.Source == SourceFTP || (existing.State != TreatmentPublished && existing.State != TreatmentMissing) {
+		if HoldsFiles(d.Source) || (existing.State != TreatmentPublished && existing.State != TreatmentMissing) {
 			in.forget(ctx, path)
 		}
 		return existing, false, nil

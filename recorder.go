@@ -54,6 +54,10 @@ type Recorder struct {
 	// AgentName is the Opencast capture agent name that speaks for this
 	// recorder; empty: its credentials login.
 	AgentName string `json:"agent_name"`
+	// SFTPAuthorizedKeys are OpenSSH authorized_keys lines: keys that log
+	// in to the embedded SFTP server as CredentialsLogin, instead of the
+	// password (CheckAuthorizedKeys).
+	SFTPAuthorizedKeys string `json:"sftp_authorized_keys"`
 
 	RecordingType   string  `json:"recording_type"`
 	UserID          *int64  `json:"user"` // manager; nil: manual claim
@@ -183,6 +187,14 @@ func (r *Recorder) Validate() error {
 	r.AgentName = strings.TrimSpace(r.AgentName)
 	if len(r.AgentName) > 128 || strings.ContainsAny(r.AgentName, "/\\") || strings.ContainsFunc(r.AgentName, unicode.IsControl) {
 		f.Add("agent_name", "Enter an agent name without slashes or control characters, at most 128 characters.")
+	}
+	if keys, err := CheckAuthorizedKeys(r.SFTPAuthorizedKeys); err != nil {
+		f.Add("sftp_authorized_keys", "Enter OpenSSH public keys, one per line, such as “ssh-ed25519 AAAA… comment”, without options.")
+	} else {
+		r.SFTPAuthorizedKeys = keys
+		if keys != "" && r.CredentialsLogin == "" {
+			f.Add("sftp_authorized_keys", "Set a login: the keys log in under it.")
+		}
 	}
 	if !slices.Contains(RecordingTypes, r.RecordingType) {
 		f.Add("recording_type", "Select a valid recording type.")

@@ -16,7 +16,7 @@ func NewRecorderService(db *DB) *RecorderService { return &RecorderService{db: d
 
 var _ lectern.RecorderService = (*RecorderService)(nil)
 
-const recorderColumns = `id, name, description, address_ip, salt, credentials_login, credentials_password_hash,
+const recorderColumns = `id, name, description, address_ip, salt, credentials_login, credentials_password_hash, sftp_authorized_keys,
 	recording_type, user_id, directory, publication_auto, type_id, is_draft, is_restricted, password_hash,
 	cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at,
 	credentials_digest, agent_name`
@@ -24,7 +24,7 @@ const recorderColumns = `id, name, description, address_ip, salt, credentials_lo
 func scanRecorder(row rowScanner) (*lectern.Recorder, error) {
 	var r lectern.Recorder
 	var user sql.NullInt64
-	err := row.Scan(&r.ID, &r.Name, &r.Description, &r.AddressIP, &r.Salt, &r.CredentialsLogin, &r.CredentialsPasswordHash,
+	err := row.Scan(&r.ID, &r.Name, &r.Description, &r.AddressIP, &r.Salt, &r.CredentialsLogin, &r.CredentialsPasswordHash, &r.SFTPAuthorizedKeys,
 		&r.RecordingType, &user, &r.Directory, &r.PublicationAuto, &r.TypeID, &r.IsDraft, &r.IsRestricted, &r.PasswordHash,
 		&r.Cursus, &r.MainLang, &r.Transcript, &r.Tags, &r.Licence, &r.AllowDownloading, &r.Is360, &r.DisableComment, &r.CreatedAt, &r.UpdatedAt,
 		&r.CredentialsDigest, &r.AgentName)
@@ -84,12 +84,12 @@ func (s *RecorderService) CreateRecorder(ctx context.Context, r *lectern.Recorde
 	r.CreatedAt, r.UpdatedAt = now, now
 	return s.db.withTx(ctx, func(tx *conn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO recorders (name, description, address_ip, salt, credentials_login, credentials_password_hash,
-			recording_type, user_id, directory, publication_auto, type_id, is_draft, is_restricted, password_hash,
+			sftp_authorized_keys, recording_type, user_id, directory, publication_auto, type_id, is_draft, is_restricted, password_hash,
 			cursus, main_lang, transcript, tags, licence, allow_downloading, is_360, disable_comment, created_at, updated_at,
 			credentials_digest, agent_name)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			r.Name, r.Description, r.AddressIP, r.Salt, r.CredentialsLogin, r.CredentialsPasswordHash,
-			r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
+			r.SFTPAuthorizedKeys, r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
 			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, now, now,
 			r.CredentialsDigest, r.AgentName).Scan(&r.ID)
 		if err != nil {
@@ -107,12 +107,12 @@ func (s *RecorderService) UpdateRecorder(ctx context.Context, r *lectern.Recorde
 	r.UpdatedAt = s.db.Now()
 	return s.db.withTx(ctx, func(tx *conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE recorders SET name = ?, description = ?, address_ip = ?, salt = ?, credentials_login = ?,
-			credentials_password_hash = ?, recording_type = ?, user_id = ?, directory = ?, publication_auto = ?, type_id = ?,
+			credentials_password_hash = ?, sftp_authorized_keys = ?, recording_type = ?, user_id = ?, directory = ?, publication_auto = ?, type_id = ?,
 			is_draft = ?, is_restricted = ?, password_hash = ?, cursus = ?, main_lang = ?, transcript = ?, tags = ?, licence = ?,
 			allow_downloading = ?, is_360 = ?, disable_comment = ?, updated_at = ?, credentials_digest = ?, agent_name = ?
 			WHERE id = ?`,
 			r.Name, r.Description, r.AddressIP, r.Salt, r.CredentialsLogin, r.CredentialsPasswordHash,
-			r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
+			r.SFTPAuthorizedKeys, r.RecordingType, r.UserID, r.Directory, r.PublicationAuto, r.TypeID, r.IsDraft, r.IsRestricted, r.PasswordHash,
 			r.Cursus, r.MainLang, r.Transcript, r.Tags, r.Licence, r.AllowDownloading, r.Is360, r.DisableComment, r.UpdatedAt, r.CredentialsDigest, r.AgentName, r.ID)
 		if err != nil {
 			return recorderError(ctx, s.db.db, "update recorder", r, err)

@@ -209,6 +209,7 @@ func testRecorders(t *testing.T, open Open) {
 	r.AdditionalUsers = []int64{other.ID}
 	r.RestrictAccessToGroups = []int64{g.ID}
 	r.CredentialsLogin, r.CredentialsPasswordHash = "amphia", "hash"
+	r.SFTPAuthorizedKeys = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIWR2ACMXl2hmGKybHrvJipoAjgCLDwD2XJgoL6BgfsW smp@room"
 	r.Tags, r.Licence, r.MainLang = "math course", "by-sa", "fr"
 	if err := recs.CreateRecorder(ctx, r); err != nil {
 		t.Fatal(err)
@@ -218,7 +219,8 @@ func testRecorders(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	if got.Name != "Amphi A" || got.UserID == nil || *got.UserID != mgr.ID || len(got.AdditionalUsers) != 1 ||
-		len(got.RestrictAccessToGroups) != 1 || !got.IsDraft || got.Licence != "by-sa" || got.IPUnder() != "192_168_1_1" || !got.HasFTP() {
+		len(got.RestrictAccessToGroups) != 1 || !got.IsDraft || got.Licence != "by-sa" || got.IPUnder() != "192_168_1_1" || !got.HasFTP() ||
+		got.SFTPAuthorizedKeys != r.SFTPAuthorizedKeys {
 		t.Fatalf("got %+v", got)
 	}
 	login := "amphia"

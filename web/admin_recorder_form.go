@@ -12,7 +12,7 @@ import (
 // recorderFields are the form's fields, named as Pod names them; errors on
 // any other field are shown above the form.
 var recorderFields = []string{"name", "description", "address_ip", "salt", "credentials_login", "credentials_password", "agent_name",
-	"recording_type", "user", "additional_users", "directory", "publication_auto", "type", "is_draft", "is_restricted",
+	"sftp_authorized_keys", "recording_type", "user", "additional_users", "directory", "publication_auto", "type", "is_draft", "is_restricted",
 	"restrict_access_to_groups", "password", "cursus", "main_lang", "transcript", "tags", "licence",
 	"allow_downloading", "is_360", "disable_comment"}
 

@@ -82,6 +82,7 @@ func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder
 	rec.Salt = form.Get("salt")
 	rec.CredentialsLogin = form.Get("credentials_login")
 	rec.AgentName = form.Get("agent_name")
+	rec.SFTPAuthorizedKeys = form.Get("sftp_authorized_keys")
 	rec.RecordingType = form.Get("recording_type")
 	rec.Directory = form.Get("directory")
 	rec.Cursus = form.Get("cursus")
@@ -117,7 +118,7 @@ func (s *Server) readRecorderForm(r *http.Request, rec, stored *lectern.Recorder
 	}
 
 	if clearCred {
-		rec.CredentialsLogin, rec.CredentialsPasswordHash = "", ""
+		rec.CredentialsLogin, rec.CredentialsPasswordHash, rec.SFTPAuthorizedKeys = "", "", ""
 	} else if err := s.formPassword(r, f, "credentials_password", &rec.CredentialsPasswordHash); err != nil {
 		return nil, nil, err
 	} else if pw := r.PostForm.Get("credentials_password"); pw != "" && len(pw) <= password.MaxLength {

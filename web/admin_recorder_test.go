@@ -174,7 +174,7 @@ func TestRecorderCreate(t *testing.T) {
 	res = c.get(fmt.Sprintf("/admin/recorders/%d/change/", rec.ID))
 	want(t, res, http.StatusOK)
 	wantBody(t, res, filepath.Join(b.root, "amphi-a"), "<dd>FTP</dd>", "<code>lectern.example</code>", "<code>2121</code>",
-		"<code>amphia</code>", "Leave empty to keep the current password.", "Remove FTP access")
+		"<code>amphia</code>", "Leave empty to keep the current password.", "Remove FTP and SFTP access")
 	if strings.Contains(res.body, rec.CredentialsPasswordHash) || strings.Contains(res.body, rec.PasswordHash) {
 		t.Error("a password hash is shown")
 	}

@@ -365,7 +365,7 @@ func TestRecorderChangeShowsLastDeposits(t *testing.T) {
 		}
 	}
 	// The FTP settings are still there.
-	wantBody(t, res, "Deposit and FTP settings", filepath.Join(b.root, "amphi"))
+	wantBody(t, res, "Deposit, FTP and SFTP settings", filepath.Join(b.root, "amphi"))
 
 	res = c.get(fmt.Sprintf("/admin/recorders/%d/change/", quiet.ID))
 	wantBody(t, res, "Last deposits", "No deposit from this recorder yet.")

@@ -99,6 +99,12 @@ type deposit struct {
 	Port      int
 	Login     string // empty: no FTP access
 	Directory string // the remote directory: the FTP root is the recorder's own
+	// SFTP: the embedded SFTP server's port and host key fingerprints
+	// (none: it does not run); SFTPKey tells that the recorder may log in
+	// with a key instead of its password.
+	SFTPPort     int
+	SFTPHostKeys []string
+	SFTPKey      bool
 }
 
 func (s *Server) deposit(u *lectern.User, r *lectern.Recorder) deposit {
@@ -109,6 +115,7 @@ func (s *Server) deposit(u *lectern.User, r *lectern.Recorder) deposit {
 	}
 	if r.HasFTP() {
 		d.Login = r.CredentialsLogin
+		d.SFTPPort, d.SFTPHostKeys, d.SFTPKey = s.cfg.SFTPPort, s.cfg.SFTPHostKeys, r.SFTPAuthorizedKeys != ""
 	}
 	return d
 }

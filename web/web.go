@@ -67,6 +67,11 @@ type Config struct {
 	// screen; the host defaults to BaseURL's host name, the port to 2121.
 	FTPHost string
 	FTPPort int
+	// SFTPPort and SFTPHostKeys (the host keys' "type SHA256:…"
+	// fingerprints) are shown beside them when the embedded SFTP server
+	// runs; no keys: it does not.
+	SFTPPort     int
+	SFTPHostKeys []string
 	// CSRFExemptPaths are exact paths served without a CSRF check (see
 	// Server.ExemptCSRF).
 	CSRFExemptPaths []string

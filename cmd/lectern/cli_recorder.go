@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,7 +38,7 @@ func (a *app) recorderCommand() *cobra.Command {
 	cmd := groupCommand("recorder", "Manage recorders")
 
 	r := lectern.NewRecorder()
-	var manager string
+	var manager, sftpKeys string
 	var pwStdin bool
 	add := &cobra.Command{
 		Use:   "add",
@@ -58,6 +59,13 @@ func (a *app) recorderCommand() *cobra.Command {
 				// The capture agents' Digest login needs these secrets,
 				// which bcrypt cannot give back.
 				r.CredentialsDigest = password.Digest(strings.TrimSpace(r.CredentialsLogin), pw)
+			}
+			if sftpKeys != "" {
+				b, err := os.ReadFile(sftpKeys)
+				if err != nil {
+					return usageError{fmt.Errorf("recorder add: --sftp-authorized-keys: %w", err)}
+				}
+				r.SFTPAuthorizedKeys = string(b)
 			}
 			if manager != "" {
 				u, err := s.users.FindUserByUsername(cmd.Context(), manager)
@@ -102,6 +110,7 @@ func (a *app) recorderCommand() *cobra.Command {
 	f.StringVar(&r.CredentialsLogin, "login", "", "FTP login (with --password-stdin)")
 	f.StringVar(&r.AgentName, "agent-name", "", "Opencast capture agent name (default: the FTP login)")
 	f.BoolVar(&pwStdin, "password-stdin", false, "read the FTP password from standard input")
+	f.StringVar(&sftpKeys, "sftp-authorized-keys", "", "OpenSSH authorized_keys file: keys that log in to the SFTP server as --login")
 	for _, name := range []string{"name", "ip", "directory"} {
 		_ = add.MarkFlagRequired(name)
 	}

@@ -163,6 +163,11 @@ type Config struct {
 	// config_feed.go).
 	ScheduleFeedRefresh     Duration `toml:"SCHEDULE_FEED_REFRESH"`
 	ScheduleFeedHorizonDays int      `toml:"SCHEDULE_FEED_HORIZON_DAYS"`
+	// The embedded SFTP server; its limits are the FTP_* ones above
+	// (config_sftp.go).
+	SFTPEnabled  bool     `toml:"SFTP_ENABLED"`
+	SFTPAddr     string   `toml:"SFTP_ADDR"`
+	SFTPHostKeys []string `toml:"SFTP_HOST_KEYS"`
 
 	// Processing and encoding.
 	EncodeWorkers int           `toml:"ENCODE_WORKERS"`
@@ -240,6 +245,8 @@ func DefaultConfig() Config {
 		FTPMaxDirs:             100,
 		FTPMaxDepth:            8,
 		FTPMaxFiles:            10000,
+		SFTPAddr:               "127.0.0.1:2222",
+		SFTPHostKeys:           []string{},
 		RecorderWatch:          true,
 		RecorderScanInterval:   Duration(60 * time.Second),
 		RecorderQuiescence:     Duration(10 * time.Second),
@@ -482,6 +489,7 @@ func (c *Config) finish() error {
 	}
 	c.checkDeposits(bad)
 	c.checkFeeds(bad)
+	c.checkSFTP(bad)
 	c.checkNode(bad)
 	c.checkSchedule(bad)
 	c.checkIdentity(bad)

@@ -88,6 +88,8 @@ type app struct {
 	logger *slog.Logger
 	// ftpAddr is the FTP server's bound address once serve started it.
 	ftpAddr string
+	// sftpAddr is the SFTP server's bound address once serve started it.
+	sftpAddr string
 	// pendingEvery, when not zero, replaces pendingInterval (tests: a
 	// long one leaves routing to PostgreSQL's NOTIFY alone).
 	pendingEvery time.Duration

@@ -19,6 +19,7 @@ import (
 	"lectern/httpjson"
 	"lectern/httplimit"
 	"lectern/intake/ftp"
+	"lectern/intake/sftp"
 	"lectern/intake/upload"
 	"lectern/intake/watch"
 	"lectern/password"
@@ -89,7 +90,7 @@ const initialAdminFile = "initial-admin-password"
 func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run Lectern: web UI, API, FTP server, watcher and job workers (unless WORKERS = false)",
+		Short: "Run Lectern: web UI, API, FTP and SFTP servers, watcher and job workers (unless WORKERS = false)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context(), nil)
@@ -170,6 +171,20 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		defer ftpd.Stop()
 		a.ftpAddr = ftpd.Addr()
 	}
+	var sftpKeys []string // host key fingerprints, for the recorder pages
+	if cfg.SFTPEnabled {
+		sftpd, err := sftp.New(cfg.sftpConfig(),
+			sftp.Deps{Recorders: svc.recorders, Intake: in, Sightings: svc.sightings, Logger: logger.With("edge", "sftp")})
+		if err != nil {
+			return fmt.Errorf("SFTP server: %w", err)
+		}
+		if err := sftpd.Start(ctx); err != nil {
+			return fmt.Errorf("start SFTP server on SFTP_ADDR %s: %w", cfg.SFTPAddr, err)
+		}
+		defer sftpd.Stop()
+		a.sftpAddr = sftpd.Addr()
+		sftpKeys = sftpd.Fingerprints()
+	}
 
 	sessions := sessionStore(db)
 	defer sessions.StopCleanup()
@@ -190,6 +205,8 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		DefaultTypeID:       cfg.DefaultRecorderTypeID,
 		FTPHost:             cfg.FTPPublicHost,
 		FTPPort:             cfg.FTPPort(),
+		SFTPPort:            cfg.SFTPPort(),
+		SFTPHostKeys:        sftpKeys,
 
 		AllowManualRecordingClaiming:       cfg.AllowManualRecordingClaiming,
 		AllowRecorderManagerChoiceVidOwner: cfg.AllowRecorderManagerChoiceVidOwner,

@@ -1,0 +1,135 @@
+package sftp
+
+// A copy of intake/ftp's throttle (edges do not import each other): the
+// same rule, counted per server.
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// throttle counts failed logins per client address and refuses an address
+// that failed max times within window, for block. Attempts under way
+// count too: an address may have at most max minus its recent failures
+// passwords being checked at once, so that parallel attempts cannot all
+// be evaluated before the first failure is counted.
+type throttle struct {
+	max           int
+	window, block time.Duration
+
+	mu    sync.Mutex
+	addrs map[netip.Addr]*failures
+}
+
+type failures struct {
+	times    []time.Time // failures within the window, oldest first
+	until    time.Time   // refused until then
+	inflight int         // attempts being checked
+}
+
+// maxTracked bounds the memory an address scan can take: beyond it, stale
+// entries are swept.
+const maxTracked = 10000
+
+func newThrottle(max int, window, block time.Duration) *throttle {
+	return &throttle{max: max, window: window, block: block, addrs: map[netip.Addr]*failures{}}
+}
+
+// blocked reports whether ip is refused at now, and for how long still.
+func (t *throttle) blocked(ip netip.Addr, now time.Time) (time.Duration, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.addrs[ip]
+	if f == nil || !now.Before(f.until) {
+		return 0, false
+	}
+	return f.until.Sub(now), true
+}
+
+// entry returns the failures of ip, created when missing.
+func (t *throttle) entry(ip netip.Addr, now time.Time) *failures {
+	f := t.addrs[ip]
+	if f == nil {
+		if len(t.addrs) >= maxTracked {
+			t.sweep(now)
+		}
+		f = &failures{}
+		t.addrs[ip] = f
+	}
+	return f
+}
+
+// begin reserves the check of one attempt from ip; false when ip has as
+// many attempts under way as failures left before it is refused. Each
+// begin that returned true is followed by fail or succeed.
+func (t *throttle) begin(ip netip.Addr, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.entry(ip, now)
+	f.times = recent(f.times, now.Add(-t.window))
+	if len(f.times)+f.inflight >= t.max {
+		return false
+	}
+	f.inflight++
+	return true
+}
+
+// fail ends an attempt that failed, counts it and reports whether ip is
+// now refused.
+func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.entry(ip, now)
+	f.inflight = max(f.inflight-1, 0)
+	f.times = recent(f.times, now.Add(-t.window))
+	f.times = append(f.times, now)
+	if len(f.times) >= t.max {
+		f.until = now.Add(t.block)
+		f.times = nil
+		return true
+	}
+	return false
+}
+
+// release ends an attempt that could not be checked (the store
+// failed): it counts neither way.
+func (t *throttle) release(ip netip.Addr) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f := t.addrs[ip]; f != nil {
+		f.inflight = max(f.inflight-1, 0)
+	}
+}
+
+// succeed ends an attempt that succeeded and forgets the failures of ip.
+func (t *throttle) succeed(ip netip.Addr, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.addrs[ip]
+	if f == nil {
+		return
+	}
+	f.inflight = max(f.inflight-1, 0)
+	f.times, f.until = nil, time.Time{}
+	if f.inflight == 0 {
+		delete(t.addrs, ip)
+	}
+}
+
+func (t *throttle) sweep(now time.Time) {
+	for ip, f := range t.addrs {
+		if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && f.inflight == 0 && !now.Before(f.until) {
+			delete(t.addrs, ip)
+		}
+	}
+}
+
+// recent drops the times before since.
+func recent(times []time.Time, since time.Time) []time.Time {
+	i := 0
+	for i < len(times) && times[i].Before(since) {
+		i++
+	}
+	return times[i:]
+}
