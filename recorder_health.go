@@ -37,7 +37,11 @@ const (
 	LoginBadKey         = "bad_key"         // a notify whose key is wrong
 )
 
-// LoginReasons lists every reason, for the catalogs' tests.
+// ContactVias lists every way, and LoginReasons every reason, for the
+// catalogs' tests.
+var ContactVias = []string{ContactFTP, ContactNotify, ContactAgent}
+
+// LoginReasons lists every reason.
 var LoginReasons = []string{LoginUnknown, LoginNoPassword, LoginWrongPassword, LoginThrottled,
 	LoginRefusedAddress, LoginTLSRequired, LoginBadKey}
 
@@ -211,6 +215,10 @@ const (
 	HealthFilesRefused   = "files_refused"   // its last deposit was refused
 	HealthFine           = "fine"            // it sent within the window
 )
+
+// HealthVerdicts lists every verdict, for the catalogs' tests.
+var HealthVerdicts = []string{HealthNeverConnected, HealthLoginFailing, HealthSilent, HealthNothingSent,
+	HealthFilesRefused, HealthFine}
 
 // LastContact is the recorder's last sign of life: a login (refused or
 // not), an agent's request, a deposit.

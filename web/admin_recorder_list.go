@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"lectern"
 )
@@ -12,12 +13,15 @@ type adminRecorderListPage struct {
 	Head       listHead
 	Recorders  []adminRecorderRow
 	Pagination pagination
+	// HealthShown adds the health column (a health store is wired).
+	HealthShown bool
 }
 
 type adminRecorderRow struct {
 	Recorder      *lectern.Recorder
 	RecordingType string
 	Manager       string // username, empty when none
+	Health        *healthView
 }
 
 // handleAdminRecorderList lists recorders, 20 a page, searched by name, IP,
@@ -39,11 +43,22 @@ func (s *Server) handleAdminRecorderList(w http.ResponseWriter, r *http.Request)
 			SearchLabel: p.T("admin.recorder.list.search"), Query: q,
 			Count: p.Plural("recorder.list.count", total), Empty: p.T("admin.recorder.list.empty"),
 		},
-		Pagination: newPagination(r, page, total),
+		Pagination:  newPagination(r, page, total),
+		HealthShown: s.deps.Health != nil,
 	}
 	managers := s.usernames()
+	now := time.Now().UTC()
+	health, err := s.recorderHealth(ctx, recorders, now) // one query for the page
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	for _, rec := range recorders {
 		row := adminRecorderRow{Recorder: rec, RecordingType: s.recordingTypeLabel(p, rec.RecordingType)}
+		if h := health[rec.ID]; h != nil {
+			hv := s.newHealthView(p, rec, h, now)
+			row.Health = &hv
+		}
 		if rec.UserID != nil {
 			if row.Manager, err = managers.name(ctx, *rec.UserID); err != nil {
 				s.serverError(w, r, err)

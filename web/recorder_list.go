@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"lectern"
 )
@@ -18,6 +19,7 @@ type recorderRow struct {
 	RecordingType string
 	Deposit       deposit
 	Manager       bool // the user manages it (else: additional user)
+	Health        *healthView
 }
 
 // handleRecorderList shows staff the recorders they manage or help with,
@@ -40,13 +42,24 @@ func (s *Server) handleRecorderList(w http.ResponseWriter, r *http.Request) {
 		AllShown:   u.IsSuperuser,
 	}
 	p := s.printer(r)
+	now := time.Now().UTC()
+	health, err := s.recorderHealth(r.Context(), mine, now)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	for _, rec := range mine {
-		data.Recorders = append(data.Recorders, recorderRow{
+		row := recorderRow{
 			Recorder:      rec,
 			RecordingType: s.recordingTypeLabel(p, rec.RecordingType),
 			Deposit:       s.deposit(u, rec),
 			Manager:       rec.UserID != nil && *rec.UserID == u.ID,
-		})
+		}
+		if h := health[rec.ID]; h != nil {
+			hv := s.newHealthView(p, rec, h, now)
+			row.Health = &hv
+		}
+		data.Recorders = append(data.Recorders, row)
 	}
 	s.render(w, r, http.StatusOK, "recorder_list", data)
 }

@@ -63,6 +63,7 @@ var pageTemplates = []string{
 	"admin_video_encode",
 	"admin_job_list",
 	"admin_job_show",
+	"recorder_show",
 }
 
 // engine holds one template set per page: the layout, the partials and the

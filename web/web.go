@@ -120,6 +120,10 @@ type Config struct {
 	// message and a banner tells the admins (on the dashboard and the
 	// administration's pages).
 	SMTPConfigured bool
+	// MissedGrace is how long after its end an event with no deposit
+	// is listed as a missed recording on its recorder's page;
+	// DefaultMissedGrace when zero.
+	MissedGrace time.Duration
 	// MediaRoot (MEDIA_ROOT) holds each video's files in
 	// videos/<id>/, served under /media/videos/<id>/ to whoever may watch
 	// the video; empty: no media file is served.
@@ -172,6 +176,16 @@ type Deps struct {
 	// account through Accounts.Adopt, so it takes Accounts too. nil (or
 	// no Accounts): the pickers find accounts only.
 	Directory lectern.Directory
+	// Health backs the recorders' health (their page, the admin list's
+	// column); Agents adds the capture agents' state and contacts, Events
+	// the recorder's upcoming and missed recordings. Each may be nil:
+	// that part is not shown.
+	Health lectern.RecorderHealthService
+	Agents lectern.CaptureAgentService
+	Events lectern.EventService
+	// LoginFunc, when set, is told of each notify a recorder makes (its
+	// key right or wrong) as a login: a lectern.ContactLog's Record.
+	LoginFunc func(lectern.LoginAttempt)
 	Logger    *slog.Logger
 }
 
@@ -185,6 +199,9 @@ type LoginMethod struct {
 
 // Thumbnailer is what the claim list asks of ffmpeg.
 type Thumbnailer = lectern.Thumbnailer
+
+// DefaultMissedGrace is Config.MissedGrace's default.
+const DefaultMissedGrace = time.Hour
 
 // DefaultFTPPort is the embedded FTP server's port unless configured.
 const DefaultFTPPort = 2121

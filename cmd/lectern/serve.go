@@ -48,6 +48,9 @@ type services struct {
 	// assertions, and the sessions single logout ends.
 	once        lectern.OnceService
 	ssoSessions lectern.SSOSessionService
+	// health keeps the recorders' logins (through a lectern.ContactLog)
+	// and counts their deposits.
+	health lectern.RecorderHealthService
 }
 
 // newServices builds the store's services on db; those whose
@@ -72,6 +75,7 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		nodes:          sqldb.NewNodeService(db),
 		once:           sqldb.NewOnceService(db),
 		ssoSessions:    sqldb.NewSSOSessionService(db),
+		health:         sqldb.NewRecorderHealthService(db),
 	}
 }
 
@@ -119,6 +123,11 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		return err
 	}
 
+	// The recorders' logins, written coalesced; stopped after the edges
+	// that report them, before the database closes.
+	contacts, stopContacts := startContactLog(ctx, svc.health, logger.With("edge", "health"))
+	defer stopContacts()
+
 	router := a.router(svc)
 	dispatch, waitDispatch := dispatchNow(router, logger)
 	defer waitDispatch() // before the database closes
@@ -148,7 +157,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 
 	if cfg.FTPEnabled {
-		ftpd, err := ftp.New(cfg.ftpConfig(),
+		ftpCfg := cfg.ftpConfig()
+		ftpCfg.LoginFunc = contacts.Record
+		ftpd, err := ftp.New(ftpCfg,
 			ftp.Deps{Recorders: svc.recorders, Intake: in, Sightings: svc.sightings, Logger: logger.With("edge", "ftp")})
 		if err != nil {
 			return fmt.Errorf("FTP server: %w", err)
@@ -198,6 +209,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
 		Thumbnails: media,
 		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
+		Health: svc.health, LoginFunc: contacts.Record,
 		Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
