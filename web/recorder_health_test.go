@@ -93,7 +93,7 @@ func TestRecorderHealthVerdicts(t *testing.T) {
 		{h.never, lectern.HealthNeverConnected, []string{"Never connected", "Lectern has never heard from this recorder",
 			"the server (lectern.example), the port (2121) and the login (never)"}},
 		{h.failing, lectern.HealthLoginFailing, []string{"Login refused", "its last login was refused: wrong password.",
-			"Type the FTP password again", "3 refusals since the last login", "login “failing” from 10.1.0.2"}},
+			"Type the FTP password again", "3 refusals in a row", "login “failing” from 10.1.0.2"}},
 		{h.unknown, lectern.HealthLoginFailing, []string{"Login refused", "unknown login",
 			"No recorder has the login “typ0&lt;b&gt;”; this one’s is “typo”"}},
 		{h.nothing, lectern.HealthNothingSent, []string{"Logs in, sends nothing", "sent no file in the last 7 days", "from 10.1.0.4 (FTP)"}},
@@ -109,7 +109,7 @@ func TestRecorderHealthVerdicts(t *testing.T) {
 
 	c.language = "fr"
 	res := page(h.failing)
-	wantBody(t, res, "Connexion refusée", "sa dernière connexion a été refusée : mot de passe erroné.", "3 refus depuis la dernière connexion")
+	wantBody(t, res, "Connexion refusée", "sa dernière connexion a été refusée : mot de passe erroné.", "3 refus d’affilée")
 	wantNoKeys(t, "recorder page", res)
 	res = page(h.never)
 	wantBody(t, res, "Jamais connecté", "Lectern n’a jamais eu de nouvelles de cet enregistreur")
