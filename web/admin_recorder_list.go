@@ -15,7 +15,21 @@ type adminRecorderListPage struct {
 	Pagination pagination
 	// HealthShown adds the health column (a health store is wired).
 	HealthShown bool
+	// UnknownLogins are the last refused logins no recorder has (a
+	// recorder set up with a mistyped login, or someone guessing).
+	UnknownLogins []unknownLoginRow
 }
+
+type unknownLoginRow struct {
+	Login  string // lectern.CleanLogin'd
+	Addr   string
+	Reason string
+	Count  int
+	At     when
+}
+
+// adminUnknownLoginsShown bounds the unknown logins the list shows.
+const adminUnknownLoginsShown = 10
 
 type adminRecorderRow struct {
 	Recorder      *lectern.Recorder
@@ -52,6 +66,17 @@ func (s *Server) handleAdminRecorderList(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if s.deps.Health != nil {
+		fails, err := s.deps.Health.FindLoginFailures(ctx, lectern.LoginFailureFilter{Limit: adminUnknownLoginsShown})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		for _, f := range fails {
+			data.UnknownLogins = append(data.UnknownLogins, unknownLoginRow{Login: f.Login, Addr: f.Addr,
+				Reason: label(p, "recorder.health.reason.", f.Reason), Count: f.Count, At: moment(p, f.At)})
+		}
 	}
 	for _, rec := range recorders {
 		row := adminRecorderRow{Recorder: rec, RecordingType: s.recordingTypeLabel(p, rec.RecordingType)}

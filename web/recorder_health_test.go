@@ -124,6 +124,7 @@ func TestRecorderHealthVerdicts(t *testing.T) {
 		wantBody(t, res, fmt.Sprintf(`<a href="/recorders/%d/#health">`, r.ID))
 	}
 	wantBody(t, res, `health-dot-off`, `health-dot-bad`, `health-dot-wait`, `health-dot-done`, "2 deposits, 1 failed", "0 deposits, 0 failed")
+	wantBody(t, res, `id="unknown-logins"`, "<code>typ0&lt;b&gt;</code>", "<code>10.1.0.3</code>", "unknown login")
 	if n := strings.Count(res.body, `class="health" data-verdict=`); n != 7 {
 		t.Errorf("%d health badges on the admin list, want 7", n)
 	}
