@@ -121,27 +121,8 @@ func (s *RecorderHealthService) FindRecorderHealth(ctx context.Context, ids []in
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := []any{since, since, lectern.TreatmentIgnored, lectern.TreatmentMissing,
-		since, lectern.TreatmentToReport, lectern.TreatmentReported, since, lectern.EncodingError}
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
-	rows, err := s.db.db.QueryContext(ctx, `SELECT r.id,
-		c.login_at, COALESCE(c.login_addr, ''), COALESCE(c.login_via, ''),
-		c.failure_at, COALESCE(c.failure_login, ''), COALESCE(c.failure_addr, ''), COALESCE(c.failure_via, ''),
-		COALESCE(c.failure_reason, ''), COALESCE(c.failures, 0),
-		(SELECT COUNT(*) FROM treatments t WHERE t.recorder_id = r.id AND t.date_added >= ?),
-		(SELECT COUNT(*) FROM treatments t WHERE t.recorder_id = r.id AND t.date_added >= ? AND t.state IN (?, ?)),
-		(SELECT COUNT(*) FROM treatments t WHERE t.recorder_id = r.id AND t.date_added >= ? AND t.state IN (?, ?)),
-		(SELECT COUNT(*) FROM recordings rc JOIN videos v ON v.recording_id = rc.id
-			WHERE rc.recorder_id = r.id AND rc.date_added >= ? AND v.encoding_state = ?),
-		l.date_added, COALESCE(l.state, ''), COALESCE(l.reason, '')
-		FROM recorders r
-		LEFT JOIN recorder_contacts c ON c.recorder_id = r.id
-		LEFT JOIN treatments l ON l.id = (SELECT t.id FROM treatments t WHERE t.recorder_id = r.id
-			ORDER BY t.date_added DESC, t.id DESC LIMIT 1)
-		WHERE r.id IN (`+marks+`)`, args...)
+	query, args := recorderHealthQuery(ids, since)
+	rows, err := s.db.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find recorder health: %w", err)
 	}
@@ -168,6 +149,33 @@ func (s *RecorderHealthService) FindRecorderHealth(ctx context.Context, ids []in
 		}
 	}
 	return out, nil
+}
+
+// recorderHealthQuery is FindRecorderHealth's one query and its
+// arguments: each count a range of an index (recorder, date), the last
+// deposit one row of it.
+func recorderHealthQuery(ids []int64, since time.Time) (string, []any) {
+	args := []any{since, since, lectern.TreatmentIgnored, lectern.TreatmentMissing,
+		since, lectern.TreatmentToReport, lectern.TreatmentReported, since, lectern.EncodingError}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	return `SELECT r.id,
+		c.login_at, COALESCE(c.login_addr, ''), COALESCE(c.login_via, ''),
+		c.failure_at, COALESCE(c.failure_login, ''), COALESCE(c.failure_addr, ''), COALESCE(c.failure_via, ''),
+		COALESCE(c.failure_reason, ''), COALESCE(c.failures, 0),
+		(SELECT COUNT(*) FROM treatments t WHERE t.recorder_id = r.id AND t.date_added >= ?),
+		(SELECT COUNT(*) FROM treatments t WHERE t.recorder_id = r.id AND t.date_added >= ? AND t.state IN (?, ?)),
+		(SELECT COUNT(*) FROM treatments t WHERE t.recorder_id = r.id AND t.date_added >= ? AND t.state IN (?, ?)),
+		(SELECT COUNT(*) FROM recordings rc JOIN videos v ON v.recording_id = rc.id
+			WHERE rc.recorder_id = r.id AND rc.date_added >= ? AND v.encoding_state = ?),
+		l.date_added, COALESCE(l.state, ''), COALESCE(l.reason, '')
+		FROM recorders r
+		LEFT JOIN recorder_contacts c ON c.recorder_id = r.id
+		LEFT JOIN treatments l ON l.id = (SELECT t.id FROM treatments t WHERE t.recorder_id = r.id
+			ORDER BY t.date_added DESC, t.id DESC LIMIT 1)
+		WHERE r.id IN (` + marks + `)`, args
 }
 
 // FindLoginFailures implements lectern.RecorderHealthService.
