@@ -90,6 +90,9 @@ func TestBrowserRecorderHealth(t *testing.T) {
 	j.waitVerdict("fine")
 	j.wantText("Sending", "It sent 2 deposits in the last 7 days.", "1 of them went wrong")
 	j.shot("health-fine", true, "")
+	j.open("/recorders/")
+	j.wantText("Sending", "2 deposits, 1 failed")
+	j.shot("health-my-recorders", true, "")
 	j.logout()
 
 	j.open("/admin/recorders/")
