@@ -35,6 +35,15 @@ type Deposit struct {
 	Size      int64     // size when found complete
 	Source    string    // one of the Source* constants
 	FirstSeen time.Time // when the file was first noticed; zero: now
+	// Parts, for a deposit of several files (an Opencast media package's
+	// tracks, a recording split into parts), lists every file in the
+	// order they are joined, Path being the first presenter part. Each
+	// must be a regular file in the folder of Path's recorder; their
+	// sizes are read when the deposit is completed.
+	Parts []TreatmentPart
+	// EventUID is the scheduled event the deposit says it was recorded in
+	// (an Opencast ingest's workflowInstanceId); empty when unknown.
+	EventUID string
 }
 
 // NameClass is what Lectern makes of a file name.

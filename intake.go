@@ -129,6 +129,11 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 	if rec != nil {
 		t.RecorderID, t.Type = &rec.ID, rec.RecordingType
 	}
+	if len(d.Parts) > 0 {
+		if t.Parts, err = in.parts(path, dir, d.Parts); err != nil {
+			return nil, false, err
+		}
+	}
 	switch class {
 	case NameNoExtension:
 		t.State, t.Reason = TreatmentIgnored, "The file name has no extension."
@@ -163,6 +168,40 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 		in.RoutedFunc(ctx, t)
 	}
 	return t, true, nil
+}
+
+// parts checks the parts of a deposit of several files: the first is the
+// deposit's own file, each is a regular file of the same recorder's
+// folder, once; their sizes are read now.
+func (in *Intake) parts(path, dir string, parts []TreatmentPart) ([]TreatmentPart, error) {
+	out := make([]TreatmentPart, 0, len(parts))
+	seen := map[string]bool{}
+	positions := map[string]bool{}
+	for i, p := range parts {
+		key := fmt.Sprint(p.Flavor, p.Position)
+		if p.Position < 1 || positions[key] {
+			return nil, Errorf(EINVALID, "The parts of a deposit are numbered 1, 2, … once each.")
+		}
+		positions[key] = true
+		abs, pdir, size, err := ResolveDeposit(in.Root, p.File)
+		if err != nil {
+			return nil, fmt.Errorf("part %d of %s: %w", i+1, path, err)
+		}
+		switch {
+		case pdir != dir:
+			return nil, Errorf(EINVALID, "Part %q is not in the folder of its deposit's recorder.", filepath.Base(abs))
+		case i == 0 && abs != path:
+			return nil, Errorf(EINVALID, "The first part of a deposit must be its file.")
+		case seen[abs]:
+			return nil, Errorf(EINVALID, "Part %q is listed twice.", filepath.Base(abs))
+		case p.Flavor != FlavorPresenter && p.Flavor != FlavorPresentation:
+			return nil, Errorf(EINVALID, "Part %q has an unknown flavor.", filepath.Base(abs))
+		}
+		seen[abs] = true
+		p.File, p.Size = abs, size
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // forget deletes the sighting of a file that now has its treatment.

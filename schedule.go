@@ -150,6 +150,49 @@ func (e *Event) Owners() []int64 {
 	return ids
 }
 
+// EventConflict is the event in the way of another's slot: the ECONFLICT
+// error of an overlap wraps it (errors.As), so that pages can name it in
+// the reader's language and time zone.
+type EventConflict struct {
+	ID         int64
+	Title      string
+	Start, End time.Time // UTC
+}
+
+func (c *EventConflict) Error() string {
+	return fmt.Sprintf("event %d %q (%s–%s)", c.ID, c.Title, c.Start.Format(time.RFC3339), c.End.Format(time.RFC3339))
+}
+
+// Err returns the ECONFLICT error of an overlap with c, its message
+// naming c in UTC, and c as its Err and the "start" field's message.
+func (c *EventConflict) Err() error {
+	msg := fmt.Sprintf("Overlaps “%s” (%s–%s UTC).", c.Title, c.Start.Format("Mon 2 Jan 2006 15:04"), c.End.Format("15:04"))
+	if c.End.Sub(c.Start) >= 24*time.Hour || c.End.YearDay() != c.Start.YearDay() {
+		msg = fmt.Sprintf("Overlaps “%s” (%s – %s UTC).", c.Title, c.Start.Format("Mon 2 Jan 2006 15:04"), c.End.Format("Mon 2 Jan 2006 15:04"))
+	}
+	return &Error{Op: "save event", Code: ECONFLICT, Message: msg, Fields: map[string]string{"start": msg}, Err: c}
+}
+
+// NearestEvent returns, of events, the one whose slot contains t, else the
+// one whose slot is nearest to t (the earliest of equals); nil for none.
+func NearestEvent(events []*Event, t time.Time) *Event {
+	var best *Event
+	var bestGap time.Duration
+	for _, e := range events {
+		var gap time.Duration
+		switch {
+		case t.Before(e.Start):
+			gap = e.Start.Sub(t)
+		case t.After(e.End):
+			gap = t.Sub(e.End)
+		}
+		if best == nil || gap < bestGap {
+			best, bestGap = e, gap
+		}
+	}
+	return best
+}
+
 // EventFilter selects events; zero fields match everything.
 type EventFilter struct {
 	ID         *int64
@@ -165,7 +208,8 @@ type EventFilter struct {
 	// Missed: events that ended before this time, whose recorder sent no
 	// deposit (UsedAt zero) and for which no alert was sent yet.
 	MissedBefore time.Time
-	Page         Page // zero: every match (bounded by the store)
+	// Page: zero asks for every match, earliest first, up to 5000.
+	Page Page
 }
 
 // EventService stores schedules. Two events of one recorder never overlap:

@@ -22,7 +22,8 @@ import (
 var copyTables = []string{
 	"users", "groups", "user_groups", "api_tokens", "sessions", "sso_sessions", "once_keys",
 	"video_types", "recorders", "recorder_additional_users", "recorder_groups",
-	"treatments", "treatment_names", "treatment_deletions", "recordings", "recording_files", "sightings",
+	"events", "event_owners",
+	"treatments", "treatment_parts", "treatment_names", "treatment_deletions", "recordings", "recording_files", "sightings",
 	"recorder_contacts", "login_failures",
 	"videos", "video_additional_owners", "video_groups", "renditions", "enrichments",
 	"messages", "settings",

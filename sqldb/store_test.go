@@ -39,6 +39,7 @@ func stores(db *sqldb.DB) storetest.Stores {
 		Nodes:          sqldb.NewNodeService(db),
 		Once:           sqldb.NewOnceService(db),
 		SSOSessions:    sqldb.NewSSOSessionService(db),
+		Events:         sqldb.NewEventService(db),
 		Health:         sqldb.NewRecorderHealthService(db),
 	}
 }

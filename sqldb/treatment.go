@@ -27,16 +27,20 @@ func NewTreatmentService(db *DB, jobs lectern.Enqueuer) *TreatmentService {
 var _ lectern.TreatmentService = (*TreatmentService)(nil)
 
 const treatmentColumns = `id, file, file_size, recorder_id, type, require_manual_claim, email_sent, date_email_sent,
-	state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at, file_ino, file_mtime_ns`
+	state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at, file_ino, file_mtime_ns, event_id`
 
 func scanTreatment(row rowScanner) (*lectern.Treatment, error) {
 	var t lectern.Treatment
 	var rec sql.NullInt64
 	var sent, first, completed, routed sql.NullTime
 	var ino, mtime int64
+	var event sql.NullInt64
 	if err := row.Scan(&t.ID, &t.File, &t.FileSize, &rec, &t.Type, &t.RequireManualClaim, &t.EmailSent, &sent,
-		&t.State, &t.Reason, &t.DetectedBy, &t.DateAdded, &first, &completed, &routed, &ino, &mtime); err != nil {
+		&t.State, &t.Reason, &t.DetectedBy, &t.DateAdded, &first, &completed, &routed, &ino, &mtime, &event); err != nil {
 		return nil, err
+	}
+	if event.Valid {
+		t.EventID = &event.Int64
 	}
 	t.FileIno = uint64(ino)
 	if mtime != 0 {
@@ -60,18 +64,23 @@ func (s *TreatmentService) CreateTreatment(ctx context.Context, t *lectern.Treat
 	err := s.db.withTx(ctx, func(tx *conn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO treatments (file, file_size, recorder_id, type, require_manual_claim,
 			email_sent, date_email_sent, state, reason, detected_by, date_added, first_seen_at, completed_at, routed_at,
-			file_ino, file_mtime_ns)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file) DO NOTHING`,
+			file_ino, file_mtime_ns, event_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file) DO NOTHING`,
 			t.File, t.FileSize, t.RecorderID, t.Type, t.RequireManualClaim, t.EmailSent, nullTime(t.DateEmailSent),
 			t.State, t.Reason, t.DetectedBy, t.DateAdded.UTC(), nullTime(t.FirstSeenAt), nullTime(t.CompletedAt), nullTime(t.RoutedAt),
-			int64(t.FileIno), unixNano(t.FileModTime))
+			int64(t.FileIno), unixNano(t.FileModTime), t.EventID)
 		if isForeignKey(err) {
-			return fieldError("create treatment", lectern.EINVALID, "recorder", "Select a valid recorder.")
+			return fieldError("create treatment", lectern.EINVALID, "recorder", "Select a valid recorder and event.")
 		} else if err != nil {
 			return fmt.Errorf("create treatment %s: %w", t.File, err)
 		}
 		n, _ := res.RowsAffected()
 		created = n == 1
+		if created && len(t.Parts) > 0 {
+			if err := insertParts(ctx, tx, t); err != nil {
+				return err
+			}
+		}
 		if created && s.db.dialect == postgresDialect {
 			// Serve nodes listening route it at once (ListenTreatments).
 			if _, err := tx.ExecContext(ctx, "SELECT pg_notify('"+TreatmentsChannel+"', '')"); err != nil {
@@ -82,10 +91,87 @@ func (s *TreatmentService) CreateTreatment(ctx context.Context, t *lectern.Treat
 		if err != nil {
 			return fmt.Errorf("read treatment %s: %w", t.File, err)
 		}
+		if stored.Parts, err = partsOf(ctx, tx, stored.ID); err != nil {
+			return err
+		}
 		*t = *stored
 		return nil
 	})
 	return created, err
+}
+
+// insertParts stores the parts of the new treatment t. A part's file
+// belongs to one treatment: a file that is already another treatment's
+// (its file or one of its parts) is ECONFLICT, and the whole treatment is
+// not made.
+func insertParts(ctx context.Context, tx *conn, t *lectern.Treatment) error {
+	var id int64
+	if err := tx.QueryRowContext(ctx, "SELECT id FROM treatments WHERE file = ?", t.File).Scan(&id); err != nil {
+		return fmt.Errorf("read treatment %s: %w", t.File, err)
+	}
+	for _, p := range t.Parts {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM treatments WHERE file = ? AND id <> ?", p.File, id).Scan(&n); err != nil {
+			return fmt.Errorf("check part %s: %w", p.File, err)
+		} else if n > 0 {
+			return lectern.Errorf(lectern.ECONFLICT, "A part of this deposit is already another deposit.")
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO treatment_parts (treatment_id, position, flavor, file, size) VALUES (?, ?, ?, ?, ?)",
+			id, p.Position, p.Flavor, p.File, p.Size)
+		if isUnique(err) {
+			return lectern.Errorf(lectern.ECONFLICT, "A part of this deposit is already another deposit's.")
+		} else if err != nil {
+			return fmt.Errorf("create part %s of treatment %d: %w", p.File, id, err)
+		}
+	}
+	return nil
+}
+
+// partsOf returns the parts of treatment id, in order (nil: none).
+func partsOf(ctx context.Context, q queryer, id int64) ([]lectern.TreatmentPart, error) {
+	m, err := partsOfAll(ctx, q, []int64{id})
+	return m[id], err
+}
+
+// partsOfAll returns the parts of the treatments ids, in one query.
+func partsOfAll(ctx context.Context, q queryer, ids []int64) (map[int64][]lectern.TreatmentPart, error) {
+	out := map[int64][]lectern.TreatmentPart{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	marks := strings.Repeat("?, ", len(ids)-1) + "?"
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, "SELECT treatment_id, position, flavor, file, size FROM treatment_parts WHERE treatment_id IN ("+
+		marks+") ORDER BY treatment_id, CASE WHEN flavor = 'presenter/source' THEN 0 ELSE 1 END, flavor, position", args...)
+	if err != nil {
+		return nil, fmt.Errorf("find treatment parts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var p lectern.TreatmentPart
+		if err := rows.Scan(&id, &p.Position, &p.Flavor, &p.File, &p.Size); err != nil {
+			return nil, fmt.Errorf("scan treatment part: %w", err)
+		}
+		out[id] = append(out[id], p)
+	}
+	return out, rows.Err()
+}
+
+// withParts fills the parts of list.
+func withParts(ctx context.Context, q queryer, list []*lectern.Treatment) error {
+	ids := make([]int64, len(list))
+	for i, t := range list {
+		ids[i] = t.ID
+	}
+	m, err := partsOfAll(ctx, q, ids)
+	for _, t := range list {
+		t.Parts = m[t.ID]
+	}
+	return err
 }
 
 // FindTreatmentByID implements lectern.TreatmentService.
@@ -96,12 +182,19 @@ func (s *TreatmentService) FindTreatmentByID(ctx context.Context, id int64) (*le
 	} else if err != nil {
 		return nil, fmt.Errorf("find treatment %d: %w", id, err)
 	}
+	if t.Parts, err = partsOf(ctx, s.db.db, id); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
 // FindTreatments implements lectern.TreatmentService.
 func (s *TreatmentService) FindTreatments(ctx context.Context, f lectern.TreatmentFilter) ([]*lectern.Treatment, int, error) {
-	return findPage(ctx, s.db.db, "treatments", treatmentColumns, treatmentWhere(f), "date_added DESC, id DESC", f.Page, scanTreatment)
+	list, total, err := findPage(ctx, s.db.db, "treatments", treatmentColumns, treatmentWhere(f), "date_added DESC, id DESC", f.Page, scanTreatment)
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, total, withParts(ctx, s.db.db, list)
 }
 
 // CountTreatments implements lectern.TreatmentService.
@@ -116,7 +209,10 @@ func treatmentWhere(f lectern.TreatmentFilter) *where {
 		w.add("id = ?", *f.ID)
 	}
 	if f.File != nil {
-		w.add("file = ?", *f.File)
+		w.add("(file = ? OR id IN (SELECT treatment_id FROM treatment_parts WHERE file = ?))", *f.File, *f.File)
+	}
+	if f.EventID != nil {
+		w.add("event_id = ?", *f.EventID)
 	}
 	if f.FileIno != nil {
 		w.add("file_ino = ?", int64(*f.FileIno))
@@ -140,9 +236,9 @@ func treatmentWhere(f lectern.TreatmentFilter) *where {
 func (s *TreatmentService) UpdateTreatment(ctx context.Context, t *lectern.Treatment) error {
 	return s.db.execOne(ctx, "update treatment", lectern.Errorf(lectern.ENOTFOUND, "Treatment not found."), nil,
 		`UPDATE treatments SET file_size = ?, state = ?, reason = ?, require_manual_claim = ?, email_sent = ?,
-		date_email_sent = ?, routed_at = ?, file_ino = ?, file_mtime_ns = ? WHERE id = ?`,
+		date_email_sent = ?, routed_at = ?, file_ino = ?, file_mtime_ns = ?, event_id = ? WHERE id = ?`,
 		t.FileSize, t.State, t.Reason, t.RequireManualClaim, t.EmailSent, nullTime(t.DateEmailSent), nullTime(t.RoutedAt),
-		int64(t.FileIno), unixNano(t.FileModTime), t.ID)
+		int64(t.FileIno), unixNano(t.FileModTime), t.EventID, t.ID)
 }
 
 // unixNano stores a file's modification time exactly (0 when unknown).
@@ -264,8 +360,9 @@ func (s *TreatmentService) FindDeletion(ctx context.Context, recorderID int64, f
 
 // TreatedFiles implements lectern.TreatmentService.
 func (s *TreatmentService) TreatedFiles(ctx context.Context) (map[string]struct{}, error) {
-	rows, err := s.db.db.QueryContext(ctx, "SELECT file FROM treatments WHERE state NOT IN (?, ?)",
-		lectern.TreatmentPublished, lectern.TreatmentMissing)
+	rows, err := s.db.db.QueryContext(ctx, `SELECT file FROM treatments WHERE state NOT IN (?, ?)
+		UNION ALL SELECT p.file FROM treatment_parts p JOIN treatments t ON t.id = p.treatment_id WHERE t.state NOT IN (?, ?)`,
+		lectern.TreatmentPublished, lectern.TreatmentMissing, lectern.TreatmentPublished, lectern.TreatmentMissing)
 	if err != nil {
 		return nil, fmt.Errorf("list treated files: %w", err)
 	}

@@ -32,6 +32,8 @@ type Stores struct {
 	// assertions, and the sessions single logout ends.
 	Once        lectern.OnceService
 	SSOSessions lectern.SSOSessionService
+	// Events are the recorders' schedules.
+	Events lectern.EventService
 	// Health is the recorders' contacts and deposit counts.
 	Health lectern.RecorderHealthService
 }
@@ -49,6 +51,7 @@ func Run(t *testing.T, open Open) {
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "VideoUpdate": testVideoUpdate, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
 		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts, "Groups": testGroups,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
+		"Events": testEvents, "TreatmentParts": testTreatmentParts,
 		"RecorderHealth": testRecorderHealth,
 	} {
 		t.Run(name, func(t *testing.T) {

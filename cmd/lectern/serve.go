@@ -48,6 +48,8 @@ type services struct {
 	// assertions, and the sessions single logout ends.
 	once        lectern.OnceService
 	ssoSessions lectern.SSOSessionService
+	// events are the recorders' schedules.
+	events lectern.EventService
 	// health keeps the recorders' logins (through a lectern.ContactLog)
 	// and counts their deposits.
 	health lectern.RecorderHealthService
@@ -75,6 +77,7 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		nodes:          sqldb.NewNodeService(db),
 		once:           sqldb.NewOnceService(db),
 		ssoSessions:    sqldb.NewSSOSessionService(db),
+		events:         sqldb.NewEventService(db),
 		health:         sqldb.NewRecorderHealthService(db),
 	}
 }
