@@ -129,6 +129,12 @@ type RecorderActivity struct {
 	LastDepositAt    time.Time // ever; zero: never
 	LastState        string    // the last deposit's state and reason
 	LastReason       string
+	// Missed counts the scheduled events of the window that ended with no
+	// deposit; NextEventAt and NextEventTitle are the next event's (zero:
+	// none scheduled), from missedBefore's caller's now on.
+	Missed         int
+	NextEventAt    time.Time
+	NextEventTitle string
 }
 
 // Failed is the number of deposits and recordings that went wrong.
@@ -167,8 +173,11 @@ type RecorderHealthService interface {
 	SaveContacts(ctx context.Context, updates []ContactUpdate) error
 	// FindRecorderHealth returns the contacts and the activity since
 	// `since` of the recorders ids (one entry each, zero when nothing is
-	// known), in one query whatever their number.
-	FindRecorderHealth(ctx context.Context, ids []int64, since time.Time) (map[int64]*RecorderHealth, error)
+	// known), in one query whatever their number. An event counts as
+	// missed (RecorderActivity.Missed) when it ended after since, with no
+	// deposit, and either its alert was sent or it ended before
+	// missedBefore (now minus the grace period).
+	FindRecorderHealth(ctx context.Context, ids []int64, since, missedBefore time.Time) (map[int64]*RecorderHealth, error)
 	// FindLoginFailures returns the failures of unknown logins, the most
 	// recent first.
 	FindLoginFailures(ctx context.Context, filter LoginFailureFilter) ([]*LoginFailure, error)

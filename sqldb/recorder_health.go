@@ -116,12 +116,12 @@ func bounded(s string) string { return lectern.CleanLogin(s) }
 
 // FindRecorderHealth implements lectern.RecorderHealthService: one
 // query, each count a range of an index (recorder, date).
-func (s *RecorderHealthService) FindRecorderHealth(ctx context.Context, ids []int64, since time.Time) (map[int64]*lectern.RecorderHealth, error) {
+func (s *RecorderHealthService) FindRecorderHealth(ctx context.Context, ids []int64, since, missedBefore time.Time) (map[int64]*lectern.RecorderHealth, error) {
 	out := make(map[int64]*lectern.RecorderHealth, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	query, args := recorderHealthQuery(ids, since)
+	query, args := recorderHealthQuery(ids, since, missedBefore, s.db.Now())
 	rows, err := s.db.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find recorder health: %w", err)
@@ -129,15 +129,15 @@ func (s *RecorderHealthService) FindRecorderHealth(ctx context.Context, ids []in
 	defer rows.Close()
 	for rows.Next() {
 		var h lectern.RecorderHealth
-		var loginAt, failureAt, lastAt sql.NullTime
+		var loginAt, failureAt, lastAt, nextAt sql.NullTime
 		c, a := &h.Contact, &h.Activity
 		if err := rows.Scan(&h.RecorderID, &loginAt, &c.LoginAddr, &c.LoginVia, &failureAt, &c.FailureLogin, &c.FailureAddr,
 			&c.FailureVia, &c.FailureReason, &c.Failures, &a.Deposits, &a.Refused, &a.Unrouted, &a.ProcessingFailed,
-			&lastAt, &a.LastState, &a.LastReason); err != nil {
+			&a.Missed, &lastAt, &a.LastState, &a.LastReason, &nextAt, &a.NextEventTitle); err != nil {
 			return nil, fmt.Errorf("find recorder health: %w", err)
 		}
 		c.RecorderID = h.RecorderID
-		c.LoginAt, c.FailureAt, a.LastDepositAt = loginAt.Time.UTC(), failureAt.Time.UTC(), lastAt.Time.UTC()
+		c.LoginAt, c.FailureAt, a.LastDepositAt, a.NextEventAt = loginAt.Time.UTC(), failureAt.Time.UTC(), lastAt.Time.UTC(), nextAt.Time.UTC()
 		out[h.RecorderID] = &h
 	}
 	if err := rows.Err(); err != nil {
@@ -154,9 +154,15 @@ func (s *RecorderHealthService) FindRecorderHealth(ctx context.Context, ids []in
 // recorderHealthQuery is FindRecorderHealth's one query and its
 // arguments: each count a range of an index (recorder, date), the last
 // deposit one row of it.
-func recorderHealthQuery(ids []int64, since time.Time) (string, []any) {
+func recorderHealthQuery(ids []int64, since, missedBefore, now time.Time) (string, []any) {
+	if missedBefore.IsZero() {
+		missedBefore = since // none but those alerted
+	}
+	// An event lasts at most EventMaxDuration: one that ended after since
+	// started after since minus that, a range of (recorder, start).
 	args := []any{since, since, lectern.TreatmentIgnored, lectern.TreatmentMissing,
-		since, lectern.TreatmentToReport, lectern.TreatmentReported, since, lectern.EncodingError}
+		since, lectern.TreatmentToReport, lectern.TreatmentReported, since, lectern.EncodingError,
+		since.Add(-lectern.EventMaxDuration), since, now, missedBefore, now}
 	for _, id := range ids {
 		args = append(args, id)
 	}
@@ -170,11 +176,15 @@ func recorderHealthQuery(ids []int64, since time.Time) (string, []any) {
 		(SELECT COUNT(*) FROM treatments t WHERE t.recorder_id = r.id AND t.date_added >= ? AND t.state IN (?, ?)),
 		(SELECT COUNT(*) FROM recordings rc JOIN videos v ON v.recording_id = rc.id
 			WHERE rc.recorder_id = r.id AND rc.date_added >= ? AND v.encoding_state = ?),
-		l.date_added, COALESCE(l.state, ''), COALESCE(l.reason, '')
+		(SELECT COUNT(*) FROM events e WHERE e.recorder_id = r.id AND e.start_at >= ? AND e.end_at >= ? AND e.end_at < ?
+			AND e.used_at IS NULL AND (e.missed_alert_at IS NOT NULL OR e.end_at < ?)),
+		l.date_added, COALESCE(l.state, ''), COALESCE(l.reason, ''), n.start_at, COALESCE(n.title, '')
 		FROM recorders r
 		LEFT JOIN recorder_contacts c ON c.recorder_id = r.id
 		LEFT JOIN treatments l ON l.id = (SELECT t.id FROM treatments t WHERE t.recorder_id = r.id
 			ORDER BY t.date_added DESC, t.id DESC LIMIT 1)
+		LEFT JOIN events n ON n.id = (SELECT e.id FROM events e WHERE e.recorder_id = r.id AND e.start_at >= ?
+			ORDER BY e.start_at, e.id LIMIT 1)
 		WHERE r.id IN (` + marks + `)`, args
 }
 

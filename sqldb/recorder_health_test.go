@@ -29,7 +29,7 @@ func TestRecorderHealthUsesIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer conn.Close()
-			query, args := sqldb.RecorderHealthQuery([]int64{1, 2, 3}, time.Now().Add(-7*24*time.Hour))
+			query, args := sqldb.RecorderHealthQuery([]int64{1, 2, 3}, time.Now().Add(-7*24*time.Hour), time.Now().Add(-time.Hour), time.Now())
 			explain := "EXPLAIN QUERY PLAN "
 			if dialect == "postgres" {
 				explain = "EXPLAIN "

@@ -94,7 +94,33 @@ func testRecorderHealth(t *testing.T, open Open) {
 		}
 	}
 
-	got, err := s.Health.FindRecorderHealth(ctx, []int64{a.ID, b.ID, c.ID, 999}, since)
+	// A's schedule: one event missed (ended before missedBefore, no
+	// deposit), one missed and alerted though within the grace, one
+	// recorded, one before the window, and the next.
+	event := func(title string, start time.Time) *lectern.Event {
+		e := &lectern.Event{RecorderID: a.ID, Title: title, Start: start, End: start.Add(time.Hour)}
+		if err := s.Events.CreateEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	event("missed", at(120))
+	alerted := event("alerted", at(240))
+	if _, err := s.Events.MarkEventMissed(ctx, alerted.ID, at(301)); err != nil {
+		t.Fatal(err)
+	}
+	used := event("recorded", at(400))
+	if err := s.Events.MarkEventUsed(ctx, used.ID, at(410)); err != nil {
+		t.Fatal(err)
+	}
+	event("before", at(-120))
+	event("not yet", at(240+60)) // ends after missedBefore, no alert
+	next := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Second)
+	event("next", next)
+	event("later", next.Add(2*time.Hour))
+	missedBefore := at(250)
+
+	got, err := s.Health.FindRecorderHealth(ctx, []int64{a.ID, b.ID, c.ID, 999}, since, missedBefore)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +131,7 @@ func testRecorderHealth(t *testing.T, open Open) {
 	}
 	// The recordings are made now, inside any window before now.
 	want := lectern.RecorderActivity{Deposits: 4, Refused: 2, Unrouted: 1, ProcessingFailed: 1, LastDepositAt: at(64),
-		LastState: lectern.TreatmentPublished, LastReason: "reason published"}
+		LastState: lectern.TreatmentPublished, LastReason: "reason published", Missed: 2, NextEventAt: next, NextEventTitle: "next"}
 	if ha.Activity != want {
 		t.Errorf("A's activity:\n got %+v\nwant %+v", ha.Activity, want)
 	}

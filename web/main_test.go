@@ -70,6 +70,7 @@ type testBundle struct {
 	db          *sqldb.DB
 	health      *sqldb.RecorderHealthService
 	contacts    *lectern.ContactLog // the notifies' logins; Flush writes them
+	events      *sqldb.EventService
 	// jobs is the job pages' client (setupJobs): it enqueues, cancels and
 	// retries, but is not started, so no job runs unless a test starts a
 	// worker of its own (worker).
@@ -225,6 +226,7 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		dbPath:     db.Path(),
 		db:         db,
 		health:     sqldb.NewRecorderHealthService(db),
+		events:     sqldb.NewEventService(db),
 	}
 	b.contacts = &lectern.ContactLog{Store: b.health}
 	b.enrichments = sqldb.NewEnrichmentService(db)
@@ -258,7 +260,7 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		Notifier: b.notifier, Recordings: b.recordings, Messages: b.messages, Thumbnails: b.media,
 		Videos: b.videos, Enrichments: b.enrichments, Tokens: b.tokens,
 		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
-		Health:   b.health, LoginFunc: b.contacts.Record,
+		Health:   b.health, LoginFunc: b.contacts.Record, Events: b.events,
 		Logger: logger,
 	}
 	if withJobs {

@@ -55,6 +55,11 @@ type healthView struct {
 	ProcessingFailed  int
 	// Counts is "12 deposits, 2 failed" for the admin list.
 	Counts string
+	// Missed is "2 missed recordings" (empty: none); NextEvent the next
+	// scheduled recording's start, NextTitle its title.
+	Missed    string
+	NextEvent when
+	NextTitle string
 }
 
 // newHealthView says what h means for rec, in the reader's language.
@@ -74,6 +79,10 @@ func (s *Server) newHealthView(p *locale.Printer, rec *lectern.Recorder, h *lect
 		hv.LastDepositState = label(p, "treatment.state.", a.LastState)
 	}
 	hv.Counts = p.Plural("recorder.health.counts", a.Deposits, a.Deposits, a.Failed())
+	if a.Missed > 0 {
+		hv.Missed = p.Plural("recorder.health.missed_count", a.Missed)
+	}
+	hv.NextEvent, hv.NextTitle = moment(p, a.NextEventAt), a.NextEventTitle
 	switch v {
 	case lectern.HealthNeverConnected:
 		if rec.HasFTP() {
@@ -122,7 +131,7 @@ func (s *Server) recorderHealth(ctx context.Context, recs []*lectern.Recorder, n
 	for i, r := range recs {
 		ids[i] = r.ID
 	}
-	hs, err := s.deps.Health.FindRecorderHealth(ctx, ids, now.Add(-healthWindow))
+	hs, err := s.deps.Health.FindRecorderHealth(ctx, ids, now.Add(-healthWindow), now.Add(-s.missedGrace()))
 	if err != nil {
 		return nil, fmt.Errorf("recorder health: %w", err)
 	}
@@ -154,4 +163,13 @@ func (s *Server) recorderHealth(ctx context.Context, recs []*lectern.Recorder, n
 		}
 	}
 	return hs, nil
+}
+
+// missedGrace is how long after its end an event with no deposit is
+// missed.
+func (s *Server) missedGrace() time.Duration {
+	if s.cfg.MissedGrace <= 0 {
+		return DefaultMissedGrace
+	}
+	return s.cfg.MissedGrace
 }

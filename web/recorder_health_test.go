@@ -64,6 +64,21 @@ func newHealthSite(t *testing.T) *healthSite {
 	deposit(h.fine, "a.mp4", lectern.TreatmentNotified, "", ago(2*time.Hour))
 	deposit(h.fine, "b.txt", lectern.TreatmentIgnored, "The file extension is not accepted (VIDEO_ALLOWED_EXTENSIONS).", ago(3*time.Hour))
 	deposit(h.silent, "old.mp4", lectern.TreatmentPublished, "", ago(30*24*time.Hour))
+	// Fine missed Monday's lecture, recorded Tuesday's, and has one on
+	// Friday.
+	event := func(title string, start time.Time) *lectern.Event {
+		e := &lectern.Event{RecorderID: h.fine.ID, Title: title, Start: start, End: start.Add(time.Hour)}
+		if err := b.events.CreateEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	event("Algebra <1>", ago(50*time.Hour))
+	recorded := event("Algebra 2", ago(26*time.Hour))
+	if err := b.events.MarkEventUsed(ctx, recorded.ID, ago(25*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	event("Algebra 3", now.Add(72*time.Hour))
 	return h
 }
 
@@ -99,13 +114,18 @@ func TestRecorderHealthVerdicts(t *testing.T) {
 		{h.nothing, lectern.HealthNothingSent, []string{"Logs in, sends nothing", "sent no file in the last 7 days", "from 10.1.0.4 (FTP)"}},
 		{h.refused, lectern.HealthFilesRefused, []string{"Sends files that are refused", "Lectern refused the last one: The file extension is not accepted",
 			"1 failed"}},
-		{h.fine, lectern.HealthFine, []string{"Sending", "It sent 2 deposits in the last 7 days.", "1 of them went wrong", "Refused: 1"}},
+		{h.fine, lectern.HealthFine, []string{"Sending", "It sent 2 deposits in the last 7 days.", "1 of them went wrong", "Refused: 1",
+			`<a href="#missed" class="badge badge-bad">1 missed recording</a>`, "Next recording", "Algebra 3",
+			"<strong>Algebra &lt;1&gt;</strong>", "Missed recordings (7 days)", "Upcoming recordings"}},
 		{h.silent, lectern.HealthSilent, []string{"Silent for 7 days", "Nothing from this recorder in the last 7 days"}},
 	} {
 		res := page(tc.rec)
 		wantBody(t, res, append(tc.says, `id="health" data-verdict="`+tc.verdict+`"`)...)
 	}
 	wantNoBody(t, page(h.unknown), "typ0<b>")
+	if fine := page(h.fine); strings.Count(fine.body, "Algebra 2") != 0 || strings.Count(fine.body, "Algebra 3") != 2 {
+		t.Errorf("the recorded event is listed, or the next is not (in the block and upcoming)")
+	}
 
 	c.language = "fr"
 	res := page(h.failing)
@@ -124,6 +144,7 @@ func TestRecorderHealthVerdicts(t *testing.T) {
 		wantBody(t, res, fmt.Sprintf(`<a href="/recorders/%d/#health">`, r.ID))
 	}
 	wantBody(t, res, `health-dot-off`, `health-dot-bad`, `health-dot-wait`, `health-dot-done`, "2 deposits, 1 failed", "0 deposits, 0 failed")
+	wantBody(t, res, `2 deposits, 1 failed · <span class="badge badge-bad">1 missed recording</span>`)
 	wantBody(t, res, `id="unknown-logins"`, "<code>typ0&lt;b&gt;</code>", "<code>10.1.0.3</code>", "unknown login")
 	if n := strings.Count(res.body, `class="health" data-verdict=`); n != 7 {
 		t.Errorf("%d health badges on the admin list, want 7", n)
@@ -194,7 +215,7 @@ func TestNotifyIsAContact(t *testing.T) {
 	if err := b.contacts.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	hs, err := b.health.FindRecorderHealth(ctx, []int64{local.ID, far.ID}, time.Now().Add(-time.Hour))
+	hs, err := b.health.FindRecorderHealth(ctx, []int64{local.ID, far.ID}, time.Now().Add(-time.Hour), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +229,7 @@ func TestNotifyIsAContact(t *testing.T) {
 	if err := b.contacts.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	hs, err = b.health.FindRecorderHealth(ctx, []int64{far.ID}, time.Now().Add(-time.Hour))
+	hs, err = b.health.FindRecorderHealth(ctx, []int64{far.ID}, time.Now().Add(-time.Hour), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,10 +127,7 @@ func (s *Server) recorderEvents(r *http.Request, p *locale.Printer, rec *lectern
 	if err != nil {
 		return nil, nil, err
 	}
-	grace := s.cfg.MissedGrace
-	if grace <= 0 {
-		grace = DefaultMissedGrace
-	}
+	grace := s.missedGrace()
 	for i := len(past) - 1; i >= 0; i-- { // the most recent first
 		e := past[i]
 		if e.UsedAt.IsZero() && (!e.MissedAlertAt.IsZero() || e.End.Before(now.Add(-grace))) {

@@ -212,7 +212,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens,
 		Thumbnails: media,
 		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
-		Health: svc.health, LoginFunc: contacts.Record,
+		Health: svc.health, LoginFunc: contacts.Record, Events: svc.events,
 		Logger: logger.With("edge", "web"),
 	})
 	if err != nil {

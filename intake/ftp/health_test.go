@@ -18,7 +18,7 @@ func (b *bundle) contactOf(tb testing.TB, rec *lectern.Recorder) lectern.Recorde
 	if err := b.contacts.Flush(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	h, err := b.health.FindRecorderHealth(ctx, []int64{rec.ID}, time.Now().Add(-time.Hour))
+	h, err := b.health.FindRecorderHealth(ctx, []int64{rec.ID}, time.Now().Add(-time.Hour), time.Time{})
 	if err != nil {
 		tb.Fatal(err)
 	}
