@@ -53,10 +53,11 @@ const (
 	// LoginFailuresKept bounds the failures for unknown logins kept: the
 	// most recent ones.
 	LoginFailuresKept = 100
-	// ContactLogMaxPending bounds the logins a ContactLog holds between
-	// two writes; beyond, new logins tried are dropped (counted in the
-	// log), recorders' own never are.
-	ContactLogMaxPending = 1000
+	// ContactLogMaxPending bounds the logins tried a ContactLog holds
+	// between two writes (twice what is kept: a write stays small);
+	// beyond, new ones are dropped (counted in the log), recorders' own
+	// never are.
+	ContactLogMaxPending = 2 * LoginFailuresKept
 )
 
 // LoginAttempt is one login to Lectern by a recorder, or by someone

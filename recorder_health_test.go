@@ -2,6 +2,7 @@ package lectern_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -109,5 +110,33 @@ func TestContactLogCoalesces(t *testing.T) {
 				t.Errorf("login's update: %+v", u)
 			}
 		}
+	}
+}
+
+// TestContactLogBounded: logins tried by the thousand between two writes
+// keep at most ContactLogMaxPending of them; the recorders' own are kept.
+func TestContactLogBounded(t *testing.T) {
+	t.Parallel()
+	store := &countingHealth{wrote: make(chan struct{}, 10)}
+	log := &lectern.ContactLog{Store: store}
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	for i := range 5000 {
+		log.Record(lectern.LoginAttempt{Login: fmt.Sprintf("guess%d", i), At: t0, Reason: lectern.LoginUnknown})
+	}
+	log.Record(lectern.LoginAttempt{RecorderID: 7, Login: "rec", At: t0, Reason: lectern.LoginWrongPassword})
+	if err := log.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-store.wrote
+	got := store.writes[0]
+	if len(got) != lectern.ContactLogMaxPending+1 {
+		t.Fatalf("%d updates written, want %d", len(got), lectern.ContactLogMaxPending+1)
+	}
+	found := false
+	for _, u := range got {
+		found = found || u.RecorderID == 7
+	}
+	if !found {
+		t.Error("the recorder's own attempt was dropped")
 	}
 }
