@@ -1,4 +1,5 @@
-// Package web serves Lectern's HTML pages: login, the staff's recorder list,
+// Package web serves Lectern's HTML pages: login, the staff's recorder list
+// and each recorder's page with its health (recorder_health.go),
 // administration of recorders, video types, users and groups, the deposits
 // (treatments, with their bulk delete, and recording files), the mail
 // outbox, and Pod's recorder pages: the notify URL recorders call, the add
