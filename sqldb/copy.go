@@ -21,7 +21,7 @@ import (
 // are written) and rows expired meanwhile are ignored on the target.
 var copyTables = []string{
 	"users", "groups", "user_groups", "api_tokens", "sessions", "sso_sessions", "once_keys",
-	"video_types", "recorders", "recorder_additional_users", "recorder_groups",
+	"video_types", "recorders", "recorder_additional_users", "recorder_groups", "feeds",
 	"events", "event_owners",
 	"treatments", "treatment_parts", "treatment_names", "treatment_deletions", "recordings", "recording_files", "sightings",
 	"recorder_contacts", "login_failures",

@@ -40,6 +40,7 @@ func stores(db *sqldb.DB) storetest.Stores {
 		Once:           sqldb.NewOnceService(db),
 		SSOSessions:    sqldb.NewSSOSessionService(db),
 		Events:         sqldb.NewEventService(db),
+		Feeds:          sqldb.NewFeedService(db),
 		Health:         sqldb.NewRecorderHealthService(db),
 	}
 }

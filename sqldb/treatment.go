@@ -119,7 +119,7 @@ func insertParts(ctx context.Context, tx *conn, t *lectern.Treatment) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO treatment_parts (treatment_id, position, flavor, file, size) VALUES (?, ?, ?, ?, ?)",
 			id, p.Position, p.Flavor, p.File, p.Size)
 		if isUnique(err) {
-			return lectern.Errorf(lectern.ECONFLICT, "A part of this deposit is already another deposit's.")
+			return lectern.Errorf(lectern.ECONFLICT, "A part of this deposit is already another deposit.")
 		} else if err != nil {
 			return fmt.Errorf("create part %s of treatment %d: %w", p.File, id, err)
 		}

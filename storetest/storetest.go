@@ -34,6 +34,8 @@ type Stores struct {
 	SSOSessions lectern.SSOSessionService
 	// Events are the recorders' schedules.
 	Events lectern.EventService
+	// Feeds are the schedules' iCalendar feeds.
+	Feeds lectern.FeedService
 	// Health is the recorders' contacts and deposit counts.
 	Health lectern.RecorderHealthService
 }
@@ -51,7 +53,7 @@ func Run(t *testing.T, open Open) {
 		"Recordings": testRecordings, "Messages": testMessages, "Videos": testVideos, "VideoUpdate": testVideoUpdate, "Enrichments": testEnrichments, "RecordingFiles": testRecordingFiles,
 		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts, "Groups": testGroups,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
-		"Events": testEvents, "TreatmentParts": testTreatmentParts,
+		"Events": testEvents, "TreatmentParts": testTreatmentParts, "Feeds": testFeeds,
 		"RecorderHealth": testRecorderHealth,
 	} {
 		t.Run(name, func(t *testing.T) {

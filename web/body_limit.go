@@ -5,17 +5,20 @@ import (
 	"slices"
 	"strings"
 
+	"lectern"
 	"lectern/httplimit"
 )
 
 // The largest bodies the pages accept, per form; larger ones get 413
-// before anything reads them (httplimit). No page takes a file: a form
-// is a few fields, and the largest hold a recorder's settings or a list
-// of deposits' ids.
+// before anything reads them (httplimit). No page takes a file but a
+// feed's upload (an iCalendar file, lectern.FeedMaxBytes): a form is a
+// few fields, and the largest hold a recorder's settings or a list of
+// deposits' ids.
 const (
 	formSmall   = 16 << 10 // login, logout, language, video password, thumbnail
 	formDefault = 256 << 10
-	formLarge   = 1 << 20 // recorder forms, bulk delete of deposits
+	formLarge   = 1 << 20                       // recorder forms, bulk delete of deposits
+	formFeed    = lectern.FeedMaxBytes + 64<<10 // a feed's upload: its file and the token
 )
 
 // bodyLimit is the body limit of r's route.
@@ -43,6 +46,8 @@ func (s *Server) bodyLimit(r *http.Request) httplimit.Limit {
 		// that its handler need not bound the body itself. One that
 		// needs more is named here.
 		return httplimit.Limit{Max: formSmall}
+	case strings.HasPrefix(p, "/recorders/") && strings.HasSuffix(p, "/upload/"):
+		return httplimit.Limit{Max: formFeed}
 	case strings.HasPrefix(p, "/admin/recorders/") || strings.HasPrefix(p, "/admin/treatments/"):
 		return httplimit.Limit{Max: formLarge}
 	}

@@ -12,6 +12,7 @@ type recorderListPage struct {
 	Recorders  []recorderRow
 	Pagination pagination
 	AllShown   bool // a superuser sees every recorder
+	Feeds      bool // the calendar feeds' pages exist
 }
 
 type recorderRow struct {
@@ -40,6 +41,7 @@ func (s *Server) handleRecorderList(w http.ResponseWriter, r *http.Request) {
 		layout:     s.page(r, "recorder.list.title", "recorders"),
 		Pagination: newPagination(r, page, total),
 		AllShown:   u.IsSuperuser,
+		Feeds:      s.deps.Feeds != nil && s.deps.FeedImporter != nil,
 	}
 	p := s.printer(r)
 	now := time.Now().UTC()

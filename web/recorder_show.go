@@ -23,6 +23,9 @@ type recorderShowPage struct {
 	Events   bool
 	Upcoming []eventRow
 	Missed   []eventRow
+	// Feeds links to the recorder's calendar feeds (its manager and the
+	// superusers, as the recorder list does).
+	Feeds bool
 }
 
 type agentRow struct {
@@ -77,6 +80,7 @@ func (s *Server) handleRecorderShow(w http.ResponseWriter, r *http.Request) {
 		Deposit:       s.deposit(u, rec),
 	}
 	data.Title = rec.Name
+	data.Feeds = s.deps.Feeds != nil && (u.IsSuperuser || rec.IsManager(u))
 	hs, err := s.recorderHealth(ctx, []*lectern.Recorder{rec}, now)
 	if err != nil {
 		s.serverError(w, r, err)

@@ -113,6 +113,19 @@ func (s *Server) routes() {
 		// speaks CAS, the local login takes them, keeping next.
 		m.HandleFunc("GET /sso-cas/login/{$}", s.handleCASLogin)
 	}
+	if s.deps.Feeds != nil && s.deps.FeedImporter != nil {
+		// A recorder's iCalendar feeds, for superusers and its manager.
+		m.Handle("GET /recorders/{id}/feeds/{$}", s.login(s.handleFeedList))
+		m.Handle("GET /recorders/{id}/feeds/add/{$}", s.login(s.handleFeedForm))
+		m.Handle("POST /recorders/{id}/feeds/add/{$}", s.login(s.handleFeedForm))
+		m.Handle("GET /recorders/{id}/feeds/{feed}/{$}", s.login(s.handleFeedShow))
+		m.Handle("GET /recorders/{id}/feeds/{feed}/change/{$}", s.login(s.handleFeedForm))
+		m.Handle("POST /recorders/{id}/feeds/{feed}/change/{$}", s.login(s.handleFeedForm))
+		m.Handle("GET /recorders/{id}/feeds/{feed}/delete/{$}", s.login(s.handleFeedDelete))
+		m.Handle("POST /recorders/{id}/feeds/{feed}/delete/{$}", s.login(s.handleFeedDelete))
+		m.Handle("POST /recorders/{id}/feeds/{feed}/import/{$}", s.login(s.handleFeedImport))
+		m.Handle("POST /recorders/{id}/feeds/{feed}/upload/{$}", s.login(s.handleFeedUpload))
+	}
 	if s.deps.Messages != nil {
 		m.Handle("GET /admin/outbox/{$}", s.superuser(s.handleAdminOutboxList))
 		m.Handle("GET /admin/outbox/{id}/{$}", s.superuser(s.handleAdminOutboxShow))

@@ -56,7 +56,7 @@ func usedKeys(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|form|format|layout|login|logout|nav|outbox|pagination|record|recorder|recording|recording_file|treatment|user|type|group|video|picker)\.[a-z0-9_.]+[a-z0-9_])"`)
+	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|feed|form|format|layout|login|logout|nav|outbox|pagination|record|recorder|recording|recording_file|treatment|user|type|group|video|picker)\.[a-z0-9_.]+[a-z0-9_])"`)
 	files, _ := filepath.Glob("*.go")
 	// The printer's formats (format.*) are package locale's.
 	formats, _ := filepath.Glob("../locale/*.go")
@@ -74,6 +74,12 @@ func usedKeys(t *testing.T) []string {
 				keys[m[1]] = true
 			}
 		}
+	}
+	for _, k := range lectern.FeedRuleKinds {
+		keys["feed.rule."+ruleKey(k)] = true
+	}
+	for _, r := range lectern.FeedReasons {
+		keys["feed.reason."+r] = true
 	}
 	for _, c := range lectern.CursusCodes {
 		keys["cursus."+c] = true

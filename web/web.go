@@ -187,7 +187,11 @@ type Deps struct {
 	// LoginFunc, when set, is told of each notify a recorder makes (its
 	// key right or wrong) as a login: a lectern.ContactLog's Record.
 	LoginFunc func(lectern.LoginAttempt)
-	Logger    *slog.Logger
+	// Feeds and FeedImporter back the recorders' iCalendar feeds pages
+	// (feed_*.go); nil: they answer 404.
+	Feeds        lectern.FeedService
+	FeedImporter *lectern.FeedImporter
+	Logger       *slog.Logger
 }
 
 // LoginMethod is a single sign-on way offered on the login page: Name as

@@ -156,6 +156,11 @@ type Config struct {
 	RecordingFileMaxSize int64    `toml:"RECORDING_FILE_MAX_SIZE"`
 	UploadExpiry         Duration `toml:"UPLOAD_EXPIRY"`
 
+	// Schedules' iCalendar feeds (README, "iCalendar feeds";
+	// config_feed.go).
+	ScheduleFeedRefresh     Duration `toml:"SCHEDULE_FEED_REFRESH"`
+	ScheduleFeedHorizonDays int      `toml:"SCHEDULE_FEED_HORIZON_DAYS"`
+
 	// Processing and encoding.
 	EncodeWorkers int           `toml:"ENCODE_WORKERS"`
 	EncodePreset  string        `toml:"ENCODE_PRESET"`
@@ -241,6 +246,9 @@ func DefaultConfig() Config {
 		ZipMaxRatio:          avc.DefaultLimits.MaxRatio,
 		Workers:              true,
 		JobRescueAfter:       Duration(jobs.DefaultRescueAfter),
+
+		ScheduleFeedRefresh:     Duration(time.Hour),
+		ScheduleFeedHorizonDays: 120,
 
 		AffiliationStaff: []string{"faculty", "employee", "staff"},
 		// Identity: CAS defaults.
@@ -460,6 +468,7 @@ func (c *Config) finish() error {
 		}
 	}
 	c.checkDeposits(bad)
+	c.checkFeeds(bad)
 	c.checkNode(bad)
 	c.checkIdentity(bad)
 	if len(c.RecorderType) == 0 {

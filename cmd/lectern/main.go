@@ -91,6 +91,8 @@ type app struct {
 	// pendingEvery, when not zero, replaces pendingInterval (tests: a
 	// long one leaves routing to PostgreSQL's NOTIFY alone).
 	pendingEvery time.Duration
+	// feedEvery, when not zero, replaces feedInterval (tests).
+	feedEvery time.Duration
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -48,11 +48,12 @@ type services struct {
 	// assertions, and the sessions single logout ends.
 	once        lectern.OnceService
 	ssoSessions lectern.SSOSessionService
-	// events are the recorders' schedules.
+	// events are the recorders' schedules; feeds their iCalendar feeds.
 	events lectern.EventService
 	// health keeps the recorders' logins (through a lectern.ContactLog)
 	// and counts their deposits.
 	health lectern.RecorderHealthService
+	feeds  lectern.FeedService
 }
 
 // newServices builds the store's services on db; those whose
@@ -79,6 +80,7 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		ssoSessions:    sqldb.NewSSOSessionService(db),
 		events:         sqldb.NewEventService(db),
 		health:         sqldb.NewRecorderHealthService(db),
+		feeds:          sqldb.NewFeedService(db),
 	}
 }
 
@@ -180,6 +182,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	if err != nil {
 		return err
 	}
+	feeds := a.feedImporter(svc, idp.accounts)
+	stopFeeds := startFeeds(ctx, feeds, a.feedPoll(), logger.With("edge", "ical"))
+	defer stopFeeds()
 	pages, err := web.New(web.Config{
 		SiteTitle:           cfg.SiteTitle,
 		BaseURL:             cfg.BaseURL,
@@ -213,6 +218,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Thumbnails: media,
 		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
 		Health: svc.health, LoginFunc: contacts.Record, Events: svc.events,
+		Feeds: svc.feeds, FeedImporter: feeds,
 		Logger: logger.With("edge", "web"),
 	})
 	if err != nil {
@@ -275,6 +281,10 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	mux.Handle("/api/", restAPI)
 	mux.Handle("POST /api/v1/recording-files", uploads)
 	mux.Handle("/api/v1/uploads/", uploads)
+	ocIngest := a.opencastIngest(svc, in, recorderBasicAuth{svc.recorders})
+	ocIngest.Start(ctx)
+	defer ocIngest.Stop()
+	mux.Handle("/ingest/", ocIngest.Handler())
 	mux.Handle("/", pages.Handler())
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
