@@ -24,6 +24,7 @@ var copyTables = []string{
 	"video_types", "recorders", "recorder_additional_users", "recorder_groups", "feeds",
 	"events", "event_owners", "capture_agents",
 	"treatments", "treatment_parts", "treatment_names", "treatment_deletions", "recordings", "recording_files", "sightings",
+	"recorder_contacts", "login_failures",
 	"videos", "video_additional_owners", "video_groups", "renditions", "enrichments",
 	"messages", "settings",
 }

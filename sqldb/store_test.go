@@ -42,6 +42,7 @@ func stores(db *sqldb.DB) storetest.Stores {
 		Events:         sqldb.NewEventService(db),
 		Feeds:          sqldb.NewFeedService(db),
 		Agents:         sqldb.NewCaptureAgentService(db),
+		Health:         sqldb.NewRecorderHealthService(db),
 	}
 }
 

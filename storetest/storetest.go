@@ -38,6 +38,8 @@ type Stores struct {
 	Feeds lectern.FeedService
 	// Agents are the Opencast capture agents' reports.
 	Agents lectern.CaptureAgentService
+	// Health is the recorders' contacts and deposit counts.
+	Health lectern.RecorderHealthService
 }
 
 // Open returns the services of a new empty database that lives until the
@@ -54,7 +56,7 @@ func Run(t *testing.T, open Open) {
 		"MemberFilters": testMemberFilters, "Nodes": testNodes, "Counts": testCounts, "Groups": testGroups,
 		"SSOAccounts": testSSOAccounts, "Once": testOnce, "OnceRace": testOnceRace, "SSOSessions": testSSOSessions,
 		"Events": testEvents, "TreatmentParts": testTreatmentParts, "Feeds": testFeeds,
-		"CaptureAgents": testCaptureAgents, "EventRouting": testEventRouting,
+		"CaptureAgents": testCaptureAgents, "EventRouting": testEventRouting, "RecorderHealth": testRecorderHealth,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -68,6 +68,9 @@ type testBundle struct {
 	tokens      lectern.TokenService
 	dbPath      string
 	db          *sqldb.DB
+	health      *sqldb.RecorderHealthService
+	contacts    *lectern.ContactLog // the notifies' logins; Flush writes them
+	events      *sqldb.EventService
 	// jobs is the job pages' client (setupJobs): it enqueues, cancels and
 	// retries, but is not started, so no job runs unless a test starts a
 	// worker of its own (worker).
@@ -222,7 +225,10 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		tokens:     sqldb.NewTokenService(db),
 		dbPath:     db.Path(),
 		db:         db,
+		health:     sqldb.NewRecorderHealthService(db),
+		events:     sqldb.NewEventService(db),
 	}
+	b.contacts = &lectern.ContactLog{Store: b.health}
 	b.enrichments = sqldb.NewEnrichmentService(db)
 	if err := os.MkdirAll(b.root, 0o750); err != nil {
 		tb.Fatal(err)
@@ -254,7 +260,8 @@ func newBundle(tb testing.TB, withJobs bool, change ...func(*Config)) *testBundl
 		Notifier: b.notifier, Recordings: b.recordings, Messages: b.messages, Thumbnails: b.media,
 		Videos: b.videos, Enrichments: b.enrichments, Tokens: b.tokens,
 		Sessions: sqlite3store.NewWithCleanupInterval(db.SQL(), 0),
-		Logger:   logger,
+		Health:   b.health, LoginFunc: b.contacts.Record, Events: b.events,
+		Logger: logger,
 	}
 	if withJobs {
 		b.jobs = b.jobClient("", logger)

@@ -1,7 +1,12 @@
 package web
 
 import (
+	"net"
 	"net/http"
+	"strings"
+	"time"
+
+	"lectern"
 )
 
 // maxNotifyBody bounds the form body of a POSTed notify (bodyLimit): a
@@ -25,9 +30,44 @@ func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
 		r.Form.Get("key"), r.Form.Get("course_title"))
 	s.logger.Info("notify", "remote_addr", r.RemoteAddr, "method", r.Method,
 		"recording_place", r.Form.Get("recordingPlace"), "mediapath", r.Form.Get("mediapath"), "answer", answer)
+	s.reportNotify(r, answer)
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(answer))
+}
+
+// reportNotify tells Deps.LoginFunc of a notify that named a recorder:
+// a contact when its key was right (whatever became of the file), a
+// refused login when it was wrong and came from the recorder's address.
+// One more look-up of the recorder, by
+// its address; nothing when the notify named none.
+func (s *Server) reportNotify(r *http.Request, answer string) {
+	if s.deps.LoginFunc == nil {
+		return
+	}
+	reason := ""
+	switch answer {
+	case lectern.NotifyMissing, lectern.NotifyNoRecorder, lectern.NotifyInternalError:
+		return
+	case lectern.NotifyBadKey:
+		reason = lectern.LoginBadKey
+	}
+	addr, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		addr = r.RemoteAddr
+	}
+	ip := strings.ReplaceAll(r.Form.Get("recordingPlace"), "_", ".")
+	rec, err := lectern.FindRecorder(r.Context(), s.deps.Recorders, lectern.RecorderFilter{AddressIP: &ip})
+	if err != nil {
+		return // gone meanwhile, or the store failed: Notify logged it
+	}
+	if reason != "" && addr != rec.AddressIP {
+		// Anyone may name any recorder: a wrong key is the recorder's
+		// failure only from its own address.
+		return
+	}
+	s.deps.LoginFunc(lectern.LoginAttempt{RecorderID: rec.ID, Login: rec.CredentialsLogin, Addr: addr,
+		Via: lectern.ContactNotify, At: time.Now().UTC(), Reason: reason})
 }

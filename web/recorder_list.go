@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"lectern"
 )
@@ -20,6 +21,7 @@ type recorderRow struct {
 	Deposit       deposit
 	Manager       bool // the user manages it (else: additional user)
 	ScheduleURL   string
+	Health        *healthView
 }
 
 // handleRecorderList shows staff the recorders they manage or help with,
@@ -43,14 +45,25 @@ func (s *Server) handleRecorderList(w http.ResponseWriter, r *http.Request) {
 		Feeds:      s.deps.Feeds != nil && s.deps.FeedImporter != nil,
 	}
 	p := s.printer(r)
+	now := time.Now().UTC()
+	health, err := s.recorderHealth(r.Context(), mine, now)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	for _, rec := range mine {
-		data.Recorders = append(data.Recorders, recorderRow{
+		row := recorderRow{
 			Recorder:      rec,
 			RecordingType: s.recordingTypeLabel(p, rec.RecordingType),
 			Deposit:       s.deposit(u, rec),
 			Manager:       rec.UserID != nil && *rec.UserID == u.ID,
 			ScheduleURL:   s.scheduleLink(u, rec),
-		})
+		}
+		if h := health[rec.ID]; h != nil {
+			hv := s.newHealthView(p, rec, h, now)
+			row.Health = &hv
+		}
+		data.Recorders = append(data.Recorders, row)
 	}
 	s.render(w, r, http.StatusOK, "recorder_list", data)
 }

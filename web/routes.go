@@ -26,6 +26,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /i18n/setlang/{$}", s.handleSetLanguage)
 
 	m.Handle("GET /recorders/{$}", s.staff(s.handleRecorderList))
+	m.Handle("GET /recorders/{id}/{$}", s.staff(s.handleRecorderShow))
 	// The people pickers' search; it checks who may pick itself.
 	m.HandleFunc("GET /people/search.json", s.handlePeopleSearch)
 

@@ -72,6 +72,7 @@ var pageTemplates = []string{
 	"schedule_mine",
 	"schedule_form",
 	"schedule_delete",
+	"recorder_show",
 }
 
 // engine holds one template set per page: the layout, the partials and the

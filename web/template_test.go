@@ -120,6 +120,16 @@ func usedKeys(t *testing.T) []string {
 	for c := range agentStateClass {
 		keys["agent.state."+c] = true
 	}
+	for _, c := range lectern.HealthVerdicts {
+		keys["recorder.health.verdict."+c] = true
+	}
+	for _, c := range lectern.LoginReasons {
+		keys["recorder.health.reason."+c] = true
+		keys["recorder.health.fix."+c] = true
+	}
+	for _, c := range lectern.ContactVias {
+		keys["recorder.health.via."+c] = true
+	}
 	for _, status := range []int{400, 403, 404, 409, 413, 500} {
 		keys["error."+strconv.Itoa(status)+".title"] = true
 		keys["error."+strconv.Itoa(status)+".message"] = true

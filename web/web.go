@@ -1,4 +1,5 @@
-// Package web serves Lectern's HTML pages: login, the staff's recorder list,
+// Package web serves Lectern's HTML pages: login, the staff's recorder list
+// and each recorder's page with its health (recorder_health.go),
 // administration of recorders, video types, users and groups, the deposits
 // (treatments, with their bulk delete, and recording files), the mail
 // outbox, and Pod's recorder pages: the notify URL recorders call, the add
@@ -125,6 +126,10 @@ type Config struct {
 	// message and a banner tells the admins (on the dashboard and the
 	// administration's pages).
 	SMTPConfigured bool
+	// MissedGrace is how long after its end an event with no deposit
+	// is listed as a missed recording on its recorder's page;
+	// DefaultMissedGrace when zero.
+	MissedGrace time.Duration
 	// MediaRoot (MEDIA_ROOT) holds each video's files in
 	// videos/<id>/, served under /media/videos/<id>/ to whoever may watch
 	// the video; empty: no media file is served.
@@ -184,12 +189,21 @@ type Deps struct {
 	// account through Accounts.Adopt, so it takes Accounts too. nil (or
 	// no Accounts): the pickers find accounts only.
 	Directory lectern.Directory
+	// Health backs the recorders' health (their page, the admin list's
+	// column); Agents adds the capture agents' state and contacts, Events
+	// the recorder's upcoming and missed recordings. Each may be nil:
+	// that part is not shown.
+	Health lectern.RecorderHealthService
+	// LoginFunc, when set, is told of each notify a recorder makes (its
+	// key right or wrong) as a login: a lectern.ContactLog's Record.
+	LoginFunc func(lectern.LoginAttempt)
 	// Feeds and FeedImporter back the recorders' iCalendar feeds pages
 	// (feed_*.go); nil: they answer 404.
 	Feeds        lectern.FeedService
 	FeedImporter *lectern.FeedImporter
-	// Agents gives a recorder's page its Opencast capture agents' state,
-	// address and last contact; nil: none shown.
+	// Agents gives a recorder's pages (its health page, its form) its
+	// Opencast capture agents' state, address and last contact; nil:
+	// none shown.
 	Agents lectern.CaptureAgentService
 	Logger *slog.Logger
 }
@@ -204,6 +218,9 @@ type LoginMethod struct {
 
 // Thumbnailer is what the claim list asks of ffmpeg.
 type Thumbnailer = lectern.Thumbnailer
+
+// DefaultMissedGrace is Config.MissedGrace's default.
+const DefaultMissedGrace = lectern.DefaultMissedGrace
 
 // DefaultFTPPort is the embedded FTP server's port unless configured.
 const DefaultFTPPort = 2121

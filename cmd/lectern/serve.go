@@ -51,6 +51,9 @@ type services struct {
 	ssoSessions lectern.SSOSessionService
 	// events are the recorders' schedules; feeds their iCalendar feeds.
 	events lectern.EventService
+	// health keeps the recorders' logins (through a lectern.ContactLog)
+	// and counts their deposits.
+	health lectern.RecorderHealthService
 	feeds  lectern.FeedService
 	// agents are the Opencast capture agents' reports.
 	agents lectern.CaptureAgentService
@@ -79,6 +82,7 @@ func newServices(db *sqldb.DB, q lectern.Enqueuer, cfg *Config) *services {
 		once:           sqldb.NewOnceService(db),
 		ssoSessions:    sqldb.NewSSOSessionService(db),
 		events:         sqldb.NewEventService(db),
+		health:         sqldb.NewRecorderHealthService(db),
 		feeds:          sqldb.NewFeedService(db),
 		agents:         sqldb.NewCaptureAgentService(db),
 	}
@@ -128,6 +132,11 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		return err
 	}
 
+	// The recorders' logins, written coalesced; stopped after the edges
+	// that report them, before the database closes.
+	contacts, stopContacts := startContactLog(ctx, svc.health, logger.With("edge", "health"))
+	defer stopContacts()
+
 	router := a.router(svc)
 	dispatch, waitDispatch := dispatchNow(router, logger)
 	defer waitDispatch() // before the database closes
@@ -160,7 +169,9 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 
 	if cfg.FTPEnabled {
-		ftpd, err := ftp.New(cfg.ftpConfig(),
+		ftpCfg := cfg.ftpConfig()
+		ftpCfg.LoginFunc = contacts.Record
+		ftpd, err := ftp.New(ftpCfg,
 			ftp.Deps{Recorders: svc.recorders, Intake: in, Sightings: svc.sightings, Logger: logger.With("edge", "ftp")})
 		if err != nil {
 			return fmt.Errorf("FTP server: %w", err)
@@ -222,6 +233,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		VideoAllowedExtensions:             cfg.VideoAllowedExtensions,
 		ZipLimits:                          cfg.ZipLimits(),
 		SMTPConfigured:                     cfg.SMTPURL != "",
+		MissedGrace:                        time.Duration(cfg.ScheduleMissedGrace),
 	}, web.Deps{
 		Users: svc.users, Groups: svc.groups, Types: svc.types, Recorders: svc.recorders,
 		Treatments: svc.treatments, RecordingFiles: svc.recordingFiles,
@@ -229,6 +241,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 		Enrichments: svc.enrichments, Jobs: jobQueue, Tokens: svc.tokens, Events: svc.events,
 		Thumbnails: media,
 		Sessions:   sessions, Accounts: idp.accounts, SSOSessions: svc.ssoSessions, Directory: idp.accounts.Directory,
+		Health: svc.health, LoginFunc: contacts.Record,
 		Feeds: svc.feeds, FeedImporter: feeds, Agents: svc.agents,
 		Logger: logger.With("edge", "web"),
 	})

@@ -36,7 +36,7 @@ const (
 )
 
 func (s *Server) user(c *conn, sess *server.Session, login string, lib server.Command) {
-	if s.refuseBlocked(c, sess) || s.refuseClear(c, sess) {
+	if s.refuseBlocked(c, sess, login) || s.refuseClear(c, sess, login) {
 		return
 	}
 	if c.session() != nil {
@@ -50,7 +50,7 @@ func (s *Server) user(c *conn, sess *server.Session, login string, lib server.Co
 // pass checks the password itself, then lets the library's PASS log the
 // session in through auth.CheckPasswd.
 func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Command) {
-	if s.refuseBlocked(c, sess) || s.refuseClear(c, sess) {
+	if s.refuseBlocked(c, sess, c.user) || s.refuseClear(c, sess, c.user) {
 		return
 	}
 	if c.session() != nil {
@@ -66,6 +66,7 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 	log := s.log.With("login", login, "remote_addr", c.key)
 	if !s.throttle.begin(c.ip, time.Now()) {
 		log.Warn("ftp login refused: too many attempts under way from this address", "max", s.cfg.MaxLoginFailures)
+		s.reportLogin(0, login, c, lectern.LoginThrottled)
 		sess.WriteMessage(421, "Too many login attempts under way from your address; try again in a moment.")
 		sess.Close()
 		return
@@ -78,9 +79,14 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 		sess.Close()
 		return
 	}
-	if rec == nil {
+	if refused != "" {
 		blocked := s.throttle.fail(c.ip, time.Now())
 		log.Warn("ftp login refused", "reason", refused, "blocked", blocked)
+		var id int64
+		if rec != nil {
+			id = rec.ID
+		}
+		s.reportLogin(id, login, c, refusedReasons[refused])
 		time.Sleep(s.cfg.LoginFailureDelay)
 		if refused == refusedAddress {
 			sess.WriteMessage(530, "Login not allowed from this address.")
@@ -108,12 +114,14 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 	c.loggedIn = true
 	c.mu.Unlock()
 	lib.Execute(sess, pw) // calls auth.CheckPasswd, answers 230
+	s.reportLogin(rec.ID, login, c, "")
 	log.Info("ftp login", "recorder_id", rec.ID, "directory", rec.Directory, "tls", c.isTLS())
 }
 
 // authenticate finds the recorder of login and checks pw and the client
-// address; nil and the reason when refused. Every refusal costs one bcrypt
-// comparison, so that timing does not tell which logins exist.
+// address; the reason when refused, with the recorder when one has the
+// login. Every refusal costs one bcrypt comparison, so that timing does
+// not tell which logins exist.
 func (s *Server) authenticate(login, pw string, ip netip.Addr) (*lectern.Recorder, string, error) {
 	rec, err := lectern.FindRecorder(s.ctx, s.deps.Recorders, lectern.RecorderFilter{CredentialsLogin: &login})
 	if lectern.ErrorCode(err) == lectern.ENOTFOUND {
@@ -122,38 +130,64 @@ func (s *Server) authenticate(login, pw string, ip netip.Addr) (*lectern.Recorde
 	} else if err != nil {
 		return nil, "", err
 	}
-	if !rec.HasFTP() || rec.CredentialsLogin != login {
+	if rec.CredentialsLogin != login {
 		password.CheckNone(pw)
-		return nil, refusedNoFTP, nil
+		return nil, refusedUnknown, nil
+	}
+	if !rec.HasFTP() {
+		password.CheckNone(pw)
+		return rec, refusedNoFTP, nil
 	}
 	if !password.Check(rec.CredentialsPasswordHash, pw) {
-		return nil, refusedPassword, nil
+		return rec, refusedPassword, nil
 	}
 	if s.cfg.CheckRecorderIP {
 		if want, err := netip.ParseAddr(rec.AddressIP); err != nil || want.Unmap() != ip {
-			return nil, refusedAddress, nil
+			return rec, refusedAddress, nil
 		}
 	}
 	return rec, "", nil
 }
 
-func (s *Server) refuseBlocked(c *conn, sess *server.Session) bool {
+// refusedReasons are the refusals as the recorders' health keeps them.
+var refusedReasons = map[string]string{
+	refusedUnknown:  lectern.LoginUnknown,
+	refusedNoFTP:    lectern.LoginNoPassword,
+	refusedPassword: lectern.LoginWrongPassword,
+	refusedAddress:  lectern.LoginRefusedAddress,
+}
+
+// reportLogin tells Config.LoginFunc of an attempt (reason empty: it
+// succeeded); recorder is 0 when it was not looked up, and an attempt
+// without a login (PASS before USER) is not reported. LoginFunc must not
+// block: it is called for every attempt, throttled ones included.
+func (s *Server) reportLogin(recorder int64, login string, c *conn, reason string) {
+	if s.cfg.LoginFunc == nil || login == "" {
+		return
+	}
+	s.cfg.LoginFunc(lectern.LoginAttempt{RecorderID: recorder, Login: login, Addr: c.ip.String(),
+		Via: lectern.ContactFTP, At: time.Now().UTC(), Reason: reason})
+}
+
+func (s *Server) refuseBlocked(c *conn, sess *server.Session, login string) bool {
 	wait, blocked := s.throttle.blocked(c.ip, time.Now())
 	if !blocked {
 		return false
 	}
 	s.log.Warn("ftp login refused: too many failures from this address", "remote_addr", c.key,
 		"retry_in", wait.Round(time.Second))
+	s.reportLogin(0, login, c, lectern.LoginThrottled)
 	minutes := int((wait + time.Minute - 1) / time.Minute)
 	sess.WriteMessage(421, fmt.Sprintf("Too many failed logins from your address; try again in %d minute(s).", minutes))
 	sess.Close()
 	return true
 }
 
-func (s *Server) refuseClear(c *conn, sess *server.Session) bool {
+func (s *Server) refuseClear(c *conn, sess *server.Session, login string) bool {
 	if !s.cfg.RequireTLS || c.isTLS() {
 		return false
 	}
+	s.reportLogin(0, login, c, lectern.LoginTLSRequired)
 	sess.WriteMessage(530, "This server requires TLS: send AUTH TLS before logging in.")
 	return true
 }

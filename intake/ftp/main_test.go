@@ -43,6 +43,10 @@ type bundle struct {
 	typeID     int64
 	log        *logBuffer
 	deps       ftp.Deps
+	// health keeps the logins contacts records (Config.LoginFunc);
+	// contacts writes only when flushed, unless a test runs it.
+	health   *sqldb.RecorderHealthService
+	contacts *lectern.ContactLog
 
 	mu sync.Mutex
 	n  int
@@ -75,8 +79,10 @@ func newServer(tb testing.TB, change func(*ftp.Config)) *bundle {
 	b.recs = &lectern.RecorderDirectories{RecorderService: sqldb.NewRecorderService(db), Root: b.root}
 	in := &lectern.Intake{Root: b.root, Extensions: []string{"mp4", "mov"}, AllowClaiming: true,
 		Recorders: b.recs, Treatments: b.treatments, Sightings: b.sightings, Logger: logger}
+	b.health = sqldb.NewRecorderHealthService(db)
+	b.contacts = &lectern.ContactLog{Store: b.health, Logger: logger}
 	b.cfg = ftp.Config{Addr: "127.0.0.1:0", Root: b.root, CertDir: tb.TempDir(),
-		LoginFailureDelay: time.Millisecond, ConfirmAfter: 300 * time.Millisecond}
+		LoginFailureDelay: time.Millisecond, ConfirmAfter: 300 * time.Millisecond, LoginFunc: b.contacts.Record}
 	if change != nil {
 		change(&b.cfg)
 	}

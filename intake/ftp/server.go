@@ -59,6 +59,11 @@ type Config struct {
 	LoginBlock       time.Duration
 	// LoginFailureDelay is waited before answering a failed login. 1s.
 	LoginFailureDelay time.Duration
+	// LoginFunc, when set, is told of every login attempt, its client
+	// address and, when refused, why (the recorders' health page): a
+	// lectern.ContactLog's Record, which never blocks and coalesces a
+	// flood of attempts into a write now and then.
+	LoginFunc func(lectern.LoginAttempt)
 }
 
 // Deps are the services the server uses.

@@ -1,0 +1,4 @@
+package sqldb
+
+// RecorderHealthQuery is recorderHealthQuery, for the plan tests.
+var RecorderHealthQuery = recorderHealthQuery
