@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"lectern"
 	"lectern/locale"
@@ -56,7 +57,7 @@ func usedKeys(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|feed|form|format|layout|login|logout|nav|outbox|pagination|record|recorder|recording|recording_file|treatment|user|type|group|video|picker)\.[a-z0-9_.]+[a-z0-9_])"`)
+	goKey := regexp.MustCompile(`"((?:admin|common|dashboard|deposit|error|feed|form|format|layout|login|logout|nav|outbox|pagination|record|recorder|recording|recording_file|schedule|treatment|user|type|group|video|picker)\.[a-z0-9_.]+[a-z0-9_])"`)
 	files, _ := filepath.Glob("*.go")
 	// The printer's formats (format.*) are package locale's.
 	formats, _ := filepath.Glob("../locale/*.go")
@@ -80,6 +81,9 @@ func usedKeys(t *testing.T) []string {
 	}
 	for _, r := range lectern.FeedReasons {
 		keys["feed.reason."+r] = true
+	}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		keys[weekdayKey(d)] = true
 	}
 	for _, c := range lectern.CursusCodes {
 		keys["cursus."+c] = true
