@@ -64,7 +64,7 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 		return
 	}
 	log := s.log.With("login", login, "remote_addr", c.key)
-	if !s.throttle.begin(c.ip, time.Now()) {
+	if !s.throttle.Begin(c.ip, time.Now()) {
 		log.Warn("ftp login refused: too many attempts under way from this address", "max", s.cfg.MaxLoginFailures)
 		s.reportLogin(0, login, c, lectern.LoginThrottled)
 		sess.WriteMessage(421, "Too many login attempts under way from your address; try again in a moment.")
@@ -73,14 +73,14 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 	}
 	rec, refused, err := s.authenticate(login, pw, c.ip)
 	if err != nil {
-		s.throttle.release(c.ip)
+		s.throttle.Release(c.ip)
 		log.Error("ftp login: find recorder", "err", err)
 		sess.WriteMessage(421, "Service not available, try again later.")
 		sess.Close()
 		return
 	}
 	if refused != "" {
-		blocked := s.throttle.fail(c.ip, time.Now())
+		blocked := s.throttle.Fail(c.ip, time.Now())
 		log.Warn("ftp login refused", "reason", refused, "blocked", blocked)
 		var id int64
 		if rec != nil {
@@ -95,7 +95,7 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 		}
 		return
 	}
-	s.throttle.succeed(c.ip, time.Now())
+	s.throttle.Succeed(c.ip, time.Now())
 	log = log.With("recorder", rec.Name)
 	sn, err := s.openSession(rec, login, log)
 	if err != nil {
@@ -170,7 +170,7 @@ func (s *Server) reportLogin(recorder int64, login string, c *conn, reason strin
 }
 
 func (s *Server) refuseBlocked(c *conn, sess *server.Session, login string) bool {
-	wait, blocked := s.throttle.blocked(c.ip, time.Now())
+	wait, blocked := s.throttle.Blocked(c.ip, time.Now())
 	if !blocked {
 		return false
 	}

@@ -111,11 +111,11 @@ func (s *Server) sshConfig(ip netip.Addr, st *authState, log *slog.Logger) *ssh.
 			login := md.User()
 			st.login, st.passwordTried = login, true
 			log := log.With("login", login)
-			if wait, blocked := s.throttle.blocked(ip, time.Now()); blocked {
+			if wait, blocked := s.throttle.Blocked(ip, time.Now()); blocked {
 				log.Warn("sftp login refused: too many failures from this address", "retry_in", wait.Round(time.Second))
 				return nil, errRefused
 			}
-			if !s.throttle.begin(ip, time.Now()) {
+			if !s.throttle.Begin(ip, time.Now()) {
 				log.Warn("sftp login refused: too many attempts under way from this address", "max", s.cfg.MaxLoginFailures)
 				return nil, errRefused
 			}
@@ -127,12 +127,12 @@ func (s *Server) sshConfig(ip netip.Addr, st *authState, log *slog.Logger) *ssh.
 				return password.Check(rec.CredentialsPasswordHash, string(pw)), refusedPassword
 			}, ip)
 			if err != nil {
-				s.throttle.release(ip)
+				s.throttle.Release(ip)
 				log.Error("sftp login: find recorder", "err", err)
 				return nil, errRefused
 			}
 			if rec == nil {
-				blocked := s.throttle.fail(ip, time.Now())
+				blocked := s.throttle.Fail(ip, time.Now())
 				log.Warn("sftp login refused", "reason", refused, "blocked", blocked)
 				time.Sleep(s.cfg.LoginFailureDelay)
 				return nil, errRefused
@@ -142,7 +142,7 @@ func (s *Server) sshConfig(ip netip.Addr, st *authState, log *slog.Logger) *ssh.
 		PublicKeyCallback: func(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			login := md.User()
 			st.login = login
-			if _, blocked := s.throttle.blocked(ip, time.Now()); blocked {
+			if _, blocked := s.throttle.Blocked(ip, time.Now()); blocked {
 				return nil, errRefused
 			}
 			rec, refused, err := s.authenticate(login, func(rec *lectern.Recorder) (bool, string) {
