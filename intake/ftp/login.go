@@ -1,13 +1,10 @@
 package ftp
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"time"
 
 	"goftp.io/server/v2"
@@ -195,33 +192,9 @@ func (s *Server) refuseClear(c *conn, sess *server.Session, login string) bool {
 // openSession creates the recorder's directory when missing (0750) and
 // opens it as the session's root.
 func (s *Server) openSession(rec *lectern.Recorder, login string, log *slog.Logger) (*session, error) {
-	if !lectern.ValidDirectory(rec.Directory) {
-		return nil, fmt.Errorf("recorder %d: invalid directory %q", rec.ID, rec.Directory)
-	}
-	dir := filepath.Join(s.cfg.Root, rec.Directory)
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(s.cfg.Root, 0o750); err != nil {
-			return nil, fmt.Errorf("create recorder root: %w", err)
-		}
-		if err := os.Mkdir(dir, 0o750); err == nil {
-			// Mkdir's mode is filtered by the umask.
-			if err := os.Chmod(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("set mode of %s: %w", dir, err)
-			}
-		} else if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("create recorder directory: %w", err)
-		}
-	}
-	fi, err := os.Lstat(dir)
+	dir, root, err := lectern.OpenRecorderFolder(s.cfg.Root, rec.Directory)
 	if err != nil {
-		return nil, fmt.Errorf("recorder directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("recorder directory %s is not a directory (a symbolic link?)", dir)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open recorder directory: %w", err)
+		return nil, fmt.Errorf("recorder %d: %w", rec.ID, err)
 	}
 	return &session{rec: rec, login: login, dir: dir, root: root, log: log}, nil
 }

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/netip"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -221,32 +219,9 @@ func (s *Server) openSession(id int64, log *slog.Logger) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find recorder %d: %w", id, err)
 	}
-	if !lectern.ValidDirectory(rec.Directory) {
-		return nil, fmt.Errorf("recorder %d: invalid directory %q", rec.ID, rec.Directory)
-	}
-	dir := filepath.Join(s.cfg.Root, rec.Directory)
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(s.cfg.Root, 0o750); err != nil {
-			return nil, fmt.Errorf("create recorder root: %w", err)
-		}
-		if err := os.Mkdir(dir, 0o750); err == nil {
-			if err := os.Chmod(dir, 0o750); err != nil { // Mkdir's mode is filtered by the umask
-				return nil, fmt.Errorf("set mode of %s: %w", dir, err)
-			}
-		} else if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("create recorder directory: %w", err)
-		}
-	}
-	fi, err := os.Lstat(dir)
+	dir, root, err := lectern.OpenRecorderFolder(s.cfg.Root, rec.Directory)
 	if err != nil {
-		return nil, fmt.Errorf("recorder directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("recorder directory %s is not a directory (a symbolic link?)", dir)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open recorder directory: %w", err)
+		return nil, fmt.Errorf("recorder %d: %w", rec.ID, err)
 	}
 	return &session{rec: rec, dir: dir, root: root, log: log.With("recorder", rec.Name)}, nil
 }
