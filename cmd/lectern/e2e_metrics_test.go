@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	ftpclient "github.com/jlaffaye/ftp"
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
 
 	"lectern"
 )
@@ -223,5 +226,70 @@ func TestServeMetricsAddrOnly(t *testing.T) {
 	}
 	if !strings.Contains(s.log.String(), `"msg":"lectern listening"`) {
 		t.Fatalf("no listening line in:\n%s", s.log)
+	}
+}
+
+// TestServeMetricsSFTP: the SFTP server's hooks count into the metrics
+// (on METRICS_ADDR): a wrong password, the open session, the bytes of an
+// upload as they arrive, and the deposit.
+func TestServeMetricsSFTP(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t, "LECTERN_METRICS_ADDR=127.0.0.1:0")
+	s := startServeEnv(t, c, "LECTERN_HTTP_ADDR=127.0.0.1:0", "LECTERN_FTP_ADDR=127.0.0.1:0",
+		"LECTERN_SFTP_ENABLED=true", "LECTERN_SFTP_ADDR=127.0.0.1:0")
+	typeID := c.addType(t, "Course")
+	c.addUser(t, "boss", "--superuser")
+	token := strings.TrimSpace(c.mustRun(t, "", "token", "create", "--username", "boss").stdout)
+	c.mustRun(t, "sftp-secret\n", "recorder", "add", "--name", "Amphi S", "--ip", "10.1.2.9", "--directory", "amphi-s",
+		"--type-id", fmt.Sprint(typeID), "--manager", "boss", "--auto", "--login", "amphis", "--password-stdin")
+	login := func(pw string) (*ssh.Client, error) {
+		return ssh.Dial("tcp", s.app.sftpAddr, &ssh.ClientConfig{User: "amphis", Auth: []ssh.AuthMethod{ssh.Password(pw)},
+			Timeout: 10 * time.Second, HostKeyCallback: ssh.InsecureIgnoreHostKey()})
+	}
+	if sc, err := login("wrong"); err == nil {
+		sc.Close()
+		t.Fatal("a wrong SFTP password logged in")
+	}
+	sc, err := login("sftp-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	client, err := sftp.NewClient(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := client.Create("/lecture.mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(make([]byte, 256<<10)); err != nil {
+		t.Fatal(err)
+	}
+	// Written, not yet closed: the bytes are counted, the session open.
+	url := "http://" + s.app.metricsAddr + "/metrics"
+	_, m := scrape(t, url, "")
+	wantAtLeast(t, m, `lectern_recorder_sessions{protocol="sftp"}`, 1)
+	wantAtLeast(t, m, `lectern_recorder_received_bytes_total{protocol="sftp"}`, 256<<10)
+	wantAtLeast(t, m, `lectern_recorder_login_failures_total{protocol="sftp",reason="wrong_password"}`, 1)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitTreatments(t, s, token, "?state=published", 1)
+	_, m = scrape(t, url, "")
+	wantAtLeast(t, m, `lectern_deposits_total{detected_by="sftp",state="to_publish"}`, 1)
+	wantAtLeast(t, m, `lectern_deposit_detection_seconds_count{detected_by="sftp"}`, 1)
+	client.Close()
+	sc.Close()
+	// The session ends a moment after the client goes.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, m = scrape(t, url, ""); m[`lectern_recorder_sessions{protocol="sftp"}`] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sftp sessions still %v after the client closed", m[`lectern_recorder_sessions{protocol="sftp"}`])
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
