@@ -137,7 +137,11 @@ func TestServeMetrics(t *testing.T) {
 	wantAtLeast(t, m, `lectern_treatments_waiting{state="to_claim"}`, 0)
 	wantAtLeast(t, m, `lectern_outbox_backlog_messages`, 0)
 	wantAtLeast(t, m, `lectern_mail_delivery_failures_total`, 0)
-	wantAtLeast(t, m, `lectern_jobs{kind="encode_video",state="completed"}`, 1)
+	wantAtLeast(t, m, `lectern_jobs{kind="process_recording",state="completed"}`, 1)
+	// The video is stored encoded a moment before River completes its job.
+	if series(m, `lectern_jobs{kind="encode_video",state="running"}`)+series(m, `lectern_jobs{kind="encode_video",state="completed"}`) != 1 {
+		t.Fatalf("no encode_video job in the metrics")
+	}
 	wantAtLeast(t, m, `lectern_http_requests_total{code="2xx",route="GET /api/v1/treatments"}`, 1)
 	wantAtLeast(t, m, `lectern_http_request_duration_seconds_count{route="GET /api/v1/treatments"}`, 1)
 	wantAtLeast(t, m, `process_resident_memory_bytes`, 1)
