@@ -297,3 +297,22 @@ func TestServeMetricsSFTP(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestWorkerMetrics: a `lectern worker` serves its own metrics on
+// METRICS_ADDR (it has no other HTTP address), the database's gauges
+// included.
+func TestWorkerMetrics(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	if err := startServe(t, c).stop(); err != nil { // marks the storage
+		t.Fatal(err)
+	}
+	w := startInProcessWorker(t, c, "LECTERN_METRICS_ADDR=127.0.0.1:0", "LECTERN_NODE_ID=worker-1")
+	code, m := scrape(t, "http://"+w.app.metricsAddr+"/metrics", "")
+	if code != http.StatusOK {
+		t.Fatalf("GET METRICS_ADDR/metrics of a worker: %d", code)
+	}
+	wantAtLeast(t, m, `lectern_treatments_waiting{state="to_publish"}`, 0)
+	wantAtLeast(t, m, `lectern_encode_duration_seconds_count`, 0)
+	wantAtLeast(t, m, `lectern_outbox_backlog_messages`, 0)
+}
