@@ -3,6 +3,7 @@ package metrics
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -85,6 +86,18 @@ func (w *statusWriter) Flush() {
 		w.status = http.StatusOK
 	}
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// ReadFrom keeps the connection's sendfile for the files served whole
+// (videos, their renditions).
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(w.ResponseWriter, r)
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
