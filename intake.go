@@ -43,6 +43,10 @@ type Intake struct {
 	// stored (the mail and publication stages hook in here). It must not
 	// block for long.
 	RoutedFunc func(ctx context.Context, t *Treatment)
+	// DepositFunc, when set, is told of each new treatment once it is
+	// stored, parts waiting for assembly included (the metrics). It must
+	// not block.
+	DepositFunc func(t *Treatment)
 	// NowFunc returns the current time; time.Now when nil.
 	NowFunc func() time.Time
 }
@@ -179,6 +183,9 @@ func (in *Intake) Complete(ctx context.Context, d Deposit) (*Treatment, bool, er
 		log.Warn("deposit ignored", "reason", t.Reason)
 	} else {
 		log.Info("deposit complete")
+	}
+	if in.DepositFunc != nil {
+		in.DepositFunc(t)
 	}
 	in.eventUsed(ctx, t)
 	if in.RoutedFunc != nil && t.State != TreatmentToAssemble {

@@ -62,6 +62,11 @@ type Router struct {
 	// Events, when set, routes a deposit recorded in an event
 	// (Treatment.EventID) to the event's owner (routing_event.go).
 	Events EventService
+	// DispatchedFunc, when set, is told of each treatment this Router
+	// routed itself (published, manager mailed, admins told), not of
+	// those another caller routed first (the metrics). It must not
+	// block.
+	DispatchedFunc func(t *Treatment)
 }
 
 // Dispatch acts on t's state (InitialState chose it): it mails the
@@ -97,6 +102,7 @@ func (rt *Router) Dispatch(ctx context.Context, t *Treatment, courseTitle string
 			return "", fmt.Errorf("publish treatment %d: %w", t.ID, err)
 		} else if err == nil {
 			rt.logger().Info("deposit published automatically", "treatment_id", t.ID, "recording_id", r.ID, "user_id", r.UserID)
+			rt.dispatched(t)
 		}
 		return "auto", nil
 	case TreatmentToNotify:
@@ -145,6 +151,7 @@ func (rt *Router) transition(ctx context.Context, t *Treatment, from, to string,
 		return nil // another caller did it, with its own message
 	}
 	t.State = to
+	rt.dispatched(t)
 	rt.logger().Info("mail queued", "treatment_id", t.ID, "message_id", msg.ID, "kind", msg.Kind, "to", msg.To)
 	return nil
 }
@@ -180,6 +187,12 @@ func (rt *Router) recipients(ctx context.Context, rec *Recorder) ([]string, erro
 		return nil, errors.New("no recipient: the recorder has no manager with an email and no superuser has one")
 	}
 	return to, nil
+}
+
+func (rt *Router) dispatched(t *Treatment) {
+	if rt.DispatchedFunc != nil {
+		rt.DispatchedFunc(t)
+	}
 }
 
 func (rt *Router) logger() *slog.Logger {

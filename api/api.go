@@ -156,6 +156,13 @@ func (h *Handler) handle(pattern string, need httpjson.Access, fn handlerFunc) {
 // keeps its Allow header).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.limited.ServeHTTP(w, r) }
 
+// Pattern is the route pattern that serves r ("GET /api/v1/videos/{id}"),
+// "" when none does: the metrics' route label.
+func (h *Handler) Pattern(r *http.Request) string {
+	_, pattern := h.mux.Handler(r)
+	return pattern
+}
+
 // handleTooLarge answers a body whose length is over MaxBodySize.
 func (h *Handler) handleTooLarge(w http.ResponseWriter, r *http.Request) {
 	h.writeError(w, r, jsonError(&http.MaxBytesError{Limit: MaxBodySize}))

@@ -321,6 +321,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // Handler returns the routes of every page.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// Pattern is the route pattern that serves r ("GET /videos/{id}/{$}"),
+// "" when none does: the metrics' route label.
+func (s *Server) Pattern(r *http.Request) string {
+	_, pattern := s.mux.Handler(r)
+	return pattern
+}
+
 // Handle mounts h at pattern (http.ServeMux syntax, e.g.
 // "GET /record/claim_record/{$}") behind the session, language, user and
 // CSRF layers, so h may use them like the package's own pages. It is safe

@@ -126,6 +126,11 @@ type Config struct {
 	// LANGUAGE_CODE is fr, else UTC.
 	TimeZone string `toml:"TIME_ZONE"`
 	LogLevel string `toml:"LOG_LEVEL"`
+	// LogFormat is text or json (log shippers); the metrics are on
+	// METRICS_ADDR or behind METRICS_TOKEN (config_metrics.go).
+	LogFormat    string `toml:"LOG_FORMAT"`
+	MetricsAddr  string `toml:"METRICS_ADDR"`
+	MetricsToken string `toml:"METRICS_TOKEN" secret:"password"`
 
 	// HTTP: how long a client may take to send a request (body
 	// limits themselves are per route, see package httplimit).
@@ -229,6 +234,7 @@ func DefaultConfig() Config {
 		DefaultFromEmail: "lectern@localhost",
 		LanguageCode:     "fr",
 		LogLevel:         "info",
+		LogFormat:        "text",
 
 		HTTPReadTimeout:        Duration(30 * time.Second),
 		HTTPIdleTimeout:        Duration(2 * time.Minute),
@@ -490,6 +496,7 @@ func (c *Config) finish() error {
 	c.checkDeposits(bad)
 	c.checkFeeds(bad)
 	c.checkSFTP(bad)
+	c.checkMetrics(bad)
 	c.checkNode(bad)
 	c.checkSchedule(bad)
 	c.checkIdentity(bad)

@@ -13,7 +13,7 @@ import (
 // to, built from the configuration and the store of s; routed, when not
 // nil, is called with each new treatment (serve: dispatchNow).
 func (a *app) intake(s *services, routed func(context.Context, *lectern.Treatment)) *lectern.Intake {
-	return &lectern.Intake{
+	in := &lectern.Intake{
 		Root:              a.cfg.DefaultRecorderPath,
 		Extensions:        a.cfg.VideoAllowedExtensions,
 		DefaultRecorderID: a.cfg.DefaultRecorderID,
@@ -27,6 +27,10 @@ func (a *app) intake(s *services, routed func(context.Context, *lectern.Treatmen
 		ScheduleTolerance: time.Duration(a.cfg.ScheduleTolerance),
 		Logger:            a.logger,
 	}
+	if a.metrics != nil {
+		in.DepositFunc = a.metrics.Deposit
+	}
+	return in
 }
 
 // ftpConfig is the FTP server's configuration from the FTP_* settings.

@@ -20,6 +20,7 @@ import (
 
 	"lectern"
 	"lectern/jobs"
+	"lectern/metrics"
 	"lectern/sqldb"
 )
 
@@ -95,6 +96,10 @@ type app struct {
 	pendingEvery time.Duration
 	// feedEvery, when not zero, replaces feedInterval (tests).
 	feedEvery time.Duration
+	// metrics are the process's (serve, worker), set by startMetrics;
+	// metricsAddr is METRICS_ADDR's bound address once it listens.
+	metrics     *metrics.Metrics
+	metricsAddr string
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -158,7 +163,7 @@ func (a *app) loadConfig() (*Config, error) {
 		return nil, usageError{err}
 	}
 	a.cfg = cfg
-	a.logger = newLogger(a.stderr, cfg.LogLevel)
+	a.logger = newLogger(a.stderr, cfg.LogLevel, cfg.LogFormat)
 	return cfg, nil
 }
 
@@ -192,12 +197,6 @@ func (a *app) openDB(ctx context.Context) (*sqldb.DB, error) {
 		return nil, err
 	}
 	return db, nil
-}
-
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
 func getenv(environ []string, key string) string {

@@ -24,7 +24,7 @@ import (
 // recording's duration and still.
 func (a *app) router(svc *services) *lectern.Router {
 	cfg := a.cfg
-	return &lectern.Router{
+	rt := &lectern.Router{
 		Recorders: svc.recorders, Users: svc.users, Treatments: svc.treatments, Recordings: svc.recordings,
 		Mail: mail.NewRenderer(mail.RendererConfig{SiteTitle: cfg.SiteTitle, BaseURL: cfg.BaseURL, UseCAS: cfg.UseCAS,
 			From: cfg.DefaultFromEmail, Language: cfg.LanguageCode, Location: cfg.Location(),
@@ -34,6 +34,10 @@ func (a *app) router(svc *services) *lectern.Router {
 		Thumbnails: cfg.Encoder(a.logger.With("edge", "ffmpeg")),
 		Events:     svc.events,
 	}
+	if a.metrics != nil {
+		rt.DispatchedFunc = a.metrics.Routed
+	}
+	return rt
 }
 
 // dispatchNow is the intake's RoutedFunc in serve: every new treatment is
@@ -112,6 +116,9 @@ func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Enco
 	if err != nil {
 		return nil, nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
+	if a.metrics != nil {
+		sender = a.metrics.Sender(sender) // nil stays nil
+	}
 	if sender == nil {
 		logger.Info("no SMTP_URL: mail stays in the outbox (Administration → Outbox), its jobs waiting in the mail queue")
 	}
@@ -127,6 +134,17 @@ func (a *app) startJobs(ctx context.Context, svc *services, encoder lectern.Enco
 		Events:      svc.events,
 		Nodes:       svc.nodes,
 		Logger:      logger.With("edge", "jobs")}
+	if a.metrics != nil {
+		// Timed and counted; the joiner and the thumbnailer the job
+		// queue would find on the encoder are handed to it directly.
+		deps.Encoder = a.metrics.Encoder(encoder)
+		if j, ok := encoder.(lectern.Joiner); ok {
+			deps.Joiner = a.metrics.Joiner(j)
+		}
+		if t, ok := encoder.(lectern.Thumbnailer); ok {
+			deps.Thumbnails = t
+		}
+	}
 	q, err = jobs.New(ctx, jobs.Config{DB: pool, Listener: listener, Workers: 2, EncodeWorkers: cfg.EncodeWorkers, MediaRoot: cfg.MediaRoot,
 		ZipLimits: cfg.ZipLimits(), SkipFirstImage: cfg.RecorderSkipFirstImage, Location: cfg.Location(),
 		EnqueueOnly: !work,

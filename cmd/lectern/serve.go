@@ -22,6 +22,7 @@ import (
 	"lectern/intake/sftp"
 	"lectern/intake/upload"
 	"lectern/intake/watch"
+	"lectern/metrics"
 	"lectern/password"
 	"lectern/sqldb"
 	"lectern/web"
@@ -131,6 +132,12 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	if err := checkStorage(ctx, svc.nodes, cfg); err != nil {
 		return err
 	}
+	// The metrics, before the edges whose hooks count into them.
+	stopMetrics, err := a.startMetrics(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	// The recorders' logins, written coalesced; stopped after the edges
 	// that report them, before the database closes.
@@ -170,7 +177,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 
 	if cfg.FTPEnabled {
 		ftpCfg := cfg.ftpConfig()
-		ftpCfg.LoginFunc = contacts.Record
+		ftpCfg.LoginFunc, ftpCfg.SessionFunc, ftpCfg.ReceivedFunc = a.ftpHooks(contacts.Record)
 		ftpd, err := ftp.New(ftpCfg,
 			ftp.Deps{Recorders: svc.recorders, Intake: in, Sightings: svc.sightings, Logger: logger.With("edge", "ftp")})
 		if err != nil {
@@ -184,7 +191,11 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 	var sftpKeys []string // host key fingerprints, for the recorder pages
 	if cfg.SFTPEnabled {
-		sftpd, err := sftp.New(cfg.sftpConfig(),
+		sftpCfg := cfg.sftpConfig()
+		sftpCfg.SessionFunc = a.metrics.SessionFunc(metrics.ProtocolSFTP)
+		sftpCfg.ReceivedFunc = a.metrics.ReceivedFunc(metrics.ProtocolSFTP)
+		sftpCfg.LoginFailedFunc = func(reason string) { a.metrics.LoginFailed(metrics.ProtocolSFTP, reason) }
+		sftpd, err := sftp.New(sftpCfg,
 			sftp.Deps{Recorders: svc.recorders, Intake: in, Sightings: svc.sightings, Logger: logger.With("edge", "sftp")})
 		if err != nil {
 			return fmt.Errorf("SFTP server: %w", err)
@@ -313,13 +324,17 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	defer ocIngest.Stop()
 	mux.Handle("/ingest/", ocIngest.Handler())
 	mux.Handle("/", pages.Handler())
+	a.mountMetrics(mux)
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           httplimit.Handler(requestLimit(readLimit, uploadLimit), mux, uploadTooLarge),
+		// Counted by route pattern: the main mux's, or the pages' and the
+		// API's own for their subtrees.
+		Handler: a.metrics.HTTP(httplimit.Handler(requestLimit(readLimit, uploadLimit), mux, uploadTooLarge),
+			routeOf(mux, map[string]patterner{"/": pages, "/api/": restAPI})),
 		ReadHeaderTimeout: min(10*time.Second, time.Duration(cfg.HTTPReadTimeout)),
 		IdleTimeout:       time.Duration(cfg.HTTPIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

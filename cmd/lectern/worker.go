@@ -40,6 +40,13 @@ func (a *app) worker(ctx context.Context, ready chan<- struct{}) error {
 	if err := checkStorage(ctx, svc.nodes, cfg); err != nil {
 		return err
 	}
+	// Its own metrics, on METRICS_ADDR only (a worker has no HTTP
+	// address of its own).
+	stopMetrics, err := a.startMetrics(ctx, svc.db)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	_, stopJobs, err := a.startJobs(ctx, svc, cfg.Encoder(logger.With("edge", "ffmpeg")), true)
 	if err != nil {
 		return err

@@ -65,6 +65,12 @@ type Config struct {
 	// lectern.ContactLog's Record, which never blocks and coalesces a
 	// flood of attempts into a write now and then.
 	LoginFunc func(lectern.LoginAttempt)
+	// SessionFunc, when set, is called with +1 as a control connection is
+	// taken in (within the connection budget) and -1 as it ends;
+	// ReceivedFunc with the bytes of each write into a recorder's file
+	// (the metrics). Neither may block.
+	SessionFunc  func(delta int)
+	ReceivedFunc func(n int64)
 }
 
 // Deps are the services the server uses.
@@ -368,6 +374,7 @@ func (l *listener) Accept() (net.Conn, error) {
 		}
 		l.s.mu.Unlock()
 		if over == "" {
+			l.s.session(+1)
 			return c, nil
 		}
 		l.s.log.Warn("ftp connection refused: over the connection budget", "remote_addr", c.key, "reason", over)
@@ -381,13 +388,24 @@ func (l *listener) Accept() (net.Conn, error) {
 
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
-	if s.conns[c.key] == c {
+	tracked := s.conns[c.key] == c
+	if tracked {
 		delete(s.conns, c.key)
 		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
 			delete(s.perIP, c.ip)
 		}
 	}
 	s.mu.Unlock()
+	if tracked {
+		s.session(-1)
+	}
+}
+
+// session tells Config.SessionFunc of a connection taken in or ended.
+func (s *Server) session(delta int) {
+	if s.cfg.SessionFunc != nil {
+		s.cfg.SessionFunc(delta)
+	}
 }
 
 // connOf returns the state of a session's control connection.

@@ -40,6 +40,27 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b 
 type writerOnly struct{ io.Writer }
 type readerOnly struct{ io.Reader }
 
+// counted is w, telling Config.ReceivedFunc of each write as it is made
+// (a long upload shows in the metrics while it arrives, not at its end).
+// It has no ReadFrom either.
+func (s *Server) counted(w io.Writer) io.Writer {
+	if s.cfg.ReceivedFunc == nil {
+		return writerOnly{w}
+	}
+	return countingWriter{w: w, fn: s.cfg.ReceivedFunc}
+}
+
+type countingWriter struct {
+	w  io.Writer
+	fn func(int64)
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.fn(int64(n))
+	return n, err
+}
+
 // PutFile receives STOR and APPE (REST n then STOR resumes at n). The
 // file is held before it is written; a transfer that ends cleanly becomes
 // the connection's pending upload (see the package documentation).
@@ -129,14 +150,15 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 	case fi.Size() > 0:
 		err = f.Truncate(0)
 	}
+	w := d.s.counted(f)
 	if err == nil && n0 > 0 {
 		var m int
-		m, err = f.Write(buf[:n0])
+		m, err = w.Write(buf[:n0])
 		u.received += int64(m)
 	}
 	if err == nil && rerr == nil {
 		var m int64
-		m, err = io.CopyBuffer(writerOnly{f}, readerOnly{data}, buf)
+		m, err = io.CopyBuffer(w, readerOnly{data}, buf)
 		u.received += m
 	}
 	if fi, serr := f.Stat(); serr == nil {

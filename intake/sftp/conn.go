@@ -10,6 +10,8 @@ import (
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
+
+	"lectern"
 )
 
 // maxSessions is how many SFTP sessions (channels) one connection may
@@ -69,6 +71,7 @@ func (s *Server) serveConn(nc net.Conn, ip netip.Addr) {
 			// one failure (a client tries each key of its agent in turn).
 			blocked := s.throttle.Fail(ip, time.Now())
 			log.Warn("sftp login refused", "login", st.login, "reason", "no authorized key", "blocked", blocked)
+			s.loginFailed(lectern.LoginBadKey)
 		} else {
 			log.Debug("sftp handshake ended", "err", err)
 		}

@@ -87,6 +87,23 @@ const (
 	refusedAddress  = "address is not the recorder's"
 )
 
+// refusedReasons are the refusals as lectern.LoginAttempt names them
+// (Config.LoginFailedFunc).
+var refusedReasons = map[string]string{
+	refusedUnknown:  lectern.LoginUnknown,
+	refusedNoFTP:    lectern.LoginNoPassword,
+	refusedPassword: lectern.LoginWrongPassword,
+	refusedKey:      lectern.LoginBadKey,
+	refusedAddress:  lectern.LoginRefusedAddress,
+}
+
+// loginFailed tells Config.LoginFailedFunc of a refused login.
+func (s *Server) loginFailed(reason string) {
+	if s.cfg.LoginFailedFunc != nil {
+		s.cfg.LoginFailedFunc(reason)
+	}
+}
+
 // errRefused is every refusal's error: SSH tells the client which
 // methods are left, never why.
 var errRefused = errors.New("permission denied")
@@ -111,10 +128,12 @@ func (s *Server) sshConfig(ip netip.Addr, st *authState, log *slog.Logger) *ssh.
 			log := log.With("login", login)
 			if wait, blocked := s.throttle.Blocked(ip, time.Now()); blocked {
 				log.Warn("sftp login refused: too many failures from this address", "retry_in", wait.Round(time.Second))
+				s.loginFailed(lectern.LoginThrottled)
 				return nil, errRefused
 			}
 			if !s.throttle.Begin(ip, time.Now()) {
 				log.Warn("sftp login refused: too many attempts under way from this address", "max", s.cfg.MaxLoginFailures)
+				s.loginFailed(lectern.LoginThrottled)
 				return nil, errRefused
 			}
 			rec, refused, err := s.authenticate(login, func(rec *lectern.Recorder) (bool, string) {
@@ -132,6 +151,7 @@ func (s *Server) sshConfig(ip netip.Addr, st *authState, log *slog.Logger) *ssh.
 			if rec == nil {
 				blocked := s.throttle.Fail(ip, time.Now())
 				log.Warn("sftp login refused", "reason", refused, "blocked", blocked)
+				s.loginFailed(refusedReasons[refused])
 				time.Sleep(s.cfg.LoginFailureDelay)
 				return nil, errRefused
 			}

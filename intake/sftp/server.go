@@ -50,6 +50,16 @@ type Config struct {
 	LoginWindow       time.Duration
 	LoginBlock        time.Duration
 	LoginFailureDelay time.Duration
+
+	// Hooks for the metrics, none of which may block. SessionFunc, when
+	// set, is called with +1 as a connection is taken in and -1 as it
+	// ends; ReceivedFunc with the bytes of each write into a recorder's
+	// file; LoginFailedFunc with why a login was refused (a
+	// lectern.Login* reason: a connection that offered only keys, none
+	// good, is one LoginBadKey).
+	SessionFunc     func(delta int)
+	ReceivedFunc    func(n int64)
+	LoginFailedFunc func(reason string)
 }
 
 // Deps are the services the server uses.
@@ -249,6 +259,9 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			nc.Close()
 			continue
 		}
+		if s.cfg.SessionFunc != nil {
+			s.cfg.SessionFunc(+1)
+		}
 		go func() {
 			defer s.wg.Done()
 			defer s.untrack(nc, ip)
@@ -260,13 +273,17 @@ func (s *Server) acceptLoop(ln net.Listener) {
 func (s *Server) untrack(nc net.Conn, ip netip.Addr) {
 	nc.Close()
 	s.mu.Lock()
-	if _, ok := s.conns[nc]; ok {
+	_, tracked := s.conns[nc]
+	if tracked {
 		delete(s.conns, nc)
 		if s.perIP[ip]--; s.perIP[ip] <= 0 {
 			delete(s.perIP, ip)
 		}
 	}
 	s.mu.Unlock()
+	if tracked && s.cfg.SessionFunc != nil {
+		s.cfg.SessionFunc(-1)
+	}
 }
 
 // remoteIP is the client's address without port, IPv4 unmapped.

@@ -38,6 +38,9 @@ var errNothingToResume = lectern.ErrNothingToResume
 // which pwrite allows. A failed write breaks the upload off.
 func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 	n, err := u.f.WriteAt(p, off)
+	if u.s.cfg.ReceivedFunc != nil && n > 0 {
+		u.s.cfg.ReceivedFunc(int64(n))
+	}
 	u.mu.Lock()
 	u.received += int64(n)
 	if err != nil && u.broken == "" {
