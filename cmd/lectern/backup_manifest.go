@@ -47,11 +47,14 @@ type manifestDatabase struct {
 
 // manifestFolder is one folder of the installation.
 type manifestFolder struct {
-	Name    string          `json:"name"`    // data, media, recorders: its folder in the backup
-	Setting string          `json:"setting"` // DATA_DIR, MEDIA_ROOT, DEFAULT_RECORDER_PATH
-	Source  string          `json:"source"`  // where it was
-	Copied  bool            `json:"copied"`  // copied by backup (else by the operator)
-	Files   []manifestEntry `json:"files"`
+	Name    string `json:"name"`    // data, media, recorders: its folder in the backup
+	Setting string `json:"setting"` // DATA_DIR, MEDIA_ROOT, DEFAULT_RECORDER_PATH
+	Source  string `json:"source"`  // where it was
+	Copied  bool   `json:"copied"`  // copied by backup (else by the operator)
+	// Dirs are its folders, by slash path, so that an empty one (a
+	// recorder's deposit folder) is restored too.
+	Dirs  []string        `json:"dirs"`
+	Files []manifestEntry `json:"files"`
 }
 
 // manifestEntry is one regular file, by its slash-separated path in its
@@ -145,7 +148,7 @@ func copyHash(ctx context.Context, in io.Reader, src string, dst *os.Root, name 
 // symbolic link or a special file is named on warn and left out; a file
 // gone while listed (a deposit moved) is left out.
 func listFolder(ctx context.Context, cfg *Config, bf backupFolder, others []string, copyTo string, warn io.Writer) (manifestFolder, error) {
-	mf := manifestFolder{Name: bf.name, Setting: bf.setting, Source: bf.dir, Copied: copyTo != "", Files: []manifestEntry{}}
+	mf := manifestFolder{Name: bf.name, Setting: bf.setting, Source: bf.dir, Copied: copyTo != "", Dirs: []string{}, Files: []manifestEntry{}}
 	var dst *os.Root
 	if copyTo != "" {
 		if err := os.Mkdir(copyTo, 0o700); err != nil {
@@ -171,12 +174,15 @@ func listFolder(ctx context.Context, cfg *Config, bf backupFolder, others []stri
 			}
 			return nil
 		}
-		if d.IsDir() {
-			return nil
-		}
 		rel, err := filepath.Rel(bf.dir, path)
 		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			if rel != "." {
+				mf.Dirs = append(mf.Dirs, filepath.ToSlash(rel))
+			}
+			return nil
 		}
 		if !d.Type().IsRegular() {
 			fmt.Fprintf(warn, "lectern: %s: %s is not a regular file (a symbolic link?): left out of the backup\n", bf.setting, path)
@@ -194,6 +200,7 @@ func listFolder(ctx context.Context, cfg *Config, bf backupFolder, others []stri
 	if err != nil {
 		return mf, err
 	}
+	sort.Strings(mf.Dirs)
 	sort.Slice(mf.Files, func(i, j int) bool { return mf.Files[i].Path < mf.Files[j].Path })
 	return mf, nil
 }

@@ -142,6 +142,9 @@ func TestBackupDuringUploads(t *testing.T) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
+	if fi, err := os.Stat(filepath.Join(c2.dataDir, "recorders", "amphi-c")); err != nil || !fi.IsDir() {
+		t.Errorf("the recorder's folder is not restored: %v", err)
+	}
 	s2 := startServe(t, c2)
 
 	var list struct {

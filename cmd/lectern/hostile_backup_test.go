@@ -58,6 +58,9 @@ func TestHostileBackup(t *testing.T) {
 		{"a path ../ into another target", func(t *testing.T, dir, outside string, m *backupManifest) {
 			entry(m, "media", "../lectern.db", "x")
 		}, "leads out of its folder"},
+		{"a folder with ../ out of its folder", func(t *testing.T, dir, outside string, m *backupManifest) {
+			m.Folders[0].Dirs = append(m.Folders[0].Dirs, "../../outside/made")
+		}, "leads out of its folder"},
 		{"an absolute path", func(t *testing.T, dir, outside string, m *backupManifest) {
 			entry(m, "data", filepath.ToSlash(filepath.Join(outside, "abs")), "x")
 		}, "leads out of its folder"},

@@ -84,9 +84,14 @@ func readManifest(dir string) (*backupManifest, error) {
 			return nil, fmt.Errorf("%s: folder %q twice", manifestFile, mf.Name)
 		}
 		seen[mf.Name] = true
+		for _, d := range mf.Dirs {
+			if !localPath(d) {
+				return nil, fmt.Errorf("%s: %s: the path %q leads out of its folder", manifestFile, mf.Name, d)
+			}
+		}
 		paths := map[string]bool{}
 		for _, e := range mf.Files {
-			if !fs.ValidPath(e.Path) || e.Path == "." || strings.Contains(e.Path, `\`) || !filepath.IsLocal(filepath.FromSlash(e.Path)) {
+			if !localPath(e.Path) {
 				return nil, fmt.Errorf("%s: %s: the path %q leads out of its folder", manifestFile, mf.Name, e.Path)
 			}
 			if paths[e.Path] {
@@ -99,6 +104,13 @@ func readManifest(dir string) (*backupManifest, error) {
 		}
 	}
 	return &m, nil
+}
+
+// localPath reports whether the manifest's path p names something inside
+// its folder: relative, slash-separated, without "..", not the folder
+// itself.
+func localPath(p string) bool {
+	return fs.ValidPath(p) && p != "." && !strings.Contains(p, `\`) && filepath.IsLocal(filepath.FromSlash(p))
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)

@@ -112,6 +112,15 @@ func (a *app) restore(cmd *cobra.Command, cfg *Config, dir string) (err error) {
 		if !ok {
 			continue
 		}
+		for _, d := range mf.Dirs {
+			stage, name, err := plan.locate(filepath.Join(bf.dir, filepath.FromSlash(d)))
+			if err != nil {
+				return err
+			}
+			if err := stage.r.MkdirAll(name, 0o750); err != nil {
+				return usageError{fmt.Errorf("the backup's %s/%s: %w", mf.Name, d, err)}
+			}
+		}
 		var size int64
 		for _, e := range mf.Files {
 			stage, name, err := plan.locate(filepath.Join(bf.dir, filepath.FromSlash(e.Path)))
@@ -123,7 +132,7 @@ func (a *app) restore(cmd *cobra.Command, cfg *Config, dir string) (err error) {
 			}
 			size += e.Size
 		}
-		fmt.Fprintf(a.stdout, "%s: %d files, %d bytes, checked and copied into %s\n", bf.setting, len(mf.Files), size, bf.dir)
+		fmt.Fprintf(a.stdout, "%s: %d folders, %d files, %d bytes, checked and copied into %s\n", bf.setting, len(mf.Dirs), len(mf.Files), size, bf.dir)
 	}
 	if err := plan.commit(); err != nil {
 		return err
