@@ -104,8 +104,8 @@ func TestBackupDuringUploads(t *testing.T) {
 	}
 	pr := &pausedReader{data: third, paused: make(chan struct{}), resume: make(chan struct{})}
 	uploaded := make(chan error, 1)
+	conn := ftpLogin(t, s.app.ftpAddr, "amphic", "ftp-secret")
 	go func() {
-		conn := ftpLogin(t, s.app.ftpAddr, "amphic", "ftp-secret")
 		defer conn.Quit()
 		if err := conn.Stor("third.mp4", pr); err != nil {
 			uploaded <- err
