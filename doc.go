@@ -2,7 +2,7 @@
 // life, the rules that apply to them, and the contracts (service
 // interfaces, job arguments, a video's folder) that the edges implement or
 // consume. It imports the standard library only; the edges import it, and
-// leaf helpers (locale, httpjson, httplimit, password, avc), never each
+// leaf helpers (locale, httpjson, httplimit, password, avc, throttle), never each
 // other; cmd/lectern wires them (fence_test.go checks it).
 //
 // # The life of a deposit

@@ -39,6 +39,7 @@ var fenceLeaves = map[string]string{
 	"lectern/httplimit": "request body limits, for every HTTP edge and cmd/lectern's mux",
 	"lectern/password":  "password hashing, for the web login, the API, FTP logins and the CLI",
 	"lectern/avc":       "the audiovideocast ZIP reader: the claim list previews it, the jobs extract it",
+	"lectern/throttle":  "failed logins counted per address, for the FTP and SFTP servers and the capture agents' logins",
 }
 
 // fenceTestHelper tells the packages that only tests and benchmarks

@@ -158,3 +158,27 @@ func (d *RecorderDirectories) mkdir(dir string) (bool, error) {
 	}
 	return true, nil
 }
+
+// OpenRecorderFolder creates the folder dir of a recorder under root
+// (DEFAULT_RECORDER_PATH) when missing, with mode 0750, and opens it as the
+// os.Root that jails the recorder's FTP and SFTP sessions. It refuses an
+// invalid directory and a path that is not a folder (a file or a symbolic
+// link planted in its place).
+func OpenRecorderFolder(root, dir string) (path string, r *os.Root, err error) {
+	d := &RecorderDirectories{Root: root}
+	if _, err := d.mkdir(dir); err != nil {
+		return "", nil, fmt.Errorf("recorder directory %q: %w", dir, err)
+	}
+	path = d.Path(dir)
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("recorder directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return "", nil, fmt.Errorf("recorder directory %s is not a directory (a symbolic link?)", path)
+	}
+	if r, err = os.OpenRoot(path); err != nil {
+		return "", nil, fmt.Errorf("open recorder directory: %w", err)
+	}
+	return path, r, nil
+}

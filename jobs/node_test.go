@@ -140,7 +140,7 @@ func TestLeaseLost(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Config{})
 	b := setup(t, srv.URL())
 	nodes := &brokenNodes{NodeService: sqldb.NewNodeService(b.db), broken: make(chan struct{})}
-	const after = time.Second
+	const after = 3 * time.Second
 	lost := make(chan error, 2)
 	c := b.newClientDeps(t, func(cfg *jobs.Config) {
 		cfg.ID, cfg.RescueAfter = "fragile", after
@@ -197,7 +197,7 @@ func TestLeaseLostRescueHangs(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Config{})
 	b := setup(t, srv.URL())
 	nodes := &hangingNodes{brokenNodes{NodeService: sqldb.NewNodeService(b.db), broken: make(chan struct{})}}
-	const after = time.Second
+	const after = 3 * time.Second
 	lost := make(chan error, 2)
 	c := b.newClientDeps(t, func(cfg *jobs.Config) {
 		cfg.ID, cfg.RescueAfter = "hanging", after

@@ -178,7 +178,7 @@ func (m *media) videosOf(tb testing.TB, id int64) []*lectern.Video {
 // waitVideo waits until recording id's video is in state, and returns it.
 func (m *media) waitVideo(tb testing.TB, id int64, state string) *lectern.Video {
 	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		list := m.videosOf(tb, id)
 		if len(list) > 1 {
@@ -188,7 +188,7 @@ func (m *media) waitVideo(tb testing.TB, id int64, state string) *lectern.Video 
 			return list[0]
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("after 30s the video of recording %d is not %s: %+v\njobs %v\nrecording log:\n%s", id, state, list,
+			tb.Fatalf("after 2 minutes the video of recording %d is not %s: %+v\njobs %v\nrecording log:\n%s", id, state, list,
 				m.jobsByKind(tb), m.comment(tb, id))
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -228,14 +228,14 @@ func (m *media) jobsByKind(tb testing.TB) map[string]int {
 // waitJobs waits until the jobs by kind and state are want.
 func (m *media) waitJobs(tb testing.TB, want map[string]int) {
 	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		got := m.jobsByKind(tb)
 		if fmt.Sprint(got) == fmt.Sprint(want) {
 			return
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("after 30s jobs are %v, want %v", got, want)
+			tb.Fatalf("after 2 minutes jobs are %v, want %v", got, want)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

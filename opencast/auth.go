@@ -3,6 +3,7 @@ package opencast
 import (
 	"context"
 	"fmt"
+	"lectern/throttle"
 	"log/slog"
 	"net"
 	"net/http"
@@ -48,7 +49,7 @@ type Authenticator struct {
 	recorders lectern.RecorderService
 	log       *slog.Logger
 	nonces    *nonceStore
-	throttle  *throttle
+	throttle  *throttle.Throttle
 	now       func() time.Time
 }
 
@@ -73,7 +74,7 @@ func NewAuthenticator(cfg AuthConfig, recorders lectern.RecorderService, logger 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Authenticator{cfg: cfg, recorders: recorders, log: logger, nonces: newNonceStore(cfg.NonceLifetime),
-		throttle: newThrottle(cfg.MaxLoginFailures, cfg.LoginWindow, cfg.LoginBlock), now: time.Now}
+		throttle: throttle.New(cfg.MaxLoginFailures, cfg.LoginWindow, cfg.LoginBlock), now: time.Now}
 }
 
 // Recorder logs the request's client in and returns its recorder. When
@@ -83,7 +84,7 @@ func NewAuthenticator(cfg AuthConfig, recorders lectern.RecorderService, logger 
 func (a *Authenticator) Recorder(w http.ResponseWriter, r *http.Request) (*lectern.Recorder, bool) {
 	ip := clientIP(r)
 	log := a.log.With("remote_addr", r.RemoteAddr, "path", r.URL.Path)
-	if wait := a.throttle.blocked(ip, a.now()); wait > 0 {
+	if wait, blocked := a.throttle.Blocked(ip, a.now()); blocked {
 		log.Warn("capture agent login refused: too many failures from this address", "retry_in", wait.Round(time.Second))
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait/time.Second)+1))
 		http.Error(w, "Too many failed logins from your address; try again later.", http.StatusTooManyRequests)
@@ -169,7 +170,7 @@ func (a *Authenticator) basic(w http.ResponseWriter, r *http.Request, log *slog.
 	if !password.Check(rec.CredentialsPasswordHash, pw) {
 		return a.refuse(w, r, log, ip, "wrong password")
 	}
-	a.throttle.succeed(ip)
+	a.throttle.Succeed(ip, a.now())
 	return rec, true
 }
 
@@ -217,13 +218,13 @@ func (a *Authenticator) digest(w http.ResponseWriter, r *http.Request, log *slog
 	case nonceReplay:
 		return a.refuse(w, r, log, ip, "nonce count used already (a replay)")
 	}
-	a.throttle.succeed(ip)
+	a.throttle.Succeed(ip, a.now())
 	return rec, true
 }
 
 // refuse answers a failed login, counted against the address.
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, log *slog.Logger, ip netip.Addr, reason string) (*lectern.Recorder, bool) {
-	blocked := a.throttle.fail(ip, a.now())
+	blocked := a.throttle.Fail(ip, a.now())
 	log.Warn("capture agent login refused", "reason", reason, "blocked", blocked)
 	t := time.NewTimer(a.cfg.LoginFailureDelay)
 	select {

@@ -49,8 +49,13 @@ func pickPerson(sel, username string) chromedp.Action {
 		waitJS(fmt.Sprintf(`(function (i) { if (!i) { return false; } i.value = ""; return true; })(document.querySelector(%q))`, sel)),
 		chromedp.SendKeys(sel, username, chromedp.ByQuery),
 		chromedp.WaitVisible(option, chromedp.ByQuery),
-		chromedp.Click(option, chromedp.ByQuery),
-		waitJS(fmt.Sprintf(`document.querySelector(%q).value === %q`, sel, username)),
+		// Each key typed searches again and redraws the list: the option is
+		// found and pressed in one evaluation, again until it is picked,
+		// never a node of a list drawn over since.
+		waitJS(fmt.Sprintf(`(function (o, i) {
+			if (o && i.value !== %q) { o.dispatchEvent(new MouseEvent("mousedown", {bubbles: true, cancelable: true, button: 0})); }
+			return i.value === %q;
+		})(document.querySelector(%q), document.querySelector(%q))`, username, username, option, sel)),
 	}
 }
 

@@ -61,7 +61,7 @@ func TestServeKilledMidEncode(t *testing.T) {
 	}
 
 	second := startProcess(t, bin, env)
-	waitUntil(t, 30*time.Second, second, "the video is not done after the restart", func() bool {
+	waitUntil(t, 2*time.Minute, second, "the video is not done after the restart", func() bool {
 		return db.QueryRow("SELECT encoding_state FROM videos WHERE id = ?", id).Scan(&state) == nil && state == lectern.EncodingDone
 	})
 	second.stop(t)

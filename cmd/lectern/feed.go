@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"lectern"
@@ -47,26 +46,5 @@ func (a *app) feedImporter(svc *services, accounts *lectern.Accounts) *lectern.F
 // is claimed by one (FeedService.ClaimFeed), and a feed another node has
 // just imported is not due.
 func startFeeds(ctx context.Context, im *lectern.FeedImporter, interval time.Duration, logger *slog.Logger) (stop func()) {
-	loopCtx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			if n, err := im.ImportDue(loopCtx); err != nil && loopCtx.Err() == nil {
-				logger.Error("import due calendar feeds", "err", err)
-			} else if n > 0 {
-				logger.Info("calendar feeds imported", "feeds", n)
-			}
-			select {
-			case <-loopCtx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	})
-	return func() {
-		cancel()
-		wg.Wait()
-	}
+	return runEvery(ctx, interval, logger, "import due calendar feeds", "calendar feeds imported", "feeds", im.ImportDue)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"regexp"
-	"sync"
 	"time"
 
 	"lectern"
@@ -42,26 +41,5 @@ func assembleEvery(quiet time.Duration) time.Duration {
 func (a *app) startAssembler(ctx context.Context, in *lectern.Intake, events lectern.EventService, logger *slog.Logger) (stop func()) {
 	quiet := time.Duration(a.cfg.RecordingPartQuiet)
 	asm := &lectern.PartAssembler{Intake: in, Events: events, Quiet: quiet, Logger: logger}
-	loopCtx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(assembleEvery(quiet))
-		defer tick.Stop()
-		for {
-			if n, err := asm.Pass(loopCtx); err != nil && loopCtx.Err() == nil {
-				logger.Error("assemble split recordings", "err", err)
-			} else if n > 0 {
-				logger.Info("split recordings assembled", "deposits", n)
-			}
-			select {
-			case <-loopCtx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	})
-	return func() {
-		cancel()
-		wg.Wait()
-	}
+	return runEvery(ctx, assembleEvery(quiet), logger, "assemble split recordings", "split recordings assembled", "deposits", asm.Pass)
 }

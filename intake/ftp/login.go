@@ -1,13 +1,10 @@
 package ftp
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"time"
 
 	"goftp.io/server/v2"
@@ -64,7 +61,7 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 		return
 	}
 	log := s.log.With("login", login, "remote_addr", c.key)
-	if !s.throttle.begin(c.ip, time.Now()) {
+	if !s.throttle.Begin(c.ip, time.Now()) {
 		log.Warn("ftp login refused: too many attempts under way from this address", "max", s.cfg.MaxLoginFailures)
 		s.reportLogin(0, login, c, lectern.LoginThrottled)
 		sess.WriteMessage(421, "Too many login attempts under way from your address; try again in a moment.")
@@ -73,14 +70,14 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 	}
 	rec, refused, err := s.authenticate(login, pw, c.ip)
 	if err != nil {
-		s.throttle.release(c.ip)
+		s.throttle.Release(c.ip)
 		log.Error("ftp login: find recorder", "err", err)
 		sess.WriteMessage(421, "Service not available, try again later.")
 		sess.Close()
 		return
 	}
 	if refused != "" {
-		blocked := s.throttle.fail(c.ip, time.Now())
+		blocked := s.throttle.Fail(c.ip, time.Now())
 		log.Warn("ftp login refused", "reason", refused, "blocked", blocked)
 		var id int64
 		if rec != nil {
@@ -95,7 +92,7 @@ func (s *Server) pass(c *conn, sess *server.Session, pw string, lib server.Comma
 		}
 		return
 	}
-	s.throttle.succeed(c.ip, time.Now())
+	s.throttle.Succeed(c.ip, time.Now())
 	log = log.With("recorder", rec.Name)
 	sn, err := s.openSession(rec, login, log)
 	if err != nil {
@@ -170,7 +167,7 @@ func (s *Server) reportLogin(recorder int64, login string, c *conn, reason strin
 }
 
 func (s *Server) refuseBlocked(c *conn, sess *server.Session, login string) bool {
-	wait, blocked := s.throttle.blocked(c.ip, time.Now())
+	wait, blocked := s.throttle.Blocked(c.ip, time.Now())
 	if !blocked {
 		return false
 	}
@@ -195,33 +192,9 @@ func (s *Server) refuseClear(c *conn, sess *server.Session, login string) bool {
 // openSession creates the recorder's directory when missing (0750) and
 // opens it as the session's root.
 func (s *Server) openSession(rec *lectern.Recorder, login string, log *slog.Logger) (*session, error) {
-	if !lectern.ValidDirectory(rec.Directory) {
-		return nil, fmt.Errorf("recorder %d: invalid directory %q", rec.ID, rec.Directory)
-	}
-	dir := filepath.Join(s.cfg.Root, rec.Directory)
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(s.cfg.Root, 0o750); err != nil {
-			return nil, fmt.Errorf("create recorder root: %w", err)
-		}
-		if err := os.Mkdir(dir, 0o750); err == nil {
-			// Mkdir's mode is filtered by the umask.
-			if err := os.Chmod(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("set mode of %s: %w", dir, err)
-			}
-		} else if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("create recorder directory: %w", err)
-		}
-	}
-	fi, err := os.Lstat(dir)
+	dir, root, err := lectern.OpenRecorderFolder(s.cfg.Root, rec.Directory)
 	if err != nil {
-		return nil, fmt.Errorf("recorder directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("recorder directory %s is not a directory (a symbolic link?)", dir)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open recorder directory: %w", err)
+		return nil, fmt.Errorf("recorder %d: %w", rec.ID, err)
 	}
 	return &session{rec: rec, login: login, dir: dir, root: root, log: log}, nil
 }

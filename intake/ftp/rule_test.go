@@ -3,7 +3,6 @@ package ftp
 import (
 	"net/netip"
 	"testing"
-	"time"
 )
 
 func TestResolve(t *testing.T) {
@@ -64,55 +63,5 @@ func TestActiveRefusal(t *testing.T) {
 	c.tls = true
 	if got := activeRefusal(c, "PORT", "127,0,0,1,200,10"); got.code != 534 {
 		t.Errorf("PORT on TLS: %d", got.code)
-	}
-}
-
-func TestThrottle(t *testing.T) {
-	t.Parallel()
-	th := newThrottle(3, time.Minute, 10*time.Minute)
-	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
-	now := time.Unix(1_000_000, 0)
-	// Failures older than the window do not count.
-	th.fail(a, now)
-	th.fail(a, now.Add(time.Second))
-	if th.fail(a, now.Add(2*time.Minute)) {
-		t.Fatal("blocked by failures outside the window")
-	}
-	th.fail(a, now.Add(2*time.Minute+time.Second))
-	if !th.fail(a, now.Add(2*time.Minute+2*time.Second)) {
-		t.Fatal("not blocked after 3 failures in the window")
-	}
-	at := now.Add(3 * time.Minute)
-	if wait, blocked := th.blocked(a, at); !blocked || wait != 9*time.Minute+2*time.Second {
-		t.Fatalf("blocked %v for %v", blocked, wait)
-	}
-	if _, blocked := th.blocked(b, at); blocked {
-		t.Fatal("another address is blocked")
-	}
-	if _, blocked := th.blocked(a, now.Add(13*time.Minute)); blocked {
-		t.Fatal("still blocked after the block")
-	}
-	// A success forgets the failures.
-	th.fail(b, at)
-	th.fail(b, at)
-	th.succeed(b, at)
-	if th.fail(b, at) {
-		t.Fatal("failures before a success counted")
-	}
-	// Attempts under way count: with one failure, two more may be
-	// checked at once, not a third.
-	c := netip.MustParseAddr("192.0.2.3")
-	th.fail(c, at)
-	for i := range 2 {
-		if !th.begin(c, at) {
-			t.Fatalf("attempt %d within the limit refused", i+1)
-		}
-	}
-	if th.begin(c, at) {
-		t.Fatal("a third attempt under way accepted")
-	}
-	th.release(c)
-	if !th.begin(c, at) {
-		t.Fatal("a released attempt still counts")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"lectern/throttle"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -80,7 +81,7 @@ type Server struct {
 	deps     Deps
 	log      *slog.Logger
 	tls      *tls.Config
-	throttle *throttle
+	throttle *throttle.Throttle
 
 	pasvIP string // for PASV replies, set by Start
 
@@ -148,7 +149,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, deps: deps, log: log, conns: map[string]*conn{}, perIP: map[netip.Addr]int{}, done: make(chan struct{}),
-		throttle: newThrottle(cfg.MaxLoginFailures, cfg.LoginWindow, cfg.LoginBlock)}
+		throttle: throttle.New(cfg.MaxLoginFailures, cfg.LoginWindow, cfg.LoginBlock)}
 	cert, err := loadOrCreateCert(cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("ftp server: %w", err)

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path"
 	"sync"
 	"syscall"
 	"time"
@@ -171,50 +170,22 @@ func (d *driver) PutFile(ctx *server.Context, p string, data io.Reader, _ int64)
 
 // errNothingToResume answers a REST n then STOR under the name of an
 // earlier deposit when no upload of that name was broken off.
-var errNothingToResume = errors.New("this name is an earlier deposit's and no upload of it was broken off: upload from the start")
+var errNothingToResume = lectern.ErrNothingToResume
 
-// depositName is the file an upload to rel writes: rel itself, unless an
-// earlier deposit used the name (a treatment has it: a recorder that
-// names every file record.mp4); then the upload of that name that is held
-// without a treatment (broken off: it is resumed, or restarted, in the
-// same file), else for a new upload the first free name by
-// lectern.CandidateName (record-2.mp4), so that the earlier deposit is
-// never overwritten and the new one is never taken for it. REST n then
-// STOR (rest) with no held upload of the name is refused; APPE then
-// starts a new file, as it does under a new name.
-//
-// fresh reports a new name chosen here: the caller creates it exclusively
-// (openDeposit), so that two sessions never write the same one.
-func (s *Server) depositName(sn *session, rel string, rest bool) (name string, fresh bool, err error) {
-	ctx := s.ctx
-	if taken, err := s.deps.Intake.Taken(ctx, s.canonical(sn, rel)); err != nil {
-		sn.log.Error("ftp upload: find earlier deposit", "path", rel, "err", err)
+// depositName is the file an upload to rel writes
+// (lectern.Intake.UploadName); fresh reports a new name chosen there, which
+// the caller creates exclusively (openDeposit).
+func (s *Server) depositName(sn *session, rel string, resume bool) (name string, fresh bool, err error) {
+	name, fresh, err = s.deps.Intake.UploadName(s.ctx, s.deps.Sightings, sn.root, rel,
+		func(r string) string { return s.canonical(sn, r) }, resume)
+	switch {
+	case errors.Is(err, lectern.ErrNothingToResume):
+		return "", false, errNothingToResume
+	case err != nil:
+		sn.log.Error("ftp upload: name the deposit", "path", rel, "err", err)
 		return "", false, errLocal
-	} else if !taken {
-		return rel, false, nil
 	}
-	dir, name := path.Split(rel)
-	for i := 1; i < lectern.MaxCandidates; i++ {
-		c := path.Join(dir, lectern.CandidateName(name, i))
-		abs := s.canonical(sn, c)
-		if taken, err := s.deps.Intake.Taken(ctx, abs); err != nil {
-			sn.log.Error("ftp upload: find earlier deposit", "path", c, "err", err)
-			return "", false, errLocal
-		} else if taken {
-			continue
-		}
-		if sg, err := s.deps.Sightings.FindSighting(ctx, abs); err == nil && sg.Held {
-			return c, false, nil
-		}
-		if _, err := sn.root.Lstat(c); err == nil {
-			continue
-		}
-		if rest {
-			return "", false, errNothingToResume
-		}
-		return c, true, nil
-	}
-	return "", false, errLocal
+	return name, fresh, nil
 }
 
 // openDeposit opens the file an upload writes, *rel. A fresh name

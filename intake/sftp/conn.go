@@ -67,7 +67,7 @@ func (s *Server) serveConn(nc net.Conn, ip netip.Addr) {
 		if st.keyRefused && !st.passwordTried {
 			// A connection that offered only keys, none of them good, is
 			// one failure (a client tries each key of its agent in turn).
-			blocked := s.throttle.fail(ip, time.Now())
+			blocked := s.throttle.Fail(ip, time.Now())
 			log.Warn("sftp login refused", "login", st.login, "reason", "no authorized key", "blocked", blocked)
 		} else {
 			log.Debug("sftp handshake ended", "err", err)
@@ -75,7 +75,7 @@ func (s *Server) serveConn(nc net.Conn, ip netip.Addr) {
 		return
 	}
 	defer sc.Close()
-	s.throttle.succeed(ip, time.Now())
+	s.throttle.Succeed(ip, time.Now())
 	// Global requests (tcpip-forward, keepalives) are all answered no.
 	go ssh.DiscardRequests(reqs)
 	id, _ := strconv.ParseInt(sc.Permissions.Extensions[recorderKey], 10, 64)

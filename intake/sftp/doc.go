@@ -15,7 +15,7 @@
 // AddressIP.
 //
 // Failed logins are counted per client address with the FTP server's
-// rule (a copy of its throttle): each wrong password is a failure, and a
+// rule (package throttle): each wrong password is a failure, and a
 // connection that offered keys, none authorized, and no password, is one.
 // After MaxLoginFailures failures within LoginWindow the address is
 // refused for LoginBlock: its connections are closed at once, before the

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/netip"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,11 +109,11 @@ func (s *Server) sshConfig(ip netip.Addr, st *authState, log *slog.Logger) *ssh.
 			login := md.User()
 			st.login, st.passwordTried = login, true
 			log := log.With("login", login)
-			if wait, blocked := s.throttle.blocked(ip, time.Now()); blocked {
+			if wait, blocked := s.throttle.Blocked(ip, time.Now()); blocked {
 				log.Warn("sftp login refused: too many failures from this address", "retry_in", wait.Round(time.Second))
 				return nil, errRefused
 			}
-			if !s.throttle.begin(ip, time.Now()) {
+			if !s.throttle.Begin(ip, time.Now()) {
 				log.Warn("sftp login refused: too many attempts under way from this address", "max", s.cfg.MaxLoginFailures)
 				return nil, errRefused
 			}
@@ -127,12 +125,12 @@ func (s *Server) sshConfig(ip netip.Addr, st *authState, log *slog.Logger) *ssh.
 				return password.Check(rec.CredentialsPasswordHash, string(pw)), refusedPassword
 			}, ip)
 			if err != nil {
-				s.throttle.release(ip)
+				s.throttle.Release(ip)
 				log.Error("sftp login: find recorder", "err", err)
 				return nil, errRefused
 			}
 			if rec == nil {
-				blocked := s.throttle.fail(ip, time.Now())
+				blocked := s.throttle.Fail(ip, time.Now())
 				log.Warn("sftp login refused", "reason", refused, "blocked", blocked)
 				time.Sleep(s.cfg.LoginFailureDelay)
 				return nil, errRefused
@@ -142,7 +140,7 @@ func (s *Server) sshConfig(ip netip.Addr, st *authState, log *slog.Logger) *ssh.
 		PublicKeyCallback: func(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			login := md.User()
 			st.login = login
-			if _, blocked := s.throttle.blocked(ip, time.Now()); blocked {
+			if _, blocked := s.throttle.Blocked(ip, time.Now()); blocked {
 				return nil, errRefused
 			}
 			rec, refused, err := s.authenticate(login, func(rec *lectern.Recorder) (bool, string) {
@@ -221,32 +219,9 @@ func (s *Server) openSession(id int64, log *slog.Logger) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find recorder %d: %w", id, err)
 	}
-	if !lectern.ValidDirectory(rec.Directory) {
-		return nil, fmt.Errorf("recorder %d: invalid directory %q", rec.ID, rec.Directory)
-	}
-	dir := filepath.Join(s.cfg.Root, rec.Directory)
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(s.cfg.Root, 0o750); err != nil {
-			return nil, fmt.Errorf("create recorder root: %w", err)
-		}
-		if err := os.Mkdir(dir, 0o750); err == nil {
-			if err := os.Chmod(dir, 0o750); err != nil { // Mkdir's mode is filtered by the umask
-				return nil, fmt.Errorf("set mode of %s: %w", dir, err)
-			}
-		} else if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("create recorder directory: %w", err)
-		}
-	}
-	fi, err := os.Lstat(dir)
+	dir, root, err := lectern.OpenRecorderFolder(s.cfg.Root, rec.Directory)
 	if err != nil {
-		return nil, fmt.Errorf("recorder directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("recorder directory %s is not a directory (a symbolic link?)", dir)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open recorder directory: %w", err)
+		return nil, fmt.Errorf("recorder %d: %w", rec.ID, err)
 	}
 	return &session{rec: rec, dir: dir, root: root, log: log.With("recorder", rec.Name)}, nil
 }

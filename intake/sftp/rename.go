@@ -35,7 +35,7 @@ func (h *handler) rename(from, to string, replace bool) error {
 		}
 	}
 	if fi.IsDir() {
-		if d := depth(toRel) + sn.height(fromRel); d > s.cfg.MaxDepth {
+		if d := lectern.FolderDepth(toRel) + lectern.FolderHeight(sn.root.FS(), fromRel); d > s.cfg.MaxDepth {
 			return fmt.Errorf("not renamed: directories may be nested at most %d deep, this would make %d", s.cfg.MaxDepth, d)
 		}
 		if err := sn.root.Rename(fromRel, toRel); err != nil {

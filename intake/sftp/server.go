@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"lectern/throttle"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -65,7 +66,7 @@ type Server struct {
 	deps     Deps
 	log      *slog.Logger
 	keys     []ssh.Signer
-	throttle *throttle
+	throttle *throttle.Throttle
 
 	mu      sync.Mutex
 	ln      net.Listener
@@ -122,7 +123,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("sftp server: %w", err)
 	}
 	return &Server{cfg: cfg, deps: deps, log: log, keys: keys, conns: map[net.Conn]struct{}{}, perIP: map[netip.Addr]int{},
-		done: make(chan struct{}), throttle: newThrottle(cfg.MaxLoginFailures, cfg.LoginWindow, cfg.LoginBlock)}, nil
+		done: make(chan struct{}), throttle: throttle.New(cfg.MaxLoginFailures, cfg.LoginWindow, cfg.LoginBlock)}, nil
 }
 
 // Fingerprints are the host keys' types and SHA256 fingerprints, as
@@ -234,7 +235,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 		case s.perIP[ip] >= s.cfg.MaxPerIP:
 			over = fmt.Sprintf("too many connections from the address (%d)", s.cfg.MaxPerIP)
 		default:
-			if wait, blocked := s.throttle.blocked(ip, time.Now()); blocked {
+			if wait, blocked := s.throttle.Blocked(ip, time.Now()); blocked {
 				over = fmt.Sprintf("too many failed logins from the address; refused for %s still", wait.Round(time.Second))
 				break
 			}

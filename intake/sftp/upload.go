@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path"
 	"sync"
 	"syscall"
 	"time"
@@ -33,7 +32,7 @@ type upload struct {
 	closed   bool
 }
 
-var errNothingToResume = errors.New("this name is an earlier deposit's and no upload of it was broken off: upload from the start")
+var errNothingToResume = lectern.ErrNothingToResume
 
 // WriteAt writes at off; pkg/sftp calls it from several workers at once,
 // which pwrite allows. A failed write breaks the upload off.
@@ -111,43 +110,20 @@ func (u *upload) Close() error {
 	return nil
 }
 
-// depositName is the file an upload to rel writes: rel itself, unless an
-// earlier deposit used the name (a treatment has it); then the upload of
-// that name that is held without a treatment (broken off: it is resumed
-// in the same file), else for a new upload the first free name by
-// lectern.CandidateName (record-2.mp4), so that the earlier deposit is
-// never overwritten. A resume (an open without truncation) with no held
-// upload of the name is refused. As intake/ftp's depositName.
+// depositName is the file an upload to rel writes
+// (lectern.Intake.UploadName); fresh reports a new name chosen there, which
+// the caller creates exclusively (openDeposit).
 func (s *Server) depositName(sn *session, rel string, resume bool) (name string, fresh bool, err error) {
-	ctx := s.ctx
-	if taken, err := s.deps.Intake.Taken(ctx, s.canonical(sn, rel)); err != nil {
-		sn.log.Error("sftp upload: find earlier deposit", "path", rel, "err", err)
+	name, fresh, err = s.deps.Intake.UploadName(s.ctx, s.deps.Sightings, sn.root, rel,
+		func(r string) string { return s.canonical(sn, r) }, resume)
+	switch {
+	case errors.Is(err, lectern.ErrNothingToResume):
+		return "", false, errNothingToResume
+	case err != nil:
+		sn.log.Error("sftp upload: name the deposit", "path", rel, "err", err)
 		return "", false, sftp.ErrSSHFxFailure
-	} else if !taken {
-		return rel, false, nil
 	}
-	dir, name := path.Split(rel)
-	for i := 1; i < lectern.MaxCandidates; i++ {
-		c := path.Join(dir, lectern.CandidateName(name, i))
-		abs := s.canonical(sn, c)
-		if taken, err := s.deps.Intake.Taken(ctx, abs); err != nil {
-			sn.log.Error("sftp upload: find earlier deposit", "path", c, "err", err)
-			return "", false, sftp.ErrSSHFxFailure
-		} else if taken {
-			continue
-		}
-		if sg, err := s.deps.Sightings.FindSighting(ctx, abs); err == nil && sg.Held {
-			return c, false, nil
-		}
-		if _, err := sn.root.Lstat(c); err == nil {
-			continue
-		}
-		if resume {
-			return "", false, errNothingToResume
-		}
-		return c, true, nil
-	}
-	return "", false, sftp.ErrSSHFxFailure
+	return name, fresh, nil
 }
 
 // hold marks the file at p as being received by the SFTP server, and

@@ -1,4 +1,8 @@
-package ftp
+// Package throttle counts failed logins per client address and refuses an
+// address that failed too often: one rule for every server recorders log
+// in to (the FTP and SFTP servers, the capture agents' HTTP logins), each
+// with its own counts. It is a leaf: edges do not import each other.
+package throttle
 
 import (
 	"net/netip"
@@ -6,12 +10,12 @@ import (
 	"time"
 )
 
-// throttle counts failed logins per client address and refuses an address
+// Throttle counts failed logins per client address and refuses an address
 // that failed max times within window, for block. Attempts under way
 // count too: an address may have at most max minus its recent failures
 // passwords being checked at once, so that parallel attempts cannot all
 // be evaluated before the first failure is counted.
-type throttle struct {
+type Throttle struct {
 	max           int
 	window, block time.Duration
 
@@ -29,12 +33,14 @@ type failures struct {
 // entries are swept.
 const maxTracked = 10000
 
-func newThrottle(max int, window, block time.Duration) *throttle {
-	return &throttle{max: max, window: window, block: block, addrs: map[netip.Addr]*failures{}}
+// New returns a throttle that refuses an address for block once it failed
+// max times within window.
+func New(max int, window, block time.Duration) *Throttle {
+	return &Throttle{max: max, window: window, block: block, addrs: map[netip.Addr]*failures{}}
 }
 
-// blocked reports whether ip is refused at now, and for how long still.
-func (t *throttle) blocked(ip netip.Addr, now time.Time) (time.Duration, bool) {
+// Blocked reports whether ip is refused at now, and for how long still.
+func (t *Throttle) Blocked(ip netip.Addr, now time.Time) (time.Duration, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f := t.addrs[ip]
@@ -45,7 +51,7 @@ func (t *throttle) blocked(ip netip.Addr, now time.Time) (time.Duration, bool) {
 }
 
 // entry returns the failures of ip, created when missing.
-func (t *throttle) entry(ip netip.Addr, now time.Time) *failures {
+func (t *Throttle) entry(ip netip.Addr, now time.Time) *failures {
 	f := t.addrs[ip]
 	if f == nil {
 		if len(t.addrs) >= maxTracked {
@@ -57,10 +63,11 @@ func (t *throttle) entry(ip netip.Addr, now time.Time) *failures {
 	return f
 }
 
-// begin reserves the check of one attempt from ip; false when ip has as
+// Begin reserves the check of one attempt from ip; false when ip has as
 // many attempts under way as failures left before it is refused. Each
-// begin that returned true is followed by fail or succeed.
-func (t *throttle) begin(ip netip.Addr, now time.Time) bool {
+// Begin that returned true is followed by Fail, Release or Succeed. An
+// HTTP login, checked at once, may call Fail or Succeed without Begin.
+func (t *Throttle) Begin(ip netip.Addr, now time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f := t.entry(ip, now)
@@ -72,9 +79,9 @@ func (t *throttle) begin(ip netip.Addr, now time.Time) bool {
 	return true
 }
 
-// fail ends an attempt that failed, counts it and reports whether ip is
+// Fail ends an attempt that failed, counts it and reports whether ip is
 // now refused.
-func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
+func (t *Throttle) Fail(ip netip.Addr, now time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f := t.entry(ip, now)
@@ -89,9 +96,9 @@ func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
 	return false
 }
 
-// release ends an attempt that could not be checked (the store
+// Release ends an attempt that could not be checked (the store
 // failed): it counts neither way.
-func (t *throttle) release(ip netip.Addr) {
+func (t *Throttle) Release(ip netip.Addr) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if f := t.addrs[ip]; f != nil {
@@ -99,8 +106,8 @@ func (t *throttle) release(ip netip.Addr) {
 	}
 }
 
-// succeed ends an attempt that succeeded and forgets the failures of ip.
-func (t *throttle) succeed(ip netip.Addr, now time.Time) {
+// Succeed ends an attempt that succeeded and forgets the failures of ip.
+func (t *Throttle) Succeed(ip netip.Addr, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f := t.addrs[ip]
@@ -114,7 +121,7 @@ func (t *throttle) succeed(ip netip.Addr, now time.Time) {
 	}
 }
 
-func (t *throttle) sweep(now time.Time) {
+func (t *Throttle) sweep(now time.Time) {
 	for ip, f := range t.addrs {
 		if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && f.inflight == 0 && !now.Before(f.until) {
 			delete(t.addrs, ip)
