@@ -338,3 +338,53 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version does not print 1.2.3")
 	}
 }
+
+// TestRestoreMediaElsewhere restores a backup whose MEDIA_ROOT was inside
+// DATA_DIR into a MEDIA_ROOT of its own: each target gets its files, with
+// their times and modes, and no temporary folder is left.
+func TestRestoreMediaElsewhere(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.mustRun(t, "", "migrate")
+	video := filepath.Join(c.dataDir, "media", "videos", "7", "720p.mp4")
+	os.MkdirAll(filepath.Dir(video), 0o750)
+	os.MkdirAll(filepath.Join(c.dataDir, "recorders", "empty"), 0o750)
+	os.WriteFile(video, []byte("a video"), 0o640)
+	os.WriteFile(filepath.Join(c.dataDir, "secret.key"), []byte("key"), 0o600)
+	old := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	os.Chtimes(video, old, old)
+	dir := filepath.Join(t.TempDir(), "b")
+	c.mustRun(t, "", "backup", "--with-media", dir)
+
+	media := filepath.Join(t.TempDir(), "media")
+	c2 := newCLI(t, "LECTERN_MEDIA_ROOT="+media)
+	res := c2.mustRun(t, "", "restore", dir)
+	if !strings.Contains(res.stdout, "MEDIA_ROOT: 2 folders, 1 files, 7 bytes, checked and copied into "+media) {
+		t.Errorf("restore output:\n%s", res.stdout)
+	}
+	got := filepath.Join(media, "videos", "7", "720p.mp4")
+	if data, err := os.ReadFile(got); err != nil || string(data) != "a video" {
+		t.Fatalf("restored video: %q %v", data, err)
+	}
+	if fi, _ := os.Stat(got); !fi.ModTime().Equal(old) || fi.Mode().Perm() != 0o640 {
+		t.Errorf("restored video: %v %v, want %v 0640", fi.ModTime(), fi.Mode(), old)
+	}
+	if fi, err := os.Stat(filepath.Join(c2.dataDir, "secret.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("restored key: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Join(c2.dataDir, "recorders", "empty")); err != nil || !fi.IsDir() {
+		t.Errorf("the empty recorder folder is not restored: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(c2.dataDir, "media")); err == nil {
+		t.Errorf("the media were restored into DATA_DIR/media too")
+	}
+	for _, d := range []string{c2.dataDir, media} {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".lectern-restore-") {
+				t.Errorf("%s left in %s", e.Name(), d)
+			}
+		}
+	}
+	c2.mustRun(t, "", "migrate")
+}
