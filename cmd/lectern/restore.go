@@ -279,6 +279,11 @@ func emptyTarget(dir string) error {
 	if err != nil {
 		return err
 	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".lectern-restore-") {
+			return fmt.Errorf("%s holds %s, left by a restore that was killed: remove it and restore again", dir, e.Name())
+		}
+	}
 	if len(entries) > 0 {
 		return fmt.Errorf("%s is not empty (it holds %s): restore into an empty folder", dir, entries[0].Name())
 	}
