@@ -112,7 +112,8 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "TOML configuration file (default $LECTERN_CONFIG)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.configCommand(),
-		a.userCommand(), a.typeCommand(), a.recorderCommand(), a.tokenCommand(), a.dbCommand(), a.workerCommand(), a.directoryCommand())
+		a.userCommand(), a.typeCommand(), a.recorderCommand(), a.tokenCommand(), a.dbCommand(), a.workerCommand(), a.directoryCommand(),
+		a.backupCommand(), a.restoreCommand(), a.versionCommand())
 	a.markStart(root)
 	return root
 }
