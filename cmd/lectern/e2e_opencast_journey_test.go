@@ -374,3 +374,32 @@ func TestOpencastJourney(t *testing.T) {
 		}
 	})
 }
+
+// TestOpencastJourneyTitle: an ingest that names no event keeps the
+// agent's Dublin Core title for the video (Router.DepositTitleFunc),
+// the recorder's manager's.
+func TestOpencastJourneyTitle(t *testing.T) {
+	t.Parallel()
+	j := newOCJourney(t)
+	clip, err := os.ReadFile(makeClip(t, "testsrc2=size=160x120:rate=10:duration=1", "sine=frequency=440:duration=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := j.recorder(t, "Amphi Seminar", "seminar", "", true)
+	a := &agentClient{login: "seminar", pw: "pw-seminar"}
+	ingest := j.s.url + "/ingest"
+	pkg := mp(t, a, "GET", ingest+"/createMediaPackage", nil)
+	episode := strings.Replace(ocEpisode, "Algebra 1 – lecture 3", "Guest seminar: Émilie du Châtelet", 1)
+	pkg = mp(t, a, "POST", ingest+"/addDCCatalog", ocForm(ocField{"mediaPackage", pkg, ""}, ocField{"flavor", "dublincore/episode", ""},
+		ocField{"dublinCore", episode, ""}))
+	pkg = mp(t, a, "POST", ingest+"/addTrack", ocForm(ocField{"mediaPackage", pkg, ""}, ocField{"flavor", "presenter/source", ""},
+		ocField{"BODY1", string(clip), "seminar.mp4"}))
+	mp(t, a, "POST", ingest+"/ingest", ocForm(ocField{"mediaPackage", pkg, ""}, ocField{"workflowDefinitionId", "fast", ""}))
+	var title string
+	var owner int64
+	waitRow(t, j.s, j.db.SQL(), 60*time.Second, `SELECT v.title, v.owner_id FROM videos v JOIN recordings r ON r.id = v.recording_id
+		WHERE r.recorder_id = ?`, []any{rec.ID}, &title, &owner)
+	if title != "Guest seminar: Émilie du Châtelet" || owner != j.mgr {
+		t.Errorf("the ingest's video: %q of user %d, want the Dublin Core's title, M's (%d)", title, owner, j.mgr)
+	}
+}
