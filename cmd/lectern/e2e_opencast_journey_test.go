@@ -403,3 +403,57 @@ func TestOpencastJourneyTitle(t *testing.T) {
 		t.Errorf("the ingest's video: %q of user %d, want the Dublin Core's title, M's (%d)", title, owner, j.mgr)
 	}
 }
+
+// TestOpencastJourneyContacts: every agent request, the ingest's too, is
+// a contact of the recorder's agent (TouchAgent) and a login on its
+// health page (the ContactLog), and refused logins (Basic and Digest, an
+// unknown login) are there with their reason.
+func TestOpencastJourneyContacts(t *testing.T) {
+	t.Parallel()
+	j := newOCJourney(t)
+	rec := j.recorder(t, "Amphi Seminar", "seminar", "", true)
+	dg := j.recorder(t, "Amphi Digest", "dg", "", true)
+	ctx := context.Background()
+	agents := sqldb.NewCaptureAgentService(j.db)
+
+	// An ingest, and nothing else: a contact of the agent.
+	a := &agentClient{login: "seminar", pw: "pw-seminar"}
+	ingest := j.s.url + "/ingest"
+	mp(t, a, "GET", ingest+"/createMediaPackage", nil)
+	if ag, err := agents.FindAgent(ctx, "seminar"); err != nil || ag.RecorderID != rec.ID || ag.LastContact.IsZero() {
+		t.Errorf("the ingest is no contact of the agent: %+v, %v", ag, err)
+	}
+
+	// Refused logins: Basic, Digest, unknown; and a Digest login.
+	if rep := (&agentClient{login: "seminar", pw: "wrong"}).do(t, "GET", ingest+"/createMediaPackage", nil, nil); rep.status != 401 {
+		t.Errorf("wrong Basic password: %d", rep.status)
+	}
+	if rep := (&agentClient{login: "dg", pw: "wrong", useDigest: true}).do(t, "GET", j.s.url+"/info/me.json", nil, nil); rep.status != 401 {
+		t.Errorf("wrong Digest password: %d", rep.status)
+	}
+	if rep := (&agentClient{login: "dg", pw: "pw-dg", useDigest: true}).do(t, "GET", j.s.url+"/info/me.json", nil, nil); rep.status != 200 {
+		t.Errorf("Digest login: %d", rep.status)
+	}
+	if rep := (&agentClient{login: "ghost-agent", pw: "x"}).do(t, "GET", j.s.url+"/info/me.json", nil, nil); rep.status != 401 {
+		t.Errorf("unknown login: %d", rep.status)
+	}
+	for _, r := range []*lectern.Recorder{rec, dg} {
+		var via, fvia, reason string
+		waitRow(t, j.s, j.db.SQL(), 30*time.Second, `SELECT login_via, failure_via, failure_reason FROM recorder_contacts
+			WHERE recorder_id = ? AND login_at IS NOT NULL AND failure_at IS NOT NULL`, []any{r.ID}, &via, &fvia, &reason)
+		if via != lectern.ContactAgent || fvia != lectern.ContactAgent || reason != lectern.LoginWrongPassword {
+			t.Errorf("%s's contacts: login by %q, failure by %q for %q", r.Name, via, fvia, reason)
+		}
+	}
+	var via, reason string
+	waitRow(t, j.s, j.db.SQL(), 30*time.Second, `SELECT via, reason FROM login_failures WHERE login = ?`, []any{"ghost-agent"}, &via, &reason)
+	if via != lectern.ContactAgent || reason != lectern.LoginUnknown {
+		t.Errorf("the unknown login: by %q for %q", via, reason)
+	}
+	br := newBrowser(t, j.s.url)
+	scheduleLogin(t, br, j.s.url, "root")
+	if _, page := br.do("GET", fmt.Sprintf("%s/recorders/%d/", j.s.url, dg.ID), nil); !strings.Contains(page, "Opencast") ||
+		!strings.Contains(page, "wrong password") {
+		t.Errorf("the health page does not show the agent's logins:\n%s", page)
+	}
+}
