@@ -456,4 +456,14 @@ func TestOpencastJourneyContacts(t *testing.T) {
 		!strings.Contains(page, "wrong password") {
 		t.Errorf("the health page does not show the agent's logins:\n%s", page)
 	}
+	// The pages link each other: health to schedule and feeds, the week
+	// to the feeds.
+	sched, feeds := fmt.Sprintf("/recorders/%d/schedule/", dg.ID), fmt.Sprintf("/recorders/%d/feeds/", dg.ID)
+	if _, page := br.do("GET", j.s.url+fmt.Sprintf("/recorders/%d/", dg.ID), nil); !strings.Contains(page, `href="`+sched+`"`) ||
+		!strings.Contains(page, `href="`+feeds+`"`) {
+		t.Errorf("the health page links neither to the schedule nor to the feeds")
+	}
+	if _, page := br.do("GET", j.s.url+sched, nil); !strings.Contains(page, `href="`+feeds+`"`) {
+		t.Errorf("the week does not link to the feeds")
+	}
 }
