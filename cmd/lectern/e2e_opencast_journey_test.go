@@ -152,7 +152,8 @@ func mp(t *testing.T, a *agentClient, method, u string, body func() (string, io.
 // registry, its agent state (multipart), the calendar with an absolute
 // cutoff in epoch ms (the event and its attachments in it), the
 // recording's states, then its ingest (pyca/ingest.py): createMediaPackage,
-// addDCCatalog of each Dublin Core attachment, addTrack presenter/source
+// addDCCatalog of each Dublin Core attachment (with upload_catalogs =
+// True; pyCA's default skips them), addTrack presenter/source
 // with the clip, ingest with the properties' workflow and the event's
 // UID as workflowInstanceId, and upload_finished.
 func (j *ocJourney) pyCA(t *testing.T, a *agentClient, agent string, ev *lectern.Event, clip []byte) {
