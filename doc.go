@@ -16,7 +16,18 @@
 //
 //   - by FTP, through Lectern's own server: intake/ftp (server.go,
 //     driver.go; upload.go completes an upload before its 226);
-//   - dropped by any other means (SFTP, a share): the watcher, intake/watch
+//   - by SFTP, through Lectern's own server: intake/sftp (doc.go, the
+//     same logins and folders as FTP; upload.go completes a file once
+//     its handle is closed whole);
+//   - from a capture agent speaking Opencast (pyCA, Galicaster, an
+//     Extron SMP, an Epiphan Pearl): package opencast. The agent logs in
+//     as its recorder (auth.go, Basic or Digest), reads what to record
+//     from the recorder's schedule as iCalendar (calendar.go), reports
+//     its states (admin.go), and ingests: its tracks wait in a staging
+//     folder inside the recorder's (ingest_store.go) until its ingest
+//     call completes them as one deposit of several parts naming its
+//     event (ingest_complete.go; Deposit.EventUID, Deposit.Parts);
+//   - dropped by any other means (a share): the watcher, intake/watch
 //     (watch.go, scan.go; pending.go completes a file once quiet);
 //   - Pod's cron line, `lectern recorder checkDirectory`: intake/watch
 //     (check.go), from cmd/lectern/cli_check.go;
@@ -36,7 +47,13 @@
 // creation time, else the file's modification time) is the event
 // owner's instead (InitialStateFor): the Router mails them or publishes
 // for them (routing_event.go), and an event that ends with no deposit
-// raises one alert (schedule_missed.go).
+// raises one alert (schedule_missed.go). Events (schedule.go) are booked
+// by hand (web/schedule_*.go, the API's /api/v1/events) or imported
+// from a timetable's iCalendar feed (feed.go; package ical). A recorder
+// that splits a long recording into files (RECORDING_PART_PATTERN) has
+// each part wait, to assemble (intake_parts.go), until the last one is
+// quiet: the parts then become one treatment of several parts, routed
+// once.
 //
 // 3. It is routed. Router.Dispatch (routing.go) acts on that state, at
 // once for the server's own deposits (cmd/lectern/routing.go); those
@@ -64,8 +81,11 @@
 // moves the source into the video's folder (VideoDir, VideoSource,
 // media.go; jobs/move.go), or for an audiovideocast ZIP streams its media
 // and slides out of it (jobs/avc.go, package avc; NewSlides,
-// enrichment.go), then stores the source with VideoService.SetSource,
-// whose transaction enqueues the encode_video job.
+// enrichment.go), or for a deposit of several parts joins the camera's
+// parts into one source and the screen's into a second picture
+// (jobs/parts.go; media_join.go), then stores the source with
+// VideoService.SetSource, whose transaction enqueues the encode_video
+// job.
 //
 // 6. It is encoded. The encode_video job (jobs/encode.go) runs the Encoder
 // (media.go; package ffmpeg, encode.go) into the video's folder, storing

@@ -35,6 +35,7 @@ const (
 	LoginRefusedAddress = "refused_address" // not the recorder's address (FTP_CHECK_RECORDER_IP)
 	LoginTLSRequired    = "tls_required"    // USER before AUTH TLS (FTP_REQUIRE_TLS)
 	LoginBadKey         = "bad_key"         // a notify whose key is wrong
+	LoginBadDigest      = "bad_digest"      // a Digest login against its rules (a replayed nonce, the wrong realm)
 )
 
 // ContactVias lists every way, and LoginReasons every reason, for the
@@ -43,7 +44,7 @@ var ContactVias = []string{ContactFTP, ContactNotify, ContactAgent}
 
 // LoginReasons lists every reason.
 var LoginReasons = []string{LoginUnknown, LoginNoPassword, LoginWrongPassword, LoginThrottled,
-	LoginRefusedAddress, LoginTLSRequired, LoginBadKey}
+	LoginRefusedAddress, LoginTLSRequired, LoginBadKey, LoginBadDigest}
 
 // Bounds of what is kept of the logins tried.
 const (

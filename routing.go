@@ -67,6 +67,14 @@ type Router struct {
 	// those another caller routed first (the metrics). It must not
 	// block.
 	DispatchedFunc func(t *Treatment)
+	// DepositTitleFunc, when set, returns the title a deposit carries
+	// itself ("" for none): an Opencast ingest's Dublin Core title, read
+	// from the media package beside its file (opencast.IngestedTitle).
+	// It titles a deposit that no event and no notify's courseTitle
+	// titles: the recording published automatically, and the mail's
+	// add-form link. Read at dispatch, from the shared storage, so that
+	// any node's pending pass finds it: no column for it.
+	DepositTitleFunc func(t *Treatment) string
 }
 
 // Dispatch acts on t's state (InitialState chose it): it mails the
@@ -87,6 +95,9 @@ func (rt *Router) Dispatch(ctx context.Context, t *Treatment, courseTitle string
 		return "", err
 	}
 	owner := eventOwner(ev)
+	if courseTitle == "" && (ev == nil || ev.Title == "") && rt.DepositTitleFunc != nil {
+		courseTitle = rt.DepositTitleFunc(t)
+	}
 	auto := rec != nil && rec.PublicationAuto && (rec.UserID != nil || owner != nil)
 	switch t.State {
 	case TreatmentToPublish:

@@ -35,6 +35,13 @@ type AuthConfig struct {
 	// as Opencast, which offers nothing else. A response in SHA-256 is
 	// accepted either way.
 	DigestSHA256 bool
+	// LoginFunc, when set, is told of every login by Basic or Digest,
+	// accepted (every request an agent makes) or refused, throttled ones
+	// included, with Via lectern.ContactAgent: the recorder's health
+	// (a lectern.ContactLog's Record). It must not block. A request
+	// without credentials (Digest's first, which only asks for a nonce)
+	// and a stale nonce are no login.
+	LoginFunc func(lectern.LoginAttempt)
 }
 
 // Authenticator logs capture agents in as recorders, with a recorder's
@@ -86,6 +93,7 @@ func (a *Authenticator) Recorder(w http.ResponseWriter, r *http.Request) (*lecte
 	log := a.log.With("remote_addr", r.RemoteAddr, "path", r.URL.Path)
 	if wait, blocked := a.throttle.Blocked(ip, a.now()); blocked {
 		log.Warn("capture agent login refused: too many failures from this address", "retry_in", wait.Round(time.Second))
+		a.report(0, triedLogin(r), ip, lectern.LoginThrottled)
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait/time.Second)+1))
 		http.Error(w, "Too many failed logins from your address; try again later.", http.StatusTooManyRequests)
 		return nil, false
@@ -165,12 +173,13 @@ func (a *Authenticator) basic(w http.ResponseWriter, r *http.Request, log *slog.
 	}
 	if rec == nil {
 		password.CheckNone(pw) // an unknown login costs what a wrong password does
-		return a.refuse(w, r, log, ip, "unknown login")
+		return a.refuse(w, r, log, ip, 0, login, lectern.LoginUnknown, "unknown login")
 	}
 	if !password.Check(rec.CredentialsPasswordHash, pw) {
-		return a.refuse(w, r, log, ip, "wrong password")
+		return a.refuse(w, r, log, ip, rec.ID, login, lectern.LoginWrongPassword, "wrong password")
 	}
 	a.throttle.Succeed(ip, a.now())
+	a.report(rec.ID, rec.CredentialsLogin, ip, "")
 	return rec, true
 }
 
@@ -179,15 +188,15 @@ func (a *Authenticator) digest(w http.ResponseWriter, r *http.Request, log *slog
 	_, algOK := digestHash(c.algorithm)
 	switch {
 	case c.userhash:
-		return a.refuse(w, r, log, ip, "userhash is not supported")
+		return a.refuse(w, r, log, ip, 0, c.username, lectern.LoginBadDigest, "userhash is not supported")
 	case !strings.EqualFold(c.qop, "auth") || c.cnonce == "" || !ncOK:
-		return a.refuse(w, r, log, ip, "qop=auth with cnonce and nc is required")
+		return a.refuse(w, r, log, ip, 0, c.username, lectern.LoginBadDigest, "qop=auth with cnonce and nc is required")
 	case !algOK:
-		return a.refuse(w, r, log, ip, "unsupported algorithm "+c.algorithm)
+		return a.refuse(w, r, log, ip, 0, c.username, lectern.LoginBadDigest, "unsupported algorithm "+c.algorithm)
 	case c.realm != password.DigestRealm:
-		return a.refuse(w, r, log, ip, "wrong realm")
+		return a.refuse(w, r, log, ip, 0, c.username, lectern.LoginBadDigest, "wrong realm")
 	case c.uri != r.RequestURI:
-		return a.refuse(w, r, log, ip, "the uri parameter is not the request's")
+		return a.refuse(w, r, log, ip, 0, c.username, lectern.LoginBadDigest, "the uri parameter is not the request's")
 	}
 	rec, err := a.findRecorder(r.Context(), c.username)
 	if err != nil {
@@ -196,7 +205,7 @@ func (a *Authenticator) digest(w http.ResponseWriter, r *http.Request, log *slog
 		return nil, false
 	}
 	if rec == nil {
-		return a.refuse(w, r, log, ip, "unknown login")
+		return a.refuse(w, r, log, ip, 0, c.username, lectern.LoginUnknown, "unknown login")
 	}
 	ha1, ok := password.DigestHA1(rec.CredentialsDigest, c.algorithm, rec.CredentialsLogin)
 	if !ok {
@@ -208,7 +217,7 @@ func (a *Authenticator) digest(w http.ResponseWriter, r *http.Request, log *slog
 		return nil, false
 	}
 	if !c.check(ha1, r.Method) {
-		return a.refuse(w, r, log, ip, "wrong password")
+		return a.refuse(w, r, log, ip, rec.ID, c.username, lectern.LoginWrongPassword, "wrong password")
 	}
 	switch a.nonces.use(c.nonce, nc, a.now()) {
 	case nonceStale:
@@ -216,15 +225,20 @@ func (a *Authenticator) digest(w http.ResponseWriter, r *http.Request, log *slog
 		a.challenge(w, r, true, "The nonce expired; log in again.")
 		return nil, false
 	case nonceReplay:
-		return a.refuse(w, r, log, ip, "nonce count used already (a replay)")
+		return a.refuse(w, r, log, ip, rec.ID, c.username, lectern.LoginBadDigest, "nonce count used already (a replay)")
 	}
 	a.throttle.Succeed(ip, a.now())
+	a.report(rec.ID, rec.CredentialsLogin, ip, "")
 	return rec, true
 }
 
-// refuse answers a failed login, counted against the address.
-func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, log *slog.Logger, ip netip.Addr, reason string) (*lectern.Recorder, bool) {
+// refuse answers a failed login, counted against the address and
+// reported (code, a lectern.Login* reason) for recorder (0: none found)
+// and login; reason is logged.
+func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, log *slog.Logger, ip netip.Addr,
+	recorder int64, login, code, reason string) (*lectern.Recorder, bool) {
 	blocked := a.throttle.Fail(ip, a.now())
+	a.report(recorder, login, ip, code)
 	log.Warn("capture agent login refused", "reason", reason, "blocked", blocked)
 	t := time.NewTimer(a.cfg.LoginFailureDelay)
 	select {
@@ -244,4 +258,27 @@ func clientIP(r *http.Request) netip.Addr {
 	}
 	ip, _ := netip.ParseAddr(host)
 	return ip.Unmap()
+}
+
+// report tells LoginFunc of a login (reason empty: accepted).
+func (a *Authenticator) report(recorder int64, login string, ip netip.Addr, reason string) {
+	if a.cfg.LoginFunc == nil || login == "" {
+		return
+	}
+	a.cfg.LoginFunc(lectern.LoginAttempt{RecorderID: recorder, Login: login, Addr: ip.String(), Via: lectern.ContactAgent,
+		At: a.now().UTC(), Reason: reason})
+}
+
+// triedLogin is the login a request's credentials name, Basic or
+// Digest; "" when none.
+func triedLogin(r *http.Request) string {
+	if login, _, ok := r.BasicAuth(); ok {
+		return login
+	}
+	if scheme, params, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Digest") {
+		if c, err := parseDigest(params); err == nil {
+			return c.username
+		}
+	}
+	return ""
 }

@@ -3,8 +3,10 @@ package opencast_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
+	"lectern"
 	"lectern/opencast"
 )
 
@@ -148,5 +150,46 @@ func TestDigestMD5Only(t *testing.T) {
 	resp, _ := b.send(t, req)
 	if ch := resp.Header.Values("WWW-Authenticate"); len(ch) != 1 || !strings.Contains(ch[0], "algorithm=MD5,") {
 		t.Errorf("challenges: %q; want MD5 alone", ch)
+	}
+}
+
+// TestLoginReported: every login, accepted or refused, reaches
+// AuthConfig.LoginFunc as the recorder's health wants it: Via agent, the
+// recorder when one was found, the reason refused.
+func TestLoginReported(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []lectern.LoginAttempt
+	b := newBundle(t, func(c *opencast.Config) {
+		c.Auth.MaxLoginFailures = 3
+		c.Auth.LoginFunc = func(a lectern.LoginAttempt) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, a)
+		}
+	})
+	b.do(t, "GET", "/info/me.json", "ca-a", "pw-a", "", nil)
+	b.do(t, "GET", "/info/me.json", "ca-a", "wrong", "", nil)
+	b.do(t, "GET", "/info/me.json", "ghost", "x", "", nil)
+	b.do(t, "GET", "/info/me.json", "", "", "", nil) // no login: nothing
+	b.do(t, "GET", "/info/me.json", "ca-a", "wrong", "", nil)
+	b.do(t, "GET", "/info/me.json", "ca-a", "pw-a", "", nil) // blocked
+	want := []lectern.LoginAttempt{
+		{RecorderID: b.a.ID, Login: "ca-a"},
+		{RecorderID: b.a.ID, Login: "ca-a", Reason: lectern.LoginWrongPassword},
+		{Login: "ghost", Reason: lectern.LoginUnknown},
+		{RecorderID: b.a.ID, Login: "ca-a", Reason: lectern.LoginWrongPassword},
+		{Login: "ca-a", Reason: lectern.LoginThrottled},
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != len(want) {
+		t.Fatalf("%d logins reported, want %d: %+v", len(got), len(want), got)
+	}
+	for i, a := range got {
+		if a.RecorderID != want[i].RecorderID || a.Login != want[i].Login || a.Reason != want[i].Reason ||
+			a.Via != lectern.ContactAgent || a.Addr != "127.0.0.1" || a.At.IsZero() {
+			t.Errorf("login %d: %+v, want %+v via agent from 127.0.0.1", i, a, want[i])
+		}
 	}
 }

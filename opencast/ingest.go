@@ -55,7 +55,17 @@ type IngestDeps struct {
 	Auth   AgentAuth
 	Events EventFinder
 	Intake Completer
+	// Agents, when set, records each ingest request as a contact of the
+	// recorder's agent (its "last contact"), as the capture admin and
+	// the calendar do.
+	Agents AgentToucher
 	Logger *slog.Logger
+}
+
+// AgentToucher records a capture agent's contact
+// (lectern.CaptureAgentService).
+type AgentToucher interface {
+	TouchAgent(ctx context.Context, name string, recorderID int64, at time.Time) error
 }
 
 // Ingest is Opencast's ingest service, as capture agents (pyCA,
@@ -138,6 +148,12 @@ func (h *Ingest) wrap(fn handlerFunc) http.HandlerFunc {
 		rec, ok := h.deps.Auth.Recorder(w, r)
 		if !ok {
 			return
+		}
+		if h.deps.Agents != nil {
+			// A failed write is logged: the contact never stops an ingest.
+			if err := h.deps.Agents.TouchAgent(r.Context(), AgentName(rec), rec.ID, time.Now().UTC()); err != nil {
+				h.log.Error("ingest: record the agent's contact", "recorder_id", rec.ID, "err", err)
+			}
 		}
 		s, err := fn(w, r, rec)
 		if err != nil {

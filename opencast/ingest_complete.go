@@ -185,7 +185,10 @@ func depositParts(dir string, s *packageState) ([]lectern.TreatmentPart, error) 
 // IngestedTitle returns the title of the episode Dublin Core of the media
 // package whose track file is (a deposit's file or part made by an
 // ingest), for the stages after the Intake; "" when file is no ingested
-// track or its package had no title.
+// track or its package had no title. The package's ingest need not be
+// recorded yet: the Router may dispatch the deposit before the ingest
+// that completed it writes its state, and a package's track is a
+// deposit's file only once its ingest completed it.
 func IngestedTitle(file string) string {
 	dir := filepath.Dir(file)
 	if filepath.Base(filepath.Dir(dir)) != stagingDir {
@@ -196,7 +199,7 @@ func IngestedTitle(file string) string {
 		return ""
 	}
 	var s packageState
-	if json.Unmarshal(b, &s) != nil || s.IngestedAt.IsZero() {
+	if json.Unmarshal(b, &s) != nil {
 		return ""
 	}
 	return s.Title

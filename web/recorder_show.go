@@ -26,6 +26,8 @@ type recorderShowPage struct {
 	// Feeds links to the recorder's calendar feeds (its manager and the
 	// superusers, as the recorder list does).
 	Feeds bool
+	// Schedule links to the recorder's week, for whoever may see it.
+	Schedule bool
 }
 
 type eventRow struct {
@@ -67,6 +69,7 @@ func (s *Server) handleRecorderShow(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Title = rec.Name
 	data.Feeds = s.deps.Feeds != nil && (u.IsSuperuser || rec.IsManager(u))
+	data.Schedule = s.deps.Events != nil && rec.ScheduleAccess(u) >= lectern.ScheduleView
 	hs, err := s.recorderHealth(ctx, []*lectern.Recorder{rec}, now)
 	if err != nil {
 		s.serverError(w, r, err)

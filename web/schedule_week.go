@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -29,6 +30,9 @@ type scheduleWeekPage struct {
 	Hours    []weekHour
 	Days     []weekDay
 	Count    int // events this week
+	// FeedsURL links to the recorder's iCalendar feeds, for whoever may
+	// manage them (its manager, the superusers); "" for anyone else.
+	FeedsURL string
 }
 
 // weekHour labels one line of the grid.
@@ -93,6 +97,9 @@ func (s *Server) handleScheduleWeek(w http.ResponseWriter, r *http.Request) {
 		ListURL:  scheduleListPath(rec.ID),
 	}
 	data.Title = p.T("schedule.week.title_of", rec.Name)
+	if u := currentUser(r); s.deps.Feeds != nil && (u.IsSuperuser || rec.IsManager(u)) {
+		data.FeedsURL = fmt.Sprintf("/recorders/%d/feeds/", rec.ID)
+	}
 	if edit {
 		data.AddURL = eventAddPath(rec.ID)
 	}

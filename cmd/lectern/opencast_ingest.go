@@ -19,5 +19,5 @@ func (a *app) opencastIngest(svc *services, in *lectern.Intake, auth opencast.Ag
 		Root: cfg.DefaultRecorderPath, BaseURL: cfg.BaseURL, MaxSize: cfg.RecordingFileMaxSize,
 		Zip:    opencast.ZipLimits{MaxEntries: cfg.ZipMaxEntries, MaxUncompressed: cfg.ZipMaxUncompressed, MaxRatio: cfg.ZipMaxRatio},
 		Expiry: time.Duration(cfg.UploadExpiry),
-	}, opencast.IngestDeps{Auth: auth, Events: svc.events, Intake: in, Logger: a.logger.With("edge", "opencast")})
+	}, opencast.IngestDeps{Auth: auth, Events: svc.events, Intake: in, Agents: svc.agents, Logger: a.logger.With("edge", "opencast")})
 }

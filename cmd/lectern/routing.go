@@ -14,6 +14,7 @@ import (
 	"lectern"
 	"lectern/jobs"
 	"lectern/mail"
+	"lectern/opencast"
 	"lectern/sqldb"
 )
 
@@ -33,6 +34,9 @@ func (a *app) router(svc *services) *lectern.Router {
 		Location: cfg.Location(), Language: cfg.LanguageCode,
 		Thumbnails: cfg.Encoder(a.logger.With("edge", "ffmpeg")),
 		Events:     svc.events,
+		// An Opencast ingest's Dublin Core title, when no event titles
+		// it.
+		DepositTitleFunc: func(t *lectern.Treatment) string { return opencast.IngestedTitle(t.File) },
 	}
 	if a.metrics != nil {
 		rt.DispatchedFunc = a.metrics.Routed

@@ -315,7 +315,7 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	})
 	// The capture agents' protocol; its Authenticator logs agents in
 	// for the ingest too.
-	ocAuth := a.mountOpencast(mux, svc, logger)
+	ocAuth := a.mountOpencast(mux, svc, logger, contacts.Record)
 	mux.Handle("/api/", restAPI)
 	mux.Handle("POST /api/v1/recording-files", uploads)
 	mux.Handle("/api/v1/uploads/", uploads)
