@@ -169,7 +169,6 @@ func (a *Authenticator) basic(w http.ResponseWriter, r *http.Request, log *slog.
 	if !password.Check(rec.CredentialsPasswordHash, pw) {
 		return a.refuse(w, r, log, ip, "wrong password")
 	}
-	a.throttle.succeed(ip)
 	return rec, true
 }
 
@@ -217,7 +216,6 @@ func (a *Authenticator) digest(w http.ResponseWriter, r *http.Request, log *slog
 	case nonceReplay:
 		return a.refuse(w, r, log, ip, "nonce count used already (a replay)")
 	}
-	a.throttle.succeed(ip)
 	return rec, true
 }
 

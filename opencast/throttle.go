@@ -7,7 +7,11 @@ import (
 )
 
 // throttle counts failed logins per client address and refuses an
-// address that failed max times within window, for block. It is a small
+// address that failed max times within window, for block. A login that
+// succeeds forgets nothing: the holder of one recorder's password would
+// otherwise clear its address's count between guesses at another's
+// (four wrong, one right, four wrong…) and guess without end. Failures
+// leave the count as the window passes. It is a small
 // copy of the FTP server's (intake/ftp), which is an edge this package may
 // not import: the FTP one also counts attempts under way, which HTTP's
 // short requests do not need.
@@ -60,13 +64,6 @@ func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
 		return true
 	}
 	return false
-}
-
-// succeed forgets the failures of ip.
-func (t *throttle) succeed(ip netip.Addr) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.addrs, ip)
 }
 
 func (t *throttle) sweep(now time.Time) {

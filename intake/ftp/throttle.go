@@ -99,7 +99,10 @@ func (t *throttle) release(ip netip.Addr) {
 	}
 }
 
-// succeed ends an attempt that succeeded and forgets the failures of ip.
+// succeed ends an attempt that succeeded. It forgets no failure: the
+// holder of one recorder's password would otherwise clear its address's
+// count between guesses at another's; failures leave the count as the
+// window passes.
 func (t *throttle) succeed(ip netip.Addr, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -108,8 +111,7 @@ func (t *throttle) succeed(ip netip.Addr, now time.Time) {
 		return
 	}
 	f.inflight = max(f.inflight-1, 0)
-	f.times, f.until = nil, time.Time{}
-	if f.inflight == 0 {
+	if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && f.inflight == 0 && !now.Before(f.until) {
 		delete(t.addrs, ip)
 	}
 }
