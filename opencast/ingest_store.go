@@ -44,7 +44,7 @@ import (
 // uploads stream into a hidden temporary file without the lock and take
 // it only to commit (rename and state).
 const (
-	stagingDir = ".opencast"
+	stagingDir = lectern.StagingFolder
 	stateFile  = "state.json"
 	lockFile   = ".lock"
 	eventsDir  = ".events" // hidden: no media package id starts with a dot

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"goftp.io/server/v2"
+
+	"lectern"
 )
 
 // What a recorder may build in its directory is bounded (MaxDirs,
@@ -29,6 +31,15 @@ func (s *Server) usage(sn *session) usage {
 	var u usage
 	_ = fs.WalkDir(sn.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == "." {
+			return nil
+		}
+		if lectern.Reserved(p) {
+			// Lectern's own, bounded by the ingest (the recorder can
+			// neither see nor touch it): an agent's packages must not
+			// take the FTP and SFTP sessions' room.
+			if d.IsDir() {
+				return fs.SkipDir
+			}
 			return nil
 		}
 		if d.IsDir() {
