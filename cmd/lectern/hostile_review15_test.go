@@ -2,8 +2,11 @@ package main
 
 import (
 	"archive/zip"
+	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,6 +164,36 @@ func TestHostileReview15(t *testing.T) {
 		f.want(t, "MKD three", 552) // the bound still holds for the recorder's own
 		f.want(t, "RMD one", 250)
 		f.want(t, "RMD two", 250)
+	})
+
+	t.Run("a feed's URL on this host", func(t *testing.T) {
+		// A recorder's manager is no administrator: a feed naming this
+		// host (by a name that resolves to it, as a DNS rebinding would)
+		// is refused when imported, and imports nothing.
+		feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write(icsWeekly("ssrf-1", "mgr@univ.example"))
+		}))
+		defer feedSrv.Close()
+		_, port, _ := net.SplitHostPort(feedSrv.Listener.Addr().String())
+		mgr := h.login("mgr")
+		feeds := fmt.Sprintf("/recorders/%d/feeds/", o.evA.RecorderID)
+		page := h.page(mgr, feeds+"add/")
+		resp, _ := mgr.do(http.MethodPost, o.s.url+feeds+"add/", url.Values{"csrf_token": {csrfToken(t, page)},
+			"name": {"Loopback"}, "url": {"http://localhost:" + port + "/ade.ics"}, "refresh_interval": {"60"}, "rule": {"organizer"}})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("add the feed: %d", resp.StatusCode)
+		}
+		feed := resp.Request.URL.Path
+		page = h.page(mgr, feed)
+		_, page = mgr.do(http.MethodPost, o.s.url+feed+"import/", url.Values{"csrf_token": {csrfToken(t, page)}})
+		if !strings.Contains(page, "private network") {
+			t.Errorf("the import says nothing of the address:\n%.3000s", page)
+		}
+		var n int
+		h.db.QueryRow("SELECT count(*) FROM events WHERE feed_id IS NOT NULL").Scan(&n)
+		if n != 0 {
+			t.Errorf("%d events imported from this host", n)
+		}
 	})
 
 	// Last: it blocks the test's address from the capture-agent side.
