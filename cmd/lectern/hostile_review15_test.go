@@ -16,6 +16,8 @@ import (
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
+
+	"lectern/opencast"
 )
 
 // TestHostileReview15 is the review of issue 15's entry points by an
@@ -194,6 +196,32 @@ func TestHostileReview15(t *testing.T) {
 		if n != 0 {
 			t.Errorf("%d events imported from this host", n)
 		}
+	})
+
+	t.Run("a flood of createMediaPackage", func(t *testing.T) {
+		// As if the agent had just made MaxRecentPackages packages (each a
+		// folder and two files, swept only once idle for UPLOAD_EXPIRY).
+		var made []string
+		for i := range opencast.MaxRecentPackages {
+			d := filepath.Join(staging, fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+			if err := os.Mkdir(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			made = append(made, d)
+		}
+		defer func() {
+			for _, d := range made {
+				os.Remove(d)
+			}
+		}()
+		before := h.snapshot()
+		status, body := a.call("GET", "/ingest/createMediaPackage", nil, nil)
+		h.refused(t, "createMediaPackage beyond the bound", status, body, http.StatusTooManyRequests)
+		status, body = a.call("PUT", "/ingest/createMediaPackageWithID/"+o.evA.UID, nil, nil)
+		h.refused(t, "createMediaPackageWithID beyond the bound", status, body, http.StatusTooManyRequests)
+		h.unchanged(t, before)
+		// A package under way still takes its tracks.
+		a.ok("POST", "/ingest/addTrack", []ocField{{"mediaPackage", mp, ""}, {"flavor", "presenter/source", ""}, {"BODY", "video", "b.mp4"}})
 	})
 
 	// Last: it blocks the test's address from the capture-agent side.
