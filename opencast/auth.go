@@ -90,6 +90,15 @@ func (a *Authenticator) Recorder(w http.ResponseWriter, r *http.Request) (*lecte
 		return nil, false
 	}
 	scheme, params, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Digest") {
+		if !a.throttle.begin(ip, a.now()) {
+			log.Warn("capture agent login refused: too many logins being checked from this address")
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "Too many logins at once from your address; try again in a moment.", http.StatusTooManyRequests)
+			return nil, false
+		}
+		defer a.throttle.end(ip, a.now())
+	}
 	switch {
 	case strings.EqualFold(scheme, "Basic"):
 		login, pw, ok := r.BasicAuth()

@@ -24,8 +24,9 @@ type throttle struct {
 }
 
 type failures struct {
-	times []time.Time // within the window, oldest first
-	until time.Time   // refused until then
+	times    []time.Time // within the window, oldest first
+	until    time.Time   // refused until then
+	inflight int         // logins being checked
 }
 
 // maxTracked bounds the memory an address scan can take.
@@ -43,6 +44,43 @@ func (t *throttle) blocked(ip netip.Addr, now time.Time) time.Duration {
 		return f.until.Sub(now)
 	}
 	return 0
+}
+
+// begin reserves the check of one login from ip; false when ip is
+// refused, or has as many logins being checked as failures left before
+// it is: a hundred guesses sent at once are not all checked before the
+// first failure counts. Each begin that returned true is followed by end.
+func (t *throttle) begin(ip netip.Addr, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.addrs[ip]
+	if f == nil {
+		if len(t.addrs) >= maxTracked {
+			t.sweep(now)
+		}
+		f = &failures{}
+		t.addrs[ip] = f
+	}
+	f.times = recent(f.times, now.Add(-t.window))
+	if now.Before(f.until) || f.inflight+len(f.times) >= t.max {
+		return false
+	}
+	f.inflight++
+	return true
+}
+
+// end ends a check begun (after fail, when it failed).
+func (t *throttle) end(ip netip.Addr, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.addrs[ip]
+	if f == nil {
+		return
+	}
+	f.inflight = max(f.inflight-1, 0)
+	if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && f.inflight == 0 && !now.Before(f.until) {
+		delete(t.addrs, ip)
+	}
 }
 
 // fail counts a failure of ip and reports whether ip is now refused.
@@ -68,7 +106,7 @@ func (t *throttle) fail(ip netip.Addr, now time.Time) bool {
 
 func (t *throttle) sweep(now time.Time) {
 	for ip, f := range t.addrs {
-		if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && !now.Before(f.until) {
+		if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && f.inflight == 0 && !now.Before(f.until) {
 			delete(t.addrs, ip)
 		}
 	}

@@ -224,6 +224,38 @@ func TestHostileReview15(t *testing.T) {
 		a.ok("POST", "/ingest/addTrack", []ocField{{"mediaPackage", mp, ""}, {"flavor", "presenter/source", ""}, {"BODY", "video", "b.mp4"}})
 	})
 
+	t.Run("twenty guesses at once", func(t *testing.T) {
+		// From an address of its own (it ends blocked): twenty wrong
+		// passwords sent together are not all checked before the first
+		// failure counts; at most the five the throttle allows are.
+		client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+			DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext}}
+		checked := func() int { return strings.Count(o.s.log.String(), `reason="wrong password"`) }
+		before := checked()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		for range 20 {
+			wg.Go(func() {
+				req, _ := http.NewRequest("GET", o.s.url+"/info/me.json", nil)
+				req.SetBasicAuth("agent-b", "guess")
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				mu.Lock()
+				statuses[resp.StatusCode]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if n := checked() - before; n > 5 || statuses[http.StatusTooManyRequests] < 15 {
+			t.Errorf("%d guesses checked (answers %v), want at most 5 and the rest 429", n, statuses)
+		}
+	})
+
 	// Last: it blocks the test's address from the capture-agent side.
 	t.Run("one recorder's good logins do not reset the count of guesses at another's", func(t *testing.T) {
 		guess := &ocAgent{t: t, url: o.s.url, login: "agent-b", pwd: "guess"}
