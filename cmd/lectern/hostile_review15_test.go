@@ -24,9 +24,10 @@ import (
 // attacker who holds one recorder's credentials: its capture agent, its
 // FTP and its SFTP logins are one and the same, so every way in is tried
 // against what the others keep (the Opencast staging folder), against
-// the other recorder (its password, its events), and against the disk (a
-// ZIP that names one entry many times). Each row fails without the check
-// it tests.
+// the other recorder (its password, its events), against the disk (a ZIP
+// that names one entry many times, a flood of media packages), and, as
+// the recorder's manager, against this host's network (a feed's URL).
+// Each row fails without the check it tests.
 func TestHostileReview15(t *testing.T) {
 	t.Parallel()
 	o := newOCSite(t, "LECTERN_SFTP_ENABLED=true", "LECTERN_SFTP_ADDR=127.0.0.1:0", "LECTERN_FTP_MAX_DIRS=2")
