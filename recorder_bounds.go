@@ -19,11 +19,21 @@ type FolderUsage struct{ Dirs, Files int }
 var errStopWalk = errors.New("stop")
 
 // CountFolder counts the directories (not the root itself) and the other
-// entries of fsys, a recorder's folder, up to one over each limit.
+// entries of fsys, a recorder's folder, up to one over each limit; the
+// staging folder of the ingest (Reserved) is not counted.
 func CountFolder(fsys fs.FS, maxDirs, maxFiles int) FolderUsage {
 	var u FolderUsage
 	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == "." {
+			return nil
+		}
+		if Reserved(p) {
+			// Lectern's own, bounded by the ingest (the recorder can
+			// neither see nor touch it): an agent's packages must not
+			// take the FTP and SFTP sessions' room.
+			if d.IsDir() {
+				return fs.SkipDir
+			}
 			return nil
 		}
 		if d.IsDir() {

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
+	"syscall"
 	"time"
 
 	"lectern"
@@ -15,13 +18,58 @@ import (
 // feed's own http or https address is fetched (lectern.CheckFeedURL),
 // then at most MaxRedirects redirects to http or https addresses, within
 // Timeout, at most lectern.FeedMaxBytes.
+//
+// A feed's URL is typed by a recorder's manager, who is no administrator:
+// unless AllowPrivate, the Fetcher's own client connects to no address of
+// this host, of its network or of the cloud's metadata service (loopback,
+// link-local, private, shared, unspecified and multicast addresses). The
+// check is made on the address each connection dials, after DNS, so that
+// neither a redirect nor a name that resolves to 127.0.0.1 (DNS
+// rebinding) gets around it. Behind an HTTP proxy (HTTP_PROXY), the
+// address dialed is the proxy's.
 type Fetcher struct {
-	// Client is the HTTP client; nil: one of its own (Timeout bounds each
-	// fetch either way).
+	// Client is the HTTP client; nil: one of its own, with the address
+	// check (Timeout bounds each fetch either way). A Client given here
+	// is used as it is.
 	Client       *http.Client
 	Timeout      time.Duration // 30 s when zero
 	MaxRedirects int           // 3 when zero
 	UserAgent    string
+	// AllowPrivate lets feeds reach the addresses refused by default
+	// (SCHEDULE_FEED_ALLOW_PRIVATE: a timetable server on the campus
+	// network).
+	AllowPrivate bool
+}
+
+// errPrivateAddress refuses a connection to an address feeds may not
+// reach.
+var errPrivateAddress = errors.New("address not allowed for a feed")
+
+// sharedNet is RFC 6598's shared address space (carrier-grade NAT), used
+// inside networks as private addresses are.
+var sharedNet = netip.MustParsePrefix("100.64.0.0/10")
+
+// publicAddress reports whether a feed may connect to ip.
+func publicAddress(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsValid() && ip.IsGlobalUnicast() && !ip.IsPrivate() && !sharedNet.Contains(ip) &&
+		!(ip.Is4() && ip.As4()[0] == 0)
+}
+
+// guardedClient is the Fetcher's own client: every connection it dials
+// goes to a public address.
+func guardedClient() *http.Client {
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second,
+		Control: func(network, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil || !publicAddress(ap.Addr()) {
+				return fmt.Errorf("dial %s: %w", address, errPrivateAddress)
+			}
+			return nil
+		}}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = d.DialContext
+	return &http.Client{Transport: t}
 }
 
 var _ lectern.FeedFetcher = (*Fetcher)(nil)
@@ -51,6 +99,8 @@ func (f *Fetcher) FetchFeed(ctx context.Context, rawURL string) ([]byte, error) 
 	client := http.Client{}
 	if f.Client != nil {
 		client = *f.Client
+	} else if !f.AllowPrivate {
+		client = *guardedClient()
 	}
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > max {
@@ -78,6 +128,9 @@ func (f *Fetcher) FetchFeed(ctx context.Context, rawURL string) ([]byte, error) 
 		return nil, ctx.Err()
 	case errors.Is(err, errTooManyRedirects):
 		return nil, &lectern.Error{Code: lectern.EINVALID, Message: fmt.Sprintf("Could not fetch the feed: more than %d redirects.", max), Err: err}
+	case errors.Is(err, errPrivateAddress):
+		return nil, &lectern.Error{Code: lectern.EINVALID, Message: "Could not fetch the feed: its address is on this server or a private network, " +
+			"which feeds may not reach (SCHEDULE_FEED_ALLOW_PRIVATE).", Err: err}
 	case errors.Is(err, errRedirectScheme):
 		return nil, &lectern.Error{Code: lectern.EINVALID, Message: "Could not fetch the feed: a redirect to an address that is not http or https is refused.", Err: err}
 	default:

@@ -2,8 +2,10 @@ package ical
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -126,7 +128,7 @@ func TestFetch(t *testing.T) {
 	mux.HandleFunc("/missing", http.NotFound)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	f := &Fetcher{Timeout: 10 * time.Second}
+	f := &Fetcher{Timeout: 10 * time.Second, AllowPrivate: true} // the test server is on 127.0.0.1
 	if data, err := f.FetchFeed(context.Background(), srv.URL+"/feed.ics"); err != nil || !strings.HasPrefix(string(data), "BEGIN:VCALENDAR") {
 		t.Fatalf("fetch = %q, %v", data, err)
 	}
@@ -188,5 +190,37 @@ func TestParseFloatingTimes(t *testing.T) {
 	}
 	if want := "2026-01-12T08:00:00Z 2026-01-14T08:00:00Z 2026-01-15T08:00:00Z"; strings.Join(got, " ") != want {
 		t.Errorf("starts %v, want %s", got, want)
+	}
+}
+
+// TestFetchRefusesPrivateAddresses: by default a feed reaches no address
+// of this host, its networks or a cloud's metadata service, by its own
+// address, a name resolving to one, or a redirect; AllowPrivate lets it.
+func TestFetchRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/feed.ics", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	f := &Fetcher{Timeout: 10 * time.Second}
+	for _, u := range []string{srv.URL + "/feed.ics", "http://localhost:" + port + "/feed.ics",
+		"http://[::ffff:127.0.0.1]:" + port + "/feed.ics", "http://169.254.169.254/latest/meta-data/",
+		"http://10.0.0.1:" + port + "/", "http://0.0.0.0:" + port + "/feed.ics"} {
+		_, err := f.FetchFeed(context.Background(), u)
+		if lectern.ErrorCode(err) != lectern.EINVALID || !strings.Contains(lectern.ErrorMessage(err), "private network") {
+			t.Errorf("fetch %s: %v (shown %q), want it refused as private", u, err, lectern.ErrorMessage(err))
+		}
+	}
+	allowed := &Fetcher{Timeout: 10 * time.Second, AllowPrivate: true}
+	if _, err := allowed.FetchFeed(context.Background(), "http://localhost:"+port+"/feed.ics"); err != nil {
+		t.Errorf("with AllowPrivate: %v", err)
+	}
+	for _, ip := range []string{"8.8.8.8", "2001:4860:4860::8888", "193.48.0.1"} {
+		if !publicAddress(netip.MustParseAddr(ip)) {
+			t.Errorf("%s refused", ip)
+		}
 	}
 }

@@ -53,7 +53,7 @@ func setupImport(t *testing.T) *importBundle {
 	}
 	paris, _ := time.LoadLocation("Europe/Paris")
 	b.importer = &lectern.FeedImporter{Feeds: b.feeds, Events: b.events, Users: users,
-		Parser: &Parser{Location: paris}, Fetcher: &Fetcher{Timeout: 10 * time.Second}, Now: func() time.Time { return now }}
+		Parser: &Parser{Location: paris}, Fetcher: &Fetcher{Timeout: 10 * time.Second, AllowPrivate: true}, Now: func() time.Time { return now }}
 	if b.data, err = os.ReadFile("testdata/timetable.ics"); err != nil {
 		t.Fatal(err)
 	}

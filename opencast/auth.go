@@ -99,6 +99,15 @@ func (a *Authenticator) Recorder(w http.ResponseWriter, r *http.Request) (*lecte
 		return nil, false
 	}
 	scheme, params, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Digest") {
+		if !a.throttle.Begin(ip, a.now()) {
+			log.Warn("capture agent login refused: too many logins being checked from this address")
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "Too many logins at once from your address; try again in a moment.", http.StatusTooManyRequests)
+			return nil, false
+		}
+		defer a.throttle.Release(ip)
+	}
 	switch {
 	case strings.EqualFold(scheme, "Basic"):
 		login, pw, ok := r.BasicAuth()
@@ -178,7 +187,6 @@ func (a *Authenticator) basic(w http.ResponseWriter, r *http.Request, log *slog.
 	if !password.Check(rec.CredentialsPasswordHash, pw) {
 		return a.refuse(w, r, log, ip, rec.ID, login, lectern.LoginWrongPassword, "wrong password")
 	}
-	a.throttle.Succeed(ip, a.now())
 	a.report(rec.ID, rec.CredentialsLogin, ip, "")
 	return rec, true
 }
@@ -227,7 +235,6 @@ func (a *Authenticator) digest(w http.ResponseWriter, r *http.Request, log *slog
 	case nonceReplay:
 		return a.refuse(w, r, log, ip, rec.ID, c.username, lectern.LoginBadDigest, "nonce count used already (a replay)")
 	}
-	a.throttle.Succeed(ip, a.now())
 	a.report(rec.ID, rec.CredentialsLogin, ip, "")
 	return rec, true
 }
@@ -237,7 +244,7 @@ func (a *Authenticator) digest(w http.ResponseWriter, r *http.Request, log *slog
 // and login; reason is logged.
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, log *slog.Logger, ip netip.Addr,
 	recorder int64, login, code, reason string) (*lectern.Recorder, bool) {
-	blocked := a.throttle.Fail(ip, a.now())
+	blocked := a.throttle.Count(ip, a.now())
 	a.report(recorder, login, ip, code)
 	log.Warn("capture agent login refused", "reason", reason, "blocked", blocked)
 	t := time.NewTimer(a.cfg.LoginFailureDelay)

@@ -27,6 +27,11 @@ type nonceStore struct {
 	lifetime time.Duration
 	mu       sync.Mutex
 	nonces   map[string]*nonce
+	// order is the nonces in the order they were issued, oldest first
+	// (some already gone from nonces): the oldest is dropped in constant
+	// time when the store is full, not found by a scan of the whole map
+	// for each challenge of a flood.
+	order []string
 }
 
 type nonce struct {
@@ -53,28 +58,31 @@ func (s *nonceStore) issue(now time.Time) string {
 	n := rand.Text()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.nonces) >= maxNonces {
+	for len(s.nonces) >= maxNonces && len(s.order) > 0 { // full: drop the oldest
+		delete(s.nonces, s.order[0])
+		s.order = s.order[1:]
+	}
+	if len(s.order) >= 2*maxNonces { // mostly nonces already gone
 		s.sweep(now)
 	}
-	for len(s.nonces) >= maxNonces { // still full: drop the oldest
-		var oldest string
-		for k, v := range s.nonces {
-			if oldest == "" || v.expires.Before(s.nonces[oldest].expires) {
-				oldest = k
-			}
-		}
-		delete(s.nonces, oldest)
-	}
 	s.nonces[n] = &nonce{expires: now.Add(s.lifetime), used: map[uint64]bool{}}
+	s.order = append(s.order, n)
 	return n
 }
 
+// sweep drops the expired nonces and rebuilds order from those left.
 func (s *nonceStore) sweep(now time.Time) {
-	for k, v := range s.nonces {
-		if !now.Before(v.expires) {
-			delete(s.nonces, k)
+	order := make([]string, 0, len(s.nonces))
+	for _, k := range s.order {
+		if v := s.nonces[k]; v != nil {
+			if now.Before(v.expires) {
+				order = append(order, k)
+			} else {
+				delete(s.nonces, k)
+			}
 		}
 	}
+	s.order = order
 }
 
 // Results of nonceStore.use.

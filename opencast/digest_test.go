@@ -73,3 +73,30 @@ func TestICalLine(t *testing.T) {
 		t.Errorf("unfolded: %q", unfolded)
 	}
 }
+
+// TestNonceStoreFull: a full store drops its oldest nonces first, and
+// stays bounded however many challenges a flood asks for.
+func TestNonceStoreFull(t *testing.T) {
+	t.Parallel()
+	s := newNonceStore(time.Minute)
+	now := time.Unix(1_000_000, 0)
+	var first []string
+	for i := range 3*maxNonces + 10 {
+		n := s.issue(now)
+		if i < 10 {
+			first = append(first, n)
+		}
+	}
+	if len(s.nonces) != maxNonces || len(s.order) > 2*maxNonces {
+		t.Errorf("%d nonces, %d in order; want %d and at most %d", len(s.nonces), len(s.order), maxNonces, 2*maxNonces)
+	}
+	for _, n := range first {
+		if s.use(n, 1, now) != nonceStale {
+			t.Errorf("an oldest nonce is still good")
+		}
+	}
+	last := s.issue(now)
+	if s.use(last, 1, now) != nonceOK {
+		t.Error("the newest nonce is refused")
+	}
+}

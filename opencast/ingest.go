@@ -177,6 +177,11 @@ func (h *Ingest) writeError(w http.ResponseWriter, r *http.Request, rec *lectern
 		if errors.As(err, &le) && le.Message != "" {
 			msg = le.Message
 		}
+	case errors.Is(err, errTooMany):
+		status, msg = http.StatusTooManyRequests, err.Error()
+		if errors.As(err, &le) && le.Message != "" {
+			msg = le.Message
+		}
 	case errors.As(err, &le) && le.Code != lectern.EINTERNAL:
 		msg = le.Message
 		switch le.Code {

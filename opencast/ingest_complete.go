@@ -194,7 +194,7 @@ func IngestedTitle(file string) string {
 	if filepath.Base(filepath.Dir(dir)) != stagingDir {
 		return ""
 	}
-	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	b, err := readState(os.Open(filepath.Join(dir, stateFile)))
 	if err != nil {
 		return ""
 	}

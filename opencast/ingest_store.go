@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -44,7 +45,7 @@ import (
 // uploads stream into a hidden temporary file without the lock and take
 // it only to commit (rename and state).
 const (
-	stagingDir = ".opencast"
+	stagingDir = lectern.StagingFolder
 	stateFile  = "state.json"
 	lockFile   = ".lock"
 	eventsDir  = ".events" // hidden: no media package id starts with a dot
@@ -121,6 +122,12 @@ func (h *Ingest) openPackage(rec *lectern.Recorder, id string, create bool) (*pk
 		return nil, fmt.Errorf("open recorder folder %s: %w", recDir, err)
 	}
 	if create {
+		if _, serr := rr.Lstat(rel); errors.Is(serr, fs.ErrNotExist) {
+			if err := h.packageRoom(rr); err != nil {
+				rr.Close()
+				return nil, err
+			}
+		}
 		err = rr.MkdirAll(rel, 0o755)
 	} else {
 		_, err = rr.Stat(rel + "/" + stateFile)
@@ -138,6 +145,41 @@ func (h *Ingest) openPackage(rec *lectern.Recorder, id string, create bool) (*pk
 		return nil, fmt.Errorf("open media package %s: %w", id, err)
 	}
 	return &pkgDir{id: id, dir: filepath.Join(recDir, stagingDir, id), rec: rr, root: pr}, nil
+}
+
+// MaxRecentPackages bounds the media packages of one recorder that
+// changed within the expiry (UPLOAD_EXPIRY): an agent records a few a
+// day, and a flood of createMediaPackage, each a folder and two files
+// that Sweep removes only once idle, must not fill the file system's
+// inodes. Ingested packages stop counting once idle.
+const MaxRecentPackages = 500
+
+// errTooMany marks a refusal for too many packages under way (429).
+var errTooMany = errors.New("too many media packages")
+
+// packageRoom refuses a new package when the recorder's staging folder
+// (in rr, the recorder's folder) holds MaxRecentPackages packages that
+// changed within the expiry.
+func (h *Ingest) packageRoom(rr *os.Root) error {
+	entries, err := fs.ReadDir(rr.FS(), stagingDir)
+	if err != nil {
+		return nil // no staging folder yet
+	}
+	since, n := h.now().Add(-h.expiry()), 0
+	for _, e := range entries {
+		if !e.IsDir() || !ValidID(e.Name()) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.ModTime().After(since) {
+			n++
+		}
+	}
+	if n >= MaxRecentPackages {
+		h.log.Warn("opencast media package refused: too many under way", "packages", n)
+		return &lectern.Error{Code: lectern.EINVALID, Err: errTooMany, Message: fmt.Sprintf(
+			"This recorder has %d media packages changed within UPLOAD_EXPIRY, the most allowed: ingest them, or wait.", n)}
+	}
+	return nil
 }
 
 // ownedElsewhere reports whether another recorder's folder has a
@@ -185,9 +227,29 @@ func (p *pkgDir) Close() {
 	p.rec.Close()
 }
 
+// maxStateSize bounds a state.json read: a hundred elements and a
+// workflow configuration of MaxFields fields hold far less. The staging
+// folder is out of the recorder's reach (lectern.Reserved), but a file
+// there is never read whole whatever its size.
+const maxStateSize = 8 << 20
+
+// readState reads a state file of at most maxStateSize bytes from f.
+func readState(f fs.File, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() || fi.Size() > maxStateSize {
+		return nil, fmt.Errorf("%s is not a regular file of at most %d bytes", stateFile, maxStateSize)
+	}
+	return io.ReadAll(io.LimitReader(f, maxStateSize))
+}
+
 // load reads the package's state; ENOTFOUND when it has none.
 func (p *pkgDir) load() (*packageState, error) {
-	b, err := p.root.ReadFile(stateFile)
+	b, err := readState(p.root.Open(stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, lectern.Errorf(lectern.ENOTFOUND, "Media package %s not found.", p.id)
 	} else if err != nil {

@@ -201,13 +201,16 @@ func readManifest(zr *zip.Reader) (*xmlPackage, string, error) {
 
 // manifestEntries pairs each element of the manifest with its entry: its
 // url, relative to the manifest, names it. An element at a remote URL is
-// skipped (Lectern fetches nothing); one whose entry is missing refuses
-// the archive.
+// skipped (Lectern fetches nothing); one whose entry is missing, or is
+// another element's, refuses the archive: the limits bound each entry
+// once (openZip), and a manifest naming one well-compressed entry a
+// hundred times would write it a hundred times.
 func manifestEntries(zr *zip.Reader, mp *xmlPackage, dir string) ([]zipEntry, error) {
 	byName := map[string]*zip.File{}
 	for _, e := range zr.File {
 		byName[path.Clean(e.Name)] = e
 	}
+	used := map[*zip.File]bool{}
 	var out []zipEntry
 	for _, list := range []struct {
 		kind  string
@@ -227,6 +230,10 @@ func manifestEntries(zr *zip.Reader, mp *xmlPackage, dir string) ([]zipEntry, er
 			if f == nil || u == "" || f.Mode().IsDir() {
 				return nil, invalid("The manifest lists %.80q, which the archive does not hold.", u)
 			}
+			if used[f] {
+				return nil, invalid("The manifest lists %.80q twice: each element must have an entry of its own.", u)
+			}
+			used[f] = true
 			out = append(out, zipEntry{kind: list.kind, flavor: flavor, file: f, ext: fileExt(u, el.MimeType, list.kind)})
 		}
 	}

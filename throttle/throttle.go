@@ -65,8 +65,8 @@ func (t *Throttle) entry(ip netip.Addr, now time.Time) *failures {
 
 // Begin reserves the check of one attempt from ip; false when ip has as
 // many attempts under way as failures left before it is refused. Each
-// Begin that returned true is followed by Fail, Release or Succeed. An
-// HTTP login, checked at once, may call Fail or Succeed without Begin.
+// Begin that returned true is followed by Fail, Release or Succeed (a
+// failure counted with Count is ended by a Release).
 func (t *Throttle) Begin(ip netip.Addr, now time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -82,10 +82,23 @@ func (t *Throttle) Begin(ip netip.Addr, now time.Time) bool {
 // Fail ends an attempt that failed, counts it and reports whether ip is
 // now refused.
 func (t *Throttle) Fail(ip netip.Addr, now time.Time) bool {
+	return t.count(ip, now, true)
+}
+
+// Count counts a failure of ip without ending its attempt (whose end a
+// Release deferred at its Begin makes), and reports whether ip is now
+// refused.
+func (t *Throttle) Count(ip netip.Addr, now time.Time) bool {
+	return t.count(ip, now, false)
+}
+
+func (t *Throttle) count(ip netip.Addr, now time.Time, end bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f := t.entry(ip, now)
-	f.inflight = max(f.inflight-1, 0)
+	if end {
+		f.inflight = max(f.inflight-1, 0)
+	}
 	f.times = recent(f.times, now.Add(-t.window))
 	f.times = append(f.times, now)
 	if len(f.times) >= t.max {
@@ -106,7 +119,10 @@ func (t *Throttle) Release(ip netip.Addr) {
 	}
 }
 
-// Succeed ends an attempt that succeeded and forgets the failures of ip.
+// Succeed ends an attempt that succeeded. It forgets no failure: the
+// holder of one recorder's password would otherwise clear its address's
+// count between guesses at another's; failures leave the count as the
+// window passes.
 func (t *Throttle) Succeed(ip netip.Addr, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -115,8 +131,7 @@ func (t *Throttle) Succeed(ip netip.Addr, now time.Time) {
 		return
 	}
 	f.inflight = max(f.inflight-1, 0)
-	f.times, f.until = nil, time.Time{}
-	if f.inflight == 0 {
+	if f.times = recent(f.times, now.Add(-t.window)); len(f.times) == 0 && f.inflight == 0 && !now.Before(f.until) {
 		delete(t.addrs, ip)
 	}
 }

@@ -31,12 +31,13 @@ func TestThrottle(t *testing.T) {
 	if _, blocked := th.Blocked(a, now.Add(13*time.Minute)); blocked {
 		t.Fatal("still blocked after the block")
 	}
-	// A success forgets the failures.
+	// A success forgets no failure: one recorder's password cannot clear
+	// the count between guesses at another's.
 	th.Fail(b, at)
 	th.Fail(b, at)
 	th.Succeed(b, at)
-	if th.Fail(b, at) {
-		t.Fatal("failures before a success counted")
+	if !th.Fail(b, at) {
+		t.Fatal("failures before a success forgotten")
 	}
 	// Attempts under way count: with one failure, two more may be
 	// checked at once, not a third.

@@ -168,6 +168,9 @@ type Config struct {
 	// config_feed.go).
 	ScheduleFeedRefresh     Duration `toml:"SCHEDULE_FEED_REFRESH"`
 	ScheduleFeedHorizonDays int      `toml:"SCHEDULE_FEED_HORIZON_DAYS"`
+	// ScheduleFeedAllowPrivate lets feed URLs reach this host and private
+	// networks (ical.Fetcher.AllowPrivate).
+	ScheduleFeedAllowPrivate bool `toml:"SCHEDULE_FEED_ALLOW_PRIVATE"`
 	// The embedded SFTP server; its limits are the FTP_* ones above
 	// (config_sftp.go).
 	SFTPEnabled  bool     `toml:"SFTP_ENABLED"`

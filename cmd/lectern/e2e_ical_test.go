@@ -18,7 +18,7 @@ import (
 // longer holds.
 func TestFeedRefreshedByServe(t *testing.T) {
 	t.Parallel()
-	c := newCLI(t, "LECTERN_LANGUAGE_CODE=en", "LECTERN_RECORDER_WATCH=false")
+	c := newCLI(t, "LECTERN_LANGUAGE_CODE=en", "LECTERN_RECORDER_WATCH=false", "LECTERN_SCHEDULE_FEED_ALLOW_PRIVATE=true")
 	s := startServeApp(t, c, func(a *app) { a.feedEvery = 50 * time.Millisecond },
 		"LECTERN_HTTP_ADDR=127.0.0.1:0", "LECTERN_FTP_ADDR=127.0.0.1:0")
 	typeID := c.addType(t, "Course")

@@ -31,7 +31,7 @@ func (a *app) feedImporter(svc *services, accounts *lectern.Accounts) *lectern.F
 	im := &lectern.FeedImporter{
 		Feeds: svc.feeds, Events: svc.events, Users: svc.users,
 		Parser:  &ical.Parser{Location: cfg.Location(), Horizon: time.Duration(cfg.ScheduleFeedHorizonDays) * 24 * time.Hour},
-		Fetcher: &ical.Fetcher{UserAgent: "Lectern (iCalendar feed import)"},
+		Fetcher: &ical.Fetcher{UserAgent: "Lectern (iCalendar feed import)", AllowPrivate: cfg.ScheduleFeedAllowPrivate},
 		Refresh: time.Duration(cfg.ScheduleFeedRefresh),
 		Logger:  a.logger.With("edge", "ical"),
 	}

@@ -22,7 +22,8 @@ type twoRecorders struct {
 // newTwoRecorders starts twoRecorders' site for t.
 func newTwoRecorders(t *testing.T) *twoRecorders {
 	t.Helper()
-	c := newCLI(t, "LECTERN_LANGUAGE_CODE=en", "LECTERN_RECORDER_WATCH=false")
+	// The feeds' tests serve their calendars on 127.0.0.1.
+	c := newCLI(t, "LECTERN_LANGUAGE_CODE=en", "LECTERN_RECORDER_WATCH=false", "LECTERN_SCHEDULE_FEED_ALLOW_PRIVATE=true")
 	s := startServe(t, c)
 	typeID := c.addType(t, "Course")
 	c.addUser(t, "boss", "--superuser")

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"goftp.io/server/v2"
+
+	"lectern"
 )
 
 // commands returns the library's commands, each wrapped in a guard, plus
@@ -135,6 +137,16 @@ func (s *Server) checkPath(c *conn, name string, sess *server.Session, param str
 		}
 	}
 	cur := sess.BuildPath("")
+	switch name {
+	case "CWD", "STOR", "APPE", "RETR", "DELE", "MKD", "RMD", "RNFR", "RNTO", "SIZE", "MDTM", "MLST", "LIST", "NLST", "MLSD", "STAT":
+		arg := param
+		if name == "LIST" || name == "NLST" || name == "MLSD" || name == "STAT" {
+			arg = listPath(param)
+		}
+		if p, ok := resolve(cur, arg); ok && lectern.Reserved(p) {
+			return 550, "Permission denied: " + lectern.StagingFolder + " is Lectern's folder for capture agents' uploads."
+		}
+	}
 	switch name {
 	case "CWD":
 		if _, ok := resolve(cur, param); !ok {

@@ -113,6 +113,9 @@ func (d *driver) ListDir(ctx *server.Context, p string, fn func(os.FileInfo) err
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
+		if lectern.Reserved(path.Join(rel, e.Name())) {
+			continue // Lectern's own (the capture agents' staging)
+		}
 		fi, err := e.Info()
 		if err != nil {
 			continue // gone meanwhile

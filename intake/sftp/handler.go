@@ -24,7 +24,21 @@ var (
 	errTooMany         = errors.New("too many files open on this connection")
 	errBeingPublished  = errors.New("this file is being published and cannot be renamed")
 	errSymlinksRefused = errors.New("symbolic links are not allowed here")
+	errReserved        = errors.New("permission denied: " + lectern.StagingFolder + " is Lectern's folder for capture agents' uploads")
 )
+
+// reserved reports whether a request's path is in the recorder's
+// lectern.StagingFolder, which its sessions may neither see nor touch, and
+// logs the attempt.
+func (sn *session) reserved(method string, paths ...string) bool {
+	for _, p := range paths {
+		if lectern.Reserved(relPath(p)) {
+			sn.log.Warn("sftp request refused: Lectern's staging folder", "request", method, "path", p)
+			return true
+		}
+	}
+	return false
+}
 
 // handler serves one session's SFTP requests (pkg/sftp's request-server
 // Handlers) on its os.Root, which refuses any path, symbolic links
@@ -72,6 +86,9 @@ func (h *handler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	rel := relPath(r.Filepath)
 	if rel == "." {
 		return nil, errNotFile
+	}
+	if sn.reserved("write", r.Filepath) {
+		return nil, errReserved
 	}
 	if !sn.takeHandle() {
 		return nil, errTooMany
@@ -168,6 +185,9 @@ func (f readFile) Close() error {
 // Fileread opens one of the recorder's regular files for reading.
 func (h *handler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	sn := h.sn
+	if sn.reserved("read", r.Filepath) {
+		return nil, errReserved
+	}
 	rel := sn.name(relPath(r.Filepath))
 	if fi, err := sn.root.Stat(rel); err != nil {
 		return nil, sn.public("read", r.Filepath, err)
@@ -196,6 +216,9 @@ func (h *handler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 func (h *handler) Filecmd(r *sftp.Request) error {
 	sn := h.sn
 	rel := relPath(r.Filepath)
+	if r.Method == "Rename" && sn.reserved(r.Method, r.Filepath, r.Target) || sn.reserved(r.Method, r.Filepath) {
+		return errReserved
+	}
 	switch r.Method {
 	case "Mkdir":
 		h.s.dirLock.Lock()
@@ -243,7 +266,12 @@ func (h *handler) Filecmd(r *sftp.Request) error {
 
 // PosixRename is rename that may replace its target (OpenSSH's
 // posix-rename@openssh.com, which its sftp command uses).
-func (h *handler) PosixRename(r *sftp.Request) error { return h.rename(r.Filepath, r.Target, true) }
+func (h *handler) PosixRename(r *sftp.Request) error {
+	if h.sn.reserved("PosixRename", r.Filepath, r.Target) {
+		return errReserved
+	}
+	return h.rename(r.Filepath, r.Target, true)
+}
 
 // setstat sets a file's times; a mode is ignored (files stay 0640, which
 // Lectern must read); ownership and size (truncation) are refused.
@@ -299,6 +327,9 @@ func (h *handler) remove(rel, vpath string) error {
 func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	sn := h.sn
 	rel := relPath(r.Filepath)
+	if sn.reserved(r.Method, r.Filepath) {
+		return nil, errReserved
+	}
 	switch r.Method {
 	case "List":
 		return h.list(rel, r.Filepath)
@@ -316,6 +347,9 @@ func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 
 // Lstat stats a name without following it.
 func (h *handler) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
+	if h.sn.reserved("Lstat", r.Filepath) {
+		return nil, errReserved
+	}
 	fi, err := h.sn.root.Lstat(h.sn.name(relPath(r.Filepath)))
 	if err != nil {
 		return nil, h.sn.public("lstat", r.Filepath, err)
@@ -348,6 +382,9 @@ func (h *handler) list(rel, vpath string) (sftp.ListerAt, error) {
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	var out listerAt
 	for _, e := range entries {
+		if lectern.Reserved(path.Join(rel, e.Name())) {
+			continue // Lectern's own (the capture agents' staging)
+		}
 		fi, err := e.Info()
 		if err != nil {
 			continue // gone meanwhile
