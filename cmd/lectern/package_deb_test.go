@@ -65,6 +65,11 @@ func TestPackageDeb(t *testing.T) {
 	}
 
 	checkInstalledFiles(t, repo)
+	// The version given to the build (main.version, by -ldflags -X), when
+	// the program has a version command.
+	if out, err := exec.Command("/usr/bin/lectern", "version").CombinedOutput(); err == nil && !strings.Contains(string(out), "0.0~test1") {
+		t.Errorf("lectern version: %s; want the package's, 0.0~test1", out)
+	}
 	uid, gid := checkLecternUser(t)
 	checkInstalledUnits(t)
 
