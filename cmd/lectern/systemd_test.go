@@ -9,8 +9,10 @@ import (
 	"testing"
 )
 
-// The systemd units as shipped: each runs an existing subcommand with the
-// configuration in /etc/lectern, keeps DATA_DIR in its StateDirectory
+// The systemd units as shipped (by the package: TestPackageDeb installs
+// them and has systemd-analyze check them): each runs an existing
+// subcommand of /usr/bin/lectern with the configuration in /etc/lectern,
+// hardened, keeps DATA_DIR in its StateDirectory
 // (the example's relative DATA_DIR would otherwise resolve against /),
 // restarts for ever on failure but not on exit status 2 (a refusal), and
 // points nowhere that nothing installs.
@@ -20,7 +22,7 @@ func TestSystemdUnits(t *testing.T) {
 		t.Run(unit, func(t *testing.T) {
 			keys := parseUnit(t, filepath.Join("..", "..", "packaging", "systemd", unit))
 			exec := strings.Fields(strings.Join(keys["Service.ExecStart"], ""))
-			if len(exec) != 4 || exec[1] != sub || exec[2] != "--config" || exec[3] != "/etc/lectern/lectern.toml" {
+			if len(exec) != 4 || exec[0] != "/usr/bin/lectern" || exec[1] != sub || exec[2] != "--config" || exec[3] != "/etc/lectern/lectern.toml" {
 				t.Errorf("ExecStart %q; want the binary, %s, --config /etc/lectern/lectern.toml", exec, sub)
 			} else if c, _, err := (&app{}).rootCommand().Find(exec[1:2]); err != nil || c.Name() != sub {
 				t.Errorf("ExecStart's subcommand %q: %v", sub, err)
@@ -33,10 +35,26 @@ func TestSystemdUnits(t *testing.T) {
 				"Service.Restart":                  "on-failure",
 				"Service.RestartPreventExitStatus": "2",
 				"Unit.StartLimitIntervalSec":       "0",
+				// Hardening (README, "Package"): read-only but for
+				// DATA_DIR and the storage, no capability, no new
+				// privileges, a system-call filter.
+				"Service.ProtectSystem":           "strict",
+				"Service.ProtectHome":             "true",
+				"Service.PrivateTmp":              "true",
+				"Service.NoNewPrivileges":         "true",
+				"Service.ReadWritePaths":          "/srv/lectern",
+				"Service.CapabilityBoundingSet":   "",
+				"Service.AmbientCapabilities":     "",
+				"Service.RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6",
+				"Service.SystemCallFilter":        "@system-service",
+				"Service.UMask":                   "0027",
 			} {
 				if !slices.Contains(keys[key], want) {
 					t.Errorf("%s = %q; want %q", key, keys[key], want)
 				}
+			}
+			if rw, mounts := keys["Service.ReadWritePaths"], keys["Unit.RequiresMountsFor"]; !slices.Equal(rw, mounts) {
+				t.Errorf("ReadWritePaths %q, RequiresMountsFor %q: the storage written to is the storage waited for", rw, mounts)
 			}
 			if len(keys["Unit.RequiresMountsFor"]) == 0 {
 				t.Error("no RequiresMountsFor: the node may start before the shared storage is mounted")
