@@ -76,6 +76,7 @@ type Handler struct {
 	logger  *slog.Logger
 	mux     *http.ServeMux
 	limited http.Handler // serve behind the body limit
+	routes  []string     // the patterns registered, for Routes
 }
 
 // New returns the API handler.
@@ -85,6 +86,8 @@ func New(deps Deps) *Handler {
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
 	}
+	h.routes = append(h.routes, "GET /api/v1/openapi.json")
+	h.mux.HandleFunc("GET /api/v1/openapi.json", h.handleOpenAPI) // no token: openapi.go
 	h.handle("GET /api/v1/recorders", httpjson.Staff, h.handleRecorderList)
 	h.handle("POST /api/v1/recorders", httpjson.Superuser, h.handleRecorderCreate)
 	h.handle("GET /api/v1/recorders/{id}", httpjson.Staff, h.handleRecorderGet)
@@ -136,6 +139,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, u *lectern.User) e
 
 // handle registers fn behind authentication and the access check.
 func (h *Handler) handle(pattern string, need httpjson.Access, fn handlerFunc) {
+	h.routes = append(h.routes, pattern)
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		w = httpjson.InLocation(w, h.deps.Location)
 		u, err := httpjson.Authenticate(r, h.deps.Tokens)

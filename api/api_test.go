@@ -67,11 +67,11 @@ func setup(t *testing.T) *testBundle {
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
-	mux.Handle("/api/", api.New(api.Deps{
+	mux.Handle("/api/", checked(t, api.New(api.Deps{
 		Users: b.users, Groups: sqldb.NewGroupService(db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
 		BaseURL: b.srv.URL + "/",
 		Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
-	}))
+	})))
 
 	for _, u := range []struct {
 		token *string

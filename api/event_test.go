@@ -38,11 +38,11 @@ func setupEvents(t *testing.T) *eventBundle {
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
-	mux.Handle("/api/", api.New(api.Deps{
+	mux.Handle("/api/", checked(t, api.New(api.Deps{
 		Users: b.users, Groups: sqldb.NewGroupService(b.db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
 		Events: b.events, BaseURL: b.srv.URL + "/", Location: paris,
 		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
-	}))
+	})))
 	for _, u := range []struct {
 		name  string
 		staff bool

@@ -73,10 +73,10 @@ func setupJobs(t *testing.T) *jobBundle {
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
-	mux.Handle("/api/", api.New(api.Deps{
+	mux.Handle("/api/", checked(t, api.New(api.Deps{
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders, Tokens: b.tokens, Videos: b.videos,
 		Jobs: b.jobs, BaseURL: b.srv.URL + "/", Logger: logger,
-	}))
+	})))
 	b.recorder = lectern.NewRecorder()
 	b.recorder.Name, b.recorder.AddressIP, b.recorder.Directory, b.recorder.TypeID = "Amphi", "10.1.0.1", "amphi", b.typeID
 	if err := b.recorders.CreateRecorder(b.ctx, b.recorder); err != nil {

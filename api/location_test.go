@@ -28,13 +28,13 @@ func TestTimesInTimeZone(t *testing.T) {
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
-	mux.Handle("/api/", api.New(api.Deps{
+	mux.Handle("/api/", checked(t, api.New(api.Deps{
 		Users: b.users, Groups: sqldb.NewGroupService(b.db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
 		Treatments: b.treatments, RecordingFiles: b.recordingFiles,
 		Recordings: sqldb.NewRecordingService(b.db, nil), Messages: sqldb.NewMessageService(b.db, nil),
 		BaseURL: b.srv.URL + "/", Location: paris,
 		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
-	}))
+	})))
 
 	summer := b.treatment(t, 0, b.recs[0], lectern.TreatmentToNotify) // base: 1 April 2025, 08:00 UTC
 	winter := &lectern.Treatment{File: b.root + "/room0/winter.mp4", FileSize: 1, RecorderID: &b.recs[0].ID,

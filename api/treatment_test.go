@@ -35,13 +35,13 @@ func setupDeposits(t *testing.T) *depositBundle {
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
-	mux.Handle("/api/", api.New(api.Deps{
+	mux.Handle("/api/", checked(t, api.New(api.Deps{
 		Users: b.users, Groups: sqldb.NewGroupService(b.db), Types: b.types, Recorders: b.recorders, Tokens: b.tokens,
 		Treatments: b.treatments, RecordingFiles: b.recordingFiles,
 		Recordings: sqldb.NewRecordingService(b.db, nil), Messages: sqldb.NewMessageService(b.db, nil),
 		BaseURL: b.srv.URL + "/",
 		Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
-	}))
+	})))
 	for i := range b.recs {
 		r := lectern.NewRecorder()
 		r.Name, r.AddressIP, r.Directory, r.TypeID = fmt.Sprintf("Room %d", i), fmt.Sprintf("10.1.0.%d", i+1), fmt.Sprintf("room%d", i), b.typeID

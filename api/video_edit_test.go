@@ -24,11 +24,11 @@ func setupVideoEdit(t *testing.T) (*videoBundle, string) {
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
-	mux.Handle("/api/", api.New(api.Deps{
+	mux.Handle("/api/", checked(t, api.New(api.Deps{
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders, Tokens: b.tokens, Videos: b.videos,
 		Enrichments: b.enrichments, BaseURL: b.srv.URL + "/", MediaRoot: media,
 		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
-	}))
+	})))
 	return b, media
 }
 

@@ -85,7 +85,7 @@ func TestVideoEnrichments(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/videos/%d", v.ID), nil)
 	req.Header.Set("Authorization", as(b.ownerTok))
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
+	checked(t, h).ServeHTTP(w, req)
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"enrichments":[]`) {
 		t.Errorf("without Enrichments: %d %s", w.Code, w.Body.String())
 	}

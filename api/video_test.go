@@ -70,11 +70,11 @@ func setupVideos(t *testing.T) *videoBundle {
 	mux := http.NewServeMux()
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
-	mux.Handle("/api/", api.New(api.Deps{
+	mux.Handle("/api/", checked(t, api.New(api.Deps{
 		Users: b.users, Groups: b.groups, Types: b.types, Recorders: b.recorders, Tokens: b.tokens, Videos: b.videos,
 		Enrichments: b.enrichments, BaseURL: b.srv.URL + "/",
 		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(b.log, t.Output()), nil)),
-	}))
+	})))
 	b.group = &lectern.Group{Name: "Physics"}
 	if err := b.groups.CreateGroup(b.ctx, b.group); err != nil {
 		t.Fatal(err)
