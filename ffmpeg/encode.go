@@ -24,14 +24,16 @@ const (
 	DefaultAudioBitrate = 128_000 // an audio-only source's M4A
 	// DefaultTune is libx264's -tune for every rung; none when empty.
 	DefaultTune = ""
-	// DefaultKeyframeSeconds is the keyframe interval, the same in every
-	// rendition, so that HLS segments (this long) line up across rungs
-	// and a player can switch between them at any segment.
-	DefaultKeyframeSeconds = 2
+	// KeyframeSeconds is keyframeSeconds, for bench/encode.
+	KeyframeSeconds = keyframeSeconds
 )
 
 // Fixed choices of the encoder.
 const (
+	// keyframeSeconds is the keyframe interval, the same in every
+	// rendition, so that HLS segments (this long) line up across rungs
+	// and a player can switch between them at any segment.
+	keyframeSeconds = 2
 	// audioRate is the sample rate of every AAC track.
 	audioRate = 48000
 )
@@ -264,7 +266,7 @@ var encodeArgs = []string{"-nostdin", "-hide_banner", "-loglevel", "warning", "-
 // (deinterlaced when stored as fields, one frame per frame), split and
 // scaled for every rung to square pixels of the displayed aspect ratio;
 // each rung encoded once (x264 high profile, CRF under the rung's maxrate,
-// a keyframe every DefaultKeyframeSeconds in every rung, no scene-cut keyframes
+// a keyframe every keyframeSeconds in every rung, no scene-cut keyframes
 // that would differ between rungs; AAC 48 kHz stereo) and written twice by
 // the tee muxer: a faststart MP4, and an HLS media playlist over one fMP4
 // file. Paths are relative to the output directory, ffmpeg's working
@@ -304,14 +306,14 @@ func videoArgs(s *Source, set settings) ([]string, []output) {
 		}
 		args = append(args,
 			"-maxrate", formatBitrate(o.VideoBitrate), "-bufsize", formatBitrate(2*o.VideoBitrate),
-			"-sc_threshold", "0", "-force_key_frames", fmt.Sprintf("expr:gte(t,n_forced*%d)", DefaultKeyframeSeconds),
+			"-sc_threshold", "0", "-force_key_frames", fmt.Sprintf("expr:gte(t,n_forced*%d)", keyframeSeconds),
 			"-fps_mode", "vfr")
 		if s.HasAudio {
 			args = append(args, "-c:a", "aac", "-b:a", formatBitrate(o.AudioBitrate), "-ar", strconv.Itoa(audioRate), "-ac", "2")
 		}
 		args = append(args, "-map_metadata", "-1", "-flags", "+global_header", "-max_muxing_queue_size", "4096", "-f", "tee",
 			fmt.Sprintf("[f=mp4:movflags=+faststart]%s.mp4|[f=hls:hls_time=%d:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=single_file]%s/%s.m3u8",
-				o.Name, DefaultKeyframeSeconds, hlsDir, o.Name))
+				o.Name, keyframeSeconds, hlsDir, o.Name))
 	}
 	return args, outs
 }

@@ -48,7 +48,7 @@ func (c candidate) String() string {
 }
 
 // parseCandidates reads "preset:crf[:tune][:gN]", comma-separated; gN is
-// the keyframe interval in seconds (default ffmpeg.DefaultKeyframeSeconds).
+// the keyframe interval in seconds (default ffmpeg.KeyframeSeconds).
 func parseCandidates(s string) ([]candidate, error) {
 	var cs []candidate
 	for item := range strings.SplitSeq(s, ",") {
@@ -60,7 +60,7 @@ func parseCandidates(s string) ([]candidate, error) {
 		if err != nil {
 			return nil, fmt.Errorf("candidate %q: crf: %w", item, err)
 		}
-		c := candidate{preset: f[0], crf: crf, gop: ffmpeg.DefaultKeyframeSeconds}
+		c := candidate{preset: f[0], crf: crf, gop: ffmpeg.KeyframeSeconds}
 		for _, o := range f[2:] {
 			if g, ok := strings.CutPrefix(o, "g"); ok {
 				if c.gop, err = strconv.Atoi(g); err != nil || c.gop < 1 {
