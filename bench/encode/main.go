@@ -239,10 +239,10 @@ func printResult(r, pod result, seconds float64) {
 			note += fmt.Sprintf(", top rung copied in %.1f s", r.playable.Seconds())
 		}
 	}
-	fmt.Printf("  %-30s cpu %6.1f s %6s = %5.0f s/media h | wall %6.1f s %5.2f× | SSIM720 %.4f %+.4f | %6.1f MB = %5.2f GB/media h, 360p+720p %5.2f GB/h %5.2f× | peak %4d MiB | %s\n",
+	fmt.Printf("  %-30s cpu %6.1f s %6s = %5.0f s/media h | wall %6.1f s %5.2f× | SSIM720 %.4f %+.4f | %6.1f MB = %5.2f GB/media h, 360p+720p %5.2f GB/h %5.2f× | peak %8s | %s\n",
 		r.name, r.cpu.Seconds(), ratio, r.cpu.Seconds()*perHour, r.wall.Seconds(), r.wall.Seconds()/pod.wall.Seconds(),
 		r.ssim, r.ssim-pod.ssim, float64(r.size)/1e6, float64(r.size)*perHour/1e9, float64(r.lower)*perHour/1e9,
-		float64(r.lower)/float64(pod.lower), r.maxRSS>>10, note)
+		float64(r.lower)/float64(pod.lower), rss(r.maxRSS), note)
 }
 
 // summary picks, on the lecture clip, the fastest eligible candidate
@@ -286,4 +286,12 @@ func verdict(ok bool) string {
 		return "met"
 	}
 	return "MISSED"
+}
+
+// rss writes a peak memory in KiB as MiB, or "-" when not measured.
+func rss(kib int64) string {
+	if kib == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d MiB", kib>>10)
 }
