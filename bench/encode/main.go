@@ -51,8 +51,8 @@ const (
 )
 
 // defaultCandidates are measured on the lecture clip.
-const defaultCandidates = "veryfast:23,veryfast:23:g6,veryfast:26:g6,veryfast:23:stillimage:g6," +
-	"faster:23:g6,faster:26:g6,fast:26:g6,medium:26:g6"
+const defaultCandidates = "superfast:26:g6,veryfast:23:g2,veryfast:23:g6,veryfast:26:g6,veryfast:23:stillimage:g6," +
+	"faster:23:g6,fast:26:g6,medium:26:g6"
 
 func main() {
 	short := flag.Bool("short", false, "10 s clips instead of 60 s")
