@@ -12,24 +12,35 @@ import (
 	"lectern"
 )
 
-// Encoding defaults, chosen by measurement with bench/encode (figures in
-// its README): against Pod's two commands at -preset slow -crf 20, one
-// decode with veryfast at CRF 23 took under a fifth of Pod's wall time and
-// a quarter of its CPU time, with an SSIM of the 720p 0.0028 below Pod's
-// on a clean picture and 0.0008 above on a noisy one; CRF 24 fell more
-// than 0.003 below, faster presets took more than a quarter of the time.
+// Encoding defaults, chosen by measurement with bench/encode on a 1080p
+// lecture clip (a still slide, a speaker in a corner; figures in its
+// README), against Pod's two commands at -preset slow -crf 20: veryfast
+// is the fastest preset within 0.003 of Pod's 720p SSIM whose 360p and
+// 720p take no more bytes than Pod's (superfast and ultrafast, without
+// x264's macroblock tree, wrote 1.2 to 3.4 times Pod's bytes for the
+// same SSIM; faster, fast and medium cost more CPU for no rung smaller
+// than Pod's allows); CRF 23 is the highest within 0.003 (26 fell 0.0032
+// below); no tune (stillimage lost SSIM and saved nothing).
 const (
 	DefaultPreset       = "veryfast"
 	DefaultCRF          = 23
 	DefaultAudioBitrate = 128_000 // an audio-only source's M4A
+	// DefaultTune is libx264's -tune for every rung; none when empty.
+	DefaultTune = ""
+	// KeyframeSeconds is keyframeSeconds, for bench/encode.
+	KeyframeSeconds = keyframeSeconds
 )
 
 // Fixed choices of the encoder.
 const (
 	// keyframeSeconds is the keyframe interval, the same in every
 	// rendition, so that HLS segments (this long) line up across rungs
-	// and a player can switch between them at any segment.
-	keyframeSeconds = 2
+	// and a player can switch between them at any segment. Six seconds,
+	// Apple's advice for HLS segments: on a lecture's still slide a
+	// keyframe is most of a rung's bytes, and every 6 s rather than 2 s
+	// the 360p and 720p took a quarter fewer bytes for 0.0004 of SSIM
+	// (bench/encode).
+	keyframeSeconds = 6
 	// audioRate is the sample rate of every AAC track.
 	audioRate = 48000
 )
@@ -296,8 +307,11 @@ func videoArgs(s *Source, set settings) ([]string, []output) {
 		if s.HasAudio {
 			args = append(args, "-map", fmt.Sprintf("0:%d", s.audio))
 		}
+		args = append(args, "-c:v", "libx264", "-preset", set.preset, "-crf", strconv.Itoa(set.crf), "-profile:v", "high")
+		if DefaultTune != "" {
+			args = append(args, "-tune", DefaultTune)
+		}
 		args = append(args,
-			"-c:v", "libx264", "-preset", set.preset, "-crf", strconv.Itoa(set.crf), "-profile:v", "high",
 			"-maxrate", formatBitrate(o.VideoBitrate), "-bufsize", formatBitrate(2*o.VideoBitrate),
 			"-sc_threshold", "0", "-force_key_frames", fmt.Sprintf("expr:gte(t,n_forced*%d)", keyframeSeconds),
 			"-fps_mode", "vfr")

@@ -310,8 +310,12 @@ func TestEncode1080p(t *testing.T) {
 	})
 	t.Run("KeyframesAligned", func(t *testing.T) {
 		k360 := keyframes(t, filepath.Join(dir, "360p.mp4"))
-		if k360 != "0.000000 2.000000" {
-			t.Errorf("360p keyframes at %s, want every 2 s", k360)
+		var want []string
+		for at := 0; float64(at) < res.Info.Duration; at += keyframeSeconds {
+			want = append(want, fmt.Sprintf("%d.000000", at))
+		}
+		if k360 != strings.Join(want, " ") {
+			t.Errorf("360p keyframes at %s, want every %d s: %s", k360, keyframeSeconds, strings.Join(want, " "))
 		}
 		if k := keyframes(t, filepath.Join(dir, "1080p.mp4")); k != k360 {
 			t.Errorf("1080p keyframes at %s, 360p at %s", k, k360)

@@ -1,38 +1,43 @@
-// Command encode times Lectern's encoding (ffmpeg.Runner.Encode) against
-// Pod's pipeline on the same 1080p clips in the same run, and compares the
-// quality of each one's 720p (SSIM against the source scaled to 720p).
+// Command encode measures Lectern's encoding against Pod's pipeline on the
+// same 1080p clips in the same run: CPU-seconds (user and system time of
+// every ffmpeg and ffprobe process, from each child's rusage), wall time,
+// bytes written, the SSIM of each one's 720p against the source scaled to
+// 720p, and the same per media hour.
 //
 // Pod's pipeline is its two ffmpeg command lines built from the defaults
 // of Esup-Pod's encoding_settings.py (see pod.go): an MP4 command for 360p
 // and 720p, then an HLS command for 360p, 720p and 1080p, all x264
-// -preset slow -crf 20. Lectern's is one Encode per candidate preset and
-// CRF. Two clips of moving test picture: one under heavy noise, where
-// every encode is held by the rungs' maxrate, one under light noise, where
-// the CRF decides. The goal, on both: at most a quarter of Pod's wall
-// time, SSIM no more than 0.003 below Pod's. Of the candidates that meet
-// it, the one writing the fewest bytes is the one for ffmpeg.DefaultPreset
-// and DefaultCRF; the last line says whether it is.
+// -preset slow -crf 20. Lectern's is the bench's model of the encode job
+// once it copies a browser-ready source as the top rung (lectern.go): the
+// top rung a stream copy, the lower rungs encoded from one decode, one
+// run per candidate x264 setting. With -runner, Runner.Encode as it is
+// (every rung encoded) is measured too.
+//
+// Clips: a lecture (a still slide, a speaker in a corner, as a recorder
+// writes it), on which the x264 settings are chosen, and two moving test
+// cards under heavy and light noise, on which only the default runs
+// unless -all-candidates. Goals on the lecture: CPU-seconds at most 0.10×
+// Pod's, SSIM of the 720p no more than 0.003 below Pod's, bytes no more
+// than Pod's. The choice: of the candidates within 0.003 of Pod's SSIM
+// whose encoded rungs (360p and 720p, MP4 and HLS) take no more bytes
+// than Pod's same rungs, those of the fastest preset, and of these the
+// one writing the fewest bytes; the last line says whether it is
+// ffmpeg's default.
 //
 //	go run ./bench/encode                  # 60 s clips, default candidates
 //	go run ./bench/encode -short           # 10 s clips
-//	go run ./bench/encode -clips /tmp/clips -candidates veryfast:22,faster:22
+//	go run ./bench/encode -clips /tmp/clips -only lecture -candidates veryfast:23,faster:24:stillimage:g6
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"strconv"
+	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -41,191 +46,172 @@ import (
 )
 
 const (
-	goalRatio = 0.25  // Lectern's time over Pod's, at most
-	goalSSIM  = 0.003 // below Pod's SSIM, at most
+	goalCPU  = 0.10  // Lectern's CPU-seconds over Pod's, at most
+	goalSSIM = 0.003 // below Pod's SSIM, at most
 )
+
+// defaultCandidates are measured on the lecture clip.
+const defaultCandidates = "superfast:26:g6,veryfast:23:g2,veryfast:23:g6,veryfast:26:g6,veryfast:23:stillimage:g6," +
+	"faster:23:g6,fast:26:g6,medium:26:g6"
 
 func main() {
 	short := flag.Bool("short", false, "10 s clips instead of 60 s")
-	clips := flag.String("clips", "", "directory of the clips, made there when missing, kept (default: a temporary directory)")
-	candidates := flag.String("candidates", "veryfast:21,veryfast:22,veryfast:23,veryfast:24,faster:23", "Lectern's settings to measure, preset:crf, comma-separated")
+	clipDir := flag.String("clips", "", "directory of the clips, made there when missing, kept (default: a temporary directory)")
+	only := flag.String("only", "", "clips to run, comma-separated (lecture, noisy, clean); all when empty")
+	candidates := flag.String("candidates", defaultCandidates, "Lectern's x264 settings to measure on the lecture clip, preset:crf[:tune][:gN] (N: keyframe interval in seconds), comma-separated")
+	all := flag.Bool("all-candidates", false, "every candidate on every clip, not only ffmpeg's default on the test cards")
+	runner := flag.Bool("runner", true, "also measure Runner.Encode as it is (every rung encoded)")
 	keep := flag.Bool("keep", false, "keep the temporary directory and its encodes")
 	flag.Parse()
-	duration := 60
+	seconds := 60
 	if *short {
-		duration = 10
+		seconds = 10
 	}
-	if err := run(context.Background(), *clips, duration, *candidates, *keep); err != nil {
+	cands, err := parseCandidates(*candidates)
+	if err == nil {
+		err = run(context.Background(), options{clipDir: *clipDir, only: *only, seconds: seconds, cands: cands, all: *all, runner: *runner, keep: *keep})
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/encode:", err)
 		os.Exit(1)
 	}
 }
 
-// clip is a test picture under temporal noise of some strength.
-type clip struct {
-	name  string
-	noise int // the noise filter's alls
-	about string
-}
-
-var clips = []clip{
-	// Every pixel changes in every frame: all encodes are held by the
-	// rungs' maxrate, so this measures efficiency at a given bitrate.
-	{"noisy", 20, "heavy noise, bitrate-bound"},
-	// A clean camera's noise: the CRF decides the bitrate, under maxrate.
-	{"clean", 3, "light noise, CRF-bound"},
+type options struct {
+	clipDir, only     string
+	seconds           int
+	cands             []candidate
+	all, runner, keep bool
 }
 
 // result is one pipeline's figures on one clip.
 type result struct {
-	name   string
-	wall   time.Duration
-	cpu    time.Duration // user and system time of the ffmpeg runs
-	ssim   float64
-	size   int64 // bytes of every file written
-	maxRSS int64 // KiB, the largest ffmpeg
+	name     string
+	wall     time.Duration
+	playable time.Duration // until the copied top rung was written; 0 without one
+	cpu      time.Duration // user and system time of its ffmpeg and ffprobe runs
+	ssim     float64
+	size     int64 // bytes of every file written
+	lower    int64 // bytes of the 360p and 720p files (MP4 and HLS)
+	maxRSS   int64 // KiB, the largest process
+	cand     candidate
 }
 
-func run(ctx context.Context, clipDir string, duration int, candidates string, keep bool) error {
-	cands, err := parseCandidates(candidates)
-	if err != nil {
-		return err
-	}
-	tmp, cleanup, err := benchkit.TempDir("", "lectern-bench-encode-", keep)
+// presets are libx264's, fastest first.
+var presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"}
+
+// defaultCandidate is ffmpeg's default x264 settings.
+func defaultCandidate() candidate {
+	return candidate{preset: ffmpeg.DefaultPreset, crf: ffmpeg.DefaultCRF, tune: ffmpeg.DefaultTune, gop: ffmpeg.KeyframeSeconds}
+}
+
+func run(ctx context.Context, o options) error {
+	tmp, cleanup, err := benchkit.TempDir("", "lectern-bench-encode-", o.keep)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if clipDir == "" {
-		clipDir = tmp
+	if o.clipDir == "" {
+		o.clipDir = tmp
 	}
 	fmt.Printf("machine: %d CPUs, load average %s; %s\n", runtime.NumCPU(), benchkit.LoadAvg(), benchkit.FFmpegVersion(ctx))
+	def := defaultCandidate()
+	fmt.Printf("ffmpeg's default: %s; ladder %s\n", def, ffmpeg.DefaultLadder())
 
-	pods := map[string]result{}
-	lecterns := map[string][]result{} // by candidate name, one per clip
-	var names []string
+	var lecture []result
+	var lecturePod result
 	for _, c := range clips {
-		src := filepath.Join(clipDir, fmt.Sprintf("%s-%ds.mp4", c.name, duration))
-		if err := makeClip(ctx, src, c, duration); err != nil {
+		if o.only != "" && !slices.Contains(strings.Split(o.only, ","), c.name) {
+			continue
+		}
+		src := filepath.Join(o.clipDir, fmt.Sprintf("%s-%ds.mp4", c.name, o.seconds))
+		if err := makeClip(ctx, src, c, o.seconds); err != nil {
 			return err
 		}
-		info, err := (&ffmpeg.Runner{}).Probe(ctx, src)
+		p, err := probe(ctx, src, &meter{})
 		if err != nil {
 			return err
 		}
 		fi, _ := os.Stat(src)
-		fmt.Printf("\nclip %s (%s): %dx%d, %.1f s, %.1f Mbit/s\n", c.name, c.about, info.Width, info.Height, info.Duration, float64(fi.Size())*8/info.Duration/1e6)
+		fmt.Printf("\nclip %s (%s): %dx%d %s %s, %.1f s, %.1f Mbit/s\n", c.name, c.about, p.width, p.height, p.codec, p.profile,
+			p.duration, float64(fi.Size())*8/p.duration/1e6)
 
 		podDir := filepath.Join(tmp, c.name, "pod")
-		if err := os.MkdirAll(podDir, 0o755); err != nil {
+		if err := mkdir(podDir); err != nil {
 			return err
 		}
-		pod := result{name: "Pod slow/20"}
-		cpu := childCPU()
-		if pod.wall, pod.maxRSS, err = runPod(ctx, src, podDir); err != nil {
+		pod, err := runPod(ctx, src, podDir)
+		if err != nil {
 			return err
 		}
-		pod.cpu = childCPU() - cpu
-		if pod.ssim, err = ssim(ctx, filepath.Join(podDir, "720p.mp4"), src); err != nil {
-			return err
-		}
-		pod.size = dirSize(podDir)
-		printResult(pod, pod)
-		pods[c.name] = pod
+		printResult(pod, pod, p.duration)
 
+		cands := o.cands
+		if c.name != "lecture" && !o.all {
+			cands = []candidate{def}
+		} else if !slices.Contains(cands, def) {
+			cands = append(cands, def)
+		}
+		var printed bool
 		for _, cand := range cands {
-			dir := filepath.Join(tmp, c.name, "lectern-"+cand.preset+"-"+strconv.Itoa(cand.crf))
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			dir := filepath.Join(tmp, c.name, "lectern-"+strings.ReplaceAll(cand.String(), "/", "-"))
+			if err := mkdir(dir); err != nil {
 				return err
 			}
-			rss := &rssHandler{}
-			r := &ffmpeg.Runner{Preset: cand.preset, CRF: cand.crf, Logger: slog.New(rss)}
-			start, cpu := time.Now(), childCPU()
-			if _, err := r.Encode(ctx, src, dir, nil); err != nil {
+			res, model, err := runLectern(ctx, src, dir, cand)
+			if err != nil {
 				return err
 			}
-			res := result{name: fmt.Sprintf("Lectern %s/%d", cand.preset, cand.crf), wall: time.Since(start), cpu: childCPU() - cpu, maxRSS: rss.max()}
-			if res.ssim, err = ssim(ctx, filepath.Join(dir, "720p.mp4"), src); err != nil {
-				return err
+			res.cand = cand
+			if !printed {
+				fmt.Printf("  Lectern's model: %s\n", model)
+				printed = true
 			}
-			res.size = dirSize(dir)
-			printResult(res, pod)
-			if lecterns[res.name] == nil {
-				names = append(names, res.name)
+			printResult(res, pod, p.duration)
+			if c.name == "lecture" {
+				lecture = append(lecture, res)
+				lecturePod = pod
 			}
-			lecterns[res.name] = append(lecterns[res.name], res)
 		}
-	}
-
-	// The default: among the candidates that meet both goals on every
-	// clip, the one that writes the fewest bytes (the same quality as Pod
-	// for less storage), then the fastest.
-	var best string
-	var bestSize int64
-	var bestWall time.Duration
-	var podMax, lecternMax int64
-	for _, p := range pods {
-		podMax = max(podMax, p.maxRSS)
-	}
-	for _, name := range names {
-		ok := true
-		var size int64
-		var wall time.Duration
-		for i, r := range lecterns[name] {
-			ok = ok && meets(r, pods[clips[i].name])
-			size += r.size
-			wall += r.wall
-			lecternMax = max(lecternMax, r.maxRSS)
-		}
-		if ok && (best == "" || size < bestSize || (size == bestSize && wall < bestWall)) {
-			best, bestSize, bestWall = name, size, wall
+		if o.runner {
+			dir := filepath.Join(tmp, c.name, "runner")
+			if err := mkdir(dir); err != nil {
+				return err
+			}
+			res, err := runRunner(ctx, src, dir)
+			if err != nil {
+				return err
+			}
+			printResult(res, pod, p.duration)
 		}
 	}
 
 	var self syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	fmt.Printf("\nload average at the end: %s\n", benchkit.LoadAvg())
-	fmt.Printf("peak memory: Pod's ffmpeg %d MiB; Lectern's ffmpeg %d MiB (largest run); this Go process %d MiB\n",
-		podMax>>10, lecternMax>>10, self.Maxrss>>10)
-	def := fmt.Sprintf("Lectern %s/%d", ffmpeg.DefaultPreset, ffmpeg.DefaultCRF)
-	if best == "" {
-		fmt.Printf("summary: %d s clips: no candidate meets both goals (time <= %.2f x Pod, SSIM >= Pod - %.3f) on every clip; the default is %s\n",
-			duration, goalRatio, goalSSIM, def)
-		return nil
+	fmt.Printf("\nload average at the end: %s; this Go process's peak memory %d MiB\n", benchkit.LoadAvg(), self.Maxrss>>10)
+	if len(lecture) > 0 {
+		summary(lecture, lecturePod, def, o.seconds)
 	}
-	var parts []string
-	for i, r := range lecterns[best] {
-		p := pods[clips[i].name]
-		parts = append(parts, fmt.Sprintf("%s: %.1f s vs Pod %.1f s (%.2f x), SSIM %.4f vs %.4f (%+.4f)",
-			clips[i].name, r.wall.Seconds(), p.wall.Seconds(), r.wall.Seconds()/p.wall.Seconds(), r.ssim, p.ssim, r.ssim-p.ssim))
-	}
-	note := "the default"
-	if best != def {
-		note = "NOT the default (" + def + ")"
-	}
-	fmt.Printf("summary: %d s clips, best %s (%s): %s; peak ffmpeg RSS %d MiB vs Pod %d MiB\n",
-		duration, best, note, strings.Join(parts, "; "), lecternMax>>10, podMax>>10)
 	return nil
 }
 
-func meets(r, pod result) bool {
-	return r.wall.Seconds() <= goalRatio*pod.wall.Seconds() && r.ssim >= pod.ssim-goalSSIM
-}
-
-func printResult(r, pod result) {
-	goal := ""
-	if r.name != pod.name {
-		goal = "misses the goal"
-		if meets(r, pod) {
-			goal = "meets the goal"
-		}
+// runRunner is Runner.Encode as it is, with ffmpeg's defaults: every rung
+// encoded. Its CPU time is that of this process's finished children
+// (Encode runs them one at a time, and nothing else runs meanwhile).
+func runRunner(ctx context.Context, src, dir string) (result, error) {
+	res := result{name: "Runner.Encode"}
+	start, cpu := time.Now(), childCPU()
+	if _, err := (&ffmpeg.Runner{}).Encode(ctx, src, dir, nil); err != nil {
+		return res, err
 	}
-	fmt.Printf("  %-20s %6.1f s %5.2f x Pod | cpu %6.1f s %5.2f x | SSIM 720p %.4f (%+.4f) | %6.1f MB | ffmpeg peak %4d MiB | %s\n",
-		r.name, r.wall.Seconds(), r.wall.Seconds()/pod.wall.Seconds(), r.cpu.Seconds(), r.cpu.Seconds()/pod.cpu.Seconds(),
-		r.ssim, r.ssim-pod.ssim, float64(r.size)/1e6, r.maxRSS>>10, goal)
+	res.wall, res.cpu = time.Since(start), childCPU()-cpu
+	res.size = dirSize(dir)
+	res.lower = prefixSize(dir, "360p.") + prefixSize(dir, "720p.")
+	var err error
+	res.ssim, err = ssim(ctx, filepath.Join(dir, "720p.mp4"), src)
+	return res, err
 }
 
-// childCPU is the user and system time of the finished child processes.
 func childCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
@@ -234,114 +220,78 @@ func childCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-type candidate struct {
-	preset string
-	crf    int
+// eligible: within goalSSIM of Pod's SSIM, and the encoded lower rungs no
+// larger than Pod's.
+func eligible(r, pod result) bool {
+	return r.ssim >= pod.ssim-goalSSIM && r.lower <= pod.lower
 }
 
-func parseCandidates(s string) ([]candidate, error) {
-	var cs []candidate
-	for item := range strings.SplitSeq(s, ",") {
-		p, c, ok := strings.Cut(strings.TrimSpace(item), ":")
-		crf, err := strconv.Atoi(c)
-		if !ok || err != nil || p == "" {
-			return nil, fmt.Errorf("candidate %q: want preset:crf", item)
+func printResult(r, pod result, seconds float64) {
+	perHour := 3600 / seconds
+	var ratio, note string
+	if r.name != pod.name {
+		ratio = fmt.Sprintf("%5.3f×", r.cpu.Seconds()/pod.cpu.Seconds())
+		note = "outside the choice"
+		if eligible(r, pod) {
+			note = "eligible"
 		}
-		cs = append(cs, candidate{p, crf})
-	}
-	return cs, nil
-}
-
-// makeClip writes duration seconds of 1920x1080 25 fps moving test
-// picture under c's temporal noise and a 440 Hz tone, as a recorder
-// would: H.264 at up to 20 Mbit/s, AAC. Nothing when path exists.
-func makeClip(ctx context.Context, path string, c clip, duration int) error {
-	if _, err := os.Stat(path); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	d := strconv.Itoa(duration)
-	start := time.Now()
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=1920x1080:rate=25:duration=%s,noise=alls=%d:allf=t", d, c.noise),
-		"-f", "lavfi", "-i", "sine=frequency=440:duration="+d,
-		"-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-maxrate", "20M", "-bufsize", "40M", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "128k", "-shortest", path)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("make the %s clip: %w", c.name, err)
-	}
-	fmt.Printf("clip %s made in %.1f s\n", c.name, time.Since(start).Seconds())
-	return nil
-}
-
-var ssimAll = regexp.MustCompile(`SSIM Y:.* All:([0-9.]+)`)
-
-// ssim compares encoded (a 1280x720 rendition) with the source scaled to
-// 1280x720, frame by frame, and returns the mean SSIM of all planes.
-func ssim(ctx context.Context, encoded, src string) (float64, error) {
-	out, err := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-hide_banner", "-i", encoded, "-i", src,
-		"-lavfi", "[1:v]scale=1280:720[ref];[0:v][ref]ssim", "-f", "null", "-").CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("ssim of %s: %w: %s", encoded, err, tail(out))
-	}
-	m := ssimAll.FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("ssim of %s: no SSIM in ffmpeg's output: %s", encoded, tail(out))
-	}
-	return strconv.ParseFloat(string(m[1]), 64)
-}
-
-func tail(b []byte) string {
-	return string(b[max(0, len(b)-1000):])
-}
-
-func dirSize(dir string) int64 {
-	var n int64
-	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if fi, err := d.Info(); err == nil {
-				n += fi.Size()
-			}
+		if r.playable > 0 {
+			note += fmt.Sprintf(", top rung copied in %.1f s", r.playable.Seconds())
 		}
-		return nil
-	})
-	return n
+	}
+	fmt.Printf("  %-30s cpu %6.1f s %6s = %5.0f s/media h | wall %6.1f s %5.2f× | SSIM720 %.4f %+.4f | %6.1f MB = %5.2f GB/media h, 360p+720p %5.2f GB/h %5.2f× | peak %8s | %s\n",
+		r.name, r.cpu.Seconds(), ratio, r.cpu.Seconds()*perHour, r.wall.Seconds(), r.wall.Seconds()/pod.wall.Seconds(),
+		r.ssim, r.ssim-pod.ssim, float64(r.size)/1e6, float64(r.size)*perHour/1e9, float64(r.lower)*perHour/1e9,
+		float64(r.lower)/float64(pod.lower), rss(r.maxRSS), note)
 }
 
-// rssHandler is a slog.Handler that keeps the largest max_rss_kib the
-// runner logs after each ffmpeg run.
-type rssHandler struct {
-	mu sync.Mutex
-	kb int64
-}
-
-func (h *rssHandler) Enabled(context.Context, slog.Level) bool { return true }
-
-func (h *rssHandler) Handle(_ context.Context, r slog.Record) error {
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "max_rss_kib" {
-			h.mu.Lock()
-			h.kb = max(h.kb, a.Value.Int64())
-			h.mu.Unlock()
+// summary picks, on the lecture clip, the fastest eligible candidate
+// and says how it and the default fare against the goals. Fastest is by
+// preset (x264's order): within a preset, CPU-seconds differ by less than
+// the noise of a shared machine, so the fewest bytes decide.
+func summary(rs []result, pod result, def candidate, seconds int) {
+	rank := func(r result) int { return slices.Index(presets, r.cand.preset) }
+	best := -1
+	for i, r := range rs {
+		if !eligible(r, pod) {
+			continue
 		}
-		if a.Key == "err" && a.Value.Any() != nil {
-			if err, ok := a.Value.Any().(error); ok && !errors.Is(err, context.Canceled) {
-				fmt.Fprintln(os.Stderr, "ffmpeg:", err)
-			}
+		if best < 0 || rank(r) < rank(rs[best]) || (rank(r) == rank(rs[best]) && r.size < rs[best].size) {
+			best = i
 		}
-		return true
-	})
-	return nil
+	}
+	fmt.Printf("summary (%d s lecture clip; Pod %.1f CPU-s, SSIM720 %.4f, %.1f MB):\n", seconds, pod.cpu.Seconds(), pod.ssim, float64(pod.size)/1e6)
+	if best < 0 {
+		fmt.Printf("  no candidate is within %.3f of Pod's SSIM with its 360p and 720p no larger than Pod's\n", goalSSIM)
+	} else {
+		note := "ffmpeg's default"
+		if rs[best].name != "Lectern "+def.String() {
+			note = "NOT ffmpeg's default (" + def.String() + ")"
+		}
+		fmt.Printf("  fastest eligible: %s, %s\n", rs[best].name, note)
+	}
+	for _, r := range rs {
+		if r.name != "Lectern "+def.String() {
+			continue
+		}
+		cpu := r.cpu.Seconds() / pod.cpu.Seconds()
+		fmt.Printf("  default %s: CPU %.3f× Pod's (goal ≤ %.2f: %s); SSIM720 %+.4f (goal ≥ −%.3f: %s); bytes %.2f× Pod's (goal ≤ 1: %s), 360p+720p %.2f×\n",
+			r.name, cpu, goalCPU, verdict(cpu <= goalCPU), r.ssim-pod.ssim, goalSSIM, verdict(r.ssim >= pod.ssim-goalSSIM),
+			float64(r.size)/float64(pod.size), verdict(r.size <= pod.size), float64(r.lower)/float64(pod.lower))
+	}
 }
 
-func (h *rssHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *rssHandler) WithGroup(string) slog.Handler      { return h }
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
 
-func (h *rssHandler) max() int64 {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.kb
+// rss writes a peak memory in KiB as MiB, or "-" when not measured.
+func rss(kib int64) string {
+	if kib == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d MiB", kib>>10)
 }

@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -41,7 +38,7 @@ var podRenditions = []podRendition{
 // each rendition with encode_mp4 (360p, 720p), bufsize = maxrate as Pod
 // sets it. One ffmpeg, one decode, two scales and two x264 encodes.
 func podMP4Command(src, out string) []string {
-	args := []string{"-hide_banner", "-threads", podThreads, "-i", src}
+	args := []string{"-nostdin", "-loglevel", "error", "-hide_banner", "-threads", podThreads, "-i", src}
 	for _, r := range podRenditions {
 		if !r.encodeMP4 {
 			continue
@@ -71,7 +68,7 @@ func podHLSCommand(src, out string) []string {
 		"-force_key_frames", "expr:gte(t,n_forced*1)",
 		"-c:a", "aac", "-ar", "48000", "-max_muxing_queue_size", "4000",
 	}
-	args := append([]string{"-hide_banner", "-threads", podThreads, "-i", src}, common...)
+	args := append([]string{"-nostdin", "-loglevel", "error", "-hide_banner", "-threads", podThreads, "-i", src}, common...)
 	for _, r := range podRenditions {
 		h := strconv.Itoa(r.height)
 		args = append(args, common...)
@@ -84,33 +81,23 @@ func podHLSCommand(src, out string) []string {
 	return args
 }
 
-// runFFmpeg runs ffmpeg with args and returns its peak memory in KiB.
-func runFFmpeg(ctx context.Context, args []string) (int64, error) {
-	cmd := exec.CommandContext(ctx, "ffmpeg", append([]string{"-nostdin", "-loglevel", "error"}, args...)...)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("ffmpeg %v: %w", args, err)
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss, nil
-	}
-	return 0, nil
-}
-
-// runPod runs Pod's two commands one after the other, as Pod does, and
-// returns the wall time of both and the larger peak memory.
-func runPod(ctx context.Context, src, out string) (time.Duration, int64, error) {
+// runPod runs Pod's two commands one after the other, as Pod does.
+func runPod(ctx context.Context, src, out string) (result, error) {
+	res := result{name: "Pod slow/20"}
+	m := &meter{dir: out}
 	start := time.Now()
-	rss1, err := runFFmpeg(ctx, podMP4Command(src, out))
-	if err != nil {
-		return 0, 0, err
+	if err := m.run(ctx, "ffmpeg", podMP4Command(src, out)...); err != nil {
+		return res, err
 	}
 	mp4 := time.Since(start)
-	rss2, err := runFFmpeg(ctx, podHLSCommand(src, out))
-	if err != nil {
-		return 0, 0, err
+	if err := m.run(ctx, "ffmpeg", podHLSCommand(src, out)...); err != nil {
+		return res, err
 	}
-	total := time.Since(start)
-	fmt.Printf("  pod: MP4 command %.1f s, HLS command %.1f s\n", mp4.Seconds(), (total - mp4).Seconds())
-	return total, max(rss1, rss2), nil
+	res.wall, res.cpu, res.maxRSS = time.Since(start), m.cpu, m.maxRSS
+	fmt.Printf("  pod: MP4 command %.1f s, HLS command %.1f s\n", mp4.Seconds(), (res.wall - mp4).Seconds())
+	res.size = dirSize(out)
+	res.lower = prefixSize(out, "360p.") + prefixSize(out, "720p.")
+	var err error
+	res.ssim, err = ssim(ctx, filepath.Join(out, "720p.mp4"), src)
+	return res, err
 }
