@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"time"
 )
 
 // ErrNothingToResume refuses a resumed upload (FTP's REST n then STOR,
@@ -54,4 +55,17 @@ func (in *Intake) UploadName(ctx context.Context, sightings SightingService, roo
 		return c, true, nil
 	}
 	return "", false, fmt.Errorf("no free name for %s after %d tries", rel, MaxCandidates)
+}
+
+// ReleaseHold ends a server's claim on a file it held while receiving
+// it: its sighting is kept, unheld, for the watcher to complete (keep),
+// or forgotten. The FTP and SFTP servers both release so, within ten
+// seconds of their stop if need be.
+func ReleaseHold(ctx context.Context, sightings SightingService, path string, keep bool) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if keep {
+		return sightings.HoldFile(ctx, path, false, time.Now())
+	}
+	return sightings.ForgetFile(ctx, path)
 }

@@ -353,15 +353,7 @@ func (s *Server) completeEnded() {
 // release ends the FTP server's claim on a file: its sighting is kept
 // unheld (keep) or forgotten.
 func (s *Server) release(path string, keep bool) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
-	defer cancel()
-	var err error
-	if keep {
-		err = s.deps.Sightings.HoldFile(ctx, path, false, time.Now())
-	} else {
-		err = s.deps.Sightings.ForgetFile(ctx, path)
-	}
-	if err != nil {
+	if err := lectern.ReleaseHold(s.ctx, s.deps.Sightings, path, keep); err != nil {
 		s.log.Error("ftp: release hold", "path", path, "err", err)
 	}
 }

@@ -1,7 +1,6 @@
 package sftp
 
 import (
-	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -205,15 +204,7 @@ func (s *Server) completeEnded() {
 // release ends the server's claim on a file: its sighting is kept unheld
 // (keep) or forgotten.
 func (s *Server) release(p string, keep bool) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
-	defer cancel()
-	var err error
-	if keep {
-		err = s.deps.Sightings.HoldFile(ctx, p, false, time.Now())
-	} else {
-		err = s.deps.Sightings.ForgetFile(ctx, p)
-	}
-	if err != nil {
+	if err := lectern.ReleaseHold(s.ctx, s.deps.Sightings, p, keep); err != nil {
 		s.log.Error("sftp: release hold", "path", p, "err", err)
 	}
 }
