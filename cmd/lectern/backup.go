@@ -239,21 +239,25 @@ func (a *app) backup(cmd *cobra.Command, cfg *Config, dir string, withMedia bool
 
 // emptyDir returns nil when dir does not exist or is an empty folder.
 func emptyDir(dir string) error {
-	fi, err := os.Lstat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a folder", dir)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	if len(entries) > 0 {
+	entries, err := folderEntries(dir, os.Lstat)
+	if err == nil && len(entries) > 0 {
 		return fmt.Errorf("%s is not empty (it holds %s): give an empty or new folder", dir, entries[0].Name())
 	}
-	return nil
+	return err
+}
+
+// folderEntries returns the entries of dir (none when it does not
+// exist), stat telling whether it is a folder: os.Lstat refuses a
+// symbolic link, os.Stat follows it (a mount point).
+func folderEntries(dir string, stat func(string) (fs.FileInfo, error)) ([]os.DirEntry, error) {
+	fi, err := stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder", dir)
+	}
+	return os.ReadDir(dir)
 }

@@ -266,16 +266,7 @@ func (p *restorePlan) commit() error {
 // emptyTarget returns nil when dir does not exist or is an empty folder
 // (or a symbolic link to one: a mount point).
 func emptyTarget(dir string) error {
-	fi, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a folder", dir)
-	}
-	entries, err := os.ReadDir(dir)
+	entries, err := folderEntries(dir, os.Stat)
 	if err != nil {
 		return err
 	}
