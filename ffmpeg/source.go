@@ -86,7 +86,7 @@ type Source struct {
 	audioBitrate int    // bits per second; 0 when unknown
 	audioProfile string // "LC", "HE-AAC", ...
 	pic          picture
-	interlaced   bool   // the picture is stored as fields
+	interlaced   bool // the picture is stored as fields
 	// streams describes every stream (codec, profile, size, pixel
 	// format, time base, sound's rate and channels): parts with the same
 	// streams and demuxer join by stream copy (Join).
