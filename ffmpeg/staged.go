@@ -182,9 +182,10 @@ func (r *Runner) encodeVideo(ctx context.Context, dir string, s *Source, set set
 }
 
 // prepare makes the working directory and hls/, removing what an
-// earlier attempt left there: the work directory and every HLS file
-// but the remux's (which may be offered already, and is written again
-// under a temporary name and renamed over).
+// earlier attempt left there: the work directory, and the HLS files of
+// renditions this encode does not make (a changed ladder). Those it
+// makes stay until renamed over: a player may be reading them (an
+// admin's encode-again, a restart after the remux was offered).
 func (e *stagedVideo) prepare() error {
 	if err := os.RemoveAll(filepath.Join(e.dir, workDir)); err != nil {
 		return err
@@ -196,13 +197,22 @@ func (e *stagedVideo) prepare() error {
 	if err := os.MkdirAll(hls, 0o755); err != nil {
 		return err
 	}
+	keep := map[string]bool{}
+	if e.plan.remux != nil {
+		keep[e.plan.remux.Name] = true
+	}
+	for _, pass := range e.plan.passes {
+		for _, o := range pass {
+			keep[o.Name] = true
+		}
+	}
 	entries, err := os.ReadDir(hls)
 	if err != nil {
 		return err
 	}
 	for _, de := range entries {
 		base, _, _ := strings.Cut(de.Name(), ".")
-		if e.plan.remux != nil && base == e.plan.remux.Name || de.Name() == masterName {
+		if keep[base] || de.Name() == masterName {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(hls, de.Name())); err != nil {
