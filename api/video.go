@@ -19,9 +19,9 @@ import (
 // the rules of GET /api/v1/videos/{id}.
 type videoBody struct {
 	*lectern.Video
-	URL                 string          `json:"url"`
-	Thumbnail           *string         `json:"thumbnail"`
-	IsPasswordProtected bool            `json:"is_password_protected"`
+	URL                 string  `json:"url"`
+	Thumbnail           *string `json:"thumbnail"`
+	IsPasswordProtected bool    `json:"is_password_protected"`
 	// Playable tells whether a player can play the video now: one
 	// rendition is ready, while others may still be coming (each
 	// rendition's state).
