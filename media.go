@@ -111,7 +111,7 @@ type EncodeResult struct {
 	// Remux says how the source became the top rendition, for the
 	// recording's log: "" when it was encoded as before (the remux off,
 	// or a source not browser-ready; see RemuxSkipped), else the
-	// rendition's name ("1080p", or "source" when the remux was offered
+	// rendition's name ("1080p", or "original" when the remux was offered
 	// first and then replaced by the ladder's own top rung).
 	Remux string
 	// RemuxSkipped says why the source was not offered as it is, or was

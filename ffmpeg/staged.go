@@ -21,7 +21,7 @@ const workDir = ".work"
 // remuxSourceName names a remux that is not one of the ladder's rungs
 // (the source is larger, or its bitrate far above the top rung's): it
 // is offered first, then dropped when the ladder is done.
-const remuxSourceName = "source"
+const remuxSourceName = "original"
 
 // remuxBitrateFactor is how far above the top rung's maxrate a source's
 // bitrate may be and still be the top rung as it is.

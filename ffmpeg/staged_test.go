@@ -136,13 +136,13 @@ func TestEncodeStagedAboveLimits(t *testing.T) {
 	src := stagedClip(t, "h264-8M.mp4", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "12M", "-minrate", "12M", "-maxrate", "12M",
 		"-bufsize", "12M", "-x264-params", "nal-hrd=cbr", "-pix_fmt", "yuv420p", "-c:a", "aac")
 	res, stages, dir := stagedEncode(t, src)
-	if len(stages) != 1 || strings.Join(stages[0].ready, ",") != "mp4 source,hls master,hls source" {
+	if len(stages) != 1 || strings.Join(stages[0].ready, ",") != "mp4 original,hls master,hls original" {
 		t.Fatalf("stages %+v, want the source first, then the whole ladder", stages)
 	}
-	if res.Remux != "source" || !strings.Contains(res.RemuxSkipped, "above 1.5 × 720p's 3000k") {
+	if res.Remux != "original" || !strings.Contains(res.RemuxSkipped, "above 1.5 × 720p's 3000k") {
 		t.Errorf("remux %q skipped %q", res.Remux, res.RemuxSkipped)
 	}
-	if strings.Contains(renditionNames(res), "source") {
+	if strings.Contains(renditionNames(res), "original") {
 		t.Errorf("the source still offered:\n%s", renditionNames(res))
 	}
 	for _, p := range res.Stale {

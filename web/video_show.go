@@ -197,7 +197,7 @@ func (s *Server) newPlayer(v *lectern.Video) *player {
 
 // renditionLabel names a rendition for people: "720p".
 func renditionLabel(rd lectern.Rendition) string {
-	if rd.Name != "" && rd.Name != "source" {
+	if rd.Name != "" && rd.Name != "original" {
 		return rd.Name
 	}
 	return id64(int64(rd.Height)) + "p"
