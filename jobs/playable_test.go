@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"lectern"
 	"lectern/ffmpeg"
@@ -100,7 +101,18 @@ func TestPlayableBeforeLadder(t *testing.T) {
 			c := m.newClient(t, func(_ *jobs.Config, d *jobs.Deps) { d.Encoder = enc })
 			start(t, c)
 			rec := m.deposit(t, m.recordings, "Lecture.mp4", playableClip(t, tc.name, tc.opts...))
-			v := m.waitVideo(t, rec.ID, lectern.EncodingDone)
+			// Two encodes of x265 and x264 on a loaded machine: longer
+			// than waitVideo's 30 s.
+			var v *lectern.Video
+			for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+				if list := m.videosOf(t, rec.ID); len(list) == 1 && list[0].EncodingState == lectern.EncodingDone {
+					v = list[0]
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("not encoded after 5 min:\n%s", m.comment(t, rec.ID))
+				}
+			}
 			enc.mu.Lock()
 			seen := enc.seen
 			enc.mu.Unlock()
