@@ -154,3 +154,45 @@ func TestEncodeStagedAboveLimits(t *testing.T) {
 		t.Errorf("stale %v", res.Stale)
 	}
 }
+
+// TestEncodeStagedKilledMidRung: an encode stopped while its rung is
+// encoded (a crash after the remux was offered) leaves the remux whole
+// and no file of the rung in place; run again, it makes everything.
+func TestEncodeStagedKilledMidRung(t *testing.T) {
+	t.Parallel()
+	src := stagedClip(t, "h264.mp4", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "1M", "-maxrate", "1M", "-bufsize", "2M",
+		"-pix_fmt", "yuv420p", "-c:a", "aac")
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	started := false
+	_, err := testRunner().EncodeStaged(ctx, src, dir, func(p float64) {
+		if started && p > 10 {
+			cancel() // the rung's ffmpeg is running
+		}
+	}, func(*lectern.EncodeResult) error { started = true; return nil })
+	if err == nil || ctx.Err() == nil {
+		t.Fatalf("encode not stopped: %v", err)
+	}
+	for _, name := range []string{"360p.mp4", "hls/360p.m3u8", "hls/360p.m4s"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s in place after the kill: %v", name, err)
+		}
+	}
+	checkFaststart(t, filepath.Join(dir, "720p.mp4"))
+	b, _ := os.ReadFile(filepath.Join(dir, "hls", "master.m3u8"))
+	if strings.Contains(string(b), "360p") {
+		t.Errorf("the master playlist names the 360p:\n%s", b)
+	}
+	res, stages, _ := func() (*lectern.EncodeResult, int, error) {
+		n := 0
+		res, err := testRunner().EncodeStaged(context.Background(), src, dir, nil, func(*lectern.EncodeResult) error { n++; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, n, nil
+	}()
+	if stages != 1 || len(res.Renditions) != 5 {
+		t.Errorf("again: %d steps, renditions\n%s", stages, renditionNames(res))
+	}
+	checkFaststart(t, filepath.Join(dir, "360p.mp4"))
+}
