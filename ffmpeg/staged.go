@@ -119,7 +119,6 @@ type stagedVideo struct {
 	outs    []output // the ladder's rungs this source gets
 	plan    plan
 	made    []made
-	thumb   string
 	ready   func(*lectern.EncodeResult) error
 	hasThmb bool
 }
