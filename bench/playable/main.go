@@ -15,7 +15,8 @@
 // A clip is a still slide (a white page with dark lines of "text") with
 // a small moving speaker box (testsrc2) in a corner and a tone, H.264
 // High (veryfast, CRF 23, a keyframe every 2 s) and AAC 128k, as a
-// lecture capture writes; made with ffmpeg once and cached in -clips.
+// lecture capture writes; made with ffmpeg once and cached in -clips (a
+// clip longer than 120 s loops the 120 s one by stream copy).
 //
 //	go run ./bench/playable                       # 120 s and 600 s, both modes
 //	go run ./bench/playable -lengths 120 -clips /tmp/lectern-clips
@@ -251,6 +252,9 @@ func firstVideo(ctx context.Context, base, token string) (*video, error) {
 	return &page.Results[0], nil
 }
 
+// pieceSeconds is the length of the clip x264 makes; longer ones loop it.
+const pieceSeconds = 120
+
 // makeClip writes a lecture-like clip of duration seconds at path, unless
 // it is there: a still slide with lines of "text", a moving speaker box
 // in the bottom right corner, a tone.
@@ -260,6 +264,23 @@ func makeClip(ctx context.Context, path string, duration int) error {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
+	}
+	if duration > pieceSeconds && duration%pieceSeconds == 0 {
+		// A long clip is the piece looped, by stream copy: the same
+		// lecture, made in seconds rather than in x264's time.
+		piece := filepath.Join(filepath.Dir(path), fmt.Sprintf("lecture-1080p-%ds.mp4", pieceSeconds))
+		if err := makeClip(ctx, piece, pieceSeconds); err != nil {
+			return err
+		}
+		tmp := path + ".tmp.mp4"
+		cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+			"-stream_loop", strconv.Itoa(duration/pieceSeconds-1), "-i", piece, "-c", "copy", "-movflags", "+faststart", tmp)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("loop the clip: %w", err)
+		}
+		return os.Rename(tmp, path)
 	}
 	d := strconv.Itoa(duration)
 	slide := "color=c=white:s=1920x1080:r=25:d=" + d + ",drawbox=x=160:y=100:w=1100:h=70:color=0x203060:t=fill"
