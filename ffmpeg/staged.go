@@ -47,9 +47,10 @@ type plan struct {
 //     one pass and the remux dropped at the end;
 //   - another source gets its lowest rung first, alone (the video is
 //     watchable after the cheapest encode), then the others in a second
-//     pass: one decode more than a single pass, for the lowest rung's
-//     few pixels (measured on a 1080p lecture: about a fifth more CPU;
-//     bench/playable).
+//     pass: one decode of the source more than a single pass (its CPU
+//     cost not measured yet), chosen over one ffmpeg whose lowest rung
+//     would be flushed first, which ffmpeg's tee cannot do without
+//     holding the other rungs back.
 //
 // Without a ready callback (Encode) nobody is offered a remux that is
 // not the top rung: it is not made.
