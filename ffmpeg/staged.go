@@ -48,9 +48,8 @@ type plan struct {
 //   - another source gets its lowest rung first, alone (the video is
 //     watchable after the cheapest encode), then the others in a second
 //     pass: one decode of the source more than a single pass (its CPU
-//     cost not measured yet), chosen over one ffmpeg whose lowest rung
-//     would be flushed first, which ffmpeg's tee cannot do without
-//     holding the other rungs back.
+//     cost not measured yet): in one ffmpeg every rung moves at the
+//     pace of the slowest, so the lowest could not end first.
 //
 // Without a ready callback (Encode) nobody is offered a remux that is
 // not the top rung: it is not made.
