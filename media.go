@@ -84,7 +84,23 @@ type Rendition struct {
 	VideoBitrate int    `json:"video_bitrate"` // bits per second, maximum
 	AudioBitrate int    `json:"audio_bitrate"`
 	Size         int64  `json:"size"` // bytes
+	// State is RenditionReady (also when empty, as before states were
+	// stored), RenditionComing (planned, its files not written yet: never
+	// offered nor served) or, in an answer only, RenditionFailed (coming
+	// when the encode failed; see Video.RenditionState).
+	State string `json:"state"`
 }
+
+// Rendition states.
+const (
+	RenditionReady  = "ready"
+	RenditionComing = "coming"
+	RenditionFailed = "failed"
+)
+
+// Ready reports whether the rendition's files are whole and may be
+// offered.
+func (r Rendition) Ready() bool { return r.State == "" || r.State == RenditionReady }
 
 // EncodeResult is what an encode produced, every path relative to the
 // output directory.
@@ -92,6 +108,33 @@ type EncodeResult struct {
 	Info       MediaInfo
 	Renditions []Rendition
 	Thumbnail  string // a JPEG still; "" for audio-only sources
+	// Remux says how the source became the top rendition, for the
+	// recording's log: "" when it was encoded as before (the remux off,
+	// or a source not browser-ready; see RemuxSkipped), else the
+	// rendition's name ("1080p", or "original" when the remux was offered
+	// first and then replaced by the ladder's own top rung).
+	Remux string
+	// RemuxSkipped says why the source was not offered as it is, or was
+	// replaced by an encoded top rung ("the picture is hevc, not H.264",
+	// "its bitrate 12000k is above 1.5 × 1080p's 4500k"); "" otherwise.
+	RemuxSkipped string
+	// Stale lists files of renditions offered during the encode and not
+	// in the result (a remux replaced by the ladder's top rung), which
+	// the caller removes once the result is stored.
+	Stale []string
+}
+
+// StagedEncoder is an Encoder that tells, as it goes, which renditions
+// are ready (implemented by ffmpeg.Runner): a video is playable from the
+// first.
+type StagedEncoder interface {
+	Encoder
+	// EncodeStaged is Encode that calls ready, between its steps, with
+	// the result so far: every rendition whose files are whole (State
+	// RenditionReady; the master playlist names only those) and those
+	// still to come (RenditionComing), the duration and the thumbnail.
+	// An error from ready stops the encode and is returned.
+	EncodeStaged(ctx context.Context, src, dir string, progress func(percent float64), ready func(*EncodeResult) error) (*EncodeResult, error)
 }
 
 // Encoder encodes a source for the web (implemented by ffmpeg.Runner).

@@ -62,7 +62,7 @@ type Video struct {
 func (v *Video) PictureRendition() (Rendition, bool) {
 	best := -1
 	for i, r := range v.Renditions {
-		if r.Kind == RenditionMP4 && r.Height > 0 && (best < 0 || r.Height > v.Renditions[best].Height) {
+		if r.Kind == RenditionMP4 && r.Ready() && r.Height > 0 && (best < 0 || r.Height > v.Renditions[best].Height) {
 			best = i
 		}
 	}
@@ -70,6 +70,45 @@ func (v *Video) PictureRendition() (Rendition, bool) {
 		return Rendition{}, false
 	}
 	return v.Renditions[best], true
+}
+
+// Playable reports whether the video has a rendition a player can
+// play: the whole encode done, or an early one (a remux of a
+// browser-ready source, the lowest rung) while the others are coming.
+func (v *Video) Playable() bool {
+	for _, r := range v.Renditions {
+		if r.Ready() && (r.Kind == RenditionMP4 || r.Kind == RenditionM4A || r.Kind == RenditionHLS) {
+			return true
+		}
+	}
+	return false
+}
+
+// RenditionState is r's state as a video's readers see it: ready,
+// coming while the encode is pending or running, failed when it
+// stopped in error.
+func (v *Video) RenditionState(r Rendition) string {
+	switch {
+	case r.Ready():
+		return RenditionReady
+	case v.EncodingState == EncodingError:
+		return RenditionFailed
+	default:
+		return RenditionComing
+	}
+}
+
+// Coming lists the names of the MP4 renditions still to come, from the
+// smallest ("360p", "720p"): the qualities the video page says are on
+// their way.
+func (v *Video) Coming() []string {
+	var names []string
+	for _, r := range v.Renditions {
+		if r.Kind == RenditionMP4 && !r.Ready() && v.EncodingState != EncodingError {
+			names = append(names, r.Name)
+		}
+	}
+	return names
 }
 
 // PosterHeight is the height of the rendition a player starts with (the
@@ -84,7 +123,7 @@ const PosterHeight = 720
 func (v *Video) PosterRendition() (Rendition, bool) {
 	best := -1
 	for i, r := range v.Renditions {
-		if r.Kind != RenditionMP4 || r.Height <= 0 {
+		if r.Kind != RenditionMP4 || !r.Ready() || r.Height <= 0 {
 			continue
 		}
 		if best < 0 || posterFits(r.Height, v.Renditions[best].Height) {
@@ -317,6 +356,11 @@ type VideoService interface {
 	// SetEncoded stores an encode's result: duration, renditions and
 	// thumbnail, state done, progress 100.
 	SetEncoded(ctx context.Context, id int64, res *EncodeResult) error
+	// SetRenditions stores what an encode has made so far (a
+	// StagedEncoder's ready call): duration, thumbnail and renditions
+	// (each with its State), replacing the stored ones, in one
+	// transaction; the encoding state stays as it is. ENOTFOUND.
+	SetRenditions(ctx context.Context, id int64, res *EncodeResult) error
 	// SetThumbnail records the video's thumbnail (a path relative to its
 	// directory).
 	SetThumbnail(ctx context.Context, id int64, path string) error

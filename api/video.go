@@ -19,10 +19,14 @@ import (
 // the rules of GET /api/v1/videos/{id}.
 type videoBody struct {
 	*lectern.Video
-	URL                 string          `json:"url"`
-	Thumbnail           *string         `json:"thumbnail"`
-	IsPasswordProtected bool            `json:"is_password_protected"`
-	Renditions          []renditionBody `json:"renditions"`
+	URL                 string  `json:"url"`
+	Thumbnail           *string `json:"thumbnail"`
+	IsPasswordProtected bool    `json:"is_password_protected"`
+	// Playable tells whether a player can play the video now: one
+	// rendition is ready, while others may still be coming (each
+	// rendition's state).
+	Playable   bool            `json:"playable"`
+	Renditions []renditionBody `json:"renditions"`
 }
 
 // videoDetailBody is a video as GET /api/v1/videos/{id} shows it: with
@@ -65,6 +69,9 @@ func newEnrichmentBodies(base string, v *lectern.Video, list []*lectern.Enrichme
 	return out
 }
 
+// renditionBody is a rendition with its state (ready; coming while the
+// encode runs; failed when it stopped in error: lectern.Video.RenditionState)
+// and its URL, "" unless ready.
 type renditionBody struct {
 	lectern.Rendition
 	URL string `json:"url"`
@@ -85,8 +92,14 @@ func newVideoBody(base string, v *lectern.Video) videoBody {
 		u := mediaURL(base, v, v.Thumbnail)
 		b.Thumbnail = &u
 	}
+	b.Playable = v.Playable()
 	for _, r := range v.Renditions {
-		b.Renditions = append(b.Renditions, renditionBody{Rendition: r, URL: mediaURL(base, v, r.Path)})
+		rb := renditionBody{Rendition: r}
+		rb.State = v.RenditionState(r)
+		if r.Ready() {
+			rb.URL = mediaURL(base, v, r.Path)
+		}
+		b.Renditions = append(b.Renditions, rb)
 	}
 	return b
 }

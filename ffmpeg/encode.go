@@ -133,6 +133,20 @@ func (r *Runner) settings() settings {
 // returns ctx.Err() (wrapped); a failure of ffmpeg carries the tail of
 // its stderr. Files of an interrupted attempt in dir are overwritten.
 func (r *Runner) Encode(ctx context.Context, src, dir string, progress func(percent float64)) (*lectern.EncodeResult, error) {
+	return r.EncodeStaged(ctx, src, dir, progress, nil)
+}
+
+var _ lectern.StagedEncoder = (*Runner)(nil)
+
+// EncodeStaged implements lectern.StagedEncoder: Encode, in steps (see
+// planFor), calling ready after each but the last with the renditions
+// whole so far and those coming. A browser-ready source is remuxed
+// first, so that a player has it within seconds whatever its length;
+// another gets its lowest rung first. Each rendition is written under
+// .work/ and renamed into place when whole, its playlist last; the
+// master playlist is rewritten (atomically) at each step over the
+// renditions whole.
+func (r *Runner) EncodeStaged(ctx context.Context, src, dir string, progress func(percent float64), ready func(*lectern.EncodeResult) error) (*lectern.EncodeResult, error) {
 	name := filepath.Base(src)
 	set := r.settings()
 	if err := set.validate(); err != nil {
@@ -151,86 +165,7 @@ func (r *Runner) Encode(ctx context.Context, src, dir string, progress func(perc
 	if !s.HasVideo {
 		return r.encodeAudio(ctx, dir, s, set, progress)
 	}
-	return r.encodeVideo(ctx, dir, s, set, progress)
-}
-
-func (r *Runner) encodeVideo(ctx context.Context, dir string, s *Source, set settings, progress func(float64)) (*lectern.EncodeResult, error) {
-	name := s.name()
-	args, outs := videoArgs(s, set)
-	// An earlier attempt's playlists and segment files go: the HLS muxer
-	// would otherwise append to nothing, but a changed ladder would leave
-	// strays behind.
-	if err := os.RemoveAll(filepath.Join(dir, hlsDir)); err != nil {
-		return nil, fmt.Errorf("encode %s: %w", name, err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, hlsDir), 0o755); err != nil {
-		return nil, fmt.Errorf("encode %s: %w", name, err)
-	}
-	pw := newProgressWriter(s.Duration, progress)
-	if err := r.runLong(ctx, dir, s, args, r.encodeTimeout(s.Duration), pw); err != nil {
-		return nil, fmt.Errorf("encode %s: %w", name, err)
-	}
-
-	res := &lectern.EncodeResult{Info: s.Info}
-	var hls []lectern.Rendition
-	var variants []variant
-	var hlsSize int64
-	for _, o := range outs {
-		mp4 := o.Name + ".mp4"
-		size, err := fileSize(filepath.Join(dir, mp4))
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", name, err)
-		}
-		ab := o.AudioBitrate
-		if !s.HasAudio {
-			ab = 0
-		}
-		rend := lectern.Rendition{Name: o.Name, Kind: lectern.RenditionMP4, Path: mp4,
-			Width: o.W, Height: o.H, VideoBitrate: o.VideoBitrate, AudioBitrate: ab, Size: size}
-		res.Renditions = append(res.Renditions, rend)
-
-		pl, err := readMediaPlaylist(filepath.Join(dir, hlsDir), o.Name+".m3u8")
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", name, err)
-		}
-		rend.Kind, rend.Path, rend.Size = lectern.RenditionHLS, hlsDir+"/"+o.Name+".m3u8", pl.size
-		hls = append(hls, rend)
-		hlsSize += pl.size
-		variants = append(variants, variant{uri: o.Name + ".m3u8", width: o.W, height: o.H, playlist: pl})
-	}
-	master, err := writeMaster(filepath.Join(dir, hlsDir, masterName), variants)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", name, err)
-	}
-	res.Renditions = append(res.Renditions, lectern.Rendition{Name: "master", Kind: lectern.RenditionHLS,
-		Path: hlsDir + "/" + masterName, Width: outs[len(outs)-1].W, Height: outs[len(outs)-1].H,
-		VideoBitrate: outs[len(outs)-1].VideoBitrate, AudioBitrate: hls[len(hls)-1].AudioBitrate, Size: hlsSize + master})
-	res.Renditions = append(res.Renditions, hls...)
-
-	at := s.Duration / 10
-	if s.Duration >= 2 {
-		at = max(at, 1)
-	}
-	first := outs[0]
-	if err := r.Thumbnail(ctx, filepath.Join(dir, first.Name+".mp4"), filepath.Join(dir, thumbnailName), at, first.W); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("encode %s: %w", name, ctx.Err())
-		}
-		return nil, fmt.Errorf("encode %s: %w", name, err)
-	}
-	res.Thumbnail = thumbnailName
-	// The player's poster: the same moment, as large as the rendition the
-	// player starts with, taken from the largest one.
-	poster := posterOutput(outs)
-	last := outs[len(outs)-1]
-	if err := r.Thumbnail(ctx, filepath.Join(dir, last.Name+".mp4"), filepath.Join(dir, lectern.PosterName(thumbnailName)), at, poster.W); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("encode %s: %w", name, ctx.Err())
-		}
-		return nil, fmt.Errorf("encode %s: poster: %w", name, err)
-	}
-	progress(100)
-	return res, nil
+	return r.encodeVideo(ctx, dir, s, set, progress, ready)
 }
 
 // posterOutput is the rendition a player starts with (see
@@ -248,10 +183,20 @@ func posterOutput(outs []output) output {
 func (r *Runner) encodeAudio(ctx context.Context, dir string, s *Source, set settings, progress func(float64)) (*lectern.EncodeResult, error) {
 	name := s.name()
 	args, bitrate := audioArgs(s, set)
+	// Written under .work/ and renamed when whole, as a video's
+	// renditions are.
+	if err := os.MkdirAll(filepath.Join(dir, workDir), 0o755); err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	args[len(args)-1] = workDir + "/" + audioName
 	pw := newProgressWriter(s.Duration, progress)
 	if err := r.runLong(ctx, dir, s, args, r.encodeTimeout(s.Duration), pw); err != nil {
 		return nil, fmt.Errorf("encode %s: %w", name, err)
 	}
+	if err := os.Rename(filepath.Join(dir, workDir, audioName), filepath.Join(dir, audioName)); err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	_ = os.Remove(filepath.Join(dir, workDir))
 	size, err := fileSize(filepath.Join(dir, audioName))
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", name, err)
@@ -282,6 +227,12 @@ var encodeArgs = []string{"-nostdin", "-hide_banner", "-loglevel", "warning", "-
 // input first).
 func videoArgs(s *Source, set settings) ([]string, []output) {
 	outs := set.ladder.outputs(s.Width, s.Height)
+	return rungArgs(s, set, outs, ""), outs
+}
+
+// rungArgs is videoArgs for the rungs outs, their files under prefix
+// ("" or a directory and a slash).
+func rungArgs(s *Source, set settings, outs []output, prefix string) []string {
 	var args []string
 
 	var graph strings.Builder
@@ -319,10 +270,10 @@ func videoArgs(s *Source, set settings) ([]string, []output) {
 			args = append(args, "-c:a", "aac", "-b:a", formatBitrate(o.AudioBitrate), "-ar", strconv.Itoa(audioRate), "-ac", "2")
 		}
 		args = append(args, "-map_metadata", "-1", "-flags", "+global_header", "-max_muxing_queue_size", "4096", "-f", "tee",
-			fmt.Sprintf("[f=mp4:movflags=+faststart]%s.mp4|[f=hls:hls_time=%d:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=single_file]%s/%s.m3u8",
-				o.Name, keyframeSeconds, hlsDir, o.Name))
+			fmt.Sprintf("[f=mp4:movflags=+faststart]%s%s.mp4|[f=hls:hls_time=%d:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=single_file]%s%s/%s.m3u8",
+				prefix, o.Name, keyframeSeconds, prefix, hlsDir, o.Name))
 	}
-	return args, outs
+	return args
 }
 
 // audioArgs is the command of a source with sound only: its first audio

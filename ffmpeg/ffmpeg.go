@@ -56,6 +56,11 @@ type Runner struct {
 	// bits per second; DefaultAudioBitrate when zero. An AAC source is
 	// copied as it is.
 	AudioBitrate int
+	// OnePass encodes as Lectern did before the remux: every rung from
+	// one decode, offered together at the end; no remux of a
+	// browser-ready source, no lowest rung first (ENCODE_REMUX off; the
+	// baseline of bench/playable).
+	OnePass bool
 	// EncodeTimeout bounds Encode's ffmpeg run. When zero: ten minutes
 	// plus ten times the source's duration, a guard against a stuck run
 	// rather than a budget.

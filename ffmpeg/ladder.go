@@ -143,7 +143,7 @@ func (l Ladder) Validate() error {
 		switch {
 		case !rungName.MatchString(r.Name):
 			return fmt.Errorf("ladder rung %d: name %q: letters, digits, _ and - only", i+1, r.Name)
-		case r.Name == "master" || r.Name == "audio":
+		case r.Name == "master" || r.Name == "audio" || r.Name == remuxSourceName || r.Name == "source":
 			return fmt.Errorf("ladder rung %d: name %q is reserved", i+1, r.Name)
 		case seen[r.Name]:
 			return fmt.Errorf("ladder rung %d: name %q used twice", i+1, r.Name)

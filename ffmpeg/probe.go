@@ -28,6 +28,7 @@ type probeOutput struct {
 		Duration    string            `json:"duration"`
 		PixFmt      string            `json:"pix_fmt"`
 		Profile     string            `json:"profile"`
+		Level       int               `json:"level"`
 		TimeBase    string            `json:"time_base"`
 		SampleRate  string            `json:"sample_rate"`
 		Channels    int               `json:"channels"`
@@ -42,6 +43,7 @@ type probeOutput struct {
 	Format struct {
 		FormatName string `json:"format_name"`
 		Duration   string `json:"duration"`
+		BitRate    string `json:"bit_rate"`
 	} `json:"format"`
 }
 
@@ -83,6 +85,7 @@ func parseProbe(out []byte) (*Source, error) {
 			info.HasAudio = true
 			src.audio, src.audioCodec = s.Index, s.CodecName
 			src.audioBitrate, _ = strconv.Atoi(s.BitRate)
+			src.audioProfile = s.Profile
 		case "video":
 			if s.Disposition.AttachedPic != 0 || info.HasVideo {
 				continue
@@ -91,10 +94,14 @@ func parseProbe(out []byte) (*Source, error) {
 			info.HasVideo = true
 			src.video = s.Index
 			info.Width, info.Height = s.Width, s.Height
+			src.pic = picture{codec: s.CodecName, profile: s.Profile, level: s.Level, pixFmt: s.PixFmt,
+				fieldOrder: s.FieldOrder, width: s.Width, height: s.Height, sar: s.SAR}
+			src.pic.bitrate, _ = strconv.Atoi(s.BitRate)
 			if n, d, ok := ratio(s.SAR); ok && n != d && info.Width > 0 {
 				// Non-square pixels (HDV, DV): the displayed width.
 				info.Width = max(1, int(math.Round(float64(info.Width)*float64(n)/float64(d))))
 			}
+			src.pic.rotated = turned(s.Tags["rotate"], s.SideDataList)
 			if quarterTurn(s.Tags["rotate"], s.SideDataList) {
 				info.Width, info.Height = info.Height, info.Width
 			}
@@ -108,6 +115,13 @@ func parseProbe(out []byte) (*Source, error) {
 		info.Duration = streams
 	}
 	src.streams = sig.String()
+	if src.pic.bitrate == 0 && src.video >= 0 {
+		// Matroska states no stream bitrate: the whole file's, less the
+		// sound's, stands for it.
+		if b, _ := strconv.Atoi(p.Format.BitRate); b > 0 {
+			src.pic.bitrate = max(0, b-src.audioBitrate)
+		}
+	}
 	return src, nil
 }
 
@@ -129,6 +143,19 @@ func ratio(s string) (n, d int, ok bool) {
 		return 0, 0, false
 	}
 	return n, d, true
+}
+
+// turned reports whether the container turns the picture at all.
+func turned(tag string, side []struct {
+	Rotation float64 `json:"rotation"`
+}) bool {
+	deg, _ := strconv.ParseFloat(tag, 64)
+	for _, d := range side {
+		if d.Rotation != 0 {
+			deg = d.Rotation
+		}
+	}
+	return math.Mod(deg, 360) != 0
 }
 
 // quarterTurn reports whether a phone's rotation (the old "rotate" tag or

@@ -84,7 +84,9 @@ type Source struct {
 	video, audio int    // stream indexes of the picture and the sound used; -1 if none
 	audioCodec   string // "aac", "mp3", ...
 	audioBitrate int    // bits per second; 0 when unknown
-	interlaced   bool   // the picture is stored as fields
+	audioProfile string // "LC", "HE-AAC", ...
+	pic          picture
+	interlaced   bool // the picture is stored as fields
 	// streams describes every stream (codec, profile, size, pixel
 	// format, time base, sound's rate and channels): parts with the same
 	// streams and demuxer join by stream copy (Join).

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -93,7 +95,13 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		}
 	}
 	start := time.Now()
-	res, err := p.encoder.Encode(ctx, p.abs(v.SourceFile), p.abs(lectern.VideoDir(id)), progress)
+	var res *lectern.EncodeResult
+	if se, ok := p.encoder.(lectern.StagedEncoder); ok {
+		res, err = se.EncodeStaged(ctx, p.abs(v.SourceFile), p.abs(lectern.VideoDir(id)), progress,
+			func(part *lectern.EncodeResult) error { return p.playable(ctx, log, v, part, start) })
+	} else {
+		res, err = p.encoder.Encode(ctx, p.abs(v.SourceFile), p.abs(lectern.VideoDir(id)), progress)
+	}
 	if err == nil {
 		err = p.encodePresentation(ctx, v, res)
 	}
@@ -123,6 +131,12 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		if err := p.videos.SetEncoded(rctx, id, res); err != nil {
 			return fmt.Errorf("store encoding of video %d: %w", id, err)
 		}
+		p.removeStale(log, id, res.Stale)
+		if res.Remux != "" && res.RemuxSkipped == "" {
+			p.note(ctx, v.RecordingID, lectern.NewLogEntry("encoding_remuxed", res.Remux))
+		} else if res.RemuxSkipped != "" {
+			p.note(ctx, v.RecordingID, lectern.NewLogEntry("encoding_not_remuxed").WithDetail(res.RemuxSkipped))
+		}
 		d := time.Duration(res.Info.Duration * float64(time.Second)).Round(10 * time.Millisecond)
 		p.note(ctx, v.RecordingID, lectern.NewLogEntry("encoded", len(res.Renditions), d).WithCount(len(res.Renditions)))
 		log.Info("video encoded", "renditions", len(res.Renditions), "duration", d, "took", time.Since(start).Round(time.Millisecond))
@@ -148,6 +162,9 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		log.Info("encoding interrupted by shutdown: snoozed", "progress", done)
 		return river.JobSnooze(0)
 
+	case errors.Is(err, errLeaseLost):
+		return river.JobSnooze(0)
+
 	case lectern.ErrorCode(err) == lectern.EINVALID:
 		msg := lectern.ErrorMessage(err)
 		if serr := p.videos.SetEncoding(rctx, id, lectern.EncodingError, 0, msg); serr != nil {
@@ -170,6 +187,45 @@ func (w *encodeVideoWorker) Work(ctx context.Context, job *river.Job[EncodeVideo
 		p.note(ctx, v.RecordingID, lectern.NewLogEntry(key, job.Attempt, job.MaxAttempts).WithDetail(tail(err.Error(), 300)))
 		log.Error("encoding failed", "err", err, "source", filepath.Base(v.SourceFile), "next", next)
 		return fmt.Errorf("encode video %d: %w", id, err)
+	}
+}
+
+// errLeaseLost stops an encode whose node lost its lease: another node
+// may be encoding the video already.
+var errLeaseLost = errors.New("this node lost its lease")
+
+// playable stores what a staged encode has made so far (the video is
+// playable from now on) in its own transaction, unless this node lost
+// its lease.
+func (p *processing) playable(ctx context.Context, log *slog.Logger, v *lectern.Video, part *lectern.EncodeResult, start time.Time) error {
+	if !p.client.leaseHeld() {
+		log.Error("rendition ready after this node lost its lease: not stored")
+		return errLeaseLost
+	}
+	if err := p.videos.SetRenditions(ctx, v.ID, part); err != nil {
+		return fmt.Errorf("store the renditions ready of video %d: %w", v.ID, err)
+	}
+	var ready []string
+	for _, r := range part.Renditions {
+		if r.Kind == lectern.RenditionMP4 && r.Ready() {
+			ready = append(ready, r.Name)
+		}
+	}
+	p.note(ctx, v.RecordingID, lectern.NewLogEntry("encoding_playable", strings.Join(ready, ", ")))
+	log.Info("video playable", "renditions", ready, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// removeStale removes files an encode offered and then replaced, once
+// its result is stored.
+func (p *processing) removeStale(log *slog.Logger, id int64, stale []string) {
+	for _, rel := range stale {
+		if !filepath.IsLocal(filepath.FromSlash(rel)) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(p.abs(lectern.VideoDir(id)), filepath.FromSlash(rel))); err != nil && !os.IsNotExist(err) {
+			log.Warn("remove a replaced rendition's file", "file", rel, "err", err)
+		}
 	}
 }
 

@@ -56,7 +56,7 @@ func (s *VideoService) fill(ctx context.Context, v *lectern.Video) error {
 	if v.Groups, err = videoGroups.get(ctx, s.db.db, v.ID); err != nil {
 		return err
 	}
-	rows, err := s.db.db.QueryContext(ctx, `SELECT name, kind, path, width, height, video_bitrate, audio_bitrate, size
+	rows, err := s.db.db.QueryContext(ctx, `SELECT name, kind, path, width, height, video_bitrate, audio_bitrate, size, state
 		FROM renditions WHERE video_id = ? ORDER BY kind, height, name`, v.ID)
 	if err != nil {
 		return fmt.Errorf("renditions of video %d: %w", v.ID, err)
@@ -65,7 +65,7 @@ func (s *VideoService) fill(ctx context.Context, v *lectern.Video) error {
 	v.Renditions = []lectern.Rendition{}
 	for rows.Next() {
 		var r lectern.Rendition
-		if err := rows.Scan(&r.Name, &r.Kind, &r.Path, &r.Width, &r.Height, &r.VideoBitrate, &r.AudioBitrate, &r.Size); err != nil {
+		if err := rows.Scan(&r.Name, &r.Kind, &r.Path, &r.Width, &r.Height, &r.VideoBitrate, &r.AudioBitrate, &r.Size, &r.State); err != nil {
 			return err
 		}
 		v.Renditions = append(v.Renditions, r)
@@ -267,18 +267,42 @@ func (s *VideoService) SetEncoded(ctx context.Context, id int64, res *lectern.En
 		if n, _ := r.RowsAffected(); n == 0 {
 			return errVideoNotFound
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM renditions WHERE video_id = ?", id); err != nil {
-			return err
-		}
-		for _, rd := range res.Renditions {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO renditions (video_id, name, kind, path, width, height, video_bitrate,
-				audio_bitrate, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, rd.Name, rd.Kind, rd.Path, rd.Width, rd.Height, rd.VideoBitrate, rd.AudioBitrate, rd.Size); err != nil {
-				return fmt.Errorf("store rendition %s of video %d: %w", rd.Name, id, err)
-			}
-		}
-		return nil
+		return putRenditions(ctx, tx, id, res.Renditions)
 	})
+}
+
+// SetRenditions implements lectern.VideoService.
+func (s *VideoService) SetRenditions(ctx context.Context, id int64, res *lectern.EncodeResult) error {
+	return s.db.withTx(ctx, func(tx *conn) error {
+		r, err := tx.ExecContext(ctx, "UPDATE videos SET duration = ?, thumbnail = ?, date_updated = ? WHERE id = ?",
+			res.Info.Duration, res.Thumbnail, s.db.Now(), id)
+		if err != nil {
+			return fmt.Errorf("store renditions of video %d: %w", id, err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return errVideoNotFound
+		}
+		return putRenditions(ctx, tx, id, res.Renditions)
+	})
+}
+
+// putRenditions replaces video id's renditions.
+func putRenditions(ctx context.Context, tx *conn, id int64, rds []lectern.Rendition) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM renditions WHERE video_id = ?", id); err != nil {
+		return err
+	}
+	for _, rd := range rds {
+		state := rd.State
+		if state == "" {
+			state = lectern.RenditionReady
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO renditions (video_id, name, kind, path, width, height, video_bitrate,
+			audio_bitrate, size, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, rd.Name, rd.Kind, rd.Path, rd.Width, rd.Height, rd.VideoBitrate, rd.AudioBitrate, rd.Size, state); err != nil {
+			return fmt.Errorf("store rendition %s of video %d: %w", rd.Name, id, err)
+		}
+	}
+	return nil
 }
 
 // SetThumbnail implements lectern.VideoService.

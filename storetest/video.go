@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"lectern"
@@ -58,6 +59,23 @@ func testVideos(t *testing.T, open Open) {
 	if err := s.Videos.SetEncoding(ctx, v.ID, lectern.EncodingRunning, 42, ""); err != nil {
 		t.Fatal(err)
 	}
+	// A staged encode's first step: the remux ready, the 360p coming;
+	// the state stays running, the video is playable.
+	part := &lectern.EncodeResult{Info: lectern.MediaInfo{Duration: 3.04}, Thumbnail: "thumbnail.jpg", Renditions: []lectern.Rendition{
+		{Name: "720p", Kind: lectern.RenditionMP4, Path: "720p.mp4", Width: 1280, Height: 720, State: lectern.RenditionReady},
+		{Name: "360p", Kind: lectern.RenditionMP4, Path: "360p.mp4", Width: 640, Height: 360, State: lectern.RenditionComing},
+	}}
+	if err := s.Videos.SetRenditions(ctx, v.ID, part); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Videos.FindVideoByID(ctx, v.ID)
+	if got.EncodingState != lectern.EncodingRunning || got.EncodingProgress != 42 || got.Duration != 3.04 || !got.Playable() ||
+		len(got.Renditions) != 2 || fmt.Sprint(got.Coming()) != "[360p]" || got.Thumbnail != "thumbnail.jpg" {
+		t.Fatalf("video after its first renditions %+v", got)
+	}
+	if err := s.Videos.SetRenditions(ctx, v.ID+1000, part); lectern.ErrorCode(err) != lectern.ENOTFOUND {
+		t.Errorf("SetRenditions of a missing video: %v", err)
+	}
 	res := &lectern.EncodeResult{Info: lectern.MediaInfo{Duration: 3.04}, Thumbnail: "thumbnail.jpg", Renditions: []lectern.Rendition{
 		{Name: "360p", Kind: lectern.RenditionMP4, Path: "360p.mp4", Width: 640, Height: 360, Size: 1000},
 		{Name: "master", Kind: lectern.RenditionHLS, Path: "hls/master.m3u8"},
@@ -68,7 +86,8 @@ func testVideos(t *testing.T, open Open) {
 		}
 	}
 	got, _ = s.Videos.FindVideoByID(ctx, v.ID)
-	if got.EncodingState != lectern.EncodingDone || got.EncodingProgress != 100 || got.Duration != 3.04 || len(got.Renditions) != 2 {
+	if got.EncodingState != lectern.EncodingDone || got.EncodingProgress != 100 || got.Duration != 3.04 || len(got.Renditions) != 2 ||
+		got.Renditions[0].State != lectern.RenditionReady || len(got.Coming()) != 0 {
 		t.Fatalf("encoded video %+v", got)
 	}
 	if err := s.Videos.SetThumbnail(ctx, v.ID, "thumbnail-12500.jpg"); err != nil {

@@ -176,7 +176,7 @@ func servable(v *lectern.Video, rel string) bool {
 		return true
 	}
 	for _, rd := range v.Renditions {
-		if rel == rd.Path {
+		if rel == rd.Path && rd.Ready() {
 			return true
 		}
 	}

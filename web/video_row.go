@@ -58,6 +58,11 @@ func newVideoState(p *locale.Printer, v *lectern.Video) videoState {
 	if st.StateClass == "" {
 		st.StateClass = "off"
 	}
+	if st.Active && v.Playable() {
+		// A rendition is ready (a browser-ready source's remux, or the
+		// lowest rung) while the others are encoded.
+		st.State, st.StateClass = p.T("video.state.playable"), "done"
+	}
 	return st
 }
 

@@ -30,6 +30,9 @@ type videoShowPage struct {
 	// Edit is the edit page's link, for its managers.
 	Edit   string
 	Player *player
+	// Coming says which qualities are still being encoded while the
+	// player offers those ready; "" when none.
+	Coming string
 	// Downloads are the MP4 renditions, largest first, when the visitor
 	// may download them.
 	Downloads []download
@@ -127,8 +130,11 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 	if data.Manager && v.EncodingState == lectern.EncodingError {
 		data.ErrorLog = v.EncodingLog
 	}
-	if v.EncodingState == lectern.EncodingDone {
+	if v.EncodingState == lectern.EncodingDone || v.Playable() {
 		data.Player = s.newPlayer(v)
+		if coming := v.Coming(); len(coming) > 0 {
+			data.Coming = p.T("video.coming", strings.Join(coming, ", "))
+		}
 		data.Thumbnail = s.thumbnailForm(l, u, v)
 		if mayDownload(u, v) {
 			data.Downloads = downloads(p, v)
@@ -149,6 +155,9 @@ func (s *Server) newPlayer(v *lectern.Video) *player {
 	pl := &player{}
 	var mp4s []lectern.Rendition
 	for _, rd := range v.Renditions {
+		if !rd.Ready() {
+			continue
+		}
 		switch {
 		case rd.Kind == lectern.RenditionM4A:
 			pl.Audio = mediaURL(v, rd.Path)
@@ -188,7 +197,7 @@ func (s *Server) newPlayer(v *lectern.Video) *player {
 
 // renditionLabel names a rendition for people: "720p".
 func renditionLabel(rd lectern.Rendition) string {
-	if rd.Name != "" {
+	if rd.Name != "" && rd.Name != "original" {
 		return rd.Name
 	}
 	return id64(int64(rd.Height)) + "p"
@@ -199,7 +208,7 @@ func renditionLabel(rd lectern.Rendition) string {
 func downloads(p *locale.Printer, v *lectern.Video) []download {
 	var out []download
 	for _, rd := range v.Renditions {
-		if rd.Kind != lectern.RenditionMP4 && rd.Kind != lectern.RenditionM4A {
+		if rd.Kind != lectern.RenditionMP4 && rd.Kind != lectern.RenditionM4A || !rd.Ready() {
 			continue
 		}
 		d := download{URL: mediaURL(v, rd.Path) + "?download=1", Label: renditionLabel(rd)}

@@ -17,6 +17,9 @@ type videoStatus struct {
 	StateLabel       string  `json:"state_label"`
 	StateClass       string  `json:"state_class"`
 	ProgressLabel    string  `json:"progress_label"`
+	// Playable: a rendition is ready (progress.js reloads a waiting
+	// page to show the player).
+	Playable bool `json:"playable"`
 }
 
 // handleVideoStatus answers GET /video/<id>/status.json under the web
@@ -49,6 +52,7 @@ func (s *Server) handleVideoStatus(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(videoStatus{
 		ID: v.ID, EncodingState: v.EncodingState, EncodingProgress: min(max(v.EncodingProgress, 0), 100), Duration: v.Duration,
 		StateLabel: st.State, StateClass: st.StateClass, ProgressLabel: st.ProgressText,
+		Playable: v.Playable(),
 	})
 }
 

@@ -182,6 +182,9 @@ type Config struct {
 	EncodePreset  string        `toml:"ENCODE_PRESET"`
 	EncodeCRF     int           `toml:"ENCODE_CRF"`
 	EncodeLadder  ffmpeg.Ladder `toml:"ENCODE_LADDER"`
+	// EncodeRemux: a browser-ready source is remuxed and offered first,
+	// another's lowest rung first (ffmpeg.Runner.OnePass when false).
+	EncodeRemux bool `toml:"ENCODE_REMUX"`
 
 	// Audiovideocast ZIPs: what an archive may hold before it is refused
 	// as hostile (zip bombs, endless entries).
@@ -265,6 +268,7 @@ func DefaultConfig() Config {
 		EncodePreset:           ffmpeg.DefaultPreset,
 		EncodeCRF:              ffmpeg.DefaultCRF,
 		EncodeLadder:           ffmpeg.DefaultLadder(),
+		EncodeRemux:            true,
 		ZipMaxEntries:          avc.DefaultLimits.MaxEntries,
 		ZipMaxUncompressed:     avc.DefaultLimits.MaxUncompressed,
 		ZipMaxRatio:            avc.DefaultLimits.MaxRatio,

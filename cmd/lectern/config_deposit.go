@@ -111,5 +111,5 @@ func (c *Config) FTPPort() int {
 
 // Encoder returns the ffmpeg runner with the ENCODE_* settings.
 func (c *Config) Encoder(logger *slog.Logger) *ffmpeg.Runner {
-	return &ffmpeg.Runner{Preset: c.EncodePreset, CRF: c.EncodeCRF, Ladder: c.EncodeLadder, Logger: logger}
+	return &ffmpeg.Runner{Preset: c.EncodePreset, CRF: c.EncodeCRF, Ladder: c.EncodeLadder, OnePass: !c.EncodeRemux, Logger: logger}
 }

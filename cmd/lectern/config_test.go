@@ -552,8 +552,12 @@ func TestLoadConfigEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := cfg.Encoder(nil); r.CRF != 21 || r.Preset != "faster" || len(r.Ladder) != 2 {
+	if r := cfg.Encoder(nil); r.CRF != 21 || r.Preset != "faster" || len(r.Ladder) != 2 || r.OnePass {
 		t.Fatalf("encoder %+v", r)
+	}
+	cfg, err = LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, "LECTERN_ENCODE_REMUX=false"})
+	if err != nil || !cfg.Encoder(nil).OnePass {
+		t.Fatalf("ENCODE_REMUX=false: %v, one pass %v", err, err == nil && cfg.Encoder(nil).OnePass)
 	}
 	for _, env := range []string{"LECTERN_ENCODE_CRF=99", "LECTERN_ENCODE_PRESET=warp", "LECTERN_ENCODE_LADDER=huge"} {
 		if _, err := LoadConfig("", []string{"LECTERN_DATA_DIR=" + dir, env}); err == nil || !strings.Contains(err.Error(), "ENCODE_") {

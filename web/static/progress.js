@@ -53,6 +53,11 @@
         })
         .then(function (s) {
           show(s);
+          if (s.playable && el.hasAttribute("data-reload")) {
+            // The first rendition is ready: the page shows the player.
+            window.location.reload();
+            return;
+          }
           if (s.encoding_state === "done" || s.encoding_state === "error") {
             if (el.hasAttribute("data-reload")) {
               window.location.reload();
