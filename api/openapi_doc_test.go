@@ -95,8 +95,9 @@ func TestOpenAPIEnums(t *testing.T) {
 		"Cursus":         lectern.CursusCodes,
 		"DetectionPath": {lectern.SourceFTP, lectern.SourceWatch, lectern.SourceRescan, lectern.SourceCron,
 			lectern.SourceNotify, lectern.SourceHTTP, lectern.SourceOpencast, lectern.SourceSFTP},
-		"RenditionKind": {lectern.RenditionMP4, lectern.RenditionHLS, lectern.RenditionM4A},
-		"Flavor":        {lectern.FlavorPresenter, lectern.FlavorPresentation},
+		"RenditionKind":  {lectern.RenditionMP4, lectern.RenditionHLS, lectern.RenditionM4A, lectern.RenditionPresentation},
+		"RenditionState": {lectern.RenditionReady, lectern.RenditionComing, lectern.RenditionFailed},
+		"Flavor":         {lectern.FlavorPresenter, lectern.FlavorPresentation},
 	} {
 		var got []string
 		for _, v := range schemas[name].(map[string]any)["enum"].([]any) {
