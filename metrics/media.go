@@ -13,11 +13,18 @@ const (
 	opJoin   = "join"
 )
 
-// Encoder wraps e to time its encodes and count its failures. It is only
-// a lectern.Encoder: hand the job queue the joiner and the thumbnailer
-// (jobs.Deps.Joiner, Thumbnails) yourself, through Joiner for the
-// former.
-func (m *Metrics) Encoder(e lectern.Encoder) lectern.Encoder { return &encoder{Encoder: e, m: m} }
+// Encoder wraps e to time its encodes and count its failures; a
+// lectern.StagedEncoder (ffmpeg.Runner) stays one, so that the job still
+// offers each rendition as it is ready. It is only that: hand the job
+// queue the joiner and the thumbnailer (jobs.Deps.Joiner, Thumbnails)
+// yourself, through Joiner for the former.
+func (m *Metrics) Encoder(e lectern.Encoder) lectern.Encoder {
+	w := &encoder{Encoder: e, m: m}
+	if s, ok := e.(lectern.StagedEncoder); ok {
+		return &stagedEncoder{encoder: w, staged: s}
+	}
+	return w
+}
 
 type encoder struct {
 	lectern.Encoder
@@ -25,8 +32,13 @@ type encoder struct {
 }
 
 func (e *encoder) Encode(ctx context.Context, src, dir string, progress func(percent float64)) (*lectern.EncodeResult, error) {
+	return e.observe(ctx, func() (*lectern.EncodeResult, error) { return e.Encoder.Encode(ctx, src, dir, progress) })
+}
+
+// observe runs one encode, timing it and counting its failure.
+func (e *encoder) observe(ctx context.Context, encode func() (*lectern.EncodeResult, error)) (*lectern.EncodeResult, error) {
 	start := time.Now()
-	res, err := e.Encoder.Encode(ctx, src, dir, progress)
+	res, err := encode()
 	took := time.Since(start)
 	if err == nil {
 		e.m.encodeDuration.Observe(took.Seconds())
@@ -37,6 +49,18 @@ func (e *encoder) Encode(ctx context.Context, src, dir string, progress func(per
 	e.m.ffmpegFailed(ctx, opEncode, err)
 	return res, err
 }
+
+type stagedEncoder struct {
+	*encoder
+	staged lectern.StagedEncoder
+}
+
+func (e *stagedEncoder) EncodeStaged(ctx context.Context, src, dir string, progress func(percent float64),
+	ready func(*lectern.EncodeResult) error) (*lectern.EncodeResult, error) {
+	return e.observe(ctx, func() (*lectern.EncodeResult, error) { return e.staged.EncodeStaged(ctx, src, dir, progress, ready) })
+}
+
+var _ lectern.StagedEncoder = (*stagedEncoder)(nil)
 
 // Joiner wraps j to count its failures.
 func (m *Metrics) Joiner(j lectern.Joiner) lectern.Joiner { return &joiner{j: j, m: m} }

@@ -114,3 +114,36 @@ func TestHTTP(t *testing.T) {
 		t.Errorf("unmatched 4xx = %v", v)
 	}
 }
+
+// offeringEncoder is an encoder that offers its renditions as it goes.
+type offeringEncoder struct{ failingEncoder }
+
+func (e offeringEncoder) EncodeStaged(ctx context.Context, src, dir string, progress func(float64),
+	ready func(*lectern.EncodeResult) error) (*lectern.EncodeResult, error) {
+	if err := ready(&lectern.EncodeResult{}); err != nil {
+		return nil, err
+	}
+	return e.Encode(ctx, src, dir, progress)
+}
+
+// TestEncoderStaysStaged: the wrapped encoder of a staged one is staged
+// too (the job makes a video playable from its first rendition only
+// through EncodeStaged), and its encodes are timed.
+func TestEncoderStaysStaged(t *testing.T) {
+	t.Parallel()
+	m := New(nil, nil)
+	se, ok := m.Encoder(offeringEncoder{}).(lectern.StagedEncoder)
+	if !ok {
+		t.Fatal("the metrics' encoder of a staged encoder is not staged")
+	}
+	offered := 0
+	if _, err := se.EncodeStaged(context.Background(), "a", "b", nil, func(*lectern.EncodeResult) error { offered++; return nil }); err != nil || offered != 1 {
+		t.Fatalf("EncodeStaged: %v, offered %d", err, offered)
+	}
+	if n := testutil.CollectAndCount(m.encodeSpeed); n != 1 {
+		t.Errorf("speed series = %d", n)
+	}
+	if _, ok := m.Encoder(failingEncoder{}).(lectern.StagedEncoder); ok {
+		t.Error("a plain encoder became staged")
+	}
+}
