@@ -154,7 +154,9 @@ func TestHostileSSOCASLaxServer(t *testing.T) {
 	}))
 	t.Cleanup(lax.Close)
 	c := newCLI(t)
-	srv := startServeEnv(t, c, "LECTERN_USE_CAS=true", "LECTERN_CAS_SERVER_URL="+lax.URL, "LECTERN_LANGUAGE_CODE=en")
+	addr := freeAddr(t)
+	srv := startServeEnv(t, c, "LECTERN_HTTP_ADDR="+addr, "LECTERN_BASE_URL=http://"+addr+"/",
+		"LECTERN_USE_CAS=true", "LECTERN_CAS_SERVER_URL="+lax.URL, "LECTERN_LANGUAGE_CODE=en")
 	h := &hostile{t: t, s: srv, c: c, db: c.open(t).SQL()}
 	first := idptest.NewClient()
 	if st, loc := casVisit(t, first, casTicketURL(t, first, srv, "/", "ST-lax-1")); st != http.StatusSeeOther || loc != "/" {

@@ -65,8 +65,11 @@ func startApp[R any](tb testing.TB, c *cli, name string, setup func(*app), env [
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	// Free loopback ports unless env says otherwise (the last value of a
+	// key wins): a Lectern running on this machine on the default ports
+	// must not fail a test.
 	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: s.log,
-		environ: append(append([]string{}, c.environ...), env...)}
+		environ: append(append(append([]string{}, c.environ...), "LECTERN_HTTP_ADDR=127.0.0.1:0", "LECTERN_FTP_ADDR=127.0.0.1:0"), env...)}
 	ready := make(chan R, 1)
 	s.app = a
 	if setup != nil {
