@@ -224,7 +224,10 @@ func (w *Watcher) handle(ctx context.Context, fsw *fsnotify.Watcher, ev fsnotify
 		delete(w.pending, ev.Name)
 		_, known := w.treated[ev.Name]
 		w.mu.Unlock()
-		if known && ev.Has(fsnotify.Remove) {
+		// A deposit's name not yet marked treated is asked about too: its
+		// Complete may have moved a treatment there an instant ago.
+		if ev.Has(fsnotify.Remove) && (known ||
+			lectern.ClassifyName(filepath.Base(ev.Name), w.deps.Intake.Extensions) == lectern.NameAccepted) {
 			w.vanished(ctx, ev.Name)
 		}
 	case ev.Has(fsnotify.Create):
