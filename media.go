@@ -12,8 +12,8 @@ import (
 // run) and served by the video page (package web):
 //
 //	videos/<id>/source<.ext>       the source, moved out of the recorder's directory (VideoSource)
-//	videos/<id>/360p.mp4 …         the MP4 renditions, audio.m4a for sound only
-//	videos/<id>/hls/               the HLS playlists and their segments (VideoHLSDir)
+//	videos/<id>/360p.mp4 …         the renditions (fragmented MP4s), audio.m4a for sound only
+//	videos/<id>/hls/               the HLS playlists (over byte ranges of the renditions; VideoHLSDir)
 //	videos/<id>/thumbnail*.jpg     the thumbnails
 //	videos/<id>/slides/            an audiovideocast's slides (VideoSlidesDir)
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,15 +15,22 @@ import (
 
 // Encoding defaults, chosen by measurement with bench/encode on a 1080p
 // lecture clip (a still slide, a speaker in a corner; figures in its
-// README), against Pod's two commands at -preset slow -crf 20: veryfast
-// is the fastest preset within 0.003 of Pod's 720p SSIM whose 360p and
-// 720p take no more bytes than Pod's (superfast and ultrafast, without
-// x264's macroblock tree, wrote 1.2 to 3.4 times Pod's bytes for the
-// same SSIM; faster, fast and medium cost more CPU for no rung smaller
-// than Pod's allows); CRF 23 is the highest within 0.003 (26 fell 0.0032
-// below); no tune (stillimage lost SSIM and saved nothing).
+// README), against Pod's two commands at -preset slow -crf 20.
+//
+// The preset is superfast with two of veryfast's tools back
+// (DefaultX264Params): x264's macroblock tree over a 10-frame lookahead.
+// Without the tree, superfast and ultrafast spend their bits again on
+// every frame of a still slide (1.2 to 3.4 times Pod's bytes for the 360p
+// and 720p); with it, superfast writes veryfast's bytes at its SSIM
+// (within 0.0002) for about an eighth less CPU on the 720p. faster, fast
+// and medium cost more CPU for no rung smaller than Pod's allows. CRF 23
+// is the highest within 0.003 of Pod's 720p SSIM (26 fell 0.0032 below);
+// no tune (stillimage lost SSIM and saved nothing).
 const (
-	DefaultPreset       = "veryfast"
+	DefaultPreset = "superfast"
+	// DefaultX264Params are libx264's options added to DefaultPreset
+	// (-x264-params) when Runner.X264Params is empty.
+	DefaultX264Params   = "mbtree=1:rc-lookahead=10"
 	DefaultCRF          = 23
 	DefaultAudioBitrate = 128_000 // an audio-only source's M4A
 	// DefaultTune is libx264's -tune for every rung; none when empty.
@@ -59,6 +67,7 @@ const (
 type settings struct {
 	ladder       Ladder
 	preset       string
+	x264Params   string // -x264-params, "" for none
 	crf          int
 	audioBitrate int
 }
@@ -74,6 +83,9 @@ func (s settings) validate() error {
 	if !slices.Contains(x264Presets, s.preset) {
 		return fmt.Errorf("preset %q: want one of %s", s.preset, strings.Join(x264Presets, ", "))
 	}
+	if s.x264Params != "" && !x264ParamsRE.MatchString(s.x264Params) {
+		return fmt.Errorf("x264 params %q: want key=value pairs separated by ':'", s.x264Params)
+	}
 	if s.crf < 1 || s.crf > 51 {
 		return fmt.Errorf("crf %d: want 1 to 51", s.crf)
 	}
@@ -88,11 +100,15 @@ func (r *Runner) ValidateEncoding() error {
 	return r.settings().validate()
 }
 
+// x264ParamsRE is what Runner.X264Params may be: libx264's key=value
+// options, nothing ffmpeg could read as another option or a file.
+var x264ParamsRE = regexp.MustCompile(`^[a-z0-9-]+=[A-Za-z0-9.,_-]+(:[a-z0-9-]+=[A-Za-z0-9.,_-]+)*$`)
+
 // x264Presets are the presets libx264 knows, fastest first.
 var x264Presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"}
 
 func (r *Runner) settings() settings {
-	s := settings{ladder: DefaultLadder(), preset: DefaultPreset, crf: DefaultCRF, audioBitrate: DefaultAudioBitrate}
+	s := settings{ladder: DefaultLadder(), preset: DefaultPreset, x264Params: DefaultX264Params, crf: DefaultCRF, audioBitrate: DefaultAudioBitrate}
 	if r == nil {
 		return s
 	}
@@ -101,6 +117,10 @@ func (r *Runner) settings() settings {
 	}
 	if r.Preset != "" {
 		s.preset = r.Preset
+	}
+	s.x264Params = r.X264Params
+	if s.x264Params == "" && s.preset == DefaultPreset {
+		s.x264Params = DefaultX264Params
 	}
 	if r.CRF != 0 {
 		s.crf = r.CRF
@@ -111,20 +131,24 @@ func (r *Runner) settings() settings {
 	return s
 }
 
-// Encode implements lectern.Encoder. It opens src (Open), then runs one ffmpeg
-// that decodes it once and writes, for each rung of the ladder the source
-// gets (see Ladder), <rung>.mp4 (faststart) and, from the same encoded
-// streams through the tee muxer, hls/<rung>.m3u8 over one fMP4 file of
-// byte ranges; then it writes hls/master.m3u8, thumbnail.jpg (from the
-// smallest rendition at a tenth of the duration) and poster.jpg (the
-// same moment as large as the rendition a player starts with,
-// lectern.Video.PosterRendition). A video without sound
-// gets video-only renditions. A source with sound only gets audio.m4a.
+// Encode implements lectern.Encoder. It opens src (Open) and writes, for
+// each rung of the ladder the source gets (see Ladder), <rung>.mp4: one
+// fragmented MP4 with its index at the front (fragMovflags), the MP4 a
+// browser plays or a viewer downloads and, through hls/<rung>.m3u8 (byte
+// ranges of it), the rung's HLS media. A browser-ready source within the
+// top rung's limits is the top rung as it is (a stream copy); the other
+// rungs are encoded by one ffmpeg that decodes the source once (see
+// planFor). Then hls/master.m3u8, and thumbnail.jpg and poster.jpg from
+// the keyframe at a tenth of the duration of the largest rendition (the
+// thumbnail as wide as the lowest rung, the poster as large as the
+// rendition a player starts with, lectern.Video.PosterRendition). A
+// video without sound gets video-only renditions. A source with sound
+// only gets audio.m4a.
 //
 // Renditions are listed MP4s first, from the smallest, then the HLS
-// master playlist (Size: every HLS file), then each HLS media playlist
-// (Size: the playlist and its media file). progress is called from one
-// goroutine at a time with growing percentages, last with 100, never
+// master playlist (Size: every playlist), then each HLS media playlist
+// (Size: the playlist; its media is the MP4's). progress is called from
+// one goroutine at a time with growing percentages, last with 100, never
 // after Encode returns.
 //
 // Errors: a source Open refuses (not media, a playlist, a picture, any
@@ -215,24 +239,33 @@ func (r *Runner) encodeAudio(ctx context.Context, dir string, s *Source, set set
 var encodeArgs = []string{"-nostdin", "-hide_banner", "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-y"}
 
 // videoArgs is the one ffmpeg command of a video: the picture decoded once
-// (deinterlaced when stored as fields, one frame per frame), split and
-// scaled for every rung to square pixels of the displayed aspect ratio;
-// each rung encoded once (x264 high profile, CRF under the rung's maxrate,
-// a keyframe every keyframeSeconds in every rung, no scene-cut keyframes
-// that would differ between rungs; AAC 48 kHz stereo) and written twice by
-// the tee muxer: a faststart MP4, and an HLS media playlist over one fMP4
-// file. Paths are relative to the output directory, ffmpeg's working
-// directory. The sound is decoded once and encoded once per rung. The
-// arguments are those after the input (runLong puts encodeArgs and the
-// input first).
+// (deinterlaced when stored as fields, one frame per frame) and scaled
+// for every rung to square pixels of the displayed aspect ratio, each
+// rung from the next larger one (scaling the 720p to 360p costs a quarter
+// of scaling the 1080p source to it); each rung encoded once (x264 high
+// profile, CRF under the rung's maxrate, keyframes at the same instants
+// in every rung and no scene-cut keyframes that would differ between
+// rungs) into one fragmented MP4 (fragMovflags), the rendition's MP4 and
+// its HLS playlist's media. The sound is copied when it is AAC-LC within
+// half again the rung's audio bitrate (copyAudio), else encoded per rung
+// (AAC 48 kHz stereo). Paths are relative to the output directory,
+// ffmpeg's working directory. The arguments are those after the input
+// (runLong puts encodeArgs and the input first).
 func videoArgs(s *Source, set settings) ([]string, []output) {
 	outs := set.ladder.outputs(s.Width, s.Height)
-	return rungArgs(s, set, outs, ""), outs
+	return rungArgs(s, set, outs, "", nil), outs
 }
 
-// rungArgs is videoArgs for the rungs outs, their files under prefix
-// ("" or a directory and a slash).
-func rungArgs(s *Source, set settings, outs []output, prefix string) []string {
+// maxKeyframeList bounds the list of keyframe times given to ffmpeg (one
+// argument; Linux takes 128 KiB): past it, keyframes fall every
+// keyframeSeconds, not at another rendition's segment starts.
+const maxKeyframeList = 64 << 10
+
+// rungArgs is videoArgs for the rungs outs (from the smallest), their
+// files under prefix ("" or a directory and a slash), keyframes at cuts
+// (another rendition's segment starts), or every keyframeSeconds when
+// cuts is nil.
+func rungArgs(s *Source, set settings, outs []output, prefix string, cuts []float64) []string {
 	var args []string
 
 	var graph strings.Builder
@@ -240,40 +273,69 @@ func rungArgs(s *Source, set settings, outs []output, prefix string) []string {
 	if s.interlaced {
 		graph.WriteString("bwdif=mode=send_frame,")
 	}
-	if len(outs) == 1 {
-		graph.WriteString("null[s0]")
-	} else {
-		fmt.Fprintf(&graph, "split=%d", len(outs))
-		for i := range outs {
-			fmt.Fprintf(&graph, "[s%d]", i)
+	for i := len(outs) - 1; i >= 0; i-- {
+		o := outs[i]
+		if i < len(outs)-1 {
+			fmt.Fprintf(&graph, ";[c%d]", i)
 		}
-	}
-	for i, o := range outs {
-		fmt.Fprintf(&graph, ";[s%d]scale=%d:%d,setsar=1,format=yuv420p[v%d]", i, o.W, o.H, i)
+		fmt.Fprintf(&graph, "scale=%d:%d", o.W, o.H)
+		if i == len(outs)-1 {
+			graph.WriteString(",setsar=1,format=yuv420p")
+		}
+		if i > 0 {
+			fmt.Fprintf(&graph, ",split=2[v%d][c%d]", i, i-1)
+		} else {
+			graph.WriteString("[v0]")
+		}
 	}
 	args = append(args, "-filter_complex", graph.String())
 
+	keyframes := fmt.Sprintf("expr:gte(t,n_forced*%d)", keyframeSeconds)
+	if len(cuts) > 0 {
+		times := make([]string, len(cuts))
+		for i, c := range cuts {
+			// Just before the instant: the frame at it is at or after.
+			times[i] = strconv.FormatFloat(max(0, c-0.004), 'f', 3, 64)
+		}
+		if list := strings.Join(times, ","); len(list) <= maxKeyframeList {
+			keyframes = list
+		}
+	}
 	for i, o := range outs {
 		args = append(args, "-map", fmt.Sprintf("[v%d]", i))
 		if s.HasAudio {
 			args = append(args, "-map", fmt.Sprintf("0:%d", s.audio))
 		}
 		args = append(args, "-c:v", "libx264", "-preset", set.preset, "-crf", strconv.Itoa(set.crf), "-profile:v", "high")
+		if set.x264Params != "" {
+			args = append(args, "-x264-params", set.x264Params)
+		}
 		if DefaultTune != "" {
 			args = append(args, "-tune", DefaultTune)
 		}
 		args = append(args,
 			"-maxrate", formatBitrate(o.VideoBitrate), "-bufsize", formatBitrate(2*o.VideoBitrate),
-			"-sc_threshold", "0", "-force_key_frames", fmt.Sprintf("expr:gte(t,n_forced*%d)", keyframeSeconds),
-			"-fps_mode", "vfr")
-		if s.HasAudio {
+			"-sc_threshold", "0", "-force_key_frames", keyframes, "-fps_mode", "vfr")
+		switch {
+		case !s.HasAudio:
+		case s.copyAudio(o):
+			args = append(args, "-c:a", "copy")
+		default:
 			args = append(args, "-c:a", "aac", "-b:a", formatBitrate(o.AudioBitrate), "-ar", strconv.Itoa(audioRate), "-ac", "2")
 		}
-		args = append(args, "-map_metadata", "-1", "-flags", "+global_header", "-max_muxing_queue_size", "4096", "-f", "tee",
-			fmt.Sprintf("[f=mp4:movflags=+faststart]%s%s.mp4|[f=hls:hls_time=%d:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=single_file]%s%s/%s.m3u8",
-				prefix, o.Name, keyframeSeconds, prefix, hlsDir, o.Name))
+		args = append(args, "-map_metadata", "-1", "-movflags", fragMovflags, "-max_muxing_queue_size", "4096",
+			"-f", "mp4", prefix+o.Name+".mp4")
 	}
 	return args
+}
+
+// copyAudio reports whether rung o takes s's sound as it is: AAC-LC,
+// mono or stereo, its bitrate known and at most half again the rung's
+// (a recorder's 128k in the 360p's 96k place: 4 MB more an hour, and
+// no decode and encode of the sound per rung).
+func (s *Source) copyAudio(o output) bool {
+	return s.audioCodec == "aac" && s.audioProfile == "LC" && s.audioChannels >= 1 && s.audioChannels <= 2 &&
+		s.audioBitrate > 0 && float64(s.audioBitrate) <= 1.5*float64(o.AudioBitrate)
 }
 
 // audioArgs is the command of a source with sound only: its first audio

@@ -137,8 +137,10 @@ func checkMP4(t *testing.T, path string, w, h int, audio bool, duration float64)
 			}
 		case "audio":
 			a++
-			if s.CodecName != "aac" || s.SampleRate != "48000" || s.Channels != 2 {
-				t.Errorf("%s: audio %s %s Hz %d channels, want aac 48000 Hz stereo", filepath.Base(path), s.CodecName, s.SampleRate, s.Channels)
+			// Copied from an AAC source, or encoded: 48 kHz stereo
+			// (TestEncodeKeepsSync checks which).
+			if s.CodecName != "aac" || s.Channels < 1 || s.Channels > 2 {
+				t.Errorf("%s: audio %s %s Hz %d channels, want aac, mono or stereo", filepath.Base(path), s.CodecName, s.SampleRate, s.Channels)
 			}
 		}
 	}
@@ -274,7 +276,7 @@ func TestEncode1080p(t *testing.T) {
 	for _, e := range entries {
 		hlsFiles = append(hlsFiles, e.Name())
 	}
-	if diff := cmp.Diff([]string{"1080p.m3u8", "1080p.m4s", "360p.m3u8", "360p.m4s", "720p.m3u8", "720p.m4s", "master.m3u8"}, hlsFiles); diff != "" {
+	if diff := cmp.Diff([]string{"1080p.m3u8", "360p.m3u8", "720p.m3u8", "master.m3u8"}, hlsFiles); diff != "" {
 		t.Errorf("hls/ (-want +got):\n%s", diff)
 	}
 
@@ -309,16 +311,13 @@ func TestEncode1080p(t *testing.T) {
 		}
 	})
 	t.Run("KeyframesAligned", func(t *testing.T) {
-		k360 := keyframes(t, filepath.Join(dir, "360p.mp4"))
-		var want []string
-		for at := 0; float64(at) < res.Info.Duration; at += keyframeSeconds {
-			want = append(want, fmt.Sprintf("%d.000000", at))
-		}
-		if k360 != strings.Join(want, " ") {
-			t.Errorf("360p keyframes at %s, want every %d s: %s", k360, keyframeSeconds, strings.Join(want, " "))
-		}
-		if k := keyframes(t, filepath.Join(dir, "1080p.mp4")); k != k360 {
-			t.Errorf("1080p keyframes at %s, 360p at %s", k, k360)
+		// The 1080p is the source (one keyframe); the 360p and 720p
+		// have theirs at its segments' starts (TestEncodeStagedAligned):
+		// here the first only.
+		for _, r := range []string{"360p", "720p", "1080p"} {
+			if k := strings.Fields(keyframes(t, filepath.Join(dir, r+".mp4"))); len(k) != 1 {
+				t.Errorf("%s keyframes at %v, want one", r, k)
+			}
 		}
 	})
 	t.Run("Thumbnail", func(t *testing.T) {

@@ -49,6 +49,10 @@ type Runner struct {
 	Ladder Ladder
 	// Preset is libx264's preset; DefaultPreset when empty.
 	Preset string
+	// X264Params are libx264's options added to the preset
+	// (-x264-params, "key=value:key=value"); DefaultX264Params when empty
+	// and the preset is DefaultPreset.
+	X264Params string
 	// CRF is libx264's constant rate factor (1 to 51, lower is better and
 	// larger), bounded by each rung's VideoBitrate; DefaultCRF when zero.
 	CRF int

@@ -21,6 +21,7 @@ type probeOutput struct {
 		CodecType   string            `json:"codec_type"`
 		CodecName   string            `json:"codec_name"`
 		FieldOrder  string            `json:"field_order"`
+		FrameRate   string            `json:"avg_frame_rate"`
 		SAR         string            `json:"sample_aspect_ratio"`
 		BitRate     string            `json:"bit_rate"`
 		Width       int               `json:"width"`
@@ -85,7 +86,7 @@ func parseProbe(out []byte) (*Source, error) {
 			info.HasAudio = true
 			src.audio, src.audioCodec = s.Index, s.CodecName
 			src.audioBitrate, _ = strconv.Atoi(s.BitRate)
-			src.audioProfile = s.Profile
+			src.audioProfile, src.audioChannels = s.Profile, s.Channels
 		case "video":
 			if s.Disposition.AttachedPic != 0 || info.HasVideo {
 				continue
@@ -97,6 +98,9 @@ func parseProbe(out []byte) (*Source, error) {
 			src.pic = picture{codec: s.CodecName, profile: s.Profile, level: s.Level, pixFmt: s.PixFmt,
 				fieldOrder: s.FieldOrder, width: s.Width, height: s.Height, sar: s.SAR}
 			src.pic.bitrate, _ = strconv.Atoi(s.BitRate)
+			if n, d, ok := ratio(strings.Replace(s.FrameRate, "/", ":", 1)); ok {
+				src.pic.frameRate = float64(n) / float64(d)
+			}
 			if n, d, ok := ratio(s.SAR); ok && n != d && info.Width > 0 {
 				// Non-square pixels (HDV, DV): the displayed width.
 				info.Width = max(1, int(math.Round(float64(info.Width)*float64(n)/float64(d))))

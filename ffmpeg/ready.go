@@ -10,9 +10,10 @@ import (
 // browser-ready rule (BrowserReady).
 type picture struct {
 	codec, profile, pixFmt, fieldOrder, sar string
-	level                                   int // ffprobe's: 40 is level 4.0, 51 level 5.1
-	width, height                           int // as stored
-	bitrate                                 int // bits per second; 0 when unknown
+	level                                   int     // ffprobe's: 40 is level 4.0, 51 level 5.1
+	width, height                           int     // as stored
+	bitrate                                 int     // bits per second; 0 when unknown
+	frameRate                               float64 // frames per second on average; 0 when unknown
 	rotated                                 bool
 }
 

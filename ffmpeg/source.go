@@ -81,12 +81,13 @@ type Source struct {
 	path    string // absolute
 	demuxer string // the name ffmpeg's -f takes: "mov", "matroska", ...
 	Info
-	video, audio int    // stream indexes of the picture and the sound used; -1 if none
-	audioCodec   string // "aac", "mp3", ...
-	audioBitrate int    // bits per second; 0 when unknown
-	audioProfile string // "LC", "HE-AAC", ...
-	pic          picture
-	interlaced   bool // the picture is stored as fields
+	video, audio  int    // stream indexes of the picture and the sound used; -1 if none
+	audioCodec    string // "aac", "mp3", ...
+	audioBitrate  int    // bits per second; 0 when unknown
+	audioProfile  string // "LC", "HE-AAC", ...
+	audioChannels int
+	pic           picture
+	interlaced    bool // the picture is stored as fields
 	// streams describes every stream (codec, profile, size, pixel
 	// format, time base, sound's rate and channels): parts with the same
 	// streams and demuxer join by stream copy (Join).

@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,10 +60,7 @@ func (r *Runner) planFor(s *Source, outs []output, staged bool) plan {
 	}
 	ok, why := s.BrowserReady()
 	if !ok {
-		if len(outs) == 1 || !staged {
-			return plan{passes: [][]output{outs}, skipped: why}
-		}
-		return plan{passes: [][]output{outs[:1], outs[1:]}, skipped: why}
+		return encodePlan(outs, staged, why)
 	}
 	top := outs[len(outs)-1]
 	rm := output{Rung: top.Rung, W: s.Width, H: s.Height}
@@ -88,6 +86,16 @@ func (r *Runner) planFor(s *Source, outs []output, staged bool) plan {
 	return plan{remux: &rm, passes: [][]output{outs}, skipped: why}
 }
 
+// encodePlan is the plan of a source every rung of which is encoded
+// (why says why it is not copied): the lowest rung first, alone, when
+// staged.
+func encodePlan(outs []output, staged bool, why string) plan {
+	if len(outs) == 1 || !staged {
+		return plan{passes: [][]output{outs}, skipped: why}
+	}
+	return plan{passes: [][]output{outs[:1], outs[1:]}, skipped: why}
+}
+
 // videoBitrate is the picture's bitrate: the stream's, else the file's
 // less the sound's.
 func (s *Source) videoBitrate() int {
@@ -101,8 +109,25 @@ func (s *Source) videoBitrate() int {
 	return max(0, int(float64(size)*8/s.Duration)-s.audioBitrate)
 }
 
-// made is one rendition written: its MP4, its HLS media playlist, and
-// what the master playlist says of it.
+// maxRemuxFragment is the longest stretch between two keyframes a remux
+// may have: its HLS segments begin at keyframes, and a source with
+// keyframes further apart (a screen recorder's single keyframe) would
+// give a player segments of minutes. Such a source is encoded.
+const maxRemuxFragment = 3 * keyframeSeconds
+
+// heAAC are the RFC 6381 codecs of the AAC profiles a remux may copy
+// besides LC.
+var heAAC = map[string]string{"HE-AAC": "mp4a.40.5", "HE-AACv2": "mp4a.40.29"}
+
+// sparseKeyframes says a remux's keyframes are too far apart.
+type sparseKeyframes struct{ longest float64 }
+
+func (e *sparseKeyframes) Error() string {
+	return fmt.Sprintf("its keyframes are up to %.1f s apart (at most %d s for streaming as it is)", e.longest, maxRemuxFragment)
+}
+
+// made is one rendition written: its file (the MP4), its HLS media
+// playlist over that file, and what the master playlist says of it.
 type made struct {
 	o       output
 	mp4     lectern.Rendition
@@ -112,59 +137,86 @@ type made struct {
 
 // stagedVideo is one video's encode under way.
 type stagedVideo struct {
-	r       *Runner
-	dir     string
-	s       *Source
-	set     settings
-	outs    []output // the ladder's rungs this source gets
-	plan    plan
-	made    []made
-	ready   func(*lectern.EncodeResult) error
-	hasThmb bool
+	r      *Runner
+	dir    string
+	s      *Source
+	set    settings
+	outs   []output // the ladder's rungs this source gets
+	plan   plan
+	made   []made
+	ready  func(*lectern.EncodeResult) error
+	stills string    // the rendition the poster was taken from, "" before any
+	cuts   []float64 // the remux's segment starts, the encoded rungs' keyframes; nil for every keyframeSeconds
+	old    []string  // files of an earlier layout, removed once the result is stored
+	steps  progressSteps
+	staged bool // ready is called after each step
+}
+
+// progressSteps spreads an encode's progress over its steps, each
+// weighing its share of the work: a remux reads the file once (a
+// twentieth of a decode's time), a pass its rungs' pixels plus one
+// decode.
+type progressSteps struct {
+	progress    func(float64)
+	done, total float64
+}
+
+// plan sets the weights of the steps left: p's.
+func (ps *progressSteps) plan(p plan, s *Source) {
+	ps.total = ps.done
+	if p.remux != nil {
+		ps.total += remuxWeight(s)
+	}
+	for _, pass := range p.passes {
+		ps.total += passWeight(s, pass)
+	}
+}
+
+func remuxWeight(s *Source) float64 { return 0.05 * float64(s.Width*s.Height+1) }
+
+func passWeight(s *Source, pass []output) float64 {
+	w := float64(s.Width * s.Height)
+	for _, o := range pass {
+		w += float64(o.W * o.H)
+	}
+	return w
+}
+
+// next is the progress callback of a step of weight w.
+func (ps *progressSteps) next(w float64) func(float64) {
+	from, width := ps.done/ps.total*100, w/ps.total*100
+	ps.done += w
+	return func(p float64) { ps.progress(min(100, from+p*width/100)) }
 }
 
 func (r *Runner) encodeVideo(ctx context.Context, dir string, s *Source, set settings, progress func(float64), ready func(*lectern.EncodeResult) error) (*lectern.EncodeResult, error) {
 	name := s.name()
 	outs := set.ladder.outputs(s.Width, s.Height)
-	e := &stagedVideo{r: r, dir: dir, s: s, set: set, outs: outs, plan: r.planFor(s, outs, ready != nil), ready: ready}
+	e := &stagedVideo{r: r, dir: dir, s: s, set: set, outs: outs, plan: r.planFor(s, outs, ready != nil), ready: ready, staged: ready != nil}
+	e.steps.progress = progress
+	e.steps.plan(e.plan, s)
 	if err := e.prepare(); err != nil {
 		return nil, fmt.Errorf("encode %s: %w", name, err)
 	}
-	// Progress: a remux reads the file once (a twentieth of the time),
-	// each pass weighs its rungs' pixels plus one decode.
-	weights := []float64{}
-	if e.plan.remux != nil {
-		weights = append(weights, 0.05*float64(s.Width*s.Height+1))
-	}
-	for _, pass := range e.plan.passes {
-		w := float64(s.Width * s.Height)
-		for _, o := range pass {
-			w += float64(o.W * o.H)
-		}
-		weights = append(weights, w)
-	}
-	total := 0.0
-	for _, w := range weights {
-		total += w
-	}
-	done, step := 0.0, 0
-	span := func() func(float64) {
-		from, width := done/total*100, weights[step]/total*100
-		done += weights[step]
-		step++
-		return func(p float64) { progress(from + p*width/100) }
-	}
-
 	if rm := e.plan.remux; rm != nil {
-		if err := e.remux(ctx, *rm, span()); err != nil {
+		err := e.remux(ctx, *rm, e.steps.next(remuxWeight(s)))
+		var sparse *sparseKeyframes
+		switch {
+		case errors.As(err, &sparse):
+			// Encoded as a source that is not browser-ready.
+			_ = os.Remove(filepath.Join(dir, workDir, rm.Name+".mp4"))
+			e.plan = encodePlan(outs, e.staged, sparse.Error())
+			e.steps.plan(e.plan, s)
+		case err != nil:
 			return nil, fmt.Errorf("encode %s: remux: %w", name, err)
-		}
-		if err := e.publish(ctx, false); err != nil {
-			return nil, fmt.Errorf("encode %s: %w", name, err)
+		default:
+			if err := e.publish(ctx, false); err != nil {
+				return nil, fmt.Errorf("encode %s: %w", name, err)
+			}
 		}
 	}
 	for i, pass := range e.plan.passes {
-		if err := e.encode(ctx, pass, span()); err != nil {
+		if err := e.encode(ctx, pass, e.steps.next(passWeight(s, pass))); err != nil {
 			return nil, fmt.Errorf("encode %s: %w", name, err)
 		}
 		if err := e.publish(ctx, i == len(e.plan.passes)-1); err != nil {
@@ -184,7 +236,9 @@ func (r *Runner) encodeVideo(ctx context.Context, dir string, s *Source, set set
 // earlier attempt left there: the work directory, and the HLS files of
 // renditions this encode does not make (a changed ladder). Those it
 // makes stay until renamed over: a player may be reading them (an
-// admin's encode-again, a restart after the remux was offered).
+// admin's encode-again, a restart after the remux was offered). The
+// separate HLS media files of an earlier layout (hls/<rung>.m4s, before
+// a rendition was one file) are removed once the result is stored.
 func (e *stagedVideo) prepare() error {
 	if err := os.RemoveAll(filepath.Join(e.dir, workDir)); err != nil {
 		return err
@@ -197,89 +251,96 @@ func (e *stagedVideo) prepare() error {
 		return err
 	}
 	keep := map[string]bool{}
+	for _, o := range e.outs {
+		keep[o.Name] = true
+	}
 	if e.plan.remux != nil {
 		keep[e.plan.remux.Name] = true
-	}
-	for _, pass := range e.plan.passes {
-		for _, o := range pass {
-			keep[o.Name] = true
-		}
 	}
 	entries, err := os.ReadDir(hls)
 	if err != nil {
 		return err
 	}
 	for _, de := range entries {
-		base, _, _ := strings.Cut(de.Name(), ".")
-		if keep[base] || de.Name() == masterName {
-			continue
-		}
-		if err := os.RemoveAll(filepath.Join(hls, de.Name())); err != nil {
-			return err
+		base, ext, _ := strings.Cut(de.Name(), ".")
+		switch {
+		case de.Name() == masterName:
+		case keep[base] && ext == "m3u8":
+		case keep[base]:
+			e.old = append(e.old, hlsDir+"/"+de.Name())
+		default:
+			if err := os.RemoveAll(filepath.Join(hls, de.Name())); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// remux copies the source's streams, no decode, into <name>.mp4 (index
-// at the front) and an HLS media playlist over one fMP4 file, segments
-// cut at the source's keyframes near every keyframeSeconds.
+// remux copies the source's streams, no decode, into the rendition's
+// file (a fragment at each of the source's keyframes) and writes its
+// playlist, segments cut at the keyframes near every keyframeSeconds.
+// When it is the top rung, the encoded rungs' keyframes and segments
+// follow its segments (e.cuts). Keyframes further apart than
+// maxRemuxFragment are a *sparseKeyframes error.
 func (e *stagedVideo) remux(ctx context.Context, o output, progress func(float64)) error {
 	s := e.s
-	maps := []string{"-map", fmt.Sprintf("0:%d", s.video)}
+	args := []string{"-map", fmt.Sprintf("0:%d", s.video)}
 	if s.HasAudio {
-		maps = append(maps, "-map", fmt.Sprintf("0:%d", s.audio))
+		args = append(args, "-map", fmt.Sprintf("0:%d", s.audio))
 	}
-	var args []string
-	args = append(args, maps...)
-	args = append(args, "-c", "copy", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", workDir+"/"+o.Name+".mp4")
-	args = append(args, maps...)
-	args = append(args, "-c", "copy", "-map_metadata", "-1", "-f", "hls", "-hls_time", fmt.Sprint(keyframeSeconds),
-		"-hls_playlist_type", "vod", "-hls_segment_type", "fmp4", "-hls_flags", "single_file",
-		workDir+"/"+hlsDir+"/"+o.Name+".m3u8")
+	args = append(args, "-c", "copy", "-map_metadata", "-1", "-movflags", fragMovflags, "-f", "mp4", workDir+"/"+o.Name+".mp4")
 	pw := newProgressWriter(s.Duration, progress)
 	if err := e.r.runLong(ctx, e.dir, s, args, e.r.encodeTimeout(s.Duration), pw); err != nil {
 		return err
 	}
-	return e.land(o)
+	idx, err := readFragIndex(filepath.Join(e.dir, workDir, o.Name+".mp4"))
+	if err != nil {
+		return err
+	}
+	if d := idx.maxDur(); d > maxRemuxFragment {
+		return &sparseKeyframes{longest: d}
+	}
+	segs := idx.segments(nil)
+	if e.plan.remuxTop {
+		e.cuts = cutsFor(segs, idx.fragments[0].dur, e.s.pic.frameRate)
+	}
+	return e.land(o, idx, segs)
 }
 
 // encode runs one ffmpeg for outs (one decode) and lands each rung.
 func (e *stagedVideo) encode(ctx context.Context, outs []output, progress func(float64)) error {
-	args := rungArgs(e.s, e.set, outs, workDir+"/")
+	args := rungArgs(e.s, e.set, outs, workDir+"/", e.cuts)
 	pw := newProgressWriter(e.s.Duration, progress)
 	if err := e.r.runLong(ctx, e.dir, e.s, args, e.r.encodeTimeout(e.s.Duration), pw); err != nil {
 		return err
 	}
 	for _, o := range outs {
-		if err := e.land(o); err != nil {
+		idx, err := readFragIndex(filepath.Join(e.dir, workDir, o.Name+".mp4"))
+		if err != nil {
+			return err
+		}
+		if err := e.land(o, idx, idx.segments(e.cuts)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// land moves rendition o from the work directory into place, its media
-// files first and its playlist last, and records it.
-func (e *stagedVideo) land(o output) error {
+// land writes rendition o's playlist over its file in the work
+// directory, moves the file into place, then the playlist, and records
+// the rendition.
+func (e *stagedVideo) land(o output, idx *fragIndex, segs []segment) error {
 	work := filepath.Join(e.dir, workDir)
-	pl := o.Name + ".m3u8"
-	entries, err := os.ReadDir(filepath.Join(work, hlsDir))
+	mp4, pl := o.Name+".mp4", o.Name+".m3u8"
+	p, err := writeMediaPlaylist(filepath.Join(work, hlsDir), pl, "../"+mp4, filepath.Join(work, mp4), idx.initSize, segs)
 	if err != nil {
 		return err
 	}
-	for _, de := range entries {
-		if base, _, _ := strings.Cut(de.Name(), "."); base == o.Name && de.Name() != pl {
-			if err := os.Rename(filepath.Join(work, hlsDir, de.Name()), filepath.Join(e.dir, hlsDir, de.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	if err := os.Rename(filepath.Join(work, hlsDir, pl), filepath.Join(e.dir, hlsDir, pl)); err != nil {
+	if err := os.Rename(filepath.Join(work, mp4), filepath.Join(e.dir, mp4)); err != nil {
 		return err
 	}
-	mp4 := o.Name + ".mp4"
-	if err := os.Rename(filepath.Join(work, mp4), filepath.Join(e.dir, mp4)); err != nil {
+	if err := os.Rename(filepath.Join(work, hlsDir, pl), filepath.Join(e.dir, hlsDir, pl)); err != nil {
 		return err
 	}
 	size, err := fileSize(filepath.Join(e.dir, mp4))
@@ -287,26 +348,34 @@ func (e *stagedVideo) land(o output) error {
 		return err
 	}
 	ab := o.AudioBitrate
-	if !e.s.HasAudio {
+	switch {
+	case !e.s.HasAudio:
 		ab = 0
+	case e.plan.remux != nil && o.Name == e.plan.remux.Name:
+		// The source's sound as it is: HE-AAC is not the LC the init
+		// section is read as.
+		ab = e.s.audioBitrate
+		if oti, ok := heAAC[e.s.audioProfile]; ok {
+			p.codecs = strings.Replace(p.codecs, "mp4a.40.2", oti, 1)
+		}
+	case e.s.copyAudio(o):
+		ab = e.s.audioBitrate
 	}
 	m := made{o: o, mp4: lectern.Rendition{Name: o.Name, Kind: lectern.RenditionMP4, Path: mp4, Width: o.W, Height: o.H,
 		VideoBitrate: o.VideoBitrate, AudioBitrate: ab, Size: size, State: lectern.RenditionReady}}
-	p, err := readMediaPlaylist(filepath.Join(e.dir, hlsDir), pl)
-	if err != nil {
-		return err
-	}
 	m.hls = m.mp4
 	m.hls.Kind, m.hls.Path, m.hls.Size = lectern.RenditionHLS, hlsDir+"/"+pl, p.size
 	m.variant = variant{uri: pl, width: o.W, height: o.H, playlist: p}
+	e.made = slices.DeleteFunc(e.made, func(x made) bool { return x.o.Name == o.Name })
 	e.made = append(e.made, m)
 	slices.SortStableFunc(e.made, func(a, b made) int { return cmp.Compare(a.o.H, b.o.H) })
 	return nil
 }
 
 // publish writes the master playlist over what is made, the thumbnail
-// (once) and, at the end, the poster; then tells ready, unless last
-// (the caller stores the whole result).
+// and the poster (again only when a larger rendition is made: the
+// poster is as large as the rendition a player starts with), then tells
+// ready, unless last (the caller stores the whole result).
 func (e *stagedVideo) publish(ctx context.Context, last bool) error {
 	if last && e.plan.remux != nil && !e.plan.remuxTop {
 		// The ladder's own top rung replaces the remux.
@@ -318,27 +387,22 @@ func (e *stagedVideo) publish(ctx context.Context, last bool) error {
 	if e.s.Duration >= 2 {
 		at = max(at, 1)
 	}
-	if !e.hasThmb {
-		// The lists' thumbnail, as small as the lowest rung, from the
-		// first rendition made.
-		if err := e.r.Thumbnail(ctx, filepath.Join(e.dir, e.made[0].mp4.Path), filepath.Join(e.dir, thumbnailName), at, e.outs[0].W); err != nil {
-			return err
-		}
-	}
-	if !e.hasThmb || last {
-		// The player's poster: the same moment, as large as the
-		// rendition the player starts with, from the largest made.
+	if top := e.made[len(e.made)-1]; top.o.Name != e.stills {
+		// The poster: as large as the rendition the player starts with,
+		// from the largest made; the lists' thumbnail as small as the
+		// lowest rung, from the same frame.
 		outs := make([]output, len(e.made))
 		for i, m := range e.made {
 			outs[i] = m.o
 		}
-		poster := posterOutput(outs)
-		if err := e.r.Thumbnail(ctx, filepath.Join(e.dir, e.made[len(e.made)-1].mp4.Path),
-			filepath.Join(e.dir, lectern.PosterName(thumbnailName)), at, poster.W); err != nil {
-			return fmt.Errorf("poster: %w", err)
+		if err := e.r.keyframeStills(ctx, filepath.Join(e.dir, top.mp4.Path), at, []stillOut{
+			{dst: filepath.Join(e.dir, lectern.PosterName(thumbnailName)), width: posterOutput(outs).W},
+			{dst: filepath.Join(e.dir, thumbnailName), width: e.outs[0].W},
+		}); err != nil {
+			return fmt.Errorf("thumbnail and poster: %w", err)
 		}
+		e.stills = top.o.Name
 	}
-	e.hasThmb = true
 	if last || e.ready == nil {
 		return nil
 	}
@@ -364,8 +428,15 @@ func (e *stagedVideo) result(final bool) (*lectern.EncodeResult, error) {
 	res := &lectern.EncodeResult{Info: e.s.Info, Thumbnail: thumbnailName, RemuxSkipped: e.plan.skipped}
 	if rm := e.plan.remux; rm != nil {
 		res.Remux = rm.Name
-		if final && !e.plan.remuxTop {
-			res.Stale = []string{remuxSourceName + ".mp4", hlsDir + "/" + remuxSourceName + ".m3u8", hlsDir + "/" + remuxSourceName + ".m4s"}
+	}
+	if final {
+		res.Stale = slices.Clone(e.old)
+		if !slices.ContainsFunc(e.made, func(m made) bool { return m.o.Name == remuxSourceName }) {
+			for _, f := range []string{remuxSourceName + ".mp4", hlsDir + "/" + remuxSourceName + ".m3u8"} {
+				if _, err := os.Stat(filepath.Join(e.dir, filepath.FromSlash(f))); err == nil {
+					res.Stale = append(res.Stale, f)
+				}
+			}
 		}
 	}
 	var hls []lectern.Rendition

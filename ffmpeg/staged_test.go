@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,7 +151,7 @@ func TestEncodeStagedAboveLimits(t *testing.T) {
 			t.Errorf("stale %s: %v", p, err)
 		}
 	}
-	if len(res.Stale) != 3 {
+	if strings.Join(res.Stale, " ") != "original.mp4 hls/original.m3u8" {
 		t.Errorf("stale %v", res.Stale)
 	}
 }
@@ -172,7 +173,7 @@ func TestEncodeStagedKilledMidRung(t *testing.T) {
 	if err == nil || ctx.Err() == nil {
 		t.Fatalf("encode not stopped: %v", err)
 	}
-	for _, name := range []string{"360p.mp4", "hls/360p.m3u8", "hls/360p.m4s"} {
+	for _, name := range []string{"360p.mp4", "hls/360p.m3u8"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
 			t.Errorf("%s in place after the kill: %v", name, err)
 		}
@@ -194,4 +195,43 @@ func TestEncodeStagedKilledMidRung(t *testing.T) {
 		t.Errorf("again: %d steps, renditions\n%s", stages, renditionNames(res))
 	}
 	checkFaststart(t, filepath.Join(dir, "360p.mp4"))
+}
+
+// TestEncodeStagedAligned: when the source is the top rung, the encoded
+// rungs' keyframes and HLS segments begin where the source's segments
+// do, at its own keyframes (here every 2.5 s: cuts at 7.5 and 12.5 s),
+// so that a player switches between them at any segment.
+func TestEncodeStagedAligned(t *testing.T) {
+	t.Parallel()
+	src := sharedClip(t, "aligned.mp4", "-f", "lavfi", "-i", "testsrc2=duration=15:size=1280x720:rate=25",
+		"-f", "lavfi", "-i", "sine=frequency=440:duration=15", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "1M",
+		"-force_key_frames", "expr:gte(t,n_forced*2.5)", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
+	res, _, dir := stagedEncode(t, src)
+	if res.Remux != "720p" {
+		t.Fatalf("remux %q (%s), want the 720p", res.Remux, res.RemuxSkipped)
+	}
+	durations := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, "hls", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d []string
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "#EXTINF:"); ok {
+				f, _ := strconv.ParseFloat(strings.TrimSuffix(v, ","), 64)
+				d = append(d, strconv.FormatFloat(f, 'f', 1, 64))
+			}
+		}
+		return strings.Join(d, " ")
+	}
+	if got := durations("720p.m3u8"); got != "7.5 5.0 2.5" {
+		t.Errorf("720p segments %q, want 7.5 5.0 2.5", got)
+	}
+	if a, b := durations("360p.m3u8"), durations("720p.m3u8"); a != b {
+		t.Errorf("360p segments %q, 720p %q: not aligned", a, b)
+	}
+	k := keyframes(t, filepath.Join(dir, "360p.mp4"))
+	if n := len(strings.Fields(k)); n != 3 {
+		t.Errorf("360p keyframes at %s, want 3 (at 0, 7.5, 12.5 s)", k)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // DefaultThumbnailWidth is the width of a thumbnail when none is asked.
@@ -73,6 +74,64 @@ func (r *Runner) still(ctx context.Context, s *Source, dst string, at float64, w
 	}
 	if err := os.Rename(tmpName, dst); err != nil {
 		return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
+	}
+	return nil
+}
+
+// stillOut is one picture keyframeStills writes: dst, width pixels wide.
+type stillOut struct {
+	dst   string
+	width int
+}
+
+// keyframeStills writes, from the rendition file src that an encode has
+// just written (an MP4: no probe), the keyframe at or before second at
+// as one JPEG per out, each through a temporary file renamed into place.
+// The seek lands on that keyframe and it is the first frame decoded
+// (-noaccurate_seek: no decoding on to the instant), once for every
+// picture: the thumbnail and the poster cost a fraction of a second of
+// CPU whatever the rendition's size and keyframe interval.
+func (r *Runner) keyframeStills(ctx context.Context, src string, at float64, outs []stillOut) error {
+	s := &Source{path: src, demuxer: "mov"}
+	var graph strings.Builder
+	fmt.Fprintf(&graph, "[0:v:0]split=%d", len(outs))
+	for i := range outs {
+		fmt.Fprintf(&graph, "[s%d]", i)
+	}
+	var post []string
+	tmps := make([]string, len(outs))
+	defer func() {
+		for _, t := range tmps {
+			if t != "" {
+				os.Remove(t) // gone after the rename
+			}
+		}
+	}()
+	for i, o := range outs {
+		w := strconv.Itoa(o.width)
+		fmt.Fprintf(&graph, ";[s%d]scale='min(%s,iw)':-2[o%d]", i, w, i)
+		tmp, err := os.CreateTemp(filepath.Dir(o.dst), ".thumb-*.jpg")
+		if err != nil {
+			return fmt.Errorf("still of %s: %w", s.name(), err)
+		}
+		tmps[i] = tmp.Name()
+		tmp.Close()
+		post = append(post, "-map", fmt.Sprintf("[o%d]", i), "-frames:v", "1", "-q:v", "4",
+			"-f", "image2", "-update", "1", "-c:v", "mjpeg", tmps[i])
+	}
+	pre := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-noaccurate_seek",
+		"-ss", strconv.FormatFloat(max(0, at), 'f', 3, 64)}
+	if err := r.runTo(ctx, io.Discard, r.ffmpeg(), pre, s, append([]string{"-filter_complex", graph.String()}, post...)); err != nil {
+		return fmt.Errorf("still of %s: %w", s.name(), err)
+	}
+	for i, o := range outs {
+		if fi, err := os.Stat(tmps[i]); err != nil || fi.Size() == 0 {
+			return fmt.Errorf("still of %s: ffmpeg wrote no frame at %.3f s", s.name(), at)
+		}
+		if err := os.Rename(tmps[i], o.dst); err != nil {
+			return fmt.Errorf("still of %s: %w", s.name(), err)
+		}
+		tmps[i] = ""
 	}
 	return nil
 }
