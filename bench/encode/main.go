@@ -144,33 +144,32 @@ func run(ctx context.Context, o options) error {
 		} else if !slices.Contains(cands, def) {
 			cands = append(cands, def)
 		}
-		for _, cand := range cands {
-			dir := filepath.Join(tmp, c.name, "lectern-"+strings.ReplaceAll(cand.String(), "/", "-"))
+		runs := len(cands)
+		if o.onePass {
+			cands = append(slices.Clip(cands), def) // the last run: the job in one pass
+		}
+		for i, cand := range cands {
+			onePass := i == runs
+			name := "lectern-" + strings.ReplaceAll(cand.String(), "/", "-")
+			if onePass {
+				name = "onepass"
+			}
+			dir := filepath.Join(tmp, c.name, name)
 			if err := mkdir(dir); err != nil {
 				return err
 			}
-			res, err := runLectern(ctx, src, dir, cand, false)
+			res, err := runLectern(ctx, src, dir, cand, onePass)
 			if err != nil {
 				return err
 			}
 			printResult(res, pod, info.Duration)
-			if c.name == "lecture" {
+			switch {
+			case c.name != "lecture":
+			case onePass:
+				lectureBase = res
+			default:
 				lecture = append(lecture, res)
 				lecturePod = pod
-			}
-		}
-		if o.onePass {
-			dir := filepath.Join(tmp, c.name, "onepass")
-			if err := mkdir(dir); err != nil {
-				return err
-			}
-			res, err := runLectern(ctx, src, dir, def, true)
-			if err != nil {
-				return err
-			}
-			printResult(res, pod, info.Duration)
-			if c.name == "lecture" {
-				lectureBase = res
 			}
 		}
 	}

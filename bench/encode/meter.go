@@ -13,9 +13,9 @@ import (
 	"time"
 )
 
-// meter runs programs (Pod's commands) in dir one after the other and adds up their CPU
-// time (user and system, from each child's own rusage) and keeps the
-// largest peak memory.
+// meter runs programs (Pod's commands) in dir one after the other, adds
+// up their CPU time (user and system, from each child's own rusage) and
+// keeps the largest peak memory.
 type meter struct {
 	dir    string
 	cpu    time.Duration
