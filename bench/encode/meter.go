@@ -13,9 +13,9 @@ import (
 	"time"
 )
 
-// meter runs programs in dir one after the other and adds up their CPU
-// time (user and system, from each child's own rusage) and keeps the
-// largest peak memory.
+// meter runs programs (Pod's commands) in dir one after the other, adds
+// up their CPU time (user and system, from each child's own rusage) and
+// keeps the largest peak memory.
 type meter struct {
 	dir    string
 	cpu    time.Duration
@@ -23,22 +23,9 @@ type meter struct {
 }
 
 func (m *meter) run(ctx context.Context, name string, args ...string) error {
-	_, err := m.exec(ctx, false, name, args...)
-	return err
-}
-
-// output runs the program and returns its stdout.
-func (m *meter) output(ctx context.Context, name string, args ...string) ([]byte, error) {
-	return m.exec(ctx, true, name, args...)
-}
-
-func (m *meter) exec(ctx context.Context, stdout bool, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = m.dir
-	var out, stderr bytes.Buffer
-	if stdout {
-		cmd.Stdout = &out
-	}
+	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
 	if cmd.ProcessState != nil {
@@ -48,9 +35,9 @@ func (m *meter) exec(ctx context.Context, stdout bool, name string, args ...stri
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, tail(stderr.Bytes()))
+		return fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, tail(stderr.Bytes()))
 	}
-	return out.Bytes(), nil
+	return nil
 }
 
 func tail(b []byte) string {

@@ -25,7 +25,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -97,14 +96,14 @@ func run(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
-		report(fmt.Sprintf("Detection latency, %d uploads of %s, client sends QUIT after STOR", o.uploads, mib(o.uploadSize)), lat)
+		benchkit.ReportLatency(fmt.Sprintf("Detection latency, %d uploads of %s, client sends QUIT after STOR", o.uploads, benchkit.MiB(o.uploadSize)), lat)
 	}
 	if o.idleUploads > 0 {
 		lat, err := b.latency(o.idleUploads, o.uploadSize, false)
 		if err != nil {
 			return err
 		}
-		report(fmt.Sprintf("Detection latency, %d uploads of %s, client stays connected and silent (ConfirmAfter)", o.idleUploads, mib(o.uploadSize)), lat)
+		benchkit.ReportLatency(fmt.Sprintf("Detection latency, %d uploads of %s, client stays connected and silent (ConfirmAfter)", o.idleUploads, benchkit.MiB(o.uploadSize)), lat)
 	}
 	if o.size > 0 {
 		return b.throughput(tmp, o)
@@ -234,7 +233,7 @@ func (b *bench) waitRow(file string, timeout time.Duration) (time.Time, error) {
 // write-back of another.
 func (b *bench) throughput(tmp string, o options) error {
 	src := filepath.Join(tmp, "big.bin")
-	if err := writeRandom(src, o.size); err != nil {
+	if err := benchkit.WriteRandom(src, o.size); err != nil {
 		return err
 	}
 	defer os.Remove(src)
@@ -274,49 +273,10 @@ func (b *bench) throughput(tmp string, o options) error {
 		}
 		return mbs, nil
 	}
-	// One untimed round first: in a virtual machine, the first write to
-	// a page of memory the guest never touched costs far more than the
-	// next ones, which would favour whichever server comes second.
-	if _, err := lectern(-1); err != nil {
-		return err
+	if o.vsftpd == "" {
+		vsftpd = nil // Lectern alone
 	}
-	if o.vsftpd != "" {
-		if _, err := vsftpd(-1); err != nil {
-			return err
-		}
-	}
-	var lec, vs []float64
-	for round := range o.rounds {
-		l, v := 0.0, 0.0
-		var err error
-		if o.vsftpd != "" && round%2 == 1 {
-			if v, err = vsftpd(round); err != nil {
-				return err
-			}
-		}
-		if l, err = lectern(round); err != nil {
-			return err
-		}
-		if o.vsftpd != "" && round%2 == 0 {
-			if v, err = vsftpd(round); err != nil {
-				return err
-			}
-		}
-		lec = append(lec, l)
-		line := fmt.Sprintf("round %d: Lectern %.0f MB/s", round+1, l)
-		if o.vsftpd != "" {
-			vs = append(vs, v)
-			line += fmt.Sprintf(", vsftpd %.0f MB/s", v)
-		}
-		fmt.Println(line)
-	}
-	fmt.Printf("Upload throughput, %s over loopback, median of %d:\n", mib(o.size), o.rounds)
-	fmt.Printf("  Lectern %.0f MB/s\n", median(lec))
-	if len(vs) > 0 {
-		fmt.Printf("  vsftpd  %.0f MB/s\n", median(vs))
-		fmt.Printf("  ratio Lectern/vsftpd %.2f (goal: >= 1)\n", median(lec)/median(vs))
-	}
-	return nil
+	return benchkit.Rounds(o.rounds, o.size, lectern, "vsftpd", vsftpd)
 }
 
 // upload sends src with STOR and returns MB/s (10^6 bytes per second).
@@ -343,50 +303,4 @@ func upload(addr, user, pass, name, src string, size int64) (float64, error) {
 		return 0, errors.Join(fmt.Errorf("uploaded %d bytes of %d", n, size), err)
 	}
 	return float64(size) / elapsed.Seconds() / 1e6, nil
-}
-
-// writeRandom writes size bytes: one random MiB, repeated.
-func writeRandom(path string, size int64) error {
-	block := make([]byte, 1<<20)
-	if _, err := rand.Read(block); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	for left := size; left > 0; left -= int64(len(block)) {
-		if _, err := f.Write(block[:min(left, int64(len(block)))]); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	return f.Close()
-}
-
-func report(title string, lat []time.Duration) {
-	slices.Sort(lat)
-	p95 := lat[min(len(lat)-1, (len(lat)*95+99)/100-1)]
-	fmt.Printf("%s:\n  median %v, p95 %v, min %v, max %v\n", title,
-		round((lat[(len(lat)-1)/2]+lat[len(lat)/2])/2), round(p95), round(lat[0]), round(lat[len(lat)-1]))
-}
-
-func round(d time.Duration) time.Duration {
-	if d < time.Millisecond {
-		return d.Round(time.Microsecond)
-	}
-	return d.Round(100 * time.Microsecond)
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func mib(n int64) string {
-	if n >= 1<<30 && n%(1<<30) == 0 {
-		return fmt.Sprintf("%d GiB", n>>30)
-	}
-	return fmt.Sprintf("%d MiB", n>>20)
 }

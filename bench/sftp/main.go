@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -94,7 +93,7 @@ func run(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
-		report(fmt.Sprintf("Detection latency, %d uploads of %s (close sent -> treatment row)", o.uploads, mib(o.uploadSize)), lat)
+		benchkit.ReportLatency(fmt.Sprintf("Detection latency, %d uploads of %s (close sent -> treatment row)", o.uploads, benchkit.MiB(o.uploadSize)), lat)
 	}
 	if o.size > 0 {
 		return b.throughput(tmp, o)
@@ -217,7 +216,7 @@ func (b *bench) latency(n int, size int64) ([]time.Duration, error) {
 // upload the previous one is deleted and the file system synced.
 func (b *bench) throughput(tmp string, o options) error {
 	src := filepath.Join(tmp, "big.bin")
-	if err := writeRandom(src, o.size); err != nil {
+	if err := benchkit.WriteRandom(src, o.size); err != nil {
 		return err
 	}
 	defer os.Remove(src)
@@ -258,48 +257,10 @@ func (b *bench) throughput(tmp string, o options) error {
 		}
 		return mbs, nil
 	}
-	// One untimed round first: in a virtual machine, the first write to a
-	// page the guest never touched costs more than the next ones.
-	if _, err := lectern(-1); err != nil {
-		return err
+	if o.openssh == "" {
+		openssh = nil // Lectern alone
 	}
-	if o.openssh != "" {
-		if _, err := openssh(-1); err != nil {
-			return err
-		}
-	}
-	var lec, ossh []float64
-	for round := range o.rounds {
-		l, v := 0.0, 0.0
-		var err error
-		if o.openssh != "" && round%2 == 1 {
-			if v, err = openssh(round); err != nil {
-				return err
-			}
-		}
-		if l, err = lectern(round); err != nil {
-			return err
-		}
-		if o.openssh != "" && round%2 == 0 {
-			if v, err = openssh(round); err != nil {
-				return err
-			}
-		}
-		lec = append(lec, l)
-		line := fmt.Sprintf("round %d: Lectern %.0f MB/s", round+1, l)
-		if o.openssh != "" {
-			ossh = append(ossh, v)
-			line += fmt.Sprintf(", OpenSSH %.0f MB/s", v)
-		}
-		fmt.Println(line)
-	}
-	fmt.Printf("Upload throughput, %s over loopback, median of %d:\n", mib(o.size), o.rounds)
-	fmt.Printf("  Lectern %.0f MB/s\n", median(lec))
-	if len(ossh) > 0 {
-		fmt.Printf("  OpenSSH internal-sftp %.0f MB/s\n", median(ossh))
-		fmt.Printf("  ratio Lectern/OpenSSH %.2f (goal: >= 1)\n", median(lec)/median(ossh))
-	}
-	return nil
+	return benchkit.Rounds(o.rounds, o.size, lectern, "OpenSSH internal-sftp", openssh)
 }
 
 // upload sends src to name and returns MB/s (10^6 bytes per second), from
@@ -332,50 +293,4 @@ func upload(addr, user string, key ssh.Signer, name, src string, size int64) (fl
 		return 0, fmt.Errorf("uploaded %v bytes of %d: %v", fi, size, err)
 	}
 	return float64(size) / elapsed.Seconds() / 1e6, nil
-}
-
-// writeRandom writes size bytes: one random MiB, repeated.
-func writeRandom(path string, size int64) error {
-	block := make([]byte, 1<<20)
-	if _, err := rand.Read(block); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	for left := size; left > 0; left -= int64(len(block)) {
-		if _, err := f.Write(block[:min(left, int64(len(block)))]); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	return f.Close()
-}
-
-func report(title string, lat []time.Duration) {
-	slices.Sort(lat)
-	p95 := lat[min(len(lat)-1, (len(lat)*95+99)/100-1)]
-	fmt.Printf("%s:\n  median %v, p95 %v, min %v, max %v\n", title,
-		round((lat[(len(lat)-1)/2]+lat[len(lat)/2])/2), round(p95), round(lat[0]), round(lat[len(lat)-1]))
-}
-
-func round(d time.Duration) time.Duration {
-	if d < time.Millisecond {
-		return d.Round(time.Microsecond)
-	}
-	return d.Round(100 * time.Microsecond)
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func mib(n int64) string {
-	if n >= 1<<30 && n%(1<<30) == 0 {
-		return fmt.Sprintf("%d GiB", n>>30)
-	}
-	return fmt.Sprintf("%d MiB", n>>20)
 }
