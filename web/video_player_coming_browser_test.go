@@ -8,7 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -17,10 +20,11 @@ import (
 
 // comingVideo stores v as a staged encode leaves it after its first step:
 // running, the 360p ready (its MP4, its HLS level, the master playlist
-// naming it alone), the 240p coming. The 240p's files wait in the
-// returned folder (the encoder has not written them yet); arrive writes
-// them and stores the whole ladder.
-func (b *testBundle) comingVideo(v *lectern.Video, seconds int) (arrive func()) {
+// naming it alone), the 240p coming; without hls, the MP4s alone (a
+// video encoded before HLS, encoded again). The 240p's files wait
+// elsewhere (the encoder has not written them yet); arrive writes them
+// and stores the whole ladder, as the encoder's last step does.
+func (b *testBundle) comingVideo(v *lectern.Video, seconds int, hls bool) (arrive func()) {
 	b.tb.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(b.mediaRoot, "videos", id64(v.ID))
@@ -55,30 +59,38 @@ func (b *testBundle) comingVideo(v *lectern.Video, seconds int) (arrive func()) 
 		}
 	}
 	rung := func(name string, w, h int, state string) []lectern.Rendition {
-		return []lectern.Rendition{
-			{Name: name, Kind: lectern.RenditionMP4, Path: name + ".mp4", Width: w, Height: h, State: state},
-			{Name: name, Kind: lectern.RenditionHLS, Path: "hls/" + name + ".m3u8", Width: w, Height: h, State: state},
+		rds := []lectern.Rendition{{Name: name, Kind: lectern.RenditionMP4, Path: name + ".mp4", Width: w, Height: h, State: state}}
+		if hls {
+			rds = append(rds, lectern.Rendition{Name: name, Kind: lectern.RenditionHLS, Path: "hls/" + name + ".m3u8", Width: w, Height: h, State: state})
 		}
+		return rds
 	}
 	info := lectern.MediaInfo{Duration: float64(seconds), HasAudio: true, HasVideo: true, Width: 640, Height: 360}
-	top := lectern.Rendition{Name: "master", Kind: lectern.RenditionHLS, Path: "hls/master.m3u8", Width: 640, Height: 360, State: lectern.RenditionReady}
+	var top []lectern.Rendition
+	if hls {
+		top = []lectern.Rendition{{Name: "master", Kind: lectern.RenditionHLS, Path: "hls/master.m3u8", Width: 640, Height: 360, State: lectern.RenditionReady}}
+	}
 
 	move(true)
-	master(variant360)
+	if hls {
+		master(variant360)
+	}
 	if err := b.videos.SetEncoding(ctx, v.ID, lectern.EncodingRunning, 50, ""); err != nil {
 		b.tb.Fatal(err)
 	}
 	first := &lectern.EncodeResult{Info: info, Thumbnail: "thumbnail.jpg",
-		Renditions: slices.Concat(rung("360p", 640, 360, lectern.RenditionReady), []lectern.Rendition{top}, rung("240p", 426, 240, lectern.RenditionComing))}
+		Renditions: slices.Concat(rung("360p", 640, 360, lectern.RenditionReady), top, rung("240p", 426, 240, lectern.RenditionComing))}
 	if err := b.videos.SetRenditions(ctx, v.ID, first); err != nil {
 		b.tb.Fatal(err)
 	}
 	return func() {
 		b.tb.Helper()
 		move(false)
-		master(variant360 + variant240)
+		if hls {
+			master(variant360 + variant240)
+		}
 		all := &lectern.EncodeResult{Info: info, Thumbnail: "thumbnail.jpg",
-			Renditions: slices.Concat(rung("240p", 426, 240, lectern.RenditionReady), rung("360p", 640, 360, lectern.RenditionReady), []lectern.Rendition{top})}
+			Renditions: slices.Concat(rung("240p", 426, 240, lectern.RenditionReady), rung("360p", 640, 360, lectern.RenditionReady), top)}
 		if err := b.videos.SetEncoded(ctx, v.ID, all); err != nil {
 			b.tb.Fatal(err)
 		}
@@ -97,7 +109,7 @@ func TestVideoPlayerComingBrowser(t *testing.T) {
 	b := setup(t)
 	owner := b.user("owner", false, false)
 	v := b.video(owner, "Qualities on their way")
-	arrive := b.comingVideo(v, 80)
+	arrive := b.comingVideo(v, 80, true)
 	ctx := browser(t, path)
 
 	const (
@@ -195,4 +207,120 @@ func TestVideoPlayerComingBrowser(t *testing.T) {
 		t.Errorf("master playlists fetched: %q, want the page's then a new URL", after.Masters)
 	}
 	t.Logf("waiting events while the 240p joined: %d", after.Counts["waiting"])
+}
+
+// TestVideoPlayerComingNotPlayedBrowser: pages not played yet take the
+// 240p as it is stored (the choice and hls.js's levels, the coming line
+// gone), in English and French, on a computer and a phone, then play;
+// -screenshots keeps them before and after.
+func TestVideoPlayerComingNotPlayedBrowser(t *testing.T) {
+	t.Parallel()
+	path := chromium(t)
+	b := setup(t)
+	owner := b.user("owner", false, false)
+	v := b.video(owner, "Qualités en route")
+	arrive := b.comingVideo(v, 8, true)
+	ctx := browser(t, path)
+	run(t, ctx) // the browser starts: each page below is a tab of it
+	const video = `document.querySelector(".player video")`
+	type tab struct {
+		ctx   context.Context
+		lang  string
+		width int64
+	}
+	var tabs []tab
+	shot := func(tb tab, state string) {
+		t.Helper()
+		if *screenshotDir == "" {
+			return
+		}
+		var png []byte
+		// Once the poster is drawn (Chromium's spinner shows over a
+		// video element for an instant after a page loads).
+		run(t, tb.ctx, page.BringToFront(), chromedp.Sleep(time.Second), chromedp.FullScreenshot(&png, 100))
+		if err := os.WriteFile(filepath.Join(*screenshotDir, "coming-"+state+"-"+tb.lang+"-"+itoa(tb.width)+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, lang := range []string{"en", "fr"} {
+		for _, width := range []int64{1280, 390} {
+			tctx, cancel := chromedp.NewContext(ctx)
+			t.Cleanup(cancel)
+			tb := tab{tctx, lang, width}
+			run(t, tctx, network.SetExtraHTTPHeaders(network.Headers{"Accept-Language": lang}), chromedp.EmulateViewport(width, 900),
+				chromedp.Navigate(b.http.URL+videoURL(v)), waitFor(`document.querySelectorAll("[data-quality] option").length === 2`),
+				chromedp.Evaluate(`window.lecternMark = "same page"`, nil))
+			var line string
+			run(t, tctx, chromedp.Evaluate(`document.querySelector("[data-coming]").textContent`, &line))
+			if want := map[string]string{"en": "Other qualities are on their way: 240p", "fr": "D’autres qualités arrivent : 240p"}[lang]; line != want {
+				t.Errorf("%s %d: coming line %q, want %q", lang, width, line, want)
+			}
+			shot(tb, "before")
+			tabs = append(tabs, tb)
+		}
+	}
+
+	arrive()
+	for _, tb := range tabs {
+		run(t, tb.ctx, page.BringToFront(), waitFor(`document.querySelectorAll("[data-quality] option").length === 3 && `+video+`.hls.levels.length === 2 &&
+			document.querySelector("[data-coming]").hidden`))
+		var got struct {
+			Mark   string
+			Labels []string
+		}
+		run(t, tb.ctx, chromedp.Evaluate(`({mark: window.lecternMark,
+			labels: Array.prototype.map.call(document.querySelectorAll("[data-quality] option"), function (o) { return o.textContent; })})`, &got))
+		if got.Mark != "same page" || !slices.Equal(got.Labels, []string{"Auto", "360p", "240p"}) {
+			t.Errorf("%s %d after the 240p: %+v", tb.lang, tb.width, got)
+		}
+		shot(tb, "after")
+	}
+
+	// The page plays what it took, at the quality chosen.
+	gesture := func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithUserGesture(true) }
+	run(t, tabs[0].ctx, page.BringToFront(), chromedp.Evaluate(`(function (s) {
+			s.value = Array.prototype.filter.call(s.options, function (o) { return o.textContent === "240p"; })[0].value;
+			s.dispatchEvent(new Event("change"));
+		})(document.querySelector("[data-quality]"))`, nil),
+		chromedp.Evaluate(video+`.play()`, nil, gesture),
+		waitFor(`!`+video+`.paused && `+video+`.currentTime > 0.5 && `+video+`.hls.levels[`+video+`.hls.currentLevel].height === 240`))
+}
+
+// TestVideoPlayerComingMP4Browser: without HLS the MP4s play; a new one
+// joins the choice while the one playing goes on.
+func TestVideoPlayerComingMP4Browser(t *testing.T) {
+	t.Parallel()
+	path := chromium(t)
+	b := setup(t)
+	owner := b.user("owner", false, false)
+	v := b.video(owner, "MP4 only")
+	arrive := b.comingVideo(v, 20, false)
+	ctx := browser(t, path)
+	const video = `document.querySelector(".player video")`
+	gesture := func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithUserGesture(true) }
+	run(t, ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(b.http.URL+videoURL(v)),
+		waitFor(`document.querySelectorAll("[data-quality] option").length === 1 && document.querySelector("[data-quality-box]").hidden`),
+		chromedp.Evaluate(`window.lecternMark = "same page"`, nil),
+		chromedp.Evaluate(video+`.play()`, nil, gesture),
+		waitFor(`!`+video+`.paused && `+video+`.currentTime > 0.5`))
+	var src string
+	run(t, ctx, chromedp.Evaluate(video+`.currentSrc`, &src))
+	if !strings.HasSuffix(src, "/360p.mp4") {
+		t.Fatalf("playing %q, want the 360p MP4", src)
+	}
+	arrive()
+	run(t, ctx, waitFor(`document.querySelectorAll("[data-quality] option").length === 2 && !document.querySelector("[data-quality-box]").hidden &&
+		document.querySelector("[data-coming]").hidden`))
+	var after struct {
+		Mark, Src, Chosen string
+		Labels            []string
+		At                float64
+	}
+	run(t, ctx, chromedp.Evaluate(`({mark: window.lecternMark, src: `+video+`.currentSrc, at: `+video+`.currentTime,
+		chosen: document.querySelector("[data-quality]").selectedOptions[0].textContent,
+		labels: Array.prototype.map.call(document.querySelectorAll("[data-quality] option"), function (o) { return o.textContent; })})`, &after))
+	if after.Mark != "same page" || after.Src != src || after.Chosen != "360p" || !slices.Equal(after.Labels, []string{"240p", "360p"}) {
+		t.Errorf("after the 240p: %+v", after)
+	}
+	run(t, ctx, waitFor(`!`+video+`.paused && `+video+`.currentTime > `+strconv.FormatFloat(after.At+1, 'f', 3, 64)))
 }

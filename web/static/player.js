@@ -280,8 +280,8 @@
         }
         next = null;
         var old = hls;
-        var playing = old.levels[old.currentLevel];
-        var level = find(h, chosen || (playing && { uri: playing.uri, height: playing.height }));
+        var current = old.levels[old.currentLevel];
+        var level = find(h, chosen || (current && { uri: current.uri, height: current.height }));
         if (level >= 0) {
           h.startLevel = level;
         }
@@ -289,19 +289,26 @@
           h.loadLevel = level;
         }
         hls = video.hls = h;
-        took = attached;
+        took = false;
         offer();
         if (!attached) {
           old.destroy();
           return;
         }
         start = video.currentTime;
+        var playing = !video.paused;
         var media = old.transferMedia();
         old.destroy();
         if (!media || !media.mediaSource) {
-          h.attachMedia(video); // MEDIA_ATTACHED starts the load
+          // Nothing to take over: a MediaSource of its own, from the
+          // same moment (MEDIA_ATTACHED starts the load there).
+          h.attachMedia(video);
+          if (playing) {
+            video.play().catch(function () {});
+          }
           return;
         }
+        took = true;
         h.attachMedia(media);
         // Loading from where playback is (hls.js seeks to a start
         // position only forward: playback has moved on meanwhile, it
