@@ -219,7 +219,7 @@ func TestVideoPlayerComingNotPlayedBrowser(t *testing.T) {
 	b := setup(t)
 	owner := b.user("owner", false, false)
 	v := b.video(owner, "Qualités en route")
-	arrive := b.comingVideo(v, 8, true)
+	arrive := b.comingVideo(v, 30, true)
 	ctx := browser(t, path)
 	run(t, ctx) // the browser starts: each page below is a tab of it
 	const video = `document.querySelector(".player video")`
@@ -260,24 +260,39 @@ func TestVideoPlayerComingNotPlayedBrowser(t *testing.T) {
 		}
 	}
 
+	// One plays at Auto meanwhile.
+	gesture := func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithUserGesture(true) }
+	playing := tabs[1]
+	run(t, playing.ctx, page.BringToFront(), chromedp.Evaluate(video+`.play()`, nil, gesture),
+		waitFor(`!`+video+`.paused && `+video+`.currentTime > 1`),
+		chromedp.Evaluate(`window.emptied = 0; `+video+`.addEventListener("emptied", function () { window.emptied++; })`, nil))
+
 	arrive()
 	for _, tb := range tabs {
 		run(t, tb.ctx, page.BringToFront(), waitFor(`document.querySelectorAll("[data-quality] option").length === 3 && `+video+`.hls.levels.length === 2 &&
 			document.querySelector("[data-coming]").hidden`))
 		var got struct {
-			Mark   string
-			Labels []string
+			Mark, Chosen string
+			Labels       []string
+			Auto         bool
 		}
-		run(t, tb.ctx, chromedp.Evaluate(`({mark: window.lecternMark,
+		run(t, tb.ctx, chromedp.Evaluate(`({mark: window.lecternMark, auto: `+video+`.hls.autoLevelEnabled,
+			chosen: document.querySelector("[data-quality]").selectedOptions[0].textContent,
 			labels: Array.prototype.map.call(document.querySelectorAll("[data-quality] option"), function (o) { return o.textContent; })})`, &got))
-		if got.Mark != "same page" || !slices.Equal(got.Labels, []string{"Auto", "360p", "240p"}) {
+		if got.Mark != "same page" || !slices.Equal(got.Labels, []string{"Auto", "360p", "240p"}) || got.Chosen != "Auto" || !got.Auto {
 			t.Errorf("%s %d after the 240p: %+v", tb.lang, tb.width, got)
 		}
 		shot(tb, "after")
 	}
+	var at float64
+	var emptied int
+	run(t, playing.ctx, page.BringToFront(), chromedp.Evaluate(video+`.currentTime`, &at), chromedp.Evaluate(`window.emptied`, &emptied),
+		waitFor(`!`+video+`.paused && `+video+`.currentTime > `+strconv.FormatFloat(at+1, 'f', 3, 64)))
+	if emptied != 0 {
+		t.Errorf("the page playing at Auto was loaded anew")
+	}
 
-	// The page plays what it took, at the quality chosen.
-	gesture := func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithUserGesture(true) }
+	// A page not played plays what it took, at the quality chosen.
 	run(t, tabs[0].ctx, page.BringToFront(), chromedp.Evaluate(`(function (s) {
 			s.value = Array.prototype.filter.call(s.options, function (o) { return o.textContent === "240p"; })[0].value;
 			s.dispatchEvent(new Event("change"));
