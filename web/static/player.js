@@ -79,11 +79,14 @@
     box.hidden = options.length < 2;
   }
 
-  // playMP4 plays url from second at, playing if it was.
+  // playMP4 plays url from second at, playing if it was, at the speed it
+  // played (loading resets it).
   function playMP4(url, at, playing) {
+    var rate = video.playbackRate;
     video.src = url;
     video.addEventListener("loadedmetadata", function once() {
       video.removeEventListener("loadedmetadata", once);
+      video.playbackRate = rate;
       if (at > 0) {
         video.currentTime = at;
       }
