@@ -23,8 +23,11 @@ import (
 // naming it alone), the 240p coming; without hls, the MP4s alone (a
 // video encoded before HLS, encoded again). The 240p's files wait
 // elsewhere (the encoder has not written them yet); arrive writes them
-// and stores the whole ladder, as the encoder's last step does.
-func (b *testBundle) comingVideo(v *lectern.Video, seconds int, hls bool) (arrive func()) {
+// and stores the whole ladder, as the encoder's last step does. With
+// remux, the first step's 360p is a remux the ladder replaces (named
+// "original", its own files, the 360p coming too): arrive removes its
+// files once the ladder is stored, as the jobs layer does.
+func (b *testBundle) comingVideo(v *lectern.Video, seconds int, hls, remux bool) (arrive func()) {
 	b.tb.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(b.mediaRoot, "videos", id64(v.ID))
@@ -72,14 +75,26 @@ func (b *testBundle) comingVideo(v *lectern.Video, seconds int, hls bool) (arriv
 	}
 
 	move(true)
+	first := &lectern.EncodeResult{Info: info, Thumbnail: "thumbnail.jpg",
+		Renditions: slices.Concat(rung("360p", 640, 360, lectern.RenditionReady), top, rung("240p", 426, 240, lectern.RenditionComing))}
+	variant := variant360
+	var stale []string
+	if remux {
+		// The same picture under the remux's names (its playlist names
+		// the 360p's segments: a copy is what a player sees).
+		stale = []string{"original.mp4", "hls/original.m3u8"}
+		copyFile(b.tb, filepath.Join(dir, "360p.mp4"), filepath.Join(dir, stale[0]))
+		copyFile(b.tb, filepath.Join(dir, "hls", "360p.m3u8"), filepath.Join(dir, stale[1]))
+		variant = strings.Replace(variant360, "360p.m3u8", "original.m3u8", 1)
+		first.Renditions = slices.Concat(rung("original", 640, 360, lectern.RenditionReady), top,
+			rung("240p", 426, 240, lectern.RenditionComing), rung("360p", 640, 360, lectern.RenditionComing))
+	}
 	if hls {
-		master(variant360)
+		master(variant)
 	}
 	if err := b.videos.SetEncoding(ctx, v.ID, lectern.EncodingRunning, 50, ""); err != nil {
 		b.tb.Fatal(err)
 	}
-	first := &lectern.EncodeResult{Info: info, Thumbnail: "thumbnail.jpg",
-		Renditions: slices.Concat(rung("360p", 640, 360, lectern.RenditionReady), top, rung("240p", 426, 240, lectern.RenditionComing))}
 	if err := b.videos.SetRenditions(ctx, v.ID, first); err != nil {
 		b.tb.Fatal(err)
 	}
@@ -93,6 +108,11 @@ func (b *testBundle) comingVideo(v *lectern.Video, seconds int, hls bool) (arriv
 			Renditions: slices.Concat(rung("240p", 426, 240, lectern.RenditionReady), rung("360p", 640, 360, lectern.RenditionReady), top)}
 		if err := b.videos.SetEncoded(ctx, v.ID, all); err != nil {
 			b.tb.Fatal(err)
+		}
+		for _, rel := range stale {
+			if err := os.Remove(filepath.Join(dir, rel)); err != nil {
+				b.tb.Fatal(err)
+			}
 		}
 	}
 }
@@ -109,7 +129,7 @@ func TestVideoPlayerComingBrowser(t *testing.T) {
 	b := setup(t)
 	owner := b.user("owner", false, false)
 	v := b.video(owner, "Qualities on their way")
-	arrive := b.comingVideo(v, 80, true)
+	arrive := b.comingVideo(v, 80, true, false)
 	ctx := browser(t, path)
 
 	const (
@@ -219,7 +239,7 @@ func TestVideoPlayerComingNotPlayedBrowser(t *testing.T) {
 	b := setup(t)
 	owner := b.user("owner", false, false)
 	v := b.video(owner, "Qualités en route")
-	arrive := b.comingVideo(v, 30, true)
+	arrive := b.comingVideo(v, 30, true, false)
 	ctx := browser(t, path)
 	run(t, ctx) // the browser starts: each page below is a tab of it
 	const video = `document.querySelector(".player video")`
@@ -309,7 +329,7 @@ func TestVideoPlayerComingMP4Browser(t *testing.T) {
 	b := setup(t)
 	owner := b.user("owner", false, false)
 	v := b.video(owner, "MP4 only")
-	arrive := b.comingVideo(v, 20, false)
+	arrive := b.comingVideo(v, 20, false, false)
 	ctx := browser(t, path)
 	const video = `document.querySelector(".player video")`
 	gesture := func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithUserGesture(true) }
@@ -338,4 +358,60 @@ func TestVideoPlayerComingMP4Browser(t *testing.T) {
 		t.Errorf("after the 240p: %+v", after)
 	}
 	run(t, ctx, waitFor(`!`+video+`.paused && `+video+`.currentTime > `+strconv.FormatFloat(after.At+1, 'f', 3, 64)))
+}
+
+// TestVideoPlayerRemuxReplacedBrowser: a remux the ladder replaces (its
+// files removed once the ladder is stored) plays, chosen, while the
+// ladder is encoded; the ladder's 360p takes its place in the choice
+// and in hls.js (the same quality, still chosen), and playback goes on
+// to the end. Without HLS, the MP4 playing is replaced by the ladder's
+// at the same moment.
+func TestVideoPlayerRemuxReplacedBrowser(t *testing.T) {
+	t.Parallel()
+	path := chromium(t)
+	b := setup(t)
+	owner := b.user("owner", false, false)
+	v := b.video(owner, "Remux replaced")
+	arrive := b.comingVideo(v, 30, true, true)
+	ctx := browser(t, path)
+	const video = `document.querySelector(".player video")`
+	gesture := func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithUserGesture(true) }
+	run(t, ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(b.http.URL+videoURL(v)),
+		waitFor(`document.querySelectorAll("[data-quality] option").length === 2`),
+		chromedp.Evaluate(`(function (s) {
+			s.value = Array.prototype.filter.call(s.options, function (o) { return o.textContent === "360p"; })[0].value;
+			s.dispatchEvent(new Event("change"));
+			window.lecternMark = "same page";
+		})(document.querySelector("[data-quality]"))`, nil),
+		chromedp.Evaluate(video+`.play()`, nil, gesture),
+		waitFor(`!`+video+`.paused && `+video+`.currentTime > 1 && /original\.m3u8$/.test(`+video+`.hls.levels[`+video+`.hls.currentLevel].uri)`))
+
+	arrive()
+	run(t, ctx, waitFor(`document.querySelectorAll("[data-quality] option").length === 3 && document.querySelector("[data-coming]").hidden`))
+	var after struct {
+		Mark, Chosen, URI string
+		Labels            []string
+	}
+	run(t, ctx, chromedp.Evaluate(`({mark: window.lecternMark, chosen: document.querySelector("[data-quality]").selectedOptions[0].textContent,
+		uri: `+video+`.hls.levels[`+video+`.hls.loadLevel].uri,
+		labels: Array.prototype.map.call(document.querySelectorAll("[data-quality] option"), function (o) { return o.textContent; })})`, &after))
+	if after.Mark != "same page" || after.Chosen != "360p" || !strings.HasSuffix(after.URI, "/360p.m3u8") ||
+		!slices.Equal(after.Labels, []string{"Auto", "360p", "240p"}) {
+		t.Errorf("after the ladder: %+v", after)
+	}
+	run(t, ctx, chromedp.Evaluate(video+`.currentTime = 28`, nil),
+		waitFor(`!`+video+`.paused && `+video+`.currentTime > 28.5 || `+video+`.ended`))
+
+	// MP4s alone: the original.mp4 playing goes, the ladder's 360p
+	// plays on from where it was.
+	v = b.video(owner, "Remux replaced, MP4")
+	arrive = b.comingVideo(v, 20, false, true)
+	run(t, ctx, chromedp.Navigate(b.http.URL+videoURL(v)), waitFor(`document.querySelectorAll("[data-quality] option").length === 1`),
+		chromedp.Evaluate(video+`.play()`, nil, gesture),
+		waitFor(`!`+video+`.paused && `+video+`.currentTime > 1 && /original\.mp4$/.test(`+video+`.currentSrc)`))
+	var at float64
+	run(t, ctx, chromedp.Evaluate(video+`.currentTime`, &at))
+	arrive()
+	run(t, ctx, waitFor(`/360p\.mp4$/.test(`+video+`.currentSrc) && document.querySelectorAll("[data-quality] option").length === 2`),
+		waitFor(`!`+video+`.paused && `+video+`.currentTime > `+strconv.FormatFloat(at+1, 'f', 3, 64)))
 }
