@@ -24,32 +24,8 @@ import (
 func (b *testBundle) streamable(v *lectern.Video, seconds int) *lectern.Video {
 	b.tb.Helper()
 	dir := filepath.Join(b.mediaRoot, "videos", id64(v.ID))
-	if err := os.MkdirAll(filepath.Join(dir, "hls"), 0o755); err != nil {
-		b.tb.Fatal(err)
-	}
-	quiet := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y"}
-	d := strconv.Itoa(seconds)
-	for _, args := range [][]string{
-		{"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=" + d, "-f", "lavfi", "-i", "sine=frequency=440:duration=" + d,
-			"-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-profile:v", "high",
-			"-pix_fmt", "yuv420p", "-sc_threshold", "0", "-force_key_frames", "expr:gte(t,n_forced*4)",
-			"-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2", "-flags", "+global_header", "-shortest", "-f", "tee",
-			"[f=mp4:movflags=+faststart]360p.mp4|[f=hls:hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=single_file]hls/360p.m3u8"},
-		{"-i", "360p.mp4", "-vf", "scale=426:240", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-profile:v", "high",
-			"-pix_fmt", "yuv420p", "-sc_threshold", "0", "-force_key_frames", "expr:gte(t,n_forced*4)", "-c:a", "copy",
-			"-f", "hls", "-hls_time", "4", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4", "-hls_flags", "single_file",
-			"-hls_fmp4_init_filename", "240p_init.mp4", "hls/240p.m3u8"},
-		{"-ss", "1", "-i", "360p.mp4", "-frames:v", "1", "-vf", "scale=320:-2", "thumbnail.jpg"},
-	} {
-		cmd := exec.Command("ffmpeg", append(quiet, args...)...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.tb.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
-		}
-	}
-	master := "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n" +
-		"#EXT-X-STREAM-INF:BANDWIDTH=1200000,RESOLUTION=640x360,CODECS=\"avc1.64001e,mp4a.40.2\"\n360p.m3u8\n" +
-		"#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=426x240,CODECS=\"avc1.640015,mp4a.40.2\"\n240p.m3u8\n"
+	streamFiles(b.tb, dir, seconds)
+	master := "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n" + variant360 + variant240
 	if err := os.WriteFile(filepath.Join(dir, "hls", "master.m3u8"), []byte(master), 0o644); err != nil {
 		b.tb.Fatal(err)
 	}
@@ -64,6 +40,43 @@ func (b *testBundle) streamable(v *lectern.Video, seconds int) *lectern.Video {
 		},
 	}
 	return b.setEncoded(v, res)
+}
+
+// The master playlist's lines for streamFiles' two levels.
+const (
+	variant360 = "#EXT-X-STREAM-INF:BANDWIDTH=1200000,RESOLUTION=640x360,CODECS=\"avc1.64001e,mp4a.40.2\"\n360p.m3u8\n"
+	variant240 = "#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=426x240,CODECS=\"avc1.640015,mp4a.40.2\"\n240p.m3u8\n"
+)
+
+// streamFiles writes into dir seconds of real ffmpeg output: 360p.mp4
+// and its fMP4 HLS in one file (hls/360p.m3u8, hls/360p.m4s), both with
+// sound, 240p.mp4 and its HLS (hls/240p.m3u8, hls/240p.m4s) from it,
+// and thumbnail.jpg; no master playlist.
+func streamFiles(tb testing.TB, dir string, seconds int) {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, "hls"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	quiet := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y"}
+	d := strconv.Itoa(seconds)
+	for _, args := range [][]string{
+		{"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=" + d, "-f", "lavfi", "-i", "sine=frequency=440:duration=" + d,
+			"-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-profile:v", "high",
+			"-pix_fmt", "yuv420p", "-sc_threshold", "0", "-force_key_frames", "expr:gte(t,n_forced*4)",
+			"-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2", "-flags", "+global_header", "-shortest", "-f", "tee",
+			"[f=mp4:movflags=+faststart]360p.mp4|[f=hls:hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=single_file]hls/360p.m3u8"},
+		{"-i", "360p.mp4", "-map", "0:v", "-map", "0:a", "-vf", "scale=426:240", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-profile:v", "high",
+			"-pix_fmt", "yuv420p", "-sc_threshold", "0", "-force_key_frames", "expr:gte(t,n_forced*4)", "-c:a", "copy",
+			"-flags", "+global_header", "-f", "tee",
+			"[f=mp4:movflags=+faststart]240p.mp4|[f=hls:hls_time=4:hls_playlist_type=vod:hls_segment_type=fmp4:hls_flags=single_file:hls_fmp4_init_filename=240p_init.mp4]hls/240p.m3u8"},
+		{"-ss", "1", "-i", "360p.mp4", "-frames:v", "1", "-vf", "scale=320:-2", "thumbnail.jpg"},
+	} {
+		cmd := exec.Command("ffmpeg", append(quiet, args...)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			tb.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+		}
+	}
 }
 
 func TestVideoPlayerHLSBrowser(t *testing.T) {

@@ -132,9 +132,7 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 	}
 	if v.EncodingState == lectern.EncodingDone || v.Playable() {
 		data.Player = s.newPlayer(v)
-		if coming := v.Coming(); len(coming) > 0 {
-			data.Coming = p.T("video.coming", strings.Join(coming, ", "))
-		}
+		data.Coming = comingLine(p, v)
 		data.Thumbnail = s.thumbnailForm(l, u, v)
 		if mayDownload(u, v) {
 			data.Downloads = downloads(p, v)
@@ -147,6 +145,15 @@ func (s *Server) handleVideoShow(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "video_show", data)
+}
+
+// comingLine names the qualities of v still on their way, for p; ""
+// when none is.
+func comingLine(p *locale.Printer, v *lectern.Video) string {
+	if coming := v.Coming(); len(coming) > 0 {
+		return p.T("video.coming", strings.Join(coming, ", "))
+	}
+	return ""
 }
 
 // newPlayer chooses what v's page plays; nil when there is nothing to

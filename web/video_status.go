@@ -20,6 +20,23 @@ type videoStatus struct {
 	// Playable: a rendition is ready (progress.js reloads a waiting
 	// page to show the player).
 	Playable bool `json:"playable"`
+	// Ready are the MP4 renditions ready now, smallest first, as the
+	// page's quality choice names them: player.js offers a rendition
+	// that joins them (the master playlist lists the same ones) without
+	// reloading the page.
+	Ready []statusSource `json:"ready"`
+	// Coming is the page's line naming the qualities still on their
+	// way, in the reader's language; "" when none is.
+	Coming string `json:"coming"`
+}
+
+// statusSource is a rendition ready to play: its label in the quality
+// choice and its MP4's link.
+type statusSource struct {
+	Label string `json:"label"`
+	URL   string `json:"url"`
+	// Default: the one the page would play (newPlayer's pick).
+	Default bool `json:"default,omitempty"`
 }
 
 // handleVideoStatus answers GET /video/<id>/status.json under the web
@@ -48,12 +65,19 @@ func (s *Server) handleVideoStatus(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusForbidden, "You do not have permission to perform this action.")
 		return
 	}
-	st := newVideoState(s.printer(r), v)
-	_ = json.NewEncoder(w).Encode(videoStatus{
+	p := s.printer(r)
+	st := newVideoState(p, v)
+	out := videoStatus{
 		ID: v.ID, EncodingState: v.EncodingState, EncodingProgress: min(max(v.EncodingProgress, 0), 100), Duration: v.Duration,
 		StateLabel: st.State, StateClass: st.StateClass, ProgressLabel: st.ProgressText,
-		Playable: v.Playable(),
-	})
+		Playable: v.Playable(), Ready: []statusSource{}, Coming: comingLine(p, v),
+	}
+	if pl := s.newPlayer(v); pl != nil {
+		for _, src := range pl.Sources {
+			out.Ready = append(out.Ready, statusSource{Label: src.Label, URL: src.URL, Default: src.Selected})
+		}
+	}
+	_ = json.NewEncoder(w).Encode(out)
 }
 
 func writeJSONError(w http.ResponseWriter, status int, detail string) {

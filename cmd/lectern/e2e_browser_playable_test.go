@@ -102,4 +102,30 @@ func TestBrowserPlayableRemux(t *testing.T) {
 		t.Errorf("the dashboard's badges %q do not say Playable", badge)
 	}
 	j.shot("dashboard-playable", true, "true")
+
+	// The video page, open while the 360p is encoded and played, takes it
+	// when it is stored: the quality choice and hls.js's levels list it,
+	// the page is not reloaded (its mark stays), the coming line goes,
+	// and it plays on.
+	j.open(path)
+	j.run("the player", 30*time.Second, waitJS(`document.querySelector(".player video") !== null`))
+	if v = first(); !comingNow(v) {
+		t.Fatalf("the 360p was done before the page was open again: nothing proven (%+v)", v)
+	}
+	j.play(".player video")
+	j.eval(`window.lecternMark = "same page"; document.querySelector(".player video").play(); 0`, nil)
+	j.run("the 360p joins the player", 5*time.Minute, waitJS(`document.querySelectorAll("[data-quality] option").length === 3 &&
+		document.querySelector(".player video").hls.levels.length === 2 && document.querySelector("[data-coming]").hidden`))
+	var after struct {
+		Mark   string
+		Labels []string
+		Error  string
+	}
+	j.eval(`({mark: window.lecternMark || "", error: (document.querySelector(".player video").error || {}).message || "",
+		labels: Array.prototype.map.call(document.querySelectorAll("[data-quality] option"), function (o) { return o.textContent; })})`, &after)
+	if after.Mark != "same page" || strings.Join(after.Labels, " ") != "Auto 720p 360p" || after.Error != "" {
+		t.Errorf("after the 360p: %+v", after)
+	}
+	j.eval(`document.querySelector(".player video").currentTime = 1; document.querySelector(".player video").play(); 0`, nil)
+	j.run("play on", 30*time.Second, waitJS(`document.querySelector(".player video").currentTime > 2`))
 }

@@ -8,6 +8,10 @@
 // Once the encoding ends, an element marked data-reload reloads the page,
 // where the player now is; the others keep the final state and drop the
 // bar.
+// A video page that plays while other qualities are encoded is not
+// reloaded: its line naming them (data-coming) follows the status, and
+// each status is told to the player (player.js) as a "lectern:status"
+// event, which offers the renditions as they are ready.
 (function () {
   "use strict";
   var every = 2000;
@@ -21,8 +25,14 @@
     // A recording just published has no video yet: its link shows once
     // the status gives one (video_url).
     var link = el.querySelector("[data-video-link]");
+    var coming = el.querySelector("[data-coming]");
 
     function show(s) {
+      if (coming && typeof s.coming === "string") {
+        coming.textContent = s.coming;
+        coming.hidden = s.coming === "";
+      }
+      el.dispatchEvent(new CustomEvent("lectern:status", { bubbles: true, detail: s }));
       if (link && s.video_url) {
         link.href = s.video_url;
         link.hidden = false;
