@@ -617,6 +617,7 @@ func TestEncodeArgs(t *testing.T) {
 	wav := &Source{path: "/media/lecture.wav", demuxer: "wav", Info: Info{Duration: 60, HasAudio: true}, video: -1, audio: 0, audioCodec: "pcm_s16le"}
 	aac := &Source{path: "/media/lecture.m4a", demuxer: "mov", Info: Info{Duration: 60, HasAudio: true}, video: -1, audio: 1, audioCodec: "aac", audioBitrate: 64_000}
 	def := (*Runner)(nil).settings()
+	def.cpus = 2 // the golden files' machine
 	video := func(s *Source) []string { return encodeCommand(s, first(videoArgs(s, def))) }
 	audio := func(s *Source) []string { return encodeCommand(s, first(audioArgs(s, def))) }
 	for _, tc := range []struct {
