@@ -32,6 +32,15 @@ var recorder = []string{
 	"-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart",
 }
 
+// hevcRecorder is a recorder writing HEVC (Epiphan Pearl and others
+// offer it): not browser-ready, so the job encodes every rung, its lowest
+// first from a decode of its own (the cost of a second decode).
+var hevcRecorder = []string{
+	"-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M",
+	"-g", "50", "-pix_fmt", "yuv420p", "-tag:v", "hvc1",
+	"-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart",
+}
+
 // testCard is the earlier clips' storage: H.264 at up to 20 Mbit/s.
 var testCard = []string{
 	"-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-maxrate", "20M", "-bufsize", "40M", "-pix_fmt", "yuv420p",
@@ -40,6 +49,9 @@ var testCard = []string{
 
 var clips = []clip{
 	{"lecture", "a still slide changing every 30 s (5 s in 10 s clips), a speaker in a corner box, speech-like sound, as a recorder writes it", lectureInput, recorder},
+	// The same lecture from a recorder writing HEVC: every rung encoded,
+	// the lowest first.
+	{"lecture-hevc", "the lecture as a recorder writing HEVC at 4 Mbit/s stores it", lectureInput, hevcRecorder},
 	// Every pixel changes in every frame: all encodes are held by the
 	// rungs' maxrate, so this measures efficiency at a given bitrate.
 	{"noisy", "moving test card under heavy noise, bitrate-bound", testCardInput(20), testCard},
