@@ -605,6 +605,12 @@ func TestEncodeOverwritesEarlierAttempt(t *testing.T) {
 	if p := ffprobe(t, filepath.Join(dir, "hls", "master.m3u8")); len(p.Streams) != 2 {
 		t.Errorf("HLS has %d streams", len(p.Streams))
 	}
+	// The earlier layout's HLS media (a file of its own per rung) is
+	// left for the caller to remove once the result is stored: a player
+	// may still be reading it.
+	if !slices.Equal(res.Stale, []string{"hls/360p.m4s"}) {
+		t.Errorf("stale %v, want the earlier layout's hls/360p.m4s", res.Stale)
+	}
 }
 
 // TestEncodeArgs compares the ffmpeg command lines with the golden files
