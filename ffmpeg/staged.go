@@ -137,19 +137,18 @@ type made struct {
 
 // stagedVideo is one video's encode under way.
 type stagedVideo struct {
-	r      *Runner
-	dir    string
-	s      *Source
-	set    settings
-	outs   []output // the ladder's rungs this source gets
-	plan   plan
-	made   []made
-	ready  func(*lectern.EncodeResult) error
-	stills string    // the rendition the poster was taken from, "" before any
-	cuts   []float64 // the remux's segment starts, the encoded rungs' keyframes; nil for every keyframeSeconds
-	old    []string  // files of an earlier layout, removed once the result is stored
-	steps  progressSteps
-	staged bool // ready is called after each step
+	r        *Runner
+	dir      string
+	s        *Source
+	set      settings
+	outs     []output // the ladder's rungs this source gets
+	plan     plan
+	made     []made
+	ready    func(*lectern.EncodeResult) error
+	posterOf string    // the rendition the poster was taken from, "" before any
+	cuts     []float64 // the remux's segment starts, the encoded rungs' keyframes; nil for every keyframeSeconds
+	old      []string  // files of an earlier layout, removed once the result is stored
+	steps    progressSteps
 }
 
 // progressSteps spreads an encode's progress over its steps, each
@@ -192,7 +191,7 @@ func (ps *progressSteps) next(w float64) func(float64) {
 func (r *Runner) encodeVideo(ctx context.Context, dir string, s *Source, set settings, progress func(float64), ready func(*lectern.EncodeResult) error) (*lectern.EncodeResult, error) {
 	name := s.name()
 	outs := set.ladder.outputs(s.Width, s.Height)
-	e := &stagedVideo{r: r, dir: dir, s: s, set: set, outs: outs, plan: r.planFor(s, outs, ready != nil), ready: ready, staged: ready != nil}
+	e := &stagedVideo{r: r, dir: dir, s: s, set: set, outs: outs, plan: r.planFor(s, outs, ready != nil), ready: ready}
 	e.steps.progress = progress
 	e.steps.plan(e.plan, s)
 	if err := e.prepare(); err != nil {
@@ -205,7 +204,7 @@ func (r *Runner) encodeVideo(ctx context.Context, dir string, s *Source, set set
 		case errors.As(err, &sparse):
 			// Encoded as a source that is not browser-ready.
 			_ = os.Remove(filepath.Join(dir, workDir, rm.Name+".mp4"))
-			e.plan = encodePlan(outs, e.staged, sparse.Error())
+			e.plan = encodePlan(outs, e.ready != nil, sparse.Error())
 			e.steps.plan(e.plan, s)
 		case err != nil:
 			return nil, fmt.Errorf("encode %s: remux: %w", name, err)
@@ -387,7 +386,7 @@ func (e *stagedVideo) publish(ctx context.Context, last bool) error {
 	if e.s.Duration >= 2 {
 		at = max(at, 1)
 	}
-	if top := e.made[len(e.made)-1]; top.o.Name != e.stills {
+	if top := e.made[len(e.made)-1]; top.o.Name != e.posterOf {
 		// The poster: as large as the rendition the player starts with,
 		// from the largest made; the lists' thumbnail as small as the
 		// lowest rung, from the same frame.
@@ -401,7 +400,7 @@ func (e *stagedVideo) publish(ctx context.Context, last bool) error {
 		}); err != nil {
 			return fmt.Errorf("thumbnail and poster: %w", err)
 		}
-		e.stills = top.o.Name
+		e.posterOf = top.o.Name
 	}
 	if last || e.ready == nil {
 		return nil

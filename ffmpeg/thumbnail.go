@@ -51,34 +51,11 @@ func (r *Runner) still(ctx context.Context, s *Source, dst string, at float64, w
 	if width <= 0 {
 		width = DefaultThumbnailWidth
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".thumb-*.jpg")
-	if err != nil {
-		return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
-	}
-	tmpName := tmp.Name()
-	tmp.Close()
-	defer os.Remove(tmpName) // gone after the rename
-	w := strconv.Itoa(width)
-	var pre []string
-	if at > 0 {
-		pre = []string{"-ss", strconv.FormatFloat(at, 'f', 3, 64)}
-	}
-	err = r.runTo(ctx, io.Discard, r.ffmpeg(), append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y"}, pre...), s,
-		[]string{"-map", "0:v:0", "-frames:v", "1", "-vf", "scale='min(" + w + ",iw)':-2", "-q:v", "4",
-			"-f", "image2", "-update", "1", "-c:v", "mjpeg", tmpName})
-	if err != nil {
-		return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
-	}
-	if fi, err := os.Stat(tmpName); err != nil || fi.Size() == 0 {
-		return fmt.Errorf("thumbnail of %s: ffmpeg wrote no frame at %.3f s", s.name(), at)
-	}
-	if err := os.Rename(tmpName, dst); err != nil {
-		return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
-	}
-	return nil
+	return r.stills(ctx, s, at, true, []stillOut{{dst: dst, width: width}})
 }
 
-// stillOut is one picture keyframeStills writes: dst, width pixels wide.
+// stillOut is one picture stills writes: dst, width pixels wide (never
+// wider than the frame; the height keeps the aspect ratio).
 type stillOut struct {
 	dst   string
 	width int
@@ -86,13 +63,19 @@ type stillOut struct {
 
 // keyframeStills writes, from the rendition file src that an encode has
 // just written (an MP4: no probe), the keyframe at or before second at
-// as one JPEG per out, each through a temporary file renamed into place.
-// The seek lands on that keyframe and it is the first frame decoded
-// (-noaccurate_seek: no decoding on to the instant), once for every
+// as one JPEG per out. The seek lands on that keyframe and it is the
+// first frame decoded (no decoding on to the instant), once for every
 // picture: the thumbnail and the poster cost a fraction of a second of
 // CPU whatever the rendition's size and keyframe interval.
 func (r *Runner) keyframeStills(ctx context.Context, src string, at float64, outs []stillOut) error {
-	s := &Source{path: src, demuxer: "mov"}
+	return r.stills(ctx, &Source{path: src, demuxer: "mov"}, at, false, outs)
+}
+
+// stills decodes one frame of s, at second at (exact: the frame at that
+// instant; else the keyframe at or before it, -noaccurate_seek), and
+// writes it as one JPEG per out, each through a temporary file beside it
+// renamed into place, so a reader never sees half a picture.
+func (r *Runner) stills(ctx context.Context, s *Source, at float64, exact bool, outs []stillOut) error {
 	var graph strings.Builder
 	fmt.Fprintf(&graph, "[0:v:0]split=%d", len(outs))
 	for i := range outs {
@@ -108,28 +91,32 @@ func (r *Runner) keyframeStills(ctx context.Context, src string, at float64, out
 		}
 	}()
 	for i, o := range outs {
-		w := strconv.Itoa(o.width)
-		fmt.Fprintf(&graph, ";[s%d]scale='min(%s,iw)':-2[o%d]", i, w, i)
+		fmt.Fprintf(&graph, ";[s%d]scale='min(%d,iw)':-2[o%d]", i, o.width, i)
 		tmp, err := os.CreateTemp(filepath.Dir(o.dst), ".thumb-*.jpg")
 		if err != nil {
-			return fmt.Errorf("still of %s: %w", s.name(), err)
+			return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
 		}
 		tmps[i] = tmp.Name()
 		tmp.Close()
 		post = append(post, "-map", fmt.Sprintf("[o%d]", i), "-frames:v", "1", "-q:v", "4",
 			"-f", "image2", "-update", "1", "-c:v", "mjpeg", tmps[i])
 	}
-	pre := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-noaccurate_seek",
-		"-ss", strconv.FormatFloat(max(0, at), 'f', 3, 64)}
+	pre := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y"}
+	if !exact {
+		pre = append(pre, "-noaccurate_seek")
+	}
+	if at > 0 {
+		pre = append(pre, "-ss", strconv.FormatFloat(at, 'f', 3, 64))
+	}
 	if err := r.runTo(ctx, io.Discard, r.ffmpeg(), pre, s, append([]string{"-filter_complex", graph.String()}, post...)); err != nil {
-		return fmt.Errorf("still of %s: %w", s.name(), err)
+		return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
 	}
 	for i, o := range outs {
 		if fi, err := os.Stat(tmps[i]); err != nil || fi.Size() == 0 {
-			return fmt.Errorf("still of %s: ffmpeg wrote no frame at %.3f s", s.name(), at)
+			return fmt.Errorf("thumbnail of %s: ffmpeg wrote no frame at %.3f s", s.name(), at)
 		}
 		if err := os.Rename(tmps[i], o.dst); err != nil {
-			return fmt.Errorf("still of %s: %w", s.name(), err)
+			return fmt.Errorf("thumbnail of %s: %w", s.name(), err)
 		}
 		tmps[i] = ""
 	}
